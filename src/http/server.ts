@@ -1,0 +1,77 @@
+// The node's HTTP endpoint: Prometheus /metrics, /healthz (the node is up; its role and state),
+// /readyz (it serves Kafka clients), and small JSON views for operators.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Logger } from '../common/log.js';
+
+export type JsonRoute = (url: URL) => unknown | Promise<unknown>;
+
+export interface HttpOptions {
+  readonly health: () => Record<string, unknown>;
+  readonly ready: () => boolean;
+  readonly routes?: Readonly<Record<string, JsonRoute>>;
+}
+
+export class HttpServer {
+  readonly registry = new Registry();
+  private readonly server: Server;
+
+  constructor(
+    private readonly options: HttpOptions,
+    private readonly log: Logger,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((err: unknown) => {
+        this.log.error({ err }, 'http handler failed');
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET') return this.send(res, 405, { error: 'only GET is served' });
+    switch (url.pathname) {
+      case '/metrics': {
+        const body = await this.registry.metrics();
+        res.writeHead(200, { 'content-type': this.registry.contentType });
+        res.end(body);
+        return;
+      }
+      case '/healthz':
+        return this.send(res, 200, { status: 'ok', ...this.options.health() });
+      case '/readyz': {
+        const ready = this.options.ready();
+        return this.send(res, ready ? 200 : 503, { ready });
+      }
+      default: {
+        const route = this.options.routes?.[url.pathname];
+        if (!route) return this.send(res, 404, { error: `no route ${url.pathname}` });
+        return this.send(res, 200, await route(url));
+      }
+    }
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host, port }, () => {
+        this.server.off('error', reject);
+        const address = this.server.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

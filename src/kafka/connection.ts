@@ -1,0 +1,173 @@
+// One client connection: frames are cut out of the byte stream (many per chunk, or one across
+// many chunks), each request is handed to its handler as soon as it is parsed, and responses are
+// written strictly in request order. A handler's synchronous part runs in arrival order, so work
+// that must be ordered (appending a produce batch) happens in order, while slow completions
+// (acks=all, fetch long polls) overlap. Reading pauses when too many requests are unanswered or
+// the socket's send buffer is full, so memory stays bounded.
+import type { Socket } from 'node:net';
+import { ProtocolError } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import { limits } from '../common/limits.js';
+import type { RequestDispatcher } from './dispatcher.js';
+
+const SIZE_PREFIX_BYTES = 4;
+
+interface PendingResponse {
+  done: boolean;
+  frame: Buffer[] | null;
+}
+
+export class Connection {
+  private readonly chunks: Buffer[] = [];
+  private bufferedBytes = 0;
+  private readonly pending: PendingResponse[] = [];
+  private closed = false;
+  private readingPaused = false;
+  private waitingForDrain = false;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly dispatcher: RequestDispatcher,
+    private readonly log: Logger,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.waitingForDrain = false;
+      this.maybeResume();
+    });
+    socket.on('error', (err) => this.log.debug({ err: err.message }, 'connection error'));
+    socket.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  get remoteAddress(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Closes the connection after a protocol violation, with a log line saying why. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.log.warn({ client: this.remoteAddress, reason }, 'closing client connection');
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.chunks.push(chunk);
+    this.bufferedBytes += chunk.length;
+    try {
+      this.cutFrames();
+    } catch (err) {
+      this.close(err instanceof ProtocolError ? err.message : `internal error: ${String(err)}`);
+    }
+  }
+
+  private cutFrames(): void {
+    while (!this.closed && this.bufferedBytes >= SIZE_PREFIX_BYTES) {
+      const size = this.peekSize();
+      if (size < 0 || size > limits.requestSizeBytesMax) {
+        throw new ProtocolError(`frame size ${size} outside [0, ${limits.requestSizeBytesMax}]`);
+      }
+      if (this.bufferedBytes < SIZE_PREFIX_BYTES + size) return;
+      this.consume(SIZE_PREFIX_BYTES);
+      const frame = this.consume(size);
+      this.handleFrame(frame);
+      if (this.pending.length >= limits.connectionInflightRequestsMax) this.pauseReading();
+    }
+  }
+
+  private peekSize(): number {
+    const first = this.chunks[0]!;
+    if (first.length >= SIZE_PREFIX_BYTES) return first.readInt32BE(0);
+    const head = Buffer.concat(this.chunks, Math.min(this.bufferedBytes, 16));
+    return head.readInt32BE(0);
+  }
+
+  /** Takes `n` bytes off the front of the buffered chunks, copying only when a frame spans chunks. */
+  private consume(n: number): Buffer {
+    const first = this.chunks[0]!;
+    this.bufferedBytes -= n;
+    if (first.length > n) {
+      this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    if (first.length === n) {
+      this.chunks.shift();
+      return first;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let copied = 0;
+    while (copied < n) {
+      const chunk = this.chunks[0]!;
+      const take = Math.min(chunk.length, n - copied);
+      chunk.copy(out, copied, 0, take);
+      copied += take;
+      if (take === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(take);
+    }
+    return out;
+  }
+
+  private handleFrame(frame: Buffer): void {
+    const slot: PendingResponse = { done: false, frame: null };
+    this.pending.push(slot);
+    const outcome = this.dispatcher.dispatch(this, frame);
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (response) => this.complete(slot, response),
+        (err: unknown) => this.fail(err),
+      );
+    } else {
+      this.complete(slot, outcome);
+    }
+  }
+
+  private complete(slot: PendingResponse, frame: Buffer[] | null): void {
+    slot.done = true;
+    slot.frame = frame;
+    this.flushInOrder();
+  }
+
+  private fail(err: unknown): void {
+    this.close(err instanceof ProtocolError ? err.message : `handler failed: ${String(err)}`);
+    if (!(err instanceof ProtocolError)) this.log.error({ err }, 'request handler failed');
+  }
+
+  private flushInOrder(): void {
+    if (this.closed) return;
+    let wroteAny = false;
+    while (this.pending.length > 0 && this.pending[0]!.done) {
+      const { frame } = this.pending.shift()!;
+      if (frame === null) continue; // acks=0 produce: no response at all
+      if (!wroteAny) this.socket.cork();
+      wroteAny = true;
+      for (const part of frame) {
+        if (!this.socket.write(part)) this.waitingForDrain = true;
+      }
+    }
+    if (wroteAny) this.socket.uncork();
+    if (this.waitingForDrain) this.pauseReading();
+    else this.maybeResume();
+  }
+
+  private pauseReading(): void {
+    if (this.readingPaused) return;
+    this.readingPaused = true;
+    this.socket.pause();
+  }
+
+  private maybeResume(): void {
+    if (!this.readingPaused || this.waitingForDrain) return;
+    if (this.pending.length >= limits.connectionInflightRequestsMax / 2) return;
+    this.readingPaused = false;
+    this.socket.resume();
+  }
+}

@@ -1,0 +1,65 @@
+// Turns one request frame into one response frame: header, version check, decode, handler,
+// encode. An unknown API key or an unsupported version closes the connection (what Kafka does),
+// except ApiVersions, which always answers (KIP-511) so clients can learn what this broker speaks.
+import { ProtocolError } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import type { Connection } from './connection.js';
+import { NO_RESPONSE, type ApiHandler, type RequestContext } from './handler.js';
+import { decodeRequest, decodeRequestHeader, encodeResponse } from './protocol/index.js';
+
+export const API_VERSIONS_KEY = 18;
+
+export class RequestDispatcher {
+  private readonly handlers = new Map<number, ApiHandler>();
+
+  constructor(
+    handlers: readonly ApiHandler[],
+    private readonly log: Logger,
+  ) {
+    for (const handler of handlers) {
+      if (this.handlers.has(handler.apiKey)) throw new Error(`two handlers for API key ${handler.apiKey}`);
+      this.handlers.set(handler.apiKey, handler);
+    }
+  }
+
+  /** The advertised ranges, for ApiVersions. */
+  supportedApis(): { apiKey: number; minVersion: number; maxVersion: number }[] {
+    return [...this.handlers.values()]
+      .map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }))
+      .sort((a, b) => a.apiKey - b.apiKey);
+  }
+
+  dispatch(connection: Connection, frame: Buffer): Promise<Buffer[] | null> | Buffer[] | null {
+    const { header, reader } = decodeRequestHeader(frame);
+    const { requestApiKey: apiKey, requestApiVersion: version, correlationId } = header;
+    const handler = this.handlers.get(apiKey);
+    if (!handler) throw new ProtocolError(`unknown API key ${apiKey}`);
+    let decodeVersion = version;
+    if (version < handler.minVersion || version > handler.maxVersion) {
+      if (apiKey !== API_VERSIONS_KEY) {
+        throw new ProtocolError(`unsupported version ${version} of ${handler.name} (${handler.minVersion}-${handler.maxVersion})`);
+      }
+      decodeVersion = -1; // answered by the ApiVersions handler with a v0 error body
+    }
+    const context: RequestContext = {
+      apiKey,
+      apiVersion: decodeVersion,
+      correlationId,
+      clientId: header.clientId,
+      connection,
+    };
+    const request = decodeVersion < 0 ? {} : decodeRequest(apiKey, version, reader);
+    const responseVersion = decodeVersion < 0 ? 0 : version;
+    const result = handler.handle(request, context);
+    const encode = (body: unknown): Buffer[] | null => {
+      if (body === NO_RESPONSE) return null;
+      return encodeResponse(apiKey, responseVersion, correlationId, body);
+    };
+    if (result instanceof Promise) return result.then(encode);
+    return encode(result);
+  }
+
+  get logger(): Logger {
+    return this.log;
+  }
+}

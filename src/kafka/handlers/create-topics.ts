@@ -1,0 +1,71 @@
+// CreateTopics (key 19), versions 0-7. Forwarded to the controller; answered once the topic is
+// committed in the metadata log (or validated only). Results per topic, in request order.
+import { ErrorCode } from '../../common/errors.js';
+import { resolveQuorums } from '../../metadata/topic-config.js';
+import type { BrokerContext } from '../broker-context.js';
+import { defineHandler } from '../handler.js';
+import type { CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse } from '../protocol/messages/create-topics.js';
+import { configMap, errorOf } from './common.js';
+
+export function createTopicsHandler(ctx: BrokerContext) {
+  return defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
+    apiKey: 19,
+    name: 'CreateTopics',
+    minVersion: 0,
+    maxVersion: 7,
+    async handle(request) {
+      const seen = new Map<string, number>();
+      for (const topic of request.topics) seen.set(topic.name, (seen.get(topic.name) ?? 0) + 1);
+      const topics = await Promise.all(
+        request.topics.map(async (topic): Promise<CreatableTopicResult> => {
+          const result: CreatableTopicResult = {
+            name: topic.name,
+            topicId: '00000000-0000-0000-0000-000000000000',
+            errorCode: ErrorCode.NONE,
+            errorMessage: null,
+            topicConfigErrorCode: ErrorCode.NONE,
+            numPartitions: -1,
+            replicationFactor: -1,
+            configs: [],
+          };
+          if ((seen.get(topic.name) ?? 0) > 1) {
+            return { ...result, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic ${topic.name} appears twice in the request` };
+          }
+          try {
+            const created = await ctx.admin.createTopic(
+              {
+                name: topic.name,
+                numPartitions: topic.numPartitions,
+                replicationFactor: topic.replicationFactor,
+                assignments: [...topic.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds),
+                configs: configMap(topic.configs),
+              },
+              request.validateOnly,
+            );
+            if (created) {
+              const factor = created.partitions[0]?.replicas.length ?? 0;
+              resolveQuorums(factor, created.configs);
+              return {
+                ...result,
+                topicId: created.topicId,
+                numPartitions: created.partitions.length,
+                replicationFactor: factor,
+                configs: Object.entries(created.configs).map(([name, value]) => ({
+                  name,
+                  value,
+                  readOnly: false,
+                  configSource: 1,
+                  isSensitive: false,
+                })),
+              };
+            }
+            return result;
+          } catch (err) {
+            return { ...result, ...errorOf(err, ctx.log) };
+          }
+        }),
+      );
+      return { throttleTimeMs: 0, topics };
+    },
+  });
+}

@@ -1,0 +1,39 @@
+// Every handler this node serves. The registry is also what ApiVersions advertises, so an API is
+// advertised exactly when it is implemented.
+import type { BrokerContext } from '../broker-context.js';
+import type { ApiHandler } from '../handler.js';
+import { alterConfigsHandler } from './alter-configs.js';
+import { apiVersionsHandler } from './api-versions.js';
+import { createPartitionsHandler } from './create-partitions.js';
+import { createTopicsHandler } from './create-topics.js';
+import { deleteRecordsHandler } from './delete-records.js';
+import { deleteTopicsHandler } from './delete-topics.js';
+import { describeConfigsHandler } from './describe-configs.js';
+import { fetchHandler } from './fetch.js';
+import { findCoordinatorHandler } from './find-coordinator.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { initProducerIdHandler } from './init-producer-id.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { metadataHandler } from './metadata.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { produceHandler } from './produce.js';
+
+export function createHandlers(ctx: BrokerContext): ApiHandler[] {
+  return [
+    produceHandler(ctx),
+    fetchHandler(ctx),
+    listOffsetsHandler(ctx),
+    metadataHandler(ctx),
+    findCoordinatorHandler(ctx),
+    apiVersionsHandler(ctx),
+    createTopicsHandler(ctx),
+    deleteTopicsHandler(ctx),
+    deleteRecordsHandler(ctx),
+    initProducerIdHandler(ctx),
+    offsetForLeaderEpochHandler(ctx),
+    describeConfigsHandler(ctx),
+    alterConfigsHandler(ctx),
+    createPartitionsHandler(ctx),
+    incrementalAlterConfigsHandler(ctx),
+  ];
+}

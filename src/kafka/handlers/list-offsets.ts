@@ -1,0 +1,54 @@
+// ListOffsets (key 2), versions 0-6. timestamp -1 = latest (the high watermark, which is also the
+// last stable offset), -2 = earliest (log start), otherwise the first offset whose timestamp is
+// at or after the given one (offset -1 when none). v0 answers in `oldStyleOffsets`.
+import { ErrorCode } from '../../common/errors.js';
+import type { Partition } from '../../replication/partition.js';
+import type { BrokerContext } from '../broker-context.js';
+import { defineHandler } from '../handler.js';
+import type { ListOffsetsPartitionResponse, ListOffsetsRequest, ListOffsetsResponse } from '../protocol/messages/list-offsets.js';
+import { errorOf } from './common.js';
+import { leaderFor } from './partition-access.js';
+
+const LATEST = -1;
+const EARLIEST = -2;
+
+async function lookup(partition: Partition, timestamp: number): Promise<{ offset: number; timestamp: number }> {
+  if (timestamp === LATEST) return { offset: partition.lastStableOffset, timestamp: -1 };
+  if (timestamp === EARLIEST) return { offset: partition.logStartOffset, timestamp: -1 };
+  const found = await partition.log.offsetForTimestamp(timestamp);
+  if (!found || found.offset >= partition.highWatermark) return { offset: -1, timestamp: -1 };
+  return found;
+}
+
+export function listOffsetsHandler(ctx: BrokerContext) {
+  return defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
+    apiKey: 2,
+    name: 'ListOffsets',
+    minVersion: 0,
+    maxVersion: 6,
+    async handle(request, context) {
+      const topics = await Promise.all(
+        request.topics.map(async (topic) => ({
+          name: topic.name,
+          partitions: await Promise.all(
+            topic.partitions.map(async (p): Promise<ListOffsetsPartitionResponse> => {
+              const base = { partitionIndex: p.partitionIndex, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
+              try {
+                const partition = leaderFor(ctx, topic.name, p.partitionIndex, p.currentLeaderEpoch);
+                const found = await lookup(partition, p.timestamp);
+                if (context.apiVersion === 0) {
+                  const offsets = found.offset >= 0 && p.maxNumOffsets > 0 ? [found.offset] : [];
+                  return { ...base, errorCode: ErrorCode.NONE, oldStyleOffsets: offsets };
+                }
+                return { ...base, errorCode: ErrorCode.NONE, offset: found.offset, timestamp: found.timestamp, leaderEpoch: partition.leaderEpoch };
+              } catch (err) {
+                return { ...base, errorCode: errorOf(err, ctx.log).errorCode };
+              }
+            }),
+          ),
+        })),
+      );
+      return { throttleTimeMs: 0, topics };
+    },
+  });
+}

@@ -1,0 +1,92 @@
+// Metadata (key 3), versions 0-9 (10+ carry topic ids and are not advertised, see
+// research/kafka-protocol.md §2.4). Answers from the replicated metadata: live brokers, the
+// controller, and per partition the leader, its epoch and the replicas. Unknown topics are
+// created when auto-creation is on (node setting, and the request's flag from v4).
+import { ErrorCode, KafkaError } from '../../common/errors.js';
+import type { TopicInfo } from '../../metadata/state.js';
+import type { BrokerContext } from '../broker-context.js';
+import { defineHandler } from '../handler.js';
+import type { MetadataRequest, MetadataResponse, MetadataResponseTopic } from '../protocol/messages/metadata.js';
+import { AUTHORIZED_OPERATIONS_OMITTED, errorOf } from './common.js';
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+export function metadataHandler(ctx: BrokerContext) {
+  function describeTopic(topic: TopicInfo): MetadataResponseTopic {
+    const brokers = new Map(ctx.metadata.state.brokers.map((b) => [b.nodeId, b]));
+    return {
+      errorCode: ErrorCode.NONE,
+      name: topic.name,
+      topicId: topic.topicId,
+      isInternal: topic.name.startsWith('__'),
+      partitions: topic.partitions.map((p) => {
+        const live = p.replicas.filter((r) => brokers.get(r)?.fenced === false);
+        const leaderLive = live.includes(p.leader);
+        return {
+          errorCode: leaderLive ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+          partitionIndex: p.partition,
+          leaderId: leaderLive ? p.leader : -1,
+          leaderEpoch: p.leaderEpoch,
+          replicaNodes: [...p.replicas],
+          isrNodes: ctx.replicas.inSyncReplicas(topic.name, p.partition) ?? live,
+          offlineReplicas: p.replicas.filter((r) => !live.includes(r)),
+        };
+      }),
+      topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  }
+
+  function unknownTopic(name: string, errorCode: number): MetadataResponseTopic {
+    return { errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+  }
+
+  async function autoCreate(name: string): Promise<MetadataResponseTopic> {
+    try {
+      await ctx.admin.createTopic({ name, numPartitions: -1, replicationFactor: -1, configs: {} }, false);
+    } catch (err) {
+      if (!(err instanceof KafkaError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS)) {
+        return unknownTopic(name, errorOf(err, ctx.log).errorCode);
+      }
+    }
+    const topic = ctx.metadata.state.topic(name);
+    if (!topic) return unknownTopic(name, ErrorCode.LEADER_NOT_AVAILABLE);
+    await ctx.replicas.settled();
+    return describeTopic(topic);
+  }
+
+  return defineHandler<MetadataRequest, MetadataResponse>({
+    apiKey: 3,
+    name: 'Metadata',
+    minVersion: 0,
+    maxVersion: 9,
+    async handle(request, context) {
+      const version = context.apiVersion;
+      const all = request.topics === null || (version === 0 && request.topics.length === 0);
+      const allowAutoCreate = ctx.config.autoCreateTopics && (version < 4 || request.allowAutoTopicCreation);
+      let topics: MetadataResponseTopic[];
+      if (all) {
+        topics = ctx.metadata.state.topics.map(describeTopic);
+      } else {
+        topics = await Promise.all(
+          (request.topics ?? []).map(async ({ name }) => {
+            if (name === null) return unknownTopic('', ErrorCode.INVALID_REQUEST);
+            const topic = ctx.metadata.state.topic(name);
+            if (topic) return describeTopic(topic);
+            if (allowAutoCreate && !name.startsWith('__')) return autoCreate(name);
+            return unknownTopic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          }),
+        );
+      }
+      return {
+        throttleTimeMs: 0,
+        brokers: ctx.metadata.state.brokers
+          .filter((b) => !b.fenced)
+          .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        clusterId: ctx.config.clusterId,
+        controllerId: ctx.metadata.controllerId,
+        topics,
+        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      };
+    },
+  });
+}

@@ -1,0 +1,108 @@
+// Produce (key 0), versions 3-9 (magic 2 record batches only). Per partition: validate the batch
+// (CRC-32C, header, size, exactly one batch), append it as leader — synchronously, so pipelined
+// requests on one connection append in order — then answer: acks=0 never (an error closes the
+// connection, as Kafka does, so the client refreshes metadata), acks=1 after the append, acks=-1
+// once the high watermark passes the batch (REQUEST_TIMED_OUT after timeoutMs). A retried
+// idempotent batch gets its original offset and is not stored again.
+import { ErrorCode, KafkaError } from '../../common/errors.js';
+import type { AppendResult } from '../../replication/partition.js';
+import { compressionOf, Compression, splitBatches, validateClientBatch, isTransactionalBatch } from '../../storage/record-batch.js';
+import type { BrokerContext } from '../broker-context.js';
+import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
+import type { PartitionProduceResponse, ProduceRequest, ProduceResponse } from '../protocol/messages/produce.js';
+import { errorOf } from './common.js';
+import { leaderFor } from './partition-access.js';
+
+const ZSTD_MIN_PRODUCE_VERSION = 7;
+
+function toBuffer(records: ProduceRequest['topicData'][number]['partitionData'][number]['records']): Buffer | null {
+  if (records === null) return null;
+  if (Buffer.isBuffer(records)) return records;
+  return Buffer.concat(records);
+}
+
+export function produceHandler(ctx: BrokerContext) {
+  function appendOne(topic: string, index: number, records: Buffer | null, acks: number, timeoutMs: number, version: number) {
+    const partition = leaderFor(ctx, topic, index);
+    if (records === null || records.length === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'no record batch for partition');
+    const batches = splitBatches(records);
+    if (batches.length !== 1) throw new KafkaError(ErrorCode.INVALID_RECORD, `exactly one record batch per partition, got ${batches.length}`);
+    const batch = batches[0]!;
+    const topicInfo = ctx.metadata.state.topic(topic);
+    const maxMessageBytes = Number(topicInfo?.configs['max.message.bytes'] ?? ctx.config.maxMessageBytes);
+    const header = validateClientBatch(batch, { maxMessageBytes });
+    if (compressionOf(header.attributes) === Compression.zstd && version < ZSTD_MIN_PRODUCE_VERSION) {
+      throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `zstd needs produce v${ZSTD_MIN_PRODUCE_VERSION}+`);
+    }
+    if (isTransactionalBatch(header.attributes)) throw new KafkaError(ErrorCode.INVALID_RECORD, 'transactions are not supported');
+    const result: AppendResult = partition.append([batch], { messageCount: header.recordsCount });
+    const durable =
+      acks === -1 ? partition.waitForHighWatermark(result.lastOffset + 1, timeoutMs) : null;
+    return { partition, result, durable };
+  }
+
+  return defineHandler<ProduceRequest, ProduceResponse>({
+    apiKey: 0,
+    name: 'Produce',
+    minVersion: 3,
+    maxVersion: 9,
+    async handle(request, context: RequestContext) {
+      const { acks } = request;
+      const version = context.apiVersion;
+      let anyError = false;
+      // Phase 1, synchronous and in request order: validate and append every partition's batch.
+      const pending = request.topicData.map((topic) => ({
+        name: topic.name,
+        partitions: topic.partitionData.map((data) => {
+          if (acks !== 0 && acks !== 1 && acks !== -1) {
+            anyError = true;
+            return { index: data.index, error: new KafkaError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`) };
+          }
+          try {
+            return { index: data.index, ...appendOne(topic.name, data.index, toBuffer(data.records), acks, request.timeoutMs, version) };
+          } catch (err) {
+            anyError = true;
+            return { index: data.index, error: err };
+          }
+        }),
+      }));
+      if (acks === 0) {
+        if (anyError) context.connection.close('produce with acks=0 failed; closing so the client refreshes metadata');
+        return NO_RESPONSE;
+      }
+      // Phase 2: wait for durability where acks=all asks for it.
+      const responses = await Promise.all(
+        pending.map(async (topic) => ({
+          name: topic.name,
+          partitionResponses: await Promise.all(
+            topic.partitions.map(async (p): Promise<PartitionProduceResponse> => {
+              const base = {
+                index: p.index,
+                baseOffset: -1,
+                logAppendTimeMs: -1,
+                logStartOffset: -1,
+                recordErrors: [],
+                errorMessage: null,
+                currentLeader: { leaderId: -1, leaderEpoch: -1 },
+              };
+              if ('error' in p) return { ...base, ...errorOf(p.error, ctx.log) };
+              try {
+                if (p.durable) await p.durable;
+                return {
+                  ...base,
+                  errorCode: ErrorCode.NONE,
+                  baseOffset: p.result.baseOffset,
+                  logAppendTimeMs: p.result.logAppendTime,
+                  logStartOffset: p.partition.logStartOffset,
+                };
+              } catch (err) {
+                return { ...base, ...errorOf(err, ctx.log) };
+              }
+            }),
+          ),
+        })),
+      );
+      return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+    },
+  });
+}

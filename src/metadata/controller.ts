@@ -1,0 +1,171 @@
+// The controller decides and the metadata log records: topic creation with replica placement,
+// deletion, partition growth, config changes and producer-id blocks. It runs on whichever node
+// leads the metadata log; admin requests reaching other nodes are forwarded to it.
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, KafkaError } from '../common/errors.js';
+import { limits } from '../common/limits.js';
+import type { MetadataLog } from './log.js';
+import type { MetadataRecord, PartitionAssignment } from './records.js';
+import type { TopicInfo } from './state.js';
+import { resolveQuorums, validateTopicConfigs } from './topic-config.js';
+
+export interface CreateTopicSpec {
+  readonly name: string;
+  /** -1: the broker default. */
+  readonly numPartitions: number;
+  /** -1: the broker default. */
+  readonly replicationFactor: number;
+  /** Explicit placement: partition index → replica node ids (leader first). */
+  readonly assignments?: readonly (readonly number[])[];
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+export interface ControllerDefaults {
+  readonly defaultPartitions: number;
+  readonly defaultReplicationFactor: number;
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
+const PRODUCER_ID_BLOCK = 1000;
+
+export function validateTopicName(name: string): void {
+  if (name.length === 0 || name.length > limits.topicNameLengthMax || name === '.' || name === '..' || !TOPIC_NAME.test(name)) {
+    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name '${name}'`);
+  }
+}
+
+export class Controller {
+  /** Rotates the first replica so leaders spread evenly across brokers. */
+  private placementCursor = 0;
+
+  constructor(
+    private readonly metadata: MetadataLog,
+    private readonly defaults: ControllerDefaults,
+  ) {}
+
+  /** Validates a topic creation and returns the record that would create it (validateOnly uses this). */
+  planTopic(spec: CreateTopicSpec): MetadataRecord & { type: 'CreateTopic' } {
+    validateTopicName(spec.name);
+    if (this.metadata.state.topic(spec.name)) {
+      throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${spec.name}' already exists`);
+    }
+    validateTopicConfigs(spec.configs);
+    let partitions: PartitionAssignment[];
+    if (spec.assignments && spec.assignments.length > 0) {
+      if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'give either replica assignments or partition count and replication factor');
+      }
+      partitions = spec.assignments.map((replicas, partition) => this.explicitAssignment(partition, replicas));
+    } else {
+      const count = spec.numPartitions === -1 ? this.defaults.defaultPartitions : spec.numPartitions;
+      const factor = spec.replicationFactor === -1 ? this.defaults.defaultReplicationFactor : spec.replicationFactor;
+      if (count < 1 || count > limits.partitionsPerTopicMax) {
+        throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `partition count ${count} must be in [1, ${limits.partitionsPerTopicMax}]`);
+      }
+      partitions = this.place(0, count, factor);
+    }
+    resolveQuorums(partitions[0]!.replicas.length, spec.configs);
+    return { type: 'CreateTopic', name: spec.name, topicId: randomUUID(), configs: { ...spec.configs }, partitions };
+  }
+
+  async createTopic(spec: CreateTopicSpec): Promise<TopicInfo> {
+    const record = this.planTopic(spec);
+    await this.metadata.propose([record]);
+    const topic = this.metadata.state.topic(spec.name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `topic ${spec.name} vanished after creation`);
+    return topic;
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    const topic = this.metadata.state.topic(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${name}'`);
+    if (name.startsWith('__')) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic '${name}' cannot be deleted`);
+    await this.metadata.propose([{ type: 'DeleteTopic', topicId: topic.topicId }]);
+  }
+
+  planPartitions(name: string, totalCount: number, assignments?: readonly (readonly number[])[]): MetadataRecord | null {
+    const topic = this.metadata.state.topic(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${name}'`);
+    const current = topic.partitions.length;
+    if (totalCount < current) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic '${name}' has ${current} partitions; it cannot shrink to ${totalCount}`);
+    }
+    if (totalCount === current) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic '${name}' already has ${current} partitions`);
+    }
+    if (totalCount > limits.partitionsPerTopicMax) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `partition count ${totalCount} exceeds ${limits.partitionsPerTopicMax}`);
+    }
+    const factor = topic.partitions[0]!.replicas.length;
+    let partitions: PartitionAssignment[];
+    if (assignments && assignments.length > 0) {
+      if (assignments.length !== totalCount - current) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `expected ${totalCount - current} assignments, got ${assignments.length}`);
+      }
+      partitions = assignments.map((replicas, i) => {
+        if (replicas.length !== factor) {
+          throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `assignment must have ${factor} replicas`);
+        }
+        return this.explicitAssignment(current + i, replicas);
+      });
+    } else {
+      partitions = this.place(current, totalCount - current, factor);
+    }
+    return { type: 'CreatePartitions', topicId: topic.topicId, partitions };
+  }
+
+  async createPartitions(name: string, totalCount: number, assignments?: readonly (readonly number[])[]): Promise<void> {
+    const record = this.planPartitions(name, totalCount, assignments);
+    if (record) await this.metadata.propose([record]);
+  }
+
+  planTopicConfig(name: string, configs: Readonly<Record<string, string>>): MetadataRecord {
+    const topic = this.metadata.state.topic(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${name}'`);
+    validateTopicConfigs(configs);
+    resolveQuorums(topic.partitions[0]!.replicas.length, configs);
+    return { type: 'AlterTopicConfig', topicId: topic.topicId, configs: { ...configs } };
+  }
+
+  async alterTopicConfig(name: string, configs: Readonly<Record<string, string>>): Promise<void> {
+    await this.metadata.propose([this.planTopicConfig(name, configs)]);
+  }
+
+  /** Reserves a block of producer ids for `nodeId`; returns the first id of the block. */
+  async allocateProducerIds(nodeId: number): Promise<{ first: number; count: number }> {
+    const first = this.metadata.state.nextProducerId;
+    await this.metadata.propose([{ type: 'AllocateProducerIds', nodeId, firstProducerId: first, count: PRODUCER_ID_BLOCK }]);
+    return { first, count: PRODUCER_ID_BLOCK };
+  }
+
+  private liveBrokerIds(): number[] {
+    return this.metadata.state.brokers.filter((b) => !b.fenced).map((b) => b.nodeId);
+  }
+
+  private explicitAssignment(partition: number, replicas: readonly number[]): PartitionAssignment {
+    const known = new Set(this.metadata.state.brokers.map((b) => b.nodeId));
+    if (replicas.length === 0 || new Set(replicas).size !== replicas.length || replicas.some((r) => !known.has(r))) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `bad replica assignment [${replicas.join(',')}] for partition ${partition}`);
+    }
+    return { partition, replicas: [...replicas], leader: replicas[0]!, leaderEpoch: 0 };
+  }
+
+  /** Round-robin placement over live brokers, never two replicas of a partition on one node. */
+  private place(firstPartition: number, count: number, factor: number): PartitionAssignment[] {
+    const brokers = this.liveBrokerIds();
+    if (factor < 1 || factor > brokers.length) {
+      throw new KafkaError(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `replication factor ${factor} must be in [1, ${brokers.length} live brokers]`,
+      );
+    }
+    const out: PartitionAssignment[] = [];
+    for (let i = 0; i < count; i++) {
+      const start = this.placementCursor++ % brokers.length;
+      const replicas: number[] = [];
+      for (let r = 0; r < factor; r++) replicas.push(brokers[(start + r) % brokers.length]!);
+      out.push({ partition: firstPartition + i, replicas, leader: replicas[0]!, leaderEpoch: 0 });
+    }
+    return out;
+  }
+}

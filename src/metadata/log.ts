@@ -1,0 +1,21 @@
+// The metadata log as the rest of the node sees it: records are proposed, become durable and
+// committed, and are applied in order to MetadataState. A single node uses LocalMetadataLog; a
+// cluster puts the Raft-replicated log behind the same interface.
+import type { MetadataRecord } from './records.js';
+import type { MetadataChange, MetadataState } from './state.js';
+
+export type MetadataListener = (change: MetadataChange) => void;
+
+export interface MetadataLog {
+  readonly state: MetadataState;
+  /** True when this node may decide and write records (the controller). */
+  readonly isController: boolean;
+  /** The node id of the controller, or -1 while there is none. */
+  readonly controllerId: number;
+  /** Appends records atomically; resolves once they are committed and applied on this node. */
+  propose(records: readonly MetadataRecord[]): Promise<void>;
+  /** Resolves once this node has applied everything committed before the call (read-your-writes). */
+  barrier(): Promise<void>;
+  onChange(listener: MetadataListener): void;
+  close(): Promise<void>;
+}

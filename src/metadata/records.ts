@@ -1,0 +1,52 @@
+// The records of the metadata log. Every node applies them in order to the same state; only the
+// controller writes them. They are small and rare, so they are encoded as JSON.
+
+export interface PartitionAssignment {
+  readonly partition: number;
+  readonly replicas: readonly number[];
+  readonly leader: number;
+  readonly leaderEpoch: number;
+}
+
+export type MetadataRecord =
+  | {
+      readonly type: 'RegisterBroker';
+      readonly nodeId: number;
+      readonly host: string;
+      readonly port: number;
+      readonly rack: string | null;
+      readonly incarnation: string;
+    }
+  | { readonly type: 'FenceBroker'; readonly nodeId: number }
+  | { readonly type: 'UnfenceBroker'; readonly nodeId: number }
+  | {
+      readonly type: 'CreateTopic';
+      readonly name: string;
+      readonly topicId: string;
+      readonly configs: Readonly<Record<string, string>>;
+      readonly partitions: readonly PartitionAssignment[];
+    }
+  | { readonly type: 'DeleteTopic'; readonly topicId: string }
+  | { readonly type: 'CreatePartitions'; readonly topicId: string; readonly partitions: readonly PartitionAssignment[] }
+  | { readonly type: 'AlterTopicConfig'; readonly topicId: string; readonly configs: Readonly<Record<string, string>> }
+  | {
+      readonly type: 'PartitionChange';
+      readonly topicId: string;
+      readonly partition: number;
+      readonly leader: number;
+      readonly leaderEpoch: number;
+      readonly replicas?: readonly number[];
+    }
+  | { readonly type: 'AllocateProducerIds'; readonly nodeId: number; readonly firstProducerId: number; readonly count: number }
+  | { readonly type: 'Noop' };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeRecord(record: MetadataRecord): Uint8Array {
+  return encoder.encode(JSON.stringify(record));
+}
+
+export function decodeRecord(bytes: Uint8Array): MetadataRecord {
+  return JSON.parse(decoder.decode(bytes)) as MetadataRecord;
+}

@@ -1,0 +1,179 @@
+// Starts real Brook node processes (dist/node.js) on free 127.0.0.1 ports with their own data
+// directories, for integration and chaos tests. Every process started here is killed and every
+// directory removed by `stopAll()`, which test files call in afterAll.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const NODE_ENTRY = resolve(import.meta.dirname, '../../dist/node.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface NodeOptions {
+  readonly nodeId?: number;
+  readonly clusterNodes?: string;
+  readonly dataDir?: string;
+  readonly kafkaPort?: number;
+  readonly grpcPort?: number;
+  readonly httpPort?: number;
+  readonly extraArgs?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export class NodeProcess {
+  private child: ChildProcess | null = null;
+  private output: string[] = [];
+  private exitCode: number | null = null;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly nodeId: number,
+    readonly dataDir: string,
+    readonly kafkaPort: number,
+    readonly grpcPort: number,
+    readonly httpPort: number,
+    private readonly args: readonly string[],
+    private readonly env: Readonly<Record<string, string>>,
+  ) {}
+
+  get bootstrap(): string {
+    return `127.0.0.1:${this.kafkaPort}`;
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.exitCode === null;
+  }
+
+  /** Everything the process wrote, for failure messages. */
+  get logs(): string {
+    return this.output.join('');
+  }
+
+  async start(readyTimeoutMs = 30_000): Promise<void> {
+    if (this.running) throw new Error(`node ${this.nodeId} already running`);
+    this.output = [];
+    this.exitCode = null;
+    const child = spawn(process.execPath, [NODE_ENTRY, ...this.args], {
+      env: { ...process.env, BROOK_LOG_LEVEL: process.env.BROOK_TEST_LOG_LEVEL ?? 'info', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const keep = (chunk: Buffer) => {
+      this.output.push(chunk.toString());
+      if (this.output.length > 5000) this.output.splice(0, 1000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((resolveExit) => {
+      child.once('exit', (code, signal) => {
+        this.exitCode = code ?? (signal ? 128 : 0);
+        resolveExit();
+      });
+    });
+    await this.waitUntilReady(readyTimeoutMs);
+  }
+
+  private async waitUntilReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.exitCode !== null) throw new Error(`node ${this.nodeId} exited with ${this.exitCode}:\n${this.logs.slice(-4000)}`);
+      if (this.logs.includes('Brook node started') && (await canConnect(this.kafkaPort))) return;
+      await sleep(50);
+    }
+    throw new Error(`node ${this.nodeId} not ready in ${timeoutMs} ms:\n${this.logs.slice(-4000)}`);
+  }
+
+  /** kill -9: no flush, no goodbye. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM and wait for the graceful stop. */
+  async stop(): Promise<number | null> {
+    if (!this.running) return this.exitCode;
+    this.child?.kill('SIGTERM');
+    const timeout = sleep(15_000).then(() => this.child?.kill('SIGKILL'));
+    await Promise.race([this.exited, timeout]);
+    await this.exited;
+    return this.exitCode;
+  }
+
+  /** Stops the process (if needed) and waits for it. */
+  async waitForExit(): Promise<number | null> {
+    await this.exited;
+    return this.exitCode;
+  }
+}
+
+const started: NodeProcess[] = [];
+const dirs: string[] = [];
+
+export function tempDir(prefix = 'brook-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Creates (does not start) a node with free ports and a fresh data directory. */
+export async function createNode(options: NodeOptions = {}): Promise<NodeProcess> {
+  const nodeId = options.nodeId ?? 1;
+  const dataDir = options.dataDir ?? tempDir();
+  const kafkaPort = options.kafkaPort ?? (await freePort());
+  const grpcPort = options.grpcPort ?? (await freePort());
+  const httpPort = options.httpPort ?? (await freePort());
+  const args = [
+    '--node-id', String(nodeId),
+    '--cluster-nodes', options.clusterNodes ?? `${nodeId}@127.0.0.1:${grpcPort}`,
+    '--data-dir', dataDir,
+    '--listen-host', '127.0.0.1',
+    '--kafka-port', String(kafkaPort),
+    '--grpc-port', String(grpcPort),
+    '--http-port', String(httpPort),
+    ...(options.extraArgs ?? []),
+  ];
+  const node = new NodeProcess(nodeId, dataDir, kafkaPort, grpcPort, httpPort, args, options.env ?? {});
+  started.push(node);
+  return node;
+}
+
+/** Creates and starts a single node. */
+export async function startSingleNode(options: NodeOptions = {}): Promise<NodeProcess> {
+  const node = await createNode(options);
+  await node.start();
+  return node;
+}
+
+/** Kills every node this file started and removes their directories. Call in afterAll. */
+export async function stopAll(): Promise<void> {
+  await Promise.all(started.splice(0).map((node) => node.kill()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolveConnect) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveConnect(true);
+    });
+    socket.once('error', () => resolveConnect(false));
+  });
+}
