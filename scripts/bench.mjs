@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// `npm run bench`: starts a Brook node from dist/ on 127.0.0.1 with a fresh data directory, then
+//   1. produce throughput: kcat (librdkafka) sends N records of S bytes with acks=all,
+//   2. consume throughput: kcat reads them all back from the beginning,
+//   3. produce latency: a librdkafka producer (python3-confluent-kafka) at a steady rate,
+// and prints MB/s, records/s and p50/p99/p99.9 latency with the flush policy it ran.
+// Options: --records N (default 400000) --size BYTES (1024) --partitions P (4)
+//          --flush-messages N (1 = fsync before ack, the default) --latency-rate R (5000/s)
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: opts } = parseArgs({
+  options: {
+    records: { type: 'string', default: '400000' },
+    size: { type: 'string', default: '1024' },
+    partitions: { type: 'string', default: '4' },
+    'flush-messages': { type: 'string', default: '1' },
+    'latency-records': { type: 'string', default: '50000' },
+    'latency-rate': { type: 'string', default: '5000' },
+  },
+});
+const records = Number(opts.records);
+const size = Number(opts.size);
+const partitions = Number(opts.partitions);
+const flushMessages = Number(opts['flush-messages']);
+
+function requireTool(cmd, args, hint) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  if (r.error) {
+    console.error(`bench: ${cmd} is needed (${hint})`);
+    process.exit(2);
+  }
+}
+requireTool('kcat', ['-V'], 'apt-get install kcat');
+const python = '/usr/bin/python3';
+const haveLatencyTool = spawnSync(python, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0;
+
+function freePort() {
+  return new Promise((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+function run(cmd, args, { input, quiet = true } = {}) {
+  return new Promise((res, rej) => {
+    const child = spawn(cmd, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += quiet ? '' : c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('error', rej);
+    child.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`))));
+    if (input) input.pipe(child.stdin);
+  });
+}
+
+function runCapture(cmd, args) {
+  return new Promise((res, rej) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`))));
+  });
+}
+
+async function waitForPort(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((res) => {
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        res(true);
+      });
+      s.on('error', () => res(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('node did not start');
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'brook-bench-'));
+const kafkaPort = await freePort();
+const node = spawn(
+  process.execPath,
+  [
+    resolve('dist/node.js'),
+    '--node-id', '1', '--cluster-nodes', `1@127.0.0.1:${await freePort()}`,
+    '--data-dir', join(dir, 'data'), '--kafka-port', String(kafkaPort), '--http-port', String(await freePort()),
+    '--grpc-port', String(await freePort()), '--log-level', 'warn', '--flush-messages', String(flushMessages),
+    '--default-partitions', String(partitions),
+  ],
+  { stdio: ['ignore', 'inherit', 'inherit'] },
+);
+const cleanup = () => {
+  node.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+};
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+try {
+  await waitForPort(kafkaPort);
+  const bootstrap = `127.0.0.1:${kafkaPort}`;
+  const file = join(dir, 'records.txt');
+  await new Promise((res) => {
+    const line = Buffer.alloc(size, 'b');
+    line[size - 1] = 0x0a; // each line is `size` bytes including the newline delimiter
+    const stream = createWriteStream(file);
+    let i = 0;
+    const write = () => {
+      while (i < records) {
+        i++;
+        if (!stream.write(line)) return stream.once('drain', write);
+      }
+      stream.end(res);
+    };
+    write();
+  });
+  const payloadBytes = records * (size - 1);
+  const mb = payloadBytes / 1e6;
+  const policy = flushMessages === 1 ? 'fsync before ack (group commit), the default' : `flush.messages=${flushMessages}`;
+
+  // Create the topic up front so the run measures steady state, not auto-creation.
+  await run('kcat', ['-b', bootstrap, '-P', '-t', 'warmup'], { input: (await import('node:stream')).Readable.from(['w\n']) });
+
+  const producerArgs = [
+    '-b', bootstrap, '-P', '-t', 'bench', '-l', file,
+    '-X', 'acks=all', '-X', 'linger.ms=5', '-X', 'batch.num.messages=100000', '-X', 'batch.size=1000000',
+    '-X', 'queue.buffering.max.messages=2000000', '-X', 'queue.buffering.max.kbytes=2097151',
+    '-X', 'message.max.bytes=1048576', '-X', 'compression.codec=none',
+  ];
+  // warm the topic (auto-created with the bench's partition count)
+  await run('kcat', ['-b', bootstrap, '-P', '-t', 'bench', '-X', 'acks=all'], { input: (await import('node:stream')).Readable.from(['x\n']) });
+
+  let t0 = performance.now();
+  await run('kcat', producerArgs);
+  const produceSeconds = (performance.now() - t0) / 1000;
+
+  t0 = performance.now();
+  await run('kcat', ['-b', bootstrap, '-C', '-t', 'bench', '-o', 'beginning', '-e', '-q', '-f', '%o\n', '-X', 'fetch.max.bytes=52428800', '-X', 'fetch.message.max.bytes=10485760']);
+  const consumeSeconds = (performance.now() - t0) / 1000;
+
+  let latency = null;
+  if (haveLatencyTool) {
+    const out = await runCapture(python, [
+      resolve('scripts/bench-latency.py'), bootstrap, 'bench-latency', opts['latency-records'], String(size), opts['latency-rate'], 'all',
+    ]);
+    latency = JSON.parse(out.trim().split('\n').pop());
+  }
+
+  const result = {
+    machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+    flushPolicy: policy,
+    records,
+    recordBytes: size - 1,
+    partitions,
+    produce: { acks: 'all', seconds: +produceSeconds.toFixed(2), MBps: +(mb / produceSeconds).toFixed(1), recordsPerSec: Math.round(records / produceSeconds) },
+    consume: { seconds: +consumeSeconds.toFixed(2), MBps: +(mb / consumeSeconds).toFixed(1), recordsPerSec: Math.round(records / consumeSeconds) },
+    latency: latency
+      ? { acks: 'all', ratePerSec: Number(opts['latency-rate']), ...latency }
+      : 'skipped: /usr/bin/python3 with confluent_kafka not found (apt-get install python3-confluent-kafka)',
+  };
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  cleanup();
+}
