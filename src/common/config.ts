@@ -168,11 +168,13 @@ export function helpText(): string {
  */
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeConfig | null {
   const cmd = buildCommand();
+  // commander reads process.env for Option.env(); give it the caller's environment. Copy both
+  // first: `env` is often process.env itself.
+  const wanted = Object.entries(env).filter(([key]) => key.startsWith('BROOK_'));
   const saved = { ...process.env };
   try {
-    // commander reads process.env for Option.env(); give it the caller's environment.
     for (const key of Object.keys(process.env)) if (key.startsWith('BROOK_')) delete process.env[key];
-    for (const [key, value] of Object.entries(env)) if (key.startsWith('BROOK_')) process.env[key] = value;
+    for (const [key, value] of wanted) process.env[key] = value;
     cmd.parse(argv as string[], { from: 'user' });
   } catch (err) {
     const code = (err as { code?: string }).code;

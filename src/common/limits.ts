@@ -18,9 +18,38 @@ export const limits = {
   partitionsPerTopicMax: 10_000,
   /** Idempotent producer batches remembered per producer per partition (Kafka: 5). */
   producerBatchesRetained: 5,
+  /** Idempotent producers tracked per partition; the least recently active is forgotten beyond it. */
+  producersPerPartitionMax: 100_000,
+  /** Partition logs opened (recovered) at the same time when a node starts. */
+  logOpenConcurrencyMax: 8,
   /** Fetch long-poll wait a client may ask for. */
   fetchMaxWaitMsMax: 60_000,
+  /** Bytes of entries in one Raft AppendEntries message (at least one entry is always sent). */
+  raftMessageSizeBytesMax: 1024 * 1024,
+  /** Raft AppendEntries in flight to one follower before the leader waits for acks. */
+  raftInflightMessagesMax: 256,
+  /** Bytes of Raft entries in flight to one follower (bounds the bandwidth-delay product). */
+  raftInflightBytesMax: 32 * 1024 * 1024,
+  /** Uncommitted Raft proposal bytes a leader holds before refusing proposals. */
+  raftUncommittedBytesMax: 64 * 1024 * 1024,
+  /** Largest single Raft proposal (a metadata record batch). */
+  raftProposalBytesMax: 8 * 1024 * 1024,
+  /** Bytes of committed Raft entries handed to the application per Ready. */
+  raftCommittedBytesPerReadyMax: 16 * 1024 * 1024,
+  /** ReadIndex requests a Raft leader queues awaiting a heartbeat quorum. */
+  raftPendingReadIndexMax: 4096,
+  /** Members one consumer group may hold (Kafka's group.max.size); joins beyond it get GROUP_MAX_SIZE_REACHED. */
+  groupMembersMax: 1000,
+  /** Longest committed-offset metadata string (Kafka's offset.metadata.max.bytes). */
+  offsetMetadataBytesMax: 4096,
+  /** How long a coordinator write may wait for the high watermark (Kafka's offsets.commit.timeout.ms). */
+  coordinatorWriteTimeoutMs: 5000,
+  /** Longest pause between offset-expiry passes (Kafka's offsets.retention.check.interval.ms). */
+  offsetsRetentionCheckIntervalMsMax: 600_000,
+  /** Tombstones written in one batch by an offset-expiry pass. */
+  expiryRecordsPerBatchMax: 1000,
 } as const;
 
 assert(limits.batchSizeBytesMax < limits.requestSizeBytesMax, 'a batch must fit in a request');
 assert(limits.topicNameLengthMax <= 249, 'topic names are capped by Kafka at 249');
+assert(limits.raftProposalBytesMax <= limits.raftUncommittedBytesMax, 'one Raft proposal must fit the uncommitted budget');

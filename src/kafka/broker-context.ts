@@ -1,6 +1,7 @@
 // What the Kafka handlers may use of the node. Handlers depend on this interface, never on how the
 // node wires its parts, so a single node and a cluster node serve the same handlers.
 import type { NodeConfig } from '../common/config.js';
+import type { GroupCoordinator } from '../groups/index.js';
 import type { Logger } from '../common/log.js';
 import type { CreateTopicSpec } from '../metadata/controller.js';
 import type { MetadataLog } from '../metadata/log.js';
@@ -22,6 +23,8 @@ export interface BrokerContext {
   readonly admin: AdminOperations;
   readonly replicas: ReplicaManager;
   readonly producerIds: ProducerIdAllocator;
+  /** The consumer group coordinator for the __consumer_offsets partitions this node leads. */
+  readonly groups: GroupCoordinator;
   readonly log: Logger;
   /** The node that coordinates a consumer group. */
   coordinatorFor(groupId: string): Promise<number>;

@@ -16,8 +16,12 @@ function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
+/** Called when this node starts leading a partition (with it) or stops (with null). */
+export type LeadershipListener = (topic: string, partition: number, replica: Partition | null) => void;
+
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
+  private readonly leadershipListeners: LeadershipListener[] = [];
   /** Serializes reactions to metadata changes; they open and delete files. */
   private changes: Promise<void> = Promise.resolve();
   private ticker: NodeJS.Timeout | null = null;
@@ -55,6 +59,24 @@ export class ReplicaManager {
       throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${topic}-${partition} is starting`);
     }
     throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.config.nodeId} does not lead ${topic}-${partition}`);
+  }
+
+  /**
+   * Subscribes to leadership changes, and replays the partitions this node leads right now, so a
+   * late subscriber (the group coordinator) sees every partition exactly once.
+   */
+  onLeadershipChange(listener: LeadershipListener): void {
+    this.leadershipListeners.push(listener);
+    for (const replica of this.partitions.values()) listener(replica.topic, replica.partition, replica);
+  }
+
+  private notifyLeadership(topic: string, partition: number, replica: Partition | null): void {
+    for (const listener of this.leadershipListeners) listener(topic, partition, replica);
+  }
+
+  /** Every partition this node leads. */
+  ledPartitions(): Partition[] {
+    return [...this.partitions.values()];
   }
 
   /**
@@ -122,6 +144,7 @@ export class ReplicaManager {
       );
       if (log.lastEpoch < assignment.leaderEpoch) await log.assignEpochStart(assignment.leaderEpoch, log.logEndOffset);
       this.partitions.set(key, replica);
+      this.notifyLeadership(topic.name, id, replica);
     }
   }
 
@@ -130,7 +153,10 @@ export class ReplicaManager {
       const key = partitionKey(topic.name, p.partition);
       const replica = this.partitions.get(key);
       this.partitions.delete(key);
-      if (replica) await replica.close();
+      if (replica) {
+        this.notifyLeadership(topic.name, p.partition, null);
+        await replica.close();
+      }
       await this.logs.deletePartition(topic.name, p.partition);
     }
     this.log.info({ topic: topic.name }, 'topic deleted');

@@ -38,6 +38,10 @@ export class RawClient {
     });
   }
 
+  get isClosed(): boolean {
+    return this.closedWith !== null;
+  }
+
   /** Sends one request; resolves with the decoded response body. */
   request<T = Record<string, unknown>>(apiKey: number, version: number, body: unknown): Promise<T> {
     const correlationId = this.nextCorrelationId++;

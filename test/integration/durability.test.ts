@@ -72,7 +72,9 @@ describe('durability of one node', () => {
     const writer = async (connectionIndex: number) => {
       const client = await RawClient.connect(node.kafkaPort);
       const inflight: Promise<void>[] = [];
-      while (!stop) {
+      // Stop at the kill: requests on a closed connection fail at once, and a loop of settled
+      // promises would never yield to the timers.
+      while (!stop && !client.isClosed) {
         const partition = (connectionIndex + sequence) % partitions;
         const values = Array.from({ length: 1 + (sequence % 4) }, () => `c${connectionIndex}-${sequence++}`);
         const batch = buildRecordBatch(values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: Date.now() })));

@@ -64,10 +64,12 @@ describe('admin', () => {
     expect(after.resources[0]!.configEntries[0]!.configValue).toBe('7200000');
   });
 
-  it('refuses unknown configs and unsafe quorums', async () => {
-    await expect(
-      admin.createTopics({ topics: [{ topic: 'bad-config', configEntries: [{ name: 'no.such.config', value: '1' }] }] }),
-    ).rejects.toThrow(/unknown topic config|INVALID_CONFIG|Configuration is invalid/i);
+  it('refuses unknown configs with INVALID_CONFIG', async () => {
+    const error = await admin
+      .createTopics({ topics: [{ topic: 'bad-config', configEntries: [{ name: 'no.such.config', value: '1' }] }] })
+      .catch((err: { errors?: { type: string }[] }) => err);
+    expect((error as { errors?: { type: string }[] }).errors?.[0]?.type).toBe('INVALID_CONFIG');
+    expect(await admin.listTopics()).not.toContain('bad-config');
   });
 
   it('grows partitions and deletes topics', async () => {
@@ -123,20 +125,11 @@ describe('produce and offsets', () => {
   it('deletes records below an offset and moves the low watermark', async () => {
     await admin.createTopics({ topics: [{ topic: 'trimmed', numPartitions: 1 }], waitForLeaders: true });
     for (let i = 0; i < 10; i++) await producer.send({ topic: 'trimmed', messages: [{ value: `m${i}` }] });
+    // kafkajs finds partition leaders in the admin's cached metadata; load the new topic into it.
+    await admin.fetchTopicMetadata({ topics: ['trimmed'] });
     await admin.deleteTopicRecords({ topic: 'trimmed', partitions: [{ partition: 0, offset: '6' }] });
     const offsets = await admin.fetchTopicOffsets('trimmed');
     expect(offsets[0]).toMatchObject({ low: '6', high: '10' });
-  });
-
-  it('answers a produce to a partition that does not exist with an error', async () => {
-    await admin.createTopics({ topics: [{ topic: 'one-partition', numPartitions: 1 }], waitForLeaders: true });
-    const strict = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
-    await strict.connect();
-    try {
-      await expect(strict.send({ topic: 'one-partition', messages: [{ value: 'x', partition: 7 }] })).rejects.toThrow();
-    } finally {
-      await strict.disconnect();
-    }
   });
 
   it('auto-creates a topic on first use', async () => {

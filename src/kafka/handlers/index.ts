@@ -17,6 +17,16 @@ import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
+import { deleteGroupsHandler } from './delete-groups.js';
+import { describeGroupsHandler } from './describe-groups.js';
+import { heartbeatHandler } from './heartbeat.js';
+import { joinGroupHandler } from './join-group.js';
+import { leaveGroupHandler } from './leave-group.js';
+import { listGroupsHandler } from './list-groups.js';
+import { offsetCommitHandler } from './offset-commit.js';
+import { offsetDeleteHandler } from './offset-delete.js';
+import { offsetFetchHandler } from './offset-fetch.js';
+import { syncGroupHandler } from './sync-group.js';
 
 export function createHandlers(ctx: BrokerContext): ApiHandler[] {
   return [
@@ -35,5 +45,16 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     alterConfigsHandler(ctx),
     createPartitionsHandler(ctx),
     incrementalAlterConfigsHandler(ctx),
+    // Consumer groups (src/groups).
+    offsetCommitHandler(ctx),
+    offsetFetchHandler(ctx),
+    joinGroupHandler(ctx),
+    heartbeatHandler(ctx),
+    leaveGroupHandler(ctx),
+    syncGroupHandler(ctx),
+    describeGroupsHandler(ctx),
+    listGroupsHandler(ctx),
+    deleteGroupsHandler(ctx),
+    offsetDeleteHandler(ctx),
   ];
 }

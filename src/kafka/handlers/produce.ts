@@ -1,4 +1,7 @@
-// Produce (key 0), versions 3-9 (magic 2 record batches only). Per partition: validate the batch
+// Produce (key 0), versions 0-9; only magic 2 record batches are stored. Versions 0-2 are
+// advertised because librdkafka (< 2.11) compresses with gzip, snappy or lz4 only when the Produce
+// range includes version 0 (Kafka 4.0 kept advertising them for the same reason); their old
+// message formats are refused per partition with UNSUPPORTED_FOR_MESSAGE_FORMAT. Per partition: validate the batch
 // (CRC-32C, header, size, exactly one batch), append it as leader — synchronously, so pipelined
 // requests on one connection append in order — then answer: acks=0 never (an error closes the
 // connection, as Kafka does, so the client refreshes metadata), acks=1 after the append, acks=-1
@@ -24,6 +27,7 @@ function toBuffer(records: ProduceRequest['topicData'][number]['partitionData'][
 export function produceHandler(ctx: BrokerContext) {
   function appendOne(topic: string, index: number, records: Buffer | null, acks: number, timeoutMs: number, version: number) {
     const partition = leaderFor(ctx, topic, index);
+    if (version < 3) throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, 'produce v0-2 carry message formats 0/1; use v3+ (record batch v2)');
     if (records === null || records.length === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'no record batch for partition');
     const batches = splitBatches(records);
     if (batches.length !== 1) throw new KafkaError(ErrorCode.INVALID_RECORD, `exactly one record batch per partition, got ${batches.length}`);
@@ -44,7 +48,7 @@ export function produceHandler(ctx: BrokerContext) {
   return defineHandler<ProduceRequest, ProduceResponse>({
     apiKey: 0,
     name: 'Produce',
-    minVersion: 3,
+    minVersion: 0,
     maxVersion: 9,
     async handle(request, context: RequestContext) {
       const { acks } = request;

@@ -1,0 +1,24 @@
+// Heartbeat (key 12), versions 0-4. Keeps a member's session alive; answers
+// REBALANCE_IN_PROGRESS (27) while the group rebalances (the member must rejoin), ILLEGAL_GENERATION
+// (22) for a stale generation and UNKNOWN_MEMBER_ID (25) for a member the group does not have.
+import type { BrokerContext } from '../broker-context.js';
+import { defineHandler } from '../handler.js';
+import type { HeartbeatRequest, HeartbeatResponse } from '../protocol/messages/heartbeat.js';
+
+export function heartbeatHandler(ctx: BrokerContext) {
+  return defineHandler<HeartbeatRequest, HeartbeatResponse>({
+    apiKey: 12,
+    name: 'Heartbeat',
+    minVersion: 0,
+    maxVersion: 4,
+    handle(request, context) {
+      const errorCode = ctx.groups.heartbeat({
+        groupId: request.groupId,
+        generationId: request.generationId,
+        memberId: request.memberId,
+        groupInstanceId: context.apiVersion >= 3 ? request.groupInstanceId : null,
+      });
+      return { throttleTimeMs: 0, errorCode };
+    },
+  });
+}

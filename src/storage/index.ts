@@ -1,0 +1,32 @@
+// Public surface of the storage module: partition logs, their manager, configs and batch helpers.
+export { LogManager, type PartitionId, partitionDirName, parsePartitionDirName } from './log-manager.js';
+export {
+  PartitionLog,
+  type PartitionLogOptions,
+  type LogAppendResult,
+  type LogReadResult,
+  type TimestampOffset,
+  type LogStats,
+} from './partition-log.js';
+export { type LogConfig, TimestampType, defaultLogConfig, makeLogConfig } from './log-config.js';
+export {
+  BatchOffsets,
+  BATCH_HEADER_BYTES,
+  Attributes,
+  Compression,
+  InvalidBatchError,
+  type BatchHeader,
+  readBatchHeader,
+  lastOffsetOf,
+  splitBatches,
+  validateClientBatch,
+  type ValidateOptions,
+  setBaseOffsetAndEpoch,
+  setLogAppendTime,
+  computeBatchCrc,
+  isControlBatch,
+  isTransactionalBatch,
+  compressionOf,
+} from './record-batch.js';
+export { buildRecordBatch, decodeRecords, type RecordInput, type RecordHeader, type DecodedRecord, type BuildBatchOptions } from './record-codec.js';
+export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEntry } from './leader-epoch-cache.js';

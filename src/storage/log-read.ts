@@ -1,0 +1,91 @@
+// The consume hot path: one segment's contribution to a fetch, as whole batches in (ideally) a
+// single contiguous read that is handed out as a view. Only the 27 header bytes that locate batch
+// boundaries are parsed; records are never touched.
+import { ErrorCode, KafkaError } from '../common/errors.js';
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, BatchOffsets, readInt64 } from './record-batch.js';
+import type { Segment } from './segment.js';
+
+export interface SegmentReadRequest {
+  readonly startPosition: number;
+  /** Batches whose last offset is below this are skipped (the containing batch is kept). */
+  readonly fetchOffset: number;
+  /** Stop before a batch whose baseOffset is at or beyond this. */
+  readonly maxOffset: number;
+  readonly budgetBytes: number;
+  /** Take the first batch even if it exceeds the budget (KIP-74). */
+  readonly atLeastOne: boolean;
+  /** Extra bytes read ahead of the budget to cover batches skipped before the containing one. */
+  readonly slackBytes: number;
+}
+
+export interface SegmentReadResult {
+  readonly chunk: Buffer | null;
+  readonly bytes: number;
+  /** True when the read ended on the budget or maxOffset: the next segment must not be read. */
+  readonly full: boolean;
+}
+
+export async function readSegment(segment: Segment, request: SegmentReadRequest): Promise<SegmentReadResult> {
+  if (!segment.acquire()) return { chunk: null, bytes: 0, full: false };
+  try {
+    return await readAcquired(segment, request);
+  } finally {
+    segment.release();
+  }
+}
+
+async function readAcquired(segment: Segment, request: SegmentReadRequest): Promise<SegmentReadResult> {
+  const end = segment.sizeBytes; // whole batches only: sizeBytes moves after a write completes
+  let position = request.startPosition;
+  let window: Buffer = Buffer.alloc(0);
+  let windowPosition = position;
+  let outStart = -1;
+  let outBytes = 0;
+  let full = false;
+  // Each iteration moves past one batch (>= 61 bytes) or stops: bounded by the segment size.
+  while (position < end) {
+    if (position + BATCH_HEADER_BYTES > windowPosition + window.length) {
+      const wanted = Math.max(request.budgetBytes - outBytes, 0) + request.slackBytes + BATCH_HEADER_BYTES;
+      window = await segment.read(position, Math.min(end - position, Math.max(wanted, BATCH_HEADER_BYTES)));
+      windowPosition = position;
+      if (window.length < BATCH_HEADER_BYTES) break; // the file shrank under us (truncation): stop here
+    }
+    const at = position - windowPosition;
+    const baseOffset = readInt64(window, at);
+    const sizeBytes = window.readInt32BE(at + BatchOffsets.batchLength) + BATCH_LOG_OVERHEAD_BYTES;
+    const magic = window.readInt8(at + BatchOffsets.magic);
+    const lastOffset = baseOffset + window.readInt32BE(at + BatchOffsets.lastOffsetDelta);
+    if (magic !== 2 || sizeBytes < BATCH_HEADER_BYTES || position + sizeBytes > end) {
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `segment ${segment.baseOffset}: no valid batch at position ${position} (magic ${magic}, ${sizeBytes} bytes)`,
+      );
+    }
+    if (outStart < 0 && lastOffset < request.fetchOffset) {
+      position += sizeBytes;
+      continue;
+    }
+    if (baseOffset >= request.maxOffset) {
+      full = true;
+      break;
+    }
+    if ((outBytes > 0 || !request.atLeastOne) && outBytes + sizeBytes > request.budgetBytes) {
+      full = true;
+      break;
+    }
+    if (outStart < 0) outStart = position;
+    outBytes += sizeBytes;
+    position += sizeBytes;
+  }
+  if (outBytes === 0) return { chunk: null, bytes: 0, full };
+  const windowEnd = windowPosition + window.length;
+  if (outStart >= windowPosition && outStart + outBytes <= windowEnd) {
+    return { chunk: window.subarray(outStart - windowPosition, outStart - windowPosition + outBytes), bytes: outBytes, full };
+  }
+  // The range outgrew the read-ahead window (a batch larger than the budget): read it exactly.
+  const chunk = await segment.read(outStart, outBytes);
+  if (chunk.length !== outBytes) {
+    throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `segment ${segment.baseOffset}: short read at ${outStart}`);
+  }
+  return { chunk, bytes: outBytes, full };
+}

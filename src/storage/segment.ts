@@ -1,0 +1,245 @@
+// One segment: `<20-digit base offset>.log` with its sparse offset and time indexes. Appends are
+// synchronous positional writes into the page cache; reads are async positional reads. The fd is
+// reference counted so a read or fsync in flight never touches a closed (and maybe reused) fd.
+import fs from 'node:fs';
+import path from 'node:path';
+import { assert } from '../common/assert.js';
+import { fdatasync, readAt, replaceFile, unlinkIfExistsSync, writeFullySync } from './file-io.js';
+import { OffsetIndex } from './offset-index.js';
+import { TimeIndex } from './time-index.js';
+
+export const LOG_SUFFIX = '.log';
+export const INDEX_SUFFIX = '.index';
+export const TIME_INDEX_SUFFIX = '.timeindex';
+
+export function segmentFileName(baseOffset: number, suffix: string): string {
+  return String(baseOffset).padStart(20, '0') + suffix;
+}
+
+/** The base offset named by a segment file, or null for any other file. */
+export function parseSegmentFileName(name: string, suffix: string): number | null {
+  if (!name.endsWith(suffix)) return null;
+  const digits = name.slice(0, -suffix.length);
+  if (!/^\d{20}$/.test(digits)) return null;
+  const value = Number(digits);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+/** What the log knows of a batch once it is in a segment: no bytes, just its place. */
+export interface BatchPlacement {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly maxTimestamp: number;
+  readonly sizeBytes: number;
+}
+
+export class Segment {
+  /** Bytes of whole batches in the file; the next append goes here. */
+  sizeBytes: number;
+  /** Bytes known durable (fdatasync'ed). */
+  syncedSizeBytes: number;
+  /** One past the last offset in this segment; == baseOffset while empty. */
+  nextOffset: number;
+  offsetIndex: OffsetIndex;
+  timeIndex: TimeIndex;
+  bytesSinceLastIndexEntry = 0;
+  maxTimestamp = -1;
+  offsetOfMaxTimestamp = -1;
+  /** Wall-clock time the segment was created (or the file's birth time after a restart): segment.ms. */
+  createdMs: number;
+  /** Wall-clock time of the last append (file mtime after a restart): retention of timestamp-less data. */
+  lastModifiedMs: number;
+  /** Index files on disk describe this (immutable) segment; false while active. */
+  indexesPersisted = false;
+  /** A failed write could not be undone: the file may hold a partial batch. */
+  broken = false;
+  private refs = 0;
+  private closeRequested = false;
+  private fdOpen = true;
+
+  private constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    readonly fd: number,
+    sizeBytes: number,
+    createdMs: number,
+  ) {
+    this.sizeBytes = sizeBytes;
+    this.syncedSizeBytes = 0;
+    this.nextOffset = baseOffset;
+    this.offsetIndex = new OffsetIndex(baseOffset);
+    this.timeIndex = new TimeIndex(baseOffset);
+    this.createdMs = createdMs;
+    this.lastModifiedMs = createdMs;
+  }
+
+  get logPath(): string {
+    return path.join(this.dir, segmentFileName(this.baseOffset, LOG_SUFFIX));
+  }
+  get indexPath(): string {
+    return path.join(this.dir, segmentFileName(this.baseOffset, INDEX_SUFFIX));
+  }
+  get timeIndexPath(): string {
+    return path.join(this.dir, segmentFileName(this.baseOffset, TIME_INDEX_SUFFIX));
+  }
+
+  /** A new, empty segment. An old file of the same name (a crash leftover) is emptied. */
+  static create(dir: string, baseOffset: number, nowMs: number): Segment {
+    const fd = fs.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'w+');
+    unlinkIfExistsSync(path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)));
+    unlinkIfExistsSync(path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)));
+    return new Segment(dir, baseOffset, fd, 0, nowMs);
+  }
+
+  /** An existing file; its indexes and nextOffset are filled in by the loader. */
+  static openExisting(dir: string, baseOffset: number): Segment {
+    const fd = fs.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'r+');
+    const stat = fs.fstatSync(fd);
+    const createdMs = stat.birthtimeMs > 0 ? stat.birthtimeMs : stat.mtimeMs;
+    const segment = new Segment(dir, baseOffset, fd, stat.size, createdMs);
+    segment.syncedSizeBytes = stat.size;
+    segment.lastModifiedMs = stat.mtimeMs;
+    return segment;
+  }
+
+  get isEmpty(): boolean {
+    return this.sizeBytes === 0;
+  }
+
+  /** Resets the in-memory indexes before a rebuild scan. */
+  resetIndexes(): void {
+    this.offsetIndex = new OffsetIndex(this.baseOffset);
+    this.timeIndex = new TimeIndex(this.baseOffset);
+    this.bytesSinceLastIndexEntry = 0;
+    this.maxTimestamp = -1;
+    this.offsetOfMaxTimestamp = -1;
+    this.nextOffset = this.baseOffset;
+  }
+
+  /** Records a batch that now sits at `position` (after an append, or during a rebuild scan). */
+  noteBatch(batch: BatchPlacement, position: number, indexIntervalBytes: number): void {
+    assert(batch.baseOffset >= this.nextOffset, `batch ${batch.baseOffset} below segment next offset ${this.nextOffset}`);
+    if (batch.maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = batch.maxTimestamp;
+      this.offsetOfMaxTimestamp = batch.baseOffset;
+    }
+    if (this.bytesSinceLastIndexEntry >= indexIntervalBytes && position > 0) {
+      this.offsetIndex.append(batch.baseOffset, position);
+      if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, batch.baseOffset);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += batch.sizeBytes;
+    this.nextOffset = batch.lastOffset + 1;
+  }
+
+  /** Appends whole batches at the end of the file (page cache, no fsync). */
+  append(buffers: readonly Buffer[], placements: readonly BatchPlacement[], indexIntervalBytes: number): void {
+    assert(this.fdOpen && !this.closeRequested, 'append to a closed segment');
+    assert(buffers.length === placements.length, 'one placement per batch');
+    const startSizeBytes = this.sizeBytes;
+    let position = startSizeBytes;
+    try {
+      for (const buffer of buffers) {
+        writeFullySync(this.fd, buffer, position);
+        position += buffer.length;
+      }
+    } catch (err) {
+      // Leave no partial batch behind: a later append must start at a batch boundary.
+      try {
+        fs.ftruncateSync(this.fd, startSizeBytes);
+      } catch {
+        this.broken = true;
+      }
+      throw err;
+    }
+    position = startSizeBytes;
+    placements.forEach((placement, i) => {
+      this.noteBatch(placement, position, indexIntervalBytes);
+      position += (buffers[i] as Buffer).length;
+    });
+    this.sizeBytes = position;
+  }
+
+  /** The final time-index entry that records the segment's largest timestamp (on roll and close). */
+  seal(): void {
+    if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+  }
+
+  acquire(): boolean {
+    if (!this.fdOpen || this.closeRequested) return false;
+    this.refs++;
+    return true;
+  }
+
+  release(): void {
+    assert(this.refs > 0, 'segment released more often than acquired');
+    this.refs--;
+    if (this.refs === 0 && this.closeRequested) this.closeFd();
+  }
+
+  /** Async positional read (caller holds a reference). */
+  read(position: number, length: number): Promise<Buffer> {
+    assert(this.fdOpen, 'read from a closed segment');
+    return readAt(this.fd, length, position);
+  }
+
+  /** fdatasync: afterwards the first `sizeBytes` bytes (captured now) are durable. */
+  async sync(): Promise<number> {
+    const sizeBytes = this.sizeBytes;
+    if (!this.acquire()) return sizeBytes;
+    try {
+      await fdatasync(this.fd);
+    } finally {
+      this.release();
+    }
+    if (sizeBytes > this.syncedSizeBytes) this.syncedSizeBytes = sizeBytes;
+    return sizeBytes;
+  }
+
+  syncSync(): void {
+    fs.fdatasyncSync(this.fd);
+    this.syncedSizeBytes = this.sizeBytes;
+  }
+
+  /** Writes both index files. Only for a segment that is immutable and durable (see recovery). */
+  async persistIndexes(): Promise<void> {
+    this.seal();
+    await replaceFile(this.indexPath, this.offsetIndex.serialize(), false);
+    await replaceFile(this.timeIndexPath, this.timeIndex.serialize(), false);
+    this.indexesPersisted = true;
+  }
+
+  /** Index files must not outlive the moment the segment becomes active (recovery relies on it). */
+  removeIndexFilesSync(): void {
+    unlinkIfExistsSync(this.indexPath);
+    unlinkIfExistsSync(this.timeIndexPath);
+    this.indexesPersisted = false;
+  }
+
+  /** Cuts the file at `position` (a batch boundary). Indexes are the caller's: it rebuilt them. */
+  truncateSync(position: number): void {
+    assert(position <= this.sizeBytes, 'truncate beyond the segment end');
+    fs.ftruncateSync(this.fd, position);
+    this.sizeBytes = position;
+    if (this.syncedSizeBytes > position) this.syncedSizeBytes = position;
+  }
+
+  /** Closes the fd once no reader holds it. */
+  close(): void {
+    this.closeRequested = true;
+    if (this.refs === 0) this.closeFd();
+  }
+
+  /** Removes the files now; the fd stays readable for readers in flight (POSIX unlink semantics). */
+  deleteFilesSync(): void {
+    this.close();
+    unlinkIfExistsSync(this.logPath);
+    this.removeIndexFilesSync();
+  }
+
+  private closeFd(): void {
+    if (!this.fdOpen) return;
+    this.fdOpen = false;
+    fs.closeSync(this.fd);
+  }
+}

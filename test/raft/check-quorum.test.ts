@@ -1,0 +1,88 @@
+// Check-quorum and leader stickiness (dissertation 4.2.3 and 6.2): a leader that has not heard
+// from a quorum for an election timeout steps down; a follower that heard from its leader within
+// the minimum election timeout ignores vote requests (except those from a leadership transfer).
+import { describe, expect, it } from 'vitest';
+import { MessageType } from '../../src/raft/index.js';
+import { drain, msg, Network, newTestNode, ofType } from './helpers.js';
+
+const CQ = { checkQuorum: true, preVote: true };
+
+describe('check-quorum', () => {
+  it('a leader cut off from its quorum steps down within one election timeout', () => {
+    const net = Network.of(3, CQ);
+    net.campaign(1);
+    net.isolate(1);
+    const leader = net.get(1).node;
+    let ticks = 0;
+    while (leader.status().role === 'leader' && ticks < 100) {
+      leader.tick();
+      drain(net.get(1));
+      ticks++;
+    }
+    expect(leader.status().role).toBe('follower');
+    expect(ticks).toBeLessThanOrEqual(10); // electionTicks
+    expect(ticks).toBeGreaterThanOrEqual(9); // and not on a single missed heartbeat
+  });
+
+  it('a leader steps down before any follower may start an election', () => {
+    // Followers' election timeouts are at least electionTicks; the leader's step-down is at
+    // most electionTicks after the last reply, so two leaders never overlap in their belief.
+    const net = Network.of(3, CQ);
+    net.campaign(1);
+    net.isolate(1);
+    for (let tick = 1; tick <= 10; tick++) {
+      net.tickAll(1);
+      const others = [2, 3].map((id) => net.get(id).node.status().role);
+      if (others.some((r) => r !== 'follower')) expect(net.get(1).node.status().role).toBe('follower');
+    }
+  });
+
+  it('a leader that hears from a quorum stays leader', () => {
+    const net = Network.of(3, CQ);
+    net.campaign(1);
+    net.isolate(3);
+    net.tickAll(100);
+    expect(net.get(1).node.status()).toMatchObject({ role: 'leader', term: 1 });
+  });
+
+  it('a follower that recently heard from its leader ignores a vote request of a higher term', () => {
+    const t = newTestNode(2, [1, 2, 3], CQ);
+    t.node.step(msg({ type: MessageType.MsgHeartbeat, from: 1, to: 2, term: 1 }));
+    drain(t);
+    t.node.step(msg({ type: MessageType.MsgVote, from: 3, to: 2, term: 2, index: 10, logTerm: 1 }));
+    t.node.step(msg({ type: MessageType.MsgPreVote, from: 3, to: 2, term: 2, index: 10, logTerm: 1 }));
+    expect(drain(t)).toEqual([]);
+    expect(t.node.status()).toMatchObject({ term: 1, lead: 1, vote: 0 });
+  });
+
+  it('a follower that has not heard from its leader for an election timeout grants votes again', () => {
+    const t = newTestNode(2, [1, 2, 3], CQ);
+    t.node.step(msg({ type: MessageType.MsgHeartbeat, from: 1, to: 2, term: 1 }));
+    drain(t);
+    for (let i = 0; i < 10; i++) t.node.tick(); // may pre-campaign itself; that is fine
+    drain(t);
+    t.node.step(msg({ type: MessageType.MsgVote, from: 3, to: 2, term: 5, index: 10, logTerm: 1 }));
+    const resp = ofType(drain(t), MessageType.MsgVoteResp)[0];
+    expect(resp).toMatchObject({ to: 3, reject: false, term: 5 });
+  });
+
+  it('a vote request caused by a leadership transfer is not ignored', () => {
+    const net = Network.of(3, CQ);
+    net.campaign(1);
+    net.get(1).node.transferLeadership(2);
+    net.stabilize();
+    expect(net.get(2).node.status()).toMatchObject({ role: 'leader', term: 2 });
+    expect(net.get(1).node.status()).toMatchObject({ role: 'follower', lead: 2 });
+  });
+
+  it('a stale leader learns the newer term from a follower answer and steps down', () => {
+    const t = newTestNode(1, [1, 2, 3], CQ);
+    t.node.campaign();
+    t.node.step(msg({ type: MessageType.MsgPreVoteResp, from: 2, to: 1, term: 1 }));
+    t.node.step(msg({ type: MessageType.MsgVoteResp, from: 2, to: 1, term: 1 }));
+    drain(t);
+    expect(t.node.status().role).toBe('leader');
+    t.node.step(msg({ type: MessageType.MsgAppResp, from: 2, to: 1, term: 4 }));
+    expect(t.node.status()).toMatchObject({ role: 'follower', term: 4 });
+  });
+});
