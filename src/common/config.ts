@@ -38,6 +38,7 @@ export interface NodeConfig {
   readonly raftHeartbeatMs: number;
   readonly raftElectionTimeoutMs: number;
   readonly brokerSessionTimeoutMs: number;
+  readonly raftSnapshotEntries: number;
   readonly offsetsTopicPartitions: number;
   readonly offsetsRetentionMs: number;
   readonly groupMinSessionTimeoutMs: number;
@@ -141,6 +142,7 @@ function buildCommand(): Command {
     .addOption(opt('--retention-check-interval-ms <ms>', 'how often retention runs', 'BROOK_RETENTION_CHECK_INTERVAL_MS').argParser(int('retention-check-interval-ms', 10)).default(300_000))
     .addOption(opt('--raft-heartbeat-ms <ms>', 'Raft heartbeat interval', 'BROOK_RAFT_HEARTBEAT_MS').argParser(int('raft-heartbeat-ms', 1)).default(100))
     .addOption(opt('--raft-election-timeout-ms <ms>', 'Raft minimum election timeout (randomized up to 2x)', 'BROOK_RAFT_ELECTION_TIMEOUT_MS').argParser(int('raft-election-timeout-ms', 2)).default(500))
+    .addOption(opt('--raft-snapshot-entries <n>', 'snapshot the metadata and compact the Raft log every n entries', 'BROOK_RAFT_SNAPSHOT_ENTRIES').argParser(int('raft-snapshot-entries', 2)).default(1000))
     .addOption(opt('--broker-session-timeout-ms <ms>', 'fence a broker silent this long', 'BROOK_BROKER_SESSION_TIMEOUT_MS').argParser(int('broker-session-timeout-ms', 10)).default(1500))
     .addOption(opt('--offsets-topic-partitions <n>', 'partitions of __consumer_offsets', 'BROOK_OFFSETS_TOPIC_PARTITIONS').argParser(int('offsets-topic-partitions', 1, 1000)).default(50))
     .addOption(opt('--offsets-retention-ms <ms>', 'expire committed offsets of empty groups after this', 'BROOK_OFFSETS_RETENTION_MS').argParser(int('offsets-retention-ms', 1)).default(7 * 24 * 3600 * 1000))

@@ -177,3 +177,32 @@ function canConnect(port: number): Promise<boolean> {
     socket.once('error', () => resolveConnect(false));
   });
 }
+
+/** Creates and starts an n-node cluster on free ports; all nodes start together (quorum). */
+export async function startCluster(count: number, options: { extraArgs?: readonly string[]; env?: Readonly<Record<string, string>> } = {}): Promise<NodeProcess[]> {
+  const ports = [];
+  for (let i = 0; i < count; i++) ports.push({ kafka: await freePort(), grpc: await freePort(), http: await freePort() });
+  const clusterNodes = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.grpc}`).join(',');
+  const nodes: NodeProcess[] = [];
+  for (let i = 0; i < count; i++) {
+    nodes.push(
+      await createNode({
+        nodeId: i + 1,
+        clusterNodes,
+        kafkaPort: ports[i]!.kafka,
+        grpcPort: ports[i]!.grpc,
+        httpPort: ports[i]!.http,
+        extraArgs: options.extraArgs,
+        env: options.env,
+      }),
+    );
+  }
+  await Promise.all(nodes.map((node) => node.start()));
+  return nodes;
+}
+
+/** GET a node's HTTP endpoint as JSON. */
+export async function httpJson<T = Record<string, unknown>>(node: NodeProcess, path: string): Promise<T> {
+  const response = await fetch(`http://127.0.0.1:${node.httpPort}${path}`);
+  return (await response.json()) as T;
+}

@@ -1,0 +1,89 @@
+// The node's internal gRPC plumbing: one server on the gRPC port that every module registers its
+// service on (Raft, replication, admin forwarding), proto loading from proto/, and clients with
+// keepalive so a dead peer is noticed quickly.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { Logger } from './log.js';
+
+export { grpc };
+
+/** proto/ sits at the repository root when running from src (tests) and in dist/proto when built. */
+function protoDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [join(here, '../proto'), join(here, '../../proto')]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`proto directory not found near ${here}`);
+}
+
+const LOADER_OPTIONS: protoLoader.Options = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
+
+/** Loads `proto/<file>` and returns the package object (services are constructors on it). */
+export function loadProto(file: string): grpc.GrpcObject {
+  const definition = protoLoader.loadSync(join(protoDir(), file), LOADER_OPTIONS);
+  return grpc.loadPackageDefinition(definition);
+}
+
+/** Walks a dotted package path ("brook.raft.Raft") to a service client constructor. */
+export function serviceConstructor(pkg: grpc.GrpcObject, path: string): grpc.ServiceClientConstructor {
+  let node: unknown = pkg;
+  for (const part of path.split('.')) node = (node as Record<string, unknown>)[part];
+  if (typeof node !== 'function' || !('service' in node)) throw new Error(`no gRPC service ${path}`);
+  return node as grpc.ServiceClientConstructor;
+}
+
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.keepalive_time_ms': 2_000,
+  'grpc.keepalive_timeout_ms': 1_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.max_receive_message_length': 128 * 1024 * 1024,
+  'grpc.max_send_message_length': 128 * 1024 * 1024,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+  'grpc.min_reconnect_backoff_ms': 100,
+};
+
+export function createClient<T extends grpc.Client>(ctor: grpc.ServiceClientConstructor, address: string): T {
+  return new ctor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as T;
+}
+
+export class GrpcServer {
+  readonly server = new grpc.Server({
+    'grpc.max_receive_message_length': 128 * 1024 * 1024,
+    'grpc.max_send_message_length': 128 * 1024 * 1024,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 1_000,
+  });
+
+  constructor(private readonly log: Logger) {}
+
+  addService(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.server.addService(service, implementation);
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+        if (err) return reject(err);
+        this.log.debug({ port: bound }, 'gRPC listening');
+        resolve(bound);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 1_000);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

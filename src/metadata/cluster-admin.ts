@@ -1,0 +1,49 @@
+// Admin operations as every node serves them: decided by the controller (here or over gRPC),
+// then answered only once this node has applied the change too, so a client that creates a topic
+// through one node sees it in the Metadata of that node at once.
+import type { AdminOperations } from '../kafka/broker-context.js';
+import type { ControlClient } from './control-client.js';
+import type { MetadataLog } from './log.js';
+import type { TopicInfo } from './state.js';
+
+const ADMIN_TIMEOUT_MS = 10_000;
+
+export class ClusterAdmin implements AdminOperations {
+  constructor(
+    private readonly clusterId: string,
+    private readonly client: ControlClient,
+    private readonly metadata: MetadataLog,
+    /** Waits until local replicas reacted to applied metadata (logs opened or removed). */
+    private readonly settled: () => Promise<void>,
+  ) {}
+
+  private async run<T>(operation: string, args: Record<string, unknown>): Promise<T> {
+    const result = await this.client.call<T>('Admin', { clusterId: this.clusterId, operation, argumentsJson: JSON.stringify(args) }, ADMIN_TIMEOUT_MS);
+    await this.metadata.barrier();
+    await this.settled();
+    return result;
+  }
+
+  async createTopic(spec: Parameters<AdminOperations['createTopic']>[0], validateOnly: boolean): Promise<TopicInfo | null> {
+    const created = await this.run<TopicInfo | null>('createTopic', { spec, validateOnly });
+    if (!created) return null;
+    return this.metadata.state.topic(created.name) ?? created;
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await this.run('deleteTopic', { name });
+  }
+
+  async createPartitions(name: string, totalCount: number, assignments: readonly (readonly number[])[] | undefined, validateOnly: boolean): Promise<void> {
+    await this.run('createPartitions', { name, totalCount, assignments, validateOnly });
+  }
+
+  async alterTopicConfig(name: string, configs: Readonly<Record<string, string>>, validateOnly: boolean): Promise<void> {
+    await this.run('alterTopicConfig', { name, configs, validateOnly });
+  }
+
+  /** Reserves a block of producer ids for `nodeId` through the controller. */
+  allocateProducerIds(nodeId: number): Promise<{ first: number; count: number }> {
+    return this.client.call('Admin', { clusterId: this.clusterId, operation: 'allocateProducerIds', argumentsJson: JSON.stringify({ nodeId }) }, ADMIN_TIMEOUT_MS);
+  }
+}

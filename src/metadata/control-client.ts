@@ -1,0 +1,165 @@
+// The broker's side of the control plane: calls reach whichever node is the controller right now
+// (this node directly, others over gRPC), and are retried through controller elections until a
+// deadline, so an admin request or a heartbeat survives a controller failover.
+import { randomUUID } from 'node:crypto';
+import type { NodeConfig } from '../common/config.js';
+import { ErrorCode, KafkaError, type ErrorCode as ErrorCodeValue } from '../common/errors.js';
+import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
+import type { Logger } from '../common/log.js';
+import type { AdminCall, ControlResult, ControlService, HeartbeatCall, RegisterBrokerCall } from './control-service.js';
+import type { MetadataLog } from './log.js';
+
+const RETRY_DELAY_MS = 50;
+const CALL_TIMEOUT_MS = 5_000;
+
+type Method = 'RegisterBroker' | 'Heartbeat' | 'Admin';
+
+interface ControlStub extends grpc.Client {
+  RegisterBroker(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
+  Heartbeat(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
+  Admin(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
+}
+
+/** Errors after which the call goes to the (possibly new) controller again. */
+const RETRIABLE = new Set<number>([ErrorCode.NOT_CONTROLLER, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NETWORK_EXCEPTION]);
+
+export class ControlClient {
+  private readonly stubs = new Map<number, ControlStub>();
+  private readonly ctor = serviceConstructor(loadProto('admin.proto'), 'brook.admin.Control');
+
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly metadata: MetadataLog,
+    private readonly local: ControlService,
+  ) {}
+
+  private stub(nodeId: number): ControlStub | null {
+    const member = this.config.clusterNodes.find((m) => m.nodeId === nodeId);
+    if (!member) return null;
+    let stub = this.stubs.get(nodeId);
+    if (!stub) {
+      stub = createClient<ControlStub>(this.ctor, `${member.host}:${member.grpcPort}`);
+      this.stubs.set(nodeId, stub);
+    }
+    return stub;
+  }
+
+  private async callOnce(method: Method, request: object): Promise<ControlResult> {
+    const controllerId = this.metadata.controllerId;
+    if (controllerId === this.config.nodeId) {
+      switch (method) {
+        case 'RegisterBroker':
+          return this.local.registerBroker(request as RegisterBrokerCall);
+        case 'Heartbeat':
+          return this.local.heartbeat(request as HeartbeatCall);
+        case 'Admin':
+          return this.local.admin(request as AdminCall);
+      }
+    }
+    const stub = controllerId > 0 ? this.stub(controllerId) : null;
+    if (!stub) return { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'no controller known yet', resultJson: 'null' };
+    return new Promise((resolve) => {
+      stub[method](request, { deadline: Date.now() + CALL_TIMEOUT_MS }, (err, response) => {
+        if (err || !response) {
+          resolve({ errorCode: ErrorCode.NETWORK_EXCEPTION, errorMessage: err?.message ?? 'no response', resultJson: 'null' });
+        } else {
+          resolve(response);
+        }
+      });
+    });
+  }
+
+  /**
+   * Calls the controller, retrying on NOT_CONTROLLER and transport errors until `timeoutMs`.
+   * Resolves with the parsed result; throws KafkaError with the controller's error otherwise.
+   */
+  async call<T>(method: Method, request: object, timeoutMs: number): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: ControlResult | null = null;
+    for (let attempt = 0; attempt < 10_000; attempt++) {
+      let result: ControlResult;
+      try {
+        result = await this.callOnce(method, request);
+      } catch (err) {
+        // The local shortcut throws; map it like a remote answer.
+        result = {
+          errorCode: err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR,
+          errorMessage: err instanceof Error ? err.message : String(err),
+          resultJson: 'null',
+        };
+      }
+      if (result.errorCode === 0) return JSON.parse(result.resultJson || 'null') as T;
+      last = result;
+      if (!RETRIABLE.has(result.errorCode) || Date.now() + RETRY_DELAY_MS >= deadline) break;
+      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+    }
+    const code = (last?.errorCode ?? ErrorCode.REQUEST_TIMED_OUT) as ErrorCodeValue;
+    throw new KafkaError(code, last?.errorMessage || 'controller did not answer');
+  }
+
+  close(): void {
+    for (const stub of this.stubs.values()) stub.close();
+    this.stubs.clear();
+  }
+}
+
+/**
+ * Keeps this broker registered and alive in the controller's eyes: registers at start (and again
+ * when the controller does not know this process), then heartbeats several times per session.
+ */
+export class BrokerLifecycle {
+  readonly incarnation = randomUUID();
+  private timer: NodeJS.Timeout | null = null;
+  private registered = false;
+  private inflight = false;
+  private stopped = false;
+
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly client: ControlClient,
+    private readonly log: Logger,
+  ) {}
+
+  private registration(): RegisterBrokerCall {
+    return {
+      clusterId: this.config.clusterId,
+      nodeId: this.config.nodeId,
+      host: this.config.advertisedHost,
+      port: this.config.advertisedPort,
+      rack: '',
+      incarnation: this.incarnation,
+    };
+  }
+
+  /** Registers with the controller, waiting through elections until `timeoutMs`. */
+  async start(timeoutMs: number): Promise<void> {
+    await this.client.call('RegisterBroker', this.registration(), timeoutMs);
+    this.registered = true;
+    const intervalMs = Math.max(50, Math.floor(this.config.brokerSessionTimeoutMs / 5));
+    this.timer = setInterval(() => void this.beat(), intervalMs);
+    this.timer.unref();
+  }
+
+  private async beat(): Promise<void> {
+    if (this.inflight || this.stopped) return;
+    this.inflight = true;
+    try {
+      if (!this.registered) {
+        await this.client.call('RegisterBroker', this.registration(), this.config.brokerSessionTimeoutMs);
+        this.registered = true;
+      } else {
+        await this.client.call('Heartbeat', { clusterId: this.config.clusterId, nodeId: this.config.nodeId, incarnation: this.incarnation }, this.config.brokerSessionTimeoutMs);
+      }
+    } catch (err) {
+      if (err instanceof KafkaError && err.code === ErrorCode.STALE_BROKER_EPOCH) this.registered = false;
+      this.log.debug({ err: (err as Error).message }, 'heartbeat failed');
+    } finally {
+      this.inflight = false;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+  }
+}

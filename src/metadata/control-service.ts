@@ -1,0 +1,193 @@
+// The controller's side of the control plane, served on every node and acting only while this
+// node is the controller (the Raft leader): broker registration, heartbeats and the fencing of
+// brokers silent past their session timeout, and admin operations forwarded from other nodes.
+import type { NodeConfig } from '../common/config.js';
+import { ErrorCode, errorCodeOf, KafkaError } from '../common/errors.js';
+import { grpc, type GrpcServer, loadProto, serviceConstructor } from '../common/grpc.js';
+import type { Logger } from '../common/log.js';
+import type { Controller, CreateTopicSpec } from './controller.js';
+import type { MetadataLog } from './log.js';
+
+const LIVENESS_CHECK_MS = 100;
+
+export interface ControlResult {
+  readonly errorCode: number;
+  readonly errorMessage: string;
+  readonly resultJson: string;
+}
+
+export interface AdminCall {
+  readonly operation: string;
+  readonly argumentsJson: string;
+}
+
+const ok = (result: unknown = null): ControlResult => ({ errorCode: 0, errorMessage: '', resultJson: JSON.stringify(result) });
+
+function failed(err: unknown): ControlResult {
+  return { errorCode: errorCodeOf(err), errorMessage: err instanceof Error ? err.message : String(err), resultJson: 'null' };
+}
+
+export class ControlService {
+  /** Last heartbeat per broker, as seen by this node while it is the controller. */
+  private readonly lastHeartbeatMs = new Map<number, number>();
+  private readonly timer: NodeJS.Timeout;
+  private fencing = new Set<number>();
+
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly metadata: MetadataLog,
+    private readonly controller: Controller,
+    private readonly log: Logger,
+  ) {
+    metadata.onControllerChange((isController) => {
+      if (!isController) return;
+      // A new controller gives every broker a full session before fencing it.
+      const now = Date.now();
+      for (const broker of metadata.state.brokers) this.lastHeartbeatMs.set(broker.nodeId, now);
+    });
+    this.timer = setInterval(() => this.checkLiveness(), LIVENESS_CHECK_MS);
+    this.timer.unref();
+  }
+
+  register(server: GrpcServer): void {
+    const ctor = serviceConstructor(loadProto('admin.proto'), 'brook.admin.Control');
+    const unary =
+      <Req>(fn: (request: Req) => Promise<ControlResult>) =>
+      (call: grpc.ServerUnaryCall<Req, ControlResult>, callback: grpc.sendUnaryData<ControlResult>) => {
+        fn(call.request).then(
+          (result) => callback(null, result),
+          (err: unknown) => callback(null, failed(err)),
+        );
+      };
+    server.addService(ctor.service, {
+      RegisterBroker: unary((r: RegisterBrokerCall) => this.registerBroker(r)),
+      Heartbeat: unary((r: HeartbeatCall) => this.heartbeat(r)),
+      Admin: unary((r: AdminCall & { clusterId: string }) => this.checkCluster(r.clusterId).then(() => this.admin(r))),
+    });
+  }
+
+  private async checkCluster(clusterId: string): Promise<void> {
+    if (clusterId !== this.config.clusterId) {
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `cluster id ${clusterId} is not ${this.config.clusterId}`);
+    }
+  }
+
+  private requireController(): void {
+    if (!this.metadata.isController) {
+      throw new KafkaError(ErrorCode.NOT_CONTROLLER, `node ${this.config.nodeId} is not the controller (${this.metadata.controllerId})`);
+    }
+  }
+
+  async registerBroker(request: RegisterBrokerCall): Promise<ControlResult> {
+    await this.checkCluster(request.clusterId);
+    this.requireController();
+    const current = this.metadata.state.broker(request.nodeId);
+    this.lastHeartbeatMs.set(request.nodeId, Date.now());
+    const unchanged =
+      current &&
+      !current.fenced &&
+      current.incarnation === request.incarnation &&
+      current.host === request.host &&
+      current.port === request.port;
+    if (!unchanged) {
+      await this.metadata.propose([
+        {
+          type: 'RegisterBroker',
+          nodeId: request.nodeId,
+          host: request.host,
+          port: request.port,
+          rack: request.rack === '' ? null : request.rack,
+          incarnation: request.incarnation,
+        },
+      ]);
+      this.log.info({ broker: request.nodeId, host: request.host, port: request.port }, 'broker registered');
+    }
+    return ok();
+  }
+
+  async heartbeat(request: HeartbeatCall): Promise<ControlResult> {
+    await this.checkCluster(request.clusterId);
+    this.requireController();
+    const broker = this.metadata.state.broker(request.nodeId);
+    if (!broker || broker.incarnation !== request.incarnation) {
+      // Unknown broker or an old process: it must register (again) first.
+      throw new KafkaError(ErrorCode.STALE_BROKER_EPOCH, `broker ${request.nodeId} must register`);
+    }
+    this.lastHeartbeatMs.set(request.nodeId, Date.now());
+    if (broker.fenced) {
+      await this.metadata.propose([{ type: 'UnfenceBroker', nodeId: request.nodeId }]);
+      this.log.info({ broker: request.nodeId }, 'broker unfenced');
+    }
+    return ok();
+  }
+
+  async admin(call: AdminCall): Promise<ControlResult> {
+    this.requireController();
+    const args = JSON.parse(call.argumentsJson) as Record<string, unknown>;
+    switch (call.operation) {
+      case 'createTopic': {
+        const spec = args.spec as CreateTopicSpec;
+        if (args.validateOnly) {
+          this.controller.planTopic(spec);
+          return ok(null);
+        }
+        return ok(await this.controller.createTopic(spec));
+      }
+      case 'deleteTopic':
+        await this.controller.deleteTopic(args.name as string);
+        return ok();
+      case 'createPartitions': {
+        const assignments = args.assignments as number[][] | undefined;
+        if (args.validateOnly) this.controller.planPartitions(args.name as string, args.totalCount as number, assignments);
+        else await this.controller.createPartitions(args.name as string, args.totalCount as number, assignments);
+        return ok();
+      }
+      case 'alterTopicConfig': {
+        const configs = args.configs as Record<string, string>;
+        if (args.validateOnly) this.controller.planTopicConfig(args.name as string, configs);
+        else await this.controller.alterTopicConfig(args.name as string, configs);
+        return ok();
+      }
+      case 'allocateProducerIds':
+        return ok(await this.controller.allocateProducerIds(args.nodeId as number));
+      default:
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown admin operation ${call.operation}`);
+    }
+  }
+
+  private checkLiveness(): void {
+    if (!this.metadata.isController) return;
+    const now = Date.now();
+    for (const broker of this.metadata.state.brokers) {
+      if (broker.fenced || this.fencing.has(broker.nodeId)) continue;
+      const last = this.lastHeartbeatMs.get(broker.nodeId) ?? now;
+      if (!this.lastHeartbeatMs.has(broker.nodeId)) this.lastHeartbeatMs.set(broker.nodeId, now);
+      if (now - last <= this.config.brokerSessionTimeoutMs) continue;
+      this.fencing.add(broker.nodeId);
+      this.log.warn({ broker: broker.nodeId, silentMs: now - last }, 'fencing a broker silent past its session timeout');
+      this.metadata
+        .propose([{ type: 'FenceBroker', nodeId: broker.nodeId }])
+        .catch((err: unknown) => this.log.warn({ err, broker: broker.nodeId }, 'fencing failed'))
+        .finally(() => this.fencing.delete(broker.nodeId));
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
+
+export interface RegisterBrokerCall {
+  readonly clusterId: string;
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string;
+  readonly incarnation: string;
+}
+
+export interface HeartbeatCall {
+  readonly clusterId: string;
+  readonly nodeId: number;
+  readonly incarnation: string;
+}

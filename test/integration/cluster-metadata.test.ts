@@ -1,0 +1,197 @@
+// A three-node cluster of real processes: Raft elects one controller, every node answers Metadata
+// from the replicated state (brokers, controller, leaders spread evenly, leader epochs), admin
+// requests to any node are forwarded to the controller, a kill -9 of the controller is survived
+// (a new controller, topic creation again within 3 s), a killed broker is fenced, and a node that
+// was down while the metadata moved on catches up — by snapshot when it is far behind.
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRecordBatch } from '../../src/storage/index.js';
+import { kcat } from '../helpers/kcat.js';
+import { httpJson, sleep, startCluster, stopAll, type NodeProcess } from '../helpers/node-process.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { kcatAvailable, requireTool } from '../helpers/tools.js';
+
+interface Health {
+  nodeId: number;
+  role: string;
+  term: number;
+  commitIndex: number;
+  controllerId: number;
+  snapshotIndex?: number;
+}
+
+let nodes: NodeProcess[];
+const clients: { admin: Admin }[] = [];
+
+function kafkaFor(node: NodeProcess): Kafka {
+  return new Kafka({ clientId: 'brook-cluster-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+}
+
+async function adminFor(node: NodeProcess): Promise<Admin> {
+  const admin = kafkaFor(node).admin();
+  await admin.connect();
+  clients.push({ admin });
+  return admin;
+}
+
+async function health(node: NodeProcess): Promise<Health> {
+  return httpJson<Health>(node, '/healthz');
+}
+
+async function controllerOf(live: NodeProcess[]): Promise<NodeProcess> {
+  for (let i = 0; i < 100; i++) {
+    const views = await Promise.all(live.map((n) => health(n).catch(() => null)));
+    const leaders = views.filter((v) => v?.role === 'leader');
+    const agreed = views.every((v) => v && v.controllerId === leaders[0]?.controllerId);
+    if (leaders.length === 1 && agreed) return live.find((n) => n.nodeId === leaders[0]!.nodeId)!;
+    await sleep(100);
+  }
+  throw new Error('no single agreed controller');
+}
+
+beforeAll(async () => {
+  nodes = await startCluster(3, { extraArgs: ['--raft-snapshot-entries', '40'] });
+});
+
+afterAll(async () => {
+  for (const { admin } of clients) await admin.disconnect().catch(() => undefined);
+  await stopAll();
+});
+
+describe('a three-node cluster', () => {
+  it('elects one controller that every node reports, with term and commit index on /healthz', async () => {
+    const controller = await controllerOf(nodes);
+    for (const node of nodes) {
+      const view = await health(node);
+      expect(view.nodeId).toBe(node.nodeId);
+      expect(view.controllerId).toBe(controller.nodeId);
+      expect(view.term).toBeGreaterThan(0);
+      expect(view.commitIndex).toBeGreaterThan(0);
+      expect(['leader', 'follower']).toContain(view.role);
+    }
+  });
+
+  it('shows three brokers and the controller to kafkajs and kcat on every node', async () => {
+    const controller = await controllerOf(nodes);
+    for (const node of nodes) {
+      const admin = await adminFor(node);
+      const cluster = await admin.describeCluster();
+      expect(cluster.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
+      expect(cluster.controller).toBe(controller.nodeId);
+    }
+    if (requireTool('kcat', kcatAvailable)) {
+      const result = await kcat(['-b', nodes[1]!.bootstrap, '-L', '-J']);
+      expect(result.code, result.stderr).toBe(0);
+      const metadata = JSON.parse(result.stdout) as { controllerid: number; brokers: { id: number; name: string }[] };
+      expect(metadata.controllerid).toBe(controller.nodeId);
+      expect(metadata.brokers.map((b) => b.id).sort()).toEqual([1, 2, 3]);
+      expect(metadata.brokers.find((b) => b.id === 3)?.name).toBe(`127.0.0.1:${nodes[2]!.kafkaPort}`);
+    }
+  });
+
+  it('creates a topic through a non-controller node, spreading replicas and leaders evenly', async () => {
+    const controller = await controllerOf(nodes);
+    const other = nodes.find((n) => n !== controller)!;
+    const admin = await adminFor(other);
+    await admin.createTopics({ topics: [{ topic: 'spread', numPartitions: 6, replicationFactor: 3 }], waitForLeaders: true });
+    for (const node of nodes) {
+      const metadata = await (await adminFor(node)).fetchTopicMetadata({ topics: ['spread'] });
+      const partitions = metadata.topics[0]!.partitions;
+      expect(partitions).toHaveLength(6);
+      for (const p of partitions) {
+        expect(new Set(p.replicas).size).toBe(3);
+        expect(p.replicas).toContain(p.leader);
+      }
+      const leadersPerNode = [1, 2, 3].map((id) => partitions.filter((p) => p.leader === id).length);
+      expect(leadersPerNode).toEqual([2, 2, 2]);
+    }
+  });
+
+  it('routes produce to partition leaders and answers NOT_LEADER_OR_FOLLOWER elsewhere', async () => {
+    const producer = kafkaFor(nodes[0]!).producer();
+    await producer.connect();
+    try {
+      for (let p = 0; p < 6; p++) {
+        const [result] = await producer.send({ topic: 'spread', messages: [{ partition: p, value: `to-${p}` }] });
+        expect(result!.errorCode).toBe(0);
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    const metadata = await (await adminFor(nodes[0]!)).fetchTopicMetadata({ topics: ['spread'] });
+    const partition = metadata.topics[0]!.partitions.find((p) => p.partitionId === 0)!;
+    const notLeader = nodes.find((n) => n.nodeId !== partition.leader)!;
+    const raw = await RawClient.connect(notLeader.kafkaPort);
+    try {
+      const response = await raw.request<{ responses: { partitionResponses: { errorCode: number }[] }[] }>(0, 9, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'spread', partitionData: [{ index: 0, records: buildRecordBatch([{ key: null, value: Buffer.from('x'), timestamp: Date.now() }]) }] }],
+      });
+      expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(6);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('survives kill -9 of the controller: a new one is elected and topics can be created within 3 s', async () => {
+    const controller = await controllerOf(nodes);
+    const survivors = nodes.filter((n) => n !== controller);
+    const admin = await adminFor(survivors[0]!);
+    const killedAt = Date.now();
+    await controller.kill();
+    let createdAt = 0;
+    for (let attempt = 0; attempt < 200 && createdAt === 0; attempt++) {
+      try {
+        await admin.createTopics({ topics: [{ topic: 'after-failover', numPartitions: 2, replicationFactor: 2 }] });
+        createdAt = Date.now();
+      } catch {
+        await sleep(50);
+      }
+    }
+    const recoveryMs = createdAt - killedAt;
+    console.log(`controller failover: topic creation succeeded ${recoveryMs} ms after kill -9`);
+    expect(createdAt).toBeGreaterThan(0);
+    expect(recoveryMs).toBeLessThan(3000);
+    const newController = await controllerOf(survivors);
+    expect(newController.nodeId).not.toBe(controller.nodeId);
+    // The killed broker is fenced: it disappears from Metadata and its partitions lose their leader.
+    let fenced = false;
+    for (let i = 0; i < 50 && !fenced; i++) {
+      const cluster = await admin.describeCluster();
+      fenced = !cluster.brokers.some((b) => b.nodeId === controller.nodeId);
+      if (!fenced) await sleep(100);
+    }
+    expect(fenced).toBe(true);
+  });
+
+  it('catches a restarted node up by snapshot after it missed many changes', async () => {
+    const down = nodes.find((n) => !n.running)!;
+    const live = nodes.filter((n) => n.running);
+    const admin = await adminFor(live[0]!);
+    // More metadata records than --raft-snapshot-entries while the node is down.
+    for (let i = 0; i < 30; i++) {
+      await admin.createTopics({ topics: [{ topic: `while-down-${i}`, numPartitions: 1, replicationFactor: 2 }] });
+    }
+    await down.start();
+    let caughtUp = false;
+    for (let i = 0; i < 100 && !caughtUp; i++) {
+      const topics = await (await adminFor(down)).listTopics().catch(() => [] as string[]);
+      caughtUp = topics.filter((t) => t.startsWith('while-down-')).length === 30;
+      if (!caughtUp) await sleep(100);
+    }
+    expect(caughtUp).toBe(true);
+    expect(down.logs).toMatch(/snapshot/i);
+    const view = await health(down);
+    expect(view.role).toBe('follower');
+    // It is a broker again: registered and unfenced.
+    let back = false;
+    for (let i = 0; i < 50 && !back; i++) {
+      const cluster = await admin.describeCluster();
+      back = cluster.brokers.some((b) => b.nodeId === down.nodeId);
+      if (!back) await sleep(100);
+    }
+    expect(back).toBe(true);
+  });
+});
