@@ -4,18 +4,19 @@
 //   2. consume throughput: kcat reads them all back from the beginning,
 //   3. produce latency: a librdkafka producer (python3-confluent-kafka) at a steady rate,
 // and prints MB/s, records/s and p50/p99/p99.9 latency with the flush policy it ran.
-// Options: --records N (default 400000) --size BYTES (1024) --partitions P (4)
+// Options: --records N (default 1000000) --size BYTES (1024) --partitions P (4)
 //          --flush-messages N (1 = fsync before ack, the default) --latency-rate R (5000/s)
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
 const { values: opts } = parseArgs({
   options: {
-    records: { type: 'string', default: '400000' },
+    records: { type: 'string', default: '1000000' },
     size: { type: 'string', default: '1024' },
     partitions: { type: 'string', default: '4' },
     'flush-messages': { type: 'string', default: '1' },
@@ -130,24 +131,21 @@ try {
   const mb = payloadBytes / 1e6;
   const policy = flushMessages === 1 ? 'fsync before ack (group commit), the default' : `flush.messages=${flushMessages}`;
 
-  // Create the topic up front so the run measures steady state, not auto-creation.
-  await run('kcat', ['-b', bootstrap, '-P', '-t', 'warmup'], { input: (await import('node:stream')).Readable.from(['w\n']) });
-
   const producerArgs = [
     '-b', bootstrap, '-P', '-t', 'bench', '-l', file,
     '-X', 'acks=all', '-X', 'linger.ms=5', '-X', 'batch.num.messages=100000', '-X', 'batch.size=1000000',
     '-X', 'queue.buffering.max.messages=2000000', '-X', 'queue.buffering.max.kbytes=2097151',
     '-X', 'message.max.bytes=1048576', '-X', 'compression.codec=none',
   ];
-  // warm the topic (auto-created with the bench's partition count)
-  await run('kcat', ['-b', bootstrap, '-P', '-t', 'bench', '-X', 'acks=all'], { input: (await import('node:stream')).Readable.from(['x\n']) });
+  // Create the topic first (auto-created with the bench's partition count) so the timed run is steady state.
+  await run('kcat', ['-b', bootstrap, '-P', '-t', 'bench', '-X', 'acks=all'], { input: Readable.from(['x\n']) });
 
   let t0 = performance.now();
   await run('kcat', producerArgs);
   const produceSeconds = (performance.now() - t0) / 1000;
 
   t0 = performance.now();
-  await run('kcat', ['-b', bootstrap, '-C', '-t', 'bench', '-o', 'beginning', '-e', '-q', '-f', '%o\n', '-X', 'fetch.max.bytes=52428800', '-X', 'fetch.message.max.bytes=10485760']);
+  await run('kcat', ['-b', bootstrap, '-C', '-t', 'bench', '-o', 'beginning', '-e', '-q', '-f', '%o\n', '-X', 'fetch.max.bytes=52428800', '-X', 'fetch.message.max.bytes=10485760', '-X', 'fetch.wait.max.ms=10']);
   const consumeSeconds = (performance.now() - t0) / 1000;
 
   let latency = null;

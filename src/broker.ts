@@ -1,20 +1,22 @@
 // Wires one node together: the metadata log and controller, the partition replicas, the Kafka
 // handlers and listener, and the HTTP endpoint. `stop()` closes listeners first, then flushes and
 // closes every log, so nothing acknowledged is left in memory.
-import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeConfig } from './common/config.js';
-import { ConfigError } from './common/errors.js';
+import { GrpcServer } from './common/grpc.js';
 import type { Logger } from './common/log.js';
+import { attachGroupCoordinator } from './groups/index.js';
 import { HttpServer } from './http/server.js';
-import type { AdminOperations, BrokerContext } from './kafka/broker-context.js';
+import type { BrokerContext } from './kafka/broker-context.js';
 import { RequestDispatcher } from './kafka/dispatcher.js';
 import { createHandlers } from './kafka/handlers/index.js';
 import { KafkaServer } from './kafka/server.js';
+import { ClusterAdmin } from './metadata/cluster-admin.js';
+import { BrokerLifecycle, ControlClient } from './metadata/control-client.js';
+import { ControlService } from './metadata/control-service.js';
 import { Controller } from './metadata/controller.js';
-import { LocalMetadataLog } from './metadata/local-log.js';
-import type { MetadataLog } from './metadata/log.js';
+import { RaftMetadataLog } from './metadata/raft-log.js';
 import { ProducerIdAllocator } from './metadata/producer-ids.js';
 import { ReplicaManager } from './replication/replica-manager.js';
 
@@ -25,76 +27,56 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-function localAdmin(controller: Controller, replicas: ReplicaManager): AdminOperations {
-  return {
-    async createTopic(spec, validateOnly) {
-      if (validateOnly) {
-        controller.planTopic(spec);
-        return null;
-      }
-      const topic = await controller.createTopic(spec);
-      await replicas.settled();
-      return topic;
-    },
-    async deleteTopic(name) {
-      await controller.deleteTopic(name);
-      await replicas.settled();
-    },
-    async createPartitions(name, totalCount, assignments, validateOnly) {
-      if (validateOnly) {
-        controller.planPartitions(name, totalCount, assignments);
-        return;
-      }
-      await controller.createPartitions(name, totalCount, assignments);
-      await replicas.settled();
-    },
-    async alterTopicConfig(name, configs, validateOnly) {
-      if (validateOnly) {
-        controller.planTopicConfig(name, configs);
-        return;
-      }
-      await controller.alterTopicConfig(name, configs);
-      await replicas.settled();
-    },
-  };
-}
-
-/** Registers this broker's Kafka endpoint in the metadata, once per start. */
-async function registerBroker(metadata: MetadataLog, config: NodeConfig): Promise<void> {
-  const current = metadata.state.broker(config.nodeId);
-  if (current && !current.fenced && current.host === config.advertisedHost && current.port === config.advertisedPort) return;
-  await metadata.propose([
-    {
-      type: 'RegisterBroker',
-      nodeId: config.nodeId,
-      host: config.advertisedHost,
-      port: config.advertisedPort,
-      rack: null,
-      incarnation: randomUUID(),
-    },
-  ]);
-}
+const REGISTRATION_TIMEOUT_MS = 10 * 60_000;
+const OFFSETS_TOPIC_RETRY_MS = 1_000;
 
 export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
-  if (config.clusterNodes.length > 1) {
-    throw new ConfigError('cluster-nodes: multi-node clusters need the Raft metadata quorum, which this build does not have yet');
-  }
   await mkdir(config.dataDir, { recursive: true });
-  const metadata = await LocalMetadataLog.open(join(config.dataDir, 'metadata'), config.nodeId, log.child({ module: 'metadata' }));
-  await registerBroker(metadata, config);
+  const grpcServer = new GrpcServer(log.child({ module: 'grpc' }));
+  const metadata = await RaftMetadataLog.open(config, grpcServer, log.child({ module: 'raft' }), {
+    snapshotEntries: config.raftSnapshotEntries,
+    dir: join(config.dataDir, 'raft'),
+  });
+  metadata.onFatal((err) => {
+    log.fatal({ err }, 'metadata log failed; stopping');
+    process.exit(1);
+  });
   const controller = new Controller(metadata, config);
-  const replicas = await ReplicaManager.open(config, metadata, log.child({ module: 'replication' }));
-  const producerIds = ProducerIdAllocator.fromController(config.nodeId, controller);
+  const control = new ControlService(config, metadata, controller, log.child({ module: 'controller' }));
+  controller.setLiveness(control);
+  control.register(grpcServer);
+  await grpcServer.listen(config.listenHost, config.grpcPort);
+  const controlClient = new ControlClient(config, metadata, control);
+  const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
+  log.info({ voters: config.clusterNodes.map((m) => m.nodeId) }, 'waiting for the metadata quorum to register this broker');
+  await lifecycle.start(REGISTRATION_TIMEOUT_MS);
+
+  const replicas = await ReplicaManager.open(config, metadata, log);
+  const admin = new ClusterAdmin(config.clusterId, controlClient, metadata, () => replicas.settled());
+  const producerIds = new ProducerIdAllocator(config.nodeId, (nodeId) => admin.allocateProducerIds(nodeId));
+  // Group coordinator: follows leadership of __consumer_offsets. The topic is created once enough
+  // brokers are registered for its replication factor; until then FindCoordinator says
+  // COORDINATOR_NOT_AVAILABLE, which clients retry.
+  const groups = attachGroupCoordinator(config, metadata, replicas, admin, log.child({ module: 'groups' }));
+  let offsetsTopicTimer: NodeJS.Timeout | null = null;
+  const ensureOffsetsTopic = () => {
+    groups.ensureOffsetsTopic().catch((err: unknown) => {
+      log.debug({ err: (err as Error).message }, 'offsets topic not created yet; retrying');
+      offsetsTopicTimer = setTimeout(ensureOffsetsTopic, OFFSETS_TOPIC_RETRY_MS);
+    });
+  };
+  ensureOffsetsTopic();
 
   let dispatcher: RequestDispatcher | null = null;
   const context: BrokerContext = {
     config,
     metadata,
-    admin: localAdmin(controller, replicas),
+    admin,
     replicas,
     producerIds,
+    groups: groups.coordinator,
     log: log.child({ module: 'kafka' }),
-    coordinatorFor: async () => config.nodeId,
+    coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
   dispatcher = new RequestDispatcher(createHandlers(context), log.child({ module: 'kafka' }));
@@ -104,8 +86,21 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   let ready = true;
   const http = new HttpServer(
     {
-      health: () => ({ nodeId: config.nodeId, role: 'leader', controllerId: metadata.controllerId, clusterId: config.clusterId }),
+      health: () => {
+        const raft = metadata.status();
+        return {
+          nodeId: config.nodeId,
+          clusterId: config.clusterId,
+          role: raft.role,
+          term: raft.term,
+          commitIndex: raft.commit,
+          appliedIndex: raft.applied,
+          snapshotIndex: raft.snapshotIndex,
+          controllerId: metadata.controllerId,
+        };
+      },
       ready: () => ready,
+      routes: groups.routes,
     },
     log.child({ module: 'http' }),
   );
@@ -121,9 +116,19 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       stopping ??= (async () => {
         ready = false;
         log.info('stopping: closing listeners, flushing logs');
+        if (offsetsTopicTimer) clearTimeout(offsetsTopicTimer);
+        lifecycle.stop();
+        // Hand the controller role over first so the cluster does not wait out an election.
+        if (metadata.isController && config.clusterNodes.length > 1) {
+          await metadata.transferLeadership(undefined, 2_000).catch(() => false);
+        }
         await kafka.close();
+        groups.close();
         await replicas.close();
+        control.close();
+        controlClient.close();
         await metadata.close();
+        await grpcServer.close();
         await http.close();
         log.info('stopped');
       })();

@@ -38,6 +38,16 @@ export const limits = {
   raftCommittedBytesPerReadyMax: 16 * 1024 * 1024,
   /** ReadIndex requests a Raft leader queues awaiting a heartbeat quorum. */
   raftPendingReadIndexMax: 4096,
+  /** Raft messages queued for one peer before new ones are dropped (Raft resends what is lost). */
+  raftPeerQueueMessagesMax: 4096,
+  /** Bytes of Raft messages queued for one peer before new ones are dropped. */
+  raftPeerQueueBytesMax: 64 * 1024 * 1024,
+  /** Bytes of Raft messages carried by one gRPC call to a peer (a snapshot always goes alone). */
+  raftBatchBytesMax: 4 * 1024 * 1024,
+  /** Raft proposals awaiting commit on one node before new ones are refused as overloaded. */
+  raftPendingProposalsMax: 4096,
+  /** Linearizable reads (ReadIndex) waiting on one node before new ones are refused. */
+  raftPendingReadsMax: 4096,
   /** Members one consumer group may hold (Kafka's group.max.size); joins beyond it get GROUP_MAX_SIZE_REACHED. */
   groupMembersMax: 1000,
   /** Longest committed-offset metadata string (Kafka's offset.metadata.max.bytes). */
@@ -52,4 +62,6 @@ export const limits = {
 
 assert(limits.batchSizeBytesMax < limits.requestSizeBytesMax, 'a batch must fit in a request');
 assert(limits.topicNameLengthMax <= 249, 'topic names are capped by Kafka at 249');
+assert(limits.raftMessageSizeBytesMax <= limits.raftBatchBytesMax, 'one Raft append must fit a transport batch');
+assert(limits.raftBatchBytesMax <= limits.raftPeerQueueBytesMax, 'one transport batch must fit a peer queue');
 assert(limits.raftProposalBytesMax <= limits.raftUncommittedBytesMax, 'one Raft proposal must fit the uncommitted budget');

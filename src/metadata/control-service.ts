@@ -27,9 +27,20 @@ function failed(err: unknown): ControlResult {
   return { errorCode: errorCodeOf(err), errorMessage: err instanceof Error ? err.message : String(err), resultJson: 'null' };
 }
 
-export class ControlService {
-  /** Last heartbeat per broker, as seen by this node while it is the controller. */
+/** What placement needs to know about broker liveness (implemented by ControlService). */
+export interface BrokerLiveness {
+  /** Registered, unfenced brokers this controller heard from recently. */
+  liveBrokerIds(): number[];
+  /** Resolves once a new controller has had time to hear every live broker's heartbeat. */
+  freshView(): Promise<void>;
+}
+
+export class ControlService implements BrokerLiveness {
+  /** Last heartbeat per broker, or the controller's election time (a grace period for fencing). */
   private readonly lastHeartbeatMs = new Map<number, number>();
+  /** Heartbeats actually received by this controller: placement trusts only these. */
+  private readonly heardAtMs = new Map<number, number>();
+  private electedAtMs = 0;
   private readonly timer: NodeJS.Timeout;
   private fencing = new Set<number>();
 
@@ -41,8 +52,11 @@ export class ControlService {
   ) {
     metadata.onControllerChange((isController) => {
       if (!isController) return;
-      // A new controller gives every broker a full session before fencing it.
+      // A new controller gives every broker a full session before fencing it, but places new
+      // replicas only on brokers it has heard from itself.
       const now = Date.now();
+      this.electedAtMs = now;
+      this.heardAtMs.clear();
       for (const broker of metadata.state.brokers) this.lastHeartbeatMs.set(broker.nodeId, now);
     });
     this.timer = setInterval(() => this.checkLiveness(), LIVENESS_CHECK_MS);
@@ -83,6 +97,7 @@ export class ControlService {
     this.requireController();
     const current = this.metadata.state.broker(request.nodeId);
     this.lastHeartbeatMs.set(request.nodeId, Date.now());
+    this.heardAtMs.set(request.nodeId, Date.now());
     const unchanged =
       current &&
       !current.fenced &&
@@ -114,6 +129,7 @@ export class ControlService {
       throw new KafkaError(ErrorCode.STALE_BROKER_EPOCH, `broker ${request.nodeId} must register`);
     }
     this.lastHeartbeatMs.set(request.nodeId, Date.now());
+    this.heardAtMs.set(request.nodeId, Date.now());
     if (broker.fenced) {
       await this.metadata.propose([{ type: 'UnfenceBroker', nodeId: request.nodeId }]);
       this.log.info({ broker: request.nodeId }, 'broker unfenced');
@@ -153,6 +169,21 @@ export class ControlService {
       default:
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown admin operation ${call.operation}`);
     }
+  }
+
+  liveBrokerIds(): number[] {
+    const now = Date.now();
+    const recentMs = this.config.brokerSessionTimeoutMs / 2;
+    return this.metadata.state.brokers
+      .filter((b) => !b.fenced && (b.nodeId === this.config.nodeId || now - (this.heardAtMs.get(b.nodeId) ?? 0) <= recentMs))
+      .map((b) => b.nodeId);
+  }
+
+  async freshView(): Promise<void> {
+    // Brokers heartbeat every fifth of a session; two intervals after an election every live
+    // broker has been heard.
+    const waitMs = this.electedAtMs + (2 * this.config.brokerSessionTimeoutMs) / 5 - Date.now();
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
   }
 
   private checkLiveness(): void {

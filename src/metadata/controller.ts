@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, KafkaError } from '../common/errors.js';
 import { limits } from '../common/limits.js';
+import type { BrokerLiveness } from './control-service.js';
 import type { MetadataLog } from './log.js';
 import type { MetadataRecord, PartitionAssignment } from './records.js';
 import type { TopicInfo } from './state.js';
@@ -37,6 +38,23 @@ export function validateTopicName(name: string): void {
 export class Controller {
   /** Rotates the first replica so leaders spread evenly across brokers. */
   private placementCursor = 0;
+  /**
+   * Decisions run one at a time: each is validated against the state after the previous one
+   * applied, so two concurrent requests can never both create the same topic.
+   */
+  private decisions: Promise<unknown> = Promise.resolve();
+  private liveness: BrokerLiveness | null = null;
+
+  /** Placement then uses only brokers the controller hears from (not merely unfenced ones). */
+  setLiveness(liveness: BrokerLiveness): void {
+    this.liveness = liveness;
+  }
+
+  private decide<T>(decision: () => Promise<T>): Promise<T> {
+    const run = this.decisions.then(decision, decision);
+    this.decisions = run.catch(() => undefined);
+    return run;
+  }
 
   constructor(
     private readonly metadata: MetadataLog,
@@ -68,7 +86,12 @@ export class Controller {
     return { type: 'CreateTopic', name: spec.name, topicId: randomUUID(), configs: { ...spec.configs }, partitions };
   }
 
-  async createTopic(spec: CreateTopicSpec): Promise<TopicInfo> {
+  createTopic(spec: CreateTopicSpec): Promise<TopicInfo> {
+    return this.decide(() => this.createTopicNow(spec));
+  }
+
+  private async createTopicNow(spec: CreateTopicSpec): Promise<TopicInfo> {
+    await this.liveness?.freshView();
     const record = this.planTopic(spec);
     await this.metadata.propose([record]);
     const topic = this.metadata.state.topic(spec.name);
@@ -76,7 +99,11 @@ export class Controller {
     return topic;
   }
 
-  async deleteTopic(name: string): Promise<void> {
+  deleteTopic(name: string): Promise<void> {
+    return this.decide(() => this.deleteTopicNow(name));
+  }
+
+  private async deleteTopicNow(name: string): Promise<void> {
     const topic = this.metadata.state.topic(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${name}'`);
     if (name.startsWith('__')) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic '${name}' cannot be deleted`);
@@ -114,9 +141,12 @@ export class Controller {
     return { type: 'CreatePartitions', topicId: topic.topicId, partitions };
   }
 
-  async createPartitions(name: string, totalCount: number, assignments?: readonly (readonly number[])[]): Promise<void> {
-    const record = this.planPartitions(name, totalCount, assignments);
-    if (record) await this.metadata.propose([record]);
+  createPartitions(name: string, totalCount: number, assignments?: readonly (readonly number[])[]): Promise<void> {
+    return this.decide(async () => {
+      await this.liveness?.freshView();
+      const record = this.planPartitions(name, totalCount, assignments);
+      if (record) await this.metadata.propose([record]);
+    });
   }
 
   planTopicConfig(name: string, configs: Readonly<Record<string, string>>): MetadataRecord {
@@ -127,18 +157,24 @@ export class Controller {
     return { type: 'AlterTopicConfig', topicId: topic.topicId, configs: { ...configs } };
   }
 
-  async alterTopicConfig(name: string, configs: Readonly<Record<string, string>>): Promise<void> {
-    await this.metadata.propose([this.planTopicConfig(name, configs)]);
+  alterTopicConfig(name: string, configs: Readonly<Record<string, string>>): Promise<void> {
+    return this.decide(() => this.metadata.propose([this.planTopicConfig(name, configs)]));
   }
 
   /** Reserves a block of producer ids for `nodeId`; returns the first id of the block. */
-  async allocateProducerIds(nodeId: number): Promise<{ first: number; count: number }> {
-    const first = this.metadata.state.nextProducerId;
-    await this.metadata.propose([{ type: 'AllocateProducerIds', nodeId, firstProducerId: first, count: PRODUCER_ID_BLOCK }]);
-    return { first, count: PRODUCER_ID_BLOCK };
+  allocateProducerIds(nodeId: number): Promise<{ first: number; count: number }> {
+    return this.decide(async () => {
+      const first = this.metadata.state.nextProducerId;
+      await this.metadata.propose([{ type: 'AllocateProducerIds', nodeId, firstProducerId: first, count: PRODUCER_ID_BLOCK }]);
+      if (this.metadata.state.nextProducerId !== first + PRODUCER_ID_BLOCK) {
+        throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'producer id block was not applied; retry');
+      }
+      return { first, count: PRODUCER_ID_BLOCK };
+    });
   }
 
   private liveBrokerIds(): number[] {
+    if (this.liveness) return this.liveness.liveBrokerIds();
     return this.metadata.state.brokers.filter((b) => !b.fenced).map((b) => b.nodeId);
   }
 

@@ -1,10 +1,13 @@
 // The metadata log as the rest of the node sees it: records are proposed, become durable and
-// committed, and are applied in order to MetadataState. A single node uses LocalMetadataLog; a
-// cluster puts the Raft-replicated log behind the same interface.
+// committed, and are applied in order to MetadataState. RaftMetadataLog implements it for every
+// node, a single node being a Raft cluster of one voter.
 import type { MetadataRecord } from './records.js';
 import type { MetadataChange, MetadataState } from './state.js';
 
 export type MetadataListener = (change: MetadataChange) => void;
+
+/** Called whenever this node gains or loses the controller role, or the controller changes. */
+export type ControllerChangeListener = (isController: boolean, controllerId: number) => void;
 
 export interface MetadataLog {
   readonly state: MetadataState;
@@ -17,5 +20,8 @@ export interface MetadataLog {
   /** Resolves once this node has applied everything committed before the call (read-your-writes). */
   barrier(): Promise<void>;
   onChange(listener: MetadataListener): void;
+  /** Called on every change of controller (this node or another); never called for a single node,
+   * which is the controller from start to end. */
+  onControllerChange(listener: ControllerChangeListener): void;
   close(): Promise<void>;
 }

@@ -37,7 +37,10 @@ export type MetadataChange =
   | { readonly kind: 'topic-deleted'; readonly topic: TopicInfo }
   | { readonly kind: 'partitions-changed'; readonly topic: TopicInfo; readonly partitions: readonly number[] }
   | { readonly kind: 'config-changed'; readonly topic: TopicInfo }
-  | { readonly kind: 'brokers-changed' };
+  | { readonly kind: 'brokers-changed' }
+  /** A committed record that conflicts with the state (a deposed controller's late decision): it is
+   * ignored the same way on every node, never half-applied. */
+  | { readonly kind: 'ignored'; readonly reason: string };
 
 export class MetadataState {
   private readonly brokersById = new Map<number, BrokerInfo>();
@@ -92,7 +95,9 @@ export class MetadataState {
         return { kind: 'brokers-changed' };
       }
       case 'CreateTopic': {
-        assert(!this.topicsByName.has(record.name), `topic ${record.name} created twice`);
+        if (this.topicsByName.has(record.name) || this.topicsById.has(record.topicId)) {
+          return { kind: 'ignored', reason: `topic ${record.name} already exists` };
+        }
         const topic: TopicInfo = {
           name: record.name,
           topicId: record.topicId,
@@ -112,8 +117,8 @@ export class MetadataState {
       case 'CreatePartitions': {
         const topic = this.topicsById.get(record.topicId);
         if (!topic) return null;
-        for (const [i, p] of record.partitions.entries()) {
-          assert(p.partition === topic.partitions.length + i, 'partitions are added in order');
+        if (record.partitions.some((p, i) => p.partition !== topic.partitions.length + i)) {
+          return { kind: 'ignored', reason: `partitions of ${topic.name} are not added in order` };
         }
         const updated = { ...topic, partitions: [...topic.partitions, ...record.partitions.map(toPartitionInfo)] };
         this.putTopic(updated);
@@ -130,7 +135,9 @@ export class MetadataState {
         const topic = this.topicsById.get(record.topicId);
         const current = topic?.partitions[record.partition];
         if (!topic || !current) return null;
-        assert(record.leaderEpoch > current.leaderEpoch, 'leader epochs only grow');
+        if (record.leaderEpoch <= current.leaderEpoch) {
+          return { kind: 'ignored', reason: `stale leader epoch ${record.leaderEpoch} for ${topic.name}-${record.partition}` };
+        }
         const partitions = [...topic.partitions];
         partitions[record.partition] = {
           partition: record.partition,
@@ -143,7 +150,9 @@ export class MetadataState {
         return { kind: 'partitions-changed', topic: updated, partitions: [record.partition] };
       }
       case 'AllocateProducerIds': {
-        assert(record.firstProducerId === this.nextProducerIdValue, 'producer id blocks are contiguous');
+        if (record.firstProducerId !== this.nextProducerIdValue) {
+          return { kind: 'ignored', reason: `producer id block ${record.firstProducerId} is not the next one` };
+        }
         this.nextProducerIdValue = record.firstProducerId + record.count;
         return null;
       }

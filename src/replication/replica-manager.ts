@@ -119,6 +119,9 @@ export class ReplicaManager {
         return;
       case 'brokers-changed':
         return;
+      case 'ignored':
+        this.log.warn({ reason: change.reason }, 'a committed metadata record conflicted with the state and was ignored');
+        return;
     }
   }
 

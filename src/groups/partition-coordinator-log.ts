@@ -1,0 +1,69 @@
+// A CoordinatorLog over a __consumer_offsets partition this node leads: records go in as one
+// uncompressed batch appended as leader, acknowledged once the high watermark passes it, and come
+// back out by reading the partition from its start to the high watermark.
+import type { Logger } from '../common/log.js';
+import type { Partition } from '../replication/partition.js';
+import { buildRecordBatch, decodeRecords, isControlBatch, readBatchHeader, splitBatches } from '../storage/index.js';
+import type { CoordinatorLog } from './coordinator-log.js';
+import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecord } from './records.js';
+
+/** Bytes read per step while replaying a partition. */
+const REPLAY_READ_BYTES = 1024 * 1024;
+
+export class PartitionCoordinatorLog implements CoordinatorLog {
+  constructor(
+    private readonly partition: Partition,
+    private readonly writeTimeoutMs: number,
+    private readonly now: () => number,
+    private readonly log: Logger,
+  ) {}
+
+  async replay(visit: (record: CoordinatorRecord) => void): Promise<void> {
+    const end = this.partition.highWatermark;
+    let offset = this.partition.logStartOffset;
+    // Every step advances `offset` past at least one batch, so this ends within end - start steps.
+    while (offset < end) {
+      const { chunks } = await this.partition.read(offset, REPLAY_READ_BYTES);
+      if (chunks.length === 0) break;
+      const before = offset;
+      for (const chunk of chunks) {
+        for (const batch of splitBatches(chunk)) {
+          const header = readBatchHeader(batch);
+          const next = header.baseOffset + header.lastOffsetDelta + 1;
+          if (next <= offset) continue;
+          if (!isControlBatch(header.attributes)) this.replayBatch(batch, offset, visit);
+          offset = next;
+        }
+      }
+      if (offset === before) break;
+    }
+  }
+
+  private replayBatch(batch: Buffer, fromOffset: number, visit: (record: CoordinatorRecord) => void): void {
+    let records;
+    try {
+      records = decodeRecords(batch);
+    } catch (err) {
+      // Only the coordinator writes here (uncompressed); anything else is not ours to interpret.
+      this.log.warn({ err, partition: this.partition.partition }, 'skipping an unreadable batch in __consumer_offsets');
+      return;
+    }
+    for (const record of records) {
+      if (record.offset < fromOffset || record.key === null) continue;
+      try {
+        const decoded = decodeCoordinatorRecord(record.key, record.value);
+        if (decoded) visit(decoded);
+      } catch (err) {
+        this.log.warn({ err, offset: record.offset, partition: this.partition.partition }, 'skipping an unreadable __consumer_offsets record');
+      }
+    }
+  }
+
+  async append(records: readonly CoordinatorRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const timestamp = this.now();
+    const batch = buildRecordBatch(records.map((r) => ({ ...encodeCoordinatorRecord(r), timestamp })));
+    const result = this.partition.append([batch], { messageCount: records.length });
+    await this.partition.waitForHighWatermark(result.lastOffset + 1, this.writeTimeoutMs);
+  }
+}

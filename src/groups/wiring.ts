@@ -1,0 +1,111 @@
+// Puts the group coordinator on a node: creates __consumer_offsets when it is missing, follows
+// this node's leadership of its partitions (load on gaining one, drop on losing it), answers
+// "which node coordinates group G" from the metadata, and offers the HTTP lag views.
+import type { NodeConfig } from '../common/config.js';
+import { ErrorCode, KafkaError } from '../common/errors.js';
+import { limits } from '../common/limits.js';
+import type { Logger } from '../common/log.js';
+import type { AdminOperations } from '../kafka/broker-context.js';
+import type { MetadataLog } from '../metadata/log.js';
+import type { ReplicaManager } from '../replication/replica-manager.js';
+import { GroupCoordinator, OFFSETS_TOPIC } from './coordinator.js';
+import { offsetsPartitionFor } from './hash.js';
+import { groupsLag } from './lag.js';
+import { PartitionCoordinatorLog } from './partition-coordinator-log.js';
+import { systemScheduler, type Scheduler } from './scheduler.js';
+
+/**
+ * Configs of __consumer_offsets. Compaction is the intended cleanup; until storage implements it,
+ * time and size retention are off so no group or offset record is ever deleted under us.
+ */
+export const OFFSETS_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
+  'cleanup.policy': 'compact',
+  'retention.ms': '-1',
+  'retention.bytes': '-1',
+  'segment.bytes': String(100 * 1024 * 1024),
+};
+
+export interface AttachedGroups {
+  readonly coordinator: GroupCoordinator;
+  /** The node leading the group's __consumer_offsets partition. */
+  coordinatorFor(groupId: string): Promise<number>;
+  /** Creates __consumer_offsets if it does not exist (idempotent). */
+  ensureOffsetsTopic(): Promise<void>;
+  /** JSON routes for the HTTP server: /groups and /groups/lag?group=G. */
+  readonly routes: Readonly<Record<string, (url: URL) => unknown>>;
+  close(): void;
+}
+
+export function attachGroupCoordinator(
+  config: NodeConfig,
+  metadata: MetadataLog,
+  replicas: ReplicaManager,
+  admin: AdminOperations,
+  log: Logger,
+  scheduler: Scheduler = systemScheduler,
+): AttachedGroups {
+  const offsetsPartitionCount = () => metadata.state.topic(OFFSETS_TOPIC)?.partitions.length ?? config.offsetsTopicPartitions;
+  const coordinator = new GroupCoordinator({
+    minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+    maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+    initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+    offsetsRetentionMs: config.offsetsRetentionMs,
+    offsetsPartitionCount,
+    partitionExists: (topic, partition) => {
+      const info = metadata.state.topic(topic);
+      return info !== undefined && info !== null && partition >= 0 && partition < info.partitions.length;
+    },
+    scheduler,
+    log,
+  });
+
+  replicas.onLeadershipChange((topic, partition, replica) => {
+    if (topic !== OFFSETS_TOPIC) return;
+    const source = replica ? new PartitionCoordinatorLog(replica, limits.coordinatorWriteTimeoutMs, () => scheduler.now(), log) : null;
+    coordinator.onPartitionLeadership(partition, source).catch((err: unknown) => log.error({ err, partition }, 'group coordinator failed to follow leadership'));
+  });
+
+  const endOffsetOf = (topic: string, partition: number): number | null => {
+    try {
+      return replicas.leaderPartition(topic, partition).highWatermark;
+    } catch {
+      return null;
+    }
+  };
+
+  return {
+    coordinator,
+    async coordinatorFor(groupId) {
+      const topic = metadata.state.topic(OFFSETS_TOPIC);
+      if (!topic) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC} does not exist yet`);
+      const assignment = topic.partitions[offsetsPartitionFor(groupId, topic.partitions.length)];
+      if (!assignment || assignment.leader < 0) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the group\'s offsets partition has no leader');
+      return assignment.leader;
+    },
+    async ensureOffsetsTopic() {
+      if (metadata.state.topic(OFFSETS_TOPIC)) return;
+      try {
+        await admin.createTopic(
+          {
+            name: OFFSETS_TOPIC,
+            numPartitions: config.offsetsTopicPartitions,
+            replicationFactor: Math.min(3, config.clusterNodes.length),
+            configs: OFFSETS_TOPIC_CONFIGS,
+          },
+          false,
+        );
+        log.info({ partitions: config.offsetsTopicPartitions }, `created ${OFFSETS_TOPIC}`);
+      } catch (err) {
+        if (!(err instanceof KafkaError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw err;
+      }
+    },
+    routes: {
+      '/groups': () => ({ groups: groupsLag(coordinator, endOffsetOf) }),
+      '/groups/lag': (url) => {
+        const groupId = url.searchParams.get('group');
+        return { groups: groupsLag(coordinator, endOffsetOf, groupId) };
+      },
+    },
+    close: () => coordinator.close(),
+  };
+}

@@ -1,0 +1,256 @@
+// The metadata log of a cluster: records travel through Raft (src/raft/driver.ts) and every node
+// applies them in log order to its MetadataState. The Raft leader is the controller: only it
+// proposes. One propose() call is one Raft entry (a JSON array of records), so its records apply
+// atomically on every node.
+import { join } from 'node:path';
+import { ErrorCode, KafkaError } from '../common/errors.js';
+import type { GrpcServer } from '../common/grpc.js';
+import type { NodeConfig } from '../common/config.js';
+import type { Logger } from '../common/log.js';
+import type { Entry } from '../raft/index.js';
+import type { RaftDriverOptions, RaftDriverStatus, RaftStateMachine } from '../raft/driver.js';
+import { NotLeaderError, ProposalDroppedError, RaftDriver, RaftUnavailableError, UnavailableReason } from '../raft/driver.js';
+import type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
+import type { MetadataRecord } from './records.js';
+import type { MetadataChange, MetadataSnapshot, TopicInfo } from './state.js';
+import { MetadataState } from './state.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeRecordBatch(records: readonly MetadataRecord[]): Uint8Array {
+  return encoder.encode(JSON.stringify(records));
+}
+
+export function decodeRecordBatch(bytes: Uint8Array): MetadataRecord[] {
+  const value: unknown = JSON.parse(decoder.decode(bytes));
+  if (!Array.isArray(value)) throw new Error('a metadata log entry is not a JSON array of records');
+  return value as MetadataRecord[];
+}
+
+/** The settings RaftMetadataLog.open reads from the node's configuration. */
+export type RaftMetadataConfig = Pick<
+  NodeConfig,
+  'nodeId' | 'clusterId' | 'clusterNodes' | 'dataDir' | 'raftHeartbeatMs' | 'raftElectionTimeoutMs'
+>;
+
+export interface RaftMetadataLogOptions {
+  /** Snapshot the metadata every this many applied entries (default 1000). */
+  readonly snapshotEntries?: number;
+  readonly snapshotTrailingEntries?: number;
+  readonly proposalTimeoutMs?: number;
+  readonly readIndexTimeoutMs?: number;
+  /** Raft's LevelDB directory (default <dataDir>/raft). */
+  readonly dir?: string;
+}
+
+/** MetadataState behind Raft's state machine interface; tells listeners what each entry changed. */
+class MetadataStateMachine implements RaftStateMachine {
+  readonly listeners: MetadataListener[] = [];
+
+  constructor(
+    readonly state: MetadataState,
+    private readonly log: Logger,
+  ) {}
+
+  apply(entry: Entry): void {
+    for (const record of decodeRecordBatch(entry.data)) {
+      const change = this.state.apply(record);
+      if (change) this.emit(change);
+    }
+  }
+
+  snapshot(): Uint8Array {
+    return encoder.encode(JSON.stringify(this.state.snapshot()));
+  }
+
+  restore(data: Uint8Array): void {
+    const before = this.state.snapshot();
+    this.state.restore(JSON.parse(decoder.decode(data)) as MetadataSnapshot);
+    for (const change of diff(before, this.state.snapshot())) this.emit(change);
+  }
+
+  private emit(change: MetadataChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.log.error({ err, change: change.kind }, 'metadata listener threw');
+      }
+    }
+  }
+}
+
+/** The changes that turn `before` into `after`, as if their records had been applied. */
+function diff(before: MetadataSnapshot, after: MetadataSnapshot): MetadataChange[] {
+  const changes: MetadataChange[] = [];
+  const old = new Map<string, TopicInfo>(before.topics.map((t) => [t.topicId, t]));
+  const now = new Map<string, TopicInfo>(after.topics.map((t) => [t.topicId, t]));
+  for (const [id, topic] of old) if (!now.has(id)) changes.push({ kind: 'topic-deleted', topic });
+  for (const [id, topic] of now) {
+    const prev = old.get(id);
+    if (prev === undefined) {
+      changes.push({ kind: 'topic-created', topic });
+      continue;
+    }
+    if (JSON.stringify(prev.configs) !== JSON.stringify(topic.configs)) changes.push({ kind: 'config-changed', topic });
+    const partitions = topic.partitions
+      .filter((p) => JSON.stringify(p) !== JSON.stringify(prev.partitions[p.partition]))
+      .map((p) => p.partition);
+    if (partitions.length > 0) changes.push({ kind: 'partitions-changed', topic, partitions });
+  }
+  if (JSON.stringify(before.brokers) !== JSON.stringify(after.brokers)) changes.push({ kind: 'brokers-changed' });
+  return changes;
+}
+
+export class RaftMetadataLog implements MetadataLog {
+  private readonly controllerListeners: ControllerChangeListener[] = [];
+  /**
+   * The term in which this node became a controller that may decide: a new Raft leader first
+   * completes a ReadIndex round, which needs an entry of its own term committed and everything
+   * before it applied, so its decisions never rest on a state missing a predecessor's records.
+   */
+  private readyTerm = -1;
+
+  private constructor(
+    readonly state: MetadataState,
+    private readonly machine: MetadataStateMachine,
+    private readonly driver: RaftDriver,
+    private readonly log: Logger,
+  ) {
+    driver.onLeaderChange((leaderId, term) => this.leaderChanged(leaderId, term));
+    // A single voter may have elected itself while the driver opened, before this subscription.
+    const status = driver.status();
+    if (driver.isLeader) this.leaderChanged(status.leaderId, status.term);
+  }
+
+  /** Opens <dataDir>/raft, registers the Raft service on `grpcServer` (the node starts listening)
+   * and joins the cluster of `config.clusterNodes`. */
+  static async open(
+    config: RaftMetadataConfig,
+    grpcServer: GrpcServer,
+    logger: Logger,
+    options: RaftMetadataLogOptions = {},
+  ): Promise<RaftMetadataLog> {
+    const log = logger.child({ module: 'metadata' });
+    const state = new MetadataState();
+    const machine = new MetadataStateMachine(state, log);
+    const driverOptions: RaftDriverOptions = {
+      nodeId: config.nodeId,
+      clusterId: config.clusterId,
+      peers: config.clusterNodes.map((m) => ({ nodeId: m.nodeId, address: `${m.host}:${m.grpcPort}` })),
+      dir: options.dir ?? join(config.dataDir, 'raft'),
+      grpcServer,
+      stateMachine: machine,
+      logger,
+      heartbeatMs: config.raftHeartbeatMs,
+      electionTimeoutMs: config.raftElectionTimeoutMs,
+      ...(options.snapshotEntries !== undefined ? { snapshotEntries: options.snapshotEntries } : {}),
+      ...(options.snapshotTrailingEntries !== undefined ? { snapshotTrailingEntries: options.snapshotTrailingEntries } : {}),
+      ...(options.proposalTimeoutMs !== undefined ? { proposalTimeoutMs: options.proposalTimeoutMs } : {}),
+      ...(options.readIndexTimeoutMs !== undefined ? { readIndexTimeoutMs: options.readIndexTimeoutMs } : {}),
+    };
+    const driver = await RaftDriver.open(driverOptions);
+    return new RaftMetadataLog(state, machine, driver, log);
+  }
+
+  private leaderChanged(leaderId: number, term: number): void {
+    const controllerId = leaderId === 0 ? -1 : leaderId;
+    if (leaderId !== this.driver.nodeId) {
+      this.notifyController(false, controllerId);
+      return;
+    }
+    this.driver.readIndex().then(
+      () => {
+        if (!this.driver.isLeader || this.driver.status().term !== term) return;
+        this.readyTerm = term;
+        this.notifyController(true, controllerId);
+      },
+      (err: unknown) => this.log.warn({ err: (err as Error).message, term }, 'new leader could not confirm its term; not acting as controller'),
+    );
+  }
+
+  private notifyController(isController: boolean, controllerId: number): void {
+    for (const listener of this.controllerListeners) {
+      try {
+        listener(isController, controllerId);
+      } catch (err) {
+        this.log.error({ err }, 'controller-change listener threw');
+      }
+    }
+  }
+
+  get isController(): boolean {
+    return this.driver.isLeader && this.readyTerm === this.driver.status().term;
+  }
+
+  get controllerId(): number {
+    const leader = this.driver.leaderId;
+    return leader === 0 ? -1 : leader;
+  }
+
+  /** Commits `records` as one Raft entry. Only the controller proposes: elsewhere this throws
+   * KafkaError(NOT_CONTROLLER) (also when leadership is lost before the entry commits). */
+  async propose(records: readonly MetadataRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    try {
+      await this.driver.propose(encodeRecordBatch(records));
+    } catch (err) {
+      throw toKafkaError(err);
+    }
+  }
+
+  /** Linearizable: resolves once this node applied everything committed before the call. */
+  async barrier(): Promise<void> {
+    try {
+      await this.driver.readIndex();
+    } catch (err) {
+      throw toKafkaError(err);
+    }
+  }
+
+  onChange(listener: MetadataListener): void {
+    this.machine.listeners.push(listener);
+  }
+
+  onControllerChange(listener: ControllerChangeListener): void {
+    this.controllerListeners.push(listener);
+  }
+
+  /** The Raft driver stopped on a fatal error (disk failure, a broken invariant); without a
+   * listener the error is rethrown and the process exits. */
+  onFatal(listener: (err: Error) => void): void {
+    this.driver.onFatal(listener);
+  }
+
+  status(): RaftDriverStatus {
+    return this.driver.status();
+  }
+
+  /** Hands the controller role to `to` (default: the most caught-up voter); true once done. */
+  transferLeadership(to?: number, timeoutMs?: number): Promise<boolean> {
+    return this.driver.transferLeadership(to, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}
+
+function toKafkaError(err: unknown): unknown {
+  if (err instanceof NotLeaderError || err instanceof ProposalDroppedError) {
+    return new KafkaError(ErrorCode.NOT_CONTROLLER, err.message, { cause: err });
+  }
+  if (err instanceof RaftUnavailableError) {
+    switch (err.reason) {
+      case UnavailableReason.noLeader:
+      case UnavailableReason.closed:
+        return new KafkaError(ErrorCode.NOT_CONTROLLER, err.message, { cause: err });
+      case UnavailableReason.tooLarge:
+        return new KafkaError(ErrorCode.INVALID_REQUEST, err.message, { cause: err });
+      default:
+        return new KafkaError(ErrorCode.REQUEST_TIMED_OUT, err.message, { cause: err });
+    }
+  }
+  return err;
+}

@@ -1,0 +1,71 @@
+// Failover (DESIGN §5): the controller seals the live replicas at a new epoch, waits for R
+// answers and picks the most complete one. Both halves are pure functions.
+import { assert } from '../../common/assert.js';
+import type { ReplicaLogView } from './log-view.js';
+import type { SealResponse } from './messages.js';
+import { NO_EPOCH } from './messages.js';
+
+export interface SealDecision {
+  readonly response: SealResponse;
+  /** The sealed epoch rose: persist it durably before the response leaves. */
+  readonly persist: boolean;
+}
+
+/**
+ * A replica's answer to Seal(requestedEpoch). It accepts any epoch at or above the one it is
+ * sealed at and above every epoch in its checkpoint (an epoch that already had a leader here
+ * cannot be sealed again). Once accepted, the replica refuses appends and leadership below it.
+ *
+ * The answer reports only what a crash cannot take away: the durable log end, and the newest
+ * epoch whose start lies within it. The shell should flush the log together with persisting the
+ * sealed epoch and then call seal() again with the persisted epoch (now a no-op acceptance), so
+ * the answer covers the whole log; answering with less is safe, only less precise.
+ */
+export function seal(view: ReplicaLogView, replicaId: number, sealedEpoch: number, requestedEpoch: number): SealDecision {
+  const entries = view.epochEntries();
+  const durableEnd = view.durableEndOffset;
+  assert(durableEnd <= view.logEndOffset, 'durable end <= log end');
+  let lastDurableEpoch = NO_EPOCH;
+  for (const e of entries) if (e.startOffset <= durableEnd) lastDurableEpoch = e.epoch;
+  const lastEpoch = entries[entries.length - 1]?.epoch ?? NO_EPOCH;
+  const accepted = requestedEpoch >= sealedEpoch && requestedEpoch > lastEpoch;
+  return {
+    response: {
+      replicaId,
+      sealedEpoch: accepted ? requestedEpoch : sealedEpoch,
+      lastEpoch: lastDurableEpoch,
+      logEndOffset: durableEnd,
+      accepted,
+    },
+    persist: accepted && requestedEpoch > sealedEpoch,
+  };
+}
+
+/**
+ * The leader for `epoch`: among accepted answers sealed at exactly `epoch` (one per replica), the
+ * greatest (lastEpoch, logEndOffset), the preferred replica on a tie, then the lowest id. Null with
+ * fewer than `readQuorum` answers: no unclean election.
+ */
+export function chooseLeader(answers: readonly SealResponse[], readQuorum: number, preferredReplica: number, epoch: number): number | null {
+  assert(readQuorum >= 1, 'read quorum must be >= 1');
+  const byReplica = new Map<number, SealResponse>();
+  for (const a of answers) {
+    if (!a.accepted || a.sealedEpoch !== epoch) continue;
+    byReplica.set(a.replicaId, a); // duplicates of one answer are one answer
+  }
+  if (byReplica.size < readQuorum) return null;
+  let best: SealResponse | undefined;
+  for (const a of byReplica.values()) {
+    if (best === undefined || compareCompleteness(a, best, preferredReplica) > 0) best = a;
+  }
+  return best === undefined ? null : best.replicaId;
+}
+
+/** > 0 when `a` should lead rather than `b`. */
+function compareCompleteness(a: SealResponse, b: SealResponse, preferred: number): number {
+  if (a.lastEpoch !== b.lastEpoch) return a.lastEpoch - b.lastEpoch;
+  if (a.logEndOffset !== b.logEndOffset) return a.logEndOffset - b.logEndOffset;
+  if (a.replicaId === preferred) return 1;
+  if (b.replicaId === preferred) return -1;
+  return b.replicaId - a.replicaId;
+}

@@ -1,0 +1,48 @@
+// Failover halves: a replica's answer to Seal, and the controller's choice of leader.
+import { describe, expect, it } from 'vitest';
+import type { SealResponse } from '../../src/replication/protocol/index.js';
+import { chooseLeader, seal } from '../../src/replication/protocol/index.js';
+import { logOf } from './helpers.js';
+
+function answer(replicaId: number, lastEpoch: number, logEndOffset: number, fields: Partial<SealResponse> = {}): SealResponse {
+  return { replicaId, sealedEpoch: 5, lastEpoch, logEndOffset, accepted: true, ...fields };
+}
+
+describe('seal', () => {
+  it('accepts an epoch at or above its sealed epoch and above its last epoch; persists only a rise', () => {
+    const log = logOf([[1, 2], [3, 1]]);
+    expect(seal(log, 2, 3, 4)).toEqual({ response: { replicaId: 2, sealedEpoch: 4, lastEpoch: 3, logEndOffset: 3, accepted: true }, persist: true });
+    expect(seal(log, 2, 4, 4).persist).toBe(false); // a retry of the same seal
+    expect(seal(log, 2, 4, 4).response.accepted).toBe(true);
+    expect(seal(log, 2, 5, 4).response).toMatchObject({ accepted: false, sealedEpoch: 5 });
+    expect(seal(log, 2, -1, 3).response.accepted).toBe(false); // epoch 3 already had a leader here
+  });
+
+  it('reports only what a crash cannot take: the durable end and the epochs starting within it', () => {
+    const log = logOf([[1, 2]]);
+    log.appendAsLeader(1, [7]);
+    log.assignEpochStart(2, 3); // marker at 3, but the log is durable only up to 2
+    expect(seal(log, 2, -1, 3).response).toMatchObject({ lastEpoch: 1, logEndOffset: 2 });
+    log.completeFlush(3, log.flushGeneration);
+    expect(seal(log, 2, -1, 3).response).toMatchObject({ lastEpoch: 2, logEndOffset: 3 });
+  });
+});
+
+describe('chooseLeader', () => {
+  it('returns null with fewer than R answers (no unclean election)', () => {
+    expect(chooseLeader([answer(1, 2, 10)], 2, 1, 5)).toBeNull();
+    expect(chooseLeader([answer(1, 2, 10), answer(1, 2, 10)], 2, 1, 5)).toBeNull(); // a duplicate is one answer
+    expect(chooseLeader([answer(1, 2, 10), answer(2, 2, 9, { accepted: false })], 2, 1, 5)).toBeNull();
+    expect(chooseLeader([answer(1, 2, 10), answer(2, 2, 9, { sealedEpoch: 4 })], 2, 1, 5)).toBeNull();
+  });
+
+  it('prefers the greatest last epoch over a longer log', () => {
+    expect(chooseLeader([answer(1, 2, 100), answer(2, 3, 10), answer(3, 1, 500)], 2, 1, 5)).toBe(2);
+  });
+
+  it('then the longest log; ties go to the preferred replica, then the lowest id', () => {
+    expect(chooseLeader([answer(1, 3, 9), answer(2, 3, 10)], 2, 1, 5)).toBe(2);
+    expect(chooseLeader([answer(1, 3, 10), answer(2, 3, 10), answer(3, 3, 10)], 2, 3, 5)).toBe(3);
+    expect(chooseLeader([answer(3, 3, 10), answer(2, 3, 10)], 2, 1, 5)).toBe(2);
+  });
+});
