@@ -47,6 +47,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   control.register(grpcServer);
   await grpcServer.listen(config.listenHost, config.grpcPort);
   const controlClient = new ControlClient(config, metadata, control);
+  control.setProbe((nodeId) => controlClient.ping(nodeId));
   const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
   log.info({ voters: config.clusterNodes.map((m) => m.nodeId) }, 'waiting for the metadata quorum to register this broker');
   await lifecycle.start(REGISTRATION_TIMEOUT_MS);

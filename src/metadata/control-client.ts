@@ -6,19 +6,23 @@ import type { NodeConfig } from '../common/config.js';
 import { ErrorCode, KafkaError, type ErrorCode as ErrorCodeValue } from '../common/errors.js';
 import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
 import type { Logger } from '../common/log.js';
-import type { AdminCall, ControlResult, ControlService, HeartbeatCall, RegisterBrokerCall } from './control-service.js';
+import type { AdminCall, ControlResult, ControlService, HeartbeatCall, ProbeResult, RegisterBrokerCall } from './control-service.js';
 import type { MetadataLog } from './log.js';
 
 const RETRY_DELAY_MS = 50;
 const CALL_TIMEOUT_MS = 5_000;
 
-type Method = 'RegisterBroker' | 'Heartbeat' | 'Admin';
+type Method = 'RegisterBroker' | 'Heartbeat' | 'Admin' | 'ControlledShutdown';
 
 interface ControlStub extends grpc.Client {
   RegisterBroker(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
   Heartbeat(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
   Admin(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
+  ControlledShutdown(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
+  Ping(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
 }
+
+const PROBE_TIMEOUT_MS = 300;
 
 /** Errors after which the call goes to the (possibly new) controller again. */
 const RETRIABLE = new Set<number>([ErrorCode.NOT_CONTROLLER, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NETWORK_EXCEPTION]);
@@ -54,6 +58,8 @@ export class ControlClient {
           return this.local.heartbeat(request as HeartbeatCall);
         case 'Admin':
           return this.local.admin(request as AdminCall);
+        case 'ControlledShutdown':
+          return this.local.controlledShutdown(request as HeartbeatCall);
       }
     }
     const stub = controllerId > 0 ? this.stub(controllerId) : null;
@@ -95,6 +101,18 @@ export class ControlClient {
     }
     const code = (last?.errorCode ?? ErrorCode.REQUEST_TIMED_OUT) as ErrorCodeValue;
     throw new KafkaError(code, last?.errorMessage || 'controller did not answer');
+  }
+
+  /** Probes a broker's control service: refused (process gone), alive, or no answer in time. */
+  ping(nodeId: number): Promise<ProbeResult> {
+    const stub = this.stub(nodeId);
+    if (!stub) return Promise.resolve('timeout');
+    return new Promise((resolve) => {
+      stub.Ping({ clusterId: this.config.clusterId }, { deadline: Date.now() + PROBE_TIMEOUT_MS }, (err) => {
+        if (!err) resolve('alive');
+        else resolve(err.code === grpc.status.UNAVAILABLE ? 'refused' : 'timeout');
+      });
+    });
   }
 
   close(): void {
@@ -155,6 +173,21 @@ export class BrokerLifecycle {
       this.log.debug({ err: (err as Error).message }, 'heartbeat failed');
     } finally {
       this.inflight = false;
+    }
+  }
+
+  /** Asks the controller to move this broker's leaderships away; false if that did not finish. */
+  async controlledShutdown(timeoutMs: number): Promise<boolean> {
+    try {
+      const result = await this.client.call<{ remaining: number }>(
+        'ControlledShutdown',
+        { clusterId: this.config.clusterId, nodeId: this.config.nodeId, incarnation: this.incarnation },
+        timeoutMs,
+      );
+      return result.remaining === 0;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'controlled shutdown failed; partitions fail over when this broker is fenced');
+      return false;
     }
   }
 

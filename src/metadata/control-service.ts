@@ -7,6 +7,10 @@ import { grpc, type GrpcServer, loadProto, serviceConstructor } from '../common/
 import type { Logger } from '../common/log.js';
 import type { Controller, CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
+import type { PartitionElections } from './partition-elections.js';
+
+/** The result of probing a broker that stopped heartbeating. */
+export type ProbeResult = 'alive' | 'refused' | 'timeout';
 
 const LIVENESS_CHECK_MS = 100;
 
@@ -43,6 +47,9 @@ export class ControlService implements BrokerLiveness {
   private electedAtMs = 0;
   private readonly timer: NodeJS.Timeout;
   private fencing = new Set<number>();
+  private probing = new Set<number>();
+  private probe: ((nodeId: number) => Promise<ProbeResult>) | null = null;
+  private elections: PartitionElections | null = null;
 
   constructor(
     private readonly config: NodeConfig,
@@ -63,6 +70,18 @@ export class ControlService implements BrokerLiveness {
     this.timer.unref();
   }
 
+  /**
+   * A probe for brokers that missed two heartbeats: a refused connection means the process is
+   * gone (kill -9, crash), and the broker is fenced at once instead of after its session timeout.
+   */
+  setProbe(probe: (nodeId: number) => Promise<ProbeResult>): void {
+    this.probe = probe;
+  }
+
+  setElections(elections: PartitionElections): void {
+    this.elections = elections;
+  }
+
   register(server: GrpcServer): void {
     const ctor = serviceConstructor(loadProto('admin.proto'), 'brook.admin.Control');
     const unary =
@@ -74,6 +93,11 @@ export class ControlService implements BrokerLiveness {
         );
       };
     server.addService(ctor.service, {
+      Ping: unary(async (r: { clusterId: string }) => {
+        await this.checkCluster(r.clusterId);
+        return ok();
+      }),
+      ControlledShutdown: unary((r: HeartbeatCall) => this.controlledShutdown(r)),
       RegisterBroker: unary((r: RegisterBrokerCall) => this.registerBroker(r)),
       Heartbeat: unary((r: HeartbeatCall) => this.heartbeat(r)),
       Admin: unary((r: AdminCall & { clusterId: string }) => this.checkCluster(r.clusterId).then(() => this.admin(r))),
@@ -137,6 +161,17 @@ export class ControlService implements BrokerLiveness {
     return ok();
   }
 
+  /** Moves a stopping broker's partition leaderships to other replicas before it goes. */
+  async controlledShutdown(request: HeartbeatCall): Promise<ControlResult> {
+    await this.checkCluster(request.clusterId);
+    this.requireController();
+    const broker = this.metadata.state.broker(request.nodeId);
+    if (!broker || broker.incarnation !== request.incarnation) return ok({ remaining: 0 });
+    const remaining = this.elections ? await this.elections.drain(request.nodeId, this.config.shutdownTimeoutMs / 2) : 0;
+    this.log.info({ broker: request.nodeId, remaining }, 'controlled shutdown: leaderships moved');
+    return ok({ remaining });
+  }
+
   async admin(call: AdminCall): Promise<ControlResult> {
     this.requireController();
     const args = JSON.parse(call.argumentsJson) as Record<string, unknown>;
@@ -193,14 +228,33 @@ export class ControlService implements BrokerLiveness {
       if (broker.fenced || this.fencing.has(broker.nodeId)) continue;
       const last = this.lastHeartbeatMs.get(broker.nodeId) ?? now;
       if (!this.lastHeartbeatMs.has(broker.nodeId)) this.lastHeartbeatMs.set(broker.nodeId, now);
-      if (now - last <= this.config.brokerSessionTimeoutMs) continue;
-      this.fencing.add(broker.nodeId);
-      this.log.warn({ broker: broker.nodeId, silentMs: now - last }, 'fencing a broker silent past its session timeout');
-      this.metadata
-        .propose([{ type: 'FenceBroker', nodeId: broker.nodeId }])
-        .catch((err: unknown) => this.log.warn({ err, broker: broker.nodeId }, 'fencing failed'))
-        .finally(() => this.fencing.delete(broker.nodeId));
+      const silentMs = now - last;
+      if (silentMs > (2 * this.config.brokerSessionTimeoutMs) / 5 && broker.nodeId !== this.config.nodeId) this.probeBroker(broker.nodeId);
+      if (silentMs <= this.config.brokerSessionTimeoutMs) continue;
+      this.fence(broker.nodeId, `silent for ${silentMs} ms`);
     }
+  }
+
+  private probeBroker(nodeId: number): void {
+    if (!this.probe || this.probing.has(nodeId)) return;
+    this.probing.add(nodeId);
+    this.probe(nodeId)
+      .then((result) => {
+        if (result === 'refused' && this.metadata.isController && !this.metadata.state.broker(nodeId)?.fenced) {
+          this.fence(nodeId, 'its connection is refused');
+        }
+      })
+      .finally(() => this.probing.delete(nodeId));
+  }
+
+  private fence(nodeId: number, why: string): void {
+    if (this.fencing.has(nodeId)) return;
+    this.fencing.add(nodeId);
+    this.log.warn({ broker: nodeId, why }, 'fencing a broker');
+    this.metadata
+      .propose([{ type: 'FenceBroker', nodeId }])
+      .catch((err: unknown) => this.log.warn({ err, broker: nodeId }, 'fencing failed'))
+      .finally(() => this.fencing.delete(nodeId));
   }
 
   close(): void {

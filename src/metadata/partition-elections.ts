@@ -1,0 +1,148 @@
+// Partition leader elections, run by the controller (DESIGN §5, failover):
+//   1. choose epoch e+1 and send Seal(e+1) to the partition's live replicas; each persists it and
+//      from then on refuses epoch e, answering with its last epoch and durable log end;
+//   2. with R accepted answers from candidate replicas, pick the greatest (last epoch, log end),
+//      the preferred replica on a tie, and commit PartitionChange(leader, e+1) in Raft;
+//   3. with fewer than R answers the partition stays unavailable (no unclean election) and the
+//      election is retried later, when replicas come back.
+// Elections start when a leader is fenced or unregistered, and for every leadership of a broker
+// that asks for a controlled shutdown (which is then not a candidate).
+import type { NodeConfig } from '../common/config.js';
+import type { Logger } from '../common/log.js';
+import { chooseLeader, type SealResponse } from '../replication/protocol/index.js';
+import type { BrokerLiveness } from './control-service.js';
+import type { MetadataLog } from './log.js';
+import type { PartitionInfo, TopicInfo } from './state.js';
+import { resolveQuorums } from './topic-config.js';
+
+/** Sends Seal to a replica (gRPC, or a direct call for this node). */
+export interface SealClient {
+  seal(nodeId: number, request: { topic: string; topicId: string; partition: number; epoch: number }, timeoutMs: number): Promise<SealResponse>;
+}
+
+const SCAN_INTERVAL_MS = 50;
+const SEAL_TIMEOUT_MS = 1_000;
+const RETRY_BACKOFF_MS = 500;
+const CONCURRENT_ELECTIONS_MAX = 64;
+
+interface Attempt {
+  readonly key: string;
+  readonly topic: TopicInfo;
+  readonly partition: PartitionInfo;
+  readonly excluded: number | null;
+}
+
+export class PartitionElections {
+  private readonly running = new Set<string>();
+  private readonly retryAfterMs = new Map<string, number>();
+  /** Brokers whose leaderships are being moved away (controlled shutdown). */
+  private readonly draining = new Set<number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly metadata: MetadataLog,
+    private readonly liveness: BrokerLiveness,
+    private readonly sealClient: SealClient,
+    private readonly log: Logger,
+  ) {
+    this.timer = setInterval(() => this.scan(), SCAN_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Moves every leadership away from `nodeId`; resolves when none is left or after `timeoutMs`. */
+  async drain(nodeId: number, timeoutMs: number): Promise<number> {
+    this.draining.add(nodeId);
+    const deadline = Date.now() + timeoutMs;
+    try {
+      for (;;) {
+        this.scan();
+        const remaining = this.ledBy(nodeId);
+        if (remaining === 0 || Date.now() >= deadline) return remaining;
+        await new Promise((r) => setTimeout(r, SCAN_INTERVAL_MS));
+      }
+    } finally {
+      this.draining.delete(nodeId);
+    }
+  }
+
+  private ledBy(nodeId: number): number {
+    let count = 0;
+    for (const topic of this.metadata.state.topics) for (const p of topic.partitions) if (p.leader === nodeId) count++;
+    return count;
+  }
+
+  /** Partitions that need a new leader now. */
+  private wanted(): Attempt[] {
+    const now = Date.now();
+    const out: Attempt[] = [];
+    for (const topic of this.metadata.state.topics) {
+      for (const partition of topic.partitions) {
+        const leader = this.metadata.state.broker(partition.leader);
+        const leaderDown = !leader || leader.fenced;
+        const moving = this.draining.has(partition.leader);
+        if (!leaderDown && !moving) continue;
+        const key = `${topic.topicId}:${partition.partition}`;
+        if (this.running.has(key)) continue;
+        if ((this.retryAfterMs.get(key) ?? 0) > now && !moving) continue;
+        out.push({ key, topic, partition, excluded: leaderDown || moving ? partition.leader : null });
+      }
+    }
+    return out;
+  }
+
+  private scan(): void {
+    if (!this.metadata.isController) return;
+    for (const attempt of this.wanted()) {
+      if (this.running.size >= CONCURRENT_ELECTIONS_MAX) break;
+      this.running.add(attempt.key);
+      this.elect(attempt)
+        .catch((err: unknown) => {
+          this.log.warn({ err: (err as Error).message, topic: attempt.topic.name, partition: attempt.partition.partition }, 'partition election failed');
+          this.retryAfterMs.set(attempt.key, Date.now() + RETRY_BACKOFF_MS);
+        })
+        .finally(() => this.running.delete(attempt.key));
+    }
+  }
+
+  private async elect({ key, topic, partition, excluded }: Attempt): Promise<void> {
+    const { readQuorum } = resolveQuorums(partition.replicas.length, topic.configs);
+    const epoch = partition.leaderEpoch + 1;
+    const live = new Set(this.liveness.liveBrokerIds());
+    // Seal every live replica, the outgoing leader too when it is alive (it must stop taking
+    // writes of the old epoch); only candidates' answers count toward the read quorum.
+    const targets = partition.replicas.filter((r) => live.has(r));
+    const answers = await Promise.all(
+      targets.map((nodeId) =>
+        this.sealClient
+          .seal(nodeId, { topic: topic.name, topicId: topic.topicId, partition: partition.partition, epoch }, SEAL_TIMEOUT_MS)
+          .catch((err: unknown) => {
+            this.log.debug({ err: (err as Error).message, nodeId, topic: topic.name, partition: partition.partition }, 'seal failed');
+            return null;
+          }),
+      ),
+    );
+    const candidates = answers.filter((a): a is SealResponse => a !== null && a.replicaId !== excluded);
+    const preferred = partition.replicas[0]!;
+    const leader = chooseLeader(candidates, readQuorum, preferred === excluded ? -1 : preferred, epoch);
+    if (leader === null) {
+      const accepted = candidates.filter((a) => a.accepted && a.sealedEpoch === epoch).length;
+      this.log.warn(
+        { topic: topic.name, partition: partition.partition, epoch, answered: accepted, readQuorum },
+        'partition unavailable: fewer replicas answered than its read quorum',
+      );
+      this.retryAfterMs.set(key, Date.now() + RETRY_BACKOFF_MS);
+      return;
+    }
+    // The partition may have changed while sealing (another election, deletion): decide again later.
+    const current = this.metadata.state.topicById(topic.topicId)?.partitions[partition.partition];
+    if (!current || current.leaderEpoch !== partition.leaderEpoch || !this.metadata.isController) return;
+    await this.metadata.propose([{ type: 'PartitionChange', topicId: topic.topicId, partition: partition.partition, leader, leaderEpoch: epoch }]);
+    this.retryAfterMs.delete(key);
+    this.log.info({ topic: topic.name, partition: partition.partition, leader, epoch, previous: partition.leader }, 'partition leader elected');
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
