@@ -26,6 +26,7 @@ function toBuffer(records: ProduceRequest['topicData'][number]['partitionData'][
 
 export function produceHandler(ctx: BrokerContext) {
   function appendOne(topic: string, index: number, records: Buffer | null, acks: number, timeoutMs: number, version: number) {
+    if (topic.startsWith('__')) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic ${topic} cannot be written by clients`);
     const partition = leaderFor(ctx, topic, index);
     if (version < 3) throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, 'produce v0-2 carry message formats 0/1; use v3+ (record batch v2)');
     if (records === null || records.length === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'no record batch for partition');

@@ -30,7 +30,9 @@ export class SimNetwork {
   send(m: SimMessage): void {
     this.sent++;
     if (this.faults && this.rng.next() < this.params.dropRate) return;
-    const copies = this.faults && this.rng.next() < this.params.dupRate ? 2 : 1;
+    // Client requests ride one TCP connection: never duplicated (a client retry would be a new
+    // request, and without idempotence a duplicate write is allowed). Replication RPCs may be.
+    const copies = this.faults && m.kind !== 'produce' && this.rng.next() < this.params.dupRate ? 2 : 1;
     for (let c = 0; c < copies; c++) {
       const delay = this.params.delayMinMs + Math.floor(-Math.log(1 - this.rng.next()) * this.params.delayMeanMs);
       this.queue.push(this.clock() + delay, () => {
