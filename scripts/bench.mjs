@@ -4,7 +4,8 @@
 //   2. consume throughput: kcat reads them all back from the beginning,
 //   3. produce latency: a librdkafka producer (python3-confluent-kafka) at a steady rate,
 // and prints MB/s, records/s and p50/p99/p99.9 latency with the flush policy it ran.
-// Options: --records N (default 1000000) --size BYTES (1024) --partitions P (4)
+// Options: --nodes 1|3 (3: a local cluster, topic replication factor 3, W=2 R=2)
+//          --records N (default 1000000) --size BYTES (1024) --partitions P (4)
 //          --flush-messages N (1 = fsync before ack, the default) --latency-rate R (5000/s)
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 
 const { values: opts } = parseArgs({
   options: {
+    nodes: { type: 'string', default: '1' },
     records: { type: 'string', default: '1000000' },
     size: { type: 'string', default: '1024' },
     partitions: { type: 'string', default: '4' },
@@ -28,6 +30,11 @@ const records = Number(opts.records);
 const size = Number(opts.size);
 const partitions = Number(opts.partitions);
 const flushMessages = Number(opts['flush-messages']);
+const nodeCount = Number(opts.nodes);
+if (nodeCount !== 1 && nodeCount !== 3) {
+  console.error('bench: --nodes must be 1 or 3');
+  process.exit(2);
+}
 
 function requireTool(cmd, args, hint) {
   const r = spawnSync(cmd, args, { stdio: 'ignore' });
@@ -90,28 +97,32 @@ async function waitForPort(port) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'brook-bench-'));
-const kafkaPort = await freePort();
-const node = spawn(
-  process.execPath,
-  [
-    resolve('dist/node.js'),
-    '--node-id', '1', '--cluster-nodes', `1@127.0.0.1:${await freePort()}`,
-    '--data-dir', join(dir, 'data'), '--kafka-port', String(kafkaPort), '--http-port', String(await freePort()),
-    '--grpc-port', String(await freePort()), '--log-level', 'warn', '--flush-messages', String(flushMessages),
-    '--default-partitions', String(partitions),
-  ],
-  { stdio: ['ignore', 'inherit', 'inherit'] },
+const ports = [];
+for (let i = 0; i < nodeCount; i++) ports.push({ kafka: await freePort(), grpc: await freePort(), http: await freePort() });
+const clusterNodes = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.grpc}`).join(',');
+const nodes = ports.map((p, i) =>
+  spawn(
+    process.execPath,
+    [
+      resolve('dist/node.js'),
+      '--node-id', String(i + 1), '--cluster-nodes', clusterNodes,
+      '--data-dir', join(dir, `node-${i + 1}`), '--kafka-port', String(p.kafka), '--http-port', String(p.http),
+      '--grpc-port', String(p.grpc), '--log-level', 'warn', '--flush-messages', String(flushMessages),
+      '--default-partitions', String(partitions), '--default-replication-factor', String(nodeCount),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  ),
 );
 const cleanup = () => {
-  node.kill('SIGKILL');
+  for (const node of nodes) node.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 };
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
 
 try {
-  await waitForPort(kafkaPort);
-  const bootstrap = `127.0.0.1:${kafkaPort}`;
+  for (const p of ports) await waitForPort(p.kafka);
+  const bootstrap = ports.map((p) => `127.0.0.1:${p.kafka}`).join(',');
   const file = join(dir, 'records.txt');
   await new Promise((res) => {
     const line = Buffer.alloc(size, 'b');
@@ -159,6 +170,7 @@ try {
   const result = {
     machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
     flushPolicy: policy,
+    cluster: nodeCount === 1 ? '1 node' : `${nodeCount} nodes on this machine, replication factor ${nodeCount}, write quorum ${Math.floor(nodeCount / 2) + 1}`,
     records,
     recordBytes: size - 1,
     partitions,

@@ -33,7 +33,7 @@ const OFFSETS_TOPIC_RETRY_MS = 1_000;
 export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
   await mkdir(config.dataDir, { recursive: true });
   const grpcServer = new GrpcServer(log.child({ module: 'grpc' }));
-  const metadata = await RaftMetadataLog.open(config, grpcServer, log.child({ module: 'raft' }), {
+  const metadata = await RaftMetadataLog.open(config, grpcServer, log, {
     snapshotEntries: config.raftSnapshotEntries,
     dir: join(config.dataDir, 'raft'),
   });

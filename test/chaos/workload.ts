@@ -1,0 +1,185 @@
+// The chaos workload on a real cluster: idempotent acks=all producers writing unique values, a
+// consumer group recording every poll, a nemesis that kill -9s a chosen node and restarts it, and
+// a final read of every partition — everything the history checker needs.
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { splitBatches } from '../../src/storage/record-batch.js';
+import { decodeRecords } from '../../src/storage/record-codec.js';
+import { sleep, type NodeProcess } from '../helpers/node-process.js';
+import { RawClient } from '../helpers/raw-client.js';
+import type { Ack, ConsumerHistory, PolledRecord } from './history.js';
+
+interface MetadataView {
+  controllerId: number;
+  brokers: { nodeId: number }[];
+  topics: { name: string; partitions: { partitionIndex: number; leaderId: number; leaderEpoch: number }[] }[];
+}
+
+export async function metadataOf(nodes: readonly NodeProcess[]): Promise<MetadataView> {
+  for (const node of nodes) {
+    if (!node.running) continue;
+    try {
+      const client = await RawClient.connect(node.kafkaPort);
+      try {
+        return await client.request<MetadataView>(3, 9, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      } finally {
+        client.close();
+      }
+    } catch {
+      // try the next node
+    }
+  }
+  throw new Error('no node answered Metadata');
+}
+
+export async function leaderOf(nodes: readonly NodeProcess[], topic: string, partition: number): Promise<{ leader: number; epoch: number }> {
+  const metadata = await metadataOf(nodes);
+  const p = metadata.topics.find((t) => t.name === topic)?.partitions.find((x) => x.partitionIndex === partition);
+  return { leader: p?.leaderId ?? -1, epoch: p?.leaderEpoch ?? -1 };
+}
+
+export class Workload {
+  readonly acks: Ack[] = [];
+  readonly consumers: ConsumerHistory[] = [];
+  private readonly producers: Producer[] = [];
+  private readonly consumerClients: Consumer[] = [];
+  private stopped = false;
+  private loops: Promise<void>[] = [];
+  private sequence = 0;
+  /** Time of the latest acknowledged write per partition. */
+  readonly lastAckAt = new Map<number, number>();
+  errors = 0;
+
+  constructor(
+    private readonly nodes: readonly NodeProcess[],
+    private readonly topic: string,
+    private readonly partitions: number,
+  ) {}
+
+  private kafka(clientId: string): Kafka {
+    return new Kafka({
+      clientId,
+      brokers: this.nodes.map((n) => n.bootstrap),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 500 },
+      connectionTimeout: 1000,
+      requestTimeout: 5000,
+    });
+  }
+
+  async startProducers(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const producer = this.kafka(`chaos-producer-${i}`).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      this.producers.push(producer);
+      this.loops.push(this.produceLoop(producer, i));
+    }
+  }
+
+  private async produceLoop(producer: Producer, index: number): Promise<void> {
+    while (!this.stopped) {
+      const partition = this.sequence % this.partitions;
+      const value = `p${index}-${this.sequence++}`;
+      try {
+        const [result] = await producer.send({ topic: this.topic, acks: -1, timeout: 5000, messages: [{ partition, value }] });
+        if (result && result.errorCode === 0) {
+          this.acks.push({ value, partition, offset: Number(result.baseOffset) });
+          this.lastAckAt.set(partition, Date.now());
+        }
+      } catch {
+        // Not acknowledged: it may or may not be stored; the checker only holds acknowledged writes.
+        this.errors++;
+        await sleep(20);
+      }
+    }
+  }
+
+  async startConsumers(count: number, groupId: string): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const history: { consumer: string; polls: { records: PolledRecord[]; seek?: boolean }[] } = { consumer: `c${i}`, polls: [] };
+      this.consumers.push(history);
+      const consumer = this.kafka(`chaos-consumer-${i}`).consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, retry: { retries: 50 } });
+      let rejoined = true;
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        rejoined = true;
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+      void consumer.run({
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch }) => {
+          const records = batch.messages.map((m) => ({ partition: batch.partition, offset: Number(m.offset), value: m.value?.toString() ?? '' }));
+          history.polls.push({ records, seek: rejoined });
+          rejoined = false;
+        },
+      });
+      this.consumerClients.push(consumer);
+    }
+  }
+
+  /** Values consumers have polled so far. */
+  polledCount(): number {
+    const seen = new Set<string>();
+    for (const c of this.consumers) for (const p of c.polls) for (const r of p.records) seen.add(r.value);
+    return seen.size;
+  }
+
+  async stopProducers(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+    await Promise.all(this.producers.map((p) => p.disconnect().catch(() => undefined)));
+  }
+
+  async stopConsumers(): Promise<void> {
+    await Promise.all(this.consumerClients.map((c) => c.disconnect().catch(() => undefined)));
+  }
+
+  /** Reads every partition from offset 0 up to its high watermark, from its current leader. */
+  async finalRead(): Promise<Map<number, PolledRecord[]>> {
+    const out = new Map<number, PolledRecord[]>();
+    for (let partition = 0; partition < this.partitions; partition++) {
+      const records: PolledRecord[] = [];
+      let offset = 0;
+      for (let round = 0; round < 100_000; round++) {
+        const { leader } = await leaderOf(this.nodes, this.topic, partition);
+        const node = this.nodes.find((n) => n.nodeId === leader && n.running);
+        if (!node) {
+          await sleep(100);
+          continue;
+        }
+        const client = await RawClient.connect(node.kafkaPort);
+        let data: { errorCode: number; highWatermark: number; records: Buffer | null };
+        try {
+          const response = await client.request<{ responses: { partitions: (typeof data)[] }[] }>(1, 11, {
+            replicaId: -1,
+            maxWaitMs: 0,
+            minBytes: 1,
+            maxBytes: 8 * 1024 * 1024,
+            isolationLevel: 0,
+            sessionId: 0,
+            sessionEpoch: -1,
+            topics: [{ topic: this.topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 8 * 1024 * 1024 }] }],
+            forgottenTopicsData: [],
+            rackId: '',
+          });
+          data = response.responses[0]!.partitions[0]!;
+        } finally {
+          client.close();
+        }
+        if (data.errorCode !== 0) {
+          await sleep(100);
+          continue;
+        }
+        if (!data.records || data.records.length === 0) break;
+        for (const batch of splitBatches(data.records)) {
+          for (const r of decodeRecords(batch)) {
+            if (r.offset >= offset) records.push({ partition, offset: r.offset, value: r.value?.toString() ?? '' });
+          }
+        }
+        offset = records.length > 0 ? records.at(-1)!.offset + 1 : offset;
+        if (offset >= data.highWatermark) break;
+      }
+      out.set(partition, records);
+    }
+    return out;
+  }
+}
