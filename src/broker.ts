@@ -7,6 +7,7 @@ import type { NodeConfig } from './common/config.js';
 import { GrpcServer } from './common/grpc.js';
 import type { Logger } from './common/log.js';
 import { attachGroupCoordinator } from './groups/index.js';
+import { nodeGauges, requestMetrics } from './http/metrics.js';
 import { HttpServer } from './http/server.js';
 import type { BrokerContext } from './kafka/broker-context.js';
 import { RequestDispatcher } from './kafka/dispatcher.js';
@@ -68,22 +69,6 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   };
   ensureOffsetsTopic();
 
-  let dispatcher: RequestDispatcher | null = null;
-  const context: BrokerContext = {
-    config,
-    metadata,
-    admin,
-    replicas,
-    producerIds,
-    groups: groups.coordinator,
-    log: log.child({ module: 'kafka' }),
-    coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
-    supportedApis: () => dispatcher?.supportedApis() ?? [],
-  };
-  dispatcher = new RequestDispatcher(createHandlers(context), log.child({ module: 'kafka' }));
-  const kafka = new KafkaServer(dispatcher, log.child({ module: 'kafka' }));
-  const kafkaPort = await kafka.listen(config.listenHost, config.kafkaPort);
-
   let ready = true;
   const http = new HttpServer(
     {
@@ -105,6 +90,40 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     },
     log.child({ module: 'http' }),
   );
+  let dispatcher: RequestDispatcher | null = null;
+  const context: BrokerContext = {
+    config,
+    metadata,
+    admin,
+    replicas,
+    producerIds,
+    groups: groups.coordinator,
+    log: log.child({ module: 'kafka' }),
+    coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
+    supportedApis: () => dispatcher?.supportedApis() ?? [],
+  };
+  dispatcher = new RequestDispatcher(createHandlers(context), log.child({ module: 'kafka' }), requestMetrics(http.registry));
+  const kafka = new KafkaServer(dispatcher, log.child({ module: 'kafka' }));
+  nodeGauges(http.registry, {
+    raft: () => {
+      const raft = metadata.status();
+      return { term: raft.term, commit: raft.commit, applied: raft.applied, isLeader: metadata.isController };
+    },
+    partitions: () => {
+      let offline = 0;
+      for (const topic of metadata.state.topics) {
+        for (const p of topic.partitions) if (metadata.state.broker(p.leader)?.fenced !== false) offline++;
+      }
+      return { led: replicas.ledPartitions().length, offline };
+    },
+    brokers: () => {
+      const brokers = metadata.state.brokers;
+      return { live: brokers.filter((b) => !b.fenced).length, fenced: brokers.filter((b) => b.fenced).length };
+    },
+    connections: () => kafka.connectionCount,
+  });
+  const kafkaPort = await kafka.listen(config.listenHost, config.kafkaPort);
+
   const httpPort = await http.listen(config.listenHost, config.httpPort);
   log.info({ kafka: `${config.listenHost}:${kafkaPort}`, http: `${config.listenHost}:${httpPort}`, dataDir: config.dataDir }, 'Brook node started');
 

@@ -55,6 +55,7 @@ export class Connection {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.dispatcher.protocolError();
     this.log.warn({ client: this.remoteAddress, reason }, 'closing client connection');
     this.socket.destroy();
   }

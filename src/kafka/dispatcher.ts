@@ -3,6 +3,7 @@
 // except ApiVersions, which always answers (KIP-511) so clients can learn what this broker speaks.
 import { ProtocolError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
+import type { RequestMetrics } from '../http/metrics.js';
 import type { Connection } from './connection.js';
 import { NO_RESPONSE, type ApiHandler, type RequestContext } from './handler.js';
 import { decodeRequest, decodeRequestHeader, encodeResponse } from './protocol/index.js';
@@ -15,6 +16,7 @@ export class RequestDispatcher {
   constructor(
     handlers: readonly ApiHandler[],
     private readonly log: Logger,
+    private readonly metrics: RequestMetrics | null = null,
   ) {
     for (const handler of handlers) {
       if (this.handlers.has(handler.apiKey)) throw new Error(`two handlers for API key ${handler.apiKey}`);
@@ -50,13 +52,20 @@ export class RequestDispatcher {
     };
     const request = decodeVersion < 0 ? {} : decodeRequest(apiKey, version, reader);
     const responseVersion = decodeVersion < 0 ? 0 : version;
+    const startedAt = performance.now();
     const result = handler.handle(request, context);
     const encode = (body: unknown): Buffer[] | null => {
+      this.metrics?.observe(handler.name, (performance.now() - startedAt) / 1000);
       if (body === NO_RESPONSE) return null;
       return encodeResponse(apiKey, responseVersion, correlationId, body);
     };
     if (result instanceof Promise) return result.then(encode);
     return encode(result);
+  }
+
+  /** Counts a connection closed for a protocol violation. */
+  protocolError(): void {
+    this.metrics?.protocolError();
   }
 
   get logger(): Logger {
