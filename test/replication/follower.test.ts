@@ -168,6 +168,30 @@ describe('FollowerCore: divergence', () => {
     expect(log.epochEntries()).toEqual([{ epoch: 1, startOffset: 0 }]);
   });
 
+  it('a truncation point inside one of its batches cuts that whole batch, and the next round converges', () => {
+    const leader = logOf([[1, 2], [3, 1], [6, 0]]); // 0-1 e1, 2 e3, epoch 6 at 3
+    const log = new SimLog();
+    log.assignEpochStart(1, 0);
+    log.appendAsLeader(1, [11]);
+    log.appendAsLeader(1, [12]);
+    log.assignEpochStart(2, 2);
+    log.appendAsLeader(2, [21, 22, 23]); // one batch 2-4 of epoch 2
+    log.assignEpochStart(4, 5);
+    log.appendAsLeader(4, [41]);
+    log.completeFlush(log.logEndOffset, log.flushGeneration);
+    const f = new FollowerCore(2, -1);
+    const r1 = request({ epoch: 6, epochStartOffset: 3, divergence: answerDivergence(leader, 4) });
+    expect(r1.divergence).toEqual({ requestedEpoch: 4, epoch: 3, endOffset: 3 });
+    const a1 = f.onAppendRequest(r1, log);
+    expect(types(a1)).toEqual(['persistSealedEpoch', 'truncateTo(3)', 'respond(diverged)']);
+    const resp1 = perform(f, log, r1, a1);
+    expect(resp1).toMatchObject({ logEndOffset: 2, lastEpoch: 1 }); // the batch 2-4 went whole
+    const r2 = request({ epoch: 6, epochStartOffset: 3, divergence: answerDivergence(leader, resp1.lastEpoch) });
+    const a2 = f.onAppendRequest(r2, log);
+    expect(types(a2)).toEqual(['respond(none)']);
+    expect(perform(f, log, r2, a2).logEndOffset).toBe(2);
+  });
+
   it('drops a marker-only entry at its log end that the leader never had', () => {
     const leader = logOf([[1, 5], [3, 0]]); // epoch 3 starts at 5
     const log = logOf([[1, 3], [2, 0]]); // it followed epoch 2, whose leader wrote nothing

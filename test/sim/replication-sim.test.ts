@@ -4,10 +4,10 @@
 //   npm run sim -- --replication --start N --seeds 1 --nodes 3 --w 2 --r 2
 import { describe, expect, it } from 'vitest';
 import type { ReplicationSimResult } from './replication/simulation.js';
-import { describeConfig, runReplicationSimulation, SAFE_QUORUMS, UNSAFE_QUORUMS } from './replication/simulation.js';
+import { describeConfig, ReplicationSimBug, runReplicationSimulation, SAFE_QUORUMS, UNSAFE_QUORUMS } from './replication/simulation.js';
 
-const SEEDS_PER_CONFIG = 120;
-const SAFETY_MS = 6000;
+const SEEDS_PER_CONFIG = 200;
+const SAFETY_MS = 8000;
 
 function report(failures: ReplicationSimResult[]): string {
   return failures.map((f) => `seed=${f.seed} ${f.config} ${f.violation ?? ''}`).join('\n');
@@ -73,4 +73,24 @@ describe('replication simulation, W + R <= N (the checker must fail)', () => {
       expect(run((found as ReplicationSimResult).seed).violation).toBe(found?.violation);
     });
   }
+});
+
+describe('replication simulation with a broken shell (the checker must fail)', () => {
+  function firstFailure(bug: ReplicationSimBug, seeds: number): ReplicationSimResult | undefined {
+    for (let seed = 1; seed <= seeds; seed++) {
+      const res = runReplicationSimulation({ seed, replicas: 3, writeQuorum: 2, readQuorum: 2, safetyMs: SAFETY_MS, bug });
+      if (!res.ok) return res;
+    }
+    return undefined;
+  }
+
+  it('catches followers that acknowledge before their appends are durable (a lost acknowledged write)', () => {
+    const found = firstFailure(ReplicationSimBug.ackBeforeDurable, 200);
+    expect(found?.violation).toMatch(/lost acknowledged write/);
+  });
+
+  it('catches a restarted leader that takes its epoch up again', () => {
+    const found = firstFailure(ReplicationSimBug.resumeEpochAfterRestart, 100);
+    expect(found?.violation).toMatch(/wrote offset \d+ twice in epoch|lost acknowledged write|is a prefix of the leader's/);
+  });
 });

@@ -30,8 +30,9 @@ export type FollowerActionType = (typeof FollowerActionType)[keyof typeof Follow
  * What the shell must do, in order; each action completes before the next starts, and all of
  * them before `respond` is sent:
  * * persistSealedEpoch: write the epoch durably (it refuses older epochs from now on);
- * * truncateTo: durably remove every batch at or after `offset` AND every checkpoint entry starting
- *   at or after it, even when `offset` equals the log end (a marker-only entry there must go);
+ * * truncateTo: durably remove every batch at or after `offset` (a batch holding `offset` goes
+ *   whole) AND every checkpoint entry starting at or after the new log end, even when `offset`
+ *   equals the log end (a marker-only entry there must go);
  * * assignEpochStart: durably record "epoch starts at startOffset" (PartitionLog.assignEpochStart);
  * * append: append request.batches[from, to) as they are (PartitionLog.appendAsFollower), then
  *   flush by the flush policy (the default flushes before responding);
@@ -205,7 +206,8 @@ export class FollowerCore {
    * carry durable offsets and this is rarely needed).
    */
   onLocalDurable(view: ReplicaLogView): AppendResponse | null {
-    if (!this.verified || this.epochValue === NO_EPOCH) return null;
+    // Sealed past the leader's epoch: no more acknowledgements to it (its Seal answer covered them).
+    if (!this.verified || this.epochValue === NO_EPOCH || this.sealedEpochValue > this.epochValue) return null;
     const durable = Math.min(view.durableEndOffset, view.logEndOffset);
     if (durable <= this.lastReportedDurable) return null;
     return this.refreshResponse(this.respondFrom(AppendError.none, view.logEndOffset, durable, [...view.epochEntries()]), view);
@@ -213,14 +215,15 @@ export class FollowerCore {
 
   /**
    * The response of a `respond` action, updated from the log as it is now (after the actions and
-   * the flush): log end, durable end, last epoch and the marker flag. A refusal or a response of
-   * an older epoch is returned unchanged.
+   * the flush): log end, durable end, last epoch and (for a success) the marker flag. A truncation
+   * inside a batch cuts the whole batch, so the log may end below the projected offset. A fenced
+   * refusal, or a response of an epoch this follower has left, is returned unchanged.
    */
   refreshResponse(response: AppendResponse, view: ReplicaLogView): AppendResponse {
-    if (response.error !== AppendError.none || response.epoch !== this.epochValue || !this.verified) return response;
+    if (response.error === AppendError.fenced || response.epoch !== this.epochValue) return response;
+    if (response.error === AppendError.none && !this.verified) return response;
     const durable = Math.min(view.durableEndOffset, view.logEndOffset);
-    const entries = view.epochEntries();
-    return this.respondFrom(AppendError.none, view.logEndOffset, durable, entries);
+    return this.respondFrom(response.error, view.logEndOffset, durable, view.epochEntries());
   }
 
   // ---------------------------------------------------------------- internals

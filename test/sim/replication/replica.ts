@@ -9,11 +9,27 @@
 import { assert } from '../../../src/common/assert.js';
 import type { Prng } from '../../../src/raft/prng.js';
 import type { AppendRequest, AppendResponse, ReplicationLimits } from '../../../src/replication/protocol/index.js';
-import { buildAppendRequest, FollowerCore, LeaderCore, NO_EPOCH } from '../../../src/replication/protocol/index.js';
+import { buildAppendRequest, entryFor, FollowerCore, hasEpochStart, LeaderCore, NO_EPOCH } from '../../../src/replication/protocol/index.js';
 import type { ReplicationChecker } from './checker.js';
 import type { SimMessage } from './messages.js';
 import { CONTROLLER_ID } from './messages.js';
 import { type SimBatch, SimLog } from './sim-log.js';
+
+/**
+ * Deliberate mistakes a shell could make, each breaking one rule of the protocol, to show the
+ * checker catches them (and why the rule is there).
+ */
+export const ReplicationSimBug = {
+  /** Followers report their page-cache log end as durable (acks before fsync). */
+  ackBeforeDurable: 'ackBeforeDurable',
+  /** Seal is answered at once with the page-cache log end and last epoch, without flushing. */
+  sealReportsPageCache: 'sealReportsPageCache',
+  /** The leader also counts followers that do not hold the epoch marker (Raft's figure 8). */
+  countWithoutMarker: 'countWithoutMarker',
+  /** A leader that restarts takes its epoch up again (and may write its offsets twice). */
+  resumeEpochAfterRestart: 'resumeEpochAfterRestart',
+} as const;
+export type ReplicationSimBug = (typeof ReplicationSimBug)[keyof typeof ReplicationSimBug];
 
 export interface ReplicaEnv {
   now(): number;
@@ -30,6 +46,9 @@ export interface ReplicaEnv {
   readonly limits: Partial<ReplicationLimits>;
   readonly heartbeatToControllerMs: number;
   readonly pollMs: number;
+  readonly bug?: ReplicationSimBug;
+  /** Told right after the replica answered a seal or acknowledged an append: a chance to aim a crash there. */
+  readonly justAnswered?: (replica: SimReplica, what: 'seal' | 'append') => void;
 }
 
 interface AckWaiter {
@@ -167,12 +186,19 @@ export class SimReplica {
     const resp = response;
     const to = req.leaderId;
     const send = (): void => {
-      this.env.send({ kind: 'appendResponse', from: this.id, to, response: this.follower.refreshResponse(resp, this.log) });
+      let out = this.follower.refreshResponse(resp, this.log);
+      if (this.env.bug === ReplicationSimBug.ackBeforeDurable && out.error === 'none') {
+        const marker = hasEpochStart(this.log.epochEntries(), req.epoch, req.epochStartOffset) && out.logEndOffset >= req.epochStartOffset;
+        out = { ...out, durableEndOffset: out.logEndOffset, holdsEpochMarker: marker };
+      }
+      this.env.send({ kind: 'appendResponse', from: this.id, to, response: out });
+      if (out.error === 'none') this.env.justAnswered?.(this, 'append');
     };
     const persistSealed = (): void => {
       if (sealed > this.sealedDurable) this.sealedDurable = sealed;
     };
-    if (this.env.ackAfterFlush ? needsSync || appended || this.log.durableEndOffset < this.log.logEndOffset : needsSync) {
+    const ackAfterFlush = this.env.ackAfterFlush && this.env.bug !== ReplicationSimBug.ackBeforeDurable;
+    if (ackAfterFlush ? needsSync || appended || this.log.durableEndOffset < this.log.logEndOffset : needsSync) {
       this.requestFlush(() => {
         persistSealed();
         send();
@@ -190,11 +216,19 @@ export class SimReplica {
       return;
     }
     if (this.leader !== null && this.leader.epoch < epoch) this.stepDown();
+    if (this.env.bug === ReplicationSimBug.sealReportsPageCache) {
+      if (epoch > this.sealedDurable) this.sealedDurable = epoch;
+      const response = { ...first.response, logEndOffset: this.log.logEndOffset, lastEpoch: this.log.lastEpoch };
+      this.env.send({ kind: 'sealResponse', from: this.id, to: CONTROLLER_ID, response });
+      this.env.justAnswered?.(this, 'seal');
+      return;
+    }
     // Persist the sealed epoch and flush the log, then answer with what is now durable.
     this.requestFlush(() => {
       if (epoch > this.sealedDurable) this.sealedDurable = epoch;
       const again = this.follower.onSeal({ epoch }, this.log);
       this.env.send({ kind: 'sealResponse', from: this.id, to: CONTROLLER_ID, response: again.response });
+      this.env.justAnswered?.(this, 'seal');
     });
   }
 
@@ -210,9 +244,10 @@ export class SimReplica {
   /** Acts on a committed PartitionChange naming this replica: flush, record the marker, lead. */
   private becomeLeader(epoch: number): void {
     if (this.leader !== null || this.becoming) return;
+    const resume = this.env.bug === ReplicationSimBug.resumeEpochAfterRestart;
     const eligible = (): boolean =>
       // Sealed above it: a newer failover is under way. Has the epoch already: led it before a restart.
-      epoch >= this.follower.fencingEpoch && this.log.lastEpoch < epoch && this.registerEpoch === epoch && this.leader === null;
+      epoch >= this.follower.fencingEpoch && (this.log.lastEpoch < epoch || (resume && this.log.lastEpoch === epoch)) && this.registerEpoch === epoch && this.leader === null;
     if (!eligible()) return;
     this.becoming = true;
     const attempt = (tries: number): void => {
@@ -224,8 +259,9 @@ export class SimReplica {
         this.requestFlush(() => attempt(tries + 1));
         return;
       }
-      const start = this.log.logEndOffset;
-      this.log.assignEpochStart(epoch, start);
+      const resumed = this.log.lastEpoch === epoch ? entryFor(this.log.epochEntries(), epoch) : undefined;
+      const start = resumed?.startOffset ?? this.log.logEndOffset;
+      if (resumed === undefined) this.log.assignEpochStart(epoch, start);
       if (epoch > this.sealedDurable) this.sealedDurable = epoch;
       this.follower.onBecomeLeader(epoch, start);
       const initialHighWatermark = Math.min(this.follower.highWatermark, start);
@@ -234,6 +270,8 @@ export class SimReplica {
         this.log,
       );
       this.leaderships++;
+      this.anyDurable.clear();
+      this.buggyHighWatermark = initialHighWatermark;
       this.env.checker.onBecomeLeader(this.id, epoch, this.log, initialHighWatermark);
       this.pumpLeader();
     };
@@ -267,14 +305,36 @@ export class SimReplica {
     if (l === null) return;
     const out = l.onAppendResponse(resp, this.log, this.env.now());
     if (out.deposed) return this.stepDown();
+    if (this.env.bug === ReplicationSimBug.countWithoutMarker && resp.error === 'none' && resp.epoch === l.epoch) {
+      this.anyDurable.set(resp.replicaId, Math.max(this.anyDurable.get(resp.replicaId) ?? -1, resp.durableEndOffset));
+      this.serveAcks();
+    }
     if (out.highWatermarkAdvanced) this.serveAcks();
     this.pumpLeader();
   }
 
+  /** Durable ends of every follower that answered success, marker or not (countWithoutMarker only). */
+  private readonly anyDurable = new Map<number, number>();
+
+  /** The high watermark acknowledgements and reads go by: the core's, unless a bug overrides it. */
+  get effectiveHighWatermark(): number {
+    const l = this.activeLeader;
+    if (l === null) return -1;
+    if (this.env.bug !== ReplicationSimBug.countWithoutMarker) return l.highWatermark;
+    const ends = [this.log.durableEndOffset];
+    for (const f of l.followerIds) ends.push(this.anyDurable.get(f) ?? -1);
+    ends.sort((a, b) => b - a);
+    const wrong = Math.min(ends[this.env.writeQuorum - 1] ?? -1, this.log.logEndOffset);
+    this.buggyHighWatermark = Math.max(this.buggyHighWatermark, l.highWatermark, wrong);
+    return this.buggyHighWatermark;
+  }
+
+  private buggyHighWatermark = 0;
+
   private serveAcks(): void {
     const l = this.activeLeader;
     if (l === null) return;
-    const hw = l.highWatermark;
+    const hw = this.effectiveHighWatermark;
     const still: AckWaiter[] = [];
     for (const w of this.ackWaiters) {
       if (w.endOffset <= hw) this.answerProduce(w.client, w.requestId, null, w.baseOffset, w.epoch);

@@ -104,17 +104,16 @@ export class SimLog implements ReplicaLogView {
   }
 
   /**
-   * Durably removes batches at or after `offset` and checkpoint entries starting at or after it
-   * (also at exactly the log end, as the replication protocol requires).
+   * Durably removes batches at or after `offset` and checkpoint entries starting at or after the
+   * new log end (also at exactly the log end, as the replication protocol requires). An offset
+   * inside a batch removes that whole batch, as PartitionLog.truncateTo does.
    */
   truncateTo(offset: number): void {
     assert(offset >= this.logStartOffset && offset <= this.logEndOffset, `truncation to ${offset} outside the log`);
     const keep = this.batches.findIndex((b) => b.lastOffset >= offset);
-    if (keep >= 0) {
-      assert((this.batches[keep] as SimBatch).baseOffset === offset, 'the protocol truncates at batch boundaries');
-      this.batches = this.batches.slice(0, keep);
-    }
-    this.entries = this.entries.filter((e) => e.startOffset < offset);
+    if (keep >= 0) this.batches = this.batches.slice(0, keep);
+    const end = this.logEndOffset;
+    this.entries = this.entries.filter((e) => e.startOffset < end);
     this.persistedEntries = [...this.entries];
     this.durableEnd = Math.min(this.durableEnd, this.logEndOffset);
     this.generation++;

@@ -5,9 +5,11 @@
 // unique values with acks=all. Two phases:
 //   1. safety: the network drops, delays, duplicates, reorders and partitions messages (the
 //      controller included, so failovers happen on false suspicions too); replicas crash, losing
-//      their page cache or not, and restart from disk; fsyncs take time, so acknowledgements race
-//      with crashes; the controller crashes and restarts, and moves leadership on its own. The
-//      checker (checker.ts) runs after every event.
+//      their page cache or not, alone or several at once (a rack losing power), and sometimes
+//      aimed right after they answered a seal or acknowledged an append; they restart from disk;
+//      fsyncs take time, so acknowledgements race with crashes; the controller crashes and
+//      restarts, and moves leadership on its own. The checker (checker.ts) runs after every event.
+//      With `bug` set, the replica shell breaks one protocol rule on purpose (replica.ts).
 //   2. liveness: faults stop, the network heals, everything restarts; a leader of the registered
 //      epoch must reach a high watermark covering every acknowledged write and acknowledge new ones.
 import type { Prng } from '../../../src/raft/prng.js';
@@ -19,7 +21,9 @@ import { type PartitionRegister, SimController } from './controller.js';
 import type { SimMessage } from './messages.js';
 import { CLIENT_ID_BASE, CONTROLLER_ID } from './messages.js';
 import { SimNetwork } from './network.js';
-import { SimReplica } from './replica.js';
+import { type ReplicationSimBug, SimReplica } from './replica.js';
+
+export { ReplicationSimBug } from './replica.js';
 
 export interface ReplicationSimOptions {
   readonly seed: number;
@@ -30,6 +34,10 @@ export interface ReplicationSimOptions {
   readonly safetyMs?: number;
   /** Bound on the liveness phase (default 10000 ms). */
   readonly livenessMs?: number;
+  /** Add the stack trace to the violation (debugging a seed). */
+  readonly stack?: boolean;
+  /** A deliberate protocol mistake in the replica shell (proof the checker catches it). */
+  readonly bug?: ReplicationSimBug;
 }
 
 export interface ReplicationSimStats {
@@ -46,6 +54,8 @@ export interface ReplicationSimStats {
   transfers: number;
   crashes: number;
   machineCrashes: number;
+  correlatedCrashes: number;
+  aimedCrashes: number;
   controllerCrashes: number;
   partitions: number;
   maxEpoch: number;
@@ -150,6 +160,8 @@ class ReplicationSimulation {
     transfers: 0,
     crashes: 0,
     machineCrashes: 0,
+    correlatedCrashes: 0,
+    aimedCrashes: 0,
     controllerCrashes: 0,
     partitions: 0,
     maxEpoch: 0,
@@ -163,6 +175,9 @@ class ReplicationSimulation {
   private readonly partitionMeanMs: number;
   private readonly produceGapMeanMs: number;
   private readonly clientTimeoutMs = 600;
+  /** Chance that a replica loses power right after answering a seal / acknowledging an append. */
+  private readonly aimAfterSeal: number;
+  private readonly aimAfterAck: number;
   private liveness: { deadline: number; acksAtHeal: number } | null = null;
   private livenessDone = false;
 
@@ -175,8 +190,10 @@ class ReplicationSimulation {
     this.downMaxMs = 200 + r.nextInt(0, 1500);
     this.partitionMeanMs = 300 + r.next() * 1500;
     this.produceGapMeanMs = 3 + r.next() * 20;
+    this.aimAfterSeal = r.next() * 0.3;
+    this.aimAfterAck = r.next() * 0.01;
     const ackAfterFlush = r.next() < 0.6;
-    const fsyncMaxMs = 1 + r.nextInt(0, 20);
+    const fsyncMaxMs = 1 + r.nextInt(0, 40);
     this.network = new SimNetwork(
       this.queue,
       r,
@@ -208,6 +225,8 @@ class ReplicationSimulation {
       },
       heartbeatToControllerMs: 40,
       pollMs: 250,
+      ...(opts.bug !== undefined ? { bug: opts.bug } : {}),
+      justAnswered: (replica: SimReplica, what: 'seal' | 'append') => this.aimCrash(replica, what),
     };
     for (const id of ids) this.replicas.set(id, new SimReplica(id, env));
     for (let i = 0; i < CLIENTS; i++) {
@@ -245,7 +264,7 @@ class ReplicationSimulation {
       if (!this.livenessDone) throw new Violation(`liveness: no leader covered every acknowledged write within ${this.livenessMs}ms after healing\n${this.describe()}`);
       return { seed: this.opts.seed, config, ok: true, stats: this.finalStats() };
     } catch (err) {
-      const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      const what = err instanceof Error ? `${err.name}: ${err.message}${this.opts.stack === true ? `\n${err.stack ?? ''}\n${this.describe()}` : ''}` : String(err);
       return { seed: this.opts.seed, config, ok: false, violation: what, stats: this.finalStats() };
     }
   }
@@ -314,6 +333,7 @@ class ReplicationSimulation {
     }
     this.every(this.partitionMeanMs, () => this.partition());
     this.every(this.crashMeanMs, () => this.crashSome());
+    this.every(this.crashMeanMs * 3, () => this.crashMany());
     this.every(4000, () => this.crashController());
     this.every(1500, () => this.controller.transfer());
     this.queue.push(this.safetyMs, () => this.heal());
@@ -406,6 +426,36 @@ class ReplicationSimulation {
     this.queue.push(this.now + 1 + this.rng.nextInt(0, this.downMaxMs), () => victim.restart());
   }
 
+  /** Aims a machine crash where acknowledgements race with durability: just after an answer left. */
+  private aimCrash(replica: SimReplica, what: 'seal' | 'append'): void {
+    if (!this.faults || this.rng.next() >= (what === 'seal' ? this.aimAfterSeal : this.aimAfterAck)) return;
+    const inc = replica.incarnation;
+    this.queue.push(this.now + this.rng.nextInt(0, 30), () => {
+      if (!this.faults || replica.incarnation !== inc || !replica.up) return;
+      replica.crash(true);
+      this.stats.crashes++;
+      this.stats.machineCrashes++;
+      this.stats.aimedCrashes++;
+      this.queue.push(this.now + 1 + this.rng.nextInt(0, this.downMaxMs), () => replica.restart());
+    });
+  }
+
+  /** A correlated failure (a rack or a whole site losing power): several replicas at the same instant. */
+  private crashMany(): void {
+    const up = [...this.replicas.values()].filter((r) => r.up);
+    if (up.length < 2) return;
+    const count = 2 + this.rng.nextInt(0, up.length - 1);
+    const losePageCache = this.rng.next() < 0.8;
+    for (let i = 0; i < count; i++) {
+      const victim = up.splice(this.rng.nextInt(0, up.length), 1)[0] as SimReplica;
+      victim.crash(losePageCache);
+      this.stats.crashes++;
+      if (losePageCache) this.stats.machineCrashes++;
+      this.queue.push(this.now + 1 + this.rng.nextInt(0, this.downMaxMs), () => victim.restart());
+    }
+    this.stats.correlatedCrashes++;
+  }
+
   private crashController(): void {
     if (!this.controller.up) return;
     this.controller.crash();
@@ -429,7 +479,7 @@ class ReplicationSimulation {
     const reg = this.controller.register;
     const leader = this.replicas.get(reg.leader);
     const l = leader?.up === true ? leader.activeLeader : null;
-    if (l !== null && l.epoch === reg.epoch && l.highWatermark >= this.checker.ackedEnd && this.checker.acks > live.acksAtHeal) {
+    if (l !== null && l.epoch === reg.epoch && leader !== undefined && leader.effectiveHighWatermark >= this.checker.ackedEnd && this.checker.acks > live.acksAtHeal) {
       this.livenessDone = true;
       return;
     }
@@ -442,7 +492,7 @@ class ReplicationSimulation {
     for (const r of this.replicas.values()) {
       if (!r.up) continue;
       const l = r.activeLeader;
-      if (l !== null) this.checker.onLeaderHighWatermark(r.id, l.epoch, l.highWatermark, r.log);
+      if (l !== null) this.checker.onLeaderHighWatermark(r.id, l.epoch, r.effectiveHighWatermark, r.log);
       const fhw = r.follower.highWatermark;
       if (fhw > r.followerHighWatermarkSeen) {
         this.checker.onFollowerHighWatermark(r.id, r.log, r.followerHighWatermarkSeen, fhw);
