@@ -5,7 +5,7 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { splitBatches } from '../../src/storage/record-batch.js';
 import { decodeRecords } from '../../src/storage/record-codec.js';
 import { sleep, type NodeProcess } from '../helpers/node-process.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, type FetchedPartition } from '../helpers/raw-client.js';
 import type { Ack, ConsumerHistory, PolledRecord } from './history.js';
 
 interface MetadataView {
@@ -147,21 +147,9 @@ export class Workload {
           continue;
         }
         const client = await RawClient.connect(node.kafkaPort);
-        let data: { errorCode: number; highWatermark: number; records: Buffer | null };
+        let data: FetchedPartition;
         try {
-          const response = await client.request<{ responses: { partitions: (typeof data)[] }[] }>(1, 11, {
-            replicaId: -1,
-            maxWaitMs: 0,
-            minBytes: 1,
-            maxBytes: 8 * 1024 * 1024,
-            isolationLevel: 0,
-            sessionId: 0,
-            sessionEpoch: -1,
-            topics: [{ topic: this.topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 8 * 1024 * 1024 }] }],
-            forgottenTopicsData: [],
-            rackId: '',
-          });
-          data = response.responses[0]!.partitions[0]!;
+          data = await client.fetchPartition(this.topic, partition, offset);
         } finally {
           client.close();
         }

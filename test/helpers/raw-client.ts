@@ -2,6 +2,26 @@
 // control of the bytes (idempotent retries, corrupt batches, pipelining, hostile frames).
 import { connect, type Socket } from 'node:net';
 import { decodeResponseFrame, encodeRequest } from '../../src/kafka/protocol/index.js';
+import { compressionOf, readBatchHeader, splitBatches } from '../../src/storage/index.js';
+
+export interface FetchedPartition {
+  readonly errorCode: number;
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+  readonly records: Buffer | null;
+}
+
+/** The compression codec ids of the batches stored at the start of a partition. */
+export async function storedCodecs(port: number, topic: string): Promise<number[]> {
+  const client = await RawClient.connect(port);
+  try {
+    const data = await client.fetchPartition(topic, 0, 0, 1 << 20);
+    if (!data.records || data.records.length === 0) throw new Error(`no records: ${JSON.stringify(data)}`);
+    return splitBatches(data.records).map((batch) => compressionOf(readBatchHeader(batch).attributes));
+  } finally {
+    client.close();
+  }
+}
 
 interface Waiter {
   readonly apiKey: number;
@@ -51,6 +71,23 @@ export class RawClient {
       this.waiters.set(correlationId, { apiKey, version, resolve: resolve as (b: Record<string, unknown>) => void, reject });
       for (const part of frame) this.socket.write(part);
     });
+  }
+
+  /** One partition's Fetch v11 answer from `fetchOffset` (no waiting, read-uncommitted). */
+  async fetchPartition(topic: string, partition: number, fetchOffset: number, maxBytes = 8 * 1024 * 1024): Promise<FetchedPartition> {
+    const response = await this.request<{ responses: { partitions: FetchedPartition[] }[] }>(1, 11, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1, partitionMaxBytes: maxBytes }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    return response.responses[0]!.partitions[0]!;
   }
 
   /** Sends a request that gets no response (produce acks=0). */

@@ -25,19 +25,7 @@ async function readAll(client: RawClient, topic: string, partition: number): Pro
   const out: { offset: number; value: string }[] = [];
   let offset = 0;
   for (let round = 0; round < 10_000; round++) {
-    const response = await client.request<{ responses: { partitions: { errorCode: number; highWatermark: number; records: Buffer | null }[] }[] }>(1, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 1,
-      maxBytes: 4 * 1024 * 1024,
-      isolationLevel: 1,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 4 * 1024 * 1024 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    const data = response.responses[0]!.partitions[0]!;
+    const data = await client.fetchPartition(topic, partition, offset, 4 * 1024 * 1024);
     expect(data.errorCode).toBe(0);
     if (!data.records || data.records.length === 0) break;
     for (const batch of splitBatches(data.records)) {

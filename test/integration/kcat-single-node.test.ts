@@ -2,10 +2,9 @@
 // compression codec (stored and served unchanged), and consume from the beginning, the end and a
 // timestamp. Skipped with a printed reason when kcat is not installed (never in CI).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compressionOf, readBatchHeader, splitBatches } from '../../src/storage/index.js';
 import { kcat } from '../helpers/kcat.js';
 import { startSingleNode, stopAll, type NodeProcess } from '../helpers/node-process.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { storedCodecs } from '../helpers/raw-client.js';
 import { kcatAvailable, requireTool } from '../helpers/tools.js';
 
 const run = requireTool('kcat', kcatAvailable);
@@ -57,29 +56,6 @@ describe.runIf(run)('kcat against a single node', () => {
     expect(listed?.partitions).toMatchObject([{ partition: 0, leader: 1 }]);
   });
 
-  /** The compression codec ids of the batches stored at the start of a partition. */
-  async function storedCodecs(topic: string): Promise<number[]> {
-    const client = await RawClient.connect(node.kafkaPort);
-    try {
-      const response = await client.request<{ responses: { partitions: { records: Buffer | null }[] }[] }>(1, 11, {
-        replicaId: -1,
-        maxWaitMs: 0,
-        minBytes: 1,
-        maxBytes: 1 << 20,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-        forgottenTopicsData: [],
-        rackId: '',
-      });
-      const records = response.responses[0]!.partitions[0]!.records ?? Buffer.alloc(0);
-      return splitBatches(records).map((batch) => compressionOf(readBatchHeader(batch).attributes));
-    } finally {
-      client.close();
-    }
-  }
-
   const codecIds = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
   for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
     it(`produces and consumes ${codec}-compressed batches`, async () => {
@@ -91,7 +67,7 @@ describe.runIf(run)('kcat against a single node', () => {
       expect(messages.map((m) => m.payload)).toEqual(lines);
       expect(messages.map((m) => m.offset)).toEqual(lines.map((_, i) => i));
       // The batches are stored as librdkafka compressed them (not silently downgraded).
-      const codecs = await storedCodecs(topic);
+      const codecs = await storedCodecs(node.kafkaPort, topic);
       expect(codecs.length).toBeGreaterThan(0);
       expect(new Set(codecs)).toEqual(new Set([codecIds[codec]]));
     });

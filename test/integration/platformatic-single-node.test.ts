@@ -4,9 +4,8 @@
 // timestamp, fetch, delete records and delete topics.
 import { Admin, Consumer, Producer, ProduceAcks, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compressionOf, readBatchHeader, splitBatches } from '../../src/storage/index.js';
 import { startSingleNode, stopAll, type NodeProcess } from '../helpers/node-process.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { storedCodecs } from '../helpers/raw-client.js';
 
 let node: NodeProcess;
 let admin: Admin;
@@ -53,29 +52,6 @@ async function fetchValues(topic: string, partition: number, fetchOffset: bigint
   return values;
 }
 
-async function storedCodecs(topic: string): Promise<number[]> {
-  const client = await RawClient.connect(node.kafkaPort);
-  try {
-    const response = await client.request<{ responses: { partitions: { records: Buffer | null }[] }[] }>(1, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 1,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    const data = response.responses[0]!.partitions[0]!;
-    if (!data.records || data.records.length === 0) throw new Error(`no records: ${JSON.stringify(data)}`);
-    return splitBatches(data.records).map((b) => compressionOf(readBatchHeader(b).attributes));
-  } finally {
-    client.close();
-  }
-}
-
 describe('@platformatic/kafka against a single node', () => {
   it('creates, lists, grows and deletes topics', async () => {
     const created = await admin.createTopics({ topics: ['plat-admin'], partitions: 2, replicas: 1 });
@@ -107,7 +83,7 @@ describe('@platformatic/kafka against a single node', () => {
       const values = Array.from({ length: 50 }, (_, i) => `${codec}-${i}-${'z'.repeat(40)}`);
       const sent = await sendAll(values.map((value) => ({ topic, partition: 0, value })), codec);
       expect(sent.offsets).toEqual([{ topic, partition: 0, offset: 0n }]);
-      expect(await storedCodecs(topic)).toEqual([id]);
+      expect(await storedCodecs(node.kafkaPort, topic)).toEqual([id]);
       expect(await fetchValues(topic, 0, 0n)).toEqual(values);
     });
   }
