@@ -18,8 +18,11 @@ import { BrokerLifecycle, ControlClient } from './metadata/control-client.js';
 import { ControlService } from './metadata/control-service.js';
 import { Controller } from './metadata/controller.js';
 import { RaftMetadataLog } from './metadata/raft-log.js';
+import { PartitionElections } from './metadata/partition-elections.js';
 import { ProducerIdAllocator } from './metadata/producer-ids.js';
 import { ReplicaManager } from './replication/replica-manager.js';
+import { ReplicationClient } from './replication/replication-client.js';
+import { ReplicationService } from './replication/replication-service.js';
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -46,6 +49,14 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const control = new ControlService(config, metadata, controller, log.child({ module: 'controller' }));
   controller.setLiveness(control);
   control.register(grpcServer);
+  // Partition replication: the service answers appends and seals once the replicas are open.
+  const replicationClient = new ReplicationClient(config, log.child({ module: 'replication' }));
+  const replication = new ReplicationService(config, metadata, log.child({ module: 'replication' }));
+  replication.register(grpcServer);
+  replicationClient.setLocal(replication);
+  const elections = new PartitionElections(config, metadata, control, replicationClient, log.child({ module: 'elections' }));
+  control.setElections(elections);
+  replication.setElections(elections);
   await grpcServer.listen(config.listenHost, config.grpcPort);
   const controlClient = new ControlClient(config, metadata, control);
   control.setProbe((nodeId) => controlClient.ping(nodeId));
@@ -53,7 +64,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   log.info({ voters: config.clusterNodes.map((m) => m.nodeId) }, 'waiting for the metadata quorum to register this broker');
   await lifecycle.start(REGISTRATION_TIMEOUT_MS);
 
-  const replicas = await ReplicaManager.open(config, metadata, log);
+  const replicas = await ReplicaManager.open(config, metadata, replicationClient, log);
+  replication.setManager(replicas);
   const admin = new ClusterAdmin(config.clusterId, controlClient, metadata, () => replicas.settled());
   const producerIds = new ProducerIdAllocator(config.nodeId, (nodeId) => admin.allocateProducerIds(nodeId));
   // Group coordinator: follows leadership of __consumer_offsets. The topic is created once enough
@@ -86,7 +98,10 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         };
       },
       ready: () => ready,
-      routes: groups.routes,
+      routes: {
+        ...groups.routes,
+        '/partitions': (url) => ({ nodeId: config.nodeId, partitions: replicas.status(url.searchParams.get('topic')) }),
+      },
     },
     log.child({ module: 'http' }),
   );
@@ -137,6 +152,12 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         ready = false;
         log.info('stopping: closing listeners, flushing logs');
         if (offsetsTopicTimer) clearTimeout(offsetsTopicTimer);
+        // Move this broker's partition leaderships first, while it still serves as a follower and
+        // heartbeats, so producers see a new leader at once instead of after a fencing timeout.
+        if (config.clusterNodes.length > 1) {
+          const moved = await lifecycle.controlledShutdown(config.shutdownTimeoutMs / 2);
+          log.info({ moved }, 'controlled shutdown: partition leaderships handed over');
+        }
         lifecycle.stop();
         // Hand the controller role over first so the cluster does not wait out an election.
         if (metadata.isController && config.clusterNodes.length > 1) {
@@ -145,6 +166,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         await kafka.close();
         groups.close();
         await replicas.close();
+        elections.close();
+        replicationClient.close();
         control.close();
         controlClient.close();
         await metadata.close();

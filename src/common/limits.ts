@@ -58,6 +58,22 @@ export const limits = {
   offsetsRetentionCheckIntervalMsMax: 600_000,
   /** Tombstones written in one batch by an offset-expiry pass. */
   expiryRecordsPerBatchMax: 1000,
+  /** Requests (acks=all produces, coordinator writes) waiting for one partition's high watermark. */
+  highWatermarkWaitersMax: 100_000,
+  /** State changes (appends from the leader, seals, role changes) queued on one partition replica. */
+  replicaQueueDepthMax: 1024,
+  /** Partition append requests queued for one peer before new ones are dropped (the leader resends). */
+  replicationPeerQueueRequestsMax: 10_000,
+  /** Bytes of partition append requests queued for one peer before new ones are dropped. */
+  replicationPeerQueueBytesMax: 128 * 1024 * 1024,
+  /** Bytes of batches carried by one AppendBatch call to a peer (at least one request always goes). */
+  replicationCallBytesMax: 8 * 1024 * 1024,
+  /** AppendBatch calls in flight to one peer (pipelining across fsyncs of the follower). */
+  replicationPeerCallsInflightMax: 4,
+  /** Bytes of newest batches a partition leader keeps in memory for followers that keep up. */
+  replicationTailCacheBytesMax: 4 * 1024 * 1024,
+  /** Batches a partition leader keeps in memory for followers that keep up. */
+  replicationTailCacheBatchesMax: 4096,
 } as const;
 
 assert(limits.batchSizeBytesMax < limits.requestSizeBytesMax, 'a batch must fit in a request');
@@ -65,3 +81,4 @@ assert(limits.topicNameLengthMax <= 249, 'topic names are capped by Kafka at 249
 assert(limits.raftMessageSizeBytesMax <= limits.raftBatchBytesMax, 'one Raft append must fit a transport batch');
 assert(limits.raftBatchBytesMax <= limits.raftPeerQueueBytesMax, 'one transport batch must fit a peer queue');
 assert(limits.raftProposalBytesMax <= limits.raftUncommittedBytesMax, 'one Raft proposal must fit the uncommitted budget');
+assert(limits.replicationCallBytesMax <= limits.replicationPeerQueueBytesMax, 'one replication call must fit a peer queue');

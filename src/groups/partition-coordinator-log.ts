@@ -1,6 +1,7 @@
 // A CoordinatorLog over a __consumer_offsets partition this node leads: records go in as one
 // uncompressed batch appended as leader, acknowledged once the high watermark passes it, and come
 // back out by reading the partition from its start to the high watermark.
+import { ErrorCode, KafkaError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { Partition } from '../replication/partition.js';
 import { buildRecordBatch, decodeRecords, isControlBatch, readBatchHeader, splitBatches } from '../storage/index.js';
@@ -9,6 +10,8 @@ import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecor
 
 /** Bytes read per step while replaying a partition. */
 const REPLAY_READ_BYTES = 1024 * 1024;
+/** Rounds of writeTimeoutMs a new leader waits for its high watermark before loading anyway. */
+const LOAD_WAIT_ATTEMPTS_MAX = 120;
 
 export class PartitionCoordinatorLog implements CoordinatorLog {
   constructor(
@@ -19,6 +22,20 @@ export class PartitionCoordinatorLog implements CoordinatorLog {
   ) {}
 
   async replay(visit: (record: CoordinatorRecord) => void): Promise<void> {
+    // A new leader's log may end with records of earlier epochs not yet known to be committed:
+    // load only once the high watermark covers the whole log as it was on taking leadership, so
+    // the groups replayed include every acknowledged commit. Gives up (NOT_LEADER_OR_FOLLOWER)
+    // when leadership moves on; keeps waiting while too few replicas are live.
+    const target = this.partition.logEndOffset;
+    for (let attempt = 0; attempt < LOAD_WAIT_ATTEMPTS_MAX; attempt++) {
+      try {
+        await this.partition.waitForHighWatermark(target, this.writeTimeoutMs);
+        break;
+      } catch (err) {
+        if (!(err instanceof KafkaError && err.code === ErrorCode.REQUEST_TIMED_OUT)) throw err;
+        this.log.warn({ partition: this.partition.partition, target, highWatermark: this.partition.highWatermark }, 'waiting for the high watermark before loading groups');
+      }
+    }
     const end = this.partition.highWatermark;
     let offset = this.partition.logStartOffset;
     // Every step advances `offset` past at least one batch, so this ends within end - start steps.

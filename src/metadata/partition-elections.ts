@@ -24,6 +24,7 @@ const SCAN_INTERVAL_MS = 50;
 const SEAL_TIMEOUT_MS = 1_000;
 const RETRY_BACKOFF_MS = 500;
 const CONCURRENT_ELECTIONS_MAX = 64;
+const REQUESTED_ELECTIONS_MAX = 100_000;
 
 interface Attempt {
   readonly key: string;
@@ -37,6 +38,11 @@ export class PartitionElections {
   private readonly retryAfterMs = new Map<string, number>();
   /** Brokers whose leaderships are being moved away (controlled shutdown). */
   private readonly draining = new Set<number>();
+  /**
+   * Partitions whose named leader asked for a new epoch (key -> the epoch it cannot take): it led
+   * that epoch before a restart, or a failover that did not finish sealed it above the epoch.
+   */
+  private readonly requested = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -66,6 +72,15 @@ export class PartitionElections {
     }
   }
 
+  /**
+   * The leader of `leaderEpoch` cannot take it (see `requested`): elect again, that replica
+   * included. Ignored once the partition has moved past that epoch.
+   */
+  requestElection(topicId: string, partition: number, leaderEpoch: number): void {
+    if (this.requested.size >= REQUESTED_ELECTIONS_MAX) return;
+    this.requested.set(`${topicId}:${partition}`, leaderEpoch);
+  }
+
   private ledBy(nodeId: number): number {
     let count = 0;
     for (const topic of this.metadata.state.topics) for (const p of topic.partitions) if (p.leader === nodeId) count++;
@@ -81,8 +96,11 @@ export class PartitionElections {
         const leader = this.metadata.state.broker(partition.leader);
         const leaderDown = !leader || leader.fenced;
         const moving = this.draining.has(partition.leader);
-        if (!leaderDown && !moving) continue;
         const key = `${topic.topicId}:${partition.partition}`;
+        const requested = this.requested.get(key);
+        if (requested !== undefined && requested !== partition.leaderEpoch) this.requested.delete(key);
+        const asked = requested === partition.leaderEpoch;
+        if (!leaderDown && !moving && !asked) continue;
         if (this.running.has(key)) continue;
         if ((this.retryAfterMs.get(key) ?? 0) > now && !moving) continue;
         out.push({ key, topic, partition, excluded: leaderDown || moving ? partition.leader : null });
@@ -139,6 +157,7 @@ export class PartitionElections {
     if (!current || current.leaderEpoch !== partition.leaderEpoch || !this.metadata.isController) return;
     await this.metadata.propose([{ type: 'PartitionChange', topicId: topic.topicId, partition: partition.partition, leader, leaderEpoch: epoch }]);
     this.retryAfterMs.delete(key);
+    this.requested.delete(key);
     this.log.info({ topic: topic.name, partition: partition.partition, leader, epoch, previous: partition.leader }, 'partition leader elected');
   }
 

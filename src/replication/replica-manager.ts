@@ -1,64 +1,137 @@
-// Owns the partition replicas of this node and keeps them in step with the metadata: a topic
-// created in metadata gets its logs opened here, a deleted one gets them removed, a config change
-// reaches the logs, and the leader epoch follows PartitionChange records.
+// Owns the partition replicas of this node — every partition it is a replica of, led or followed —
+// and keeps them in step with the metadata: a topic created gets its logs opened here, a
+// PartitionChange makes a replica take or leave leadership, a deleted topic has its logs removed,
+// a config change reaches the logs. A periodic tick sends leaders' heartbeats and retries, runs
+// retention and relaxed flushes, and asks the controller for an election when this node is named
+// leader of an epoch it cannot take (it led that epoch before a restart).
 import type { NodeConfig } from '../common/config.js';
 import { ErrorCode, KafkaError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { MetadataLog } from '../metadata/log.js';
-import type { MetadataChange, TopicInfo } from '../metadata/state.js';
-import { effectiveConfig } from '../metadata/topic-config.js';
+import type { MetadataChange, PartitionInfo, TopicInfo } from '../metadata/state.js';
+import { effectiveConfig, resolveQuorums } from '../metadata/topic-config.js';
 import { LogManager, type LogConfig } from '../storage/index.js';
-import { Partition, type FlushPolicy } from './partition.js';
+import { Partition, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './partition.js';
+import type { ReplicationLimits } from './protocol/index.js';
+import type { ReplicationClient } from './replication-client.js';
 
-const BACKGROUND_TICK_MS = 100;
+/** Leaders send heartbeats and re-probe lost requests from this tick (the core decides what is due). */
+const TICK_MS = 50;
+/** A replica that cannot take its epoch asks the controller again this often. */
+const ELECTION_REQUEST_INTERVAL_MS = 500;
+/** Waiters for a replica that is still opening (an append that arrived before the metadata). */
+const REPLICA_WAITERS_MAX = 10_000;
 
 function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
+}
+
+function idKey(topicId: string, partition: number): string {
+  return `${topicId}:${partition}`;
 }
 
 /** Called when this node starts leading a partition (with it) or stops (with null). */
 export type LeadershipListener = (topic: string, partition: number, replica: Partition | null) => void;
 
 export class ReplicaManager {
-  private readonly partitions = new Map<string, Partition>();
+  private readonly replicas = new Map<string, Partition>();
+  private readonly byId = new Map<string, Partition>();
   private readonly leadershipListeners: LeadershipListener[] = [];
+  private readonly replicaWaiters = new Map<string, Array<() => void>>();
+  private waiterCount = 0;
+  private readonly electionRequestedMs = new Map<string, number>();
   /** Serializes reactions to metadata changes; they open and delete files. */
   private changes: Promise<void> = Promise.resolve();
   private ticker: NodeJS.Timeout | null = null;
   private lastRetentionMs = Date.now();
+  private closed = false;
+  private readonly io: ReplicaIo;
 
   private constructor(
     private readonly config: NodeConfig,
     private readonly metadata: MetadataLog,
     private readonly logs: LogManager,
+    private readonly client: ReplicationClient,
     private readonly log: Logger,
-  ) {}
+    limits: Partial<ReplicationLimits>,
+  ) {
+    this.io = {
+      nodeId: config.nodeId,
+      clusterId: config.clusterId,
+      limits,
+      send: (to, request) => this.client.append(to, request),
+      leadershipChanged: (replica, leading) => this.notifyLeadership(replica.topic, replica.partition, leading ? replica : null),
+    };
+  }
 
-  static async open(config: NodeConfig, metadata: MetadataLog, log: Logger): Promise<ReplicaManager> {
+  static async open(
+    config: NodeConfig,
+    metadata: MetadataLog,
+    client: ReplicationClient,
+    log: Logger,
+    limits: Partial<ReplicationLimits> = {},
+  ): Promise<ReplicaManager> {
     const logs = await LogManager.open(config.dataDir, log.child({ module: 'storage' }));
-    const manager = new ReplicaManager(config, metadata, logs, log);
-    for (const topic of metadata.state.topics) await manager.openTopic(topic, topic.partitions.map((p) => p.partition));
+    const manager = new ReplicaManager(config, metadata, logs, client, log.child({ module: 'replication' }), limits);
     await manager.removeOrphans();
     metadata.onChange((change) => manager.enqueue(change));
-    manager.ticker = setInterval(() => manager.backgroundTick(), BACKGROUND_TICK_MS);
+    // Through the queue, so a change applied meanwhile is reacted to after the initial sync.
+    manager.changes = manager.changes.then(async () => {
+      for (const topic of metadata.state.topics) await manager.syncTopic(topic, topic.partitions.map((p) => p.partition));
+    });
+    await manager.changes;
+    manager.ticker = setInterval(() => manager.tick(), TICK_MS);
     manager.ticker.unref();
     return manager;
   }
 
+  // ---------------------------------------------------------------- lookups
+
   /** The partition if this node leads it; otherwise the Kafka error clients act on. */
   leaderPartition(topic: string, partition: number): Partition {
-    const replica = this.partitions.get(partitionKey(topic, partition));
-    if (replica) return replica;
+    const replica = this.replicas.get(partitionKey(topic, partition));
+    if (replica?.isLeader) return replica;
     const info = this.metadata.state.topic(topic);
     if (!info || partition < 0 || partition >= info.partitions.length) {
       throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown partition ${topic}-${partition}`);
     }
     const assignment = info.partitions[partition]!;
     if (assignment.leader === this.config.nodeId) {
-      // Created in metadata, logs still opening: retriable.
-      throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${topic}-${partition} is starting`);
+      // Named leader, still opening or taking the epoch (or waiting for a new election): retriable.
+      throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${topic}-${partition} is not ready on its leader yet`);
     }
     throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.config.nodeId} does not lead ${topic}-${partition}`);
+  }
+
+  /** This node's replica of a partition, by topic id (replication requests name topics by id). */
+  replicaById(topicId: string, partition: number): Partition | undefined {
+    return this.byId.get(idKey(topicId, partition));
+  }
+
+  /** The replica, waiting up to `timeoutMs` for it to open (the leader may be ahead of our metadata). */
+  async awaitReplica(topicId: string, partition: number, timeoutMs: number): Promise<Partition | undefined> {
+    const key = idKey(topicId, partition);
+    const found = this.byId.get(key);
+    if (found || this.closed || this.waiterCount >= REPLICA_WAITERS_MAX) return found;
+    await new Promise<void>((resolve) => {
+      const list = this.replicaWaiters.get(key) ?? [];
+      this.replicaWaiters.set(key, list);
+      this.waiterCount++;
+      let timer: NodeJS.Timeout | null = null;
+      const done = (): void => {
+        if (timer !== null) clearTimeout(timer);
+        const i = list.indexOf(done);
+        if (i >= 0) {
+          list.splice(i, 1);
+          this.waiterCount--;
+        }
+        if (list.length === 0 && this.replicaWaiters.get(key) === list) this.replicaWaiters.delete(key);
+        resolve();
+      };
+      timer = setTimeout(done, timeoutMs);
+      list.push(done);
+    });
+    return this.byId.get(key);
   }
 
   /**
@@ -67,7 +140,7 @@ export class ReplicaManager {
    */
   onLeadershipChange(listener: LeadershipListener): void {
     this.leadershipListeners.push(listener);
-    for (const replica of this.partitions.values()) listener(replica.topic, replica.partition, replica);
+    for (const replica of this.replicas.values()) if (replica.isLeader) listener(replica.topic, replica.partition, replica);
   }
 
   private notifyLeadership(topic: string, partition: number, replica: Partition | null): void {
@@ -76,21 +149,30 @@ export class ReplicaManager {
 
   /** Every partition this node leads. */
   ledPartitions(): Partition[] {
-    return [...this.partitions.values()];
+    return [...this.replicas.values()].filter((r) => r.isLeader);
+  }
+
+  /** Every replica hosted here, for the /partitions view. */
+  status(topic?: string | null): ReplicaStatus[] {
+    const out: ReplicaStatus[] = [];
+    for (const replica of this.replicas.values()) if (!topic || replica.topic === topic) out.push(replica.status());
+    return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   }
 
   /**
-   * The replicas that hold everything up to the high watermark, when this node knows them (it
-   * leads the partition); null otherwise, and callers fall back to the live replicas.
+   * The replicas that hold the current epoch's marker and keep up, when this node leads the
+   * partition; null otherwise, and callers fall back to the live replicas.
    */
   inSyncReplicas(topic: string, partition: number): number[] | null {
-    return this.partitions.has(partitionKey(topic, partition)) ? [this.config.nodeId] : null;
+    return this.replicas.get(partitionKey(topic, partition))?.inSyncReplicas() ?? null;
   }
 
-  /** Waits until reactions to every metadata change so far have finished (e.g. logs opened). */
+  /** Waits until reactions to every metadata change so far have finished (e.g. logs opened, leaders ready). */
   settled(): Promise<void> {
     return this.changes;
   }
+
+  // ---------------------------------------------------------------- metadata
 
   private enqueue(change: MetadataChange): void {
     this.changes = this.changes
@@ -99,24 +181,32 @@ export class ReplicaManager {
   }
 
   private async react(change: MetadataChange): Promise<void> {
+    if (this.closed) return;
     switch (change.kind) {
       case 'topic-created':
-        await this.openTopic(change.topic, change.topic.partitions.map((p) => p.partition));
+        await this.syncTopic(change.topic, change.topic.partitions.map((p) => p.partition));
         return;
       case 'partitions-changed':
-        await this.openTopic(change.topic, change.partitions);
+        await this.syncTopic(change.topic, change.partitions);
         return;
       case 'topic-deleted':
         await this.deleteTopic(change.topic);
         return;
-      case 'config-changed':
-        for (const p of change.topic.partitions) {
-          const replica = this.partitions.get(partitionKey(change.topic.name, p.partition));
+      case 'config-changed': {
+        const topic = this.metadata.state.topicById(change.topic.topicId);
+        if (!topic) return;
+        const config = this.logConfig(topic);
+        const updates: Promise<void>[] = [];
+        for (const p of topic.partitions) {
+          const replica = this.replicas.get(partitionKey(topic.name, p.partition));
           if (!replica) continue;
-          replica.setFlushPolicy(this.flushPolicy(change.topic));
-          replica.log.updateConfig(this.logConfig(change.topic));
+          replica.log.updateConfig(config);
+          // A new write quorum applies from the next epoch; a follower only records it.
+          updates.push(replica.applyAssignment(this.assignmentOf(topic, p)));
         }
+        await Promise.all(updates);
         return;
+      }
       case 'brokers-changed':
         return;
       case 'ignored':
@@ -125,47 +215,73 @@ export class ReplicaManager {
     }
   }
 
-  private async openTopic(topic: TopicInfo, partitionIds: readonly number[]): Promise<void> {
+  private assignmentOf(topic: TopicInfo, p: PartitionInfo): ReplicaAssignment {
+    let writeQuorum: number;
+    try {
+      writeQuorum = resolveQuorums(p.replicas.length, topic.configs).writeQuorum;
+    } catch {
+      writeQuorum = Math.floor(p.replicas.length / 2) + 1; // validated at creation; only a damaged config lands here
+    }
+    return { leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: [...p.replicas], writeQuorum };
+  }
+
+  /** Opens the replicas this node hosts among `partitionIds` and applies their assignment. */
+  private async syncTopic(changed: TopicInfo, partitionIds: readonly number[]): Promise<void> {
+    // The state as it is now, not as the notification saw it: later changes may be applied already.
+    const topic = this.metadata.state.topicById(changed.topicId);
+    if (!topic) return;
+    const roleChanges: Promise<void>[] = [];
     for (const id of partitionIds) {
-      const assignment = topic.partitions[id];
-      if (!assignment || assignment.leader !== this.config.nodeId) continue;
+      const info = topic.partitions[id];
+      if (!info) continue;
       const key = partitionKey(topic.name, id);
-      const existing = this.partitions.get(key);
-      if (existing) {
-        existing.becomeLeader(assignment.leaderEpoch);
+      let replica = this.replicas.get(key);
+      if (!info.replicas.includes(this.config.nodeId)) {
+        if (replica) await this.removeReplica(replica);
         continue;
       }
-      const log = await this.logs.getOrCreate(topic.name, id, this.logConfig(topic));
-      const replica = new Partition(
-        topic.name,
-        topic.topicId,
-        id,
-        log,
-        assignment.leaderEpoch,
-        this.flushPolicy(topic),
-        this.log.child({ topic: topic.name, partition: id }),
-      );
-      if (log.lastEpoch < assignment.leaderEpoch) await log.assignEpochStart(assignment.leaderEpoch, log.logEndOffset);
-      this.partitions.set(key, replica);
-      this.notifyLeadership(topic.name, id, replica);
+      const assignment = this.assignmentOf(topic, info);
+      if (!replica) {
+        const log = await this.logs.getOrCreate(topic.name, id, this.logConfig(topic));
+        replica = await Partition.open(
+          { topic: topic.name, topicId: topic.topicId, partition: id },
+          log,
+          assignment,
+          this.io,
+          this.log.child({ topic: topic.name, partition: id }),
+        );
+        this.replicas.set(key, replica);
+        this.byId.set(idKey(topic.topicId, id), replica);
+        this.wakeReplicaWaiters(idKey(topic.topicId, id));
+      }
+      // Role changes of different partitions run side by side (each flushes and writes a marker).
+      roleChanges.push(replica.applyAssignment(assignment));
     }
+    await Promise.all(roleChanges);
+  }
+
+  private wakeReplicaWaiters(key: string): void {
+    const list = this.replicaWaiters.get(key);
+    if (!list) return;
+    for (const done of [...list]) done();
+  }
+
+  private async removeReplica(replica: Partition): Promise<void> {
+    this.replicas.delete(partitionKey(replica.topic, replica.partition));
+    this.byId.delete(idKey(replica.topicId, replica.partition));
+    await replica.close();
   }
 
   private async deleteTopic(topic: TopicInfo): Promise<void> {
     for (const p of topic.partitions) {
-      const key = partitionKey(topic.name, p.partition);
-      const replica = this.partitions.get(key);
-      this.partitions.delete(key);
-      if (replica) {
-        this.notifyLeadership(topic.name, p.partition, null);
-        await replica.close();
-      }
+      const replica = this.replicas.get(partitionKey(topic.name, p.partition));
+      if (replica) await this.removeReplica(replica);
       await this.logs.deletePartition(topic.name, p.partition);
     }
     this.log.info({ topic: topic.name }, 'topic deleted');
   }
 
-  /** Logs on disk for topics the metadata no longer has (deleted while this node was down). */
+  /** Logs on disk for partitions the metadata no longer has (deleted while this node was down). */
   private async removeOrphans(): Promise<void> {
     for (const { topic, partition } of this.logs.list()) {
       const info = this.metadata.state.topic(topic);
@@ -175,21 +291,37 @@ export class ReplicaManager {
     }
   }
 
-  private backgroundTick(): void {
+  // ---------------------------------------------------------------- tick
+
+  private tick(): void {
     const now = Date.now();
-    for (const replica of this.partitions.values()) replica.maybeFlushByTime(now);
+    for (const replica of this.replicas.values()) {
+      replica.tick();
+      const epoch = replica.electionWanted(now);
+      if (epoch !== null) this.requestElection(replica, epoch, now);
+    }
+    this.logs.flushTick(now);
     if (now - this.lastRetentionMs >= this.config.retentionCheckIntervalMs) {
       this.lastRetentionMs = now;
       this.logs.retentionTick(now).catch((err: unknown) => this.log.error({ err }, 'retention failed'));
     }
   }
 
-  private flushPolicy(topic: TopicInfo): FlushPolicy {
-    return {
-      flushMessages: Number(effectiveConfig('flush.messages', topic.configs, this.config)),
-      flushMs: Number(effectiveConfig('flush.ms', topic.configs, this.config)),
-    };
+  private requestElection(replica: Partition, epoch: number, now: number): void {
+    const key = idKey(replica.topicId, replica.partition);
+    if (now - (this.electionRequestedMs.get(key) ?? 0) < ELECTION_REQUEST_INTERVAL_MS) return;
+    this.electionRequestedMs.set(key, now);
+    const controllerId = this.metadata.controllerId;
+    if (controllerId < 0) return;
+    this.client
+      .requestElection(controllerId, { topicId: replica.topicId, partition: replica.partition, leaderEpoch: epoch })
+      .then((refusal) => {
+        if (refusal !== '') this.log.debug({ topic: replica.topic, partition: replica.partition, refusal }, 'election request not taken');
+      })
+      .catch(() => undefined);
   }
+
+  // ---------------------------------------------------------------- configs
 
   logConfig(topic: TopicInfo): LogConfig {
     const get = (name: string) => Number(effectiveConfig(name, topic.configs, this.config));
@@ -208,10 +340,13 @@ export class ReplicaManager {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.ticker) clearInterval(this.ticker);
     await this.changes;
-    for (const replica of this.partitions.values()) await replica.close();
-    this.partitions.clear();
+    for (const list of [...this.replicaWaiters.values()]) for (const done of [...list]) done();
+    for (const replica of this.replicas.values()) await replica.close();
+    this.replicas.clear();
+    this.byId.clear();
     await this.logs.closeAll();
   }
 }

@@ -537,7 +537,8 @@ export class PartitionLog {
   // ---------------------------------------------------------------- truncation and deletion
 
   /**
-   * Durably removes every batch at or after `offset`. When `offset` falls inside a batch, that
+   * Durably removes every batch at or after `offset`, and every leader-epoch entry starting at or
+   * after it (also when `offset` is the log end). When `offset` falls inside a batch, that
    * whole batch goes too and the log end becomes its base offset (as Kafka's LogSegment.truncateTo).
    * A target at or below logStartOffset empties the log and restarts it at `offset`.
    * Appends must not run concurrently (followers only).
@@ -545,7 +546,15 @@ export class PartitionLog {
   async truncateTo(offset: number): Promise<void> {
     this.checkWritable();
     assert(offset >= 0, 'truncation offset must be >= 0');
-    if (offset >= this.logEndOffsetValue) return;
+    if (offset >= this.logEndOffsetValue) {
+      // No batch to cut, but a marker-only checkpoint entry at the log end (an epoch whose leader
+      // wrote nothing the new leader has) must still go, durably (replication's divergence step).
+      if (offset === this.logEndOffsetValue) {
+        this.epochs.truncateFromEnd(offset);
+        if (this.epochs.dirty) await this.epochs.persist();
+      }
+      return;
+    }
     this.truncating = true;
     try {
       await this.groupCommit.idle();

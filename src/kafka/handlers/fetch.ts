@@ -55,6 +55,8 @@ export function fetchHandler(ctx: BrokerContext) {
       }
       const p = slot.partition;
       try {
+        // Leadership may have moved during a long poll: send the client to the new leader.
+        if (!p.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${slot.topic}-${slot.index} is no longer led here`);
         if (slot.fetchOffset < p.logStartOffset || slot.fetchOffset > p.logEndOffset) {
           throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${slot.fetchOffset} outside [${p.logStartOffset}, ${p.logEndOffset}]`);
         }

@@ -1,7 +1,8 @@
 // ListOffsets (key 2), versions 0-6. timestamp -1 = latest (the high watermark, which is also the
 // last stable offset), -2 = earliest (log start), otherwise the first offset whose timestamp is
-// at or after the given one (offset -1 when none). v0 answers in `oldStyleOffsets`.
-import { ErrorCode } from '../../common/errors.js';
+// at or after the given one (offset -1 when none). v0 answers in `oldStyleOffsets`. Latest answers
+// OFFSET_NOT_AVAILABLE (retriable) while a new leader's high watermark is below its epoch start.
+import { ErrorCode, KafkaError } from '../../common/errors.js';
 import type { Partition } from '../../replication/partition.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
@@ -13,7 +14,13 @@ const LATEST = -1;
 const EARLIEST = -2;
 
 async function lookup(partition: Partition, timestamp: number): Promise<{ offset: number; timestamp: number }> {
-  if (timestamp === LATEST) return { offset: partition.lastStableOffset, timestamp: -1 };
+  if (timestamp === LATEST) {
+    // A new leader's high watermark may still trail what the previous one acknowledged (KIP-207).
+    if (partition.highWatermark < partition.epochStartOffset) {
+      throw new KafkaError(ErrorCode.OFFSET_NOT_AVAILABLE, `the high watermark has not reached the epoch start ${partition.epochStartOffset} yet`);
+    }
+    return { offset: partition.lastStableOffset, timestamp: -1 };
+  }
   if (timestamp === EARLIEST) return { offset: partition.logStartOffset, timestamp: -1 };
   const found = await partition.log.offsetForTimestamp(timestamp);
   if (!found || found.offset >= partition.highWatermark) return { offset: -1, timestamp: -1 };

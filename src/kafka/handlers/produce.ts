@@ -4,8 +4,10 @@
 // message formats are refused per partition with UNSUPPORTED_FOR_MESSAGE_FORMAT. Per partition: validate the batch
 // (CRC-32C, header, size, exactly one batch), append it as leader — synchronously, so pipelined
 // requests on one connection append in order — then answer: acks=0 never (an error closes the
-// connection, as Kafka does, so the client refreshes metadata), acks=1 after the append, acks=-1
-// once the high watermark passes the batch (REQUEST_TIMED_OUT after timeoutMs). A retried
+// connection, as Kafka does, so the client refreshes metadata), acks=1 after the leader's append,
+// acks=-1 once the high watermark passes the batch, i.e. once write.quorum replicas hold it
+// (REQUEST_TIMED_OUT after timeoutMs; NOT_ENOUGH_REPLICAS up front, nothing appended, when fewer
+// than write.quorum replicas are live; NOT_LEADER_OR_FOLLOWER if leadership moves meanwhile). A retried
 // idempotent batch gets its original offset and is not stored again.
 import { ErrorCode, KafkaError } from '../../common/errors.js';
 import type { AppendResult } from '../../replication/partition.js';
@@ -40,6 +42,10 @@ export function produceHandler(ctx: BrokerContext) {
       throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `zstd needs produce v${ZSTD_MIN_PRODUCE_VERSION}+`);
     }
     if (isTransactionalBatch(header.attributes)) throw new KafkaError(ErrorCode.INVALID_RECORD, 'transactions are not supported');
+    if (acks === -1 && !partition.canAcceptAcksAll()) {
+      // Refused before appending: fewer than write.quorum replicas are live, so it could not commit.
+      throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `fewer than write.quorum replicas of ${topic}-${index} are live`);
+    }
     const result: AppendResult = partition.append([batch], { messageCount: header.recordsCount });
     const durable =
       acks === -1 ? partition.waitForHighWatermark(result.lastOffset + 1, timeoutMs) : null;

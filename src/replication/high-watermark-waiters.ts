@@ -1,0 +1,58 @@
+// Requests waiting for a partition's high watermark to reach an offset: acks=all produces and
+// coordinator writes. Bounded; each waiter has its own deadline; all of them fail at once when
+// the replica stops leading.
+import { ErrorCode, KafkaError } from '../common/errors.js';
+import { limits } from '../common/limits.js';
+
+interface Waiter {
+  readonly offset: number;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+  timer: NodeJS.Timeout | null;
+}
+
+export class HighWatermarkWaiters {
+  private waiters: Waiter[] = [];
+
+  get size(): number {
+    return this.waiters.length;
+  }
+
+  /** Resolves once `advance(hw)` is called with hw >= offset; REQUEST_TIMED_OUT after timeoutMs. */
+  wait(offset: number, timeoutMs: number): Promise<void> {
+    if (this.waiters.length >= limits.highWatermarkWaitersMax) {
+      return Promise.reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, 'too many requests waiting for the high watermark'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { offset, resolve, reject, timer: null };
+      waiter.timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `high watermark did not reach ${offset} in ${timeoutMs} ms`));
+      }, Math.max(timeoutMs, 1));
+      this.waiters.push(waiter);
+    });
+  }
+
+  advance(highWatermark: number): void {
+    if (this.waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.offset <= highWatermark) {
+        if (w.timer) clearTimeout(w.timer);
+        w.resolve();
+      } else {
+        still.push(w);
+      }
+    }
+    this.waiters = still;
+  }
+
+  failAll(err: KafkaError): void {
+    const all = this.waiters;
+    this.waiters = [];
+    for (const w of all) {
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(err);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+// The newest batches a leader appended, kept in memory so followers that keep up are sent them
+// without reading the log back (the common case: one disk write, no disk read, per batch).
+// Bounded by bytes and batches; a follower further behind is served from the log.
+import { assert } from '../common/assert.js';
+import { limits } from '../common/limits.js';
+import type { BatchInfo } from './protocol/index.js';
+
+interface Entry {
+  readonly info: BatchInfo;
+  readonly bytes: Buffer;
+}
+
+export class TailCache {
+  private entries: Entry[] = [];
+  /** Index of the oldest live entry in `entries` (evicted ones are dropped in chunks). */
+  private head = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly bytesMax: number = limits.replicationTailCacheBytesMax,
+    private readonly batchesMax: number = limits.replicationTailCacheBatchesMax,
+  ) {}
+
+  /** Adds a batch just appended at the log end (a copy: the caller's buffer may be reused). */
+  add(info: BatchInfo, bytes: Buffer): void {
+    const last = this.entries[this.entries.length - 1];
+    if (last !== undefined && this.head < this.entries.length && last.info.lastOffset + 1 !== info.baseOffset) this.clear();
+    this.entries.push({ info, bytes: Buffer.from(bytes) });
+    this.bytes += bytes.length;
+    // Bounded: each step evicts one entry.
+    while (this.head < this.entries.length && (this.bytes > this.bytesMax || this.entries.length - this.head > this.batchesMax)) {
+      this.bytes -= (this.entries[this.head] as Entry).bytes.length;
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.head = 0;
+    this.bytes = 0;
+  }
+
+  /**
+   * Whole batches starting exactly at `fromOffset`, at most `maxBytes` (at least one), or null
+   * when the cache does not start at or before it.
+   */
+  read(fromOffset: number, maxBytes: number): { infos: BatchInfo[]; buffers: Buffer[] } | null {
+    const first = this.entries[this.head];
+    if (first === undefined || fromOffset < first.info.baseOffset) return null;
+    let lo = this.head;
+    let hi = this.entries.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const base = (this.entries[mid] as Entry).info.baseOffset;
+      if (base === fromOffset) {
+        found = mid;
+        break;
+      }
+      if (base < fromOffset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    if (found < 0) return null;
+    const infos: BatchInfo[] = [];
+    const buffers: Buffer[] = [];
+    let bytes = 0;
+    for (let i = found; i < this.entries.length; i++) {
+      const e = this.entries[i] as Entry;
+      if (infos.length > 0 && bytes + e.bytes.length > maxBytes) break;
+      assert(infos.length === 0 || (infos[infos.length - 1] as BatchInfo).lastOffset + 1 === e.info.baseOffset, 'cached batches are contiguous');
+      infos.push(e.info);
+      buffers.push(e.bytes);
+      bytes += e.bytes.length;
+    }
+    return { infos, buffers };
+  }
+}

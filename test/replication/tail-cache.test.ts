@@ -1,0 +1,37 @@
+// The leader's in-memory tail of appended batches: contiguous reads from an exact batch start,
+// whole batches within a byte budget (at least one), and eviction by bytes and by count.
+import { describe, expect, it } from 'vitest';
+import { TailCache } from '../../src/replication/tail-cache.js';
+
+function add(cache: TailCache, base: number, records: number, size: number): void {
+  cache.add({ baseOffset: base, lastOffset: base + records - 1, epoch: 0, sizeBytes: size }, Buffer.alloc(size, base));
+}
+
+describe('TailCache', () => {
+  it('reads whole contiguous batches from an exact batch start, at least one, within the budget', () => {
+    const cache = new TailCache(1000, 100);
+    add(cache, 0, 2, 100);
+    add(cache, 2, 3, 100);
+    add(cache, 5, 1, 100);
+    expect(cache.read(2, 150)!.infos.map((b) => b.baseOffset)).toEqual([2]);
+    expect(cache.read(2, 200)!.infos.map((b) => b.baseOffset)).toEqual([2, 5]);
+    expect(cache.read(0, 1)!.infos.map((b) => b.baseOffset)).toEqual([0]);
+    expect(cache.read(0, 1)!.buffers[0]!.length).toBe(100);
+    expect(cache.read(3, 1000)).toBeNull(); // inside a batch: not a start
+    expect(cache.read(6, 1000)).toBeNull(); // the log end
+  });
+
+  it('evicts the oldest batches beyond its byte and count bounds, and restarts on a gap', () => {
+    const bytes = new TailCache(250, 100);
+    for (let i = 0; i < 5; i++) add(bytes, i, 1, 100);
+    expect(bytes.read(2, 1000)).toBeNull();
+    expect(bytes.read(3, 1000)!.infos.map((b) => b.baseOffset)).toEqual([3, 4]);
+    const count = new TailCache(1_000_000, 3);
+    for (let i = 0; i < 2000; i++) add(count, i, 1, 10);
+    expect(count.read(1996, 1000)).toBeNull();
+    expect(count.read(1997, 1000)!.infos).toHaveLength(3);
+    add(count, 5000, 1, 10); // not contiguous: the older ones cannot be served any more
+    expect(count.read(1999, 1000)).toBeNull();
+    expect(count.read(5000, 1000)!.infos).toHaveLength(1);
+  });
+});
