@@ -1,5 +1,5 @@
 // Partition leader elections, run by the controller (DESIGN §5, failover):
-//   1. choose epoch e+1 and send Seal(e+1) to the partition's live replicas; each persists it and
+//   1. choose epoch e+1 and send Seal(e+1) to the partition's unfenced replicas; each persists it and
 //      from then on refuses epoch e, answering with its last epoch and durable log end;
 //   2. with R accepted answers from candidate replicas, pick the greatest (last epoch, log end),
 //      the preferred replica on a tie, and commit PartitionChange(leader, e+1) in Raft;
@@ -22,7 +22,7 @@ export interface SealClient {
 
 const SCAN_INTERVAL_MS = 50;
 const SEAL_TIMEOUT_MS = 1_000;
-const RETRY_BACKOFF_MS = 500;
+const RETRY_BACKOFF_MS = 200;
 const CONCURRENT_ELECTIONS_MAX = 64;
 const REQUESTED_ELECTIONS_MAX = 100_000;
 
@@ -81,9 +81,20 @@ export class PartitionElections {
     this.requested.set(`${topicId}:${partition}`, leaderEpoch);
   }
 
+  /**
+   * Leaderships of `nodeId` that can move: those with at least R other live replicas. The others
+   * stay until the node is fenced; waiting for them would only delay its shutdown.
+   */
   private ledBy(nodeId: number): number {
+    const live = new Set(this.metadata.state.brokers.filter((b) => !b.fenced).map((b) => b.nodeId));
     let count = 0;
-    for (const topic of this.metadata.state.topics) for (const p of topic.partitions) if (p.leader === nodeId) count++;
+    for (const topic of this.metadata.state.topics) {
+      for (const p of topic.partitions) {
+        if (p.leader !== nodeId) continue;
+        const { readQuorum } = resolveQuorums(p.replicas.length, topic.configs);
+        if (p.replicas.filter((r) => r !== nodeId && live.has(r)).length >= readQuorum) count++;
+      }
+    }
     return count;
   }
 
@@ -126,20 +137,12 @@ export class PartitionElections {
   private async elect({ key, topic, partition, excluded }: Attempt): Promise<void> {
     const { readQuorum } = resolveQuorums(partition.replicas.length, topic.configs);
     const epoch = partition.leaderEpoch + 1;
-    const live = new Set(this.liveness.liveBrokerIds());
-    // Seal every live replica, the outgoing leader too when it is alive (it must stop taking
-    // writes of the old epoch); only candidates' answers count toward the read quorum.
-    const targets = partition.replicas.filter((r) => live.has(r));
-    const answers = await Promise.all(
-      targets.map((nodeId) =>
-        this.sealClient
-          .seal(nodeId, { topic: topic.name, topicId: topic.topicId, partition: partition.partition, epoch }, SEAL_TIMEOUT_MS)
-          .catch((err: unknown) => {
-            this.log.debug({ err: (err as Error).message, nodeId, topic: topic.name, partition: partition.partition }, 'seal failed');
-            return null;
-          }),
-      ),
-    );
+    // Seal every unfenced replica, the outgoing leader too when it is alive (it must stop taking
+    // writes of the old epoch); only candidates' answers count toward the read quorum. Any R
+    // answers suffice (every R-set meets every W-set), so the choice is made as soon as R
+    // candidates accepted, without waiting for a slow or unreachable replica.
+    const targets = partition.replicas.filter((r) => this.metadata.state.broker(r)?.fenced === false);
+    const answers = await this.collectSeals(targets, excluded, readQuorum, { topic: topic.name, topicId: topic.topicId, partition: partition.partition, epoch });
     const candidates = answers.filter((a): a is SealResponse => a !== null && a.replicaId !== excluded);
     const preferred = partition.replicas[0]!;
     const leader = chooseLeader(candidates, readQuorum, preferred === excluded ? -1 : preferred, epoch);
@@ -159,6 +162,35 @@ export class PartitionElections {
     this.retryAfterMs.delete(key);
     this.requested.delete(key);
     this.log.info({ topic: topic.name, partition: partition.partition, leader, epoch, previous: partition.leader }, 'partition leader elected');
+  }
+
+  /** Seals `targets` in parallel; resolves once `readQuorum` candidates accepted, or all answered. */
+  private collectSeals(
+    targets: readonly number[],
+    excluded: number | null,
+    readQuorum: number,
+    request: { topic: string; topicId: string; partition: number; epoch: number },
+  ): Promise<(SealResponse | null)[]> {
+    return new Promise((resolve) => {
+      const answers: (SealResponse | null)[] = [];
+      let accepted = 0;
+      let pending = targets.length;
+      if (pending === 0) resolve(answers);
+      for (const nodeId of targets) {
+        this.sealClient
+          .seal(nodeId, request, SEAL_TIMEOUT_MS)
+          .catch((err: unknown) => {
+            this.log.debug({ err: (err as Error).message, nodeId, topic: request.topic, partition: request.partition }, 'seal failed');
+            return null;
+          })
+          .then((answer) => {
+            answers.push(answer);
+            if (answer && answer.accepted && answer.sealedEpoch === request.epoch && answer.replicaId !== excluded) accepted++;
+            pending--;
+            if (accepted >= readQuorum || pending === 0) resolve([...answers]);
+          });
+      }
+    });
   }
 
   close(): void {
