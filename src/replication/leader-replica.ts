@@ -88,7 +88,10 @@ export class LeaderReplica {
     for (let i = 0; i < PLANS_PER_PASS_MAX; i++) {
       const plan = this.core.nextRequest(f, this.view, now);
       if (plan === null) return;
-      if (plan.maxBytes === 0) {
+      if (plan.maxBytes === 0 || plan.fromOffset < this.log.logStartOffset) {
+        // Nothing to send, or what the follower needs next was deleted here (retention,
+        // DeleteRecords): an empty request carries this log's start, and a follower whose log
+        // ends below it starts over there (see Partition.handleAppend).
         this.send(f, buildAppendRequest(plan, []), []);
         continue;
       }

@@ -367,6 +367,13 @@ export class Partition {
     if (this.closed) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'replica closed');
     const applied = await this.queue.run(async () => {
       if (this.leader !== null && request.epoch > this.leader.epoch) this.stepDown(`leader ${request.leaderId} of epoch ${request.epoch} spoke`);
+      if (leaderLogStartOffset > this.log.logEndOffset && request.epoch >= this.sealed.value && request.epoch >= this.log.lastEpoch) {
+        // Everything this replica holds lies below the leader's log start: committed data the
+        // leader has already deleted. Start over where the leader's log starts, as a new replica.
+        this.logger.info({ logEndOffset: this.log.logEndOffset, leaderLogStartOffset }, 'follower log is behind the leader log start; starting over there');
+        await this.log.truncateFullyAndStartAt(leaderLogStartOffset);
+        this.follower = new FollowerCore(this.io.nodeId, this.sealed.value);
+      }
       const actions = this.follower.onAppendRequest(request, this.view);
       let response: AppendResponse | null = null;
       let appended = false;

@@ -284,6 +284,30 @@ describe('partition replication on three nodes', () => {
     }
     acked.splice(0, 10);
   });
+
+  it('starts a follower over at the leader\'s log start when it was away while that moved past its log end', async () => {
+    await createTopic('trimmed-away', 3);
+    await produceAcked('trimmed-away', ['a0', 'a1', 'a2']);
+    const { leader } = await leaderOf('trimmed-away');
+    const away = nodes.find((n) => n.running && n !== leader)!;
+    await away.kill();
+    await waitFor('the leader sees the follower gone', async () => ((await metadataOf(leader, 'trimmed-away'))[0]!.isrNodes.length < 3 ? true : null));
+    for (let i = 0; i < 10; i++) await produceAcked('trimmed-away', [`b${i}`]);
+    const trimmed = await withClient(leader, (c) =>
+      c.request<{ topics: { partitions: { errorCode: number; lowWatermark: number }[] }[] }>(21, 2, {
+        topics: [{ name: 'trimmed-away', partitions: [{ partitionIndex: 0, offset: 11 }] }],
+        timeoutMs: 5000,
+      }),
+    );
+    expect(trimmed.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, lowWatermark: 11 });
+    await away.start();
+    const view = await waitFor('the returning follower caught up from the leader log start', async () => {
+      const v = await viewOf(away, 'trimmed-away');
+      return v && v.logStartOffset === 11 && v.logEndOffset === 13 ? v : null;
+    }, 15_000);
+    expect(view.role).toBe('follower');
+    await waitFor('three replicas in sync again', async () => ((await metadataOf(leader, 'trimmed-away'))[0]!.isrNodes.length === 3 ? true : null));
+  });
 });
 
 describe('quorums', () => {

@@ -35,6 +35,20 @@ describe('FollowerCore: fencing', () => {
   });
 });
 
+describe('FollowerCore: a log that starts after the epoch start', () => {
+  it('places the marker at its own log start and accepts the leader from there', () => {
+    // A follower that started over at its leader's log start (11): nothing below it, no epochs.
+    const entries: { epoch: number; startOffset: number }[] = [];
+    const view = { logStartOffset: 11, logEndOffset: 11, durableEndOffset: 11, epochEntries: () => entries };
+    const f = new FollowerCore(2, 0);
+    const actions = f.onAppendRequest(request({ epoch: 0, leaderId: 3, epochStartOffset: 0, prevOffset: 2, prevEpoch: 0, highWatermark: 13 }), view);
+    expect(types(actions)).toEqual(['marker(0@11)', 'respond(none)']);
+    entries.push({ epoch: 0, startOffset: 11 });
+    const response = f.refreshResponse((actions[1] as { response: never }).response, view);
+    expect(response).toMatchObject({ error: 'none', logEndOffset: 11, holdsEpochMarker: true });
+  });
+});
+
 describe('FollowerCore: appending', () => {
   it('an empty follower records the marker before the first batch of the epoch, then appends', () => {
     const leader = logOf([[1, 3]]);

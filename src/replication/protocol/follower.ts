@@ -12,7 +12,7 @@
 import { assert } from '../../common/assert.js';
 import { divergenceStep, type LogFacts } from './divergence.js';
 import type { EpochEntry, ReplicaLogView } from './log-view.js';
-import { epochAt, hasEpochStart, lastEpochOf } from './log-view.js';
+import { epochAt, epochStartWithin, hasEpochStart, lastEpochOf } from './log-view.js';
 import type { AppendRequest, AppendResponse, BatchInfo, SealRequest } from './messages.js';
 import { AppendError, NO_EPOCH } from './messages.js';
 import { type SealDecision, seal } from './seal.js';
@@ -151,7 +151,9 @@ export class FollowerCore {
       this.sealedEpochValue = req.epoch;
     }
     const e = req.epoch;
-    const s = req.epochStartOffset;
+    // Where this replica holds (or will hold) the epoch's start marker: the epoch start, or its own
+    // log start when its log begins later.
+    const s = epochStartWithin(req.epochStartOffset, p.logStartOffset);
     if (hasEpochStart(p.entries, e, s)) this.verified = true;
 
     if (req.divergence !== null && !this.verified) {
@@ -210,7 +212,7 @@ export class FollowerCore {
     if (!this.verified || this.epochValue === NO_EPOCH || this.sealedEpochValue > this.epochValue) return null;
     const durable = Math.min(view.durableEndOffset, view.logEndOffset);
     if (durable <= this.lastReportedDurable) return null;
-    return this.refreshResponse(this.respondFrom(AppendError.none, view.logEndOffset, durable, [...view.epochEntries()]), view);
+    return this.refreshResponse(this.respondFrom(AppendError.none, view.logStartOffset, view.logEndOffset, durable, [...view.epochEntries()]), view);
   }
 
   /**
@@ -223,7 +225,7 @@ export class FollowerCore {
     if (response.error === AppendError.fenced || response.epoch !== this.epochValue) return response;
     if (response.error === AppendError.none && !this.verified) return response;
     const durable = Math.min(view.durableEndOffset, view.logEndOffset);
-    return this.respondFrom(response.error, view.logEndOffset, durable, view.epochEntries());
+    return this.respondFrom(response.error, view.logStartOffset, view.logEndOffset, durable, view.epochEntries());
   }
 
   // ---------------------------------------------------------------- internals
@@ -260,12 +262,13 @@ export class FollowerCore {
       const b = batches[j] as BatchInfo;
       assert(b.baseOffset === p.logEndOffset, 'appends continue the log end');
       assert(b.epoch <= e && b.epoch >= lastEpochOf(p.entries), `batch epoch ${b.epoch} out of order`);
-      if (b.epoch === e && !hasEpochStart(p.entries, e, req.epochStartOffset)) {
+      const markerAt = epochStartWithin(req.epochStartOffset, p.logStartOffset);
+      if (b.epoch === e && !hasEpochStart(p.entries, e, markerAt)) {
         // The first batch of the leader's epoch: record the marker durably before it.
-        assert(b.baseOffset === req.epochStartOffset, `epoch ${e} starts at ${req.epochStartOffset}, not ${b.baseOffset}`);
+        assert(b.baseOffset === markerAt, `epoch ${e} starts at ${markerAt}, not ${b.baseOffset}`);
         if (j > runStart) actions.push(this.appendAction(batches, runStart, j));
         runStart = j;
-        this.assignMarker(e, req.epochStartOffset, p, actions);
+        this.assignMarker(e, markerAt, p, actions);
       }
       if (b.epoch > lastEpochOf(p.entries)) p.entries.push({ epoch: b.epoch, startOffset: b.baseOffset }); // as appendAsFollower does
       p.logEndOffset = b.lastOffset + 1;
@@ -316,11 +319,18 @@ export class FollowerCore {
   }
 
   private respond(error: AppendError, p: Projection, epoch = this.epochValue): FollowerAction {
-    return { type: FollowerActionType.respond, response: this.respondFrom(error, p.logEndOffset, p.durableEndOffset, p.entries, epoch) };
+    return { type: FollowerActionType.respond, response: this.respondFrom(error, p.logStartOffset, p.logEndOffset, p.durableEndOffset, p.entries, epoch) };
   }
 
-  private respondFrom(error: AppendError, logEndOffset: number, durableEndOffset: number, entries: readonly EpochEntry[], epoch = this.epochValue): AppendResponse {
-    const s = this.epochStartOffsetValue;
+  private respondFrom(
+    error: AppendError,
+    logStartOffset: number,
+    logEndOffset: number,
+    durableEndOffset: number,
+    entries: readonly EpochEntry[],
+    epoch = this.epochValue,
+  ): AppendResponse {
+    const s = epochStartWithin(this.epochStartOffsetValue, logStartOffset);
     const holdsEpochMarker = error === AppendError.none && hasEpochStart(entries, this.epochValue, s) && durableEndOffset >= s;
     if (error === AppendError.none) {
       assert(this.highWatermarkValue <= logEndOffset, `follower high watermark ${this.highWatermarkValue} beyond its log end ${logEndOffset}`);

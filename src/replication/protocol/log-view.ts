@@ -48,6 +48,16 @@ export function entryFor(entries: readonly EpochEntry[], epoch: number): EpochEn
 }
 
 /** Whether the checkpoint holds the start marker "epoch starts at startOffset". */
+/**
+ * Where a replica whose log starts at `logStartOffset` records the start of an epoch that began at
+ * `epochStartOffset`: a log that starts later (retention, DeleteRecords, or a follower that
+ * started over at its leader's log start) can only match the leader from its own start, and
+ * holds the marker there, as Kafka's leader-epoch cache moves its first entry up to the log start.
+ */
+export function epochStartWithin(epochStartOffset: number, logStartOffset: number): number {
+  return Math.max(epochStartOffset, logStartOffset);
+}
+
 export function hasEpochStart(entries: readonly EpochEntry[], epoch: number, startOffset: number): boolean {
   const e = entryFor(entries, epoch);
   return e !== undefined && e.startOffset === startOffset;
