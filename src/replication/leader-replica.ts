@@ -186,7 +186,18 @@ export class LeaderReplica {
       this.io.deposed();
       return;
     }
+    if (outcome.invalid !== undefined) this.reportInvalid(outcome.invalid);
     if (outcome.highWatermarkAdvanced) this.io.highWatermarkAdvanced();
     this.pumpFollower(f);
+  }
+
+  private lastInvalidLogMs = 0;
+
+  /** Logs a refused follower response, at most once per interval (a confused peer repeats itself). */
+  private reportInvalid(reason: string): void {
+    const now = Date.now();
+    if (now - this.lastInvalidLogMs < READ_ERROR_LOG_INTERVAL_MS) return;
+    this.lastInvalidLogMs = now;
+    this.io.logger.error({ reason }, 'refused a follower response that contradicts this log');
   }
 }

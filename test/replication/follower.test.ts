@@ -44,7 +44,9 @@ describe('FollowerCore: a log that starts after the epoch start', () => {
     const actions = f.onAppendRequest(request({ epoch: 0, leaderId: 3, epochStartOffset: 0, prevOffset: 2, prevEpoch: 0, highWatermark: 13 }), view);
     expect(types(actions)).toEqual(['marker(0@11)', 'respond(none)']);
     entries.push({ epoch: 0, startOffset: 11 });
-    const response = f.refreshResponse((actions[1] as { response: never }).response, view);
+    const respond = actions[1];
+    if (respond?.type !== 'respond') throw new Error('expected a response');
+    const response = f.refreshResponse(respond.response, view);
     expect(response).toMatchObject({ error: 'none', logEndOffset: 11, holdsEpochMarker: true });
   });
 });

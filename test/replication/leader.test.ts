@@ -47,6 +47,18 @@ describe('high-watermark rule', () => {
     expect(leader.highWatermark).toBe(5);
   });
 
+  it('refuses a response that contradicts its log instead of crashing, and does not count it', () => {
+    const log = logOf([[1, 5], [3, 0]]);
+    const leader = leaderOn(log, 3);
+    // A follower (a wiped disk, a stale process) claims more than the leader has.
+    const out = leader.onAppendResponse(ack(2, 3, { logEndOffset: 500, durableEndOffset: 500, lastEpoch: 3, holdsEpochMarker: true }), log, 0);
+    expect(out.invalid).toMatch(/beyond the leader/);
+    expect(out.highWatermarkAdvanced).toBe(false);
+    leader.onLocalDurable(log);
+    expect(leader.highWatermark).toBe(0);
+    expect(leader.progressOf(2).mode).toBe('probe');
+  });
+
   it('a leader takes office only with its log durable up to the epoch start (a crash cannot drop its marker)', () => {
     const log = logOf([[1, 5]]);
     log.appendAsLeader(1, [1001]); // offset 5, not yet durable

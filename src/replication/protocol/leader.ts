@@ -72,6 +72,8 @@ export interface ResponseOutcome {
   readonly highWatermarkAdvanced: boolean;
   /** A follower is at a newer epoch: this leader is deposed and fenced (stop serving). */
   readonly deposed: boolean;
+  /** The response contradicted this leader's log and was refused; the reason, for the log. */
+  readonly invalid?: string;
 }
 
 export class LeaderCore {
@@ -215,9 +217,15 @@ export class LeaderCore {
     if (resp.epoch < this.epoch || pr === undefined) return unchanged; // an answer to an older leader
     pr.lastContactMs = now;
     const leo = view.logEndOffset;
+    // A response is another process's word: one that contradicts this log (a replica whose disk
+    // was replaced, a stale process, a bug elsewhere) is refused and reported, never asserted.
+    const invalid = this.invalidResponse(resp, leo);
+    if (invalid !== null) {
+      pr.becomeProbe(Math.min(pr.matchEndOffset, leo));
+      return { ...unchanged, invalid };
+    }
     switch (resp.error) {
       case AppendError.none: {
-        assert(resp.logEndOffset <= leo, `follower ${resp.replicaId}'s log (end ${resp.logEndOffset}) is a prefix of the leader's (end ${leo})`);
         if (pr.mode !== ProgressMode.replicate) {
           pr.becomeReplicate(resp.logEndOffset);
         } else {
@@ -227,20 +235,16 @@ export class LeaderCore {
         }
         if (resp.logEndOffset >= leo) pr.lastCaughtUpMs = now;
         if (resp.holdsEpochMarker) {
-          assert(resp.durableEndOffset >= this.epochStartOffset, 'a marker holder is durable up to the epoch start');
-          assert(resp.durableEndOffset <= resp.logEndOffset, 'durable end <= log end');
           pr.holdsEpochMarker = true;
           if (resp.durableEndOffset > pr.durableEndOffset) pr.durableEndOffset = resp.durableEndOffset;
         }
         break;
       }
       case AppendError.gap:
-        assert(resp.logEndOffset <= leo, 'a verified follower is a prefix of the leader');
         pr.becomeProbe(resp.logEndOffset);
         if (pr.matchEndOffset > resp.logEndOffset) pr.matchEndOffset = resp.logEndOffset;
         break;
       case AppendError.diverged:
-        assert(resp.lastEpoch <= this.epoch, `follower ${resp.replicaId} at epoch ${resp.lastEpoch} did not fence leader ${this.epoch}`);
         pr.becomeDivergence(answerDivergence(view, resp.lastEpoch));
         break;
       case AppendError.fenced:
@@ -250,6 +254,22 @@ export class LeaderCore {
   }
 
   /** The leader's own log became durable further (after a flush). */
+  /** Why a follower's response cannot be true of this leader's log, or null when it can. */
+  private invalidResponse(resp: AppendResponse, leo: number): string | null {
+    const who = `follower ${resp.replicaId}`;
+    if ((resp.error === AppendError.none || resp.error === AppendError.gap) && resp.logEndOffset > leo) {
+      return `${who} claims a log end ${resp.logEndOffset} beyond the leader's ${leo}`;
+    }
+    if (resp.error === AppendError.none && resp.holdsEpochMarker) {
+      if (resp.durableEndOffset < this.epochStartOffset) return `${who} holds the marker but is durable only to ${resp.durableEndOffset}`;
+      if (resp.durableEndOffset > resp.logEndOffset) return `${who} is durable beyond its log end`;
+    }
+    if (resp.error === AppendError.diverged && resp.lastEpoch > this.epoch) {
+      return `${who} at epoch ${resp.lastEpoch} did not fence leader ${this.epoch}`;
+    }
+    return null;
+  }
+
   onLocalDurable(view: ReplicaLogView): boolean {
     const durable = Math.min(view.durableEndOffset, view.logEndOffset);
     if (durable > this.localDurableEndOffset) this.localDurableEndOffset = durable;
