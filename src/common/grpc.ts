@@ -2,6 +2,7 @@
 // service on (Raft, replication, admin forwarding), proto loading from proto/, and clients with
 // keepalive so a dead peer is noticed quickly.
 import { existsSync } from 'node:fs';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -35,7 +36,16 @@ export function serviceConstructor(pkg: grpc.GrpcObject, path: string): grpc.Ser
   return node as grpc.ServiceClientConstructor;
 }
 
+/**
+ * HTTP/2 flow-control windows for the internal links. The default 64 KiB stream window makes a
+ * replication call of a megabyte wait for a dozen WINDOW_UPDATE round trips through a busy event
+ * loop (measured: 45 ms per 730 KB call, 16 MB/s); a window larger than one call removes that.
+ */
+const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
+const SESSION_WINDOW_BYTES = 64 * 1024 * 1024;
+
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc-node.flow_control_window': SESSION_WINDOW_BYTES,
   'grpc.keepalive_time_ms': 2_000,
   'grpc.keepalive_timeout_ms': 1_000,
   'grpc.keepalive_permit_without_calls': 1,
@@ -68,10 +78,30 @@ export class GrpcServer {
     return new Promise((resolve, reject) => {
       this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
         if (err) return reject(err);
+        this.widenFlowControlWindows();
         this.log.debug({ port: bound }, 'gRPC listening');
         resolve(bound);
       });
     });
+  }
+
+  /**
+   * grpc-js has no server option for HTTP/2 windows, so each new session is told the larger
+   * windows itself. This reaches into grpc-js's list of HTTP/2 servers; if a future version
+   * renames it, the node keeps working with the default windows and says so.
+   */
+  private widenFlowControlWindows(): void {
+    const servers = (this.server as unknown as { http2Servers?: unknown }).http2Servers;
+    if (!(servers instanceof Map)) {
+      this.log.warn('cannot widen gRPC flow-control windows (grpc-js internals changed); replication will be slower');
+      return;
+    }
+    for (const http2Server of servers.keys() as IterableIterator<Http2Server>) {
+      http2Server.on('session', (session: ServerHttp2Session) => {
+        session.settings({ initialWindowSize: STREAM_WINDOW_BYTES });
+        session.setLocalWindowSize(SESSION_WINDOW_BYTES);
+      });
+    }
   }
 
   close(): Promise<void> {

@@ -38,6 +38,7 @@ export class RawClient {
   readonly closed: Promise<void>;
 
   private constructor(private readonly socket: Socket) {
+    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.closed = new Promise((resolve) => {
       socket.once('close', () => {
@@ -69,7 +70,7 @@ export class RawClient {
     return new Promise<T>((resolve, reject) => {
       if (this.closedWith) return reject(this.closedWith);
       this.waiters.set(correlationId, { apiKey, version, resolve: resolve as (b: Record<string, unknown>) => void, reject });
-      for (const part of frame) this.socket.write(part);
+      this.socket.write(Buffer.concat(frame));
     });
   }
 

@@ -20,7 +20,7 @@ export interface ReplicationLimits {
 }
 
 export const DEFAULT_REPLICATION_LIMITS: ReplicationLimits = {
-  inflightRequestsMax: 8,
+  inflightRequestsMax: 32,
   inflightBytesMax: 8 * 1024 * 1024,
   requestBytesMax: 1024 * 1024,
   heartbeatIntervalMs: 100,
