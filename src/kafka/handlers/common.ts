@@ -1,6 +1,7 @@
 // Small helpers the handler files share.
 import { ErrorCode, errorCodeOf, KafkaError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
+import type { BrokerContext } from '../broker-context.js';
 
 /** Kafka's "authorized operations were not requested" marker. */
 export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
@@ -23,3 +24,35 @@ export function configMap(entries: readonly { name: string; value: string | null
 
 export const RESOURCE_TYPE_TOPIC = 2;
 export const RESOURCE_TYPE_BROKER = 4;
+
+interface ConfigResource {
+  readonly resourceType: number;
+  readonly resourceName: string;
+}
+
+/**
+ * Applies new explicit configs to each topic resource (AlterConfigs, IncrementalAlterConfigs):
+ * `nextConfigs` computes a topic's whole new config set. Broker settings are static (flags and
+ * BROOK_* variables), so broker resources are refused. One result per resource, in order.
+ */
+export function alterTopicConfigs<R extends ConfigResource>(
+  ctx: BrokerContext,
+  resources: readonly R[],
+  validateOnly: boolean,
+  nextConfigs: (resource: R) => Record<string, string>,
+) {
+  return Promise.all(
+    resources.map(async (resource) => {
+      const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+      if (resource.resourceType !== RESOURCE_TYPE_TOPIC) {
+        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'only topic configs can be altered; broker settings are static' };
+      }
+      try {
+        await ctx.admin.alterTopicConfig(resource.resourceName, nextConfigs(resource), validateOnly);
+        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+      } catch (err) {
+        return { ...base, ...errorOf(err, ctx.log) };
+      }
+    }),
+  );
+}

@@ -9,7 +9,7 @@ import {
   type IncrementalAlterConfigsResponse,
   type IncrementalAlterableConfig,
 } from '../protocol/messages/incremental-alter-configs.js';
-import { errorOf, RESOURCE_TYPE_TOPIC } from './common.js';
+import { alterTopicConfigs } from './common.js';
 
 function applyOperations(current: Readonly<Record<string, string>>, ops: readonly IncrementalAlterableConfig[]): Record<string, string> {
   const next: Record<string, string> = { ...current };
@@ -45,23 +45,11 @@ export function incrementalAlterConfigsHandler(ctx: BrokerContext) {
     minVersion: 0,
     maxVersion: 1,
     async handle(request) {
-      const responses = await Promise.all(
-        request.resources.map(async (resource) => {
-          const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
-          if (resource.resourceType !== RESOURCE_TYPE_TOPIC) {
-            return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'only topic configs can be altered; broker settings are static' };
-          }
-          try {
-            const topic = ctx.metadata.state.topic(resource.resourceName);
-            if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${resource.resourceName}'`);
-            const next = applyOperations(topic.configs, resource.configs);
-            await ctx.admin.alterTopicConfig(resource.resourceName, next, request.validateOnly);
-            return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
-          } catch (err) {
-            return { ...base, ...errorOf(err, ctx.log) };
-          }
-        }),
-      );
+      const responses = await alterTopicConfigs(ctx, request.resources, request.validateOnly, (resource) => {
+        const topic = ctx.metadata.state.topic(resource.resourceName);
+        if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${resource.resourceName}'`);
+        return applyOperations(topic.configs, resource.configs);
+      });
       return { throttleTimeMs: 0, responses };
     },
   });
