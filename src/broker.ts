@@ -117,7 +117,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
-  dispatcher = new RequestDispatcher(createHandlers(context), log.child({ module: 'kafka' }), requestMetrics(http.registry));
+  dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry));
   const kafka = new KafkaServer(dispatcher, log.child({ module: 'kafka' }));
   nodeGauges(http.registry, {
     raft: () => {

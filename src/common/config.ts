@@ -159,11 +159,6 @@ type RawOptions = Omit<NodeConfig, 'advertisedHost' | 'advertisedPort' | 'defaul
   defaultReplicationFactor?: number;
 };
 
-/** Help text listing every setting, its environment variable and default. */
-export function helpText(): string {
-  return buildCommand().helpInformation();
-}
-
 /**
  * Parses argv (without node and script) and the environment. Throws ConfigError with one line
  * naming the bad setting; returns null when --help was asked for (help already printed).

@@ -2,7 +2,6 @@
 // encode. An unknown API key or an unsupported version closes the connection (what Kafka does),
 // except ApiVersions, which always answers (KIP-511) so clients can learn what this broker speaks.
 import { ProtocolError } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
 import type { RequestMetrics } from '../http/metrics.js';
 import type { Connection } from './connection.js';
 import { NO_RESPONSE, type ApiHandler, type RequestContext } from './handler.js';
@@ -15,7 +14,6 @@ export class RequestDispatcher {
 
   constructor(
     handlers: readonly ApiHandler[],
-    private readonly log: Logger,
     private readonly metrics: RequestMetrics | null = null,
   ) {
     for (const handler of handlers) {
@@ -66,9 +64,5 @@ export class RequestDispatcher {
   /** Counts a connection closed for a protocol violation. */
   protocolError(): void {
     this.metrics?.protocolError();
-  }
-
-  get logger(): Logger {
-    return this.log;
   }
 }

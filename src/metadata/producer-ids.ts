@@ -1,7 +1,5 @@
 // Hands out producer ids for idempotent producers. Ids come in blocks reserved through the
 // metadata log, so no id is ever given twice, across restarts and across nodes.
-import type { Controller } from './controller.js';
-
 export class ProducerIdAllocator {
   private next = 0;
   private end = 0;
@@ -11,10 +9,6 @@ export class ProducerIdAllocator {
     private readonly nodeId: number,
     private readonly reserve: (nodeId: number) => Promise<{ first: number; count: number }>,
   ) {}
-
-  static fromController(nodeId: number, controller: Controller): ProducerIdAllocator {
-    return new ProducerIdAllocator(nodeId, (id) => controller.allocateProducerIds(id));
-  }
 
   async allocate(): Promise<number> {
     while (this.next >= this.end) {

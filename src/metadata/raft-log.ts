@@ -11,22 +11,12 @@ import type { Entry } from '../raft/index.js';
 import type { RaftDriverOptions, RaftDriverStatus, RaftStateMachine } from '../raft/driver.js';
 import { NotLeaderError, ProposalDroppedError, RaftDriver, RaftUnavailableError, UnavailableReason } from '../raft/driver.js';
 import type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
-import type { MetadataRecord } from './records.js';
+import { decodeRecordBatch, encodeRecordBatch, type MetadataRecord } from './records.js';
 import type { MetadataChange, MetadataSnapshot, TopicInfo } from './state.js';
 import { MetadataState } from './state.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-export function encodeRecordBatch(records: readonly MetadataRecord[]): Uint8Array {
-  return encoder.encode(JSON.stringify(records));
-}
-
-export function decodeRecordBatch(bytes: Uint8Array): MetadataRecord[] {
-  const value: unknown = JSON.parse(decoder.decode(bytes));
-  if (!Array.isArray(value)) throw new Error('a metadata log entry is not a JSON array of records');
-  return value as MetadataRecord[];
-}
 
 /** The settings RaftMetadataLog.open reads from the node's configuration. */
 export type RaftMetadataConfig = Pick<

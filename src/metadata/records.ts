@@ -43,10 +43,13 @@ export type MetadataRecord =
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function encodeRecord(record: MetadataRecord): Uint8Array {
-  return encoder.encode(JSON.stringify(record));
+/** One metadata log entry: the records of one proposal, applied together (JSON; rare and small). */
+export function encodeRecordBatch(records: readonly MetadataRecord[]): Uint8Array {
+  return encoder.encode(JSON.stringify(records));
 }
 
-export function decodeRecord(bytes: Uint8Array): MetadataRecord {
-  return JSON.parse(decoder.decode(bytes)) as MetadataRecord;
+export function decodeRecordBatch(bytes: Uint8Array): MetadataRecord[] {
+  const value: unknown = JSON.parse(decoder.decode(bytes));
+  if (!Array.isArray(value)) throw new Error('a metadata log entry is not a JSON array of records');
+  return value as MetadataRecord[];
 }

@@ -48,10 +48,6 @@ export const TOPIC_CONFIGS: readonly ConfigDefinition[] = [
 
 const definitions = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
 
-export function topicConfigDefinition(name: string): ConfigDefinition | undefined {
-  return definitions.get(name);
-}
-
 /** Validates explicit topic configs; throws INVALID_CONFIG naming the first bad key. */
 export function validateTopicConfigs(configs: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(configs)) {

@@ -103,11 +103,6 @@ export class ReplicaManager {
     throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.config.nodeId} does not lead ${topic}-${partition}`);
   }
 
-  /** This node's replica of a partition, by topic id (replication requests name topics by id). */
-  replicaById(topicId: string, partition: number): Partition | undefined {
-    return this.byId.get(idKey(topicId, partition));
-  }
-
   /** The replica, waiting up to `timeoutMs` for it to open (the leader may be ahead of our metadata). */
   async awaitReplica(topicId: string, partition: number, timeoutMs: number): Promise<Partition | undefined> {
     const key = idKey(topicId, partition);

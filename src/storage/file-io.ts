@@ -72,19 +72,6 @@ export async function replaceFile(file: string, data: Uint8Array | string, durab
   if (durable) await fsyncDir(path.dirname(file));
 }
 
-export function replaceFileSync(file: string, data: Uint8Array | string, durable: boolean): void {
-  const temp = file + TEMP_SUFFIX;
-  const fd = fs.openSync(temp, 'w');
-  try {
-    writeFullySync(fd, typeof data === 'string' ? Buffer.from(data) : data, 0);
-    if (durable) fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
-  if (durable) fsyncDirSync(path.dirname(file));
-}
-
 /** Reads a whole small file, or null when it does not exist. */
 export async function readFileIfExists(file: string): Promise<Buffer | null> {
   try {

@@ -39,7 +39,6 @@ export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as c
 
 export const NO_PRODUCER_ID = -1;
 export const NO_SEQUENCE = -1;
-export const NO_TIMESTAMP = -1;
 
 /** A batch refused on produce or found damaged; carries the Kafka error code for the response. */
 export class InvalidBatchError extends KafkaError {
