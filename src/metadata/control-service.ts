@@ -40,11 +40,13 @@ export interface BrokerLiveness {
 }
 
 export class ControlService implements BrokerLiveness {
-  /** Last heartbeat per broker, or the controller's election time (a grace period for fencing). */
-  private readonly lastHeartbeatMs = new Map<number, number>();
-  /** Heartbeats actually received by this controller: placement trusts only these. */
+  /** Heartbeats (and registrations) received by this controller, per broker. */
   private readonly heardAtMs = new Map<number, number>();
-  private electedAtMs = 0;
+  /**
+   * When this node became controller: every broker gets a full session from then before it is
+   * fenced, while placement trusts only brokers actually heard since.
+   */
+  private electedAtMs = Date.now();
   private readonly timer: NodeJS.Timeout;
   private fencing = new Set<number>();
   private probing = new Set<number>();
@@ -61,10 +63,8 @@ export class ControlService implements BrokerLiveness {
       if (!isController) return;
       // A new controller gives every broker a full session before fencing it, but places new
       // replicas only on brokers it has heard from itself.
-      const now = Date.now();
-      this.electedAtMs = now;
+      this.electedAtMs = Date.now();
       this.heardAtMs.clear();
-      for (const broker of metadata.state.brokers) this.lastHeartbeatMs.set(broker.nodeId, now);
       // The old controller may have died with its broker: probe everyone at once, so a dead
       // broker is fenced (and its partitions fail over) without waiting for missed heartbeats.
       for (const broker of metadata.state.brokers) {
@@ -125,7 +125,6 @@ export class ControlService implements BrokerLiveness {
     await this.checkCluster(request.clusterId);
     this.requireController();
     const current = this.metadata.state.broker(request.nodeId);
-    this.lastHeartbeatMs.set(request.nodeId, Date.now());
     this.heardAtMs.set(request.nodeId, Date.now());
     const unchanged =
       current &&
@@ -157,7 +156,6 @@ export class ControlService implements BrokerLiveness {
       // Unknown broker or an old process: it must register (again) first.
       throw new KafkaError(ErrorCode.STALE_BROKER_EPOCH, `broker ${request.nodeId} must register`);
     }
-    this.lastHeartbeatMs.set(request.nodeId, Date.now());
     this.heardAtMs.set(request.nodeId, Date.now());
     if (broker.fenced) {
       await this.metadata.propose([{ type: 'UnfenceBroker', nodeId: request.nodeId }]);
@@ -231,8 +229,7 @@ export class ControlService implements BrokerLiveness {
     const now = Date.now();
     for (const broker of this.metadata.state.brokers) {
       if (broker.fenced || this.fencing.has(broker.nodeId)) continue;
-      const last = this.lastHeartbeatMs.get(broker.nodeId) ?? now;
-      if (!this.lastHeartbeatMs.has(broker.nodeId)) this.lastHeartbeatMs.set(broker.nodeId, now);
+      const last = Math.max(this.heardAtMs.get(broker.nodeId) ?? 0, this.electedAtMs);
       const silentMs = now - last;
       // Brokers heartbeat every fifth of a session. A probe only fences on a refused connection, so
       // probing after one and a half missed intervals costs nothing when the broker is alive.

@@ -79,7 +79,7 @@ export function fetchHandler(ctx: BrokerContext) {
         });
       } catch (err) {
         anyError = true;
-        results.push({ ...data, ...{ errorCode: errorOf(err, ctx.log).errorCode }, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset });
+        results.push({ ...data, errorCode: errorOf(err, ctx.log).errorCode, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset });
       }
     }
     return { results, total, anyError };
