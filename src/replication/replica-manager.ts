@@ -237,7 +237,8 @@ export class ReplicaManager {
       }
       const assignment = this.assignmentOf(topic, info);
       if (!replica) {
-        const log = await this.logs.getOrCreate(topic.name, id, this.logConfig(topic));
+        // With the topic id, a log left by a deleted topic of the same name is replaced, not reused.
+        const log = await this.logs.getOrCreate(topic.name, id, this.logConfig(topic), topic.topicId);
         replica = await Partition.open(
           { topic: topic.name, topicId: topic.topicId, partition: id },
           log,
@@ -276,12 +277,25 @@ export class ReplicaManager {
     this.log.info({ topic: topic.name }, 'topic deleted');
   }
 
-  /** Logs on disk for partitions the metadata no longer has (deleted while this node was down). */
+  /**
+   * Logs on disk for partitions the metadata no longer has (deleted while this node was down),
+   * including those of a deleted topic whose name a new topic took meanwhile: getOrCreate would
+   * replace those, but only on a node that is a replica of the new topic's partition.
+   */
   private async removeOrphans(): Promise<void> {
     for (const { topic, partition } of this.logs.list()) {
       const info = this.metadata.state.topic(topic);
-      if (info && partition < info.partitions.length) continue;
-      this.log.warn({ topic, partition }, 'removing the log of a partition that no longer exists');
+      const recordedTopicId = this.logs.topicIdOf(topic, partition);
+      if (info && partition < info.partitions.length) {
+        // A log recording no id (older Brook) is adopted by getOrCreate.
+        if (recordedTopicId === null || recordedTopicId === undefined || recordedTopicId === info.topicId) continue;
+        this.log.warn(
+          { topic, partition, recordedTopicId, topicId: info.topicId },
+          'removing the log of a deleted topic whose name a new topic has taken',
+        );
+      } else {
+        this.log.warn({ topic, partition }, 'removing the log of a partition that no longer exists');
+      }
       await this.logs.deletePartition(topic, partition);
     }
   }

@@ -2,6 +2,10 @@
 // renames its directory to `<name>.<random>.deleted` (atomic, so a crash never leaves half a log
 // under the live name) and removes it in the background; leftovers are removed on the next open.
 //
+// Each directory also records the id of the topic incarnation it belongs to (partition-metadata.ts):
+// `getOrCreate` with a topic id replaces a log left by a deleted topic of the same name, and adopts
+// a log written before the file existed.
+//
 // Timer-free: the owner calls `retentionTick(now)` and `flushTick(now)` from its own clock.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,10 +16,13 @@ import { limits } from '../common/limits.js';
 import type { Logger } from '../common/log.js';
 import { fsyncDir } from './file-io.js';
 import { type LogConfig, makeLogConfig } from './log-config.js';
+import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
 
 const DELETED_SUFFIX = '.deleted';
 const TOPICS_DIR = 'topics';
+/** getOrCreate waits at most this many times for another open of the same partition to finish. */
+const OPEN_WAITS_MAX = 8;
 
 export interface PartitionId {
   readonly topic: string;
@@ -39,8 +46,15 @@ function key(topic: string, partition: number): string {
   return partitionDirName(topic, partition);
 }
 
+interface LogEntry {
+  readonly id: PartitionId;
+  readonly log: PartitionLog;
+  /** The topic incarnation the directory records; null when it records none (older Brook, damaged file). */
+  topicId: string | null;
+}
+
 export class LogManager {
-  private readonly logs = new Map<string, { id: PartitionId; log: PartitionLog }>();
+  private readonly logs = new Map<string, LogEntry>();
   private readonly opening = new Map<string, Promise<PartitionLog>>();
   private readonly background = new Set<Promise<void>>();
   private closed = false;
@@ -84,8 +98,10 @@ export class LogManager {
     for (let i = 0; i < found.length; i += limits.logOpenConcurrencyMax) {
       await Promise.all(
         found.slice(i, i + limits.logOpenConcurrencyMax).map(async (id) => {
-          const log = await PartitionLog.open(manager.dirOf(id.topic, id.partition), manager.defaults, logger, options);
-          manager.logs.set(key(id.topic, id.partition), { id, log });
+          const dir = manager.dirOf(id.topic, id.partition);
+          const topicId = await manager.recordedTopicId(dir);
+          const log = await PartitionLog.open(dir, manager.defaults, logger, options);
+          manager.logs.set(key(id.topic, id.partition), { id, log, topicId });
         }),
       );
     }
@@ -109,28 +125,87 @@ export class LogManager {
     return [...this.logs.values()].map((entry) => entry.id);
   }
 
-  /** The partition's log, created empty if absent; `config` (defaults if omitted) is applied either way. */
-  async getOrCreate(topic: string, partition: number, config?: Partial<LogConfig>): Promise<PartitionLog> {
+  /**
+   * The topic id the partition's directory records: undefined when there is no such log, null when
+   * the directory records none (written by an older Brook, or its file was damaged).
+   */
+  topicIdOf(topic: string, partition: number): string | null | undefined {
+    return this.logs.get(key(topic, partition))?.topicId;
+  }
+
+  /**
+   * The partition's log, created empty if absent; `config` (defaults if omitted) is applied either way.
+   * With `topicId`, the log must belong to that incarnation of the topic: a log recording another id
+   * (the topic was deleted and recreated while this node was away) is deleted and replaced by an
+   * empty one; a log recording none is adopted and the id recorded. Without it, ids are not checked.
+   */
+  async getOrCreate(topic: string, partition: number, config?: Partial<LogConfig>, topicId?: string): Promise<PartitionLog> {
     if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'log manager is closed');
     assert(Number.isSafeInteger(partition) && partition >= 0, `bad partition ${partition}`);
     assert(topic.length > 0 && !topic.includes('/') && !topic.includes('\\') && topic !== '.' && topic !== '..', `bad topic name ${topic}`);
     const effective = makeLogConfig(config ?? {}, this.defaults);
     const k = key(topic, partition);
-    const existing = this.logs.get(k);
-    if (existing) {
-      existing.log.updateConfig(effective);
-      return existing.log;
+    for (let waits = 0; ; waits++) {
+      const existing = this.logs.get(k);
+      if (existing && (topicId === undefined || existing.topicId === topicId)) {
+        existing.log.updateConfig(effective);
+        return existing.log;
+      }
+      const pending = this.opening.get(k);
+      if (!pending) break;
+      // Another open (or replacement) of this partition is under way: let it finish, then look again.
+      if (waits >= OPEN_WAITS_MAX) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `partition ${k} is still being opened`);
+      await pending.catch(() => undefined);
     }
-    const pending = this.opening.get(k);
-    if (pending) return pending;
-    const open = (async () => {
-      const log = await PartitionLog.open(this.dirOf(topic, partition), effective, this.logger, this.options);
-      await fsyncDir(this.topicsDir); // the new directory's entry
-      this.logs.set(k, { id: { topic, partition }, log });
-      return log;
-    })().finally(() => this.opening.delete(k));
+    const open = this.openWithTopicId(topic, partition, effective, topicId).finally(() => this.opening.delete(k));
     this.opening.set(k, open);
     return open;
+  }
+
+  private async openWithTopicId(topic: string, partition: number, config: LogConfig, topicId: string | undefined): Promise<PartitionLog> {
+    const k = key(topic, partition);
+    const dir = this.dirOf(topic, partition);
+    const existing = this.logs.get(k);
+    if (existing) {
+      assert(topicId !== undefined && existing.topicId !== topicId, `partition ${k} needs no replacement`);
+      if (existing.topicId === null) {
+        // Written before directories recorded their topic (or the file was damaged): keep the data.
+        await writePartitionMetadata(dir, topicId);
+        existing.topicId = topicId;
+        existing.log.updateConfig(config);
+        this.logger.info({ topic, partition, topicId }, 'recorded the topic id of a partition log that had none');
+        return existing.log;
+      }
+      this.logger.warn(
+        { topic, partition, recordedTopicId: existing.topicId, topicId },
+        'partition log belongs to a deleted topic of the same name; replacing it with an empty log',
+      );
+      await this.deletePartition(topic, partition);
+    }
+    if (topicId !== undefined) {
+      // The id goes in before any segment, so a directory without it is only ever an older Brook's.
+      // Not recursive: a directory here that this manager does not know of must not be adopted.
+      await fs.promises.mkdir(dir);
+      await writePartitionMetadata(dir, topicId);
+    }
+    const log = await PartitionLog.open(dir, config, this.logger, this.options);
+    await fsyncDir(this.topicsDir); // the new directory's entry
+    this.logs.set(k, { id: { topic, partition }, log, topicId: topicId ?? null });
+    return log;
+  }
+
+  /** The directory's recorded topic id; a damaged file counts as none (logged), never a failed start. */
+  private async recordedTopicId(dir: string): Promise<string | null> {
+    const read = await readPartitionMetadata(dir);
+    switch (read.kind) {
+      case 'ok':
+        return read.topicId;
+      case 'absent':
+        return null;
+      case 'damaged':
+        this.logger.warn({ dir, reason: read.reason }, 'partition metadata file damaged; treating the log as recording no topic id');
+        return null;
+    }
   }
 
   updateConfig(topic: string, partition: number, config: Partial<LogConfig>): void {
