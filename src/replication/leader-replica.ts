@@ -171,8 +171,7 @@ export class LeaderReplica {
 
   private send(f: number, request: AppendRequest, buffers: Buffer[]): void {
     this.core.onSent(f, request, Date.now());
-    const records = buffers.length === 1 ? (buffers[0] as Buffer) : Buffer.concat(buffers);
-    this.io.send(f, appendRequestToWire(request, this.io.ids, records, this.log.logStartOffset)).then(
+    this.io.send(f, appendRequestToWire(request, this.io.ids, buffers, this.log.logStartOffset)).then(
       (response) => this.onResponse(f, response),
       (err: unknown) => this.io.logger.error({ err, follower: f }, 'append send failed'),
     );

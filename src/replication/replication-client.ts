@@ -1,36 +1,57 @@
 // The leader's and the controller's side of replication over gRPC (proto/replication.proto).
-// Appends: one channel per peer; everything queued for the peer when a call leaves travels in one
-// AppendBatch (many partitions' appends and heartbeats), with a few calls in flight for pipelining.
-// The queue is bounded in requests and bytes and drops what does not fit: the leader's core treats
-// an unanswered request as lost and sends again. Seal (the controller's failover step) implements
-// SealClient, calling this node's replicas directly when the target is this node.
+// Appends: one bidirectional stream per peer (AppendStream), opened on first use and again after it
+// fails; everything queued for the peer when a call leaves travels in one frame (many partitions'
+// appends and heartbeats, append-frames.ts), with a few calls in flight for pipelining and answers
+// matched to calls by id. The queue is bounded in requests and bytes and drops what does not fit:
+// the leader's core treats an unanswered request as lost and sends again. Seal (the controller's
+// failover step) implements SealClient, calling this node's replicas directly when the target is
+// this node.
 import type { NodeConfig } from '../common/config.js';
 import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
 import { limits } from '../common/limits.js';
 import type { Logger } from '../common/log.js';
 import type { SealClient } from '../metadata/partition-elections.js';
+import { decodeAppendAnswers, encodeAppendCall } from './append-frames.js';
 import type { AppendResponse, SealResponse } from './protocol/index.js';
-import {
-  appendResponseFromWire,
-  sealResponseFromWire,
-  type WireAppendRequest,
-  type WireElectionRequest,
-  type WireSealRequest,
-  type WireSealResponse,
-} from './wire.js';
+import { sealResponseFromWire, type WireAppendRequest, type WireElectionRequest, type WireSealRequest, type WireSealResponse } from './wire.js';
 
 type Callback<T> = (err: grpc.ServiceError | null, response?: T) => void;
 
 interface ReplicationStub extends grpc.Client {
-  AppendBatch(request: object, options: grpc.CallOptions, callback: Callback<{ responses?: Record<string, unknown>[] }>): void;
+  AppendStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<Buffer, Buffer>;
   Seal(request: object, options: grpc.CallOptions, callback: Callback<Record<string, unknown>>): void;
   RequestElection(request: object, options: grpc.CallOptions, callback: Callback<{ error?: string }>): void;
 }
 
-let replicationService: grpc.ServiceClientConstructor | undefined;
-export function replicationServiceConstructor(): grpc.ServiceClientConstructor {
-  replicationService ??= serviceConstructor(loadProto('replication.proto'), 'brook.replication.Replication');
+const SERVICE_PATH = '/brook.replication.Replication/';
+const frame = (value: Buffer): Buffer => value;
+
+/**
+ * The Replication service: Seal and RequestElection from the proto file, and AppendStream, whose
+ * messages are append frames passed to gRPC as they are (no protobuf).
+ */
+let replicationService: grpc.ServiceDefinition | undefined;
+export function replicationServiceDefinition(): grpc.ServiceDefinition {
+  if (!replicationService) {
+    const fromProto = serviceConstructor(loadProto('replication.proto'), 'brook.replication.Replication').service;
+    const appendStream: grpc.MethodDefinition<Buffer, Buffer> = {
+      path: `${SERVICE_PATH}AppendStream`,
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: frame,
+      requestDeserialize: frame,
+      responseSerialize: frame,
+      responseDeserialize: frame,
+    };
+    replicationService = { ...fromProto, AppendStream: appendStream };
+  }
   return replicationService;
+}
+
+let replicationClient: grpc.ServiceClientConstructor | undefined;
+function replicationClientConstructor(): grpc.ServiceClientConstructor {
+  replicationClient ??= grpc.makeGenericClientConstructor(replicationServiceDefinition(), 'Replication');
+  return replicationClient;
 }
 
 /** What this node answers itself, without a network round trip. */
@@ -39,7 +60,11 @@ export interface LocalReplication {
   requestElection(request: WireElectionRequest): string;
 }
 
+/** A call unanswered this long fails the stream (the peer is stuck; keepalive catches a dead one sooner). */
 const APPEND_CALL_TIMEOUT_MS = 5_000;
+const APPEND_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+/** Before a failed stream is opened again, so a peer that is down is not called in a tight loop. */
+const STREAM_REOPEN_BACKOFF_MS = 100;
 const ELECTION_CALL_TIMEOUT_MS = 1_000;
 const REQUEST_OVERHEAD_BYTES = 128;
 
@@ -49,10 +74,19 @@ interface PendingAppend {
   readonly resolve: (response: AppendResponse | null) => void;
 }
 
+interface InflightCall {
+  readonly appends: PendingAppend[];
+  readonly sentAtMs: number;
+}
+
 class PeerChannel {
   private queue: PendingAppend[] = [];
   private queuedBytes = 0;
-  private inflight = 0;
+  private stream: grpc.ClientDuplexStream<Buffer, Buffer> | null = null;
+  private readonly inflight = new Map<number, InflightCall>();
+  private nextCallId = 1;
+  private reopenAtMs = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
   private reachable = true;
   private closed = false;
   dropped = 0;
@@ -67,7 +101,8 @@ class PeerChannel {
 
   append(request: WireAppendRequest): Promise<AppendResponse | null> {
     if (this.closed) return Promise.resolve(null);
-    const bytes = request.records.length + REQUEST_OVERHEAD_BYTES;
+    let bytes = REQUEST_OVERHEAD_BYTES;
+    for (const b of request.records) bytes += b.length;
     if (this.queue.length >= limits.replicationPeerQueueRequestsMax || this.queuedBytes + bytes > limits.replicationPeerQueueBytesMax) {
       this.dropped++;
       return Promise.resolve(null);
@@ -93,33 +128,86 @@ class PeerChannel {
   }
 
   private pump(): void {
-    // Bounded by replicationPeerCallsInflightMax calls per pass.
-    while (!this.closed && this.inflight < limits.replicationPeerCallsInflightMax && this.queue.length > 0) {
-      const call = this.takeCall();
-      this.inflight++;
-      this.stub.AppendBatch(
-        { clusterId: this.clusterId, requests: call.map((p) => p.request) },
-        { deadline: Date.now() + APPEND_CALL_TIMEOUT_MS },
-        (err, response) => {
-          this.inflight--;
-          if (err || !response) {
-            this.unreachable(err);
-            for (const p of call) p.resolve(null);
-          } else {
-            this.markReachable();
-            const answers = response.responses ?? [];
-            call.forEach((p, i) => p.resolve(appendResponseFromWire(answers[i])));
-          }
-          this.pump();
-        },
-      );
+    // Bounded by replicationPeerCallsInflightMax calls on the stream.
+    while (!this.closed && this.inflight.size < limits.replicationPeerCallsInflightMax && this.queue.length > 0) {
+      const stream = this.openStream();
+      if (stream === null) return;
+      const appends = this.takeCall();
+      const callId = this.nextCallId;
+      this.nextCallId = this.nextCallId >= 0xffffffff ? 1 : this.nextCallId + 1;
+      this.inflight.set(callId, { appends, sentAtMs: Date.now() });
+      stream.write(encodeAppendCall(callId, this.clusterId, appends.map((p) => p.request)));
     }
   }
 
-  private unreachable(err: grpc.ServiceError | null | undefined): void {
+  /** The open stream, opening one if allowed now; null while backing off (a retry is scheduled). */
+  private openStream(): grpc.ClientDuplexStream<Buffer, Buffer> | null {
+    if (this.stream !== null) return this.stream;
+    const wait = this.reopenAtMs - Date.now();
+    if (wait > 0) {
+      this.retryTimer ??= setTimeout(() => {
+        this.retryTimer = null;
+        this.pump();
+      }, wait);
+      return null;
+    }
+    const stream = this.stub.AppendStream();
+    stream.on('data', (answers: Buffer) => this.onAnswers(stream, answers));
+    stream.on('error', (err: grpc.ServiceError) => this.failStream(stream, err));
+    // The server ended the stream (it is shutting down): what is in flight is lost.
+    stream.on('status', () => this.failStream(stream, null));
+    this.stream = stream;
+    return stream;
+  }
+
+  private onAnswers(stream: grpc.ClientDuplexStream<Buffer, Buffer>, frame: Buffer): void {
+    if (this.stream !== stream) return;
+    let decoded: ReturnType<typeof decodeAppendAnswers>;
+    try {
+      decoded = decodeAppendAnswers(frame);
+    } catch (err) {
+      this.log.error({ peer: this.peer, err: (err as Error).message }, 'malformed append answers; reopening the stream');
+      this.failStream(stream, null);
+      return;
+    }
+    const call = this.inflight.get(decoded.callId);
+    // Unknown: answered after the stream was given up, or a confused peer; the core resends either way.
+    if (call === undefined || decoded.answers.length !== call.appends.length) return;
+    this.inflight.delete(decoded.callId);
+    this.markReachable();
+    call.appends.forEach((p, i) => p.resolve(decoded.answers[i] ?? null));
+    this.pump();
+  }
+
+  /** Everything in flight on `stream` is lost; the next call opens a new stream after a short pause. */
+  private failStream(stream: grpc.ClientDuplexStream<Buffer, Buffer>, err: grpc.ServiceError | null): void {
+    if (this.stream !== stream) return;
+    this.stream = null;
+    stream.cancel();
+    if (err !== null) this.unreachable(err);
+    this.reopenAtMs = Date.now() + STREAM_REOPEN_BACKOFF_MS;
+    const lost = [...this.inflight.values()];
+    this.inflight.clear();
+    for (const call of lost) for (const p of call.appends) p.resolve(null);
+    if (this.queue.length > 0) this.pump();
+  }
+
+  /** Fails a stream whose oldest call has waited too long (called on the client's timer). */
+  checkTimeouts(now: number): void {
+    if (this.stream === null) return;
+    for (const call of this.inflight.values()) {
+      if (now - call.sentAtMs >= APPEND_CALL_TIMEOUT_MS) {
+        this.log.warn({ peer: this.peer, address: this.address }, 'append calls unanswered; reopening the stream');
+        this.failStream(this.stream, null);
+        return;
+      }
+    }
+  }
+
+  private unreachable(err: grpc.ServiceError): void {
     if (!this.reachable) return;
     this.reachable = false;
-    this.log.warn({ peer: this.peer, address: this.address, code: err?.code, err: err?.details }, 'replication peer unreachable');
+    this.log.warn({ peer: this.peer, address: this.address, code: err.code, err: err.details }, 'replication peer unreachable');
   }
 
   private markReachable(): void {
@@ -130,6 +218,8 @@ class PeerChannel {
 
   close(): void {
     this.closed = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    if (this.stream !== null) this.failStream(this.stream, null);
     for (const p of this.queue) p.resolve(null);
     this.queue = [];
     this.queuedBytes = 0;
@@ -141,11 +231,18 @@ export class ReplicationClient implements SealClient {
   private readonly channels = new Map<number, PeerChannel>();
   private local: LocalReplication | null = null;
   private closed = false;
+  private readonly timeoutTimer: NodeJS.Timeout;
 
   constructor(
     private readonly config: NodeConfig,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.timeoutTimer = setInterval(() => {
+      const now = Date.now();
+      for (const channel of this.channels.values()) channel.checkTimeouts(now);
+    }, APPEND_TIMEOUT_CHECK_INTERVAL_MS);
+    this.timeoutTimer.unref();
+  }
 
   /** This node's replicas, answering Seal and RequestElection addressed to this node. */
   setLocal(local: LocalReplication): void {
@@ -157,7 +254,7 @@ export class ReplicationClient implements SealClient {
     if (stub) return stub;
     const member = this.config.clusterNodes.find((m) => m.nodeId === nodeId);
     if (!member || this.closed) return null;
-    stub = createClient<ReplicationStub>(replicationServiceConstructor(), `${member.host}:${member.grpcPort}`);
+    stub = createClient<ReplicationStub>(replicationClientConstructor(), `${member.host}:${member.grpcPort}`);
     this.stubs.set(nodeId, stub);
     return stub;
   }
@@ -210,6 +307,7 @@ export class ReplicationClient implements SealClient {
 
   close(): void {
     this.closed = true;
+    clearInterval(this.timeoutTimer);
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();
     for (const stub of this.stubs.values()) stub.close();

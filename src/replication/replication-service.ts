@@ -1,6 +1,6 @@
 // The follower's and the controller's side of replication over gRPC (proto/replication.proto),
-// served on the node's shared GrpcServer. Append/AppendBatch hand each partition's request to its
-// replica here (answering `unknown` for a partition this node does not host, after a short wait in
+// served on the node's shared GrpcServer. AppendStream hands each partition's append of a frame to its
+// replica here and answers the frame once all its appends are answered (answering `unknown` for a partition this node does not host, after a short wait in
 // case the metadata that creates it is still on its way); Seal reaches the replica the same way;
 // RequestElection reaches the controller's PartitionElections. Calls from another cluster are refused.
 import type { NodeConfig } from '../common/config.js';
@@ -9,11 +9,10 @@ import type { Logger } from '../common/log.js';
 import type { MetadataLog } from '../metadata/log.js';
 import type { PartitionElections } from '../metadata/partition-elections.js';
 import type { LocalReplication } from './replication-client.js';
-import { replicationServiceConstructor } from './replication-client.js';
+import { replicationServiceDefinition } from './replication-client.js';
+import { decodeAppendCall, encodeAppendAnswers, type ReceivedAppend } from './append-frames.js';
 import type { ReplicaManager } from './replica-manager.js';
 import {
-  appendRequestFromWire,
-  appendResponseToWire,
   electionRequestFromWire,
   sealRequestFromWire,
   unknownPartitionResponse,
@@ -26,6 +25,8 @@ import {
 /** How long an append or seal for a partition not open here waits for it to open. */
 const REPLICA_OPEN_WAIT_MS = 1_000;
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
+/** Unanswered calls one append stream may carry (the leader keeps replicationPeerCallsInflightMax). */
+const APPEND_STREAM_CALLS_MAX = 64;
 
 export class ReplicationService implements LocalReplication {
   private manager: ReplicaManager | null = null;
@@ -41,21 +42,8 @@ export class ReplicationService implements LocalReplication {
   /** Registers on the server; call before it starts listening. Requests wait for setManager. */
   register(server: GrpcServer): void {
     type Raw = Record<string, unknown>;
-    server.addService(replicationServiceConstructor().service, {
-      Append: (call: grpc.ServerUnaryCall<Raw, WireAppendResponse>, callback: grpc.sendUnaryData<WireAppendResponse>) => {
-        const refusal = this.checkCluster(call.request['clusterId']);
-        if (refusal) return callback(refusal);
-        this.append(call.request).then((r) => callback(null, r), (err: unknown) => callback({ code: grpc.status.INTERNAL, details: String(err) }));
-      },
-      AppendBatch: (call: grpc.ServerUnaryCall<Raw, { responses: WireAppendResponse[] }>, callback: grpc.sendUnaryData<{ responses: WireAppendResponse[] }>) => {
-        const refusal = this.checkCluster(call.request['clusterId']);
-        if (refusal) return callback(refusal);
-        const requests = (Array.isArray(call.request['requests']) ? call.request['requests'] : []) as Raw[];
-        Promise.all(requests.map((r) => this.append(r))).then(
-          (responses) => callback(null, { responses }),
-          (err: unknown) => callback({ code: grpc.status.INTERNAL, details: String(err) }),
-        );
-      },
+    server.addService(replicationServiceDefinition(), {
+      AppendStream: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.serveAppendStream(call),
       Seal: (call: grpc.ServerUnaryCall<Raw, WireSealResponse>, callback: grpc.sendUnaryData<WireSealResponse>) => {
         const refusal = this.checkCluster(call.request['clusterId']);
         if (refusal) return callback(refusal);
@@ -88,18 +76,62 @@ export class ReplicationService implements LocalReplication {
     return { code: grpc.status.FAILED_PRECONDITION, details: `cluster id mismatch: expected ${this.config.clusterId}` };
   }
 
-  private async append(raw: Record<string, unknown>): Promise<WireAppendResponse> {
+  /**
+   * One leader's stream of append frames. Frames are handled side by side (each partition's replica
+   * keeps its own appends in order) and answered as they complete, tagged with their call id. A frame
+   * that does not parse, or comes from another cluster, ends the stream: the leader opens a new one.
+   */
+  private serveAppendStream(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
+    let ended = false;
+    let unanswered = 0;
+    const end = (status: Partial<grpc.StatusObject> | null): void => {
+      if (ended) return;
+      ended = true;
+      if (status === null) call.end();
+      else call.emit('error', status);
+    };
+    call.on('error', () => {
+      ended = true;
+    });
+    call.on('cancelled', () => {
+      ended = true;
+    });
+    call.on('end', () => end(null));
+    call.on('data', (frame: Buffer) => {
+      if (ended) return;
+      let received: ReturnType<typeof decodeAppendCall>;
+      try {
+        received = decodeAppendCall(frame);
+      } catch (err) {
+        this.log.warn({ peer: call.getPeer(), err: (err as Error).message }, 'malformed append frame; ending the stream');
+        return end({ code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
+      }
+      const refusal = this.checkCluster(received.clusterId);
+      if (refusal) return end(refusal);
+      // The leader keeps a few calls in flight; many more is a broken or hostile peer.
+      if (++unanswered > APPEND_STREAM_CALLS_MAX) return end({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'too many append calls in flight' });
+      Promise.all(received.appends.map((a) => this.append(a))).then(
+        (answers) => {
+          unanswered--;
+          if (!ended) call.write(encodeAppendAnswers(received.callId, answers));
+        },
+        (err: unknown) => end({ code: grpc.status.INTERNAL, details: String(err) }),
+      );
+    });
+  }
+
+  private async append(received: ReceivedAppend): Promise<WireAppendResponse> {
     const me = this.config.nodeId;
-    const decoded = appendRequestFromWire(raw);
     const manager = this.manager;
-    if (typeof decoded === 'string' || manager === null) {
-      if (typeof decoded === 'string') this.log.warn({ reason: decoded }, 'malformed append request');
+    if ('refused' in received.decoded || manager === null) {
+      if ('refused' in received.decoded) this.log.warn({ reason: received.decoded.refused, topic: received.topic, partition: received.partition }, 'malformed append request');
       return unknownPartitionResponse(me);
     }
-    const replica = await manager.awaitReplica(String(raw['topicId'] ?? ''), Number(raw['partition']), REPLICA_OPEN_WAIT_MS);
+    const { request, buffers, leaderLogStartOffset } = received.decoded;
+    const replica = await manager.awaitReplica(received.topicId, received.partition, REPLICA_OPEN_WAIT_MS);
     if (!replica) return unknownPartitionResponse(me);
     try {
-      return appendResponseToWire(await replica.handleAppend(decoded.request, decoded.buffers, decoded.leaderLogStartOffset));
+      return await replica.handleAppend(request, buffers, leaderLogStartOffset);
     } catch (err) {
       // The leader treats it as lost and sends again.
       this.log.warn({ err: (err as Error).message, topic: replica.topic, partition: replica.partition }, 'append from the leader failed');

@@ -1,8 +1,9 @@
-// The replication messages as proto/replication.proto carries them (proto-loader objects, camelCase
-// fields, int64 as numbers), and their conversion to and from the core's plain messages. Decoding is
-// field by field with defaults, so nothing a peer sends beyond the schema reaches the core.
-import type { AppendRequest, AppendResponse, BatchInfo, DivergenceAnswer, SealResponse } from './protocol/index.js';
-import { AppendError } from './protocol/index.js';
+// The replication messages between brokers and their conversion to and from the core's plain
+// messages. Appends travel as frames of their own on a gRPC stream (append-frames.ts); Seal and
+// RequestElection as protobuf (proto/replication.proto: proto-loader objects, camelCase fields,
+// int64 as numbers), decoded field by field with defaults, so nothing a peer sends beyond the schema
+// reaches the core.
+import type { AppendRequest, AppendResponse, DivergenceAnswer, SealResponse } from './protocol/index.js';
 
 export interface WireBatchInfo {
   baseOffset: number;
@@ -21,8 +22,8 @@ export interface WireAppendRequest {
   prevOffset: number;
   prevEpoch: number;
   batches: WireBatchInfo[];
-  /** The batches' bytes back to back. */
-  records: Buffer;
+  /** The batches' bytes, one buffer per batch. */
+  records: readonly Buffer[];
   highWatermark: number;
   epochStartOffset: number;
   divergence: DivergenceAnswer | null;
@@ -64,8 +65,6 @@ export interface WireElectionRequest {
 /** The receiver does not host the partition (yet): the sender treats the request as lost. */
 export const UNKNOWN_PARTITION = 'unknown';
 
-const APPEND_ERRORS = new Set<string>(Object.values(AppendError));
-
 function int(value: unknown, fallback = 0): number {
   return typeof value === 'number' && Number.isSafeInteger(value) ? value : fallback;
 }
@@ -77,7 +76,7 @@ function str(value: unknown): string {
 export function appendRequestToWire(
   request: AppendRequest,
   ids: { clusterId: string; topic: string; topicId: string; partition: number },
-  records: Buffer,
+  records: readonly Buffer[],
   leaderLogStartOffset: number,
 ): WireAppendRequest {
   return {
@@ -95,64 +94,8 @@ export function appendRequestToWire(
   };
 }
 
-/** The core's request and the batches' bytes cut from `records`, or an error text for a malformed one. */
-export function appendRequestFromWire(raw: Record<string, unknown>): { request: AppendRequest; buffers: Buffer[]; leaderLogStartOffset: number } | string {
-  const records = raw['records'] instanceof Uint8Array ? Buffer.from(raw['records'].buffer, raw['records'].byteOffset, raw['records'].byteLength) : Buffer.alloc(0);
-  const batches: BatchInfo[] = [];
-  const buffers: Buffer[] = [];
-  let position = 0;
-  for (const b of (Array.isArray(raw['batches']) ? raw['batches'] : []) as Record<string, unknown>[]) {
-    const info: BatchInfo = { baseOffset: int(b['baseOffset'], -1), lastOffset: int(b['lastOffset'], -1), epoch: int(b['epoch'], -1), sizeBytes: int(b['sizeBytes'], -1) };
-    if (info.baseOffset < 0 || info.lastOffset < info.baseOffset || info.sizeBytes <= 0 || position + info.sizeBytes > records.length) {
-      return `bad batch description at ${info.baseOffset}`;
-    }
-    const prev = batches[batches.length - 1];
-    if (prev !== undefined && prev.lastOffset + 1 !== info.baseOffset) return `batches not contiguous at ${info.baseOffset}`;
-    batches.push(info);
-    buffers.push(records.subarray(position, position + info.sizeBytes));
-    position += info.sizeBytes;
-  }
-  if (position !== records.length) return `records carry ${records.length - position} bytes beyond the batches`;
-  const d = raw['divergence'] as Record<string, unknown> | null | undefined;
-  const divergence: DivergenceAnswer | null =
-    d === null || d === undefined ? null : { requestedEpoch: int(d['requestedEpoch'], -1), epoch: int(d['epoch'], -1), endOffset: int(d['endOffset'], -1) };
-  const request: AppendRequest = {
-    epoch: int(raw['epoch'], -1),
-    leaderId: int(raw['leaderId'], -1),
-    prevOffset: int(raw['prevOffset'], -1),
-    prevEpoch: int(raw['prevEpoch'], -1),
-    batches,
-    highWatermark: int(raw['highWatermark'], 0),
-    epochStartOffset: int(raw['epochStartOffset'], 0),
-    divergence,
-  };
-  if (request.epoch < 0 || request.leaderId < 0 || request.highWatermark < 0 || request.epochStartOffset < 0) return 'bad append request header';
-  if (batches.length > 0 && (batches[0] as BatchInfo).baseOffset !== request.prevOffset + 1) return 'batches do not follow prevOffset';
-  return { request, buffers, leaderLogStartOffset: Math.max(0, int(raw['leaderLogStartOffset'], 0)) };
-}
-
-export function appendResponseToWire(response: AppendResponse): WireAppendResponse {
-  return { ...response };
-}
-
 export function unknownPartitionResponse(replicaId: number): WireAppendResponse {
   return { replicaId, epoch: -1, error: UNKNOWN_PARTITION, logEndOffset: -1, durableEndOffset: -1, lastEpoch: -1, holdsEpochMarker: false };
-}
-
-/** The core's response, or null when the follower could not answer (unknown partition, bad reply). */
-export function appendResponseFromWire(raw: Record<string, unknown> | undefined): AppendResponse | null {
-  if (raw === undefined) return null;
-  const error = str(raw['error']);
-  if (!APPEND_ERRORS.has(error)) return null;
-  return {
-    replicaId: int(raw['replicaId'], -1),
-    epoch: int(raw['epoch'], -1),
-    error: error as AppendError,
-    logEndOffset: int(raw['logEndOffset'], 0),
-    durableEndOffset: int(raw['durableEndOffset'], 0),
-    lastEpoch: int(raw['lastEpoch'], -1),
-    holdsEpochMarker: raw['holdsEpochMarker'] === true,
-  };
 }
 
 export function sealResponseFromWire(raw: Record<string, unknown>): SealResponse {

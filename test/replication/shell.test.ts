@@ -1,5 +1,5 @@
 // The replication shell in one process: three Partition replicas over real PartitionLogs, with
-// the network replaced by direct calls through the wire conversion (so the proto mapping is
+// the network replaced by direct calls through the append frames (so the wire encoding is
 // exercised too). Checks the write path (HW, acks=all waiters, follower logs), NOT_ENOUGH_REPLICAS
 // liveness, failover by Seal with truncation of an uncommitted suffix, the durable sealed epoch,
 // idempotent producer state on a new leader, and the leadership notifications.
@@ -11,7 +11,8 @@ import { ErrorCode, KafkaError } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/log.js';
 import { Partition, type ReplicaAssignment, type ReplicaIo } from '../../src/replication/partition.js';
 import { AppendError, chooseLeader, type AppendResponse, type SealResponse } from '../../src/replication/protocol/index.js';
-import { appendRequestFromWire, appendResponseFromWire, appendResponseToWire, type WireAppendRequest } from '../../src/replication/wire.js';
+import { decodeAppendAnswers, decodeAppendCall, encodeAppendAnswers, encodeAppendCall } from '../../src/replication/append-frames.js';
+import type { WireAppendRequest } from '../../src/replication/wire.js';
 import { buildRecordBatch, decodeRecords, makeLogConfig, PartitionLog, splitBatches } from '../../src/storage/index.js';
 
 const dirs: string[] = [];
@@ -60,11 +61,12 @@ class Cluster {
       send: async (to: number, request: WireAppendRequest): Promise<AppendResponse | null> => {
         if (this.down.has(to) || this.down.has(nodeId)) return null;
         const target = this.replicas.get(to);
-        const decoded = appendRequestFromWire(request as unknown as Record<string, unknown>);
-        if (!target || typeof decoded === 'string') return null;
-        const response = await target.handleAppend(decoded.request, decoded.buffers, decoded.leaderLogStartOffset);
+        const [received] = decodeAppendCall(encodeAppendCall(1, 'test', [request])).appends;
+        if (!target || !received || 'refused' in received.decoded) return null;
+        const { request: decoded, buffers, leaderLogStartOffset } = received.decoded;
+        const response = await target.handleAppend(decoded, buffers, leaderLogStartOffset);
         if (this.down.has(to) || this.down.has(nodeId)) return null;
-        return appendResponseFromWire(appendResponseToWire(response) as unknown as Record<string, unknown>);
+        return decodeAppendAnswers(encodeAppendAnswers(1, [response])).answers[0] ?? null;
       },
       leadershipChanged: (replica, leading) => this.leadership.push(`${nodeId}:${leading ? 'lead' : 'stop'}:${replica.leaderEpoch}`),
     };
@@ -191,6 +193,21 @@ describe('the replication shell', () => {
       { epoch: 0, startOffset: 0 },
       { epoch: 1, startOffset: 1 },
     ]);
+  });
+
+  it('a leader deposed by a follower sealed in an election that never finished asks the controller for a new one', async () => {
+    // The controller fenced leader 1 and follower 3 for a moment and sealed only follower 2 at
+    // epoch 1: too few answers, no PartitionChange. Both are back and unfenced, so no election is
+    // wanted for them; the metadata still names 1 leader of epoch 0, which 2 now refuses.
+    const cluster = await threeReplicas();
+    const leader = cluster.replicas.get(1)!;
+    await until('followers heard from', () => leader.canAcceptAcksAll(), cluster);
+    expect((await cluster.replicas.get(2)!.handleSeal(1)).accepted).toBe(true);
+    leader.append([batchOf(['after the seal'])], { messageCount: 1 });
+    await until('leader deposed', () => !leader.isLeader, cluster);
+    expect(leader.electionWanted(Date.now())).toBeNull(); // the failover may still finish: wait first
+    expect(leader.electionWanted(Date.now() + 60_000)).toBe(0);
+    expect(leader.status().cannotLead).toMatch(/sealed at a newer epoch/);
   });
 
   it('keeps the sealed epoch across a restart and refuses appends of older epochs', async () => {
