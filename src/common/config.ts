@@ -143,7 +143,7 @@ function buildCommand(): Command {
     .addOption(opt('--raft-heartbeat-ms <ms>', 'Raft heartbeat interval', 'BROOK_RAFT_HEARTBEAT_MS').argParser(int('raft-heartbeat-ms', 1)).default(100))
     .addOption(opt('--raft-election-timeout-ms <ms>', 'Raft minimum election timeout (randomized up to 2x)', 'BROOK_RAFT_ELECTION_TIMEOUT_MS').argParser(int('raft-election-timeout-ms', 2)).default(500))
     .addOption(opt('--raft-snapshot-entries <n>', 'snapshot the metadata and compact the Raft log every n entries', 'BROOK_RAFT_SNAPSHOT_ENTRIES').argParser(int('raft-snapshot-entries', 2)).default(1000))
-    .addOption(opt('--broker-session-timeout-ms <ms>', 'fence a broker silent this long', 'BROOK_BROKER_SESSION_TIMEOUT_MS').argParser(int('broker-session-timeout-ms', 10)).default(1500))
+    .addOption(opt('--broker-session-timeout-ms <ms>', 'fence a broker silent this long (a crashed one is fenced sooner: its connection is refused)', 'BROOK_BROKER_SESSION_TIMEOUT_MS').argParser(int('broker-session-timeout-ms', 10)).default(3000))
     .addOption(opt('--offsets-topic-partitions <n>', 'partitions of __consumer_offsets', 'BROOK_OFFSETS_TOPIC_PARTITIONS').argParser(int('offsets-topic-partitions', 1, 1000)).default(50))
     .addOption(opt('--offsets-retention-ms <ms>', 'expire committed offsets of empty groups after this', 'BROOK_OFFSETS_RETENTION_MS').argParser(int('offsets-retention-ms', 1)).default(7 * 24 * 3600 * 1000))
     .addOption(opt('--group-min-session-timeout-ms <ms>', 'smallest session timeout a member may ask for', 'BROOK_GROUP_MIN_SESSION_TIMEOUT_MS').argParser(int('group-min-session-timeout-ms', 1)).default(6000))
@@ -214,4 +214,9 @@ function validate(raw: RawOptions): NodeConfig {
     advertisedHost: raw.advertisedHost ?? (wildcard ? hostname() : raw.listenHost),
     advertisedPort: raw.advertisedPort ?? raw.kafkaPort,
   };
+}
+
+/** Brokers heartbeat to the controller this often: a fifth of the session, at most 300 ms, so a silent broker is probed soon even with a long session. */
+export function brokerHeartbeatIntervalMs(config: Pick<NodeConfig, 'brokerSessionTimeoutMs'>): number {
+  return Math.max(5, Math.min(300, Math.floor(config.brokerSessionTimeoutMs / 5)));
 }

@@ -2,7 +2,7 @@
 // (this node directly, others over gRPC), and are retried through controller elections until a
 // deadline, so an admin request or a heartbeat survives a controller failover.
 import { randomUUID } from 'node:crypto';
-import type { NodeConfig } from '../common/config.js';
+import { brokerHeartbeatIntervalMs, type NodeConfig } from '../common/config.js';
 import { ErrorCode, KafkaError, type ErrorCode as ErrorCodeValue } from '../common/errors.js';
 import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
 import type { Logger } from '../common/log.js';
@@ -153,7 +153,7 @@ export class BrokerLifecycle {
   async start(timeoutMs: number): Promise<void> {
     await this.client.call('RegisterBroker', this.registration(), timeoutMs);
     this.registered = true;
-    const intervalMs = Math.max(50, Math.floor(this.config.brokerSessionTimeoutMs / 5));
+    const intervalMs = brokerHeartbeatIntervalMs(this.config);
     this.timer = setInterval(() => void this.beat(), intervalMs);
     this.timer.unref();
   }

@@ -1,7 +1,7 @@
 // The controller's side of the control plane, served on every node and acting only while this
 // node is the controller (the Raft leader): broker registration, heartbeats and the fencing of
 // brokers silent past their session timeout, and admin operations forwarded from other nodes.
-import type { NodeConfig } from '../common/config.js';
+import { brokerHeartbeatIntervalMs, type NodeConfig } from '../common/config.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../common/errors.js';
 import { grpc, type GrpcServer, loadProto, serviceConstructor } from '../common/grpc.js';
 import type { Logger } from '../common/log.js';
@@ -218,9 +218,8 @@ export class ControlService implements BrokerLiveness {
   }
 
   async freshView(): Promise<void> {
-    // Brokers heartbeat every fifth of a session; two intervals after an election every live
-    // broker has been heard.
-    const waitMs = this.electedAtMs + (2 * this.config.brokerSessionTimeoutMs) / 5 - Date.now();
+    // Two heartbeat intervals after an election every live broker has been heard.
+    const waitMs = this.electedAtMs + 2 * brokerHeartbeatIntervalMs(this.config) - Date.now();
     if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
   }
 
@@ -231,9 +230,9 @@ export class ControlService implements BrokerLiveness {
       if (broker.fenced || this.fencing.has(broker.nodeId)) continue;
       const last = Math.max(this.heardAtMs.get(broker.nodeId) ?? 0, this.electedAtMs);
       const silentMs = now - last;
-      // Brokers heartbeat every fifth of a session. A probe only fences on a refused connection, so
-      // probing after one and a half missed intervals costs nothing when the broker is alive.
-      if (silentMs > (1.5 * this.config.brokerSessionTimeoutMs) / 5 && broker.nodeId !== this.config.nodeId) this.probeBroker(broker.nodeId);
+      // A probe only fences on a refused connection (a crashed process), so probing after one and a
+      // half missed heartbeats costs nothing when the broker is alive but slow.
+      if (silentMs > 1.5 * brokerHeartbeatIntervalMs(this.config) && broker.nodeId !== this.config.nodeId) this.probeBroker(broker.nodeId);
       if (silentMs <= this.config.brokerSessionTimeoutMs) continue;
       this.fence(broker.nodeId, `silent for ${silentMs} ms`);
     }

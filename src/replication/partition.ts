@@ -22,6 +22,8 @@ import type { WireAppendRequest } from './wire.js';
 
 /** How long a replica sealed above the epoch it is named leader of waits for that failover to finish before asking for one. */
 const SEALED_ELECTION_GRACE_MS = 3_000;
+/** How long a leader deposed by a sealed follower waits for the failover that sealed it before asking for one (a seal round takes at most ~1 s). */
+const DEPOSED_ELECTION_GRACE_MS = 1_500;
 
 export interface AppendResult {
   readonly baseOffset: number;
@@ -312,7 +314,13 @@ export class Partition {
         if (this.leader === leader) this.highWatermarkAdvanced();
       },
       deposed: () => {
-        if (this.leader === leader) this.stepDown('a follower answered from a newer epoch');
+        if (this.leader !== leader) return;
+        this.stepDown('a follower answered from a newer epoch');
+        // A failover sealed the followers but did not finish (too few answered, say, because this
+        // replica was fenced for a moment and is back): the metadata still names this replica leader
+        // of the epoch it can no longer serve, and no election is wanted for a live leader. Ask.
+        const a = this.assignmentValue;
+        if (a.leader === this.io.nodeId && a.leaderEpoch === e) this.refuseLeadership(e, 'a follower is sealed at a newer epoch', DEPOSED_ELECTION_GRACE_MS);
       },
       logger: this.logger,
     });

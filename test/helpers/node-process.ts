@@ -102,9 +102,20 @@ export class NodeProcess {
     await this.exited;
   }
 
+  /** SIGSTOP: the process freezes with its sockets open (a long GC pause, a hung host). */
+  pause(): void {
+    if (this.running) this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(): void {
+    if (this.running) this.child?.kill('SIGCONT');
+  }
+
   /** SIGTERM and wait for the graceful stop. */
   async stop(): Promise<number | null> {
     if (!this.running) return this.exitCode;
+    this.child?.kill('SIGCONT');
     this.child?.kill('SIGTERM');
     const timeout = sleep(15_000).then(() => this.child?.kill('SIGKILL'));
     await Promise.race([this.exited, timeout]);

@@ -384,6 +384,42 @@ describe('quorums', () => {
     expect((await readAll(now.leader, 'w1r3')).values).toEqual(['leader-only', 'later']);
   });
 
+  it('a leader frozen past its session takes its partition back when it returns, even when the failover it caused could not finish', async () => {
+    // W=1, R=3: with the leader fenced, its two followers are sealed at the next epoch but cannot
+    // elect (R=3). When the leader wakes it is unfenced, still named leader of the old epoch, and
+    // refused by its sealed followers: it must ask the controller for a new election.
+    await heal();
+    const controllerId = (await httpJson<{ controllerId: number }>(live()[0]!, '/healthz')).controllerId;
+    const leader = nodes.find((n) => n.nodeId !== controllerId)!;
+    const others = nodes.filter((n) => n !== leader).map((n) => n.nodeId);
+    const created = await withClient(byId(controllerId), (c) =>
+      c.request<{ topics: { errorCode: number }[] }>(19, 5, {
+        topics: [{
+          name: 'frozen', numPartitions: -1, replicationFactor: -1,
+          assignments: [{ partitionIndex: 0, brokerIds: [leader.nodeId, ...others] }],
+          configs: [{ name: 'write.quorum', value: '1' }, { name: 'read.quorum', value: '3' }],
+        }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      }),
+    );
+    expect(created.topics[0]!.errorCode).toBe(0);
+    expect((await leaderOf('frozen')).leader).toBe(leader);
+    expect(await produceAcked('frozen', ['before'])).toBe(0);
+    leader.pause();
+    try {
+      // Past the 3 s session: fenced, and the followers sealed by an election that cannot finish.
+      await waitFor('the frozen leader fenced and its followers sealed', async () => {
+        const views = await Promise.all(others.map((id) => viewOf(byId(id), 'frozen')));
+        return views.every((v) => v !== undefined && v.role === 'follower' && (v as unknown as { sealedEpoch: number }).sealedEpoch > 0);
+      }, 15_000, 100);
+    } finally {
+      leader.resume();
+    }
+    expect(await produceAcked('frozen', ['after'], 15_000)).toBe(1);
+    expect((await readAll((await leaderOf('frozen')).leader, 'frozen')).values).toEqual(['before', 'after']);
+  });
+
   it('refuses write.quorum + read.quorum <= replication factor unless unsafe.quorums=true, and describes the quorums', async () => {
     await heal();
     expect(await createTopic('unsafe', 3, { 'write.quorum': '1', 'read.quorum': '2' })).toBe(ErrorCodes.INVALID_CONFIG);
