@@ -2,6 +2,7 @@
 """Produce latency with librdkafka (Debian's python3-confluent-kafka): sends fixed-size records at a
 steady rate and measures the time from produce() to the delivery report. Prints one JSON line."""
 import json
+import os
 import sys
 import time
 
@@ -16,6 +17,9 @@ def main() -> None:
         'linger.ms': 1,
         'queue.buffering.max.messages': 1000000,
         'queue.buffering.max.kbytes': 1048576,
+        # Nagle on the client holds each request while an earlier one is unacknowledged, and the
+        # broker's ACK waits for the response (replication, fsync) or the delayed-ACK timer.
+        'socket.nagle.disable': os.environ.get('BENCH_NAGLE', '') != 'on',
     })
     latencies = []
     errors = [0]
