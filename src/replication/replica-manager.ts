@@ -7,6 +7,7 @@
 import type { NodeConfig } from '../common/config.js';
 import { ErrorCode, KafkaError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
+import { limits } from '../common/limits.js';
 import type { MetadataLog } from '../metadata/log.js';
 import type { MetadataChange, PartitionInfo, TopicInfo } from '../metadata/state.js';
 import { effectiveConfig, resolveQuorums } from '../metadata/topic-config.js';
@@ -226,14 +227,14 @@ export class ReplicaManager {
     const topic = this.metadata.state.topicById(changed.topicId);
     if (!topic) return;
     const roleChanges: Promise<void>[] = [];
-    for (const id of partitionIds) {
+    const sync = async (id: number): Promise<void> => {
       const info = topic.partitions[id];
-      if (!info) continue;
+      if (!info) return;
       const key = partitionKey(topic.name, id);
       let replica = this.replicas.get(key);
       if (!info.replicas.includes(this.config.nodeId)) {
         if (replica) await this.removeReplica(replica);
-        continue;
+        return;
       }
       const assignment = this.assignmentOf(topic, info);
       if (!replica) {
@@ -252,6 +253,11 @@ export class ReplicaManager {
       }
       // Role changes of different partitions run side by side (each flushes and writes a marker).
       roleChanges.push(replica.applyAssignment(assignment));
+    };
+    // A few partitions at a time: opening one is a string of small fsyncs, and a topic of many
+    // partitions (__consumer_offsets) opened one by one kept its leaders waiting for seconds.
+    for (let i = 0; i < partitionIds.length; i += limits.logOpenConcurrencyMax) {
+      await Promise.all(partitionIds.slice(i, i + limits.logOpenConcurrencyMax).map(sync));
     }
     await Promise.all(roleChanges);
   }

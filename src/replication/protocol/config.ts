@@ -9,7 +9,7 @@ export interface ReplicationLimits {
   readonly inflightBytesMax: number;
   /** Batch bytes in one append request (at least one batch is always sent). */
   readonly requestBytesMax: number;
-  /** A follower hears from its leader at least this often (the high watermark rides along). */
+  /** A follower hears from its leader at least this often (the high watermark rides along); idle partitions cost a heartbeat each per interval. */
   readonly heartbeatIntervalMs: number;
   /** Unanswered requests older than this are presumed lost: the follower is probed again. */
   readonly requestTimeoutMs: number;
@@ -23,7 +23,7 @@ export const DEFAULT_REPLICATION_LIMITS: ReplicationLimits = {
   inflightRequestsMax: 32,
   inflightBytesMax: 8 * 1024 * 1024,
   requestBytesMax: 1024 * 1024,
-  heartbeatIntervalMs: 100,
+  heartbeatIntervalMs: 250,
   requestTimeoutMs: 1000,
   replicaLiveTimeoutMs: 1500,
   replicaLagTimeMaxMs: 10_000,
