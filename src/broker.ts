@@ -168,6 +168,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         await replicas.close();
         elections.close();
         replicationClient.close();
+        replication.close();
         control.close();
         controlClient.close();
         await metadata.close();

@@ -32,6 +32,9 @@ export class ReplicationService implements LocalReplication {
   private manager: ReplicaManager | null = null;
   private elections: PartitionElections | null = null;
   private lastRefusalLogMs = 0;
+  /** Open append streams, each with the function that ends it; ended on close so the server stops at once. */
+  private readonly streams = new Set<(status: Partial<grpc.StatusObject> | null) => void>();
+  private closed = false;
 
   constructor(
     private readonly config: NodeConfig,
@@ -87,15 +90,18 @@ export class ReplicationService implements LocalReplication {
     const end = (status: Partial<grpc.StatusObject> | null): void => {
       if (ended) return;
       ended = true;
+      this.streams.delete(end);
       if (status === null) call.end();
       else call.emit('error', status);
     };
-    call.on('error', () => {
+    if (this.closed) return end({ code: grpc.status.UNAVAILABLE, details: 'shutting down' });
+    this.streams.add(end);
+    const forget = (): void => {
       ended = true;
-    });
-    call.on('cancelled', () => {
-      ended = true;
-    });
+      this.streams.delete(end);
+    };
+    call.on('error', forget);
+    call.on('cancelled', forget);
     call.on('end', () => end(null));
     call.on('data', (frame: Buffer) => {
       if (ended) return;
@@ -137,6 +143,12 @@ export class ReplicationService implements LocalReplication {
       this.log.warn({ err: (err as Error).message, topic: replica.topic, partition: replica.partition }, 'append from the leader failed');
       return unknownPartitionResponse(me);
     }
+  }
+
+  /** Ends every open append stream (their leaders treat what is in flight as lost) and refuses new ones. */
+  close(): void {
+    this.closed = true;
+    for (const end of [...this.streams]) end({ code: grpc.status.UNAVAILABLE, details: 'shutting down' });
   }
 
   async seal(request: WireSealRequest): Promise<WireSealResponse> {
