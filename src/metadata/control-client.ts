@@ -2,6 +2,7 @@
 // (this node directly, others over gRPC), and are retried through controller elections until a
 // deadline, so an admin request or a heartbeat survives a controller failover.
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { brokerHeartbeatIntervalMs, type NodeConfig } from '../common/config.js';
 import { ErrorCode, KafkaError, type ErrorCode as ErrorCodeValue } from '../common/errors.js';
 import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
@@ -19,10 +20,11 @@ interface ControlStub extends grpc.Client {
   Heartbeat(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
   Admin(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
   ControlledShutdown(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
-  Ping(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
 }
 
 const PROBE_TIMEOUT_MS = 300;
+/** Connect errors that mean the broker's process or host is gone. */
+const GONE_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** Errors after which the call goes to the (possibly new) controller again. */
 const RETRIABLE = new Set<number>([ErrorCode.NOT_CONTROLLER, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NETWORK_EXCEPTION]);
@@ -103,15 +105,24 @@ export class ControlClient {
     throw new KafkaError(code, last?.errorMessage || 'controller did not answer');
   }
 
-  /** Probes a broker's control service: refused (process gone), alive, or no answer in time. */
+  /**
+   * Probes a broker's gRPC port with a bare TCP connect: refused (no process listens there: it
+   * died) or unreachable (its host or container is gone), alive (something accepts), or no answer
+   * in time. A gRPC call would depend on the channel's state and reconnect backoff instead.
+   */
   ping(nodeId: number): Promise<ProbeResult> {
-    const stub = this.stub(nodeId);
-    if (!stub) return Promise.resolve('timeout');
+    const member = this.config.clusterNodes.find((m) => m.nodeId === nodeId);
+    if (!member) return Promise.resolve('timeout');
     return new Promise((resolve) => {
-      stub.Ping({ clusterId: this.config.clusterId }, { deadline: Date.now() + PROBE_TIMEOUT_MS }, (err) => {
-        if (!err) resolve('alive');
-        else resolve(err.code === grpc.status.UNAVAILABLE ? 'refused' : 'timeout');
-      });
+      const socket = connect({ host: member.host, port: member.grpcPort });
+      const done = (result: ProbeResult): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(result);
+      };
+      const timer = setTimeout(() => done('timeout'), PROBE_TIMEOUT_MS);
+      socket.once('connect', () => done('alive'));
+      socket.once('error', (err: NodeJS.ErrnoException) => done(GONE_ERRORS.has(err.code ?? '') ? 'refused' : 'timeout'));
     });
   }
 

@@ -98,10 +98,6 @@ export class ControlService implements BrokerLiveness {
         );
       };
     server.addService(ctor.service, {
-      Ping: unary(async (r: { clusterId: string }) => {
-        await this.checkCluster(r.clusterId);
-        return ok();
-      }),
       ControlledShutdown: unary((r: HeartbeatCall) => this.controlledShutdown(r)),
       RegisterBroker: unary((r: RegisterBrokerCall) => this.registerBroker(r)),
       Heartbeat: unary((r: HeartbeatCall) => this.heartbeat(r)),
