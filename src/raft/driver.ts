@@ -68,7 +68,7 @@ export interface RaftDriverOptions {
   readonly proposalTimeoutMs?: number;
   /** How long readIndex() waits, including for a leader to be elected (default 5 000). */
   readonly readIndexTimeoutMs?: number;
-  /** Deadline of one batch RPC to a peer (default 2 000) and of a snapshot send (default 30 000). */
+  /** How long a peer's stream may stay unable to take more (no drain) before it is given up (default 2 000); a snapshot send's deadline (default 30 000). */
   readonly sendTimeoutMs?: number;
   readonly snapshotSendTimeoutMs?: number;
   /** Fault injection for tests and drills: an outbound message is sent only if this returns
