@@ -95,6 +95,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
           appliedIndex: raft.applied,
           snapshotIndex: raft.snapshotIndex,
           controllerId: metadata.controllerId,
+          raftPeers: raft.peers,
         };
       },
       ready: () => ready,

@@ -54,10 +54,57 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 1_000,
   'grpc.min_reconnect_backoff_ms': 100,
+  // Its own connections per client: Raft, replication and control traffic do not queue behind
+  // one another, and a replaced channel (createClient) starts from a fresh connection.
+  'grpc.use_local_subchannel_pool': 1,
 };
 
+/**
+ * A connection attempt still pending after this long is given up and the channel replaced.
+ * grpc-js sets no connect timeout: a SYN dropped by the network (a partition, a container cut
+ * off its network) left a channel CONNECTING for the kernel's two minutes of SYN retries while
+ * every call on it waited, long after the peer was reachable again.
+ */
+const CONNECT_TIMEOUT_MS = 3_000;
+const CONNECT_CHECK_INTERVAL_MS = 500;
+
+/**
+ * A client for `address` whose channel is replaced when a connection attempt hangs (see
+ * CONNECT_TIMEOUT_MS). Callers hold one object; calls go to the current channel, and calls on a
+ * replaced channel fail as on a lost connection. Each client has its own connections
+ * (`use_local_subchannel_pool`), so a replaced channel never inherits the hung attempt.
+ */
 export function createClient<T extends grpc.Client>(ctor: grpc.ServiceClientConstructor, address: string): T {
-  return new ctor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as T;
+  const make = (): grpc.Client => new ctor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  let current = make();
+  let connectingSinceMs: number | null = null;
+  const watchdog = setInterval(() => {
+    const state = current.getChannel().getConnectivityState(false);
+    if (state !== grpc.connectivityState.CONNECTING) {
+      connectingSinceMs = null;
+      return;
+    }
+    const now = Date.now();
+    connectingSinceMs ??= now;
+    if (now - connectingSinceMs < CONNECT_TIMEOUT_MS) return;
+    connectingSinceMs = null;
+    const hung = current;
+    current = make();
+    hung.close();
+  }, CONNECT_CHECK_INTERVAL_MS);
+  watchdog.unref();
+  return new Proxy({} as T, {
+    get(_target, property) {
+      if (property === 'close') {
+        return () => {
+          clearInterval(watchdog);
+          current.close();
+        };
+      }
+      const value = (current as unknown as Record<string | symbol, unknown>)[property];
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+    },
+  });
 }
 
 export class GrpcServer {

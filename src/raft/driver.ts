@@ -99,6 +99,8 @@ export interface RaftDriverStatus {
   readonly droppedMessages: number;
   readonly pendingProposals: number;
   readonly pendingReads: number;
+  /** On the leader, where it stands with each member's log (empty on followers). */
+  readonly peers: readonly { nodeId: NodeId; match: number; next: number; state: string; inflight: number }[];
 }
 
 /** Called with the new leader (0 = none known) whenever it changes. */
@@ -304,6 +306,9 @@ export class RaftDriver {
       droppedMessages: this.transport.droppedMessageCount,
       pendingProposals: this.proposals.size,
       pendingReads: this.reads.size,
+      peers: [...this.node.status().progress]
+        .filter(([id]) => id !== this.nodeId)
+        .map(([nodeId, pr]) => ({ nodeId, match: pr.match, next: pr.next, state: String(pr.state), inflight: pr.inflight })),
     };
   }
 
