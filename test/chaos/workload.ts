@@ -4,9 +4,19 @@
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { splitBatches } from '../../src/storage/record-batch.js';
 import { decodeRecords } from '../../src/storage/record-codec.js';
-import { sleep, type NodeProcess } from '../helpers/node-process.js';
+import { sleep } from '../helpers/node-process.js';
 import { RawClient, type FetchedPartition } from '../helpers/raw-client.js';
 import type { Ack, ConsumerHistory, PolledRecord } from './history.js';
+
+/** What the workload needs of a node: local processes (NodeProcess) and containers both fit. */
+export interface WorkloadNode {
+  readonly nodeId: number;
+  /** Kafka port on 127.0.0.1. */
+  readonly kafkaPort: number;
+  readonly running: boolean;
+  /** host:port for clients. */
+  readonly bootstrap: string;
+}
 
 interface MetadataView {
   controllerId: number;
@@ -14,7 +24,7 @@ interface MetadataView {
   topics: { name: string; partitions: { partitionIndex: number; leaderId: number; leaderEpoch: number }[] }[];
 }
 
-export async function metadataOf(nodes: readonly NodeProcess[]): Promise<MetadataView> {
+export async function metadataOf(nodes: readonly WorkloadNode[]): Promise<MetadataView> {
   for (const node of nodes) {
     if (!node.running) continue;
     try {
@@ -31,7 +41,7 @@ export async function metadataOf(nodes: readonly NodeProcess[]): Promise<Metadat
   throw new Error('no node answered Metadata');
 }
 
-export async function leaderOf(nodes: readonly NodeProcess[], topic: string, partition: number): Promise<{ leader: number; epoch: number }> {
+export async function leaderOf(nodes: readonly WorkloadNode[], topic: string, partition: number): Promise<{ leader: number; epoch: number }> {
   const metadata = await metadataOf(nodes);
   const p = metadata.topics.find((t) => t.name === topic)?.partitions.find((x) => x.partitionIndex === partition);
   return { leader: p?.leaderId ?? -1, epoch: p?.leaderEpoch ?? -1 };
@@ -50,7 +60,7 @@ export class Workload {
   errors = 0;
 
   constructor(
-    private readonly nodes: readonly NodeProcess[],
+    private readonly nodes: readonly WorkloadNode[],
     private readonly topic: string,
     private readonly partitions: number,
   ) {}

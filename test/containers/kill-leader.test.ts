@@ -1,0 +1,266 @@
+// Chaos with containers: three Brook nodes in Docker (the image this checkout builds), an
+// idempotent acks=all workload of unique values and a consumer group from the host, and a
+// nemesis that hits the leader of the busiest partition: SIGKILL and restart, twice, then a cut
+// from its peers for a few seconds (clients can still reach it) and back. After each fault writes
+// to that partition must resume; after the heal every node must name the same partition leaders
+// again; at the end every partition is read back and the history checker must find none of the
+// Jepsen Kafka anomalies. Skipped with a printed reason only when no Docker daemon answers (and
+// failing instead under BROOK_REQUIRE_TOOLS=1). `[t s]` lines show the progress; on a failure each
+// node's /healthz, /partitions and last log lines are printed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../helpers/node-process.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { checkHistory } from '../chaos/history.js';
+import { leaderOf, Workload } from '../chaos/workload.js';
+import { BrookCluster, type BrookContainer } from './brook-cluster.js';
+import { BROOK_IMAGE, ensureBrookImage, requireDocker } from './docker.js';
+
+const run = requireDocker();
+
+const TOPIC = 'chaos-containers';
+const PARTITIONS = 3;
+const KILLS = 2;
+const ISOLATION_MS = 4_000;
+/** Writes to the victim's partition must succeed again within this long of each fault. */
+const RECOVERY_MS_MAX = 15_000;
+/** Reading every partition back must not take longer (it waits for leaders it can fetch from). */
+const FINAL_READ_MS_MAX = 30_000;
+/** After a heal every node must agree on every partition's leader within this long. */
+const CONVERGENCE_MS_MAX = 15_000;
+/** One Metadata question to one node. */
+const REQUEST_TIMEOUT_MS = 3_000;
+
+let cluster: BrookCluster | null = null;
+let workload: Workload | null = null;
+const startedAt = Date.now();
+
+function step(message: string): void {
+  console.log(`[${((Date.now() - startedAt) / 1000).toFixed(1)} s] ${message}`);
+}
+
+/** What each node says about the topic's partitions, and its last log lines. */
+async function diagnostics(c: BrookCluster): Promise<string> {
+  const parts = await Promise.all(
+    c.nodes.map(async (n) => {
+      const get = (path: string) =>
+        fetch(`http://127.0.0.1:${n.httpPort}${path}`, { signal: AbortSignal.timeout(2_000) })
+          .then((r) => r.text())
+          .catch((err: unknown) => `(no answer: ${(err as Error).message})`);
+      return `--- ${n.alias} (running: ${n.running}, ip ${await n.ipAddress()})\n${await get('/healthz')}\n${await get(`/partitions?topic=${TOPIC}`)}\n${await n.logs(15)}`;
+    }),
+  );
+  return parts.join('\n');
+}
+
+let clientsStopped: Promise<void> | null = null;
+
+/** Stops the workload's producers, then its consumers; once, however often it is called. */
+function stopClients(): Promise<void> {
+  clientsStopped ??= (async () => {
+    if (!workload) return;
+    await workload.stopProducers().catch(() => undefined);
+    await workload.stopConsumers().catch(() => undefined);
+    step('clients stopped');
+  })();
+  return clientsStopped;
+}
+
+afterAll(async () => {
+  // Clients first (they retry against dying brokers), then every container and the network.
+  await stopClients();
+  await cluster?.remove();
+  step('containers and network removed');
+}, 60_000);
+
+async function createTopic(node: BrookContainer): Promise<void> {
+  const client = await RawClient.connect(node.kafkaPort);
+  try {
+    const response = await client.request<{ topics: { errorCode: number; errorMessage: string | null }[] }>(19, 5, {
+      topics: [{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, assignments: [], configs: [] }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    expect(response.topics[0]!.errorCode, response.topics[0]!.errorMessage ?? '').toBe(0);
+  } finally {
+    client.close();
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+interface PartitionView {
+  readonly partitionIndex: number;
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+}
+
+/** `leader@epoch` per partition of the topic, as one node's Metadata answer tells it. */
+async function partitionViewOf(node: BrookContainer): Promise<string> {
+  const client = await RawClient.connect(node.kafkaPort);
+  try {
+    const metadata = await client.request<{ topics: { name: string; partitions: PartitionView[] }[] }>(3, 9, {
+      topics: null,
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    const partitions = metadata.topics.find((t) => t.name === TOPIC)?.partitions ?? [];
+    return [...partitions]
+      .sort((a, b) => a.partitionIndex - b.partitionIndex)
+      .map((p) => `${p.partitionIndex}:${p.leaderId}@${p.leaderEpoch}`)
+      .join(' ');
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Waits until every node names the same leader and epoch for every partition: a node that was
+ * cut off must catch up with the metadata, or clients that ask it are sent to a stale leader.
+ */
+async function metadataConverges(c: BrookCluster, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let views: string[] = [];
+  while (Date.now() < deadline) {
+    views = await Promise.all(
+      c.nodes.map((n) => withTimeout(partitionViewOf(n), REQUEST_TIMEOUT_MS, 'Metadata').catch((err: unknown) => `(${(err as Error).message})`)),
+    );
+    if (views.every((v) => v === views[0])) return '';
+    await sleep(200);
+  }
+  return c.nodes.map((n, i) => `${n.alias}: ${views[i]}`).join('; ');
+}
+
+/** The partition with the most acknowledged writes so far. */
+function busiestPartition(w: Workload): number {
+  const counts = new Array<number>(PARTITIONS).fill(0);
+  for (const ack of w.acks) counts[ack.partition] = (counts[ack.partition] ?? 0) + 1;
+  return counts.indexOf(Math.max(...counts));
+}
+
+/** The live node leading `partition`, asking until one answers with a leader it knows. */
+async function leaderNode(c: BrookCluster, partition: number): Promise<BrookContainer> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { leader } = await withTimeout(leaderOf(c.nodes, TOPIC, partition), REQUEST_TIMEOUT_MS, 'Metadata').catch(() => ({ leader: -1 }));
+    const node = c.nodes.find((n) => n.nodeId === leader && n.running);
+    if (node) return node;
+    await sleep(100);
+  }
+  throw new Error(`partition ${partition} has no live leader`);
+}
+
+/**
+ * Milliseconds from `since` until writes to `partition` succeed again: the first acknowledgement
+ * after the live nodes name a leader other than `victim` (a response that was already in flight
+ * when the fault hit does not count as recovery). Infinity when that does not happen in time.
+ */
+async function recoveryMs(c: BrookCluster, w: Workload, partition: number, since: number, victim: number | null): Promise<number> {
+  let failedOverAt = victim === null ? since : 0;
+  while (Date.now() - since < RECOVERY_MS_MAX) {
+    if (failedOverAt === 0) {
+      const { leader } = await withTimeout(leaderOf(c.nodes, TOPIC, partition), REQUEST_TIMEOUT_MS, 'Metadata').catch(() => ({ leader: -1 }));
+      if (leader !== -1 && leader !== victim) failedOverAt = Date.now();
+    }
+    const at = w.lastAckAt.get(partition) ?? 0;
+    if (failedOverAt > 0 && at > failedOverAt) return at - since;
+    await sleep(failedOverAt === 0 ? 50 : 10);
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+async function scenario(c: BrookCluster): Promise<void> {
+  await createTopic(c.nodes[0]!);
+  const w = new Workload(c.nodes, TOPIC, PARTITIONS);
+  workload = w;
+  await w.startProducers(3);
+  await w.startConsumers(2, 'chaos-containers');
+  await sleep(2_000);
+  step(`workload running: ${w.acks.length} acknowledged`);
+
+  const faults: string[] = [];
+  const check = async (fault: string, partition: number, since: number, victim: number | null) => {
+    const ms = await recoveryMs(c, w, partition, since, victim);
+    faults.push(`${fault}: ${ms} ms`);
+    step(`${fault}: writes resumed after ${ms} ms`);
+    expect(ms, `${fault}: writes to partition ${partition} never resumed`).toBeLessThan(RECOVERY_MS_MAX);
+  };
+
+  for (let round = 0; round < KILLS; round++) {
+    const partition = busiestPartition(w);
+    const victim = await leaderNode(c, partition);
+    const killedAt = Date.now();
+    await victim.kill();
+    await check(`kill ${victim.alias} (leader of ${partition})`, partition, killedAt, victim.nodeId);
+    await sleep(1_000);
+    await victim.restart();
+    step(`${victim.alias} restarted`);
+    await sleep(2_000);
+  }
+
+  const partition = busiestPartition(w);
+  const victim = await leaderNode(c, partition);
+  const addressBefore = await victim.ipAddress();
+  const cutAt = Date.now();
+  await victim.isolate();
+  const reachable = await fetch(`http://127.0.0.1:${victim.httpPort}/healthz`, { signal: AbortSignal.timeout(1_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+  step(`${victim.alias} cut off from its peers (clients on the host reach it: ${reachable})`);
+  await check(`isolate ${victim.alias} (leader of ${partition})`, partition, cutAt, victim.nodeId);
+  await sleep(Math.max(0, ISOLATION_MS - (Date.now() - cutAt)));
+  const healedAt = Date.now();
+  await victim.heal();
+  step(`${victim.alias} reconnected (addresses before ${addressBefore}, after ${await victim.ipAddress()})`);
+  // Writes go on after the heal, on every partition.
+  for (let p = 0; p < PARTITIONS; p++) await check(`after heal, partition ${p}`, p, healedAt, null);
+  const disagreement = await metadataConverges(c, CONVERGENCE_MS_MAX);
+  step(disagreement === '' ? 'every node names the same partition leaders' : `metadata still differs: ${disagreement}`);
+  expect(disagreement, `nodes disagree on partition leaders ${CONVERGENCE_MS_MAX} ms after the heal`).toBe('');
+  await sleep(1_000);
+
+  await w.stopProducers();
+  // Let the consumers catch up with everything acknowledged before judging "unseen".
+  const acked = new Set(w.acks.map((a) => a.value)).size;
+  for (let i = 0; i < 300 && w.polledCount() < acked; i++) await sleep(100);
+  step(`producers stopped; consumers polled ${w.polledCount()} of ${acked}`);
+  const finalRead = await withTimeout(w.finalRead(), FINAL_READ_MS_MAX, 'final read');
+  step('final read done');
+  await stopClients();
+
+  const result = checkHistory({ acks: w.acks, consumers: w.consumers, finalRead });
+  console.log(
+    `chaos in containers: ${result.acked} acknowledged, ${result.stored} stored, ${w.errors} unacknowledged attempts; ` +
+      `recovery: ${faults.join('; ')}; anomalies: ${JSON.stringify(result.counts)}`,
+  );
+  for (const anomaly of result.anomalies.slice(0, 10)) console.log(`  ${anomaly.kind}: ${anomaly.detail}`);
+  expect(result.acked).toBeGreaterThan(100);
+  expect(result.anomalies).toEqual([]);
+}
+
+describe.runIf(run)(`chaos in containers (${BROOK_IMAGE})`, () => {
+  beforeAll(async () => {
+    step(`building or checking ${BROOK_IMAGE}`);
+    ensureBrookImage();
+    step('image ready');
+    cluster = await BrookCluster.start({ image: BROOK_IMAGE, nodes: 3 });
+    step('cluster ready');
+  }, 240_000);
+
+  it('loses no acknowledged write when the busiest partition leader is killed, restarted and cut off', async () => {
+    const c = cluster!;
+    try {
+      await scenario(c);
+    } catch (err) {
+      step(`failed: ${(err as Error).message.split('\n')[0]}`);
+      await stopClients();
+      console.log(`the cluster after the failure:\n${await diagnostics(c)}`);
+      throw err;
+    }
+  }, 150_000);
+});
