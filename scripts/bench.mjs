@@ -96,6 +96,26 @@ async function waitForPort(port) {
   throw new Error('node did not start');
 }
 
+/**
+ * Waits until every partition the nodes host (at start: the 50 of __consumer_offsets, created by
+ * the first node up) has a leader, so the timed runs measure steady state rather than start-up.
+ */
+async function waitForLeaders(nodePorts) {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const views = await Promise.all(nodePorts.map(async (p) => (await (await fetch(`http://127.0.0.1:${p.http}/partitions`)).json()).partitions));
+      const all = new Set(views.flat().map((v) => `${v.topic}/${v.partition}`));
+      const led = new Set(views.flat().filter((v) => v.role === 'leader').map((v) => `${v.topic}/${v.partition}`));
+      // A node that hosts nothing yet after a few seconds has nothing to wait for.
+      if (led.size === all.size && (all.size > 0 || i >= 30)) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('partitions did not get leaders within 60 s');
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'brook-bench-'));
 const ports = [];
 for (let i = 0; i < nodeCount; i++) ports.push({ kafka: await freePort(), grpc: await freePort(), http: await freePort() });
@@ -122,6 +142,7 @@ process.on('SIGINT', () => process.exit(130));
 
 try {
   for (const p of ports) await waitForPort(p.kafka);
+  await waitForLeaders(ports);
   const bootstrap = ports.map((p) => `127.0.0.1:${p.kafka}`).join(',');
   const file = join(dir, 'records.txt');
   await new Promise((res) => {
