@@ -17,7 +17,7 @@ const PLANS_PER_PASS_MAX = 16;
 const READ_ERROR_LOG_INTERVAL_MS = 10_000;
 
 export interface LeaderIo {
-  readonly ids: { clusterId: string; topic: string; topicId: string; partition: number };
+  readonly ids: { topic: string; topicId: string; partition: number };
   send(to: number, request: WireAppendRequest): Promise<AppendResponse | null>;
   /** The core's high watermark moved. */
   highWatermarkAdvanced(): void;

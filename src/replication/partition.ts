@@ -43,7 +43,6 @@ export interface ReplicaAssignment {
 /** What a replica needs from the node. */
 export interface ReplicaIo {
   readonly nodeId: number;
-  readonly clusterId: string;
   readonly limits: Partial<ReplicationLimits>;
   send(to: number, request: WireAppendRequest): Promise<AppendResponse | null>;
   /** This replica started (true, after its epoch marker is durable) or stopped (false) leading. */
@@ -308,7 +307,7 @@ export class Partition {
       this.view,
     );
     const leader = new LeaderReplica(core, this.log, this.view, {
-      ids: { clusterId: this.io.clusterId, topic: this.topic, topicId: this.topicId, partition: this.partition },
+      ids: { topic: this.topic, topicId: this.topicId, partition: this.partition },
       send: (to, request) => this.io.send(to, request),
       highWatermarkAdvanced: () => {
         if (this.leader === leader) this.highWatermarkAdvanced();

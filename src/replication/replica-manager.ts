@@ -58,7 +58,6 @@ export class ReplicaManager {
   ) {
     this.io = {
       nodeId: config.nodeId,
-      clusterId: config.clusterId,
       limits,
       send: (to, request) => this.client.append(to, request),
       leadershipChanged: (replica, leading) => this.notifyLeadership(replica.topic, replica.partition, leading ? replica : null),

@@ -3,32 +3,17 @@
 // RequestElection as protobuf (proto/replication.proto: proto-loader objects, camelCase fields,
 // int64 as numbers), decoded field by field with defaults, so nothing a peer sends beyond the schema
 // reaches the core.
-import type { AppendRequest, AppendResponse, DivergenceAnswer, SealResponse } from './protocol/index.js';
+import type { AppendRequest, SealResponse } from './protocol/index.js';
 
-export interface WireBatchInfo {
-  baseOffset: number;
-  lastOffset: number;
-  epoch: number;
-  sizeBytes: number;
-}
-
-export interface WireAppendRequest {
-  clusterId: string;
-  topic: string;
-  topicId: string;
-  partition: number;
-  epoch: number;
-  leaderId: number;
-  prevOffset: number;
-  prevEpoch: number;
-  batches: WireBatchInfo[];
+/** The core's request with what the frame adds around it: which partition, and the batches' bytes. */
+export interface WireAppendRequest extends AppendRequest {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly partition: number;
   /** The batches' bytes, one buffer per batch. */
-  records: readonly Buffer[];
-  highWatermark: number;
-  epochStartOffset: number;
-  divergence: DivergenceAnswer | null;
+  readonly records: readonly Buffer[];
   /** The leader's log start offset (DeleteRecords moves it; followers follow within their HW). */
-  leaderLogStartOffset: number;
+  readonly leaderLogStartOffset: number;
 }
 
 /** `error` is an AppendError, or `unknown` when the receiver does not host the partition. */
@@ -75,23 +60,11 @@ function str(value: unknown): string {
 
 export function appendRequestToWire(
   request: AppendRequest,
-  ids: { clusterId: string; topic: string; topicId: string; partition: number },
+  ids: { topic: string; topicId: string; partition: number },
   records: readonly Buffer[],
   leaderLogStartOffset: number,
 ): WireAppendRequest {
-  return {
-    ...ids,
-    leaderLogStartOffset,
-    epoch: request.epoch,
-    leaderId: request.leaderId,
-    prevOffset: request.prevOffset,
-    prevEpoch: request.prevEpoch,
-    batches: request.batches.map((b) => ({ baseOffset: b.baseOffset, lastOffset: b.lastOffset, epoch: b.epoch, sizeBytes: b.sizeBytes })),
-    records,
-    highWatermark: request.highWatermark,
-    epochStartOffset: request.epochStartOffset,
-    divergence: request.divergence,
-  };
+  return { ...request, ...ids, records, leaderLogStartOffset };
 }
 
 export function unknownPartitionResponse(replicaId: number): WireAppendResponse {

@@ -10,7 +10,6 @@ import { UNKNOWN_PARTITION, type WireAppendRequest, type WireAppendResponse } fr
 function request(overrides: Partial<WireAppendRequest> = {}): WireAppendRequest {
   const records = [Buffer.from('first batch bytes'), Buffer.from('second')];
   return {
-    clusterId: 'c',
     topic: 'orders-ü',
     topicId: 'tid-1',
     partition: 7,

@@ -56,7 +56,6 @@ class Cluster {
   io(nodeId: number): ReplicaIo {
     return {
       nodeId,
-      clusterId: 'test',
       limits: { replicaLiveTimeoutMs: 300, requestTimeoutMs: 200 },
       send: async (to: number, request: WireAppendRequest): Promise<AppendResponse | null> => {
         if (this.down.has(to) || this.down.has(nodeId)) return null;
