@@ -4,10 +4,9 @@
 // and the history is checked for the Jepsen Kafka anomalies: none may appear. The time from each
 // kill until writes to the partition succeed again is recorded: median under 1.5 s, all under 3 s.
 import { afterAll, describe, expect, it } from 'vitest';
-import { sleep, startCluster, stopAll, type NodeProcess } from '../helpers/node-process.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { sleep, startCluster, stopAll } from '../helpers/node-process.js';
 import { checkHistory } from './history.js';
-import { leaderOf, metadataOf, Workload } from './workload.js';
+import { createTopic, leaderOf, metadataOf, Workload } from './workload.js';
 
 const TOPIC = 'chaos';
 const PARTITIONS = 3;
@@ -17,20 +16,6 @@ afterAll(async () => {
   await stopAll();
 });
 
-async function createTopic(node: NodeProcess): Promise<void> {
-  const client = await RawClient.connect(node.kafkaPort);
-  try {
-    const response = await client.request<{ topics: { errorCode: number; errorMessage: string | null }[] }>(19, 5, {
-      topics: [{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, assignments: [], configs: [] }],
-      timeoutMs: 10_000,
-      validateOnly: false,
-    });
-    expect(response.topics[0]!.errorCode, response.topics[0]!.errorMessage ?? '').toBe(0);
-  } finally {
-    client.close();
-  }
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -38,7 +23,7 @@ function median(values: number[]): number {
 
 async function runScenario(victim: 'partition-leader' | 'controller'): Promise<void> {
   const nodes = await startCluster(3);
-  await createTopic(nodes[0]!);
+  await createTopic(nodes[0]!, TOPIC, PARTITIONS);
   const workload = new Workload(nodes, TOPIC, PARTITIONS);
   await workload.startProducers(3);
   await workload.startConsumers(2, `chaos-${victim}`);

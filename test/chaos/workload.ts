@@ -2,6 +2,7 @@
 // consumer group recording every poll, a nemesis that kill -9s a chosen node and restarts it, and
 // a final read of every partition — everything the history checker needs.
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { expect } from 'vitest';
 import { splitBatches } from '../../src/storage/record-batch.js';
 import { decodeRecords } from '../../src/storage/record-codec.js';
 import { sleep } from '../helpers/node-process.js';
@@ -39,6 +40,21 @@ export async function metadataOf(nodes: readonly WorkloadNode[]): Promise<Metada
     }
   }
   throw new Error('no node answered Metadata');
+}
+
+/** Creates the workload's topic (replication factor 3) through `node`. */
+export async function createTopic(node: WorkloadNode, topic: string, partitions: number): Promise<void> {
+  const client = await RawClient.connect(node.kafkaPort);
+  try {
+    const response = await client.request<{ topics: { errorCode: number; errorMessage: string | null }[] }>(19, 5, {
+      topics: [{ name: topic, numPartitions: partitions, replicationFactor: 3, assignments: [], configs: [] }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    expect(response.topics[0]!.errorCode, response.topics[0]!.errorMessage ?? '').toBe(0);
+  } finally {
+    client.close();
+  }
 }
 
 export async function leaderOf(nodes: readonly WorkloadNode[], topic: string, partition: number): Promise<{ leader: number; epoch: number }> {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep } from '../helpers/node-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { checkHistory } from '../chaos/history.js';
-import { leaderOf, Workload } from '../chaos/workload.js';
+import { createTopic, leaderOf, Workload } from '../chaos/workload.js';
 import { BrookCluster, type BrookContainer } from './brook-cluster.js';
 import { BROOK_IMAGE, ensureBrookImage, requireDocker } from './docker.js';
 
@@ -73,20 +73,6 @@ afterAll(async () => {
   await cluster?.remove();
   step('containers and network removed');
 }, 60_000);
-
-async function createTopic(node: BrookContainer): Promise<void> {
-  const client = await RawClient.connect(node.kafkaPort);
-  try {
-    const response = await client.request<{ topics: { errorCode: number; errorMessage: string | null }[] }>(19, 5, {
-      topics: [{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, assignments: [], configs: [] }],
-      timeoutMs: 10_000,
-      validateOnly: false,
-    });
-    expect(response.topics[0]!.errorCode, response.topics[0]!.errorMessage ?? '').toBe(0);
-  } finally {
-    client.close();
-  }
-}
 
 function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -176,7 +162,7 @@ async function recoveryMs(c: BrookCluster, w: Workload, partition: number, since
 }
 
 async function scenario(c: BrookCluster): Promise<void> {
-  await createTopic(c.nodes[0]!);
+  await createTopic(c.nodes[0]!, TOPIC, PARTITIONS);
   const w = new Workload(c.nodes, TOPIC, PARTITIONS);
   workload = w;
   await w.startProducers(3);

@@ -178,6 +178,22 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Polls `probe` every `stepMs` until it returns a value (not null, undefined or false); the last error is in the timeout's message. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== null && value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(stepMs);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolveConnect) => {
     const socket = connect({ host: '127.0.0.1', port });

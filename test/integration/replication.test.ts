@@ -8,7 +8,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRecordBatch, decodeRecords, splitBatches } from '../../src/storage/index.js';
-import { httpJson, sleep, startCluster, stopAll, type NodeProcess } from '../helpers/node-process.js';
+import { httpJson, sleep, startCluster, stopAll, waitFor, type NodeProcess } from '../helpers/node-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const ErrorCodes = { NONE: 0, NOT_LEADER: 6, REQUEST_TIMED_OUT: 7, NOT_ENOUGH_REPLICAS: 19, INVALID_CONFIG: 40 } as const;
@@ -54,21 +54,6 @@ async function withClient<T>(node: NodeProcess, run: (client: RawClient) => Prom
   } finally {
     client.close();
   }
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, stepMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== null && value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(stepMs);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 async function createTopic(name: string, replicationFactor: number, configs: Record<string, string> = {}, partitions = 1): Promise<number> {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/log.js';
 import { PartitionLog, buildRecordBatch, decodeRecords, makeLogConfig, splitBatches } from '../../src/storage/index.js';
-import { httpJson, sleep, startCluster, stopAll, type NodeProcess } from '../helpers/node-process.js';
+import { httpJson, startCluster, stopAll, waitFor, type NodeProcess } from '../helpers/node-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 interface PartitionView {
@@ -28,21 +28,6 @@ async function withClient<T>(node: NodeProcess, run: (client: RawClient) => Prom
   } finally {
     client.close();
   }
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== null && value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 /** CreateTopics v7 (answers the topic id); with `replicas`, one partition placed exactly there. */
