@@ -6,6 +6,12 @@ export const limits = {
   requestSizeBytesMax: 100 * 1024 * 1024,
   /** Requests parsed but not yet answered on one connection before reading pauses. */
   connectionInflightRequestsMax: 1024,
+  /**
+   * Bytes of requests parsed but not yet answered on one connection before reading pauses (at
+   * least one request is always handled): how far one producer's appends may run ahead of
+   * replication, so followers keep up from the leader's in-memory tail.
+   */
+  connectionInflightRequestBytesMax: 4 * 1024 * 1024,
   /** Bytes of responses queued on one socket before request processing waits for a drain. */
   connectionPendingResponseBytesMax: 64 * 1024 * 1024,
   /** Largest record batch accepted on produce (Kafka's max.message.bytes default). */

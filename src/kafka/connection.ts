@@ -2,8 +2,14 @@
 // many chunks), each request is handed to its handler as soon as it is parsed, and responses are
 // written strictly in request order. A handler's synchronous part runs in arrival order, so work
 // that must be ordered (appending a produce batch) happens in order, while slow completions
-// (acks=all, fetch long polls) overlap. Reading pauses when too many requests are unanswered or
-// the socket's send buffer is full, so memory stays bounded.
+// (acks=all, fetch long polls) overlap. Reading pauses when too many requests, or too many request
+// bytes, are unanswered, or when the socket's send buffer is full, so memory stays bounded.
+//
+// The byte bound is also the producer's backpressure. Kafka handles one request per connection at
+// a time; Brook overlaps them, but without a bound an acks=all producer could append to the
+// leader's log far ahead of what the followers hold (its requests answered only later), so
+// followers fell out of the leader's in-memory tail and were served from disk. Paused, the
+// client's batches grow instead (librdkafka fills them while it waits), which costs less per byte.
 import type { Socket } from 'node:net';
 import { ProtocolError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
@@ -15,15 +21,19 @@ const SIZE_PREFIX_BYTES = 4;
 interface PendingResponse {
   done: boolean;
   frame: Buffer[] | null;
+  /** Size of the request, counted as unanswered until the response is ready. */
+  readonly requestBytes: number;
 }
 
 export class Connection {
   private readonly chunks: Buffer[] = [];
   private bufferedBytes = 0;
   private readonly pending: PendingResponse[] = [];
+  private unansweredBytes = 0;
   private closed = false;
   private readingPaused = false;
   private waitingForDrain = false;
+  private cutting = false;
 
   constructor(
     readonly id: number,
@@ -64,15 +74,24 @@ export class Connection {
     if (this.closed) return;
     this.chunks.push(chunk);
     this.bufferedBytes += chunk.length;
+    this.handleBuffered();
+  }
+
+  /** Handles the whole frames buffered so far, unless reading is paused (then on resume). */
+  private handleBuffered(): void {
+    if (this.cutting) return; // a response completed inside a handler: the running loop goes on
+    this.cutting = true;
     try {
       this.cutFrames();
     } catch (err) {
       this.close(err instanceof ProtocolError ? err.message : `internal error: ${String(err)}`);
+    } finally {
+      this.cutting = false;
     }
   }
 
   private cutFrames(): void {
-    while (!this.closed && this.bufferedBytes >= SIZE_PREFIX_BYTES) {
+    while (!this.closed && !this.readingPaused && this.bufferedBytes >= SIZE_PREFIX_BYTES) {
       const size = this.peekSize();
       if (size < 0 || size > limits.requestSizeBytesMax) {
         throw new ProtocolError(`frame size ${size} outside [0, ${limits.requestSizeBytesMax}]`);
@@ -81,7 +100,10 @@ export class Connection {
       this.consume(SIZE_PREFIX_BYTES);
       const frame = this.consume(size);
       this.handleFrame(frame);
-      if (this.pending.length >= limits.connectionInflightRequestsMax) this.pauseReading();
+      // At least one request is always handled, however large.
+      if (this.pending.length >= limits.connectionInflightRequestsMax || this.unansweredBytes >= limits.connectionInflightRequestBytesMax) {
+        this.pauseReading();
+      }
     }
   }
 
@@ -118,8 +140,9 @@ export class Connection {
   }
 
   private handleFrame(frame: Buffer): void {
-    const slot: PendingResponse = { done: false, frame: null };
+    const slot: PendingResponse = { done: false, frame: null, requestBytes: frame.length };
     this.pending.push(slot);
+    this.unansweredBytes += frame.length;
     const outcome = this.dispatcher.dispatch(this, frame);
     if (outcome instanceof Promise) {
       outcome.then(
@@ -134,6 +157,7 @@ export class Connection {
   private complete(slot: PendingResponse, frame: Buffer[] | null): void {
     slot.done = true;
     slot.frame = frame;
+    this.unansweredBytes -= slot.requestBytes;
     this.flushInOrder();
   }
 
@@ -168,7 +192,9 @@ export class Connection {
   private maybeResume(): void {
     if (!this.readingPaused || this.waitingForDrain) return;
     if (this.pending.length >= limits.connectionInflightRequestsMax / 2) return;
+    if (this.unansweredBytes >= limits.connectionInflightRequestBytesMax / 2) return;
     this.readingPaused = false;
     this.socket.resume();
+    this.handleBuffered();
   }
 }
