@@ -10,6 +10,13 @@ interface Entry {
   readonly bytes: Buffer;
 }
 
+/** A copy in memory of its own (not zeroed first: every byte is written). */
+function copyOf(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(out);
+  return out;
+}
+
 export class TailCache {
   private entries: Entry[] = [];
   /** Index of the oldest live entry in `entries` (evicted ones are dropped in chunks). */
@@ -21,11 +28,16 @@ export class TailCache {
     private readonly batchesMax: number = limits.replicationTailCacheBatchesMax,
   ) {}
 
-  /** Adds a batch just appended at the log end (a copy: the caller's buffer may be reused). */
+  /**
+   * Adds a batch just appended at the log end. The caller does not write to `bytes` again, so the
+   * cache keeps them as they are, unless they are a small part of a larger buffer (one partition's
+   * batch in a produce request for many, a socket chunk): that is copied, so a cached batch never
+   * keeps more than twice its size alive.
+   */
   add(info: BatchInfo, bytes: Buffer): void {
     const last = this.entries[this.entries.length - 1];
     if (last !== undefined && this.head < this.entries.length && last.info.lastOffset + 1 !== info.baseOffset) this.clear();
-    this.entries.push({ info, bytes: Buffer.from(bytes) });
+    this.entries.push({ info, bytes: bytes.length * 2 >= bytes.buffer.byteLength ? bytes : copyOf(bytes) });
     this.bytes += bytes.length;
     // Bounded: each step evicts one entry.
     while (this.head < this.entries.length && (this.bytes > this.bytesMax || this.entries.length - this.head > this.batchesMax)) {

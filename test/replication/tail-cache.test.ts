@@ -1,5 +1,6 @@
 // The leader's in-memory tail of appended batches: contiguous reads from an exact batch start,
-// whole batches within a byte budget (at least one), and eviction by bytes and by count.
+// whole batches within a byte budget (at least one), eviction by bytes and by count, and what it
+// keeps alive: a batch as given when it fills most of its buffer, else a copy.
 import { describe, expect, it } from 'vitest';
 import { TailCache } from '../../src/replication/tail-cache.js';
 
@@ -33,5 +34,18 @@ describe('TailCache', () => {
     add(count, 5000, 1, 10); // not contiguous: the older ones cannot be served any more
     expect(count.read(1999, 1000)).toBeNull();
     expect(count.read(5000, 1000)!.infos).toHaveLength(1);
+  });
+
+  it('keeps a batch that fills most of its buffer as given, and copies a small part of a large buffer', () => {
+    const cache = new TailCache(1_000_000, 100);
+    const whole = Buffer.allocUnsafeSlow(1000).fill(1);
+    cache.add({ baseOffset: 0, lastOffset: 0, epoch: 0, sizeBytes: 1000 }, whole.subarray(0, 600));
+    const request = Buffer.allocUnsafeSlow(10_000).fill(2); // e.g. a produce request for many partitions
+    cache.add({ baseOffset: 1, lastOffset: 1, epoch: 0, sizeBytes: 1000 }, request.subarray(5000, 6000));
+    const [kept, copied] = cache.read(0, 1_000_000)!.buffers as [Buffer, Buffer];
+    expect(kept.buffer).toBe(whole.buffer);
+    expect(copied.buffer).not.toBe(request.buffer);
+    expect(copied.buffer.byteLength).toBe(1000);
+    expect(copied.equals(request.subarray(5000, 6000))).toBe(true);
   });
 });
