@@ -4,8 +4,9 @@
 #   docker build -t brook:local .                                  # on the official node image
 #   docker build --build-arg BASE_IMAGE=brook-base:local -t brook:local .
 # The image runs what this checkout built (dist/) with its production dependencies; native
-# addons (classic-level, @node-rs/crc32) come from node_modules/, so build on the architecture
-# and libc (glibc) the image targets.
+# addons (classic-level, @node-rs/crc32 from node_modules/, Brook's page-cache addon from
+# build/Release/, built by `npm ci`) come from the host, so build on the architecture and libc
+# (glibc) the image targets.
 ARG BASE_IMAGE=node:20-bookworm-slim
 
 # Stage 1: production dependencies only. Exec-form RUN needs no shell in the base image.
@@ -15,6 +16,7 @@ COPY package.json package-lock.json ./
 COPY node_modules ./node_modules
 RUN ["npm", "prune", "--omit=dev", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
 COPY dist ./dist
+COPY build/Release/page_cache.node ./build/Release/page_cache.node
 RUN ["node", "-e", "require('node:fs').mkdirSync('/var/lib/brook', { recursive: true })"]
 
 # Stage 2: the runtime, without the development dependencies' layers.

@@ -48,6 +48,7 @@ if [ "$compile" = 1 ]; then
   fi
 fi
 [ -f dist/node.js ] || { log "dist/node.js is missing: run 'npm run build' (or drop --no-compile)"; exit 1; }
+[ -f build/Release/page_cache.node ] || { log "build/Release/page_cache.node is missing: run 'npm ci' (it builds the page-cache addon)"; exit 1; }
 
 # --- the base image ---------------------------------------------------------------------------
 base_fingerprint() {
@@ -123,7 +124,7 @@ fi
 base_id="$(docker image inspect -f '{{.Id}}' "$base")"
 stamp="$({
   echo "$base_id"
-  sha256sum package.json package-lock.json Dockerfile .dockerignore
+  sha256sum package.json package-lock.json Dockerfile .dockerignore build/Release/page_cache.node
   find dist -type f ! -name '*.map' -print0 | sort -z | xargs -0 sha256sum
 } | sha256sum | cut -c1-16)"
 if [ "$(docker image inspect -f "{{index .Config.Labels \"$STAMP_LABEL\"}}" "$IMAGE" 2>/dev/null || true)" = "$stamp" ]; then

@@ -34,6 +34,7 @@ export interface NodeConfig {
   readonly flushMessages: number;
   readonly flushMs: number;
   readonly maxMessageBytes: number;
+  readonly pageCacheRetainBytes: number;
   readonly retentionCheckIntervalMs: number;
   readonly raftHeartbeatMs: number;
   readonly raftElectionTimeoutMs: number;
@@ -139,6 +140,7 @@ function buildCommand(): Command {
     .addOption(opt('--flush-messages <n>', 'fsync after this many messages (1: fsync before every ack, group-committed)', 'BROOK_FLUSH_MESSAGES').argParser(int('flush-messages', 1)).default(1))
     .addOption(opt('--flush-ms <ms>', 'fsync at least this often when flush-messages > 1 (-1: unset)', 'BROOK_FLUSH_MS').argParser(int('flush-ms', -1)).default(-1))
     .addOption(opt('--max-message-bytes <n>', 'largest record batch accepted', 'BROOK_MAX_MESSAGE_BYTES').argParser(int('max-message-bytes', 64, 100 * 1024 * 1024)).default(1_048_588))
+    .addOption(opt('--page-cache-retain-bytes <n>', 'after each fsync, let the kernel drop cached log bytes but the newest n of each segment (-1: leave the page cache alone)', 'BROOK_PAGE_CACHE_RETAIN_BYTES').argParser(int('page-cache-retain-bytes', -1)).default(32 * 1024 * 1024))
     .addOption(opt('--retention-check-interval-ms <ms>', 'how often retention runs', 'BROOK_RETENTION_CHECK_INTERVAL_MS').argParser(int('retention-check-interval-ms', 10)).default(300_000))
     .addOption(opt('--raft-heartbeat-ms <ms>', 'Raft heartbeat interval', 'BROOK_RAFT_HEARTBEAT_MS').argParser(int('raft-heartbeat-ms', 1)).default(100))
     .addOption(opt('--raft-election-timeout-ms <ms>', 'Raft minimum election timeout (randomized up to 2x)', 'BROOK_RAFT_ELECTION_TIMEOUT_MS').argParser(int('raft-election-timeout-ms', 2)).default(500))

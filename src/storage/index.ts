@@ -1,5 +1,6 @@
 // Public surface of the storage module: partition logs, their manager, configs and batch helpers.
 export { LogManager, type PartitionId, partitionDirName, parsePartitionDirName } from './log-manager.js';
+export { pageCacheControlUnavailable } from './page-cache.js';
 export {
   PartitionLog,
   type PartitionLogOptions,

@@ -47,6 +47,11 @@ const INT32_MAX = 0x7fffffff;
 export interface PartitionLogOptions {
   /** Wall clock in ms; injectable for tests of segment.ms and LogAppendTime. */
   readonly clock?: () => number;
+  /**
+   * After each fsync, the kernel may drop cached pages of each segment but its newest this many
+   * bytes (page-cache.ts); negative (the default here) leaves the page cache alone.
+   */
+  readonly pageCacheRetainBytes?: number;
 }
 
 export interface LogAppendResult {
@@ -104,6 +109,7 @@ export class PartitionLog {
     segments: Segment[],
     private readonly epochs: LeaderEpochCache,
     private readonly producers: ProducerStateManager,
+    private readonly pageCacheRetainBytes: number,
   ) {
     assert(segments.length > 0, 'a log always has an active segment');
     this.segments = segments;
@@ -126,7 +132,7 @@ export class PartitionLog {
       segments.push(Segment.create(dir, Math.max(checkpointStart ?? 0, 0), clock()));
       created = true;
     }
-    const log = new PartitionLog(dir, checked, logger, clock, segments, epochs, new ProducerStateManager());
+    const log = new PartitionLog(dir, checked, logger, clock, segments, epochs, new ProducerStateManager(), options.pageCacheRetainBytes ?? -1);
     log.dirDirty = created;
     try {
       await log.finishOpen(loaded, checkpointStart, epochDamage);
@@ -414,7 +420,7 @@ export class PartitionLog {
       await Promise.all(
         dirty.map(async (segment) => {
           this.stats.fsyncs++;
-          await segment.sync();
+          await segment.sync(this.pageCacheRetainBytes);
         }),
       );
       if (this.dirDirty) {

@@ -6,11 +6,19 @@ import path from 'node:path';
 import { assert } from '../common/assert.js';
 import { fdatasync, readAt, replaceFile, unlinkIfExistsSync, writeFullySync } from './file-io.js';
 import { OffsetIndex } from './offset-index.js';
+import { dropCachedRange } from './page-cache.js';
 import { TimeIndex } from './time-index.js';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+
+/**
+ * Bytes below the last dropped point advised again at each sync: pages the kernel could not drop
+ * yet (still held by a write-back in progress) get another chance. Measured: advising only new
+ * ranges left about 40% of each file cached.
+ */
+const CACHE_DROP_RETRY_BYTES = 4 * 1024 * 1024;
 
 export function segmentFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
@@ -53,6 +61,8 @@ export class Segment {
   indexesPersisted = false;
   /** A failed write could not be undone: the file may hold a partial batch. */
   broken = false;
+  /** Cached pages below this were advised to be dropped (see page-cache.ts). */
+  private cacheDroppedBelow = 0;
   private refs = 0;
   private closeRequested = false;
   private fdOpen = true;
@@ -183,17 +193,29 @@ export class Segment {
     return readAt(this.fd, length, position);
   }
 
-  /** fdatasync: afterwards the first `sizeBytes` bytes (captured now) are durable. */
-  async sync(): Promise<number> {
+  /**
+   * fdatasync: afterwards the first `sizeBytes` bytes (captured now) are durable. Then, unless
+   * `cacheRetainBytes` is negative, the kernel may drop the cached pages of all but the newest
+   * `cacheRetainBytes` of them.
+   */
+  async sync(cacheRetainBytes = -1): Promise<number> {
     const sizeBytes = this.sizeBytes;
     if (!this.acquire()) return sizeBytes;
     try {
       await fdatasync(this.fd);
+      if (cacheRetainBytes >= 0) this.dropCachedBelow(sizeBytes - cacheRetainBytes);
     } finally {
       this.release();
     }
     if (sizeBytes > this.syncedSizeBytes) this.syncedSizeBytes = sizeBytes;
     return sizeBytes;
+  }
+
+  /** Advises the kernel to drop cached pages below `end` (durable bytes; the caller holds the fd). */
+  private dropCachedBelow(end: number): void {
+    if (end <= this.cacheDroppedBelow) return;
+    const from = Math.max(0, this.cacheDroppedBelow - CACHE_DROP_RETRY_BYTES);
+    if (dropCachedRange(this.fd, from, end - from)) this.cacheDroppedBelow = end;
   }
 
   syncSync(): void {
@@ -222,6 +244,7 @@ export class Segment {
     fs.ftruncateSync(this.fd, position);
     this.sizeBytes = position;
     if (this.syncedSizeBytes > position) this.syncedSizeBytes = position;
+    if (this.cacheDroppedBelow > position) this.cacheDroppedBelow = position;
   }
 
   /** Closes the fd once no reader holds it. */

@@ -1,0 +1,59 @@
+// Letting the kernel drop log bytes from the page cache once they are on disk.
+//
+// Every replica writes each batch into its segment file and fsyncs it; left alone, the page cache
+// keeps all of it, so it grows by the full write rate of every log on the machine until memory
+// pressure evicts it. Reading old data back is the rare case (tailing consumers read the newest
+// bytes; followers that keep up are served from the leader's memory), so Brook tells the kernel,
+// after each fsync, that durable bytes older than the newest `retainBytes` of a segment will not
+// be read soon (posix_fadvise DONTNEED). The page cache then stays about `retainBytes` per
+// partition, recycling the same pages instead of claiming new ones.
+//
+// Measured on the 2-core VM (3 nodes, RF 3, acks=all, fsync per ack, 1 GB produced): without it
+// the page cache grew by 3 GB and the nodes spent 30–38 CPU seconds per GB, producing 45–57 MB/s;
+// with 32 MiB retained they spent 22–24 CPU seconds per GB and produced 70–74 MB/s. On that VM
+// each newly claimed page costs the kernel several times more than a recycled one.
+//
+// Node's fs has no fadvise, so this is a native addon (native/page_cache.c), built by `npm ci`.
+// Without it (no C compiler at install, or a platform without posix_fadvise) Brook runs as before.
+import { createRequire } from 'node:module';
+
+interface PageCacheAddon {
+  dropCachedRange(fd: number, offset: number, length: number): number;
+}
+
+const ADDON_PATH = '../../build/Release/page_cache.node';
+
+let addon: PageCacheAddon | null | undefined;
+let unavailable: string | null = null;
+
+function load(): PageCacheAddon | null {
+  if (addon !== undefined) return addon;
+  try {
+    addon = createRequire(import.meta.url)(ADDON_PATH) as PageCacheAddon;
+  } catch (err) {
+    addon = null;
+    unavailable = `the page-cache addon did not load (${(err as Error).message.split('\n')[0]}); run npm ci with a C compiler`;
+  }
+  return addon;
+}
+
+/** Why log bytes cannot be dropped from the page cache here, or null when they can. */
+export function pageCacheControlUnavailable(): string | null {
+  load();
+  return unavailable;
+}
+
+/**
+ * Advises the kernel to drop the cached pages of `length` bytes at `offset` of `fd` (already
+ * durable: dirty pages are not dropped). False when this cannot be done here; after a failed
+ * call it is not tried again.
+ */
+export function dropCachedRange(fd: number, offset: number, length: number): boolean {
+  const native = load();
+  if (native === null) return false;
+  const rc = native.dropCachedRange(fd, offset, length);
+  if (rc === 0) return true;
+  addon = null;
+  unavailable = `posix_fadvise failed with errno ${rc}`;
+  return false;
+}
