@@ -8,10 +8,12 @@
 // be read soon (posix_fadvise DONTNEED). The page cache then stays about `retainBytes` per
 // partition, recycling the same pages instead of claiming new ones.
 //
-// Measured on the 2-core VM (3 nodes, RF 3, acks=all, fsync per ack, 1 GB produced): without it
-// the page cache grew by 3 GB and the nodes spent 30–38 CPU seconds per GB, producing 45–57 MB/s;
-// with 32 MiB retained they spent 22–24 CPU seconds per GB and produced 70–74 MB/s. On that VM
-// each newly claimed page costs the kernel several times more than a recycled one.
+// Measured on the 2-core VM (`npm run bench -- --nodes 3`: RF 3, acks=all, fsync per ack, 1 GB
+// produced): without it the page cache grew by 3 GB, the nodes spent 30–34 CPU seconds per GB
+// produced and the bench gave 47–58 MB/s; with 32 MiB retained they spent 22–24 CPU seconds per GB
+// and it gave 61–77 MB/s. On that VM each newly claimed page costs the kernel several times more
+// than a recycled one. The price: a consumer reading old data reads it from disk (the bench's
+// read from the beginning went from 310–670 to 320–420 MB/s).
 //
 // Node's fs has no fadvise, so this is a native addon (native/page_cache.c), built by `npm ci`.
 // Without it (no C compiler at install, or a platform without posix_fadvise) Brook runs as before.
