@@ -12,8 +12,6 @@ export const limits = {
    * replication, so followers keep up from the leader's in-memory tail.
    */
   connectionInflightRequestBytesMax: 4 * 1024 * 1024,
-  /** Bytes of responses queued on one socket before request processing waits for a drain. */
-  connectionPendingResponseBytesMax: 64 * 1024 * 1024,
   /** Largest record batch accepted on produce (Kafka's max.message.bytes default). */
   batchSizeBytesMax: 1_048_588,
   /** Array elements a decoder accepts in one request before refusing it as hostile. */
