@@ -78,6 +78,8 @@ export const limits = {
   replicationTailCacheBytesMax: 4 * 1024 * 1024,
   /** Batches a partition leader keeps in memory for followers that keep up. */
   replicationTailCacheBatchesMax: 4096,
+  /** A leader's in-memory tail is let go once nothing was appended for this long (idle partitions hold no memory). */
+  replicationTailCacheIdleMs: 10_000,
 } as const;
 
 assert(limits.batchSizeBytesMax < limits.requestSizeBytesMax, 'a batch must fit in a request');

@@ -74,6 +74,7 @@ export class LeaderReplica {
   /** Sends what is due now: batches, heartbeats, divergence answers, re-probes after timeouts. */
   pump(): void {
     if (!this.active) return;
+    this.tail.releaseIfIdle(Date.now());
     for (const f of this.core.followerIds) this.pumpFollower(f);
   }
 

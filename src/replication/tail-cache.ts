@@ -1,6 +1,7 @@
 // The newest batches a leader appended, kept in memory so followers that keep up are sent them
 // without reading the log back (the common case: one disk write, no disk read, per batch).
-// Bounded by bytes and batches; a follower further behind is served from the log.
+// Bounded by bytes and batches, and let go when the partition goes idle; a follower further behind
+// is served from the log.
 import { assert } from '../common/assert.js';
 import { limits } from '../common/limits.js';
 import type { BatchInfo } from './protocol/index.js';
@@ -22,10 +23,12 @@ export class TailCache {
   /** Index of the oldest live entry in `entries` (evicted ones are dropped in chunks). */
   private head = 0;
   private bytes = 0;
+  private lastAddMs = 0;
 
   constructor(
     private readonly bytesMax: number = limits.replicationTailCacheBytesMax,
     private readonly batchesMax: number = limits.replicationTailCacheBatchesMax,
+    private readonly idleMs: number = limits.replicationTailCacheIdleMs,
   ) {}
 
   /**
@@ -34,7 +37,8 @@ export class TailCache {
    * batch in a produce request for many, a socket chunk): that is copied, so a cached batch never
    * keeps more than twice its size alive.
    */
-  add(info: BatchInfo, bytes: Buffer): void {
+  add(info: BatchInfo, bytes: Buffer, nowMs = Date.now()): void {
+    this.lastAddMs = nowMs;
     const last = this.entries[this.entries.length - 1];
     if (last !== undefined && this.head < this.entries.length && last.info.lastOffset + 1 !== info.baseOffset) this.clear();
     this.entries.push({ info, bytes: bytes.length * 2 >= bytes.buffer.byteLength ? bytes : copyOf(bytes) });
@@ -48,6 +52,14 @@ export class TailCache {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /**
+   * Lets go of every batch once nothing was added for the idle time: followers that keep up hold
+   * them already, and one that comes back later reads the log.
+   */
+  releaseIfIdle(nowMs: number): void {
+    if (this.head < this.entries.length && nowMs - this.lastAddMs >= this.idleMs) this.clear();
   }
 
   clear(): void {

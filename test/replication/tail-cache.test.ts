@@ -48,4 +48,16 @@ describe('TailCache', () => {
     expect(copied.buffer.byteLength).toBe(1000);
     expect(copied.equals(request.subarray(5000, 6000))).toBe(true);
   });
+
+  it('lets go of every batch once nothing was added for the idle time', () => {
+    const cache = new TailCache(1_000_000, 100, 10_000);
+    cache.add({ baseOffset: 0, lastOffset: 0, epoch: 0, sizeBytes: 10 }, Buffer.alloc(10), 1_000);
+    cache.add({ baseOffset: 1, lastOffset: 1, epoch: 0, sizeBytes: 10 }, Buffer.alloc(10), 5_000);
+    cache.releaseIfIdle(14_999);
+    expect(cache.read(0, 1000)!.infos).toHaveLength(2);
+    cache.releaseIfIdle(15_000);
+    expect(cache.read(0, 1000)).toBeNull();
+    cache.add({ baseOffset: 2, lastOffset: 2, epoch: 0, sizeBytes: 10 }, Buffer.alloc(10), 20_000);
+    expect(cache.read(2, 1000)!.infos).toHaveLength(1);
+  });
 });
