@@ -193,6 +193,11 @@ try {
   const result = {
     machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
     flushPolicy: policy,
+    // The nodes inherit the environment: BROOK_PAGE_CACHE_RETAIN_BYTES=-1 compares against a page
+    // cache left alone.
+    pageCache: process.env.BROOK_PAGE_CACHE_RETAIN_BYTES
+      ? `BROOK_PAGE_CACHE_RETAIN_BYTES=${process.env.BROOK_PAGE_CACHE_RETAIN_BYTES}`
+      : 'default: the newest 32 MiB of each segment stay cached after an fsync',
     cluster: nodeCount === 1 ? '1 node' : `${nodeCount} nodes on this machine, replication factor ${nodeCount}, write quorum ${Math.floor(nodeCount / 2) + 1}`,
     records,
     recordBytes: size - 1,
