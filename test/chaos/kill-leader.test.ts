@@ -38,11 +38,12 @@ async function runScenario(victim: 'partition-leader' | 'controller'): Promise<v
     const before = workload.acks.filter((a) => a.partition === 0).length;
     const killedAt = Date.now();
     await node!.kill();
-    // Recovery: the first write to partition 0 acknowledged after the kill.
+    // Recovery: the first write to partition 0 sent after the kill and acknowledged (an answer
+    // already on its way when the leader died would read as a recovery of a millisecond).
     let recoveredAt = 0;
     while (Date.now() - killedAt < 15_000) {
       const acked = workload.acks.filter((a) => a.partition === 0).length;
-      if (acked > before && (workload.lastAckAt.get(0) ?? 0) > killedAt) {
+      if (acked > before && (workload.lastAckSentAt.get(0) ?? 0) >= killedAt) {
         recoveredAt = workload.lastAckAt.get(0)!;
         break;
       }

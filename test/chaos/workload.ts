@@ -73,6 +73,8 @@ export class Workload {
   private sequence = 0;
   /** Time of the latest acknowledged write per partition. */
   readonly lastAckAt = new Map<number, number>();
+  /** When the latest acknowledged write per partition was sent (its send() call, retries included). */
+  readonly lastAckSentAt = new Map<number, number>();
   errors = 0;
 
   constructor(
@@ -106,10 +108,12 @@ export class Workload {
       const partition = this.sequence % this.partitions;
       const value = `p${index}-${this.sequence++}`;
       try {
+        const sentAt = Date.now();
         const [result] = await producer.send({ topic: this.topic, acks: -1, timeout: 5000, messages: [{ partition, value }] });
         if (result && result.errorCode === 0) {
           this.acks.push({ value, partition, offset: Number(result.baseOffset) });
           this.lastAckAt.set(partition, Date.now());
+          this.lastAckSentAt.set(partition, sentAt);
         }
       } catch {
         // Not acknowledged: it may or may not be stored; the checker only holds acknowledged writes.
