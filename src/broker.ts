@@ -116,6 +116,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     groups: groups.coordinator,
     log: log.child({ module: 'kafka' }),
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
+    fencedByController: () => lifecycle.sessionLapsed(),
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
   dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry));

@@ -142,6 +142,8 @@ export class BrokerLifecycle {
   private registered = false;
   private inflight = false;
   private stopped = false;
+  /** When the controller last confirmed this broker alive (a registration or heartbeat answered). */
+  private confirmedAtMs = 0;
 
   constructor(
     private readonly config: NodeConfig,
@@ -164,6 +166,7 @@ export class BrokerLifecycle {
   async start(timeoutMs: number): Promise<void> {
     await this.client.call('RegisterBroker', this.registration(), timeoutMs);
     this.registered = true;
+    this.confirmedAtMs = Date.now();
     const intervalMs = brokerHeartbeatIntervalMs(this.config);
     this.timer = setInterval(() => void this.beat(), intervalMs);
     this.timer.unref();
@@ -179,12 +182,21 @@ export class BrokerLifecycle {
       } else {
         await this.client.call('Heartbeat', { clusterId: this.config.clusterId, nodeId: this.config.nodeId, incarnation: this.incarnation }, this.config.brokerSessionTimeoutMs);
       }
+      this.confirmedAtMs = Date.now();
     } catch (err) {
       if (err instanceof KafkaError && err.code === ErrorCode.STALE_BROKER_EPOCH) this.registered = false;
       this.log.debug({ err: (err as Error).message }, 'heartbeat failed');
     } finally {
       this.inflight = false;
     }
+  }
+
+  /**
+   * The controller has not confirmed this broker alive for a whole session, so it has fenced it and
+   * is moving its leaderships: cut off from the controller, this broker's own view is stale.
+   */
+  sessionLapsed(nowMs = Date.now()): boolean {
+    return this.confirmedAtMs > 0 && nowMs - this.confirmedAtMs > this.config.brokerSessionTimeoutMs;
   }
 
   /** Asks the controller to move this broker's leaderships away; false if that did not finish. */
