@@ -11,7 +11,7 @@ import { limits } from '../common/limits.js';
 import type { MetadataLog } from '../metadata/log.js';
 import type { MetadataChange, PartitionInfo, TopicInfo } from '../metadata/state.js';
 import { effectiveConfig, resolveQuorums } from '../metadata/topic-config.js';
-import { LogManager, pageCacheControlUnavailable, type LogConfig } from '../storage/index.js';
+import { LogManager, type LogConfig } from '../storage/index.js';
 import { Partition, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './partition.js';
 import type { ReplicationLimits } from './protocol/index.js';
 import type { ReplicationClient } from './replication-client.js';
@@ -71,10 +71,7 @@ export class ReplicaManager {
     log: Logger,
     limits: Partial<ReplicationLimits> = {},
   ): Promise<ReplicaManager> {
-    const storageLog = log.child({ module: 'storage' });
-    const logs = await LogManager.open(config.dataDir, storageLog, {}, { pageCacheRetainBytes: config.pageCacheRetainBytes });
-    const noPageCacheControl = config.pageCacheRetainBytes >= 0 ? pageCacheControlUnavailable() : null;
-    if (noPageCacheControl !== null) storageLog.warn({ reason: noPageCacheControl }, 'log bytes stay in the page cache');
+    const logs = await LogManager.open(config.dataDir, log.child({ module: 'storage' }), {}, { pageCacheRetainBytes: config.pageCacheRetainBytes });
     const manager = new ReplicaManager(config, metadata, logs, client, log.child({ module: 'replication' }), limits);
     await manager.removeOrphans();
     metadata.onChange((change) => manager.enqueue(change));

@@ -16,6 +16,7 @@ import { limits } from '../common/limits.js';
 import type { Logger } from '../common/log.js';
 import { fsyncDir } from './file-io.js';
 import { type LogConfig, makeLogConfig } from './log-config.js';
+import { pageCacheControlUnavailable } from './page-cache.js';
 import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
 
@@ -80,6 +81,8 @@ export class LogManager {
     const topicsDir = path.join(dataDir, TOPICS_DIR);
     await fs.promises.mkdir(topicsDir, { recursive: true });
     const manager = new LogManager(dataDir, topicsDir, makeLogConfig(defaults), logger, options);
+    const noPageCacheControl = (options.pageCacheRetainBytes ?? -1) >= 0 ? pageCacheControlUnavailable() : null;
+    if (noPageCacheControl !== null) logger.warn({ reason: noPageCacheControl }, 'log bytes stay in the page cache');
     const found: PartitionId[] = [];
     for (const entry of await fs.promises.readdir(topicsDir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
