@@ -64,7 +64,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   log.info({ voters: config.clusterNodes.map((m) => m.nodeId) }, 'waiting for the metadata quorum to register this broker');
   await lifecycle.start(REGISTRATION_TIMEOUT_MS);
 
-  const replicas = await ReplicaManager.open(config, metadata, replicationClient, log);
+  const replicas = await ReplicaManager.open(config, metadata, replicationClient, log, () => lifecycle.sessionLapsed());
   replication.setManager(replicas);
   const admin = new ClusterAdmin(config.clusterId, controlClient, metadata, () => replicas.settled());
   const producerIds = new ProducerIdAllocator(config.nodeId, (nodeId) => admin.allocateProducerIds(nodeId));
@@ -116,7 +116,6 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     groups: groups.coordinator,
     log: log.child({ module: 'kafka' }),
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
-    fencedByController: () => lifecycle.sessionLapsed(),
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
   dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry));

@@ -28,8 +28,6 @@ export interface BrokerContext {
   readonly log: Logger;
   /** The node that coordinates a consumer group. */
   coordinatorFor(groupId: string): Promise<number>;
-  /** The controller has not heard from this node for a whole session: it has fenced it (its metadata is stale). */
-  fencedByController(): boolean;
   /** The API ranges this node serves (for ApiVersions). */
   supportedApis(): readonly { apiKey: number; minVersion: number; maxVersion: number }[];
 }

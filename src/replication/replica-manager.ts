@@ -54,6 +54,8 @@ export class ReplicaManager {
     private readonly logs: LogManager,
     private readonly client: ReplicationClient,
     private readonly log: Logger,
+    /** The controller has not confirmed this broker alive for a whole session (BrokerLifecycle). */
+    private readonly sessionLapsed: () => boolean,
     limits: Partial<ReplicationLimits>,
   ) {
     this.io = {
@@ -69,10 +71,11 @@ export class ReplicaManager {
     metadata: MetadataLog,
     client: ReplicationClient,
     log: Logger,
+    sessionLapsed: () => boolean,
     limits: Partial<ReplicationLimits> = {},
   ): Promise<ReplicaManager> {
     const logs = await LogManager.open(config.dataDir, log.child({ module: 'storage' }), {}, { pageCacheRetainBytes: config.pageCacheRetainBytes });
-    const manager = new ReplicaManager(config, metadata, logs, client, log.child({ module: 'replication' }), limits);
+    const manager = new ReplicaManager(config, metadata, logs, client, log.child({ module: 'replication' }), sessionLapsed, limits);
     await manager.removeOrphans();
     metadata.onChange((change) => manager.enqueue(change));
     // Through the queue, so a change applied meanwhile is reacted to after the initial sync.
@@ -90,7 +93,15 @@ export class ReplicaManager {
   /** The partition if this node leads it; otherwise the Kafka error clients act on. */
   leaderPartition(topic: string, partition: number): Partition {
     const replica = this.replicas.get(partitionKey(topic, partition));
-    if (replica?.isLeader) return replica;
+    if (replica?.isLeader) {
+      // This broker lost its controller session (so the controller fenced it and is moving its
+      // partitions) and cannot reach a write quorum: its view is stale. The client is sent to look
+      // for the leader elsewhere, instead of retrying here (NOT_ENOUGH_REPLICAS, a stale fetch).
+      if (this.sessionLapsed() && !replica.canAcceptAcksAll()) {
+        throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.config.nodeId} is cut off from the controller and from ${topic}-${partition}'s replicas`);
+      }
+      return replica;
+    }
     const info = this.metadata.state.topic(topic);
     if (!info || partition < 0 || partition >= info.partitions.length) {
       throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown partition ${topic}-${partition}`);

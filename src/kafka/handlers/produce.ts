@@ -44,12 +44,6 @@ export function produceHandler(ctx: BrokerContext) {
     if (isTransactionalBatch(header.attributes)) throw new KafkaError(ErrorCode.INVALID_RECORD, 'transactions are not supported');
     if (acks === -1 && !partition.canAcceptAcksAll()) {
       // Refused before appending: fewer than write.quorum replicas are live, so it could not commit.
-      if (ctx.fencedByController()) {
-        // Cut off from its followers and from the controller, which has fenced this broker and is
-        // moving the partition: the client must ask another broker for the leader (clients retry
-        // NOT_ENOUGH_REPLICAS on the same broker without looking again).
-        throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker lost its controller session; ${topic}-${index} is moving to another leader`);
-      }
       throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `fewer than write.quorum replicas of ${topic}-${index} are live`);
     }
     const result: AppendResult = partition.append([batch], { messageCount: header.recordsCount });
