@@ -24,7 +24,10 @@ function makeBatches(count: number): Buffer[] {
   );
 }
 
-async function writePhase(dir: string, strict: boolean): Promise<{ log: PartitionLog; seconds: number; bytes: number }> {
+async function writePhase(
+  dir: string,
+  strict: boolean,
+): Promise<{ log: PartitionLog; seconds: number; bytes: number }> {
   const log = await PartitionLog.open(dir, makeLogConfig({ flushMessages: strict ? 1 : 1_000_000 }), silentLogger);
   const batches = makeBatches(producers);
   const batchBytes = (batches[0] as Buffer).length;
@@ -68,7 +71,9 @@ async function readPhase(log: PartitionLog): Promise<{ seconds: number; bytes: n
 
 async function main(): Promise<void> {
   const batchBytes = (makeBatches(1)[0] as Buffer).length;
-  console.log(`storage bench: ${totalMiB} MiB, batches of ${batchKiB} x 1 KiB records (${batchBytes} bytes), ${producers} concurrent producers, node ${process.version}`);
+  console.log(
+    `storage bench: ${totalMiB} MiB, batches of ${batchKiB} x 1 KiB records (${batchBytes} bytes), ${producers} concurrent producers, node ${process.version}`,
+  );
   for (const strict of [true, false]) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-'));
     try {
@@ -79,7 +84,9 @@ async function main(): Promise<void> {
           `${log.stats.flushes} flush rounds, ${log.stats.fsyncs} fdatasyncs for ${Math.round(bytes / batchBytes)} appends, ${log.segmentCount} segments`,
       );
       const read = await readPhase(log);
-      console.log(`read (warm page cache, 1 MiB fetches): ${(read.bytes / MiB / read.seconds).toFixed(0)} MB/s over ${read.fetches} fetches`);
+      console.log(
+        `read (warm page cache, 1 MiB fetches): ${(read.bytes / MiB / read.seconds).toFixed(0)} MB/s over ${read.fetches} fetches`,
+      );
       await log.close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

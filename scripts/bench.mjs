@@ -103,9 +103,16 @@ async function waitForPort(port) {
 async function waitForLeaders(nodePorts) {
   for (let i = 0; i < 600; i++) {
     try {
-      const views = await Promise.all(nodePorts.map(async (p) => (await (await fetch(`http://127.0.0.1:${p.http}/partitions`)).json()).partitions));
+      const views = await Promise.all(
+        nodePorts.map(async (p) => (await (await fetch(`http://127.0.0.1:${p.http}/partitions`)).json()).partitions),
+      );
       const all = new Set(views.flat().map((v) => `${v.topic}/${v.partition}`));
-      const led = new Set(views.flat().filter((v) => v.role === 'leader').map((v) => `${v.topic}/${v.partition}`));
+      const led = new Set(
+        views
+          .flat()
+          .filter((v) => v.role === 'leader')
+          .map((v) => `${v.topic}/${v.partition}`),
+      );
       // A node that hosts nothing yet after a few seconds has nothing to wait for.
       if (led.size === all.size && (all.size > 0 || i >= 30)) return;
     } catch {
@@ -118,17 +125,34 @@ async function waitForLeaders(nodePorts) {
 
 const dir = mkdtempSync(join(tmpdir(), 'brook-bench-'));
 const ports = [];
-for (let i = 0; i < nodeCount; i++) ports.push({ kafka: await freePort(), grpc: await freePort(), http: await freePort() });
+for (let i = 0; i < nodeCount; i++)
+  ports.push({ kafka: await freePort(), grpc: await freePort(), http: await freePort() });
 const clusterNodes = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.grpc}`).join(',');
 const nodes = ports.map((p, i) =>
   spawn(
     process.execPath,
     [
       resolve('dist/node.js'),
-      '--node-id', String(i + 1), '--cluster-nodes', clusterNodes,
-      '--data-dir', join(dir, `node-${i + 1}`), '--kafka-port', String(p.kafka), '--http-port', String(p.http),
-      '--grpc-port', String(p.grpc), '--log-level', 'warn', '--flush-messages', String(flushMessages),
-      '--default-partitions', String(partitions), '--default-replication-factor', String(nodeCount),
+      '--node-id',
+      String(i + 1),
+      '--cluster-nodes',
+      clusterNodes,
+      '--data-dir',
+      join(dir, `node-${i + 1}`),
+      '--kafka-port',
+      String(p.kafka),
+      '--http-port',
+      String(p.http),
+      '--grpc-port',
+      String(p.grpc),
+      '--log-level',
+      'warn',
+      '--flush-messages',
+      String(flushMessages),
+      '--default-partitions',
+      String(partitions),
+      '--default-replication-factor',
+      String(nodeCount),
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   ),
@@ -161,13 +185,33 @@ try {
   });
   const payloadBytes = records * (size - 1);
   const mb = payloadBytes / 1e6;
-  const policy = flushMessages === 1 ? 'fsync before ack (group commit), the default' : `flush.messages=${flushMessages}`;
+  const policy =
+    flushMessages === 1 ? 'fsync before ack (group commit), the default' : `flush.messages=${flushMessages}`;
 
   const producerArgs = [
-    '-b', bootstrap, '-P', '-t', 'bench', '-l', file,
-    '-X', 'acks=all', '-X', 'linger.ms=5', '-X', 'batch.num.messages=100000', '-X', 'batch.size=1000000',
-    '-X', 'queue.buffering.max.messages=2000000', '-X', 'queue.buffering.max.kbytes=2097151',
-    '-X', 'message.max.bytes=1048576', '-X', 'compression.codec=none',
+    '-b',
+    bootstrap,
+    '-P',
+    '-t',
+    'bench',
+    '-l',
+    file,
+    '-X',
+    'acks=all',
+    '-X',
+    'linger.ms=5',
+    '-X',
+    'batch.num.messages=100000',
+    '-X',
+    'batch.size=1000000',
+    '-X',
+    'queue.buffering.max.messages=2000000',
+    '-X',
+    'queue.buffering.max.kbytes=2097151',
+    '-X',
+    'message.max.bytes=1048576',
+    '-X',
+    'compression.codec=none',
   ];
   // Create the topic first (auto-created with the bench's partition count) so the timed run is steady state.
   await run('kcat', ['-b', bootstrap, '-P', '-t', 'bench', '-X', 'acks=all'], { input: Readable.from(['x\n']) });
@@ -177,15 +221,41 @@ try {
   const produceSeconds = (performance.now() - t0) / 1000;
 
   t0 = performance.now();
-  await run('kcat', ['-b', bootstrap, '-C', '-t', 'bench', '-o', 'beginning', '-e', '-q', '-f', '%o\n', '-X', 'fetch.max.bytes=52428800', '-X', 'fetch.message.max.bytes=10485760', '-X', 'fetch.wait.max.ms=10']);
+  await run('kcat', [
+    '-b',
+    bootstrap,
+    '-C',
+    '-t',
+    'bench',
+    '-o',
+    'beginning',
+    '-e',
+    '-q',
+    '-f',
+    '%o\n',
+    '-X',
+    'fetch.max.bytes=52428800',
+    '-X',
+    'fetch.message.max.bytes=10485760',
+    '-X',
+    'fetch.wait.max.ms=10',
+  ]);
   const consumeSeconds = (performance.now() - t0) / 1000;
 
   let latency = null;
   if (haveLatencyTool) {
     // Create the latency topic first, so topic creation and leader election are not timed.
-    await run('kcat', ['-b', bootstrap, '-P', '-t', 'bench-latency', '-X', 'acks=all'], { input: Readable.from(['x\n']) });
+    await run('kcat', ['-b', bootstrap, '-P', '-t', 'bench-latency', '-X', 'acks=all'], {
+      input: Readable.from(['x\n']),
+    });
     const out = await runCapture(python, [
-      resolve('scripts/bench-latency.py'), bootstrap, 'bench-latency', opts['latency-records'], String(size), opts['latency-rate'], 'all',
+      resolve('scripts/bench-latency.py'),
+      bootstrap,
+      'bench-latency',
+      opts['latency-records'],
+      String(size),
+      opts['latency-rate'],
+      'all',
     ]);
     latency = JSON.parse(out.trim().split('\n').pop());
   }
@@ -198,12 +268,24 @@ try {
     pageCache: process.env.BROOK_PAGE_CACHE_RETAIN_BYTES
       ? `BROOK_PAGE_CACHE_RETAIN_BYTES=${process.env.BROOK_PAGE_CACHE_RETAIN_BYTES}`
       : 'default: the newest 32 MiB of each segment stay cached after an fsync',
-    cluster: nodeCount === 1 ? '1 node' : `${nodeCount} nodes on this machine, replication factor ${nodeCount}, write quorum ${Math.floor(nodeCount / 2) + 1}`,
+    cluster:
+      nodeCount === 1
+        ? '1 node'
+        : `${nodeCount} nodes on this machine, replication factor ${nodeCount}, write quorum ${Math.floor(nodeCount / 2) + 1}`,
     records,
     recordBytes: size - 1,
     partitions,
-    produce: { acks: 'all', seconds: +produceSeconds.toFixed(2), MBps: +(mb / produceSeconds).toFixed(1), recordsPerSec: Math.round(records / produceSeconds) },
-    consume: { seconds: +consumeSeconds.toFixed(2), MBps: +(mb / consumeSeconds).toFixed(1), recordsPerSec: Math.round(records / consumeSeconds) },
+    produce: {
+      acks: 'all',
+      seconds: +produceSeconds.toFixed(2),
+      MBps: +(mb / produceSeconds).toFixed(1),
+      recordsPerSec: Math.round(records / produceSeconds),
+    },
+    consume: {
+      seconds: +consumeSeconds.toFixed(2),
+      MBps: +(mb / consumeSeconds).toFixed(1),
+      recordsPerSec: Math.round(records / consumeSeconds),
+    },
     latency: latency
       ? { acks: 'all', ratePerSec: Number(opts['latency-rate']), ...latency }
       : 'skipped: /usr/bin/python3 with confluent_kafka not found (apt-get install python3-confluent-kafka)',

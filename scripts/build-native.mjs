@@ -8,12 +8,16 @@ import { spawnSync } from 'node:child_process';
 
 // npm names its bundled node-gyp in the environment of install scripts.
 const gyp = process.env.npm_config_node_gyp;
-const result = gyp ? spawnSync(process.execPath, [gyp, 'rebuild'], { stdio: 'inherit' }) : spawnSync('node-gyp', ['rebuild'], { stdio: 'inherit' });
+const result = gyp
+  ? spawnSync(process.execPath, [gyp, 'rebuild'], { stdio: 'inherit' })
+  : spawnSync('node-gyp', ['rebuild'], { stdio: 'inherit' });
 if (result.status !== 0) {
   const why = result.error ? result.error.message : `node-gyp exited ${result.status}`;
   if (process.env.BROOK_REQUIRE_TOOLS === '1') {
     console.error(`build-native: the page-cache addon did not build (${why})`);
     process.exit(1);
   }
-  console.warn(`build-native: the page-cache addon did not build (${why}); Brook will run without it and leave log bytes in the page cache`);
+  console.warn(
+    `build-native: the page-cache addon did not build (${why}); Brook will run without it and leave log bytes in the page cache`,
+  );
 }

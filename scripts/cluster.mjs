@@ -7,7 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { nodes: { type: 'string', default: '3' }, 'data-dir': { type: 'string', default: './data' } } });
+const { values } = parseArgs({
+  options: { nodes: { type: 'string', default: '3' }, 'data-dir': { type: 'string', default: './data' } },
+});
 const count = Number(values.nodes);
 if (!Number.isInteger(count) || count < 1 || count > 9) {
   console.error('cluster: --nodes must be 1..9');
@@ -24,8 +26,18 @@ const children = ids.map((id) => {
     process.execPath,
     [
       resolve('dist/node.js'),
-      '--node-id', String(id), '--cluster-nodes', clusterNodes, '--data-dir', dataDir,
-      '--kafka-port', String(port(id, 0)), '--grpc-port', String(port(id, 1)), '--http-port', String(port(id, 2)),
+      '--node-id',
+      String(id),
+      '--cluster-nodes',
+      clusterNodes,
+      '--data-dir',
+      dataDir,
+      '--kafka-port',
+      String(port(id, 0)),
+      '--grpc-port',
+      String(port(id, 1)),
+      '--http-port',
+      String(port(id, 2)),
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );

@@ -25,12 +25,15 @@ export function runReplicationSeeds(o: ReplicationSimCliOptions): number {
   const began = Date.now();
   for (let seed = o.start; seed < o.start + o.seeds; seed++) {
     const base = configForSeed(seed, o.unsafe ? 'unsafe' : 'safe', o.nodes);
-    const config = o.w !== undefined && o.r !== undefined ? { replicas: base.replicas, writeQuorum: o.w, readQuorum: o.r } : base;
+    const config =
+      o.w !== undefined && o.r !== undefined ? { replicas: base.replicas, writeQuorum: o.w, readQuorum: o.r } : base;
     const res = runReplicationSimulation({ seed, ...config, safetyMs: o.safetyMs, livenessMs: o.livenessMs });
     const flags = `--nodes ${config.replicas} --w ${config.writeQuorum} --r ${config.readQuorum}`;
     if (!res.ok) {
       failed++;
-      console.log(`seed=${seed} ${describeConfig(config)} FAILED (replay: --start ${seed} --seeds 1 ${flags} --safety-ms ${o.safetyMs}): ${res.violation}`);
+      console.log(
+        `seed=${seed} ${describeConfig(config)} FAILED (replay: --start ${seed} --seeds 1 ${flags} --safety-ms ${o.safetyMs}): ${res.violation}`,
+      );
     } else if (o.verbose) {
       console.log(`seed=${seed} ${describeConfig(config)} ok ${JSON.stringify(res.stats)}`);
     }
@@ -53,7 +56,17 @@ export function replicationMain(argv: readonly string[] = process.argv): void {
     .option('--liveness-ms <ms>', 'bound on the liveness phase', '10000')
     .option('--verbose', 'print stats for every seed', false)
     .parse([...argv]);
-  const o = program.opts<{ seeds: string; start: string; nodes: string; w: string; r: string; unsafe: boolean; safetyMs: string; livenessMs: string; verbose: boolean }>();
+  const o = program.opts<{
+    seeds: string;
+    start: string;
+    nodes: string;
+    w: string;
+    r: string;
+    unsafe: boolean;
+    safetyMs: string;
+    livenessMs: string;
+    verbose: boolean;
+  }>();
   const failed = runReplicationSeeds({
     seeds: Number(o.seeds),
     start: Number(o.start),
@@ -66,7 +79,12 @@ export function replicationMain(argv: readonly string[] = process.argv): void {
   });
   // With unsafe quorums a violation is the expected finding; finding none means the checker is blind.
   process.exitCode = o.unsafe ? (failed === 0 ? 1 : 0) : failed > 0 ? 1 : 0;
-  if (o.unsafe) console.log(failed > 0 ? `unsafe quorums: ${failed} seeds lost writes, as they must` : 'unsafe quorums: no violation found (the checker should have found one)');
+  if (o.unsafe)
+    console.log(
+      failed > 0
+        ? `unsafe quorums: ${failed} seeds lost writes, as they must`
+        : 'unsafe quorums: no violation found (the checker should have found one)',
+    );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) replicationMain();

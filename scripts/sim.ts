@@ -19,7 +19,15 @@ function runRaftSeeds(): void {
     .option('--bug <name>', `inject a deliberate bug (${Object.values(SimBug).join(', ')})`, '')
     .option('--verbose', 'print stats for every seed', false)
     .parse();
-  const o = program.opts<{ seeds: string; start: string; nodes: string; safetyMs: string; livenessMs: string; bug: string; verbose: boolean }>();
+  const o = program.opts<{
+    seeds: string;
+    start: string;
+    nodes: string;
+    safetyMs: string;
+    livenessMs: string;
+    bug: string;
+    verbose: boolean;
+  }>();
 
   const seeds = Number(o.seeds);
   const start = Number(o.start);
@@ -28,7 +36,13 @@ function runRaftSeeds(): void {
   const began = Date.now();
   for (let seed = start; seed < start + seeds; seed++) {
     const nodes = o.nodes === '' ? (seed % 2 === 0 ? 5 : 3) : (Number(o.nodes) as 3 | 5);
-    const res = runSimulation({ seed, nodes, safetyMs: Number(o.safetyMs), livenessMs: Number(o.livenessMs), ...(bug ? { bug } : {}) });
+    const res = runSimulation({
+      seed,
+      nodes,
+      safetyMs: Number(o.safetyMs),
+      livenessMs: Number(o.livenessMs),
+      ...(bug ? { bug } : {}),
+    });
     if (!res.ok) {
       failed++;
       console.log(`seed=${seed} nodes=${nodes} FAILED: ${res.violation}`);

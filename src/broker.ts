@@ -54,14 +54,23 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const replication = new ReplicationService(config, metadata, log.child({ module: 'replication' }));
   replication.register(grpcServer);
   replicationClient.setLocal(replication);
-  const elections = new PartitionElections(config, metadata, control, replicationClient, log.child({ module: 'elections' }));
+  const elections = new PartitionElections(
+    config,
+    metadata,
+    control,
+    replicationClient,
+    log.child({ module: 'elections' }),
+  );
   control.setElections(elections);
   replication.setElections(elections);
   await grpcServer.listen(config.listenHost, config.grpcPort);
   const controlClient = new ControlClient(config, metadata, control);
   control.setProbe((nodeId) => controlClient.ping(nodeId));
   const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
-  log.info({ voters: config.clusterNodes.map((m) => m.nodeId) }, 'waiting for the metadata quorum to register this broker');
+  log.info(
+    { voters: config.clusterNodes.map((m) => m.nodeId) },
+    'waiting for the metadata quorum to register this broker',
+  );
   await lifecycle.start(REGISTRATION_TIMEOUT_MS);
 
   const replicas = await ReplicaManager.open(config, metadata, replicationClient, log, () => lifecycle.sessionLapsed());
@@ -141,7 +150,10 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const kafkaPort = await kafka.listen(config.listenHost, config.kafkaPort);
 
   const httpPort = await http.listen(config.listenHost, config.httpPort);
-  log.info({ kafka: `${config.listenHost}:${kafkaPort}`, http: `${config.listenHost}:${httpPort}`, dataDir: config.dataDir }, 'Brook node started');
+  log.info(
+    { kafka: `${config.listenHost}:${kafkaPort}`, http: `${config.listenHost}:${httpPort}`, dataDir: config.dataDir },
+    'Brook node started',
+  );
 
   let stopping: Promise<void> | null = null;
   return {

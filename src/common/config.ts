@@ -114,7 +114,11 @@ function buildCommand(): Command {
     .allowExcessArguments(false);
   const int = (name: string, min: number, max?: number) => integer(name, min, max);
   cmd
-    .addOption(opt('--node-id <id>', 'this node id', 'BROOK_NODE_ID').argParser(int('node-id', 1, 2 ** 31 - 1)).default(1))
+    .addOption(
+      opt('--node-id <id>', 'this node id', 'BROOK_NODE_ID')
+        .argParser(int('node-id', 1, 2 ** 31 - 1))
+        .default(1),
+    )
     .addOption(
       opt('--cluster-nodes <list>', "voters: '1,2,3' (host node<id>:9093) or '1@host:port,...'", 'BROOK_CLUSTER_NODES')
         .argParser(parseClusterNodes)
@@ -123,35 +127,191 @@ function buildCommand(): Command {
     .addOption(opt('--cluster-id <id>', 'cluster id reported to clients', 'BROOK_CLUSTER_ID').default('brook-cluster'))
     .addOption(opt('--data-dir <dir>', 'where logs and Raft state live', 'BROOK_DATA_DIR').default('./data'))
     .addOption(opt('--listen-host <host>', 'address the listeners bind', 'BROOK_LISTEN_HOST').default('127.0.0.1'))
-    .addOption(opt('--kafka-port <port>', 'Kafka listener port', 'BROOK_KAFKA_PORT').argParser(port('kafka-port')).default(9092))
-    .addOption(opt('--grpc-port <port>', 'internal gRPC port', 'BROOK_GRPC_PORT').argParser(port('grpc-port')).default(DEFAULT_GRPC_PORT))
-    .addOption(opt('--http-port <port>', 'HTTP metrics/health port', 'BROOK_HTTP_PORT').argParser(port('http-port')).default(9094))
-    .addOption(opt('--advertised-host <host>', 'Kafka host given to clients (default: listen host)', 'BROOK_ADVERTISED_HOST'))
-    .addOption(opt('--advertised-port <port>', 'Kafka port given to clients (default: kafka port)', 'BROOK_ADVERTISED_PORT').argParser(port('advertised-port')))
-    .addOption(opt('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'BROOK_LOG_LEVEL').choices(LOG_LEVELS).default('info'))
-    .addOption(opt('--auto-create-topics <bool>', 'create unknown topics on metadata/produce', 'BROOK_AUTO_CREATE_TOPICS').argParser(boolean('auto-create-topics')).default(true))
-    .addOption(opt('--default-partitions <n>', 'partitions of auto-created topics', 'BROOK_DEFAULT_PARTITIONS').argParser(int('default-partitions', 1, 10_000)).default(1))
-    .addOption(opt('--default-replication-factor <n>', 'replication factor of auto-created topics (default: min(3, cluster size))', 'BROOK_DEFAULT_REPLICATION_FACTOR').argParser(int('default-replication-factor', 1, 64)))
-    .addOption(opt('--segment-bytes <n>', 'roll a segment at this size', 'BROOK_SEGMENT_BYTES').argParser(int('segment-bytes', 1024, 2 ** 31 - 1)).default(1024 ** 3))
-    .addOption(opt('--segment-ms <ms>', 'roll a segment at this age', 'BROOK_SEGMENT_MS').argParser(int('segment-ms', 1)).default(7 * 24 * 3600 * 1000))
-    .addOption(opt('--retention-ms <ms>', 'delete segments older than this (-1: forever)', 'BROOK_RETENTION_MS').argParser(int('retention-ms', -1)).default(7 * 24 * 3600 * 1000))
-    .addOption(opt('--retention-bytes <n>', 'keep at most this many bytes per partition (-1: unlimited)', 'BROOK_RETENTION_BYTES').argParser(int('retention-bytes', -1)).default(-1))
-    .addOption(opt('--index-interval-bytes <n>', 'bytes between sparse index entries', 'BROOK_INDEX_INTERVAL_BYTES').argParser(int('index-interval-bytes', 1)).default(4096))
-    .addOption(opt('--flush-messages <n>', 'fsync after this many messages (1: fsync before every ack, group-committed)', 'BROOK_FLUSH_MESSAGES').argParser(int('flush-messages', 1)).default(1))
-    .addOption(opt('--flush-ms <ms>', 'fsync at least this often when flush-messages > 1 (-1: unset)', 'BROOK_FLUSH_MS').argParser(int('flush-ms', -1)).default(-1))
-    .addOption(opt('--max-message-bytes <n>', 'largest record batch accepted', 'BROOK_MAX_MESSAGE_BYTES').argParser(int('max-message-bytes', 64, 100 * 1024 * 1024)).default(1_048_588))
-    .addOption(opt('--page-cache-retain-bytes <n>', 'after each fsync, let the kernel drop cached log bytes but the newest n of each segment (-1: leave the page cache alone)', 'BROOK_PAGE_CACHE_RETAIN_BYTES').argParser(int('page-cache-retain-bytes', -1)).default(32 * 1024 * 1024))
-    .addOption(opt('--retention-check-interval-ms <ms>', 'how often retention runs', 'BROOK_RETENTION_CHECK_INTERVAL_MS').argParser(int('retention-check-interval-ms', 10)).default(300_000))
-    .addOption(opt('--raft-heartbeat-ms <ms>', 'Raft heartbeat interval', 'BROOK_RAFT_HEARTBEAT_MS').argParser(int('raft-heartbeat-ms', 1)).default(100))
-    .addOption(opt('--raft-election-timeout-ms <ms>', 'Raft minimum election timeout (randomized up to 2x)', 'BROOK_RAFT_ELECTION_TIMEOUT_MS').argParser(int('raft-election-timeout-ms', 2)).default(500))
-    .addOption(opt('--raft-snapshot-entries <n>', 'snapshot the metadata and compact the Raft log every n entries', 'BROOK_RAFT_SNAPSHOT_ENTRIES').argParser(int('raft-snapshot-entries', 2)).default(1000))
-    .addOption(opt('--broker-session-timeout-ms <ms>', 'fence a broker silent this long (a crashed one is fenced sooner: its connection is refused)', 'BROOK_BROKER_SESSION_TIMEOUT_MS').argParser(int('broker-session-timeout-ms', 10)).default(3000))
-    .addOption(opt('--offsets-topic-partitions <n>', 'partitions of __consumer_offsets', 'BROOK_OFFSETS_TOPIC_PARTITIONS').argParser(int('offsets-topic-partitions', 1, 1000)).default(50))
-    .addOption(opt('--offsets-retention-ms <ms>', 'expire committed offsets of empty groups after this', 'BROOK_OFFSETS_RETENTION_MS').argParser(int('offsets-retention-ms', 1)).default(7 * 24 * 3600 * 1000))
-    .addOption(opt('--group-min-session-timeout-ms <ms>', 'smallest session timeout a member may ask for', 'BROOK_GROUP_MIN_SESSION_TIMEOUT_MS').argParser(int('group-min-session-timeout-ms', 1)).default(6000))
-    .addOption(opt('--group-max-session-timeout-ms <ms>', 'largest session timeout a member may ask for', 'BROOK_GROUP_MAX_SESSION_TIMEOUT_MS').argParser(int('group-max-session-timeout-ms', 1)).default(1_800_000))
-    .addOption(opt('--group-initial-rebalance-delay-ms <ms>', 'wait for more members before the first rebalance', 'BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS').argParser(int('group-initial-rebalance-delay-ms', 0)).default(3000))
-    .addOption(opt('--shutdown-timeout-ms <ms>', 'longest graceful stop before exiting anyway', 'BROOK_SHUTDOWN_TIMEOUT_MS').argParser(int('shutdown-timeout-ms', 100)).default(10_000));
+    .addOption(
+      opt('--kafka-port <port>', 'Kafka listener port', 'BROOK_KAFKA_PORT').argParser(port('kafka-port')).default(9092),
+    )
+    .addOption(
+      opt('--grpc-port <port>', 'internal gRPC port', 'BROOK_GRPC_PORT')
+        .argParser(port('grpc-port'))
+        .default(DEFAULT_GRPC_PORT),
+    )
+    .addOption(
+      opt('--http-port <port>', 'HTTP metrics/health port', 'BROOK_HTTP_PORT')
+        .argParser(port('http-port'))
+        .default(9094),
+    )
+    .addOption(
+      opt('--advertised-host <host>', 'Kafka host given to clients (default: listen host)', 'BROOK_ADVERTISED_HOST'),
+    )
+    .addOption(
+      opt(
+        '--advertised-port <port>',
+        'Kafka port given to clients (default: kafka port)',
+        'BROOK_ADVERTISED_PORT',
+      ).argParser(port('advertised-port')),
+    )
+    .addOption(
+      opt('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'BROOK_LOG_LEVEL')
+        .choices(LOG_LEVELS)
+        .default('info'),
+    )
+    .addOption(
+      opt('--auto-create-topics <bool>', 'create unknown topics on metadata/produce', 'BROOK_AUTO_CREATE_TOPICS')
+        .argParser(boolean('auto-create-topics'))
+        .default(true),
+    )
+    .addOption(
+      opt('--default-partitions <n>', 'partitions of auto-created topics', 'BROOK_DEFAULT_PARTITIONS')
+        .argParser(int('default-partitions', 1, 10_000))
+        .default(1),
+    )
+    .addOption(
+      opt(
+        '--default-replication-factor <n>',
+        'replication factor of auto-created topics (default: min(3, cluster size))',
+        'BROOK_DEFAULT_REPLICATION_FACTOR',
+      ).argParser(int('default-replication-factor', 1, 64)),
+    )
+    .addOption(
+      opt('--segment-bytes <n>', 'roll a segment at this size', 'BROOK_SEGMENT_BYTES')
+        .argParser(int('segment-bytes', 1024, 2 ** 31 - 1))
+        .default(1024 ** 3),
+    )
+    .addOption(
+      opt('--segment-ms <ms>', 'roll a segment at this age', 'BROOK_SEGMENT_MS')
+        .argParser(int('segment-ms', 1))
+        .default(7 * 24 * 3600 * 1000),
+    )
+    .addOption(
+      opt('--retention-ms <ms>', 'delete segments older than this (-1: forever)', 'BROOK_RETENTION_MS')
+        .argParser(int('retention-ms', -1))
+        .default(7 * 24 * 3600 * 1000),
+    )
+    .addOption(
+      opt(
+        '--retention-bytes <n>',
+        'keep at most this many bytes per partition (-1: unlimited)',
+        'BROOK_RETENTION_BYTES',
+      )
+        .argParser(int('retention-bytes', -1))
+        .default(-1),
+    )
+    .addOption(
+      opt('--index-interval-bytes <n>', 'bytes between sparse index entries', 'BROOK_INDEX_INTERVAL_BYTES')
+        .argParser(int('index-interval-bytes', 1))
+        .default(4096),
+    )
+    .addOption(
+      opt(
+        '--flush-messages <n>',
+        'fsync after this many messages (1: fsync before every ack, group-committed)',
+        'BROOK_FLUSH_MESSAGES',
+      )
+        .argParser(int('flush-messages', 1))
+        .default(1),
+    )
+    .addOption(
+      opt('--flush-ms <ms>', 'fsync at least this often when flush-messages > 1 (-1: unset)', 'BROOK_FLUSH_MS')
+        .argParser(int('flush-ms', -1))
+        .default(-1),
+    )
+    .addOption(
+      opt('--max-message-bytes <n>', 'largest record batch accepted', 'BROOK_MAX_MESSAGE_BYTES')
+        .argParser(int('max-message-bytes', 64, 100 * 1024 * 1024))
+        .default(1_048_588),
+    )
+    .addOption(
+      opt(
+        '--page-cache-retain-bytes <n>',
+        'after each fsync, let the kernel drop cached log bytes but the newest n of each segment (-1: leave the page cache alone)',
+        'BROOK_PAGE_CACHE_RETAIN_BYTES',
+      )
+        .argParser(int('page-cache-retain-bytes', -1))
+        .default(32 * 1024 * 1024),
+    )
+    .addOption(
+      opt('--retention-check-interval-ms <ms>', 'how often retention runs', 'BROOK_RETENTION_CHECK_INTERVAL_MS')
+        .argParser(int('retention-check-interval-ms', 10))
+        .default(300_000),
+    )
+    .addOption(
+      opt('--raft-heartbeat-ms <ms>', 'Raft heartbeat interval', 'BROOK_RAFT_HEARTBEAT_MS')
+        .argParser(int('raft-heartbeat-ms', 1))
+        .default(100),
+    )
+    .addOption(
+      opt(
+        '--raft-election-timeout-ms <ms>',
+        'Raft minimum election timeout (randomized up to 2x)',
+        'BROOK_RAFT_ELECTION_TIMEOUT_MS',
+      )
+        .argParser(int('raft-election-timeout-ms', 2))
+        .default(500),
+    )
+    .addOption(
+      opt(
+        '--raft-snapshot-entries <n>',
+        'snapshot the metadata and compact the Raft log every n entries',
+        'BROOK_RAFT_SNAPSHOT_ENTRIES',
+      )
+        .argParser(int('raft-snapshot-entries', 2))
+        .default(1000),
+    )
+    .addOption(
+      opt(
+        '--broker-session-timeout-ms <ms>',
+        'fence a broker silent this long (a crashed one is fenced sooner: its connection is refused)',
+        'BROOK_BROKER_SESSION_TIMEOUT_MS',
+      )
+        .argParser(int('broker-session-timeout-ms', 10))
+        .default(3000),
+    )
+    .addOption(
+      opt('--offsets-topic-partitions <n>', 'partitions of __consumer_offsets', 'BROOK_OFFSETS_TOPIC_PARTITIONS')
+        .argParser(int('offsets-topic-partitions', 1, 1000))
+        .default(50),
+    )
+    .addOption(
+      opt(
+        '--offsets-retention-ms <ms>',
+        'expire committed offsets of empty groups after this',
+        'BROOK_OFFSETS_RETENTION_MS',
+      )
+        .argParser(int('offsets-retention-ms', 1))
+        .default(7 * 24 * 3600 * 1000),
+    )
+    .addOption(
+      opt(
+        '--group-min-session-timeout-ms <ms>',
+        'smallest session timeout a member may ask for',
+        'BROOK_GROUP_MIN_SESSION_TIMEOUT_MS',
+      )
+        .argParser(int('group-min-session-timeout-ms', 1))
+        .default(6000),
+    )
+    .addOption(
+      opt(
+        '--group-max-session-timeout-ms <ms>',
+        'largest session timeout a member may ask for',
+        'BROOK_GROUP_MAX_SESSION_TIMEOUT_MS',
+      )
+        .argParser(int('group-max-session-timeout-ms', 1))
+        .default(1_800_000),
+    )
+    .addOption(
+      opt(
+        '--group-initial-rebalance-delay-ms <ms>',
+        'wait for more members before the first rebalance',
+        'BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS',
+      )
+        .argParser(int('group-initial-rebalance-delay-ms', 0))
+        .default(3000),
+    )
+    .addOption(
+      opt('--shutdown-timeout-ms <ms>', 'longest graceful stop before exiting anyway', 'BROOK_SHUTDOWN_TIMEOUT_MS')
+        .argParser(int('shutdown-timeout-ms', 100))
+        .default(10_000),
+    );
   return cmd;
 }
 
@@ -190,7 +350,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
 function validate(raw: RawOptions): NodeConfig {
   const self = raw.clusterNodes.find((m) => m.nodeId === raw.nodeId);
   if (!self) {
-    throw new ConfigError(`node-id ${raw.nodeId} is not one of cluster-nodes (${raw.clusterNodes.map((m) => m.nodeId).join(',')})`);
+    throw new ConfigError(
+      `node-id ${raw.nodeId} is not one of cluster-nodes (${raw.clusterNodes.map((m) => m.nodeId).join(',')})`,
+    );
   }
   if (raw.clusterId.length === 0 || raw.clusterId.length > 64) {
     throw new ConfigError('cluster-id must be 1 to 64 characters');
@@ -207,7 +369,9 @@ function validate(raw: RawOptions): NodeConfig {
   const clusterSize = raw.clusterNodes.length;
   const defaultReplicationFactor = raw.defaultReplicationFactor ?? Math.min(3, clusterSize);
   if (defaultReplicationFactor > clusterSize) {
-    throw new ConfigError(`default-replication-factor ${defaultReplicationFactor} exceeds the ${clusterSize} cluster nodes`);
+    throw new ConfigError(
+      `default-replication-factor ${defaultReplicationFactor} exceeds the ${clusterSize} cluster nodes`,
+    );
   }
   const wildcard = raw.listenHost === '0.0.0.0' || raw.listenHost === '::';
   return {

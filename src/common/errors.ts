@@ -91,9 +91,7 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const namesByCode = new Map<number, string>(
-  Object.entries(ErrorCode).map(([name, code]) => [code, name]),
-);
+const namesByCode = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
 
 export function errorName(code: number): string {
   return namesByCode.get(code) ?? `ERROR_${code}`;

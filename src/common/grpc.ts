@@ -20,7 +20,13 @@ function protoDir(): string {
   throw new Error(`proto directory not found near ${here}`);
 }
 
-const LOADER_OPTIONS: protoLoader.Options = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
+const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
 
 /** Loads `proto/<file>` and returns the package object (services are constructors on it). */
 export function loadProto(file: string): grpc.GrpcObject {

@@ -86,5 +86,11 @@ assert(limits.batchSizeBytesMax < limits.requestSizeBytesMax, 'a batch must fit 
 assert(limits.topicNameLengthMax <= 249, 'topic names are capped by Kafka at 249');
 assert(limits.raftMessageSizeBytesMax <= limits.raftBatchBytesMax, 'one Raft append must fit a transport batch');
 assert(limits.raftBatchBytesMax <= limits.raftPeerQueueBytesMax, 'one transport batch must fit a peer queue');
-assert(limits.raftProposalBytesMax <= limits.raftUncommittedBytesMax, 'one Raft proposal must fit the uncommitted budget');
-assert(limits.replicationCallBytesMax <= limits.replicationPeerQueueBytesMax, 'one replication call must fit a peer queue');
+assert(
+  limits.raftProposalBytesMax <= limits.raftUncommittedBytesMax,
+  'one Raft proposal must fit the uncommitted budget',
+);
+assert(
+  limits.replicationCallBytesMax <= limits.replicationPeerQueueBytesMax,
+  'one replication call must fit a peer queue',
+);

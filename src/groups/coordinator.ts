@@ -53,7 +53,13 @@ export interface CommitParams {
   readonly groupInstanceId: string | null;
   /** OffsetCommit v2-4; -1: the broker's retention. */
   readonly retentionTimeMs: number;
-  readonly offsets: readonly { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[];
+  readonly offsets: readonly {
+    topic: string;
+    partition: number;
+    offset: number;
+    leaderEpoch: number;
+    metadata: string | null;
+  }[];
 }
 
 export interface PartitionResult {
@@ -180,7 +186,10 @@ export class GroupCoordinator {
     shard.state = 'active';
     // 50 partitions load at every start: only the ones with groups are worth an info line.
     const level = shard.groups.size > 0 ? 'info' : 'debug';
-    this.options.log[level]({ partition, groups: shard.groups.size, loadMs: this.now - started }, 'loaded group coordinator partition');
+    this.options.log[level](
+      { partition, groups: shard.groups.size, loadMs: this.now - started },
+      'loaded group coordinator partition',
+    );
   }
 
   private unload(partition: number): void {
@@ -190,7 +199,10 @@ export class GroupCoordinator {
     for (const group of shard.groups.values()) {
       if (!group.is(GroupState.Dead)) this.membership.shutdown(group, ErrorCode.NOT_COORDINATOR);
     }
-    this.options.log[shard.groups.size > 0 ? 'info' : 'debug']({ partition, groups: shard.groups.size }, 'unloaded group coordinator partition');
+    this.options.log[shard.groups.size > 0 ? 'info' : 'debug'](
+      { partition, groups: shard.groups.size },
+      'unloaded group coordinator partition',
+    );
     shard.groups.clear();
   }
 
@@ -265,7 +277,11 @@ export class GroupCoordinator {
     const shard = this.shardOf(groupId);
     if (typeof shard === 'number') return { errorCode: shard, members: [] };
     const group = shard.groups.get(groupId);
-    if (!group) return { errorCode: ErrorCode.NONE, members: identities.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
+    if (!group)
+      return {
+        errorCode: ErrorCode.NONE,
+        members: identities.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })),
+      };
     if (group.is(GroupState.Dead)) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     return { errorCode: ErrorCode.NONE, members: this.membership.leave(group, identities) };
   }
@@ -328,16 +344,25 @@ export class GroupCoordinator {
       results.set(offsetKey(record.topic, record.partition), errorCode);
       // Applied only once durable, in log order, so a reader never sees an offset a restart loses.
       if (errorCode === ErrorCode.NONE && !group.is(GroupState.Dead)) {
-        group.offsets.set(offsetKey(record.topic, record.partition), { ...record.value, topic: record.topic, partition: record.partition });
+        group.offsets.set(offsetKey(record.topic, record.partition), {
+          ...record.value,
+          topic: record.topic,
+          partition: record.partition,
+        });
       }
     }
-    return req.offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: results.get(offsetKey(o.topic, o.partition)) ?? errorCode }));
+    return req.offsets.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      errorCode: results.get(offsetKey(o.topic, o.partition)) ?? errorCode,
+    }));
   }
 
   /** Kafka's rules for who may commit to a group now. */
   private checkCommit(group: ClassicGroup, req: CommitParams): number {
     if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (req.groupInstanceId !== null && group.staticMembers.get(req.groupInstanceId) !== req.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    if (req.groupInstanceId !== null && group.staticMembers.get(req.groupInstanceId) !== req.memberId)
+      return ErrorCode.FENCED_INSTANCE_ID;
     if (req.generationId < 0 && group.is(GroupState.Empty)) return ErrorCode.NONE; // offsets-only use of the group
     if (group.is(GroupState.CompletingRebalance)) return ErrorCode.REBALANCE_IN_PROGRESS;
     const member = group.members.get(req.memberId);
@@ -348,7 +373,10 @@ export class GroupCoordinator {
   }
 
   /** Committed offsets; `partitions` null means every partition the group has an offset for. */
-  fetchOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[] | null): { errorCode: number; offsets: FetchedOffset[] } {
+  fetchOffsets(
+    groupId: string,
+    partitions: readonly { topic: string; partition: number }[] | null,
+  ): { errorCode: number; offsets: FetchedOffset[] } {
     const shard = this.shardOf(groupId);
     if (typeof shard === 'number') return { errorCode: shard, offsets: [] };
     const group = shard.groups.get(groupId);
@@ -360,14 +388,22 @@ export class GroupCoordinator {
       metadata: o.metadata,
       errorCode: ErrorCode.NONE,
     });
-    if (partitions === null) return { errorCode: ErrorCode.NONE, offsets: [...(group?.offsets.values() ?? [])].map(fetched) };
+    if (partitions === null)
+      return { errorCode: ErrorCode.NONE, offsets: [...(group?.offsets.values() ?? [])].map(fetched) };
     return {
       errorCode: ErrorCode.NONE,
       offsets: partitions.map((p) => {
         const committed = group?.offsets.get(offsetKey(p.topic, p.partition));
         return committed
           ? fetched(committed)
-          : { topic: p.topic, partition: p.partition, offset: -1, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
+          : {
+              topic: p.topic,
+              partition: p.partition,
+              offset: -1,
+              leaderEpoch: -1,
+              metadata: '',
+              errorCode: ErrorCode.NONE,
+            };
       }),
     };
   }
@@ -381,7 +417,8 @@ export class GroupCoordinator {
     for (const shard of this.shards.values()) {
       if (shard.state === 'loading') errorCode = ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
       for (const group of shard.groups.values()) {
-        if (!group.is(GroupState.Dead)) groups.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', state: group.state });
+        if (!group.is(GroupState.Dead))
+          groups.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', state: group.state });
       }
     }
     return { errorCode, groups };
@@ -433,18 +470,28 @@ export class GroupCoordinator {
   }
 
   private tombstones(group: ClassicGroup, offsets: readonly CommittedOffset[]): CoordinatorRecord[] {
-    return offsets.map((o) => ({ kind: 'offset', groupId: group.groupId, topic: o.topic, partition: o.partition, value: null }));
+    return offsets.map((o) => ({
+      kind: 'offset',
+      groupId: group.groupId,
+      topic: o.topic,
+      partition: o.partition,
+      value: null,
+    }));
   }
 
   /** OffsetDelete: offsets of topics the group does not consume (or of an empty group) are removed. */
-  async deleteOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[]): Promise<{ errorCode: number; partitions: PartitionResult[] }> {
+  async deleteOffsets(
+    groupId: string,
+    partitions: readonly { topic: string; partition: number }[],
+  ): Promise<{ errorCode: number; partitions: PartitionResult[] }> {
     const shard = this.shardOf(groupId);
     if (typeof shard === 'number') return { errorCode: shard, partitions: [] };
     const group = shard.groups.get(groupId);
     if (!group || group.is(GroupState.Dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
     let subscribed: Set<string> | null = new Set();
     if (!group.is(GroupState.Empty)) {
-      if (group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
+      if (group.protocolType !== CONSUMER_PROTOCOL_TYPE)
+        return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
       subscribed = group.subscribedTopics();
     }
     const results: PartitionResult[] = [];
@@ -459,7 +506,8 @@ export class GroupCoordinator {
       if (committed) deletable.push(committed);
       results.push({ ...p, errorCode: ErrorCode.NONE });
     }
-    const errorCode = deletable.length > 0 ? await this.write(shard, this.tombstones(group, deletable)) : ErrorCode.NONE;
+    const errorCode =
+      deletable.length > 0 ? await this.write(shard, this.tombstones(group, deletable)) : ErrorCode.NONE;
     if (errorCode !== ErrorCode.NONE) return { errorCode, partitions: [] };
     for (const o of deletable) group.offsets.delete(offsetKey(o.topic, o.partition));
     return { errorCode: ErrorCode.NONE, partitions: results };
@@ -470,7 +518,8 @@ export class GroupCoordinator {
   private scheduleExpiry(): void {
     if (this.closed) return;
     const intervalMs =
-      this.options.offsetsRetentionCheckIntervalMs ?? Math.min(this.options.offsetsRetentionMs, limits.offsetsRetentionCheckIntervalMsMax);
+      this.options.offsetsRetentionCheckIntervalMs ??
+      Math.min(this.options.offsetsRetentionMs, limits.offsetsRetentionCheckIntervalMsMax);
     this.expiryTimer = this.options.scheduler.schedule(Math.max(intervalMs, 1), () => {
       this.expireOffsets().catch((err: unknown) => this.options.log.error({ err }, 'offset expiry failed'));
       this.scheduleExpiry();
@@ -498,8 +547,11 @@ export class GroupCoordinator {
           removed.push({ group, offsets });
         }
       }
-      for (const { group, offsets } of removed) for (const o of offsets) group.offsets.delete(offsetKey(o.topic, o.partition));
-      const deadGroups = [...shard.groups.values()].filter((g) => g.is(GroupState.Empty) && g.offsets.size === 0 && g.pendingMembers.size === 0);
+      for (const { group, offsets } of removed)
+        for (const o of offsets) group.offsets.delete(offsetKey(o.topic, o.partition));
+      const deadGroups = [...shard.groups.values()].filter(
+        (g) => g.is(GroupState.Empty) && g.offsets.size === 0 && g.pendingMembers.size === 0,
+      );
       for (const group of deadGroups) {
         this.membership.shutdown(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
         shard.groups.delete(group.groupId);
@@ -507,7 +559,10 @@ export class GroupCoordinator {
       }
       if (records.length === 0) continue;
       expired += records.filter((r) => r.kind === 'offset').length;
-      this.options.log.info({ partition: shard.partition, offsets: expired, groups: deadGroups.length }, 'expired offsets and empty groups');
+      this.options.log.info(
+        { partition: shard.partition, offsets: expired, groups: deadGroups.length },
+        'expired offsets and empty groups',
+      );
       await this.write(shard, records);
     }
     return expired;
@@ -538,7 +593,14 @@ export class GroupCoordinator {
   // ------------------------------------------------------------------ views
 
   /** Every group this node coordinates with its committed offsets (for the HTTP lag view). */
-  groupsWithOffsets(): { groupId: string; state: GroupState; protocolType: string; generationId: number; members: number; offsets: CommittedOffset[] }[] {
+  groupsWithOffsets(): {
+    groupId: string;
+    state: GroupState;
+    protocolType: string;
+    generationId: number;
+    members: number;
+    offsets: CommittedOffset[];
+  }[] {
     const out = [];
     for (const shard of this.shards.values()) {
       if (shard.state !== 'active') continue;

@@ -24,7 +24,13 @@ const VALID_PREVIOUS: Readonly<Record<GroupState, readonly GroupState[]>> = {
   PreparingRebalance: [GroupState.Empty, GroupState.Stable, GroupState.CompletingRebalance],
   CompletingRebalance: [GroupState.PreparingRebalance],
   Stable: [GroupState.CompletingRebalance],
-  Dead: [GroupState.Empty, GroupState.PreparingRebalance, GroupState.CompletingRebalance, GroupState.Stable, GroupState.Dead],
+  Dead: [
+    GroupState.Empty,
+    GroupState.PreparingRebalance,
+    GroupState.CompletingRebalance,
+    GroupState.Stable,
+    GroupState.Dead,
+  ],
 };
 
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';
@@ -77,7 +83,10 @@ export class ClassicGroup {
   }
 
   transitionTo(state: GroupState, nowMs: number): void {
-    assert(VALID_PREVIOUS[state].includes(this.stateValue), `group ${this.groupId}: ${this.stateValue} -> ${state} is not a valid transition`);
+    assert(
+      VALID_PREVIOUS[state].includes(this.stateValue),
+      `group ${this.groupId}: ${this.stateValue} -> ${state} is not a valid transition`,
+    );
     this.stateValue = state;
     this.stateTimestampMs = nowMs;
   }
@@ -222,7 +231,9 @@ export class ClassicGroup {
   }
 
   /** What survives a restart: written when a generation's assignment is settled or the group empties. */
-  toRecordValue(assignmentOf: (memberId: string) => Buffer = (id) => this.members.get(id)?.assignment ?? Buffer.alloc(0)): GroupMetadataValue {
+  toRecordValue(
+    assignmentOf: (memberId: string) => Buffer = (id) => this.members.get(id)?.assignment ?? Buffer.alloc(0),
+  ): GroupMetadataValue {
     return {
       protocolType: this.protocolType ?? '',
       generation: this.generationId,
@@ -250,7 +261,16 @@ export class ClassicGroup {
     group.protocolName = value.protocol;
     for (const m of value.members) {
       const protocols = value.protocol === null ? [] : [{ name: value.protocol, metadata: m.subscription }];
-      const member = new Member(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeoutMs, m.sessionTimeoutMs, value.protocolType, protocols);
+      const member = new Member(
+        m.memberId,
+        m.groupInstanceId,
+        m.clientId,
+        m.clientHost,
+        m.rebalanceTimeoutMs,
+        m.sessionTimeoutMs,
+        value.protocolType,
+        protocols,
+      );
       member.assignment = m.assignment;
       group.add(member);
     }

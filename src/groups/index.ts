@@ -15,7 +15,13 @@ export { GroupState, CONSUMER_PROTOCOL_TYPE } from './group.js';
 export type { JoinResult, SyncResult, MemberProtocol } from './member.js';
 export type { JoinGroupParams, SyncGroupParams, HeartbeatParams, MemberIdentity, LeaveResult } from './membership.js';
 export { javaStringHashCode, offsetsPartitionFor } from './hash.js';
-export { encodeCoordinatorRecord, decodeCoordinatorRecord, type CoordinatorRecord, type OffsetCommitValue, type GroupMetadataValue } from './records.js';
+export {
+  encodeCoordinatorRecord,
+  decodeCoordinatorRecord,
+  type CoordinatorRecord,
+  type OffsetCommitValue,
+  type GroupMetadataValue,
+} from './records.js';
 export { systemScheduler, type Scheduler, type ScheduledTask } from './scheduler.js';
 export { groupsLag, type GroupLag, type PartitionLag } from './lag.js';
 export { attachGroupCoordinator } from './wiring.js';

@@ -165,7 +165,12 @@ export class GroupMembership {
           this.scheduleSession(group, member);
           return Promise.resolve(this.joinResponse(group, member));
         }
-        return this.updateMemberAndRebalance(group, member, req, group.isLeader(member.memberId) ? 'leader rejoined' : 'member changed its protocols');
+        return this.updateMemberAndRebalance(
+          group,
+          member,
+          req,
+          group.isLeader(member.memberId) ? 'leader rejoined' : 'member changed its protocols',
+        );
       case GroupState.Empty:
       case GroupState.Dead:
         return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
@@ -184,13 +189,18 @@ export class GroupMembership {
     old.awaitingSync?.(syncError(ErrorCode.FENCED_INSTANCE_ID));
     old.awaitingSync = null;
     const member = group.replaceStaticMember(instanceId, newId);
-    this.deps.log.info({ groupId: group.groupId, instanceId, oldId, newId }, 'static member rejoined with a new member id');
+    this.deps.log.info(
+      { groupId: group.groupId, instanceId, oldId, newId },
+      'static member rejoined with a new member id',
+    );
     if (group.is(GroupState.Stable) && !group.isLeader(newId) && member.sameProtocols(req.protocols)) {
       // Nothing changed but the id: no rebalance. The new id is stored so it survives a restart.
       this.scheduleSession(group, member);
-      return this.deps.storeGroup(group, group.toRecordValue()).then((errorCode) =>
-        errorCode === ErrorCode.NONE ? this.joinResponse(group, member) : joinError(errorCode, newId),
-      );
+      return this.deps
+        .storeGroup(group, group.toRecordValue())
+        .then((errorCode) =>
+          errorCode === ErrorCode.NONE ? this.joinResponse(group, member) : joinError(errorCode, newId),
+        );
     }
     return this.updateMemberAndRebalance(group, member, req, 'static member rejoined');
   }
@@ -215,7 +225,12 @@ export class GroupMembership {
     });
   }
 
-  private updateMemberAndRebalance(group: ClassicGroup, member: Member, req: JoinGroupParams, reason: string): Promise<JoinResult> {
+  private updateMemberAndRebalance(
+    group: ClassicGroup,
+    member: Member,
+    req: JoinGroupParams,
+    reason: string,
+  ): Promise<JoinResult> {
     return new Promise<JoinResult>((resolve) => {
       // A second join from the same member while the first waits: the first is superseded.
       member.awaitingJoin?.(joinError(ErrorCode.REBALANCE_IN_PROGRESS, member.memberId));
@@ -241,9 +256,14 @@ export class GroupMembership {
       protocolName,
       leader,
       memberId: member.memberId,
-      members: leader === member.memberId
-        ? [...group.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadataFor(protocolName) }))
-        : [],
+      members:
+        leader === member.memberId
+          ? [...group.members.values()].map((m) => ({
+              memberId: m.memberId,
+              groupInstanceId: m.groupInstanceId,
+              metadata: m.metadataFor(protocolName),
+            }))
+          : [],
     };
   }
 
@@ -272,7 +292,10 @@ export class GroupMembership {
       group.initialJoinDelay = null;
       this.scheduleJoinTimer(group, rebalanceTimeoutMs);
     }
-    this.deps.log.info({ groupId: group.groupId, generationId: group.generationId, reason, members: group.size }, 'preparing to rebalance group');
+    this.deps.log.info(
+      { groupId: group.groupId, generationId: group.generationId, reason, members: group.size },
+      'preparing to rebalance group',
+    );
   }
 
   private scheduleJoinTimer(group: ClassicGroup, delayMs: number): void {
@@ -299,7 +322,8 @@ export class GroupMembership {
 
   /** Completes the join early once every member is in, except during the initial delay. */
   tryCompleteJoin(group: ClassicGroup): void {
-    if (group.is(GroupState.PreparingRebalance) && group.initialJoinDelay === null && group.allMembersJoined()) this.completeJoin(group);
+    if (group.is(GroupState.PreparingRebalance) && group.initialJoinDelay === null && group.allMembersJoined())
+      this.completeJoin(group);
   }
 
   private completeJoin(group: ClassicGroup): void {
@@ -308,7 +332,10 @@ export class GroupMembership {
     group.joinTimer = null;
     group.initialJoinDelay = null;
     for (const member of group.notYetRejoined()) {
-      this.deps.log.info({ groupId: group.groupId, memberId: member.memberId }, 'member did not rejoin in time; removing it');
+      this.deps.log.info(
+        { groupId: group.groupId, memberId: member.memberId },
+        'member did not rejoin in time; removing it',
+      );
       this.dropMember(group, member);
     }
     for (const timer of group.pendingMembers.values()) timer.cancel();
@@ -329,7 +356,13 @@ export class GroupMembership {
       group.pendingSyncMembers.add(member.memberId);
     }
     this.deps.log.info(
-      { groupId: group.groupId, generationId: group.generationId, protocol: group.protocolName, leader: group.leaderId, members: group.size },
+      {
+        groupId: group.groupId,
+        generationId: group.generationId,
+        protocol: group.protocolName,
+        leader: group.leaderId,
+        members: group.size,
+      },
       'group rebalanced; waiting for the leader to assign',
     );
     for (const member of group.members.values()) {
@@ -379,7 +412,10 @@ export class GroupMembership {
     const member = group.members.get(req.memberId);
     if (!member) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     if (req.generationId !== group.generationId) return Promise.resolve(syncError(ErrorCode.ILLEGAL_GENERATION));
-    if ((req.protocolType !== null && req.protocolType !== group.protocolType) || (req.protocolName !== null && req.protocolName !== group.protocolName)) {
+    if (
+      (req.protocolType !== null && req.protocolType !== group.protocolType) ||
+      (req.protocolName !== null && req.protocolName !== group.protocolName)
+    ) {
       return Promise.resolve(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
     }
     switch (group.state) {
@@ -404,7 +440,12 @@ export class GroupMembership {
   }
 
   private syncResponse(group: ClassicGroup, member: Member): SyncResult {
-    return { errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment };
+    return {
+      errorCode: ErrorCode.NONE,
+      protocolType: group.protocolType,
+      protocolName: group.protocolName,
+      assignment: member.assignment,
+    };
   }
 
   private async storeAssignment(group: ClassicGroup, assignments: SyncGroupParams['assignments']): Promise<void> {
@@ -433,7 +474,8 @@ export class GroupMembership {
   // ------------------------------------------------------------------ Heartbeat, LeaveGroup
 
   heartbeat(group: ClassicGroup, req: HeartbeatParams): number {
-    if (req.groupInstanceId !== null && group.staticMembers.get(req.groupInstanceId) !== req.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    if (req.groupInstanceId !== null && group.staticMembers.get(req.groupInstanceId) !== req.memberId)
+      return ErrorCode.FENCED_INSTANCE_ID;
     const member = group.members.get(req.memberId);
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
@@ -517,7 +559,10 @@ export class GroupMembership {
         this.scheduleSession(group, member);
         return;
       }
-      this.deps.log.info({ groupId: group.groupId, memberId: member.memberId, sessionTimeoutMs: member.sessionTimeoutMs }, 'member session expired');
+      this.deps.log.info(
+        { groupId: group.groupId, memberId: member.memberId, sessionTimeoutMs: member.sessionTimeoutMs },
+        'member session expired',
+      );
       this.removeMemberAndRebalance(group, member);
     });
     member.sessionTimer = timer;

@@ -33,7 +33,10 @@ export class PartitionCoordinatorLog implements CoordinatorLog {
         break;
       } catch (err) {
         if (!(err instanceof KafkaError && err.code === ErrorCode.REQUEST_TIMED_OUT)) throw err;
-        this.log.warn({ partition: this.partition.partition, target, highWatermark: this.partition.highWatermark }, 'waiting for the high watermark before loading groups');
+        this.log.warn(
+          { partition: this.partition.partition, target, highWatermark: this.partition.highWatermark },
+          'waiting for the high watermark before loading groups',
+        );
       }
     }
     const end = this.partition.highWatermark;
@@ -71,7 +74,10 @@ export class PartitionCoordinatorLog implements CoordinatorLog {
         const decoded = decodeCoordinatorRecord(record.key, record.value);
         if (decoded) visit(decoded);
       } catch (err) {
-        this.log.warn({ err, offset: record.offset, partition: this.partition.partition }, 'skipping an unreadable __consumer_offsets record');
+        this.log.warn(
+          { err, offset: record.offset, partition: this.partition.partition },
+          'skipping an unreadable __consumer_offsets record',
+        );
       }
     }
   }

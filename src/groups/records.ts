@@ -62,7 +62,12 @@ const GROUP_VALUE_VERSION = 3;
 const OFFSET_VALUE_VERSION_MAX = 4;
 const GROUP_VALUE_VERSION_MAX = 4;
 
-function dataSchema(name: string, validVersions: string, flexibleVersions: string, fields: MessageSchema['fields']): MessageSchema {
+function dataSchema(
+  name: string,
+  validVersions: string,
+  flexibleVersions: string,
+  fields: MessageSchema['fields'],
+): MessageSchema {
   // Standalone structures without an API key; the schema language calls these 'header'.
   return { name, apiKey: -1, type: 'header', validVersions, flexibleVersions, fields };
 }
@@ -117,17 +122,25 @@ function readVersion(bytes: Buffer, what: string): { version: number; reader: Re
 
 export function encodeCoordinatorRecord(record: CoordinatorRecord): { key: Buffer; value: Buffer | null } {
   if (record.kind === 'offset') {
-    const key = encodeVersioned(offsetKeySchema, OFFSET_KEY_VERSION, { group: record.groupId, topic: record.topic, partition: record.partition });
+    const key = encodeVersioned(offsetKeySchema, OFFSET_KEY_VERSION, {
+      group: record.groupId,
+      topic: record.topic,
+      partition: record.partition,
+    });
     const v = record.value;
     if (v === null) return { key, value: null };
     const withExpiry = v.expireTimestampMs >= 0;
-    const value = encodeVersioned(offsetValueSchema, withExpiry ? OFFSET_VALUE_VERSION_WITH_EXPIRY : OFFSET_VALUE_VERSION, {
-      offset: v.offset,
-      leaderEpoch: v.leaderEpoch,
-      metadata: v.metadata,
-      commitTimestamp: v.commitTimestampMs,
-      expireTimestamp: v.expireTimestampMs,
-    });
+    const value = encodeVersioned(
+      offsetValueSchema,
+      withExpiry ? OFFSET_VALUE_VERSION_WITH_EXPIRY : OFFSET_VALUE_VERSION,
+      {
+        offset: v.offset,
+        leaderEpoch: v.leaderEpoch,
+        metadata: v.metadata,
+        commitTimestamp: v.commitTimestampMs,
+        expireTimestamp: v.expireTimestampMs,
+      },
+    );
     return { key, value };
   }
   const key = encodeVersioned(groupKeySchema, GROUP_KEY_VERSION, { group: record.groupId });
@@ -161,7 +174,12 @@ export function decodeCoordinatorRecord(keyBytes: Buffer, valueBytes: Buffer | n
   const { version: keyVersion, reader: keyReader } = readVersion(keyBytes, 'coordinator record key');
   if (keyVersion === 0 || keyVersion === 1) {
     const key = decodeMessage(offsetKeySchema, keyVersion, keyReader);
-    const base = { kind: 'offset' as const, groupId: key['group'] as string, topic: key['topic'] as string, partition: key['partition'] as number };
+    const base = {
+      kind: 'offset' as const,
+      groupId: key['group'] as string,
+      topic: key['topic'] as string,
+      partition: key['partition'] as number,
+    };
     if (valueBytes === null) return { ...base, value: null };
     const { version, reader } = readVersion(valueBytes, 'offset commit value');
     const value = decodeMessage(offsetValueSchema, Math.min(version, OFFSET_VALUE_VERSION_MAX), reader);

@@ -44,7 +44,8 @@ export function attachGroupCoordinator(
   log: Logger,
   scheduler: Scheduler = systemScheduler,
 ): AttachedGroups {
-  const offsetsPartitionCount = () => metadata.state.topic(OFFSETS_TOPIC)?.partitions.length ?? config.offsetsTopicPartitions;
+  const offsetsPartitionCount = () =>
+    metadata.state.topic(OFFSETS_TOPIC)?.partitions.length ?? config.offsetsTopicPartitions;
   const coordinator = new GroupCoordinator({
     minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
     maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
@@ -61,8 +62,12 @@ export function attachGroupCoordinator(
 
   replicas.onLeadershipChange((topic, partition, replica) => {
     if (topic !== OFFSETS_TOPIC) return;
-    const source = replica ? new PartitionCoordinatorLog(replica, limits.coordinatorWriteTimeoutMs, () => scheduler.now(), log) : null;
-    coordinator.onPartitionLeadership(partition, source).catch((err: unknown) => log.error({ err, partition }, 'group coordinator failed to follow leadership'));
+    const source = replica
+      ? new PartitionCoordinatorLog(replica, limits.coordinatorWriteTimeoutMs, () => scheduler.now(), log)
+      : null;
+    coordinator
+      .onPartitionLeadership(partition, source)
+      .catch((err: unknown) => log.error({ err, partition }, 'group coordinator failed to follow leadership'));
   });
 
   const endOffsetOf = (topic: string, partition: number): number | null => {
@@ -79,7 +84,8 @@ export function attachGroupCoordinator(
       const topic = metadata.state.topic(OFFSETS_TOPIC);
       if (!topic) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC} does not exist yet`);
       const assignment = topic.partitions[offsetsPartitionFor(groupId, topic.partitions.length)];
-      if (!assignment || assignment.leader < 0) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the group\'s offsets partition has no leader');
+      if (!assignment || assignment.leader < 0)
+        throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, "the group's offsets partition has no leader");
       return assignment.leader;
     },
     async ensureOffsetsTopic() {

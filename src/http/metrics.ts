@@ -10,7 +10,12 @@ export interface RequestMetrics {
 }
 
 export function requestMetrics(registry: Registry): RequestMetrics {
-  const requests = new Counter({ name: 'brook_kafka_requests_total', help: 'Kafka requests answered, by API', labelNames: ['api'], registers: [registry] });
+  const requests = new Counter({
+    name: 'brook_kafka_requests_total',
+    help: 'Kafka requests answered, by API',
+    labelNames: ['api'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'brook_kafka_request_seconds',
     help: 'Time from a request being parsed to its response being ready, by API',
@@ -18,8 +23,15 @@ export function requestMetrics(registry: Registry): RequestMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const protocolErrors = new Counter({ name: 'brook_kafka_protocol_errors_total', help: 'Client connections the broker closed (malformed or unsupported request, failed acks=0 produce)', registers: [registry] });
-  const children = new Map<string, { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof latency.labels> }>();
+  const protocolErrors = new Counter({
+    name: 'brook_kafka_protocol_errors_total',
+    help: 'Client connections the broker closed (malformed or unsupported request, failed acks=0 produce)',
+    registers: [registry],
+  });
+  const children = new Map<
+    string,
+    { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof latency.labels> }
+  >();
   return {
     observe(apiName, seconds) {
       let child = children.get(apiName);
@@ -59,7 +71,11 @@ export function nodeGauges(registry: Registry, source: NodeGauges): void {
   gauge('brook_raft_applied_index', 'Raft index applied to the metadata state', () => source.raft().applied);
   gauge('brook_controller', '1 when this node is the controller', () => (source.raft().isLeader ? 1 : 0));
   gauge('brook_partitions_led', 'Partitions this node leads', () => source.partitions().led);
-  gauge('brook_partitions_offline', 'Partitions without a live leader (cluster view)', () => source.partitions().offline);
+  gauge(
+    'brook_partitions_offline',
+    'Partitions without a live leader (cluster view)',
+    () => source.partitions().offline,
+  );
   gauge('brook_brokers_live', 'Registered unfenced brokers', () => source.brokers().live);
   gauge('brook_brokers_fenced', 'Registered fenced brokers', () => source.brokers().fenced);
   gauge('brook_kafka_connections', 'Open Kafka client connections', () => source.connections());

@@ -13,7 +13,12 @@ import type { ReplicaManager } from '../replication/replica-manager.js';
 export interface AdminOperations {
   createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<TopicInfo | null>;
   deleteTopic(name: string): Promise<void>;
-  createPartitions(name: string, totalCount: number, assignments: readonly (readonly number[])[] | undefined, validateOnly: boolean): Promise<void>;
+  createPartitions(
+    name: string,
+    totalCount: number,
+    assignments: readonly (readonly number[])[] | undefined,
+    validateOnly: boolean,
+  ): Promise<void>;
   alterTopicConfig(name: string, configs: Readonly<Record<string, string>>, validateOnly: boolean): Promise<void>;
 }
 

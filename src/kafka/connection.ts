@@ -101,7 +101,10 @@ export class Connection {
       const frame = this.consume(size);
       this.handleFrame(frame);
       // At least one request is always handled, however large.
-      if (this.pending.length >= limits.connectionInflightRequestsMax || this.unansweredBytes >= limits.connectionInflightRequestBytesMax) {
+      if (
+        this.pending.length >= limits.connectionInflightRequestsMax ||
+        this.unansweredBytes >= limits.connectionInflightRequestBytesMax
+      ) {
         this.pauseReading();
       }
     }

@@ -37,7 +37,9 @@ export class RequestDispatcher {
     let decodeVersion = version;
     if (version < handler.minVersion || version > handler.maxVersion) {
       if (apiKey !== API_VERSIONS_KEY) {
-        throw new ProtocolError(`unsupported version ${version} of ${handler.name} (${handler.minVersion}-${handler.maxVersion})`);
+        throw new ProtocolError(
+          `unsupported version ${version} of ${handler.name} (${handler.minVersion}-${handler.maxVersion})`,
+        );
       }
       decodeVersion = -1; // answered by the ApiVersions handler with a v0 error body
     }

@@ -18,7 +18,10 @@ export interface ApiHandler<Request = unknown, Response = unknown> {
   readonly name: string;
   readonly minVersion: number;
   readonly maxVersion: number;
-  handle(request: Request, context: RequestContext): Response | typeof NO_RESPONSE | Promise<Response | typeof NO_RESPONSE>;
+  handle(
+    request: Request,
+    context: RequestContext,
+  ): Response | typeof NO_RESPONSE | Promise<Response | typeof NO_RESPONSE>;
 }
 
 /** Erases a handler's message types so handlers of different APIs share one registry. */

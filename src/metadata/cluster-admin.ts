@@ -18,13 +18,20 @@ export class ClusterAdmin implements AdminOperations {
   ) {}
 
   private async run<T>(operation: string, args: Record<string, unknown>): Promise<T> {
-    const result = await this.client.call<T>('Admin', { clusterId: this.clusterId, operation, argumentsJson: JSON.stringify(args) }, ADMIN_TIMEOUT_MS);
+    const result = await this.client.call<T>(
+      'Admin',
+      { clusterId: this.clusterId, operation, argumentsJson: JSON.stringify(args) },
+      ADMIN_TIMEOUT_MS,
+    );
     await this.metadata.barrier();
     await this.settled();
     return result;
   }
 
-  async createTopic(spec: Parameters<AdminOperations['createTopic']>[0], validateOnly: boolean): Promise<TopicInfo | null> {
+  async createTopic(
+    spec: Parameters<AdminOperations['createTopic']>[0],
+    validateOnly: boolean,
+  ): Promise<TopicInfo | null> {
     const created = await this.run<TopicInfo | null>('createTopic', { spec, validateOnly });
     if (!created) return null;
     return this.metadata.state.topic(created.name) ?? created;
@@ -34,16 +41,29 @@ export class ClusterAdmin implements AdminOperations {
     await this.run('deleteTopic', { name });
   }
 
-  async createPartitions(name: string, totalCount: number, assignments: readonly (readonly number[])[] | undefined, validateOnly: boolean): Promise<void> {
+  async createPartitions(
+    name: string,
+    totalCount: number,
+    assignments: readonly (readonly number[])[] | undefined,
+    validateOnly: boolean,
+  ): Promise<void> {
     await this.run('createPartitions', { name, totalCount, assignments, validateOnly });
   }
 
-  async alterTopicConfig(name: string, configs: Readonly<Record<string, string>>, validateOnly: boolean): Promise<void> {
+  async alterTopicConfig(
+    name: string,
+    configs: Readonly<Record<string, string>>,
+    validateOnly: boolean,
+  ): Promise<void> {
     await this.run('alterTopicConfig', { name, configs, validateOnly });
   }
 
   /** Reserves a block of producer ids for `nodeId` through the controller. */
   allocateProducerIds(nodeId: number): Promise<{ first: number; count: number }> {
-    return this.client.call('Admin', { clusterId: this.clusterId, operation: 'allocateProducerIds', argumentsJson: JSON.stringify({ nodeId }) }, ADMIN_TIMEOUT_MS);
+    return this.client.call(
+      'Admin',
+      { clusterId: this.clusterId, operation: 'allocateProducerIds', argumentsJson: JSON.stringify({ nodeId }) },
+      ADMIN_TIMEOUT_MS,
+    );
   }
 }

@@ -7,7 +7,14 @@ import { brokerHeartbeatIntervalMs, type NodeConfig } from '../common/config.js'
 import { ErrorCode, KafkaError, type ErrorCode as ErrorCodeValue } from '../common/errors.js';
 import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
 import type { Logger } from '../common/log.js';
-import type { AdminCall, ControlResult, ControlService, HeartbeatCall, ProbeResult, RegisterBrokerCall } from './control-service.js';
+import type {
+  AdminCall,
+  ControlResult,
+  ControlService,
+  HeartbeatCall,
+  ProbeResult,
+  RegisterBrokerCall,
+} from './control-service.js';
 import type { MetadataLog } from './log.js';
 
 const RETRY_DELAY_MS = 50;
@@ -65,11 +72,16 @@ export class ControlClient {
       }
     }
     const stub = controllerId > 0 ? this.stub(controllerId) : null;
-    if (!stub) return { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'no controller known yet', resultJson: 'null' };
+    if (!stub)
+      return { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'no controller known yet', resultJson: 'null' };
     return new Promise((resolve) => {
       stub[method](request, { deadline: Date.now() + CALL_TIMEOUT_MS }, (err, response) => {
         if (err || !response) {
-          resolve({ errorCode: ErrorCode.NETWORK_EXCEPTION, errorMessage: err?.message ?? 'no response', resultJson: 'null' });
+          resolve({
+            errorCode: ErrorCode.NETWORK_EXCEPTION,
+            errorMessage: err?.message ?? 'no response',
+            resultJson: 'null',
+          });
         } else {
           resolve(response);
         }
@@ -122,7 +134,9 @@ export class ControlClient {
       };
       const timer = setTimeout(() => done('timeout'), PROBE_TIMEOUT_MS);
       socket.once('connect', () => done('alive'));
-      socket.once('error', (err: NodeJS.ErrnoException) => done(GONE_ERRORS.has(err.code ?? '') ? 'refused' : 'timeout'));
+      socket.once('error', (err: NodeJS.ErrnoException) =>
+        done(GONE_ERRORS.has(err.code ?? '') ? 'refused' : 'timeout'),
+      );
     });
   }
 
@@ -180,7 +194,11 @@ export class BrokerLifecycle {
         await this.client.call('RegisterBroker', this.registration(), this.config.brokerSessionTimeoutMs);
         this.registered = true;
       } else {
-        await this.client.call('Heartbeat', { clusterId: this.config.clusterId, nodeId: this.config.nodeId, incarnation: this.incarnation }, this.config.brokerSessionTimeoutMs);
+        await this.client.call(
+          'Heartbeat',
+          { clusterId: this.config.clusterId, nodeId: this.config.nodeId, incarnation: this.incarnation },
+          this.config.brokerSessionTimeoutMs,
+        );
       }
       this.confirmedAtMs = Date.now();
     } catch (err) {
@@ -209,7 +227,10 @@ export class BrokerLifecycle {
       );
       return result.remaining === 0;
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'controlled shutdown failed; partitions fail over when this broker is fenced');
+      this.log.warn(
+        { err: (err as Error).message },
+        'controlled shutdown failed; partitions fail over when this broker is fenced',
+      );
       return false;
     }
   }

@@ -25,10 +25,18 @@ export interface AdminCall {
   readonly argumentsJson: string;
 }
 
-const ok = (result: unknown = null): ControlResult => ({ errorCode: 0, errorMessage: '', resultJson: JSON.stringify(result) });
+const ok = (result: unknown = null): ControlResult => ({
+  errorCode: 0,
+  errorMessage: '',
+  resultJson: JSON.stringify(result),
+});
 
 function failed(err: unknown): ControlResult {
-  return { errorCode: errorCodeOf(err), errorMessage: err instanceof Error ? err.message : String(err), resultJson: 'null' };
+  return {
+    errorCode: errorCodeOf(err),
+    errorMessage: err instanceof Error ? err.message : String(err),
+    resultJson: 'null',
+  };
 }
 
 /** What placement needs to know about broker liveness (implemented by ControlService). */
@@ -113,7 +121,10 @@ export class ControlService implements BrokerLiveness {
 
   private requireController(): void {
     if (!this.metadata.isController) {
-      throw new KafkaError(ErrorCode.NOT_CONTROLLER, `node ${this.config.nodeId} is not the controller (${this.metadata.controllerId})`);
+      throw new KafkaError(
+        ErrorCode.NOT_CONTROLLER,
+        `node ${this.config.nodeId} is not the controller (${this.metadata.controllerId})`,
+      );
     }
   }
 
@@ -166,7 +177,9 @@ export class ControlService implements BrokerLiveness {
     this.requireController();
     const broker = this.metadata.state.broker(request.nodeId);
     if (!broker || broker.incarnation !== request.incarnation) return ok({ remaining: 0 });
-    const remaining = this.elections ? await this.elections.drain(request.nodeId, this.config.shutdownTimeoutMs / 2) : 0;
+    const remaining = this.elections
+      ? await this.elections.drain(request.nodeId, this.config.shutdownTimeoutMs / 2)
+      : 0;
     this.log.info({ broker: request.nodeId, remaining }, 'controlled shutdown: leaderships moved');
     return ok({ remaining });
   }
@@ -188,7 +201,8 @@ export class ControlService implements BrokerLiveness {
         return ok();
       case 'createPartitions': {
         const assignments = args.assignments as number[][] | undefined;
-        if (args.validateOnly) this.controller.planPartitions(args.name as string, args.totalCount as number, assignments);
+        if (args.validateOnly)
+          this.controller.planPartitions(args.name as string, args.totalCount as number, assignments);
         else await this.controller.createPartitions(args.name as string, args.totalCount as number, assignments);
         return ok();
       }
@@ -209,7 +223,9 @@ export class ControlService implements BrokerLiveness {
     const now = Date.now();
     const recentMs = this.config.brokerSessionTimeoutMs / 2;
     return this.metadata.state.brokers
-      .filter((b) => !b.fenced && (b.nodeId === this.config.nodeId || now - (this.heardAtMs.get(b.nodeId) ?? 0) <= recentMs))
+      .filter(
+        (b) => !b.fenced && (b.nodeId === this.config.nodeId || now - (this.heardAtMs.get(b.nodeId) ?? 0) <= recentMs),
+      )
       .map((b) => b.nodeId);
   }
 
@@ -228,7 +244,8 @@ export class ControlService implements BrokerLiveness {
       const silentMs = now - last;
       // A probe only fences on a refused connection (a crashed process), so probing after one and a
       // half missed heartbeats costs nothing when the broker is alive but slow.
-      if (silentMs > 1.5 * brokerHeartbeatIntervalMs(this.config) && broker.nodeId !== this.config.nodeId) this.probeBroker(broker.nodeId);
+      if (silentMs > 1.5 * brokerHeartbeatIntervalMs(this.config) && broker.nodeId !== this.config.nodeId)
+        this.probeBroker(broker.nodeId);
       if (silentMs <= this.config.brokerSessionTimeoutMs) continue;
       this.fence(broker.nodeId, `silent for ${silentMs} ms`);
     }

@@ -30,7 +30,13 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
 const PRODUCER_ID_BLOCK = 1000;
 
 export function validateTopicName(name: string): void {
-  if (name.length === 0 || name.length > limits.topicNameLengthMax || name === '.' || name === '..' || !TOPIC_NAME.test(name)) {
+  if (
+    name.length === 0 ||
+    name.length > limits.topicNameLengthMax ||
+    name === '.' ||
+    name === '..' ||
+    !TOPIC_NAME.test(name)
+  ) {
     throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name '${name}'`);
   }
 }
@@ -71,14 +77,20 @@ export class Controller {
     let partitions: PartitionAssignment[];
     if (spec.assignments && spec.assignments.length > 0) {
       if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
-        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'give either replica assignments or partition count and replication factor');
+        throw new KafkaError(
+          ErrorCode.INVALID_REQUEST,
+          'give either replica assignments or partition count and replication factor',
+        );
       }
       partitions = spec.assignments.map((replicas, partition) => this.explicitAssignment(partition, replicas));
     } else {
       const count = spec.numPartitions === -1 ? this.defaults.defaultPartitions : spec.numPartitions;
       const factor = spec.replicationFactor === -1 ? this.defaults.defaultReplicationFactor : spec.replicationFactor;
       if (count < 1 || count > limits.partitionsPerTopicMax) {
-        throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `partition count ${count} must be in [1, ${limits.partitionsPerTopicMax}]`);
+        throw new KafkaError(
+          ErrorCode.INVALID_PARTITIONS,
+          `partition count ${count} must be in [1, ${limits.partitionsPerTopicMax}]`,
+        );
       }
       partitions = this.place(0, count, factor);
     }
@@ -106,28 +118,42 @@ export class Controller {
   private async deleteTopicNow(name: string): Promise<void> {
     const topic = this.metadata.state.topic(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${name}'`);
-    if (name.startsWith('__')) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic '${name}' cannot be deleted`);
+    if (name.startsWith('__'))
+      throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic '${name}' cannot be deleted`);
     await this.metadata.propose([{ type: 'DeleteTopic', topicId: topic.topicId }]);
   }
 
-  planPartitions(name: string, totalCount: number, assignments?: readonly (readonly number[])[]): MetadataRecord | null {
+  planPartitions(
+    name: string,
+    totalCount: number,
+    assignments?: readonly (readonly number[])[],
+  ): MetadataRecord | null {
     const topic = this.metadata.state.topic(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${name}'`);
     const current = topic.partitions.length;
     if (totalCount < current) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic '${name}' has ${current} partitions; it cannot shrink to ${totalCount}`);
+      throw new KafkaError(
+        ErrorCode.INVALID_PARTITIONS,
+        `topic '${name}' has ${current} partitions; it cannot shrink to ${totalCount}`,
+      );
     }
     if (totalCount === current) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic '${name}' already has ${current} partitions`);
     }
     if (totalCount > limits.partitionsPerTopicMax) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `partition count ${totalCount} exceeds ${limits.partitionsPerTopicMax}`);
+      throw new KafkaError(
+        ErrorCode.INVALID_PARTITIONS,
+        `partition count ${totalCount} exceeds ${limits.partitionsPerTopicMax}`,
+      );
     }
     const factor = topic.partitions[0]!.replicas.length;
     let partitions: PartitionAssignment[];
     if (assignments && assignments.length > 0) {
       if (assignments.length !== totalCount - current) {
-        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `expected ${totalCount - current} assignments, got ${assignments.length}`);
+        throw new KafkaError(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `expected ${totalCount - current} assignments, got ${assignments.length}`,
+        );
       }
       partitions = assignments.map((replicas, i) => {
         if (replicas.length !== factor) {
@@ -165,7 +191,9 @@ export class Controller {
   allocateProducerIds(nodeId: number): Promise<{ first: number; count: number }> {
     return this.decide(async () => {
       const first = this.metadata.state.nextProducerId;
-      await this.metadata.propose([{ type: 'AllocateProducerIds', nodeId, firstProducerId: first, count: PRODUCER_ID_BLOCK }]);
+      await this.metadata.propose([
+        { type: 'AllocateProducerIds', nodeId, firstProducerId: first, count: PRODUCER_ID_BLOCK },
+      ]);
       if (this.metadata.state.nextProducerId !== first + PRODUCER_ID_BLOCK) {
         throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'producer id block was not applied; retry');
       }
@@ -181,7 +209,10 @@ export class Controller {
   private explicitAssignment(partition: number, replicas: readonly number[]): PartitionAssignment {
     const known = new Set(this.metadata.state.brokers.map((b) => b.nodeId));
     if (replicas.length === 0 || new Set(replicas).size !== replicas.length || replicas.some((r) => !known.has(r))) {
-      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `bad replica assignment [${replicas.join(',')}] for partition ${partition}`);
+      throw new KafkaError(
+        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        `bad replica assignment [${replicas.join(',')}] for partition ${partition}`,
+      );
     }
     return { partition, replicas: [...replicas], leader: replicas[0]!, leaderEpoch: 0 };
   }

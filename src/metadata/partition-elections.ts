@@ -17,7 +17,11 @@ import { resolveQuorums } from './topic-config.js';
 
 /** Sends Seal to a replica (gRPC, or a direct call for this node). */
 export interface SealClient {
-  seal(nodeId: number, request: { topic: string; topicId: string; partition: number; epoch: number }, timeoutMs: number): Promise<SealResponse>;
+  seal(
+    nodeId: number,
+    request: { topic: string; topicId: string; partition: number; epoch: number },
+    timeoutMs: number,
+  ): Promise<SealResponse>;
 }
 
 const SCAN_INTERVAL_MS = 50;
@@ -127,7 +131,10 @@ export class PartitionElections {
       this.running.add(attempt.key);
       this.elect(attempt)
         .catch((err: unknown) => {
-          this.log.warn({ err: (err as Error).message, topic: attempt.topic.name, partition: attempt.partition.partition }, 'partition election failed');
+          this.log.warn(
+            { err: (err as Error).message, topic: attempt.topic.name, partition: attempt.partition.partition },
+            'partition election failed',
+          );
           this.retryAfterMs.set(attempt.key, Date.now() + RETRY_BACKOFF_MS);
         })
         .finally(() => this.running.delete(attempt.key));
@@ -142,7 +149,12 @@ export class PartitionElections {
     // answers suffice (every R-set meets every W-set), so the choice is made as soon as R
     // candidates accepted, without waiting for a slow or unreachable replica.
     const targets = partition.replicas.filter((r) => this.metadata.state.broker(r)?.fenced === false);
-    const answers = await this.collectSeals(targets, excluded, readQuorum, { topic: topic.name, topicId: topic.topicId, partition: partition.partition, epoch });
+    const answers = await this.collectSeals(targets, excluded, readQuorum, {
+      topic: topic.name,
+      topicId: topic.topicId,
+      partition: partition.partition,
+      epoch,
+    });
     const candidates = answers.filter((a): a is SealResponse => a !== null && a.replicaId !== excluded);
     const preferred = partition.replicas[0]!;
     const leader = chooseLeader(candidates, readQuorum, preferred === excluded ? -1 : preferred, epoch);
@@ -158,10 +170,15 @@ export class PartitionElections {
     // The partition may have changed while sealing (another election, deletion): decide again later.
     const current = this.metadata.state.topicById(topic.topicId)?.partitions[partition.partition];
     if (!current || current.leaderEpoch !== partition.leaderEpoch || !this.metadata.isController) return;
-    await this.metadata.propose([{ type: 'PartitionChange', topicId: topic.topicId, partition: partition.partition, leader, leaderEpoch: epoch }]);
+    await this.metadata.propose([
+      { type: 'PartitionChange', topicId: topic.topicId, partition: partition.partition, leader, leaderEpoch: epoch },
+    ]);
     this.retryAfterMs.delete(key);
     this.requested.delete(key);
-    this.log.info({ topic: topic.name, partition: partition.partition, leader, epoch, previous: partition.leader }, 'partition leader elected');
+    this.log.info(
+      { topic: topic.name, partition: partition.partition, leader, epoch, previous: partition.leader },
+      'partition leader elected',
+    );
   }
 
   /** Seals `targets` in parallel; resolves once `readQuorum` candidates accepted, or all answered. */
@@ -180,12 +197,16 @@ export class PartitionElections {
         this.sealClient
           .seal(nodeId, request, SEAL_TIMEOUT_MS)
           .catch((err: unknown) => {
-            this.log.debug({ err: (err as Error).message, nodeId, topic: request.topic, partition: request.partition }, 'seal failed');
+            this.log.debug(
+              { err: (err as Error).message, nodeId, topic: request.topic, partition: request.partition },
+              'seal failed',
+            );
             return null;
           })
           .then((answer) => {
             answers.push(answer);
-            if (answer && answer.accepted && answer.sealedEpoch === request.epoch && answer.replicaId !== excluded) accepted++;
+            if (answer && answer.accepted && answer.sealedEpoch === request.epoch && answer.replicaId !== excluded)
+              accepted++;
             pending--;
             if (accepted >= readQuorum || pending === 0) resolve([...answers]);
           });

@@ -9,7 +9,13 @@ import type { NodeConfig } from '../common/config.js';
 import type { Logger } from '../common/log.js';
 import type { Entry } from '../raft/index.js';
 import type { RaftDriverOptions, RaftDriverStatus, RaftStateMachine } from '../raft/driver.js';
-import { NotLeaderError, ProposalDroppedError, RaftDriver, RaftUnavailableError, UnavailableReason } from '../raft/driver.js';
+import {
+  NotLeaderError,
+  ProposalDroppedError,
+  RaftDriver,
+  RaftUnavailableError,
+  UnavailableReason,
+} from '../raft/driver.js';
 import type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
 import { decodeRecordBatch, encodeRecordBatch, type MetadataRecord } from './records.js';
 import type { MetadataChange, MetadataSnapshot, TopicInfo } from './state.js';
@@ -136,7 +142,9 @@ export class RaftMetadataLog implements MetadataLog {
       heartbeatMs: config.raftHeartbeatMs,
       electionTimeoutMs: config.raftElectionTimeoutMs,
       ...(options.snapshotEntries !== undefined ? { snapshotEntries: options.snapshotEntries } : {}),
-      ...(options.snapshotTrailingEntries !== undefined ? { snapshotTrailingEntries: options.snapshotTrailingEntries } : {}),
+      ...(options.snapshotTrailingEntries !== undefined
+        ? { snapshotTrailingEntries: options.snapshotTrailingEntries }
+        : {}),
       ...(options.proposalTimeoutMs !== undefined ? { proposalTimeoutMs: options.proposalTimeoutMs } : {}),
       ...(options.readIndexTimeoutMs !== undefined ? { readIndexTimeoutMs: options.readIndexTimeoutMs } : {}),
     };
@@ -156,7 +164,11 @@ export class RaftMetadataLog implements MetadataLog {
         this.readyTerm = term;
         this.notifyController(true, controllerId);
       },
-      (err: unknown) => this.log.warn({ err: (err as Error).message, term }, 'new leader could not confirm its term; not acting as controller'),
+      (err: unknown) =>
+        this.log.warn(
+          { err: (err as Error).message, term },
+          'new leader could not confirm its term; not acting as controller',
+        ),
     );
   }
 

@@ -37,7 +37,12 @@ export type MetadataRecord =
       readonly leaderEpoch: number;
       readonly replicas?: readonly number[];
     }
-  | { readonly type: 'AllocateProducerIds'; readonly nodeId: number; readonly firstProducerId: number; readonly count: number }
+  | {
+      readonly type: 'AllocateProducerIds';
+      readonly nodeId: number;
+      readonly firstProducerId: number;
+      readonly count: number;
+    }
   | { readonly type: 'Noop' };
 
 const encoder = new TextEncoder();

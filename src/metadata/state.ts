@@ -136,7 +136,10 @@ export class MetadataState {
         const current = topic?.partitions[record.partition];
         if (!topic || !current) return null;
         if (record.leaderEpoch <= current.leaderEpoch) {
-          return { kind: 'ignored', reason: `stale leader epoch ${record.leaderEpoch} for ${topic.name}-${record.partition}` };
+          return {
+            kind: 'ignored',
+            reason: `stale leader epoch ${record.leaderEpoch} for ${topic.name}-${record.partition}`,
+          };
         }
         const partitions = [...topic.partitions];
         partitions[record.partition] = {

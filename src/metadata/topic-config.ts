@@ -24,26 +24,146 @@ const atLeast =
     /^-?\d+$/.test(value) && Number(value) >= min ? null : `must be an integer >= ${min}`;
 
 export const TOPIC_CONFIGS: readonly ConfigDefinition[] = [
-  { name: 'cleanup.policy', kind: 'list', defaultValue: () => 'delete', validate: oneOf('delete', 'compact', 'compact,delete', 'delete,compact'), doc: 'delete or compact old segments' },
-  { name: 'compression.type', kind: 'string', defaultValue: () => 'producer', validate: oneOf('producer'), doc: 'batches are stored as the producer compressed them' },
-  { name: 'retention.ms', kind: 'long', defaultValue: (b) => String(b.retentionMs), validate: atLeast(-1), doc: 'delete segments older than this' },
-  { name: 'retention.bytes', kind: 'long', defaultValue: (b) => String(b.retentionBytes), validate: atLeast(-1), doc: 'keep at most this many bytes per partition' },
-  { name: 'segment.bytes', kind: 'int', defaultValue: (b) => String(b.segmentBytes), validate: atLeast(1024), doc: 'roll segments at this size' },
-  { name: 'segment.ms', kind: 'long', defaultValue: (b) => String(b.segmentMs), validate: atLeast(1), doc: 'roll segments at this age' },
-  { name: 'segment.index.bytes', kind: 'int', defaultValue: () => '10485760', validate: atLeast(4), doc: 'accepted for compatibility' },
-  { name: 'index.interval.bytes', kind: 'int', defaultValue: (b) => String(b.indexIntervalBytes), validate: atLeast(1), doc: 'bytes between sparse index entries' },
-  { name: 'max.message.bytes', kind: 'int', defaultValue: (b) => String(b.maxMessageBytes), validate: atLeast(64), doc: 'largest record batch accepted' },
-  { name: 'message.timestamp.type', kind: 'string', defaultValue: () => 'CreateTime', validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'keep the producer timestamp or use the broker time' },
-  { name: 'flush.messages', kind: 'long', defaultValue: (b) => String(b.flushMessages), validate: atLeast(1), doc: '1: fsync before every ack (group-committed)' },
-  { name: 'flush.ms', kind: 'long', defaultValue: (b) => String(b.flushMs), validate: atLeast(-1), doc: 'fsync at least this often when flush.messages > 1' },
-  { name: 'min.insync.replicas', kind: 'int', defaultValue: () => '', validate: atLeast(1), doc: 'alias of write.quorum' },
-  { name: 'write.quorum', kind: 'int', defaultValue: () => '', validate: atLeast(1), doc: 'replicas that must hold a write before it is acknowledged' },
-  { name: 'read.quorum', kind: 'int', defaultValue: () => '', validate: atLeast(1), doc: 'replicas that must answer before a new leader is chosen' },
-  { name: 'unsafe.quorums', kind: 'boolean', defaultValue: () => 'false', validate: oneOf('true', 'false'), doc: 'allow write.quorum + read.quorum <= replication factor' },
-  { name: 'unclean.leader.election.enable', kind: 'boolean', defaultValue: () => 'false', validate: oneOf('false'), doc: 'never: no unclean elections' },
-  { name: 'delete.retention.ms', kind: 'long', defaultValue: () => '86400000', validate: atLeast(0), doc: 'accepted for compatibility' },
-  { name: 'min.compaction.lag.ms', kind: 'long', defaultValue: () => '0', validate: atLeast(0), doc: 'accepted for compatibility' },
-  { name: 'message.timestamp.difference.max.ms', kind: 'long', defaultValue: () => '9223372036854775807', validate: atLeast(0), doc: 'accepted for compatibility' },
+  {
+    name: 'cleanup.policy',
+    kind: 'list',
+    defaultValue: () => 'delete',
+    validate: oneOf('delete', 'compact', 'compact,delete', 'delete,compact'),
+    doc: 'delete or compact old segments',
+  },
+  {
+    name: 'compression.type',
+    kind: 'string',
+    defaultValue: () => 'producer',
+    validate: oneOf('producer'),
+    doc: 'batches are stored as the producer compressed them',
+  },
+  {
+    name: 'retention.ms',
+    kind: 'long',
+    defaultValue: (b) => String(b.retentionMs),
+    validate: atLeast(-1),
+    doc: 'delete segments older than this',
+  },
+  {
+    name: 'retention.bytes',
+    kind: 'long',
+    defaultValue: (b) => String(b.retentionBytes),
+    validate: atLeast(-1),
+    doc: 'keep at most this many bytes per partition',
+  },
+  {
+    name: 'segment.bytes',
+    kind: 'int',
+    defaultValue: (b) => String(b.segmentBytes),
+    validate: atLeast(1024),
+    doc: 'roll segments at this size',
+  },
+  {
+    name: 'segment.ms',
+    kind: 'long',
+    defaultValue: (b) => String(b.segmentMs),
+    validate: atLeast(1),
+    doc: 'roll segments at this age',
+  },
+  {
+    name: 'segment.index.bytes',
+    kind: 'int',
+    defaultValue: () => '10485760',
+    validate: atLeast(4),
+    doc: 'accepted for compatibility',
+  },
+  {
+    name: 'index.interval.bytes',
+    kind: 'int',
+    defaultValue: (b) => String(b.indexIntervalBytes),
+    validate: atLeast(1),
+    doc: 'bytes between sparse index entries',
+  },
+  {
+    name: 'max.message.bytes',
+    kind: 'int',
+    defaultValue: (b) => String(b.maxMessageBytes),
+    validate: atLeast(64),
+    doc: 'largest record batch accepted',
+  },
+  {
+    name: 'message.timestamp.type',
+    kind: 'string',
+    defaultValue: () => 'CreateTime',
+    validate: oneOf('CreateTime', 'LogAppendTime'),
+    doc: 'keep the producer timestamp or use the broker time',
+  },
+  {
+    name: 'flush.messages',
+    kind: 'long',
+    defaultValue: (b) => String(b.flushMessages),
+    validate: atLeast(1),
+    doc: '1: fsync before every ack (group-committed)',
+  },
+  {
+    name: 'flush.ms',
+    kind: 'long',
+    defaultValue: (b) => String(b.flushMs),
+    validate: atLeast(-1),
+    doc: 'fsync at least this often when flush.messages > 1',
+  },
+  {
+    name: 'min.insync.replicas',
+    kind: 'int',
+    defaultValue: () => '',
+    validate: atLeast(1),
+    doc: 'alias of write.quorum',
+  },
+  {
+    name: 'write.quorum',
+    kind: 'int',
+    defaultValue: () => '',
+    validate: atLeast(1),
+    doc: 'replicas that must hold a write before it is acknowledged',
+  },
+  {
+    name: 'read.quorum',
+    kind: 'int',
+    defaultValue: () => '',
+    validate: atLeast(1),
+    doc: 'replicas that must answer before a new leader is chosen',
+  },
+  {
+    name: 'unsafe.quorums',
+    kind: 'boolean',
+    defaultValue: () => 'false',
+    validate: oneOf('true', 'false'),
+    doc: 'allow write.quorum + read.quorum <= replication factor',
+  },
+  {
+    name: 'unclean.leader.election.enable',
+    kind: 'boolean',
+    defaultValue: () => 'false',
+    validate: oneOf('false'),
+    doc: 'never: no unclean elections',
+  },
+  {
+    name: 'delete.retention.ms',
+    kind: 'long',
+    defaultValue: () => '86400000',
+    validate: atLeast(0),
+    doc: 'accepted for compatibility',
+  },
+  {
+    name: 'min.compaction.lag.ms',
+    kind: 'long',
+    defaultValue: () => '0',
+    validate: atLeast(0),
+    doc: 'accepted for compatibility',
+  },
+  {
+    name: 'message.timestamp.difference.max.ms',
+    kind: 'long',
+    defaultValue: () => '9223372036854775807',
+    validate: atLeast(0),
+    doc: 'accepted for compatibility',
+  },
 ];
 
 const definitions = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
@@ -75,7 +195,10 @@ export function resolveQuorums(replicationFactor: number, configs: Readonly<Reco
   const explicitR = configs['read.quorum'];
   const readQuorum = explicitR !== undefined && explicitR !== '' ? Number(explicitR) : n - writeQuorum + 1;
   if (writeQuorum < 1 || writeQuorum > n) {
-    throw new KafkaError(ErrorCode.INVALID_CONFIG, `write.quorum ${writeQuorum} must be in [1, replication factor ${n}]`);
+    throw new KafkaError(
+      ErrorCode.INVALID_CONFIG,
+      `write.quorum ${writeQuorum} must be in [1, replication factor ${n}]`,
+    );
   }
   if (readQuorum < 1 || readQuorum > n) {
     throw new KafkaError(ErrorCode.INVALID_CONFIG, `read.quorum ${readQuorum} must be in [1, replication factor ${n}]`);
@@ -90,7 +213,11 @@ export function resolveQuorums(replicationFactor: number, configs: Readonly<Reco
 }
 
 /** The effective value of a topic config: explicit, else the broker default. */
-export function effectiveConfig(name: string, configs: Readonly<Record<string, string>>, broker: NodeConfig): string | undefined {
+export function effectiveConfig(
+  name: string,
+  configs: Readonly<Record<string, string>>,
+  broker: NodeConfig,
+): string | undefined {
   const explicit = configs[name];
   if (explicit !== undefined) return explicit;
   return definitions.get(name)?.defaultValue(broker);

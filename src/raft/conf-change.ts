@@ -29,8 +29,7 @@ export interface ConfChangeEntry {
 }
 
 export type ConfChangeOutcome =
-  | { readonly ok: true; readonly confState: ConfState }
-  | { readonly ok: false; readonly detail: string };
+  { readonly ok: true; readonly confState: ConfState } | { readonly ok: false; readonly detail: string };
 
 export function isValidNodeId(id: number): boolean {
   return Number.isInteger(id) && id > 0 && id <= 0xffffffff;

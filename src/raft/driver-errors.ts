@@ -7,7 +7,9 @@ export class NotLeaderError extends Error {
   override name = 'NotLeaderError';
   constructor(
     readonly leaderId: NodeId,
-    message = leaderId === 0 ? 'not the Raft leader; no leader known' : `not the Raft leader; the leader is ${leaderId}`,
+    message = leaderId === 0
+      ? 'not the Raft leader; no leader known'
+      : `not the Raft leader; the leader is ${leaderId}`,
   ) {
     super(message);
   }

@@ -50,7 +50,11 @@ function encodeHardState(hs: HardState): Uint8Array {
 function decodeHardState(bytes: Uint8Array): HardState {
   assert(bytes.byteLength === 24, `raft hard state has ${bytes.byteLength} bytes, expected 24`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { term: Number(view.getBigUint64(0)), vote: Number(view.getBigUint64(8)), commit: Number(view.getBigUint64(16)) };
+  return {
+    term: Number(view.getBigUint64(0)),
+    vote: Number(view.getBigUint64(8)),
+    commit: Number(view.getBigUint64(16)),
+  };
 }
 
 const textEncoder = new TextEncoder();
@@ -130,11 +134,21 @@ export class RaftDiskStorage {
       else entries.push(decodeEntry(index, value));
     }
     const firstKept = entries[0];
-    assert(firstKept === undefined || firstKept.index === snapIndex + 1, `raft log starts at ${firstKept?.index}, after snapshot ${snapIndex}`);
-    if (stale.length > 0) await this.db.batch(stale.map((key) => ({ type: 'del' as const, key })), { sync: false });
+    assert(
+      firstKept === undefined || firstKept.index === snapIndex + 1,
+      `raft log starts at ${firstKept?.index}, after snapshot ${snapIndex}`,
+    );
+    if (stale.length > 0)
+      await this.db.batch(
+        stale.map((key) => ({ type: 'del' as const, key })),
+        { sync: false },
+      );
     this.diskFirstIndex = firstKept?.index ?? snapIndex + 1;
     this.diskLastIndex = firstKept === undefined ? snapIndex : last;
-    assert(hardState.commit <= Math.max(this.diskLastIndex, snapIndex), `stored commit ${hardState.commit} beyond the stored log`);
+    assert(
+      hardState.commit <= Math.max(this.diskLastIndex, snapIndex),
+      `stored commit ${hardState.commit} beyond the stored log`,
+    );
     return { hardState, snapshot, entries };
   }
 
@@ -173,7 +187,10 @@ export class RaftDiskStorage {
    * snapshot covers. Not fsynced: losing it on a crash only loses the compaction. */
   async saveSnapshotAndCompact(snapshot: Snapshot, compactIndex: number): Promise<void> {
     assert(!this.closed, 'write to a closed raft store');
-    assert(compactIndex <= snapshot.metadata.index, `compaction ${compactIndex} beyond snapshot ${snapshot.metadata.index}`);
+    assert(
+      compactIndex <= snapshot.metadata.index,
+      `compaction ${compactIndex} beyond snapshot ${snapshot.metadata.index}`,
+    );
     const batch = this.db.batch();
     batch.put(SNAPSHOT_KEY, encodeSnapshot(snapshot));
     const upTo = Math.min(compactIndex, this.diskLastIndex);

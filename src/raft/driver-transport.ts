@@ -201,7 +201,10 @@ class PeerSender {
     // on the failed stream (the core was told; it resends), rather than held and delivered stale.
     if (this.stream === null && Date.now() < this.reopenAtMs) return;
     const size = messageSizeBytes(m);
-    if (this.queue.length >= limits.raftPeerQueueMessagesMax || this.queuedBytes + size > limits.raftPeerQueueBytesMax) {
+    if (
+      this.queue.length >= limits.raftPeerQueueMessagesMax ||
+      this.queuedBytes + size > limits.raftPeerQueueBytesMax
+    ) {
       // Raft resends what is lost; a full queue means the peer is not keeping up or is down.
       this.dropped++;
       this.handler.unreachable(this.to);
@@ -263,7 +266,10 @@ class PeerSender {
     this.drainTimer = setTimeout(() => {
       this.drainTimer = null;
       if (this.stream !== stream) return;
-      this.failStream(stream, { code: grpc.status.DEADLINE_EXCEEDED, details: `stream not drained in ${this.opts.sendTimeoutMs} ms` });
+      this.failStream(stream, {
+        code: grpc.status.DEADLINE_EXCEEDED,
+        details: `stream not drained in ${this.opts.sendTimeoutMs} ms`,
+      });
     }, this.opts.sendTimeoutMs);
   }
 
@@ -271,7 +277,9 @@ class PeerSender {
   private openStream(): grpc.ClientWritableStream<WireBatch> {
     if (this.stream !== null) return this.stream;
     // The server answers only when the stream ends: refused (another cluster), closed, or gone.
-    const stream = this.client.Stream((err) => this.failStream(stream, err ?? { code: grpc.status.OK, details: 'stream ended by the peer' }));
+    const stream = this.client.Stream((err) =>
+      this.failStream(stream, err ?? { code: grpc.status.OK, details: 'stream ended by the peer' }),
+    );
     // A write after the call ended fails through here; the status callback above has reported it.
     stream.on('error', () => undefined);
     this.stream = stream;
@@ -280,7 +288,10 @@ class PeerSender {
 
   /** What was written to `stream` and not yet read by the peer is lost, and so is what is still
    * queued (Raft resends); the first send after a short pause opens a new stream. */
-  private failStream(stream: grpc.ClientWritableStream<WireBatch>, err: Pick<grpc.StatusObject, 'code' | 'details'>): void {
+  private failStream(
+    stream: grpc.ClientWritableStream<WireBatch>,
+    err: Pick<grpc.StatusObject, 'code' | 'details'>,
+  ): void {
     if (this.stream !== stream || this.closed) return;
     this.stream = null;
     this.awaitingDrain = false;
@@ -319,11 +330,17 @@ class PeerSender {
       const now = Date.now();
       if (now - this.lastRefusalLogMs >= REFUSAL_LOG_INTERVAL_MS) {
         this.lastRefusalLogMs = now;
-        this.opts.log.error({ peer: this.to, address: this.address, err: err.details }, 'raft peer refused our messages');
+        this.opts.log.error(
+          { peer: this.to, address: this.address, err: err.details },
+          'raft peer refused our messages',
+        );
       }
     } else if (this.reachable) {
       this.reachable = false;
-      this.opts.log.warn({ peer: this.to, address: this.address, code: err.code, err: err.details }, 'raft peer unreachable');
+      this.opts.log.warn(
+        { peer: this.to, address: this.address, code: err.code, err: err.details },
+        'raft peer unreachable',
+      );
     }
     this.handler.unreachable(this.to);
   }

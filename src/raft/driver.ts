@@ -189,7 +189,8 @@ export class RaftDriver {
         `raft-election-timeout-ms (${this.electionTimeoutMs}) must be at least ${ELECTION_TICKS_MIN} heartbeats (raft-heartbeat-ms ${this.heartbeatMs})`,
       );
     }
-    if (!(this.snapshotEntries >= 1)) throw new ConfigError(`raft snapshotEntries must be >= 1, got ${this.snapshotEntries}`);
+    if (!(this.snapshotEntries >= 1))
+      throw new ConfigError(`raft snapshotEntries must be >= 1, got ${this.snapshotEntries}`);
     if (!(this.snapshotTrailingEntries >= 0)) throw new ConfigError('raft snapshotTrailingEntries must be >= 0');
 
     this.appliedIndex = mem.snapshot().metadata.index;
@@ -308,7 +309,13 @@ export class RaftDriver {
       pendingReads: this.reads.size,
       peers: [...this.node.status().progress]
         .filter(([id]) => id !== this.nodeId)
-        .map(([nodeId, pr]) => ({ nodeId, match: pr.match, next: pr.next, state: String(pr.state), inflight: pr.inflight })),
+        .map(([nodeId, pr]) => ({
+          nodeId,
+          match: pr.match,
+          next: pr.next,
+          state: String(pr.state),
+          inflight: pr.inflight,
+        })),
     };
   }
 
@@ -341,7 +348,9 @@ export class RaftDriver {
     assert(data.byteLength > 0, 'empty proposals are reserved for leader no-ops');
     if (this.closed) return Promise.reject(new RaftUnavailableError(UnavailableReason.closed, 'raft driver closed'));
     if (this.proposals.size >= limits.raftPendingProposalsMax) {
-      return Promise.reject(new RaftUnavailableError(UnavailableReason.overloaded, 'too many pending proposals', this.leaderId));
+      return Promise.reject(
+        new RaftUnavailableError(UnavailableReason.overloaded, 'too many pending proposals', this.leaderId),
+      );
     }
     const result = this.node.propose(data);
     if (!result.ok) return Promise.reject(refusalError(result));
@@ -355,7 +364,12 @@ export class RaftDriver {
     }
     this.kick();
     return new Promise((resolve, reject) => {
-      this.proposals.set(result.index, { term: result.term, deadlineMs: Date.now() + this.proposalTimeoutMs, resolve, reject });
+      this.proposals.set(result.index, {
+        term: result.term,
+        deadlineMs: Date.now() + this.proposalTimeoutMs,
+        resolve,
+        reject,
+      });
     });
   }
 
@@ -365,7 +379,9 @@ export class RaftDriver {
   readIndex(): Promise<void> {
     if (this.closed) return Promise.reject(new RaftUnavailableError(UnavailableReason.closed, 'raft driver closed'));
     if (this.reads.size >= limits.raftPendingReadsMax) {
-      return Promise.reject(new RaftUnavailableError(UnavailableReason.overloaded, 'too many pending reads', this.leaderId));
+      return Promise.reject(
+        new RaftUnavailableError(UnavailableReason.overloaded, 'too many pending reads', this.leaderId),
+      );
     }
     return new Promise((resolve, reject) => {
       const read: PendingRead = {
@@ -453,7 +469,13 @@ export class RaftDriver {
     for (const [index, p] of this.proposals) {
       if (now < p.deadlineMs) continue;
       this.proposals.delete(index);
-      p.reject(new RaftUnavailableError(UnavailableReason.timeout, `proposal at ${index} not applied in time; outcome unknown`, this.leaderId));
+      p.reject(
+        new RaftUnavailableError(
+          UnavailableReason.timeout,
+          `proposal at ${index} not applied in time; outcome unknown`,
+          this.leaderId,
+        ),
+      );
     }
     for (const read of [...this.reads.values()]) {
       if (read.index !== undefined && now < read.deadlineMs) continue;
@@ -485,7 +507,9 @@ export class RaftDriver {
       this.kick();
     } else if (result.reason === ReadIndexRefusal.tooManyPending) {
       this.reads.delete(read.context);
-      read.reject(new RaftUnavailableError(UnavailableReason.overloaded, 'the leader has too many pending reads', this.leaderId));
+      read.reject(
+        new RaftUnavailableError(UnavailableReason.overloaded, 'the leader has too many pending reads', this.leaderId),
+      );
     } else {
       read.issuedMs = -Infinity; // no leader yet: retried on the next tick until the deadline
     }
@@ -539,7 +563,8 @@ export class RaftDriver {
     }
 
     // 3. Apply.
-    if (rd.snapshot !== undefined) this.installSnapshot(rd.snapshot.metadata.index, rd.snapshot.metadata.term, rd.snapshot.data);
+    if (rd.snapshot !== undefined)
+      this.installSnapshot(rd.snapshot.metadata.index, rd.snapshot.metadata.term, rd.snapshot.data);
     for (const e of rd.committedEntries) {
       assert(e.index === this.appliedIndex + 1, `applying ${e.index} after ${this.appliedIndex}`);
       if (e.type === EntryType.normal && e.data.byteLength > 0) this.opts.stateMachine.apply(e);
@@ -574,7 +599,14 @@ export class RaftDriver {
       if (at > index) continue;
       this.proposals.delete(at);
       if (p.term > term) p.reject(new ProposalDroppedError(at, p.term, this.leaderId));
-      else p.reject(new RaftUnavailableError(UnavailableReason.timeout, `proposal at ${at} covered by a snapshot; outcome unknown`, this.leaderId));
+      else
+        p.reject(
+          new RaftUnavailableError(
+            UnavailableReason.timeout,
+            `proposal at ${at} covered by a snapshot; outcome unknown`,
+            this.leaderId,
+          ),
+        );
     }
   }
 
@@ -628,7 +660,11 @@ export class RaftDriver {
   private async maybeSnapshot(): Promise<void> {
     const snapIndex = this.mem.snapshot().metadata.index;
     if (this.appliedIndex - snapIndex < this.snapshotEntries) return;
-    const snapshot = this.mem.createSnapshot(this.appliedIndex, this.node.appliedConfState(), this.opts.stateMachine.snapshot());
+    const snapshot = this.mem.createSnapshot(
+      this.appliedIndex,
+      this.node.appliedConfState(),
+      this.opts.stateMachine.snapshot(),
+    );
     const compactIndex = Math.max(0, this.appliedIndex - this.snapshotTrailingEntries);
     this.mem.compact(compactIndex);
     await this.disk.saveSnapshotAndCompact(snapshot, compactIndex);
@@ -676,10 +712,18 @@ function refusalError(result: Extract<ProposalResult, { ok: false }>): Error {
     case ProposalRefusal.transferringLeadership:
       return new NotLeaderError(NONE, 'leadership transfer under way; retry on the new leader');
     case ProposalRefusal.tooLarge:
-      return new RaftUnavailableError(UnavailableReason.tooLarge, result.detail ?? 'proposal too large', result.leaderId);
+      return new RaftUnavailableError(
+        UnavailableReason.tooLarge,
+        result.detail ?? 'proposal too large',
+        result.leaderId,
+      );
     case ProposalRefusal.uncommittedLimit:
       return new RaftUnavailableError(UnavailableReason.overloaded, 'too many uncommitted proposals', result.leaderId);
     default:
-      return new RaftUnavailableError(UnavailableReason.overloaded, `proposal refused: ${result.reason}`, result.leaderId);
+      return new RaftUnavailableError(
+        UnavailableReason.overloaded,
+        `proposal refused: ${result.reason}`,
+        result.leaderId,
+      );
   }
 }

@@ -65,7 +65,10 @@ export class RaftLog {
     const lastNew = index + entries.length;
     const conflict = this.findConflict(entries);
     if (conflict !== 0) {
-      assert(conflict > this.committed, `entry ${conflict} conflicts with committed entry (committed ${this.committed})`);
+      assert(
+        conflict > this.committed,
+        `entry ${conflict} conflicts with committed entry (committed ${this.committed})`,
+      );
       this.append(entries.slice(conflict - index - 1));
     }
     this.commitTo(Math.min(committed, lastNew));
@@ -75,7 +78,10 @@ export class RaftLog {
   append(entries: readonly Entry[]): number {
     const first = entries[0];
     if (first === undefined) return this.lastIndex();
-    assert(first.index - 1 >= this.committed, `truncating committed entry ${first.index} (committed ${this.committed})`);
+    assert(
+      first.index - 1 >= this.committed,
+      `truncating committed entry ${first.index} (committed ${this.committed})`,
+    );
     assert(first.index <= this.lastIndex() + 1, `append at ${first.index} leaves a gap after ${this.lastIndex()}`);
     this.unstable.truncateAndAppend(entries);
     return this.lastIndex();
@@ -106,7 +112,10 @@ export class RaftLog {
 
   appliedTo(index: number): void {
     if (index === 0) return;
-    assert(index <= this.committed && index >= this.applied, `applied ${index} outside [${this.applied}, ${this.committed}]`);
+    assert(
+      index <= this.committed && index >= this.applied,
+      `applied ${index} outside [${this.applied}, ${this.committed}]`,
+    );
     this.applied = index;
     if (this.applying < index) this.applying = index;
   }
@@ -160,7 +169,10 @@ export class RaftLog {
 
   /** Replaces the log with a snapshot from the leader. */
   restore(snapshot: Snapshot): void {
-    assert(snapshot.metadata.index > this.committed, `restore of snapshot ${snapshot.metadata.index} at or below commit ${this.committed}`);
+    assert(
+      snapshot.metadata.index > this.committed,
+      `restore of snapshot ${snapshot.metadata.index} at or below commit ${this.committed}`,
+    );
     this.committed = snapshot.metadata.index;
     this.unstable.restore(snapshot);
   }

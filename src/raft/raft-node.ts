@@ -103,7 +103,10 @@ export class RaftNode {
     const snapIndex = storage.snapshot().metadata.index;
     const first = this.log.firstIndex();
     const last = this.log.lastIndex();
-    assert(snapIndex >= first - 1 && snapIndex <= last, `snapshot ${snapIndex} outside the log [${first - 1}, ${last}]`);
+    assert(
+      snapIndex >= first - 1 && snapIndex <= last,
+      `snapshot ${snapIndex} outside the log [${first - 1}, ${last}]`,
+    );
     assert(hardState.commit <= last, `stored commit ${hardState.commit} beyond last index ${last}`);
     this.term = hardState.term;
     this.vote = hardState.vote;
@@ -163,13 +166,20 @@ export class RaftNode {
         // A pre-vote never changes anyone's term.
       } else if (m.type === MessageType.MsgPreVoteResp && !m.reject) {
         // Granted pre-votes carry the future term we asked about; we adopt it on winning.
-      } else if (m.type === MessageType.MsgApp || m.type === MessageType.MsgHeartbeat || m.type === MessageType.MsgSnap) {
+      } else if (
+        m.type === MessageType.MsgApp ||
+        m.type === MessageType.MsgHeartbeat ||
+        m.type === MessageType.MsgSnap
+      ) {
         this.becomeFollower(m.term, m.from);
       } else {
         this.becomeFollower(m.term, NONE);
       }
     } else if (m.term < this.term) {
-      if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === MessageType.MsgHeartbeat || m.type === MessageType.MsgApp)) {
+      if (
+        (this.cfg.checkQuorum || this.cfg.preVote) &&
+        (m.type === MessageType.MsgHeartbeat || m.type === MessageType.MsgApp)
+      ) {
         // A stale leader cut off from the cluster learns our term from this and steps down;
         // with pre-vote or check-quorum nothing else would tell it.
         this.send({ type: MessageType.MsgAppResp, to: m.from });
@@ -328,7 +338,8 @@ export class RaftNode {
     const lastEntry = rd.entries[rd.entries.length - 1];
     if (lastEntry !== undefined) this.log.unstable.stableTo(lastEntry.index, lastEntry.term);
     for (const e of rd.committedEntries) {
-      if (this.role === StateRole.leader) this.uncommittedBytes = Math.max(0, this.uncommittedBytes - entryPayloadBytes(e));
+      if (this.role === StateRole.leader)
+        this.uncommittedBytes = Math.max(0, this.uncommittedBytes - entryPayloadBytes(e));
       if (e.type !== EntryType.confChange || e.index <= this.log.applied) continue;
       const { confState } = decodeConfChangeEntry(e.data);
       this.appliedConf = confState;
@@ -344,7 +355,13 @@ export class RaftNode {
     const progress = new Map<NodeId, ProgressStatus>();
     if (this.role === StateRole.leader) {
       for (const [id, pr] of this.trk.progress) {
-        progress.set(id, { match: pr.match, next: pr.next, state: pr.state, isLearner: pr.isLearner, inflight: pr.inflights.size() });
+        progress.set(id, {
+          match: pr.match,
+          next: pr.next,
+          state: pr.state,
+          isLearner: pr.isLearner,
+          inflight: pr.inflights.size(),
+        });
       }
     }
     return { ...this.basicStatus(), leadTransferee: this.leadTransferee, confState: this.trk.confState(), progress };
@@ -549,8 +566,7 @@ export class RaftNode {
     // Paper 5.2: at most one vote per term, first come first served; a pre-vote for a future
     // term is free. Learners answer too: one just promoted may not know it yet, and the
     // candidate counts only those its configuration lists as voters.
-    const canVote =
-      this.vote === m.from || (this.vote === NONE && this.lead === NONE) || (isPre && m.term > this.term);
+    const canVote = this.vote === m.from || (this.vote === NONE && this.lead === NONE) || (isPre && m.term > this.term);
     // Paper 5.4.1: only for a candidate whose log is at least as up-to-date as ours.
     if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
       this.send({ type: respType, to: m.from, term: m.term });
@@ -641,7 +657,8 @@ export class RaftNode {
         this.handleHeartbeatResponse(m);
         return;
       case MessageType.MsgReadIndex:
-        if (!this.readOnly.full() && this.pendingReadIndex.length < this.cfg.maxPendingReadIndex) this.handleReadIndex(m);
+        if (!this.readOnly.full() && this.pendingReadIndex.length < this.cfg.maxPendingReadIndex)
+          this.handleReadIndex(m);
         return;
       case MessageType.MsgTransferLeader:
         this.handleTransferLeader(m.from);
@@ -672,7 +689,14 @@ export class RaftNode {
     // Fast backtracking: point the leader at the last entry that could still match, skipping
     // whole terms of our divergent tail instead of one entry per round trip.
     const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
-    this.send({ type: MessageType.MsgAppResp, to: m.from, index: m.index, reject: true, rejectHint: hint.index, logTerm: hint.term });
+    this.send({
+      type: MessageType.MsgAppResp,
+      to: m.from,
+      index: m.index,
+      reject: true,
+      rejectHint: hint.index,
+      logTerm: hint.term,
+    });
   }
 
   private handleHeartbeat(m: RaftMessage): void {
@@ -827,7 +851,9 @@ export class RaftNode {
   }
 
   private refuse(reason: ProposalRefusal, detail?: string): ProposalResult {
-    return detail === undefined ? { ok: false, reason, leaderId: this.lead } : { ok: false, reason, leaderId: this.lead, detail };
+    return detail === undefined
+      ? { ok: false, reason, leaderId: this.lead }
+      : { ok: false, reason, leaderId: this.lead, detail };
   }
 
   private appendEntry(type: EntryType, data: Uint8Array): Entry {
@@ -872,7 +898,14 @@ export class RaftNode {
     const entries = prevTerm === undefined ? undefined : this.log.entriesFrom(pr.next, this.cfg.maxSizePerMsgBytes);
     if (prevTerm === undefined || entries === undefined) return this.sendSnapshot(to, pr);
     if (entries.length === 0 && !sendIfEmpty) return false;
-    this.send({ type: MessageType.MsgApp, to, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed });
+    this.send({
+      type: MessageType.MsgApp,
+      to,
+      index: prevIndex,
+      logTerm: prevTerm,
+      entries,
+      commit: this.log.committed,
+    });
     let bytes = 0;
     for (const e of entries) bytes += entrySizeBytes(e);
     pr.sentEntries(entries.length, prevIndex + entries.length, bytes);

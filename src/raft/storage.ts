@@ -124,7 +124,10 @@ export class MemoryStorage implements Storage {
   compact(compactIndex: number): void {
     if (compactIndex <= this.offset) return;
     assert(compactIndex <= this.lastIndex(), `compact ${compactIndex} beyond last index ${this.lastIndex()}`);
-    assert(compactIndex <= this.snap.metadata.index, `compact ${compactIndex} beyond snapshot ${this.snap.metadata.index}`);
+    assert(
+      compactIndex <= this.snap.metadata.index,
+      `compact ${compactIndex} beyond snapshot ${this.snap.metadata.index}`,
+    );
     const head = this.ents[compactIndex - this.offset] as Entry;
     const rest = this.ents.slice(compactIndex - this.offset + 1);
     this.ents = [{ term: head.term, index: head.index, type: 'normal', data: new Uint8Array(0) }, ...rest];

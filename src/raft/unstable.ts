@@ -69,7 +69,10 @@ export class Unstable {
 
   /** Entries [lo, hi) — the caller checked lo >= offset and hi <= last + 1. */
   slice(lo: number, hi: number): Entry[] {
-    assert(lo >= this.offset && lo <= hi && hi <= this.offset + this.entries.length, `unstable slice [${lo}, ${hi}) out of bounds`);
+    assert(
+      lo >= this.offset && lo <= hi && hi <= this.offset + this.entries.length,
+      `unstable slice [${lo}, ${hi}) out of bounds`,
+    );
     return this.entries.slice(lo - this.offset, hi - this.offset);
   }
 }

@@ -35,7 +35,13 @@ const APPEND_BYTES_MIN = 2 + 2 + 4 + 4 + 4 + 8 + 4 + 8 + 8 + 8 + 1 + 4;
 const ANSWER_BYTES = 4 + 4 + 1 + 8 + 8 + 4 + 1;
 
 /** Error codes on the wire, by position. */
-const ANSWER_ERRORS = [AppendError.none, AppendError.fenced, AppendError.gap, AppendError.diverged, UNKNOWN_PARTITION] as const;
+const ANSWER_ERRORS = [
+  AppendError.none,
+  AppendError.fenced,
+  AppendError.gap,
+  AppendError.diverged,
+  UNKNOWN_PARTITION,
+] as const;
 
 /** A frame that does not parse. */
 export const FrameError = ProtocolError;
@@ -163,7 +169,12 @@ function readAppend(r: Reader): ReceivedAppend {
   const batches: BatchInfo[] = [];
   let recordBytes = 0;
   for (let i = 0; i < batchCount; i++) {
-    const info: BatchInfo = { baseOffset: readOffset(r, 'base offset'), lastOffset: readOffset(r, 'last offset'), epoch: r.int32(), sizeBytes: r.int32() };
+    const info: BatchInfo = {
+      baseOffset: readOffset(r, 'base offset'),
+      lastOffset: readOffset(r, 'last offset'),
+      epoch: r.int32(),
+      sizeBytes: r.int32(),
+    };
     if (info.sizeBytes <= 0) throw new FrameError(`batch of ${info.sizeBytes} bytes`);
     recordBytes += info.sizeBytes;
     batches.push(info);
@@ -175,14 +186,29 @@ function readAppend(r: Reader): ReceivedAppend {
     buffers.push(records.subarray(position, position + b.sizeBytes));
     position += b.sizeBytes;
   }
-  const request: AppendRequest = { epoch, leaderId, prevOffset, prevEpoch, batches, highWatermark, epochStartOffset, divergence };
+  const request: AppendRequest = {
+    epoch,
+    leaderId,
+    prevOffset,
+    prevEpoch,
+    batches,
+    highWatermark,
+    epochStartOffset,
+    divergence,
+  };
   const refused = refusal(request);
-  return { topic, topicId, partition, decoded: refused ? { refused } : { request, buffers, leaderLogStartOffset: Math.max(0, leaderLogStartOffset) } };
+  return {
+    topic,
+    topicId,
+    partition,
+    decoded: refused ? { refused } : { request, buffers, leaderLogStartOffset: Math.max(0, leaderLogStartOffset) },
+  };
 }
 
 /** Why a well-formed append cannot be handed to a replica, or null. */
 function refusal(request: AppendRequest): string | null {
-  if (request.epoch < 0 || request.leaderId < 0 || request.highWatermark < 0 || request.epochStartOffset < 0) return 'bad append request header';
+  if (request.epoch < 0 || request.leaderId < 0 || request.highWatermark < 0 || request.epochStartOffset < 0)
+    return 'bad append request header';
   let expected = request.prevOffset + 1;
   for (const b of request.batches) {
     if (b.baseOffset < 0 || b.lastOffset < b.baseOffset) return `bad batch description at ${b.baseOffset}`;
@@ -223,7 +249,11 @@ export function decodeAppendAnswers(frame: Buffer): { callId: number; answers: (
     const durableEndOffset = readOffset(r, 'durable end offset');
     const lastEpoch = r.int32();
     const holdsEpochMarker = r.uint8() === 1;
-    answers.push(error === UNKNOWN_PARTITION ? null : { replicaId, epoch, error, logEndOffset, durableEndOffset, lastEpoch, holdsEpochMarker });
+    answers.push(
+      error === UNKNOWN_PARTITION
+        ? null
+        : { replicaId, epoch, error, logEndOffset, durableEndOffset, lastEpoch, holdsEpochMarker },
+    );
   }
   return { callId, answers };
 }

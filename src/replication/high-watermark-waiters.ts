@@ -21,14 +21,21 @@ export class HighWatermarkWaiters {
   /** Resolves once `advance(hw)` is called with hw >= offset; REQUEST_TIMED_OUT after timeoutMs. */
   wait(offset: number, timeoutMs: number): Promise<void> {
     if (this.waiters.length >= limits.highWatermarkWaitersMax) {
-      return Promise.reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, 'too many requests waiting for the high watermark'));
+      return Promise.reject(
+        new KafkaError(ErrorCode.REQUEST_TIMED_OUT, 'too many requests waiting for the high watermark'),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { offset, resolve, reject, timer: null };
-      waiter.timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `high watermark did not reach ${offset} in ${timeoutMs} ms`));
-      }, Math.max(timeoutMs, 1));
+      waiter.timer = setTimeout(
+        () => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(
+            new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `high watermark did not reach ${offset} in ${timeoutMs} ms`),
+          );
+        },
+        Math.max(timeoutMs, 1),
+      );
       this.waiters.push(waiter);
     });
   }

@@ -58,7 +58,15 @@ export class LeaderReplica {
   /** A batch this leader just appended (offsets and epoch stamped), for followers that keep up. */
   appended(batch: Buffer): void {
     const header = readBatchHeader(batch);
-    this.tail.add({ baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta, epoch: header.partitionLeaderEpoch, sizeBytes: batch.length }, batch);
+    this.tail.add(
+      {
+        baseOffset: header.baseOffset,
+        lastOffset: header.baseOffset + header.lastOffsetDelta,
+        epoch: header.partitionLeaderEpoch,
+        sizeBytes: batch.length,
+      },
+      batch,
+    );
   }
 
   /** Sends what is due on the next turn of the event loop, so appends made together leave together. */
@@ -118,7 +126,10 @@ export class LeaderReplica {
       const now = Date.now();
       if (now - this.lastReadErrorLogMs >= READ_ERROR_LOG_INTERVAL_MS) {
         this.lastReadErrorLogMs = now;
-        this.io.logger.warn({ err: (err as Error).message, follower: f, fromOffset: plan.fromOffset }, 'reading batches for a follower failed');
+        this.io.logger.warn(
+          { err: (err as Error).message, follower: f, fromOffset: plan.fromOffset },
+          'reading batches for a follower failed',
+        );
       }
     } finally {
       this.reading.delete(f);
@@ -162,7 +173,12 @@ export class LeaderReplica {
         const lastOffset = header.baseOffset + header.lastOffsetDelta;
         if (lastOffset < fromOffset) continue;
         if (infos.length > 0 && bytes + batch.length > maxBytes) return { infos, buffers };
-        infos.push({ baseOffset: header.baseOffset, lastOffset, epoch: header.partitionLeaderEpoch, sizeBytes: batch.length });
+        infos.push({
+          baseOffset: header.baseOffset,
+          lastOffset,
+          epoch: header.partitionLeaderEpoch,
+          sizeBytes: batch.length,
+        });
         buffers.push(batch);
         bytes += batch.length;
       }

@@ -13,7 +13,13 @@ import type { Logger } from '../common/log.js';
 import type { LogReadResult, PartitionLog } from '../storage/index.js';
 import { HighWatermarkWaiters } from './high-watermark-waiters.js';
 import { LeaderReplica } from './leader-replica.js';
-import type { AppendRequest, AppendResponse, ProgressStatus, ReplicationLimits, SealResponse } from './protocol/index.js';
+import type {
+  AppendRequest,
+  AppendResponse,
+  ProgressStatus,
+  ReplicationLimits,
+  SealResponse,
+} from './protocol/index.js';
 import { AppendError, entryFor, FollowerCore, LeaderCore } from './protocol/index.js';
 import { PartitionLogView } from './replica-log-view.js';
 import { SealedEpochFile } from './sealed-epoch.js';
@@ -165,7 +171,10 @@ export class Partition {
   private activeLeader(): LeaderReplica {
     const l = this.leader;
     if (this.closed || l === null || !l.active) {
-      throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.io.nodeId} does not lead ${this.topic}-${this.partition}`);
+      throw new KafkaError(
+        ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        `node ${this.io.nodeId} does not lead ${this.topic}-${this.partition}`,
+      );
     }
     return l;
   }
@@ -213,7 +222,10 @@ export class Partition {
   /** Resolves once the high watermark reaches `offset`; REQUEST_TIMED_OUT, or NOT_LEADER_OR_FOLLOWER when leadership ends. */
   waitForHighWatermark(offset: number, timeoutMs: number): Promise<void> {
     if (this.highWatermark >= offset) return Promise.resolve();
-    if (!this.isLeader) return Promise.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.partition} is not led here`));
+    if (!this.isLeader)
+      return Promise.reject(
+        new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.partition} is not led here`),
+      );
     return this.waiters.wait(offset, timeoutMs);
   }
 
@@ -229,7 +241,11 @@ export class Partition {
   }
 
   /** Whole batches from fetchOffset up to the high watermark (or the log end, for replicas). */
-  read(fetchOffset: number, maxBytes: number, upTo: 'highWatermark' | 'logEnd' = 'highWatermark'): Promise<LogReadResult> {
+  read(
+    fetchOffset: number,
+    maxBytes: number,
+    upTo: 'highWatermark' | 'logEnd' = 'highWatermark',
+  ): Promise<LogReadResult> {
     const maxOffset = upTo === 'highWatermark' ? this.highWatermark : this.log.logEndOffset;
     return this.log.read(fetchOffset, maxBytes, maxOffset);
   }
@@ -319,7 +335,8 @@ export class Partition {
         // replica was fenced for a moment and is back): the metadata still names this replica leader
         // of the epoch it can no longer serve, and no election is wanted for a live leader. Ask.
         const a = this.assignmentValue;
-        if (a.leader === this.io.nodeId && a.leaderEpoch === e) this.refuseLeadership(e, 'a follower is sealed at a newer epoch', DEPOSED_ELECTION_GRACE_MS);
+        if (a.leader === this.io.nodeId && a.leaderEpoch === e)
+          this.refuseLeadership(e, 'a follower is sealed at a newer epoch', DEPOSED_ELECTION_GRACE_MS);
       },
       logger: this.logger,
     });
@@ -327,7 +344,10 @@ export class Partition {
     this.cannotLead = null;
     leader.onLocalDurable();
     leader.pump();
-    this.logger.info({ epoch: e, epochStartOffset: start, logEndOffset: this.log.logEndOffset, highWatermark: core.highWatermark }, 'leading partition');
+    this.logger.info(
+      { epoch: e, epochStartOffset: start, logEndOffset: this.log.logEndOffset, highWatermark: core.highWatermark },
+      'leading partition',
+    );
     this.io.leadershipChanged(this, true);
     this.highWatermarkAdvanced();
   }
@@ -352,7 +372,9 @@ export class Partition {
     if (l === null) return;
     l.stop();
     this.leader = null;
-    this.waiters.failAll(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.partition} is no longer led here`));
+    this.waiters.failAll(
+      new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.partition} is no longer led here`),
+    );
     for (const listener of [...this.listeners]) listener();
     this.logger.info({ epoch: l.epoch, reason }, 'stopped leading partition');
     this.io.leadershipChanged(this, false);
@@ -370,14 +392,26 @@ export class Partition {
    * An AppendRequest from the leader: apply it in order, flush by policy, answer. Also moves the
    * log start up to the leader's (DeleteRecords), never beyond what this replica knows is committed.
    */
-  async handleAppend(request: AppendRequest, buffers: readonly Buffer[], leaderLogStartOffset = 0): Promise<AppendResponse> {
+  async handleAppend(
+    request: AppendRequest,
+    buffers: readonly Buffer[],
+    leaderLogStartOffset = 0,
+  ): Promise<AppendResponse> {
     if (this.closed) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'replica closed');
     const applied = await this.queue.run(async () => {
-      if (this.leader !== null && request.epoch > this.leader.epoch) this.stepDown(`leader ${request.leaderId} of epoch ${request.epoch} spoke`);
-      if (leaderLogStartOffset > this.log.logEndOffset && request.epoch >= this.sealed.value && request.epoch >= this.log.lastEpoch) {
+      if (this.leader !== null && request.epoch > this.leader.epoch)
+        this.stepDown(`leader ${request.leaderId} of epoch ${request.epoch} spoke`);
+      if (
+        leaderLogStartOffset > this.log.logEndOffset &&
+        request.epoch >= this.sealed.value &&
+        request.epoch >= this.log.lastEpoch
+      ) {
         // Everything this replica holds lies below the leader's log start: committed data the
         // leader has already deleted. Start over where the leader's log starts, as a new replica.
-        this.logger.info({ logEndOffset: this.log.logEndOffset, leaderLogStartOffset }, 'follower log is behind the leader log start; starting over there');
+        this.logger.info(
+          { logEndOffset: this.log.logEndOffset, leaderLogStartOffset },
+          'follower log is behind the leader log start; starting over there',
+        );
         await this.log.truncateFullyAndStartAt(leaderLogStartOffset);
         this.follower = new FollowerCore(this.io.nodeId, this.sealed.value);
       }

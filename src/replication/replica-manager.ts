@@ -62,7 +62,8 @@ export class ReplicaManager {
       nodeId: config.nodeId,
       limits,
       send: (to, request) => this.client.append(to, request),
-      leadershipChanged: (replica, leading) => this.notifyLeadership(replica.topic, replica.partition, leading ? replica : null),
+      leadershipChanged: (replica, leading) =>
+        this.notifyLeadership(replica.topic, replica.partition, leading ? replica : null),
     };
   }
 
@@ -74,13 +75,30 @@ export class ReplicaManager {
     sessionLapsed: () => boolean,
     limits: Partial<ReplicationLimits> = {},
   ): Promise<ReplicaManager> {
-    const logs = await LogManager.open(config.dataDir, log.child({ module: 'storage' }), {}, { pageCacheRetainBytes: config.pageCacheRetainBytes });
-    const manager = new ReplicaManager(config, metadata, logs, client, log.child({ module: 'replication' }), sessionLapsed, limits);
+    const logs = await LogManager.open(
+      config.dataDir,
+      log.child({ module: 'storage' }),
+      {},
+      { pageCacheRetainBytes: config.pageCacheRetainBytes },
+    );
+    const manager = new ReplicaManager(
+      config,
+      metadata,
+      logs,
+      client,
+      log.child({ module: 'replication' }),
+      sessionLapsed,
+      limits,
+    );
     await manager.removeOrphans();
     metadata.onChange((change) => manager.enqueue(change));
     // Through the queue, so a change applied meanwhile is reacted to after the initial sync.
     manager.changes = manager.changes.then(async () => {
-      for (const topic of metadata.state.topics) await manager.syncTopic(topic, topic.partitions.map((p) => p.partition));
+      for (const topic of metadata.state.topics)
+        await manager.syncTopic(
+          topic,
+          topic.partitions.map((p) => p.partition),
+        );
     });
     await manager.changes;
     manager.ticker = setInterval(() => manager.tick(), TICK_MS);
@@ -98,7 +116,10 @@ export class ReplicaManager {
       // partitions) and cannot reach a write quorum: its view is stale. The client is sent to look
       // for the leader elsewhere, instead of retrying here (NOT_ENOUGH_REPLICAS, a stale fetch).
       if (this.sessionLapsed() && !replica.canAcceptAcksAll()) {
-        throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.config.nodeId} is cut off from the controller and from ${topic}-${partition}'s replicas`);
+        throw new KafkaError(
+          ErrorCode.NOT_LEADER_OR_FOLLOWER,
+          `node ${this.config.nodeId} is cut off from the controller and from ${topic}-${partition}'s replicas`,
+        );
       }
       return replica;
     }
@@ -109,9 +130,15 @@ export class ReplicaManager {
     const assignment = info.partitions[partition]!;
     if (assignment.leader === this.config.nodeId) {
       // Named leader, still opening or taking the epoch (or waiting for a new election): retriable.
-      throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${topic}-${partition} is not ready on its leader yet`);
+      throw new KafkaError(
+        ErrorCode.LEADER_NOT_AVAILABLE,
+        `partition ${topic}-${partition} is not ready on its leader yet`,
+      );
     }
-    throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.config.nodeId} does not lead ${topic}-${partition}`);
+    throw new KafkaError(
+      ErrorCode.NOT_LEADER_OR_FOLLOWER,
+      `node ${this.config.nodeId} does not lead ${topic}-${partition}`,
+    );
   }
 
   /** The replica, waiting up to `timeoutMs` for it to open (the leader may be ahead of our metadata). */
@@ -146,7 +173,8 @@ export class ReplicaManager {
    */
   onLeadershipChange(listener: LeadershipListener): void {
     this.leadershipListeners.push(listener);
-    for (const replica of this.replicas.values()) if (replica.isLeader) listener(replica.topic, replica.partition, replica);
+    for (const replica of this.replicas.values())
+      if (replica.isLeader) listener(replica.topic, replica.partition, replica);
   }
 
   private notifyLeadership(topic: string, partition: number, replica: Partition | null): void {
@@ -183,14 +211,19 @@ export class ReplicaManager {
   private enqueue(change: MetadataChange): void {
     this.changes = this.changes
       .then(() => this.react(change))
-      .catch((err: unknown) => this.log.error({ err, change: change.kind }, 'failed to apply a metadata change to replicas'));
+      .catch((err: unknown) =>
+        this.log.error({ err, change: change.kind }, 'failed to apply a metadata change to replicas'),
+      );
   }
 
   private async react(change: MetadataChange): Promise<void> {
     if (this.closed) return;
     switch (change.kind) {
       case 'topic-created':
-        await this.syncTopic(change.topic, change.topic.partitions.map((p) => p.partition));
+        await this.syncTopic(
+          change.topic,
+          change.topic.partitions.map((p) => p.partition),
+        );
         return;
       case 'partitions-changed':
         await this.syncTopic(change.topic, change.partitions);
@@ -216,7 +249,10 @@ export class ReplicaManager {
       case 'brokers-changed':
         return;
       case 'ignored':
-        this.log.warn({ reason: change.reason }, 'a committed metadata record conflicted with the state and was ignored');
+        this.log.warn(
+          { reason: change.reason },
+          'a committed metadata record conflicted with the state and was ignored',
+        );
         return;
     }
   }
@@ -341,7 +377,8 @@ export class ReplicaManager {
     this.client
       .requestElection(controllerId, { topicId: replica.topicId, partition: replica.partition, leaderEpoch: epoch })
       .then((refusal) => {
-        if (refusal !== '') this.log.debug({ topic: replica.topic, partition: replica.partition, refusal }, 'election request not taken');
+        if (refusal !== '')
+          this.log.debug({ topic: replica.topic, partition: replica.partition, refusal }, 'election request not taken');
       })
       .catch(() => undefined);
   }
@@ -359,8 +396,13 @@ export class ReplicaManager {
       flushMessages: get('flush.messages'),
       flushMs: get('flush.ms'),
       maxMessageBytes: get('max.message.bytes'),
-      messageTimestampType: effectiveConfig('message.timestamp.type', topic.configs, this.config) === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
-      cleanupPolicy: (effectiveConfig('cleanup.policy', topic.configs, this.config) ?? 'delete').includes('compact') ? 'compact' : 'delete',
+      messageTimestampType:
+        effectiveConfig('message.timestamp.type', topic.configs, this.config) === 'LogAppendTime'
+          ? 'LogAppendTime'
+          : 'CreateTime',
+      cleanupPolicy: (effectiveConfig('cleanup.policy', topic.configs, this.config) ?? 'delete').includes('compact')
+        ? 'compact'
+        : 'delete',
     };
   }
 

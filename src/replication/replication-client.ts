@@ -13,7 +13,13 @@ import type { Logger } from '../common/log.js';
 import type { SealClient } from '../metadata/partition-elections.js';
 import { decodeAppendAnswers, encodeAppendCall } from './append-frames.js';
 import type { AppendResponse, SealResponse } from './protocol/index.js';
-import { sealResponseFromWire, type WireAppendRequest, type WireElectionRequest, type WireSealRequest, type WireSealResponse } from './wire.js';
+import {
+  sealResponseFromWire,
+  type WireAppendRequest,
+  type WireElectionRequest,
+  type WireSealRequest,
+  type WireSealResponse,
+} from './wire.js';
 
 type Callback<T> = (err: grpc.ServiceError | null, response?: T) => void;
 
@@ -103,7 +109,10 @@ class PeerChannel {
     if (this.closed) return Promise.resolve(null);
     let bytes = REQUEST_OVERHEAD_BYTES;
     for (const b of request.records) bytes += b.length;
-    if (this.queue.length >= limits.replicationPeerQueueRequestsMax || this.queuedBytes + bytes > limits.replicationPeerQueueBytesMax) {
+    if (
+      this.queue.length >= limits.replicationPeerQueueRequestsMax ||
+      this.queuedBytes + bytes > limits.replicationPeerQueueBytesMax
+    ) {
       this.dropped++;
       return Promise.resolve(null);
     }
@@ -136,7 +145,13 @@ class PeerChannel {
       const callId = this.nextCallId;
       this.nextCallId = this.nextCallId >= 0xffffffff ? 1 : this.nextCallId + 1;
       this.inflight.set(callId, { appends, sentAtMs: Date.now() });
-      stream.write(encodeAppendCall(callId, this.clusterId, appends.map((p) => p.request)));
+      stream.write(
+        encodeAppendCall(
+          callId,
+          this.clusterId,
+          appends.map((p) => p.request),
+        ),
+      );
     }
   }
 
@@ -166,7 +181,10 @@ class PeerChannel {
     try {
       decoded = decodeAppendAnswers(frame);
     } catch (err) {
-      this.log.error({ peer: this.peer, err: (err as Error).message }, 'malformed append answers; reopening the stream');
+      this.log.error(
+        { peer: this.peer, err: (err as Error).message },
+        'malformed append answers; reopening the stream',
+      );
       this.failStream(stream, null);
       return;
     }
@@ -207,7 +225,10 @@ class PeerChannel {
   private unreachable(err: grpc.ServiceError): void {
     if (!this.reachable) return;
     this.reachable = false;
-    this.log.warn({ peer: this.peer, address: this.address, code: err.code, err: err.details }, 'replication peer unreachable');
+    this.log.warn(
+      { peer: this.peer, address: this.address, code: err.code, err: err.details },
+      'replication peer unreachable',
+    );
   }
 
   private markReachable(): void {
@@ -272,11 +293,15 @@ export class ReplicationClient implements SealClient {
     return channel.append(request);
   }
 
-  async seal(nodeId: number, request: { topic: string; topicId: string; partition: number; epoch: number }, timeoutMs: number): Promise<SealResponse> {
+  async seal(
+    nodeId: number,
+    request: { topic: string; topicId: string; partition: number; epoch: number },
+    timeoutMs: number,
+  ): Promise<SealResponse> {
     const wire: WireSealRequest = { clusterId: this.config.clusterId, ...request };
     if (nodeId === this.config.nodeId) {
       if (!this.local) throw new Error('replicas are not open yet');
-      return sealResponseFromWire(await this.local.seal(wire) as unknown as Record<string, unknown>);
+      return sealResponseFromWire((await this.local.seal(wire)) as unknown as Record<string, unknown>);
     }
     const stub = this.stub(nodeId);
     if (!stub) throw new Error(`no address for node ${nodeId}`);
@@ -293,9 +318,13 @@ export class ReplicationClient implements SealClient {
   }
 
   /** Asks the controller for a new leader election of a partition; resolves with the refusal text ('' when taken). */
-  requestElection(controllerId: number, request: Omit<WireElectionRequest, 'clusterId' | 'requesterId'>): Promise<string> {
+  requestElection(
+    controllerId: number,
+    request: Omit<WireElectionRequest, 'clusterId' | 'requesterId'>,
+  ): Promise<string> {
     const wire: WireElectionRequest = { clusterId: this.config.clusterId, requesterId: this.config.nodeId, ...request };
-    if (controllerId === this.config.nodeId) return Promise.resolve(this.local ? this.local.requestElection(wire) : 'not_ready');
+    if (controllerId === this.config.nodeId)
+      return Promise.resolve(this.local ? this.local.requestElection(wire) : 'not_ready');
     const stub = this.stub(controllerId);
     if (!stub) return Promise.resolve('no_controller');
     return new Promise((resolve) => {

@@ -50,9 +50,15 @@ export class ReplicationService implements LocalReplication {
       Seal: (call: grpc.ServerUnaryCall<Raw, WireSealResponse>, callback: grpc.sendUnaryData<WireSealResponse>) => {
         const refusal = this.checkCluster(call.request['clusterId']);
         if (refusal) return callback(refusal);
-        this.seal(sealRequestFromWire(call.request)).then((r) => callback(null, r), (err: unknown) => callback({ code: grpc.status.INTERNAL, details: String(err) }));
+        this.seal(sealRequestFromWire(call.request)).then(
+          (r) => callback(null, r),
+          (err: unknown) => callback({ code: grpc.status.INTERNAL, details: String(err) }),
+        );
       },
-      RequestElection: (call: grpc.ServerUnaryCall<Raw, { error: string }>, callback: grpc.sendUnaryData<{ error: string }>) => {
+      RequestElection: (
+        call: grpc.ServerUnaryCall<Raw, { error: string }>,
+        callback: grpc.sendUnaryData<{ error: string }>,
+      ) => {
         const refusal = this.checkCluster(call.request['clusterId']);
         if (refusal) return callback(refusal);
         callback(null, { error: this.requestElection(electionRequestFromWire(call.request)) });
@@ -74,7 +80,10 @@ export class ReplicationService implements LocalReplication {
     const now = Date.now();
     if (now - this.lastRefusalLogMs >= REFUSAL_LOG_INTERVAL_MS) {
       this.lastRefusalLogMs = now;
-      this.log.error({ theirClusterId: clusterId, ourClusterId: this.config.clusterId }, 'refusing replication calls from another cluster');
+      this.log.error(
+        { theirClusterId: clusterId, ourClusterId: this.config.clusterId },
+        'refusing replication calls from another cluster',
+      );
     }
     return { code: grpc.status.FAILED_PRECONDITION, details: `cluster id mismatch: expected ${this.config.clusterId}` };
   }
@@ -109,13 +118,17 @@ export class ReplicationService implements LocalReplication {
       try {
         received = decodeAppendCall(frame);
       } catch (err) {
-        this.log.warn({ peer: call.getPeer(), err: (err as Error).message }, 'malformed append frame; ending the stream');
+        this.log.warn(
+          { peer: call.getPeer(), err: (err as Error).message },
+          'malformed append frame; ending the stream',
+        );
         return end({ code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
       }
       const refusal = this.checkCluster(received.clusterId);
       if (refusal) return end(refusal);
       // The leader keeps a few calls in flight; many more is a broken or hostile peer.
-      if (++unanswered > APPEND_STREAM_CALLS_MAX) return end({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'too many append calls in flight' });
+      if (++unanswered > APPEND_STREAM_CALLS_MAX)
+        return end({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'too many append calls in flight' });
       Promise.all(received.appends.map((a) => this.append(a))).then(
         (answers) => {
           unanswered--;
@@ -130,7 +143,11 @@ export class ReplicationService implements LocalReplication {
     const me = this.config.nodeId;
     const manager = this.manager;
     if ('refused' in received.decoded || manager === null) {
-      if ('refused' in received.decoded) this.log.warn({ reason: received.decoded.refused, topic: received.topic, partition: received.partition }, 'malformed append request');
+      if ('refused' in received.decoded)
+        this.log.warn(
+          { reason: received.decoded.refused, topic: received.topic, partition: received.partition },
+          'malformed append request',
+        );
       return unknownPartitionResponse(me);
     }
     const { request, buffers, leaderLogStartOffset } = received.decoded;
@@ -140,7 +157,10 @@ export class ReplicationService implements LocalReplication {
       return await replica.handleAppend(request, buffers, leaderLogStartOffset);
     } catch (err) {
       // The leader treats it as lost and sends again.
-      this.log.warn({ err: (err as Error).message, topic: replica.topic, partition: replica.partition }, 'append from the leader failed');
+      this.log.warn(
+        { err: (err as Error).message, topic: replica.topic, partition: replica.partition },
+        'append from the leader failed',
+      );
       return unknownPartitionResponse(me);
     }
   }
@@ -153,7 +173,9 @@ export class ReplicationService implements LocalReplication {
 
   async seal(request: WireSealRequest): Promise<WireSealResponse> {
     const none = { replicaId: this.config.nodeId, sealedEpoch: -1, lastEpoch: -1, logEndOffset: 0, accepted: false };
-    const replica = this.manager ? await this.manager.awaitReplica(request.topicId, request.partition, REPLICA_OPEN_WAIT_MS) : undefined;
+    const replica = this.manager
+      ? await this.manager.awaitReplica(request.topicId, request.partition, REPLICA_OPEN_WAIT_MS)
+      : undefined;
     if (!replica) return { ...none, error: 'unknown' };
     const response = await replica.handleSeal(request.epoch);
     this.log.debug({ topic: replica.topic, partition: replica.partition, epoch: request.epoch, ...response }, 'sealed');

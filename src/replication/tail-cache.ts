@@ -40,11 +40,15 @@ export class TailCache {
   add(info: BatchInfo, bytes: Buffer, nowMs = Date.now()): void {
     this.lastAddMs = nowMs;
     const last = this.entries[this.entries.length - 1];
-    if (last !== undefined && this.head < this.entries.length && last.info.lastOffset + 1 !== info.baseOffset) this.clear();
+    if (last !== undefined && this.head < this.entries.length && last.info.lastOffset + 1 !== info.baseOffset)
+      this.clear();
     this.entries.push({ info, bytes: bytes.length * 2 >= bytes.buffer.byteLength ? bytes : copyOf(bytes) });
     this.bytes += bytes.length;
     // Bounded: each step evicts one entry.
-    while (this.head < this.entries.length && (this.bytes > this.bytesMax || this.entries.length - this.head > this.batchesMax)) {
+    while (
+      this.head < this.entries.length &&
+      (this.bytes > this.bytesMax || this.entries.length - this.head > this.batchesMax)
+    ) {
       this.bytes -= (this.entries[this.head] as Entry).bytes.length;
       this.head++;
     }
@@ -95,7 +99,10 @@ export class TailCache {
     for (let i = found; i < this.entries.length; i++) {
       const e = this.entries[i] as Entry;
       if (infos.length > 0 && bytes + e.bytes.length > maxBytes) break;
-      assert(infos.length === 0 || (infos[infos.length - 1] as BatchInfo).lastOffset + 1 === e.info.baseOffset, 'cached batches are contiguous');
+      assert(
+        infos.length === 0 || (infos[infos.length - 1] as BatchInfo).lastOffset + 1 === e.info.baseOffset,
+        'cached batches are contiguous',
+      );
       infos.push(e.info);
       buffers.push(e.bytes);
       bytes += e.bytes.length;

@@ -68,7 +68,15 @@ export function appendRequestToWire(
 }
 
 export function unknownPartitionResponse(replicaId: number): WireAppendResponse {
-  return { replicaId, epoch: -1, error: UNKNOWN_PARTITION, logEndOffset: -1, durableEndOffset: -1, lastEpoch: -1, holdsEpochMarker: false };
+  return {
+    replicaId,
+    epoch: -1,
+    error: UNKNOWN_PARTITION,
+    logEndOffset: -1,
+    durableEndOffset: -1,
+    lastEpoch: -1,
+    holdsEpochMarker: false,
+  };
 }
 
 export function sealResponseFromWire(raw: Record<string, unknown>): SealResponse {
@@ -84,7 +92,13 @@ export function sealResponseFromWire(raw: Record<string, unknown>): SealResponse
 }
 
 export function sealRequestFromWire(raw: Record<string, unknown>): WireSealRequest {
-  return { clusterId: str(raw['clusterId']), topic: str(raw['topic']), topicId: str(raw['topicId']), partition: int(raw['partition'], -1), epoch: int(raw['epoch'], -1) };
+  return {
+    clusterId: str(raw['clusterId']),
+    topic: str(raw['topic']),
+    topicId: str(raw['topicId']),
+    partition: int(raw['partition'], -1),
+    epoch: int(raw['epoch'], -1),
+  };
 }
 
 export function electionRequestFromWire(raw: Record<string, unknown>): WireElectionRequest {

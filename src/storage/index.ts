@@ -29,5 +29,12 @@ export {
   isTransactionalBatch,
   compressionOf,
 } from './record-batch.js';
-export { buildRecordBatch, decodeRecords, type RecordInput, type RecordHeader, type DecodedRecord, type BuildBatchOptions } from './record-codec.js';
+export {
+  buildRecordBatch,
+  decodeRecords,
+  type RecordInput,
+  type RecordHeader,
+  type DecodedRecord,
+  type BuildBatchOptions,
+} from './record-codec.js';
 export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEntry } from './leader-epoch-cache.js';

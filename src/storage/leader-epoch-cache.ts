@@ -68,7 +68,8 @@ export class LeaderEpochCache {
    */
   endOffsetFor(requestedEpoch: number, logEndOffset: number): { epoch: number; endOffset: number } {
     const last = this.entries[this.entries.length - 1];
-    if (!last || requestedEpoch === UNDEFINED_EPOCH) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    if (!last || requestedEpoch === UNDEFINED_EPOCH)
+      return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
     if (requestedEpoch === last.epoch) return { epoch: last.epoch, endOffset: logEndOffset };
     const higherIndex = this.entries.findIndex((e) => e.epoch > requestedEpoch);
     if (higherIndex < 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
@@ -98,7 +99,8 @@ export class LeaderEpochCache {
   /** After the log start moved to `startOffset`: the epoch covering it now starts there. */
   truncateFromStart(startOffset: number): void {
     let floor = -1;
-    for (let i = 0; i < this.entries.length; i++) if ((this.entries[i] as EpochEntry).startOffset <= startOffset) floor = i;
+    for (let i = 0; i < this.entries.length; i++)
+      if ((this.entries[i] as EpochEntry).startOffset <= startOffset) floor = i;
     if (floor < 0) return;
     const entry = this.entries[floor] as EpochEntry;
     if (floor === 0 && entry.startOffset === startOffset) return;
@@ -145,7 +147,8 @@ function parseCheckpoint(text: string, file: string): EpochEntry[] {
     const [epochText, offsetText] = line.split(' ');
     const epoch = Number(epochText);
     const startOffset = Number(offsetText);
-    if (!Number.isSafeInteger(epoch) || !Number.isSafeInteger(startOffset) || epoch < 0 || startOffset < 0) fail(`line ${line}`);
+    if (!Number.isSafeInteger(epoch) || !Number.isSafeInteger(startOffset) || epoch < 0 || startOffset < 0)
+      fail(`line ${line}`);
     const last = entries[entries.length - 1];
     if (last && (epoch <= last.epoch || startOffset < last.startOffset)) fail('entries do not increase');
     entries.push({ epoch, startOffset });

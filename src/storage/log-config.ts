@@ -49,7 +49,8 @@ export function makeLogConfig(overrides: Partial<LogConfig> = {}, base: LogConfi
   const merged = { ...base, ...stripUndefined(overrides) };
   // Kafka's "never" values (Long.MAX_VALUE, e.g. flush.messages) arrive as numbers beyond 2^53.
   for (const name of ['segmentMs', 'retentionMs', 'retentionBytes', 'flushMessages', 'flushMs'] as const) {
-    if (typeof merged[name] === 'number' && merged[name] > Number.MAX_SAFE_INTEGER) merged[name] = Number.MAX_SAFE_INTEGER;
+    if (typeof merged[name] === 'number' && merged[name] > Number.MAX_SAFE_INTEGER)
+      merged[name] = Number.MAX_SAFE_INTEGER;
   }
   const config: LogConfig = merged;
   const intIn = (name: keyof LogConfig, min: number, max: number): void => {
@@ -68,7 +69,9 @@ export function makeLogConfig(overrides: Partial<LogConfig> = {}, base: LogConfi
   intIn('flushMs', -1, Number.MAX_SAFE_INTEGER);
   intIn('maxMessageBytes', 61, INT32_MAX);
   if (config.messageTimestampType !== 'CreateTime' && config.messageTimestampType !== 'LogAppendTime') {
-    throw new ConfigError(`log config messageTimestampType=${String(config.messageTimestampType)} must be CreateTime or LogAppendTime`);
+    throw new ConfigError(
+      `log config messageTimestampType=${String(config.messageTimestampType)} must be CreateTime or LogAppendTime`,
+    );
   }
   if (config.cleanupPolicy !== 'delete' && config.cleanupPolicy !== 'compact') {
     throw new ConfigError(`log config cleanupPolicy=${String(config.cleanupPolicy)} must be delete or compact`);

@@ -89,12 +89,14 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
       );
     }
     const isLast = i === sorted.length - 1;
-    const markerMatches = isLast && marker !== null && marker.activeBaseOffset === base && marker.activeSizeBytes === segment.sizeBytes;
+    const markerMatches =
+      isLast && marker !== null && marker.activeBaseOffset === base && marker.activeSizeBytes === segment.sizeBytes;
     if (isLast && marker !== null && !markerMatches) cleanShutdown = false;
     let damage: string | null = 'the active segment after an unclean shutdown';
     if (!isLast || markerMatches) damage = await loadFromIndexFiles(segment);
     if (damage !== null) {
-      if (!isLast || markerMatches) logger.warn({ dir, segment: base, reason: damage }, 'rebuilding segment index by a full scan');
+      if (!isLast || markerMatches)
+        logger.warn({ dir, segment: base, reason: damage }, 'rebuilding segment index by a full scan');
       const cut = await recoverByScan(segment, options, epochStarts);
       segments.push(segment);
       if (cut > 0) {
@@ -128,7 +130,11 @@ async function readMarker(file: string): Promise<CleanShutdownMarker | null> {
   if (bytes === null) return null;
   try {
     const parsed = JSON.parse(bytes.toString('utf8')) as Partial<CleanShutdownMarker>;
-    if (parsed.version !== 1 || !Number.isSafeInteger(parsed.activeBaseOffset) || !Number.isSafeInteger(parsed.activeSizeBytes)) {
+    if (
+      parsed.version !== 1 ||
+      !Number.isSafeInteger(parsed.activeBaseOffset) ||
+      !Number.isSafeInteger(parsed.activeSizeBytes)
+    ) {
       return null;
     }
     return parsed as CleanShutdownMarker;
@@ -144,23 +150,38 @@ async function readMarker(file: string): Promise<CleanShutdownMarker | null> {
 async function recoverByScan(segment: Segment, options: LoadOptions, epochStarts: EpochEntry[]): Promise<number> {
   segment.resetIndexes();
   let lastEpoch = epochStarts[epochStarts.length - 1]?.epoch ?? -1;
-  const result = await scanSegment(segment, { fromPosition: 0, verifyCrc: true, minBaseOffset: segment.baseOffset }, (header, position) => {
-    segment.noteBatch(
-      { baseOffset: header.baseOffset, lastOffset: lastOffsetOf(header), maxTimestamp: header.maxTimestamp, sizeBytes: header.sizeBytes },
-      position,
-      options.indexIntervalBytes,
-    );
-    if (header.partitionLeaderEpoch > lastEpoch) {
-      lastEpoch = header.partitionLeaderEpoch;
-      epochStarts.push({ epoch: lastEpoch, startOffset: header.baseOffset });
-    }
-  });
+  const result = await scanSegment(
+    segment,
+    { fromPosition: 0, verifyCrc: true, minBaseOffset: segment.baseOffset },
+    (header, position) => {
+      segment.noteBatch(
+        {
+          baseOffset: header.baseOffset,
+          lastOffset: lastOffsetOf(header),
+          maxTimestamp: header.maxTimestamp,
+          sizeBytes: header.sizeBytes,
+        },
+        position,
+        options.indexIntervalBytes,
+      );
+      if (header.partitionLeaderEpoch > lastEpoch) {
+        lastEpoch = header.partitionLeaderEpoch;
+        epochStarts.push({ epoch: lastEpoch, startOffset: header.baseOffset });
+      }
+    },
+  );
   // Scanned bytes may be only in the page cache of a crashed process: the next flush syncs them.
   segment.syncedSizeBytes = 0;
   if (result.corruption === null) return 0;
   const cut = segment.sizeBytes - result.endPosition;
   options.logger.warn(
-    { dir: options.dir, segment: segment.baseOffset, position: result.endPosition, bytesCut: cut, reason: result.corruption },
+    {
+      dir: options.dir,
+      segment: segment.baseOffset,
+      position: result.endPosition,
+      bytesCut: cut,
+      reason: result.corruption,
+    },
     'truncating torn or corrupt log tail',
   );
   segment.truncateSync(result.endPosition);
@@ -192,27 +213,32 @@ async function loadFromIndexFiles(segment: Segment): Promise<string | null> {
   let offsetOfMaxTimestamp = -1;
   let firstChecked = false;
   let mismatch: string | null = null;
-  const tail = await scanSegment(segment, { fromPosition: from, verifyCrc: false, minBaseOffset: segment.baseOffset }, (header, position) => {
-    if (!firstChecked && lastEntry && header.baseOffset !== lastEntry.offset) {
-      mismatch = `last index entry names offset ${lastEntry.offset}, the log holds ${header.baseOffset} there`;
-      return false;
-    }
-    firstChecked = true;
-    nextOffset = lastOffsetOf(header) + 1;
-    lastBatchPosition = position;
-    lastBatchBytes = header.sizeBytes;
-    if (header.maxTimestamp > maxTimestamp) {
-      maxTimestamp = header.maxTimestamp;
-      offsetOfMaxTimestamp = header.baseOffset;
-    }
-  });
+  const tail = await scanSegment(
+    segment,
+    { fromPosition: from, verifyCrc: false, minBaseOffset: segment.baseOffset },
+    (header, position) => {
+      if (!firstChecked && lastEntry && header.baseOffset !== lastEntry.offset) {
+        mismatch = `last index entry names offset ${lastEntry.offset}, the log holds ${header.baseOffset} there`;
+        return false;
+      }
+      firstChecked = true;
+      nextOffset = lastOffsetOf(header) + 1;
+      lastBatchPosition = position;
+      lastBatchBytes = header.sizeBytes;
+      if (header.maxTimestamp > maxTimestamp) {
+        maxTimestamp = header.maxTimestamp;
+        offsetOfMaxTimestamp = header.baseOffset;
+      }
+    },
+  );
   if (mismatch !== null) return mismatch;
   if (tail.corruption !== null) return `log tail after the last index entry: ${tail.corruption}`;
   if (lastBatchPosition < 0) return 'no batch at the last index entry';
   if (!segment.acquire()) return 'segment closed';
   try {
     const last = await segment.read(lastBatchPosition, lastBatchBytes);
-    if (last.length !== lastBatchBytes || computeBatchCrc(last) !== readBatchHeader(last).crc) return 'last batch fails its CRC';
+    if (last.length !== lastBatchBytes || computeBatchCrc(last) !== readBatchHeader(last).crc)
+      return 'last batch fails its CRC';
   } finally {
     segment.release();
   }

@@ -142,10 +142,18 @@ export class LogManager {
    * (the topic was deleted and recreated while this node was away) is deleted and replaced by an
    * empty one; a log recording none is adopted and the id recorded. Without it, ids are not checked.
    */
-  async getOrCreate(topic: string, partition: number, config?: Partial<LogConfig>, topicId?: string): Promise<PartitionLog> {
+  async getOrCreate(
+    topic: string,
+    partition: number,
+    config?: Partial<LogConfig>,
+    topicId?: string,
+  ): Promise<PartitionLog> {
     if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'log manager is closed');
     assert(Number.isSafeInteger(partition) && partition >= 0, `bad partition ${partition}`);
-    assert(topic.length > 0 && !topic.includes('/') && !topic.includes('\\') && topic !== '.' && topic !== '..', `bad topic name ${topic}`);
+    assert(
+      topic.length > 0 && !topic.includes('/') && !topic.includes('\\') && topic !== '.' && topic !== '..',
+      `bad topic name ${topic}`,
+    );
     const effective = makeLogConfig(config ?? {}, this.defaults);
     const k = key(topic, partition);
     for (let waits = 0; ; waits++) {
@@ -157,7 +165,8 @@ export class LogManager {
       const pending = this.opening.get(k);
       if (!pending) break;
       // Another open (or replacement) of this partition is under way: let it finish, then look again.
-      if (waits >= OPEN_WAITS_MAX) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `partition ${k} is still being opened`);
+      if (waits >= OPEN_WAITS_MAX)
+        throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `partition ${k} is still being opened`);
       await pending.catch(() => undefined);
     }
     const open = this.openWithTopicId(topic, partition, effective, topicId).finally(() => this.opening.delete(k));
@@ -165,7 +174,12 @@ export class LogManager {
     return open;
   }
 
-  private async openWithTopicId(topic: string, partition: number, config: LogConfig, topicId: string | undefined): Promise<PartitionLog> {
+  private async openWithTopicId(
+    topic: string,
+    partition: number,
+    config: LogConfig,
+    topicId: string | undefined,
+  ): Promise<PartitionLog> {
     const k = key(topic, partition);
     const dir = this.dirOf(topic, partition);
     const existing = this.logs.get(k);
@@ -206,7 +220,10 @@ export class LogManager {
       case 'absent':
         return null;
       case 'damaged':
-        this.logger.warn({ dir, reason: read.reason }, 'partition metadata file damaged; treating the log as recording no topic id');
+        this.logger.warn(
+          { dir, reason: read.reason },
+          'partition metadata file damaged; treating the log as recording no topic id',
+        );
         return null;
     }
   }
@@ -257,7 +274,8 @@ export class LogManager {
   /** Starts a flush on every log whose relaxed flush policy is due (flush.messages / flush.ms). */
   flushTick(nowMs: number): void {
     for (const { log } of this.logs.values()) {
-      if (log.flushDue(nowMs)) log.flush().catch((err: unknown) => this.logger.error({ dir: log.dir, err }, 'flush failed'));
+      if (log.flushDue(nowMs))
+        log.flush().catch((err: unknown) => this.logger.error({ dir: log.dir, err }, 'flush failed'));
     }
   }
 

@@ -80,7 +80,11 @@ async function readAcquired(segment: Segment, request: SegmentReadRequest): Prom
   if (outBytes === 0) return { chunk: null, bytes: 0, full };
   const windowEnd = windowPosition + window.length;
   if (outStart >= windowPosition && outStart + outBytes <= windowEnd) {
-    return { chunk: window.subarray(outStart - windowPosition, outStart - windowPosition + outBytes), bytes: outBytes, full };
+    return {
+      chunk: window.subarray(outStart - windowPosition, outStart - windowPosition + outBytes),
+      bytes: outBytes,
+      full,
+    };
   }
   // The range outgrew the read-ahead window (a batch larger than the budget): read it exactly.
   const chunk = await segment.read(outStart, outBytes);

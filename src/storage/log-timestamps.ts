@@ -26,7 +26,11 @@ export async function findOffsetForTimestamp(
   for (const segment of segments) {
     if (segment.nextOffset <= logStartOffset || segment.maxTimestamp < timestamp) continue;
     const from = Math.max(segment.timeIndex.lookupBelow(timestamp), logStartOffset, segment.baseOffset);
-    const found = await firstBatch(segment, from, (h) => lastOffsetOf(h) >= logStartOffset && h.maxTimestamp >= timestamp);
+    const found = await firstBatch(
+      segment,
+      from,
+      (h) => lastOffsetOf(h) >= logStartOffset && h.maxTimestamp >= timestamp,
+    );
     if (found === null) continue;
     const exact = await exactRecord(segment, found, (r) => r.offset >= logStartOffset && r.timestamp >= timestamp);
     return exact ?? { offset: Math.max(found.header.baseOffset, logStartOffset), timestamp: found.header.maxTimestamp };
@@ -35,7 +39,10 @@ export async function findOffsetForTimestamp(
 }
 
 /** The offset of the (first) record with the largest timestamp, or null for an empty log. */
-export async function findMaxTimestampOffset(segments: readonly Segment[], logStartOffset: number): Promise<TimestampOffset | null> {
+export async function findMaxTimestampOffset(
+  segments: readonly Segment[],
+  logStartOffset: number,
+): Promise<TimestampOffset | null> {
   let best: Segment | null = null;
   for (const segment of segments) {
     if (segment.nextOffset <= logStartOffset || segment.maxTimestamp < 0) continue;
@@ -47,14 +54,24 @@ export async function findMaxTimestampOffset(segments: readonly Segment[], logSt
   const fallback = { offset: Math.max(target, logStartOffset), timestamp: maxTimestamp };
   const found = await firstBatch(best, target, (h) => lastOffsetOf(h) >= target);
   if (found === null) return fallback;
-  return (await exactRecord(best, found, (r) => r.timestamp === maxTimestamp && r.offset >= logStartOffset)) ?? fallback;
+  return (
+    (await exactRecord(best, found, (r) => r.timestamp === maxTimestamp && r.offset >= logStartOffset)) ?? fallback
+  );
 }
 
-async function firstBatch(segment: Segment, fromOffset: number, test: (header: BatchHeader) => boolean): Promise<Located | null> {
+async function firstBatch(
+  segment: Segment,
+  fromOffset: number,
+  test: (header: BatchHeader) => boolean,
+): Promise<Located | null> {
   let found: Located | null = null;
   await scanSegment(
     segment,
-    { fromPosition: segment.offsetIndex.lookup(fromOffset).position, verifyCrc: false, minBaseOffset: segment.baseOffset },
+    {
+      fromPosition: segment.offsetIndex.lookup(fromOffset).position,
+      verifyCrc: false,
+      minBaseOffset: segment.baseOffset,
+    },
     (header, position) => {
       if (!test(header)) return true;
       found = { header, position };
@@ -65,7 +82,11 @@ async function firstBatch(segment: Segment, fromOffset: number, test: (header: B
 }
 
 /** The first record matching `test` in an uncompressed CreateTime batch; null when not decodable. */
-async function exactRecord(segment: Segment, located: Located, test: (record: TimestampOffset) => boolean): Promise<TimestampOffset | null> {
+async function exactRecord(
+  segment: Segment,
+  located: Located,
+  test: (record: TimestampOffset) => boolean,
+): Promise<TimestampOffset | null> {
   const { header, position } = located;
   if (compressionOf(header.attributes) !== Compression.none || isLogAppendTime(header.attributes)) return null;
   if (!segment.acquire()) return null;

@@ -44,19 +44,28 @@ export class OffsetIndex {
       }
     }
     if (found < 0) return { offset: this.baseOffset, position: 0 };
-    return { offset: this.baseOffset + (this.relativeOffsets[found] as number), position: this.positions[found] as number };
+    return {
+      offset: this.baseOffset + (this.relativeOffsets[found] as number),
+      position: this.positions[found] as number,
+    };
   }
 
   last(): { offset: number; position: number } | null {
     const n = this.positions.length;
     if (n === 0) return null;
-    return { offset: this.baseOffset + (this.relativeOffsets[n - 1] as number), position: this.positions[n - 1] as number };
+    return {
+      offset: this.baseOffset + (this.relativeOffsets[n - 1] as number),
+      position: this.positions[n - 1] as number,
+    };
   }
 
   /** Drops every entry for offsets >= `offset` (a truncation of the log). */
   truncateToOffset(offset: number): void {
     const relative = offset - this.baseOffset;
-    while (this.relativeOffsets.length > 0 && (this.relativeOffsets[this.relativeOffsets.length - 1] as number) >= relative) {
+    while (
+      this.relativeOffsets.length > 0 &&
+      (this.relativeOffsets[this.relativeOffsets.length - 1] as number) >= relative
+    ) {
       this.relativeOffsets.pop();
       this.positions.pop();
     }
@@ -73,15 +82,18 @@ export class OffsetIndex {
 
   /** Parses an index file; returns why it is damaged instead of throwing (the caller rebuilds). */
   static parse(baseOffset: number, bytes: Buffer, logSizeBytes: number): OffsetIndex | string {
-    if (bytes.length % OFFSET_INDEX_ENTRY_BYTES !== 0) return `size ${bytes.length} is not a multiple of ${OFFSET_INDEX_ENTRY_BYTES}`;
+    if (bytes.length % OFFSET_INDEX_ENTRY_BYTES !== 0)
+      return `size ${bytes.length} is not a multiple of ${OFFSET_INDEX_ENTRY_BYTES}`;
     const index = new OffsetIndex(baseOffset);
     let previousRelative = -1;
     let previousPosition = -1;
     for (let at = 0; at < bytes.length; at += OFFSET_INDEX_ENTRY_BYTES) {
       const relative = bytes.readInt32BE(at);
       const position = bytes.readInt32BE(at + 4);
-      if (relative <= previousRelative || position <= previousPosition) return `entry ${at / OFFSET_INDEX_ENTRY_BYTES} does not increase`;
-      if (position >= logSizeBytes) return `entry ${at / OFFSET_INDEX_ENTRY_BYTES} points at ${position}, beyond the log (${logSizeBytes} bytes)`;
+      if (relative <= previousRelative || position <= previousPosition)
+        return `entry ${at / OFFSET_INDEX_ENTRY_BYTES} does not increase`;
+      if (position >= logSizeBytes)
+        return `entry ${at / OFFSET_INDEX_ENTRY_BYTES} points at ${position}, beyond the log (${logSizeBytes} bytes)`;
       index.relativeOffsets.push(relative);
       index.positions.push(position);
       previousRelative = relative;

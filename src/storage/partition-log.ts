@@ -118,7 +118,12 @@ export class PartitionLog {
 
   // ---------------------------------------------------------------- open
 
-  static async open(dir: string, config: LogConfig, logger: Logger, options: PartitionLogOptions = {}): Promise<PartitionLog> {
+  static async open(
+    dir: string,
+    config: LogConfig,
+    logger: Logger,
+    options: PartitionLogOptions = {},
+  ): Promise<PartitionLog> {
     const clock = options.clock ?? Date.now;
     const checked = makeLogConfig(config);
     await fs.promises.mkdir(dir, { recursive: true });
@@ -132,7 +137,16 @@ export class PartitionLog {
       segments.push(Segment.create(dir, Math.max(checkpointStart ?? 0, 0), clock()));
       created = true;
     }
-    const log = new PartitionLog(dir, checked, logger, clock, segments, epochs, new ProducerStateManager(), options.pageCacheRetainBytes ?? -1);
+    const log = new PartitionLog(
+      dir,
+      checked,
+      logger,
+      clock,
+      segments,
+      epochs,
+      new ProducerStateManager(),
+      options.pageCacheRetainBytes ?? -1,
+    );
     log.dirDirty = created;
     try {
       await log.finishOpen(loaded, checkpointStart, epochDamage);
@@ -143,20 +157,31 @@ export class PartitionLog {
     return log;
   }
 
-  private async finishOpen(loaded: LoadResult, checkpointStart: number | null, epochDamage: string | null): Promise<void> {
+  private async finishOpen(
+    loaded: LoadResult,
+    checkpointStart: number | null,
+    epochDamage: string | null,
+  ): Promise<void> {
     const first = this.segments[0] as Segment;
     this.logEndOffsetValue = this.active.nextOffset;
     this.logStartOffsetValue = Math.max(checkpointStart ?? 0, first.baseOffset);
     if (this.logStartOffsetValue > this.logEndOffsetValue) {
       // Recovery cut below a log start that DeleteRecords had moved: nothing readable is left.
-      this.logger.warn({ dir: this.dir, logStartOffset: this.logStartOffsetValue, logEndOffset: this.logEndOffsetValue }, 'log start beyond recovered log end; starting empty');
+      this.logger.warn(
+        { dir: this.dir, logStartOffset: this.logStartOffsetValue, logEndOffset: this.logEndOffsetValue },
+        'log start beyond recovered log end; starting empty',
+      );
       this.resetToEmptyAt(this.logStartOffsetValue);
     }
     this.deleteSegmentsBelowLogStart();
     if (epochDamage !== null) {
-      this.logger.warn({ dir: this.dir, reason: epochDamage }, 'leader-epoch checkpoint damaged; rebuilding from batch headers');
+      this.logger.warn(
+        { dir: this.dir, reason: epochDamage },
+        'leader-epoch checkpoint damaged; rebuilding from batch headers',
+      );
       await this.forEachBatchFrom(this.logStartOffsetValue, (header) => {
-        if (header.partitionLeaderEpoch > this.epochs.lastEpoch) this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
+        if (header.partitionLeaderEpoch > this.epochs.lastEpoch)
+          this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
       });
     } else {
       for (const entry of loaded.epochStarts) {
@@ -232,7 +257,10 @@ export class PartitionLog {
 
   private checkWritable(): void {
     if (this.closed || this.closing) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`);
-    if (this.failure) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} failed: ${this.failure.message}`, { cause: this.failure });
+    if (this.failure)
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} failed: ${this.failure.message}`, {
+        cause: this.failure,
+      });
     assert(!this.truncating, 'no append while the log is being truncated');
   }
 
@@ -256,7 +284,10 @@ export class PartitionLog {
     this.checkWritable();
     assert(batches.length > 0, 'append needs at least one batch');
     if (leaderEpoch < this.epochs.lastEpoch) {
-      throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${leaderEpoch} is older than the log's ${this.epochs.lastEpoch}`);
+      throw new KafkaError(
+        ErrorCode.FENCED_LEADER_EPOCH,
+        `leader epoch ${leaderEpoch} is older than the log's ${this.epochs.lastEpoch}`,
+      );
     }
     const headers = batches.map((batch) => {
       const header = readBatchHeader(batch);
@@ -272,9 +303,15 @@ export class PartitionLog {
     }
     const plan = this.producers.prepareLeaderAppend(headers, firstOffsets);
     if (plan.duplicate) {
-      return { baseOffset: plan.duplicate.firstOffset, lastOffset: plan.duplicate.lastOffset, logAppendTime: -1, duplicate: true };
+      return {
+        baseOffset: plan.duplicate.firstOffset,
+        lastOffset: plan.duplicate.lastOffset,
+        logAppendTime: -1,
+        duplicate: true,
+      };
     }
-    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTime ?? this.clock()) : -1;
+    const logAppendTime =
+      this.config.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTime ?? this.clock()) : -1;
     const placements: BatchPlacement[] = [];
     let messages = 0;
     headers.forEach((header, i) => {
@@ -310,17 +347,30 @@ export class PartitionLog {
       if (problem !== null) throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `replicated batch: ${problem}`);
       const header = readBatchHeader(batch);
       if (header.baseOffset !== expected) {
-        throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `replicated batch at ${header.baseOffset} does not continue the log at ${expected}`);
+        throw new KafkaError(
+          ErrorCode.OFFSET_OUT_OF_RANGE,
+          `replicated batch at ${header.baseOffset} does not continue the log at ${expected}`,
+        );
       }
       expected = lastOffsetOf(header) + 1;
       headers.push(header);
     }
     const firstOffset = this.logEndOffsetValue;
-    const placements = headers.map((h) => ({ baseOffset: h.baseOffset, lastOffset: lastOffsetOf(h), maxTimestamp: h.maxTimestamp, sizeBytes: h.sizeBytes }));
-    this.appendToSegments(batches, placements, headers.reduce((n, h) => n + h.recordsCount, 0));
+    const placements = headers.map((h) => ({
+      baseOffset: h.baseOffset,
+      lastOffset: lastOffsetOf(h),
+      maxTimestamp: h.maxTimestamp,
+      sizeBytes: h.sizeBytes,
+    }));
+    this.appendToSegments(
+      batches,
+      placements,
+      headers.reduce((n, h) => n + h.recordsCount, 0),
+    );
     for (const header of headers) {
       // Only a newer epoch starts an entry: a marker the replication layer already placed stays.
-      if (header.partitionLeaderEpoch > this.epochs.lastEpoch) this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
+      if (header.partitionLeaderEpoch > this.epochs.lastEpoch)
+        this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
       this.producers.applyStored(header, header.baseOffset);
     }
     return { firstOffset, lastOffset: this.logEndOffsetValue - 1 };
@@ -343,7 +393,9 @@ export class PartitionLog {
       active.append(batches, placements, this.config.indexIntervalBytes);
     } catch (err) {
       if (active.broken) throw this.fail(err);
-      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `append to ${this.dir} failed: ${(err as Error).message}`, { cause: err });
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `append to ${this.dir} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     active.lastModifiedMs = now;
     this.logEndOffsetValue = last.lastOffset + 1;
@@ -359,7 +411,9 @@ export class PartitionLog {
     try {
       segment = Segment.create(this.dir, this.logEndOffsetValue, now);
     } catch (err) {
-      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `cannot roll ${this.dir}: ${(err as Error).message}`, { cause: err });
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `cannot roll ${this.dir}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     this.segments.push(segment);
     this.dirDirty = true;
@@ -384,7 +438,9 @@ export class PartitionLog {
    * After a truncation the write is durable: a snapshot describing removed batches must not survive.
    */
   private writeProducerSnapshotFile(text: string, durable: boolean): Promise<void> {
-    const write = this.checkpointChain.then(() => replaceFile(path.join(this.dir, PRODUCER_SNAPSHOT_FILE), text, durable));
+    const write = this.checkpointChain.then(() =>
+      replaceFile(path.join(this.dir, PRODUCER_SNAPSHOT_FILE), text, durable),
+    );
     this.checkpointChain = write.catch(() => undefined);
     return write;
   }
@@ -436,11 +492,14 @@ export class PartitionLog {
     } catch (err) {
       throw this.fail(err);
     }
-    if (endOffset > this.durableEndOffsetValue) this.durableEndOffsetValue = Math.min(endOffset, this.logEndOffsetValue);
+    if (endOffset > this.durableEndOffsetValue)
+      this.durableEndOffsetValue = Math.min(endOffset, this.logEndOffsetValue);
     // Inactive segments now durable get their index files (see log-loader.ts for why only now).
     for (const segment of this.segments.slice(0, -1)) {
       if (segment.indexesPersisted || segment.syncedSizeBytes < segment.sizeBytes) continue;
-      await segment.persistIndexes().catch((err: unknown) => this.logger.warn({ dir: this.dir, err }, 'index write failed'));
+      await segment
+        .persistIndexes()
+        .catch((err: unknown) => this.logger.warn({ dir: this.dir, err }, 'index write failed'));
     }
   }
 
@@ -507,20 +566,27 @@ export class PartitionLog {
   }
 
   /** Visits every batch header from the batch containing `fromOffset` to the log end. */
-  private async forEachBatchFrom(fromOffset: number, visit: (header: BatchHeader, segment: Segment, position: number) => boolean | void): Promise<void> {
+  private async forEachBatchFrom(
+    fromOffset: number,
+    visit: (header: BatchHeader, segment: Segment, position: number) => boolean | void,
+  ): Promise<void> {
     const start = this.segmentIndexFor(fromOffset);
     for (const segment of this.segments.slice(start)) {
       if (segment.nextOffset <= fromOffset) continue;
       const position = segment.baseOffset <= fromOffset ? segment.offsetIndex.lookup(fromOffset).position : 0;
       let stopped = false;
-      await scanSegment(segment, { fromPosition: position, verifyCrc: false, minBaseOffset: segment.baseOffset }, (header, at) => {
-        if (lastOffsetOf(header) < fromOffset) return true;
-        if (visit(header, segment, at) === false) {
-          stopped = true;
-          return false;
-        }
-        return true;
-      });
+      await scanSegment(
+        segment,
+        { fromPosition: position, verifyCrc: false, minBaseOffset: segment.baseOffset },
+        (header, at) => {
+          if (lastOffsetOf(header) < fromOffset) return true;
+          if (visit(header, segment, at) === false) {
+            stopped = true;
+            return false;
+          }
+          return true;
+        },
+      );
       if (stopped) return;
     }
   }
@@ -578,14 +644,27 @@ export class PartitionLog {
       segment.resetIndexes();
       let cutPosition = segment.sizeBytes;
       const interval = this.config.indexIntervalBytes;
-      await scanSegment(segment, { fromPosition: 0, verifyCrc: false, minBaseOffset: segment.baseOffset }, (header, position) => {
-        if (lastOffsetOf(header) >= offset) {
-          cutPosition = position;
-          return false;
-        }
-        segment.noteBatch({ baseOffset: header.baseOffset, lastOffset: lastOffsetOf(header), maxTimestamp: header.maxTimestamp, sizeBytes: header.sizeBytes }, position, interval);
-        return true;
-      });
+      await scanSegment(
+        segment,
+        { fromPosition: 0, verifyCrc: false, minBaseOffset: segment.baseOffset },
+        (header, position) => {
+          if (lastOffsetOf(header) >= offset) {
+            cutPosition = position;
+            return false;
+          }
+          segment.noteBatch(
+            {
+              baseOffset: header.baseOffset,
+              lastOffset: lastOffsetOf(header),
+              maxTimestamp: header.maxTimestamp,
+              sizeBytes: header.sizeBytes,
+            },
+            position,
+            interval,
+          );
+          return true;
+        },
+      );
       const removedBytes = segment.sizeBytes - cutPosition;
       try {
         segment.truncateSync(cutPosition);
@@ -605,7 +684,10 @@ export class PartitionLog {
       if (this.epochs.dirty) await this.epochs.persist();
       await this.rebuildProducerState(null);
       await this.writeProducerSnapshotFile((this.producerSnapshot as { text: string }).text, true);
-      this.logger.info({ dir: this.dir, requested: offset, logEndOffset: this.logEndOffsetValue, previousEnd, removedBytes }, 'log truncated');
+      this.logger.info(
+        { dir: this.dir, requested: offset, logEndOffset: this.logEndOffsetValue, previousEnd, removedBytes },
+        'log truncated',
+      );
     } finally {
       this.truncating = false;
     }
@@ -746,7 +828,11 @@ export class PartitionLog {
   private async rebuildProducerState(snapshotText: string | null): Promise<void> {
     this.producers.clear();
     let from = this.logStartOffsetValue;
-    const candidate = snapshotText ?? (this.producerSnapshot && this.producerSnapshot.offset <= this.logEndOffsetValue ? this.producerSnapshot.text : null);
+    const candidate =
+      snapshotText ??
+      (this.producerSnapshot && this.producerSnapshot.offset <= this.logEndOffsetValue
+        ? this.producerSnapshot.text
+        : null);
     if (candidate !== null) {
       const offset = this.producers.restore(candidate);
       if (offset !== null && offset <= this.logEndOffsetValue) from = Math.max(offset, this.logStartOffsetValue);

@@ -94,7 +94,10 @@ export class ProducerStateManager {
           }
           if (!last && firstSeq !== 0) {
             // A known epoch without retained batches can only come from a bump: it must start at 0.
-            throw new KafkaError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `producer ${header.producerId}: expected sequence 0`);
+            throw new KafkaError(
+              ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+              `producer ${header.producerId}: expected sequence 0`,
+            );
           }
         } else if (firstSeq !== 0) {
           throw new KafkaError(
@@ -123,7 +126,13 @@ export class ProducerStateManager {
     const current = this.producers.get(header.producerId);
     if (current && header.producerEpoch < current.epoch) return;
     const next = cloneEntry(current);
-    recordBatch(next, header, header.baseSequence, incrementSequence(header.baseSequence, header.lastOffsetDelta), firstOffset);
+    recordBatch(
+      next,
+      header,
+      header.baseSequence,
+      incrementSequence(header.baseSequence, header.lastOffsetDelta),
+      firstOffset,
+    );
     this.put(header.producerId, next);
   }
 
@@ -162,7 +171,12 @@ export class ProducerStateManager {
       this.producers.set(id, {
         epoch,
         lastTimestamp,
-        batches: batches.map(([firstSeq, lastSeq, firstOffset, lastOffset]) => ({ firstSeq, lastSeq, firstOffset, lastOffset })),
+        batches: batches.map(([firstSeq, lastSeq, firstOffset, lastOffset]) => ({
+          firstSeq,
+          lastSeq,
+          firstOffset,
+          lastOffset,
+        })),
       });
     }
     return parsed.offset;
@@ -174,7 +188,13 @@ function cloneEntry(entry: ProducerEntry | undefined): ProducerEntry {
   return { epoch: entry.epoch, batches: [...entry.batches], lastTimestamp: entry.lastTimestamp };
 }
 
-function recordBatch(entry: ProducerEntry, header: BatchHeader, firstSeq: number, lastSeq: number, firstOffset: number): void {
+function recordBatch(
+  entry: ProducerEntry,
+  header: BatchHeader,
+  firstSeq: number,
+  lastSeq: number,
+  firstOffset: number,
+): void {
   if (header.producerEpoch !== entry.epoch) {
     entry.epoch = header.producerEpoch;
     entry.batches = [];

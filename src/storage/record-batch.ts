@@ -136,19 +136,31 @@ export function splitBatches(records: Buffer): Buffer[] {
   let at = 0;
   while (at < records.length) {
     if (batches.length >= BATCHES_PER_BLOB_MAX) {
-      throw new InvalidBatchError(ErrorCode.INVALID_RECORD, `more than ${BATCHES_PER_BLOB_MAX} batches in one records blob`);
+      throw new InvalidBatchError(
+        ErrorCode.INVALID_RECORD,
+        `more than ${BATCHES_PER_BLOB_MAX} batches in one records blob`,
+      );
     }
     const left = records.length - at;
     if (left < BATCH_LOG_OVERHEAD_BYTES + 5) {
-      throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `truncated batch header at byte ${at}: ${left} bytes left`);
+      throw new InvalidBatchError(
+        ErrorCode.CORRUPT_MESSAGE,
+        `truncated batch header at byte ${at}: ${left} bytes left`,
+      );
     }
     const magic = records.readInt8(at + BatchOffsets.magic);
     if (magic !== 2) {
-      throw new InvalidBatchError(ErrorCode.INVALID_RECORD, `batch at byte ${at} has magic ${magic}; only magic 2 is accepted`);
+      throw new InvalidBatchError(
+        ErrorCode.INVALID_RECORD,
+        `batch at byte ${at} has magic ${magic}; only magic 2 is accepted`,
+      );
     }
     const sizeBytes = records.readInt32BE(at + BatchOffsets.batchLength) + BATCH_LOG_OVERHEAD_BYTES;
     if (sizeBytes < BATCH_HEADER_BYTES || sizeBytes > left) {
-      throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${at} claims ${sizeBytes} bytes; ${left} left`);
+      throw new InvalidBatchError(
+        ErrorCode.CORRUPT_MESSAGE,
+        `batch at byte ${at} claims ${sizeBytes} bytes; ${left} left`,
+      );
     }
     batches.push(records.subarray(at, at + sizeBytes));
     at += sizeBytes;
@@ -170,16 +182,27 @@ export function validateClientBatch(batch: Buffer, options: ValidateOptions): Ba
     throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `batch of ${batch.length} bytes is shorter than its header`);
   }
   const header = readBatchHeader(batch);
-  if (header.magic !== 2) throw new InvalidBatchError(ErrorCode.INVALID_RECORD, `magic ${header.magic}; only 2 is accepted`);
+  if (header.magic !== 2)
+    throw new InvalidBatchError(ErrorCode.INVALID_RECORD, `magic ${header.magic}; only 2 is accepted`);
   if (header.sizeBytes !== batch.length) {
-    throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `batchLength says ${header.sizeBytes} bytes, batch has ${batch.length}`);
+    throw new InvalidBatchError(
+      ErrorCode.CORRUPT_MESSAGE,
+      `batchLength says ${header.sizeBytes} bytes, batch has ${batch.length}`,
+    );
   }
   if (batch.length > options.maxMessageBytes) {
-    throw new InvalidBatchError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batch.length} bytes exceeds max.message.bytes ${options.maxMessageBytes}`);
+    throw new InvalidBatchError(
+      ErrorCode.MESSAGE_TOO_LARGE,
+      `batch of ${batch.length} bytes exceeds max.message.bytes ${options.maxMessageBytes}`,
+    );
   }
-  if (computeBatchCrc(batch) !== header.crc) throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, 'batch CRC-32C mismatch');
+  if (computeBatchCrc(batch) !== header.crc)
+    throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, 'batch CRC-32C mismatch');
   if (compressionOf(header.attributes) > Compression.zstd) {
-    throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `unknown compression codec ${compressionOf(header.attributes)}`);
+    throw new InvalidBatchError(
+      ErrorCode.CORRUPT_MESSAGE,
+      `unknown compression codec ${compressionOf(header.attributes)}`,
+    );
   }
   if (header.recordsCount <= 0 || header.lastOffsetDelta + 1 !== header.recordsCount) {
     throw new InvalidBatchError(
@@ -187,9 +210,13 @@ export function validateClientBatch(batch: Buffer, options: ValidateOptions): Ba
       `lastOffsetDelta ${header.lastOffsetDelta} + 1 must equal recordsCount ${header.recordsCount} > 0`,
     );
   }
-  if (isControlBatch(header.attributes)) throw new InvalidBatchError(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
+  if (isControlBatch(header.attributes))
+    throw new InvalidBatchError(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
   if (header.producerId >= 0 && (header.baseSequence < 0 || header.producerEpoch < 0)) {
-    throw new InvalidBatchError(ErrorCode.INVALID_RECORD, 'an idempotent batch needs baseSequence >= 0 and producerEpoch >= 0');
+    throw new InvalidBatchError(
+      ErrorCode.INVALID_RECORD,
+      'an idempotent batch needs baseSequence >= 0 and producerEpoch >= 0',
+    );
   }
   return header;
 }
@@ -198,7 +225,8 @@ export function validateClientBatch(batch: Buffer, options: ValidateOptions): Ba
 export function checkStoredBatch(batch: Buffer): string | null {
   if (batch.length < BATCH_HEADER_BYTES) return 'shorter than a batch header';
   if (batch.readInt8(BatchOffsets.magic) !== 2) return `magic ${batch.readInt8(BatchOffsets.magic)}`;
-  if (batch.readInt32BE(BatchOffsets.batchLength) + BATCH_LOG_OVERHEAD_BYTES !== batch.length) return 'batchLength mismatch';
+  if (batch.readInt32BE(BatchOffsets.batchLength) + BATCH_LOG_OVERHEAD_BYTES !== batch.length)
+    return 'batchLength mismatch';
   if (batch.readInt32BE(BatchOffsets.lastOffsetDelta) < 0) return 'negative lastOffsetDelta';
   if (!hasValidCrc(batch)) return 'CRC-32C mismatch';
   return null;

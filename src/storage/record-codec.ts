@@ -203,7 +203,8 @@ const RECORD_BYTES_MIN = 7;
  * refused with CORRUPT_MESSAGE; a compressed batch with UNSUPPORTED_COMPRESSION_TYPE.
  */
 export function decodeRecords(batch: Buffer): DecodedRecord[] {
-  if (batch.length < BATCH_HEADER_BYTES) throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, 'batch shorter than its header');
+  if (batch.length < BATCH_HEADER_BYTES)
+    throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, 'batch shorter than its header');
   const header = readBatchHeader(batch);
   if (compressionOf(header.attributes) !== Compression.none) {
     throw new InvalidBatchError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'decoding compressed records is not supported');
@@ -235,10 +236,12 @@ export function decodeRecords(batch: Buffer): DecodedRecord[] {
     const headers: RecordHeader[] = [];
     for (let h = 0; h < headerCount; h++) {
       const headerKey = inner.nullableBytes();
-      if (headerKey === null) throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `record ${i} has a null header key`);
+      if (headerKey === null)
+        throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `record ${i} has a null header key`);
       headers.push({ key: headerKey.toString('utf8'), value: inner.nullableBytes() });
     }
-    if (inner.at !== recordEnd) throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `record ${i} has trailing bytes`);
+    if (inner.at !== recordEnd)
+      throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `record ${i} has trailing bytes`);
     source.at = recordEnd;
     records.push({
       offset: header.baseOffset + offsetDelta,

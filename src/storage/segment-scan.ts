@@ -1,6 +1,12 @@
 // Forward scans over a segment's batches with windowed reads: recovery (every CRC checked), index
 // rebuilds, producer-state rebuilds and timestamp lookups. Not the fetch path (see log-read.ts).
-import { BATCH_HEADER_BYTES, type BatchHeader, computeBatchCrc, lastOffsetOf, readBatchHeader } from './record-batch.js';
+import {
+  BATCH_HEADER_BYTES,
+  type BatchHeader,
+  computeBatchCrc,
+  lastOffsetOf,
+  readBatchHeader,
+} from './record-batch.js';
 import type { Segment } from './segment.js';
 
 export interface ScanOptions {
@@ -59,7 +65,8 @@ async function scanAcquired(segment: Segment, options: ScanOptions, visit: Batch
     if (header.sizeBytes > left) return stop(`torn batch: ${header.sizeBytes} bytes claimed, ${left} present`);
     if (header.lastOffsetDelta < 0 || header.recordsCount < 0) return stop('negative lastOffsetDelta or recordsCount');
     if (header.baseOffset < minBaseOffset) return stop(`baseOffset ${header.baseOffset} below ${minBaseOffset}`);
-    if (lastOffsetOf(header) - segment.baseOffset > INT32_MAX) return stop(`offset ${lastOffsetOf(header)} outside the segment`);
+    if (lastOffsetOf(header) - segment.baseOffset > INT32_MAX)
+      return stop(`offset ${lastOffsetOf(header)} outside the segment`);
     let batch: Buffer | null = null;
     if (options.verifyCrc) {
       if (position + header.sizeBytes <= windowPosition + window.length) {

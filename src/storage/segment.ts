@@ -128,7 +128,10 @@ export class Segment {
 
   /** Records a batch that now sits at `position` (after an append, or during a rebuild scan). */
   noteBatch(batch: BatchPlacement, position: number, indexIntervalBytes: number): void {
-    assert(batch.baseOffset >= this.nextOffset, `batch ${batch.baseOffset} below segment next offset ${this.nextOffset}`);
+    assert(
+      batch.baseOffset >= this.nextOffset,
+      `batch ${batch.baseOffset} below segment next offset ${this.nextOffset}`,
+    );
     if (batch.maxTimestamp > this.maxTimestamp) {
       this.maxTimestamp = batch.maxTimestamp;
       this.offsetOfMaxTimestamp = batch.baseOffset;

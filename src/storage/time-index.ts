@@ -51,12 +51,18 @@ export class TimeIndex {
   last(): { timestamp: number; offset: number } | null {
     const n = this.timestamps.length;
     if (n === 0) return null;
-    return { timestamp: this.timestamps[n - 1] as number, offset: this.baseOffset + (this.relativeOffsets[n - 1] as number) };
+    return {
+      timestamp: this.timestamps[n - 1] as number,
+      offset: this.baseOffset + (this.relativeOffsets[n - 1] as number),
+    };
   }
 
   truncateToOffset(offset: number): void {
     const relative = offset - this.baseOffset;
-    while (this.relativeOffsets.length > 0 && (this.relativeOffsets[this.relativeOffsets.length - 1] as number) >= relative) {
+    while (
+      this.relativeOffsets.length > 0 &&
+      (this.relativeOffsets[this.relativeOffsets.length - 1] as number) >= relative
+    ) {
       this.relativeOffsets.pop();
       this.timestamps.pop();
     }
@@ -73,7 +79,8 @@ export class TimeIndex {
 
   /** Parses a time index file; returns why it is damaged instead of throwing (the caller rebuilds). */
   static parse(baseOffset: number, bytes: Buffer, nextOffset: number): TimeIndex | string {
-    if (bytes.length % TIME_INDEX_ENTRY_BYTES !== 0) return `size ${bytes.length} is not a multiple of ${TIME_INDEX_ENTRY_BYTES}`;
+    if (bytes.length % TIME_INDEX_ENTRY_BYTES !== 0)
+      return `size ${bytes.length} is not a multiple of ${TIME_INDEX_ENTRY_BYTES}`;
     const index = new TimeIndex(baseOffset);
     let previousTimestamp = -Infinity;
     let previousRelative = -1;
@@ -81,8 +88,10 @@ export class TimeIndex {
       const timestamp = readInt64(bytes, at);
       const relative = bytes.readInt32BE(at + 8);
       const entry = at / TIME_INDEX_ENTRY_BYTES;
-      if (timestamp <= previousTimestamp || relative < previousRelative || relative < 0) return `entry ${entry} does not increase`;
-      if (baseOffset + relative >= nextOffset) return `entry ${entry} names offset ${baseOffset + relative}, beyond the log end ${nextOffset}`;
+      if (timestamp <= previousTimestamp || relative < previousRelative || relative < 0)
+        return `entry ${entry} does not increase`;
+      if (baseOffset + relative >= nextOffset)
+        return `entry ${entry} names offset ${baseOffset + relative}, beyond the log end ${nextOffset}`;
       index.timestamps.push(timestamp);
       index.relativeOffsets.push(relative);
       previousTimestamp = timestamp;

@@ -33,7 +33,10 @@ describe('history checker', () => {
 
   it('finds a duplicate', () => {
     const input = clean();
-    const result = checkHistory({ ...input, finalRead: new Map([[0, [rec(0, 0, 'a'), rec(0, 1, 'b'), rec(0, 2, 'c'), rec(0, 3, 'b')]]]) });
+    const result = checkHistory({
+      ...input,
+      finalRead: new Map([[0, [rec(0, 0, 'a'), rec(0, 1, 'b'), rec(0, 2, 'c'), rec(0, 3, 'b')]]]),
+    });
     expect(result.counts.duplicate).toBe(1);
   });
 
@@ -45,7 +48,11 @@ describe('history checker', () => {
 
   it('finds an acknowledged value stored at another offset', () => {
     const input = clean();
-    const result = checkHistory({ ...input, consumers: [], finalRead: new Map([[0, [rec(0, 0, 'b'), rec(0, 1, 'a'), rec(0, 2, 'c')]]]) });
+    const result = checkHistory({
+      ...input,
+      consumers: [],
+      finalRead: new Map([[0, [rec(0, 0, 'b'), rec(0, 1, 'a'), rec(0, 2, 'c')]]]),
+    });
     expect(result.counts['wrong-offset']).toBe(2);
     expect(result.counts['lost-write']).toBe(0);
   });
@@ -53,16 +60,25 @@ describe('history checker', () => {
   it('finds a non-monotonic poll, but not across a seek', () => {
     const input = clean();
     const log = [...input.finalRead.get(0)!];
-    const backwards = checkHistory({ ...input, consumers: [{ consumer: 'c1', polls: [{ records: log }, { records: [log[0]!] }] }] });
+    const backwards = checkHistory({
+      ...input,
+      consumers: [{ consumer: 'c1', polls: [{ records: log }, { records: [log[0]!] }] }],
+    });
     expect(backwards.counts['nonmonotonic-poll']).toBe(1);
-    const sought = checkHistory({ ...input, consumers: [{ consumer: 'c1', polls: [{ records: log }, { records: [log[0]!], seek: true }] }] });
+    const sought = checkHistory({
+      ...input,
+      consumers: [{ consumer: 'c1', polls: [{ records: log }, { records: [log[0]!], seek: true }] }],
+    });
     expect(sought.counts['nonmonotonic-poll']).toBe(0);
   });
 
   it('finds a poll skip', () => {
     const input = clean();
     const log = input.finalRead.get(0)!;
-    const result = checkHistory({ ...input, consumers: [{ consumer: 'c1', polls: [{ records: [log[0]!, log[2]!] }] }] });
+    const result = checkHistory({
+      ...input,
+      consumers: [{ consumer: 'c1', polls: [{ records: [log[0]!, log[2]!] }] }],
+    });
     expect(result.counts['poll-skip']).toBe(1);
     expect(result.counts.unseen).toBe(1);
   });

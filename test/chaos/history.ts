@@ -28,7 +28,8 @@ export interface ConsumerHistory {
 }
 
 export interface Anomaly {
-  readonly kind: 'lost-write' | 'duplicate' | 'inconsistent-offsets' | 'wrong-offset' | 'nonmonotonic-poll' | 'poll-skip' | 'unseen';
+  readonly kind:
+    'lost-write' | 'duplicate' | 'inconsistent-offsets' | 'wrong-offset' | 'nonmonotonic-poll' | 'poll-skip' | 'unseen';
   readonly detail: string;
 }
 
@@ -70,7 +71,8 @@ export function checkHistory(input: CheckInput): CheckResult {
   const observe = (r: PolledRecord, source: string) => {
     const key = `${r.partition}:${r.offset}`;
     const seen = valueAt.get(key);
-    if (seen !== undefined && seen !== r.value) report('inconsistent-offsets', `${key} held ${seen} and ${r.value} (${source})`);
+    if (seen !== undefined && seen !== r.value)
+      report('inconsistent-offsets', `${key} held ${seen} and ${r.value} (${source})`);
     if (seen === undefined) valueAt.set(key, r.value);
     const places = offsetsOf.get(r.value) ?? new Set<string>();
     places.add(key);
@@ -81,7 +83,8 @@ export function checkHistory(input: CheckInput): CheckResult {
     let previous = -1;
     for (const r of records) {
       if (r.partition !== partition) throw new Error('final read mixes partitions');
-      if (r.offset <= previous) report('nonmonotonic-poll', `final read of ${partition} went from ${previous} to ${r.offset}`);
+      if (r.offset <= previous)
+        report('nonmonotonic-poll', `final read of ${partition} went from ${previous} to ${r.offset}`);
       previous = r.offset;
       observe(r, 'final read');
       stored++;
@@ -95,7 +98,8 @@ export function checkHistory(input: CheckInput): CheckResult {
   }
 
   const finalOffsets = new Map<number, Set<number>>();
-  for (const [partition, records] of input.finalRead) finalOffsets.set(partition, new Set(records.map((r) => r.offset)));
+  for (const [partition, records] of input.finalRead)
+    finalOffsets.set(partition, new Set(records.map((r) => r.offset)));
   const polledValues = new Set<string>();
   for (const consumer of input.consumers) {
     const last = new Map<number, number>();
@@ -127,8 +131,10 @@ export function checkHistory(input: CheckInput): CheckResult {
     const at = `${ack.partition}:${ack.offset}`;
     const inFinal = input.finalRead.get(ack.partition)?.some((r) => r.value === ack.value) ?? false;
     if (!inFinal) report('lost-write', `${ack.value} acknowledged at ${at} is not in the final read`);
-    else if (!places?.has(at)) report('wrong-offset', `${ack.value} acknowledged at ${at} is stored at ${[...(places ?? [])].join(', ')}`);
-    if (input.consumers.length > 0 && !polledValues.has(ack.value)) report('unseen', `${ack.value} (${at}) was never polled`);
+    else if (!places?.has(at))
+      report('wrong-offset', `${ack.value} acknowledged at ${at} is stored at ${[...(places ?? [])].join(', ')}`);
+    if (input.consumers.length > 0 && !polledValues.has(ack.value))
+      report('unseen', `${ack.value} (${at}) was never polled`);
   }
   return { anomalies, counts, acked: input.acks.length, stored };
 }

@@ -31,7 +31,11 @@ export async function metadataOf(nodes: readonly WorkloadNode[]): Promise<Metada
     try {
       const client = await RawClient.connect(node.kafkaPort);
       try {
-        return await client.request<MetadataView>(3, 9, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+        return await client.request<MetadataView>(3, 9, {
+          topics: null,
+          allowAutoTopicCreation: false,
+          includeTopicAuthorizedOperations: false,
+        });
       } finally {
         client.close();
       }
@@ -57,7 +61,11 @@ export async function createTopic(node: WorkloadNode, topic: string, partitions:
   }
 }
 
-export async function leaderOf(nodes: readonly WorkloadNode[], topic: string, partition: number): Promise<{ leader: number; epoch: number }> {
+export async function leaderOf(
+  nodes: readonly WorkloadNode[],
+  topic: string,
+  partition: number,
+): Promise<{ leader: number; epoch: number }> {
   const metadata = await metadataOf(nodes);
   const p = metadata.topics.find((t) => t.name === topic)?.partitions.find((x) => x.partitionIndex === partition);
   return { leader: p?.leaderId ?? -1, epoch: p?.leaderEpoch ?? -1 };
@@ -96,7 +104,11 @@ export class Workload {
 
   async startProducers(count: number): Promise<void> {
     for (let i = 0; i < count; i++) {
-      const producer = this.kafka(`chaos-producer-${i}`).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const producer = this.kafka(`chaos-producer-${i}`).producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
       await producer.connect();
       this.producers.push(producer);
       this.loops.push(this.produceLoop(producer, i));
@@ -109,7 +121,12 @@ export class Workload {
       const value = `p${index}-${this.sequence++}`;
       try {
         const sentAt = Date.now();
-        const [result] = await producer.send({ topic: this.topic, acks: -1, timeout: 5000, messages: [{ partition, value }] });
+        const [result] = await producer.send({
+          topic: this.topic,
+          acks: -1,
+          timeout: 5000,
+          messages: [{ partition, value }],
+        });
         if (result && result.errorCode === 0) {
           this.acks.push({ value, partition, offset: Number(result.baseOffset) });
           this.lastAckAt.set(partition, Date.now());
@@ -125,9 +142,17 @@ export class Workload {
 
   async startConsumers(count: number, groupId: string): Promise<void> {
     for (let i = 0; i < count; i++) {
-      const history: { consumer: string; polls: { records: PolledRecord[]; seek?: boolean }[] } = { consumer: `c${i}`, polls: [] };
+      const history: { consumer: string; polls: { records: PolledRecord[]; seek?: boolean }[] } = {
+        consumer: `c${i}`,
+        polls: [],
+      };
       this.consumers.push(history);
-      const consumer = this.kafka(`chaos-consumer-${i}`).consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, retry: { retries: 50 } });
+      const consumer = this.kafka(`chaos-consumer-${i}`).consumer({
+        groupId,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+        retry: { retries: 50 },
+      });
       let rejoined = true;
       consumer.on(consumer.events.GROUP_JOIN, () => {
         rejoined = true;
@@ -137,7 +162,11 @@ export class Workload {
       void consumer.run({
         eachBatchAutoResolve: true,
         eachBatch: async ({ batch }) => {
-          const records = batch.messages.map((m) => ({ partition: batch.partition, offset: Number(m.offset), value: m.value?.toString() ?? '' }));
+          const records = batch.messages.map((m) => ({
+            partition: batch.partition,
+            offset: Number(m.offset),
+            value: m.value?.toString() ?? '',
+          }));
           history.polls.push({ records, seek: rejoined });
           rejoined = false;
         },

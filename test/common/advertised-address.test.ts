@@ -24,13 +24,26 @@ describe('advertised address', () => {
   });
 
   it('takes --advertised-host and --advertised-port over the listener', () => {
-    const config = parse(['--listen-host', '0.0.0.0', '--kafka-port', '9092', '--advertised-host', '127.0.0.1', '--advertised-port', '19092']);
+    const config = parse([
+      '--listen-host',
+      '0.0.0.0',
+      '--kafka-port',
+      '9092',
+      '--advertised-host',
+      '127.0.0.1',
+      '--advertised-port',
+      '19092',
+    ]);
     expect([config.listenHost, config.kafkaPort]).toEqual(['0.0.0.0', 9092]);
     expect([config.advertisedHost, config.advertisedPort]).toEqual(['127.0.0.1', 19092]);
   });
 
   it('reads BROOK_ADVERTISED_HOST and BROOK_ADVERTISED_PORT (the container image sets them)', () => {
-    const config = parse([], { BROOK_LISTEN_HOST: '0.0.0.0', BROOK_ADVERTISED_HOST: 'brook-2', BROOK_ADVERTISED_PORT: '29092' });
+    const config = parse([], {
+      BROOK_LISTEN_HOST: '0.0.0.0',
+      BROOK_ADVERTISED_HOST: 'brook-2',
+      BROOK_ADVERTISED_PORT: '29092',
+    });
     expect([config.advertisedHost, config.advertisedPort]).toEqual(['brook-2', 29092]);
   });
 

@@ -3,7 +3,14 @@
 // host ports, and each node advertising 127.0.0.1:<its published Kafka port>, so clients
 // on the host follow Metadata to the right container. Faults: kill (SIGKILL, the container's
 // anonymous data volume survives) and restart, and cutting a node off the network and back.
-import { getContainerRuntimeClient, GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
+import {
+  getContainerRuntimeClient,
+  GenericContainer,
+  Network,
+  Wait,
+  type StartedNetwork,
+  type StartedTestContainer,
+} from 'testcontainers';
 import { createServer } from 'node:net';
 import { sleep } from '../helpers/node-process.js';
 import type { WorkloadNode } from '../chaos/workload.js';
@@ -85,7 +92,9 @@ export class BrookContainer implements WorkloadNode {
   /** Attaches it again under its alias (published ports come back with it). */
   async heal(): Promise<void> {
     const client = await getContainerRuntimeClient();
-    await client.network.getById(this.network.getId()).connect({ Container: this.containerId, EndpointConfig: { Aliases: [this.alias] } });
+    await client.network
+      .getById(this.network.getId())
+      .connect({ Container: this.containerId, EndpointConfig: { Aliases: [this.alias] } });
     await this.waitReady();
     this.running = true;
   }
@@ -95,7 +104,9 @@ export class BrookContainer implements WorkloadNode {
     let last = '';
     while (Date.now() < deadline) {
       try {
-        const response = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`, { signal: AbortSignal.timeout(1_000) });
+        const response = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`, {
+          signal: AbortSignal.timeout(1_000),
+        });
         if (response.ok) return;
         last = `HTTP ${response.status}`;
       } catch (err) {
@@ -111,7 +122,9 @@ export class BrookContainer implements WorkloadNode {
     try {
       const client = await getContainerRuntimeClient();
       const info = await client.container.getById(this.containerId).inspect();
-      return Object.values(info.NetworkSettings.Networks).map((n) => n.IPAddress).join(',');
+      return Object.values(info.NetworkSettings.Networks)
+        .map((n) => n.IPAddress)
+        .join(',');
     } catch (err) {
       return `(unknown: ${(err as Error).message})`;
     }
@@ -121,7 +134,9 @@ export class BrookContainer implements WorkloadNode {
   async logs(lines: number): Promise<string> {
     try {
       const client = await getContainerRuntimeClient();
-      const output = await client.container.getById(this.containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false });
+      const output = await client.container
+        .getById(this.containerId)
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false });
       return demultiplex(output);
     } catch (err) {
       return `(no logs: ${(err as Error).message})`;
@@ -175,7 +190,10 @@ export class BrookCluster {
             BROOK_ADVERTISED_HOST: '127.0.0.1',
             BROOK_ADVERTISED_PORT: String(kafka),
           })
-          .withExposedPorts({ container: CONTAINER_KAFKA_PORT, host: kafka }, { container: CONTAINER_HTTP_PORT, host: http })
+          .withExposedPorts(
+            { container: CONTAINER_KAFKA_PORT, host: kafka },
+            { container: CONTAINER_HTTP_PORT, host: http },
+          )
           // The image has no tools for testcontainers' in-container port probe; ask Brook itself.
           .withWaitStrategy(Wait.forHttp('/readyz', CONTAINER_HTTP_PORT).forStatusCode(200))
           .withStartupTimeout(READY_TIMEOUT_MS)
@@ -204,7 +222,12 @@ export class BrookCluster {
   async remove(): Promise<void> {
     const client = await getContainerRuntimeClient();
     await Promise.all(
-      this.nodes.map((n) => client.container.getById(n.containerId).remove({ force: true, v: true }).catch(() => undefined)),
+      this.nodes.map((n) =>
+        client.container
+          .getById(n.containerId)
+          .remove({ force: true, v: true })
+          .catch(() => undefined),
+      ),
     );
     await this.network.stop().catch(() => undefined);
   }
@@ -241,11 +264,18 @@ async function removeLeftovers(): Promise<void> {
   for (const info of containers) {
     const pid = Number(info.Labels[OWNER_LABEL]);
     if (pid === process.pid || processAlive(pid)) continue;
-    await client.container.getById(info.Id).remove({ force: true, v: true }).catch(() => undefined);
+    await client.container
+      .getById(info.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
     const network = info.Labels[NETWORK_LABEL];
     if (network) networks.add(network);
   }
-  for (const id of networks) await client.network.getById(id).remove().catch(() => undefined);
+  for (const id of networks)
+    await client.network
+      .getById(id)
+      .remove()
+      .catch(() => undefined);
 }
 
 function processAlive(pid: number): boolean {

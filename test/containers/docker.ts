@@ -42,7 +42,10 @@ export function requireDocker(): boolean {
  */
 export function ensureBrookImage(): void {
   if (IMAGE_GIVEN) {
-    const inspect = spawnSync('docker', ['image', 'inspect', BROOK_IMAGE], { stdio: 'ignore', timeout: DAEMON_PROBE_TIMEOUT_MS });
+    const inspect = spawnSync('docker', ['image', 'inspect', BROOK_IMAGE], {
+      stdio: 'ignore',
+      timeout: DAEMON_PROBE_TIMEOUT_MS,
+    });
     if (inspect.status !== 0) throw new Error(`BROOK_IMAGE=${BROOK_IMAGE} is not an image the Docker daemon has`);
     return;
   }
@@ -52,6 +55,8 @@ export function ensureBrookImage(): void {
     encoding: 'utf8',
   });
   if (build.status !== 0) {
-    throw new Error(`scripts/docker-image.sh failed (${build.status ?? build.signal}):\n${build.stderr}${build.stdout}`);
+    throw new Error(
+      `scripts/docker-image.sh failed (${build.status ?? build.signal}):\n${build.stderr}${build.stdout}`,
+    );
   }
 }

@@ -116,7 +116,11 @@ async function metadataConverges(c: BrookCluster, timeoutMs: number): Promise<st
   let views: string[] = [];
   while (Date.now() < deadline) {
     views = await Promise.all(
-      c.nodes.map((n) => withTimeout(partitionViewOf(n), REQUEST_TIMEOUT_MS, 'Metadata').catch((err: unknown) => `(${(err as Error).message})`)),
+      c.nodes.map((n) =>
+        withTimeout(partitionViewOf(n), REQUEST_TIMEOUT_MS, 'Metadata').catch(
+          (err: unknown) => `(${(err as Error).message})`,
+        ),
+      ),
     );
     if (views.every((v) => v === views[0])) return '';
     await sleep(200);
@@ -134,7 +138,9 @@ function busiestPartition(w: Workload): number {
 /** The live node leading `partition`, asking until one answers with a leader it knows. */
 async function leaderNode(c: BrookCluster, partition: number): Promise<BrookContainer> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const { leader } = await withTimeout(leaderOf(c.nodes, TOPIC, partition), REQUEST_TIMEOUT_MS, 'Metadata').catch(() => ({ leader: -1 }));
+    const { leader } = await withTimeout(leaderOf(c.nodes, TOPIC, partition), REQUEST_TIMEOUT_MS, 'Metadata').catch(
+      () => ({ leader: -1 }),
+    );
     const node = c.nodes.find((n) => n.nodeId === leader && n.running);
     if (node) return node;
     await sleep(100);
@@ -147,11 +153,19 @@ async function leaderNode(c: BrookCluster, partition: number): Promise<BrookCont
  * after the live nodes name a leader other than `victim` (a response that was already in flight
  * when the fault hit does not count as recovery). Infinity when that does not happen in time.
  */
-async function recoveryMs(c: BrookCluster, w: Workload, partition: number, since: number, victim: number | null): Promise<number> {
+async function recoveryMs(
+  c: BrookCluster,
+  w: Workload,
+  partition: number,
+  since: number,
+  victim: number | null,
+): Promise<number> {
   let failedOverAt = victim === null ? since : 0;
   while (Date.now() - since < RECOVERY_MS_MAX) {
     if (failedOverAt === 0) {
-      const { leader } = await withTimeout(leaderOf(c.nodes, TOPIC, partition), REQUEST_TIMEOUT_MS, 'Metadata').catch(() => ({ leader: -1 }));
+      const { leader } = await withTimeout(leaderOf(c.nodes, TOPIC, partition), REQUEST_TIMEOUT_MS, 'Metadata').catch(
+        () => ({ leader: -1 }),
+      );
       if (leader !== -1 && leader !== victim) failedOverAt = Date.now();
     }
     const at = w.lastAckAt.get(partition) ?? 0;
@@ -194,7 +208,9 @@ async function scenario(c: BrookCluster): Promise<void> {
   const addressBefore = await victim.ipAddress();
   const cutAt = Date.now();
   await victim.isolate();
-  const reachable = await fetch(`http://127.0.0.1:${victim.httpPort}/healthz`, { signal: AbortSignal.timeout(1_000) }).then(
+  const reachable = await fetch(`http://127.0.0.1:${victim.httpPort}/healthz`, {
+    signal: AbortSignal.timeout(1_000),
+  }).then(
     (r) => r.ok,
     () => false,
   );

@@ -52,14 +52,26 @@ describe('__consumer_offsets records', () => {
       groupId: 'g1',
       topic: 'orders',
       partition: 3,
-      value: { offset: 42, leaderEpoch: 5, metadata: 'meta', commitTimestampMs: 1_700_000_000_000, expireTimestampMs: -1 },
+      value: {
+        offset: 42,
+        leaderEpoch: 5,
+        metadata: 'meta',
+        commitTimestampMs: 1_700_000_000_000,
+        expireTimestampMs: -1,
+      },
     },
     {
       kind: 'offset',
       groupId: 'g1',
       topic: 'orders',
       partition: 4,
-      value: { offset: 7, leaderEpoch: -1, metadata: '', commitTimestampMs: 1_700_000_000_000, expireTimestampMs: 1_700_000_100_000 },
+      value: {
+        offset: 7,
+        leaderEpoch: -1,
+        metadata: '',
+        commitTimestampMs: 1_700_000_000_000,
+        expireTimestampMs: 1_700_000_100_000,
+      },
     },
     { kind: 'offset', groupId: 'g1', topic: 'orders', partition: 3, value: null },
     {
@@ -85,7 +97,18 @@ describe('__consumer_offsets records', () => {
         ],
       },
     },
-    { kind: 'group', groupId: 'g2', value: { protocolType: '', generation: 1, protocol: null, leader: null, currentStateTimestampMs: -1, members: [] } },
+    {
+      kind: 'group',
+      groupId: 'g2',
+      value: {
+        protocolType: '',
+        generation: 1,
+        protocol: null,
+        leader: null,
+        currentStateTimestampMs: -1,
+        members: [],
+      },
+    },
   ];
 
   it.each(samples.map((s, i) => [i, s] as const))('round-trips sample %i', (_, record) => {

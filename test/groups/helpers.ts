@@ -86,7 +86,11 @@ export interface Harness {
 }
 
 /** A coordinator leading every partition of a 4-partition offsets topic, each on its own MemoryLog. */
-export async function harness(options: Partial<GroupCoordinatorOptions> = {}, logs?: MemoryLog[], clock = new FakeScheduler()): Promise<Harness> {
+export async function harness(
+  options: Partial<GroupCoordinatorOptions> = {},
+  logs?: MemoryLog[],
+  clock = new FakeScheduler(),
+): Promise<Harness> {
   let ids = 0;
   const coordinator = new GroupCoordinator({
     minSessionTimeoutMs: 6000,
@@ -111,7 +115,14 @@ export function logOf(h: Harness, groupId: string): MemoryLog {
 }
 
 export function subscription(topics: string[]): Buffer {
-  return encodeConsumerSubscription({ version: 0, topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null });
+  return encodeConsumerSubscription({
+    version: 0,
+    topics,
+    userData: null,
+    ownedPartitions: [],
+    generationId: -1,
+    rackId: null,
+  });
 }
 
 export function joinParams(groupId: string, overrides: Partial<JoinGroupParams> = {}): JoinGroupParams {

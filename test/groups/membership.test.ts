@@ -9,7 +9,11 @@ import { harness, joinParams, logOf, settle, subscription, type Harness } from '
 const G = 'payments';
 
 /** Joins `count` members one after another (each join rebalances everyone) and syncs a leader assignment. */
-async function stableGroup(h: Harness, count: number, groupId = G): Promise<{ ids: string[]; generationId: number; leader: string }> {
+async function stableGroup(
+  h: Harness,
+  count: number,
+  groupId = G,
+): Promise<{ ids: string[]; generationId: number; leader: string }> {
   let results: JoinResult[] = [];
   for (let i = 0; i < count; i++) {
     // The newcomer first: it starts the rebalance the others then rejoin.
@@ -46,44 +50,77 @@ describe('joining', () => {
     const first = await h.coordinator.joinGroup(joinParams(G, { requireKnownMemberId: true }));
     expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
     expect(first.memberId).toMatch(/^client-\d+$/);
-    const joined = await h.coordinator.joinGroup(joinParams(G, { requireKnownMemberId: true, memberId: first.memberId }));
-    expect(joined).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 1, memberId: first.memberId, leader: first.memberId, protocolName: 'range' });
+    const joined = await h.coordinator.joinGroup(
+      joinParams(G, { requireKnownMemberId: true, memberId: first.memberId }),
+    );
+    expect(joined).toMatchObject({
+      errorCode: ErrorCode.NONE,
+      generationId: 1,
+      memberId: first.memberId,
+      leader: first.memberId,
+      protocolName: 'range',
+    });
     expect(joined.members.map((m) => m.memberId)).toEqual([first.memberId]);
     expect(joined.members[0]!.metadata).toEqual(subscription(['orders']));
   });
 
   it('refuses session timeouts outside the configured range', async () => {
     const h = await harness();
-    expect((await h.coordinator.joinGroup(joinParams(G, { sessionTimeoutMs: 5999 }))).errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
-    expect((await h.coordinator.joinGroup(joinParams(G, { sessionTimeoutMs: 300_001 }))).errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
+    expect((await h.coordinator.joinGroup(joinParams(G, { sessionTimeoutMs: 5999 }))).errorCode).toBe(
+      ErrorCode.INVALID_SESSION_TIMEOUT,
+    );
+    expect((await h.coordinator.joinGroup(joinParams(G, { sessionTimeoutMs: 300_001 }))).errorCode).toBe(
+      ErrorCode.INVALID_SESSION_TIMEOUT,
+    );
   });
 
   it('refuses an empty group id and an unknown member id', async () => {
     const h = await harness();
     expect((await h.coordinator.joinGroup(joinParams(''))).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
-    expect((await h.coordinator.joinGroup(joinParams(G, { memberId: 'ghost' }))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await h.coordinator.joinGroup(joinParams(G, { memberId: 'ghost' }))).errorCode).toBe(
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    );
   });
 
   it('refuses a member whose protocols no member supports (INCONSISTENT_GROUP_PROTOCOL)', async () => {
     const h = await harness();
     await stableGroup(h, 1);
-    const kafkajs = await h.coordinator.joinGroup(joinParams(G, { protocols: [{ name: 'RoundRobinAssigner', metadata: subscription(['orders']) }] }));
+    const kafkajs = await h.coordinator.joinGroup(
+      joinParams(G, { protocols: [{ name: 'RoundRobinAssigner', metadata: subscription(['orders']) }] }),
+    );
     expect(kafkajs.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const otherType = await h.coordinator.joinGroup(joinParams(G, { protocolType: 'connect' }));
     expect(otherType.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   });
 
-  it('selects a protocol every member supports, by the members\' preference', async () => {
+  it("selects a protocol every member supports, by the members' preference", async () => {
     const h = await harness({ initialRebalanceDelayMs: 3000 });
-    const a = h.coordinator.joinGroup(joinParams(G, { protocols: [{ name: 'cooperative-sticky', metadata: Buffer.from('a1') }, { name: 'range', metadata: Buffer.from('a2') }] }));
-    const b = h.coordinator.joinGroup(joinParams(G, { protocols: [{ name: 'range', metadata: Buffer.from('b1') }, { name: 'roundrobin', metadata: Buffer.from('b2') }] }));
+    const a = h.coordinator.joinGroup(
+      joinParams(G, {
+        protocols: [
+          { name: 'cooperative-sticky', metadata: Buffer.from('a1') },
+          { name: 'range', metadata: Buffer.from('a2') },
+        ],
+      }),
+    );
+    const b = h.coordinator.joinGroup(
+      joinParams(G, {
+        protocols: [
+          { name: 'range', metadata: Buffer.from('b1') },
+          { name: 'roundrobin', metadata: Buffer.from('b2') },
+        ],
+      }),
+    );
     h.clock.advance(6000); // the second member extended the initial delay once
     const [ra, rb] = await Promise.all([a, b]);
     expect(ra.protocolName).toBe('range');
     expect(rb.protocolName).toBe('range');
     const leader = ra.members.length > 0 ? ra : rb;
     expect(new Map(leader.members.map((m) => [m.memberId, m.metadata.toString()]))).toEqual(
-      new Map([[ra.memberId, 'a2'], [rb.memberId, 'b1']]),
+      new Map([
+        [ra.memberId, 'a2'],
+        [rb.memberId, 'b1'],
+      ]),
     );
   });
 
@@ -111,7 +148,15 @@ describe('syncing', () => {
     const [r1, r2] = await Promise.all(joins);
     const leader = r1!.leader === r1!.memberId ? r1! : r2!;
     const follower = leader === r1 ? r2! : r1!;
-    const followerSync = h.coordinator.syncGroup({ groupId: G, generationId: 1, memberId: follower.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    const followerSync = h.coordinator.syncGroup({
+      groupId: G,
+      generationId: 1,
+      memberId: follower.memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
     await settle();
     expect(h.coordinator.describeGroup(G).state).toBe(GroupState.CompletingRebalance);
     const leaderSync = h.coordinator.syncGroup({
@@ -128,16 +173,28 @@ describe('syncing', () => {
     expect(fs).toMatchObject({ errorCode: ErrorCode.NONE, assignment: Buffer.alloc(0) });
     expect(h.coordinator.describeGroup(G).state).toBe(GroupState.Stable);
     // The assignment was written before anyone was told.
-    const stored = logOf(h, G).decoded().filter((r) => r.kind === 'group');
+    const stored = logOf(h, G)
+      .decoded()
+      .filter((r) => r.kind === 'group');
     expect(stored).toHaveLength(1);
-    expect(stored[0]!.kind === 'group' && stored[0]!.value?.members.map((m) => m.assignment.toString()).sort()).toEqual(['', 'mine']);
+    expect(stored[0]!.kind === 'group' && stored[0]!.value?.members.map((m) => m.assignment.toString()).sort()).toEqual(
+      ['', 'mine'],
+    );
   });
 
   it('refuses a sync for a stale generation, an unknown member and during a rebalance', async () => {
     const h = await harness();
     const { ids, generationId } = await stableGroup(h, 1);
     const sync = (memberId: string, gen: number) =>
-      h.coordinator.syncGroup({ groupId: G, generationId: gen, memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+      h.coordinator.syncGroup({
+        groupId: G,
+        generationId: gen,
+        memberId,
+        groupInstanceId: null,
+        protocolType: null,
+        protocolName: null,
+        assignments: [],
+      });
     expect((await sync(ids[0]!, generationId - 1)).errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
     expect((await sync('ghost', generationId)).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     void h.coordinator.joinGroup(joinParams(G));
@@ -147,8 +204,19 @@ describe('syncing', () => {
   it('fails the sync and rebalances when the assignment cannot be stored', async () => {
     const h = await harness();
     const joined = await h.coordinator.joinGroup(joinParams(G));
-    logOf(h, G).failWith = new (await import('../../src/common/errors.js')).KafkaError(ErrorCode.REQUEST_TIMED_OUT, 'slow');
-    const result = await h.coordinator.syncGroup({ groupId: G, generationId: 1, memberId: joined.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    logOf(h, G).failWith = new (await import('../../src/common/errors.js')).KafkaError(
+      ErrorCode.REQUEST_TIMED_OUT,
+      'slow',
+    );
+    const result = await h.coordinator.syncGroup({
+      groupId: G,
+      generationId: 1,
+      memberId: joined.memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
     expect(result.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     expect(h.coordinator.describeGroup(G).state).toBe(GroupState.PreparingRebalance);
   });
@@ -158,11 +226,14 @@ describe('heartbeats and sessions', () => {
   it('answers NONE when stable, REBALANCE_IN_PROGRESS during a rebalance, ILLEGAL_GENERATION and UNKNOWN_MEMBER_ID', async () => {
     const h = await harness();
     const { ids, generationId } = await stableGroup(h, 1);
-    const beat = (memberId: string, gen = generationId) => h.coordinator.heartbeat({ groupId: G, generationId: gen, memberId, groupInstanceId: null });
+    const beat = (memberId: string, gen = generationId) =>
+      h.coordinator.heartbeat({ groupId: G, generationId: gen, memberId, groupInstanceId: null });
     expect(beat(ids[0]!)).toBe(ErrorCode.NONE);
     expect(beat(ids[0]!, generationId + 1)).toBe(ErrorCode.ILLEGAL_GENERATION);
     expect(beat('ghost')).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect(h.coordinator.heartbeat({ groupId: 'no-such-group', generationId: 1, memberId: 'x', groupInstanceId: null })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(
+      h.coordinator.heartbeat({ groupId: 'no-such-group', generationId: 1, memberId: 'x', groupInstanceId: null }),
+    ).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     void h.coordinator.joinGroup(joinParams(G));
     expect(beat(ids[0]!)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
   });
@@ -173,11 +244,15 @@ describe('heartbeats and sessions', () => {
     const [alive, silent] = ids as [string, string];
     for (let t = 0; t < 9; t++) {
       h.clock.advance(1000);
-      expect(h.coordinator.heartbeat({ groupId: G, generationId, memberId: alive, groupInstanceId: null })).toBe(ErrorCode.NONE);
+      expect(h.coordinator.heartbeat({ groupId: G, generationId, memberId: alive, groupInstanceId: null })).toBe(
+        ErrorCode.NONE,
+      );
     }
     h.clock.advance(1000); // silent's 10 s session ends
     expect(h.coordinator.describeGroup(G).state).toBe(GroupState.PreparingRebalance);
-    expect(h.coordinator.heartbeat({ groupId: G, generationId, memberId: alive, groupInstanceId: null })).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(h.coordinator.heartbeat({ groupId: G, generationId, memberId: alive, groupInstanceId: null })).toBe(
+      ErrorCode.REBALANCE_IN_PROGRESS,
+    );
     const rejoined = await h.coordinator.joinGroup(joinParams(G, { memberId: alive }));
     expect(rejoined).toMatchObject({ errorCode: ErrorCode.NONE, generationId: generationId + 1, leader: alive });
     expect(rejoined.members.map((m) => m.memberId)).toEqual([alive]);
@@ -198,7 +273,12 @@ describe('heartbeats and sessions', () => {
     h.clock.advance(1000);
     const [n, r] = await Promise.all([newcomer, rejoin]);
     expect(n.generationId).toBe(r.generationId);
-    expect(h.coordinator.describeGroup(G).members.map((m) => m.memberId).sort()).toEqual([n.memberId, r.memberId].sort());
+    expect(
+      h.coordinator
+        .describeGroup(G)
+        .members.map((m) => m.memberId)
+        .sort(),
+    ).toEqual([n.memberId, r.memberId].sort());
   });
 
   it('drops members that join but never sync, after the rebalance timeout', async () => {
@@ -208,7 +288,15 @@ describe('heartbeats and sessions', () => {
     const [a, b] = await Promise.all(joins);
     const leader = a!.leader;
     const other = leader === a!.memberId ? b! : a!;
-    const sync = h.coordinator.syncGroup({ groupId: G, generationId: 1, memberId: leader, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    const sync = h.coordinator.syncGroup({
+      groupId: G,
+      generationId: 1,
+      memberId: leader,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
     await settle();
     expect((await sync).errorCode).toBe(ErrorCode.NONE);
     // The other member heartbeats (it is alive) but never syncs.
@@ -226,7 +314,10 @@ describe('leaving', () => {
   it('rebalances at once when a member leaves, and reports unknown members', async () => {
     const h = await harness();
     const { ids } = await stableGroup(h, 2);
-    const left = h.coordinator.leaveGroup(G, [{ memberId: ids[1]!, groupInstanceId: null }, { memberId: 'ghost', groupInstanceId: null }]);
+    const left = h.coordinator.leaveGroup(G, [
+      { memberId: ids[1]!, groupInstanceId: null },
+      { memberId: 'ghost', groupInstanceId: null },
+    ]);
     expect(left.errorCode).toBe(ErrorCode.NONE);
     expect(left.members.map((m) => m.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_MEMBER_ID]);
     expect(h.coordinator.describeGroup(G).state).toBe(GroupState.PreparingRebalance);
@@ -240,7 +331,11 @@ describe('leaving', () => {
     h.coordinator.leaveGroup(G, [{ memberId: ids[0]!, groupInstanceId: null }]);
     h.clock.advance(0);
     await settle();
-    expect(h.coordinator.describeGroup(G)).toMatchObject({ state: GroupState.Empty, generationId: generationId + 1, members: [] });
+    expect(h.coordinator.describeGroup(G)).toMatchObject({
+      state: GroupState.Empty,
+      generationId: generationId + 1,
+      members: [],
+    });
     const last = logOf(h, G).decoded().at(-1)!;
     expect(last.kind === 'group' && last.value).toMatchObject({ generation: generationId + 1, members: [] });
   });
@@ -258,19 +353,52 @@ describe('static membership', () => {
     const leader = aAgain.leader;
     const assignments = [aAgain.memberId, bJoined.memberId].map((m) => ({ memberId: m, assignment: Buffer.from(m) }));
     const syncs = [aAgain, bJoined].map((r) =>
-      h.coordinator.syncGroup({ groupId: G, generationId: 2, memberId: r.memberId, groupInstanceId: r === aAgain ? 'pod-a' : 'pod-b', protocolType: null, protocolName: null, assignments: r.memberId === leader ? assignments : [] }),
+      h.coordinator.syncGroup({
+        groupId: G,
+        generationId: 2,
+        memberId: r.memberId,
+        groupInstanceId: r === aAgain ? 'pod-a' : 'pod-b',
+        protocolType: null,
+        protocolName: null,
+        assignments: r.memberId === leader ? assignments : [],
+      }),
     );
     await settle();
     await Promise.all(syncs);
-    const follower = leader === aAgain.memberId ? { id: bJoined.memberId, instance: 'pod-b' } : { id: aAgain.memberId, instance: 'pod-a' };
+    const follower =
+      leader === aAgain.memberId
+        ? { id: bJoined.memberId, instance: 'pod-b' }
+        : { id: aAgain.memberId, instance: 'pod-a' };
     // The follower restarts: it comes back with its instance id but no member id.
     const back = await h.coordinator.joinGroup(joinParams(G, { groupInstanceId: follower.instance }));
     expect(back).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 2 });
     expect(back.memberId).not.toBe(follower.id);
     expect(h.coordinator.describeGroup(G).state).toBe(GroupState.Stable);
-    expect(h.coordinator.heartbeat({ groupId: G, generationId: 2, memberId: follower.id, groupInstanceId: follower.instance })).toBe(ErrorCode.FENCED_INSTANCE_ID);
-    expect(h.coordinator.heartbeat({ groupId: G, generationId: 2, memberId: back.memberId, groupInstanceId: follower.instance })).toBe(ErrorCode.NONE);
-    const sync = await h.coordinator.syncGroup({ groupId: G, generationId: 2, memberId: back.memberId, groupInstanceId: follower.instance, protocolType: null, protocolName: null, assignments: [] });
+    expect(
+      h.coordinator.heartbeat({
+        groupId: G,
+        generationId: 2,
+        memberId: follower.id,
+        groupInstanceId: follower.instance,
+      }),
+    ).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect(
+      h.coordinator.heartbeat({
+        groupId: G,
+        generationId: 2,
+        memberId: back.memberId,
+        groupInstanceId: follower.instance,
+      }),
+    ).toBe(ErrorCode.NONE);
+    const sync = await h.coordinator.syncGroup({
+      groupId: G,
+      generationId: 2,
+      memberId: back.memberId,
+      groupInstanceId: follower.instance,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
     expect(sync.assignment.toString()).toBe(follower.id);
   });
 });

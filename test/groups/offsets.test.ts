@@ -24,7 +24,15 @@ function commit(groupId: string, overrides: Partial<CommitParams> = {}, offset =
 /** One member in a Stable group; returns its id and generation. */
 async function member(h: Harness, groupId = G): Promise<{ memberId: string; generationId: number }> {
   const joined = await h.coordinator.joinGroup(joinParams(groupId));
-  const sync = h.coordinator.syncGroup({ groupId, generationId: joined.generationId, memberId: joined.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+  const sync = h.coordinator.syncGroup({
+    groupId,
+    generationId: joined.generationId,
+    memberId: joined.memberId,
+    groupInstanceId: null,
+    protocolType: null,
+    protocolName: null,
+    assignments: [],
+  });
   await settle();
   expect((await sync).errorCode).toBe(ErrorCode.NONE);
   return { memberId: joined.memberId, generationId: joined.generationId };
@@ -33,8 +41,13 @@ async function member(h: Harness, groupId = G): Promise<{ memberId: string; gene
 describe('committing and fetching offsets', () => {
   it('accepts a simple consumer commit (generation -1, no member) and returns offset, epoch and metadata', async () => {
     const h = await harness();
-    expect(await h.coordinator.commitOffsets(commit(G))).toEqual([{ topic: 'orders', partition: 0, errorCode: ErrorCode.NONE }]);
-    const fetched = h.coordinator.fetchOffsets(G, [{ topic: 'orders', partition: 0 }, { topic: 'orders', partition: 1 }]);
+    expect(await h.coordinator.commitOffsets(commit(G))).toEqual([
+      { topic: 'orders', partition: 0, errorCode: ErrorCode.NONE },
+    ]);
+    const fetched = h.coordinator.fetchOffsets(G, [
+      { topic: 'orders', partition: 0 },
+      { topic: 'orders', partition: 1 },
+    ]);
     expect(fetched.offsets).toEqual([
       { topic: 'orders', partition: 0, offset: 10, leaderEpoch: 3, metadata: 'note', errorCode: ErrorCode.NONE },
       { topic: 'orders', partition: 1, offset: -1, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE },
@@ -63,9 +76,21 @@ describe('committing and fetching offsets', () => {
     expect(await as({ memberId: 'ghost', generationId })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(await as({})).toBe(ErrorCode.UNKNOWN_MEMBER_ID); // generation -1 is only for groups without members
     expect(await as({ groupId: 'fresh', generationId: 5, memberId: 'x' })).toBe(ErrorCode.ILLEGAL_GENERATION);
-    const missing = await h.coordinator.commitOffsets(commit(G, { memberId, generationId, offsets: [{ topic: 'missing', partition: 0, offset: 1, leaderEpoch: -1, metadata: null }] }));
+    const missing = await h.coordinator.commitOffsets(
+      commit(G, {
+        memberId,
+        generationId,
+        offsets: [{ topic: 'missing', partition: 0, offset: 1, leaderEpoch: -1, metadata: null }],
+      }),
+    );
     expect(missing[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const big = await h.coordinator.commitOffsets(commit(G, { memberId, generationId, offsets: [{ topic: 'orders', partition: 0, offset: 1, leaderEpoch: -1, metadata: 'x'.repeat(4097) }] }));
+    const big = await h.coordinator.commitOffsets(
+      commit(G, {
+        memberId,
+        generationId,
+        offsets: [{ topic: 'orders', partition: 0, offset: 1, leaderEpoch: -1, metadata: 'x'.repeat(4097) }],
+      }),
+    );
     expect(big[0]!.errorCode).toBe(ErrorCode.OFFSET_METADATA_TOO_LARGE);
 
     // A second member joins; while the group prepares, the current generation may still commit.
@@ -88,12 +113,23 @@ describe('persistence', () => {
     h.coordinator.close();
 
     const restarted = await harness({}, h.logs);
-    expect(restarted.coordinator.listGroups().groups.map((g) => g.groupId).sort()).toEqual([G, 'simple-one']);
-    expect(restarted.coordinator.fetchOffsets(G, null).offsets[0]).toMatchObject({ offset: 77, leaderEpoch: 3, metadata: 'note' });
+    expect(
+      restarted.coordinator
+        .listGroups()
+        .groups.map((g) => g.groupId)
+        .sort(),
+    ).toEqual([G, 'simple-one']);
+    expect(restarted.coordinator.fetchOffsets(G, null).offsets[0]).toMatchObject({
+      offset: 77,
+      leaderEpoch: 3,
+      metadata: 'note',
+    });
     expect(restarted.coordinator.fetchOffsets('simple-one', null).offsets[0]!.offset).toBe(6);
     // The member carries on in its generation without rejoining.
     expect(restarted.coordinator.describeGroup(G)).toMatchObject({ state: GroupState.Stable, generationId });
-    expect(restarted.coordinator.heartbeat({ groupId: G, generationId, memberId, groupInstanceId: null })).toBe(ErrorCode.NONE);
+    expect(restarted.coordinator.heartbeat({ groupId: G, generationId, memberId, groupInstanceId: null })).toBe(
+      ErrorCode.NONE,
+    );
     // ... unless it stays silent past its session.
     restarted.clock.advance(10_000);
     expect(restarted.coordinator.describeGroup(G).members).toEqual([]);
@@ -114,7 +150,9 @@ describe('persistence', () => {
     expect(h.coordinator.fetchOffsets(G, null).errorCode).toBe(ErrorCode.NONE);
     await h.coordinator.onPartitionLeadership(partition, null);
     expect((await h.coordinator.commitOffsets(commit(G)))[0]!.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
-    expect(h.coordinator.heartbeat({ groupId: G, generationId: 1, memberId: 'm', groupInstanceId: null })).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(h.coordinator.heartbeat({ groupId: G, generationId: 1, memberId: 'm', groupInstanceId: null })).toBe(
+      ErrorCode.NOT_COORDINATOR,
+    );
   });
 
   it('answers a waiting join with NOT_COORDINATOR when the partition moves away', async () => {
@@ -132,7 +170,12 @@ describe('persistence', () => {
     await h.coordinator.onPartitionLeadership(dropped, null);
     const expected = ids.filter((id) => h.coordinator.partitionFor(id) !== dropped).sort();
     expect(expected.length).toBeLessThan(ids.length);
-    expect(h.coordinator.listGroups().groups.map((g) => g.groupId).sort()).toEqual(expected);
+    expect(
+      h.coordinator
+        .listGroups()
+        .groups.map((g) => g.groupId)
+        .sort(),
+    ).toEqual(expected);
   });
 });
 
@@ -170,7 +213,10 @@ describe('deleting', () => {
         ],
       }),
     );
-    const result = await h.coordinator.deleteOffsets(G, [{ topic: 'orders', partition: 0 }, { topic: 'old-topic', partition: 0 }]);
+    const result = await h.coordinator.deleteOffsets(G, [
+      { topic: 'orders', partition: 0 },
+      { topic: 'old-topic', partition: 0 },
+    ]);
     expect(result).toEqual({
       errorCode: ErrorCode.NONE,
       partitions: [
@@ -186,7 +232,7 @@ describe('deleting', () => {
 describe('offset expiry', () => {
   const DAY = 24 * 3600_000;
 
-  it('expires an empty group\'s offsets a retention period after it emptied, then deletes the group', async () => {
+  it("expires an empty group's offsets a retention period after it emptied, then deletes the group", async () => {
     const HOUR = 3600_000;
     const h = await harness({ offsetsRetentionMs: HOUR, offsetsRetentionCheckIntervalMs: 10 * HOUR });
     const { memberId, generationId } = await member(h);
@@ -194,7 +240,9 @@ describe('offset expiry', () => {
     // A live member keeps the offsets however old the commit gets.
     for (let t = 0; t < (2 * HOUR) / 5000; t++) {
       h.clock.advance(5000);
-      expect(h.coordinator.heartbeat({ groupId: G, generationId, memberId, groupInstanceId: null })).toBe(ErrorCode.NONE);
+      expect(h.coordinator.heartbeat({ groupId: G, generationId, memberId, groupInstanceId: null })).toBe(
+        ErrorCode.NONE,
+      );
     }
     expect(await h.coordinator.expireOffsets()).toBe(0);
     h.coordinator.leaveGroup(G, [{ memberId, groupInstanceId: null }]);
@@ -205,14 +253,21 @@ describe('offset expiry', () => {
     expect(await h.coordinator.expireOffsets()).toBe(1);
     expect(h.coordinator.listGroups().groups).toEqual([]);
     const tail = logOf(h, G).decoded().slice(-2);
-    expect(tail.map((r) => [r.kind, r.value])).toEqual([['offset', null], ['group', null]]);
+    expect(tail.map((r) => [r.kind, r.value])).toEqual([
+      ['offset', null],
+      ['group', null],
+    ]);
   });
 
-  it('expires a simple consumer\'s offsets per commit, and honours a commit\'s own retention', async () => {
+  it("expires a simple consumer's offsets per commit, and honours a commit's own retention", async () => {
     const h = await harness({ offsetsRetentionMs: DAY });
-    await h.coordinator.commitOffsets(commit('simple', { offsets: [{ topic: 'orders', partition: 0, offset: 1, leaderEpoch: -1, metadata: null }] }));
+    await h.coordinator.commitOffsets(
+      commit('simple', { offsets: [{ topic: 'orders', partition: 0, offset: 1, leaderEpoch: -1, metadata: null }] }),
+    );
     h.clock.advance(DAY / 2);
-    await h.coordinator.commitOffsets(commit('simple', { offsets: [{ topic: 'orders', partition: 1, offset: 1, leaderEpoch: -1, metadata: null }] }));
+    await h.coordinator.commitOffsets(
+      commit('simple', { offsets: [{ topic: 'orders', partition: 1, offset: 1, leaderEpoch: -1, metadata: null }] }),
+    );
     await h.coordinator.commitOffsets(commit('short', { retentionTimeMs: 1000 }));
     h.clock.advance(1000);
     expect(await h.coordinator.expireOffsets()).toBe(1); // "short"

@@ -125,7 +125,8 @@ export class NodeProcess {
   private async waitUntilReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.exitCode !== null) throw new Error(`node ${this.nodeId} exited with ${this.exitCode}:\n${this.logs.slice(-4000)}`);
+      if (this.exitCode !== null)
+        throw new Error(`node ${this.nodeId} exited with ${this.exitCode}:\n${this.logs.slice(-4000)}`);
       if (this.logs.includes('Brook node started') && (await canConnect(this.kafkaPort))) return;
       await sleep(50);
     }
@@ -184,13 +185,20 @@ export async function createNode(options: NodeOptions = {}): Promise<NodeProcess
   const grpcPort = options.grpcPort ?? (await freePort());
   const httpPort = options.httpPort ?? (await freePort());
   const args = [
-    '--node-id', String(nodeId),
-    '--cluster-nodes', options.clusterNodes ?? `${nodeId}@127.0.0.1:${grpcPort}`,
-    '--data-dir', dataDir,
-    '--listen-host', '127.0.0.1',
-    '--kafka-port', String(kafkaPort),
-    '--grpc-port', String(grpcPort),
-    '--http-port', String(httpPort),
+    '--node-id',
+    String(nodeId),
+    '--cluster-nodes',
+    options.clusterNodes ?? `${nodeId}@127.0.0.1:${grpcPort}`,
+    '--data-dir',
+    dataDir,
+    '--listen-host',
+    '127.0.0.1',
+    '--kafka-port',
+    String(kafkaPort),
+    '--grpc-port',
+    String(grpcPort),
+    '--http-port',
+    String(httpPort),
     ...(options.extraArgs ?? []),
   ];
   const node = new NodeProcess(nodeId, dataDir, kafkaPort, grpcPort, httpPort, args, options.env ?? {});
@@ -216,7 +224,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `probe` every `stepMs` until it returns a value (not null, undefined or false); the last error is in the timeout's message. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 10_000,
+  stepMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = null;
   while (Date.now() < deadline) {
@@ -243,9 +256,13 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /** Creates and starts an n-node cluster on free ports; all nodes start together (quorum). */
-export async function startCluster(count: number, options: { extraArgs?: readonly string[]; env?: Readonly<Record<string, string>> } = {}): Promise<NodeProcess[]> {
+export async function startCluster(
+  count: number,
+  options: { extraArgs?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
+): Promise<NodeProcess[]> {
   const ports = [];
-  for (let i = 0; i < count; i++) ports.push({ kafka: await freePort(), grpc: await freePort(), http: await freePort() });
+  for (let i = 0; i < count; i++)
+    ports.push({ kafka: await freePort(), grpc: await freePort(), http: await freePort() });
   const clusterNodes = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.grpc}`).join(',');
   const nodes: NodeProcess[] = [];
   for (let i = 0; i < count; i++) {

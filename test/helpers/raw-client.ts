@@ -69,13 +69,23 @@ export class RawClient {
     const frame = encodeRequest(apiKey, version, correlationId, 'brook-raw-test', body);
     return new Promise<T>((resolve, reject) => {
       if (this.closedWith) return reject(this.closedWith);
-      this.waiters.set(correlationId, { apiKey, version, resolve: resolve as (b: Record<string, unknown>) => void, reject });
+      this.waiters.set(correlationId, {
+        apiKey,
+        version,
+        resolve: resolve as (b: Record<string, unknown>) => void,
+        reject,
+      });
       this.socket.write(Buffer.concat(frame));
     });
   }
 
   /** One partition's Fetch v11 answer from `fetchOffset` (no waiting, read-uncommitted). */
-  async fetchPartition(topic: string, partition: number, fetchOffset: number, maxBytes = 8 * 1024 * 1024): Promise<FetchedPartition> {
+  async fetchPartition(
+    topic: string,
+    partition: number,
+    fetchOffset: number,
+    maxBytes = 8 * 1024 * 1024,
+  ): Promise<FetchedPartition> {
     const response = await this.request<{ responses: { partitions: FetchedPartition[] }[] }>(1, 11, {
       replicaId: -1,
       maxWaitMs: 0,
@@ -84,7 +94,14 @@ export class RawClient {
       isolationLevel: 0,
       sessionId: 0,
       sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1, partitionMaxBytes: maxBytes }] }],
+      topics: [
+        {
+          topic,
+          partitions: [
+            { partition, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1, partitionMaxBytes: maxBytes },
+          ],
+        },
+      ],
       forgottenTopicsData: [],
       rackId: '',
     });

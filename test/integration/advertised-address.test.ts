@@ -11,7 +11,9 @@ const ADVERTISED_PORT = 19092;
 let node: NodeProcess;
 
 beforeAll(async () => {
-  node = await startSingleNode({ extraArgs: ['--advertised-host', ADVERTISED_HOST, '--advertised-port', String(ADVERTISED_PORT)] });
+  node = await startSingleNode({
+    extraArgs: ['--advertised-host', ADVERTISED_HOST, '--advertised-port', String(ADVERTISED_PORT)],
+  });
 });
 
 afterAll(async () => {
@@ -27,7 +29,9 @@ describe('advertised address', () => {
         allowAutoTopicCreation: false,
         includeTopicAuthorizedOperations: false,
       });
-      expect(metadata.brokers).toEqual([expect.objectContaining({ nodeId: 1, host: ADVERTISED_HOST, port: ADVERTISED_PORT })]);
+      expect(metadata.brokers).toEqual([
+        expect.objectContaining({ nodeId: 1, host: ADVERTISED_HOST, port: ADVERTISED_PORT }),
+      ]);
     } finally {
       client.close();
     }
@@ -38,7 +42,10 @@ describe('advertised address', () => {
     try {
       // The offsets topic is created shortly after start; until then the answer is retriable.
       for (let attempt = 0; attempt < 100; attempt++) {
-        const found = await client.request<{ errorCode: number; host: string; port: number }>(10, 2, { key: 'advertised-group', keyType: 0 });
+        const found = await client.request<{ errorCode: number; host: string; port: number }>(10, 2, {
+          key: 'advertised-group',
+          keyType: 0,
+        });
         if (found.errorCode === 0) {
           expect([found.host, found.port]).toEqual([ADVERTISED_HOST, ADVERTISED_PORT]);
           return;

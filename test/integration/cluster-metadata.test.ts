@@ -24,7 +24,12 @@ let nodes: NodeProcess[];
 const clients: { admin: Admin }[] = [];
 
 function kafkaFor(node: NodeProcess): Kafka {
-  return new Kafka({ clientId: 'brook-cluster-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+  return new Kafka({
+    clientId: 'brook-cluster-test',
+    brokers: [node.bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 100 },
+  });
 }
 
 async function adminFor(node: NodeProcess): Promise<Admin> {
@@ -93,7 +98,10 @@ describe('a three-node cluster', () => {
     const controller = await controllerOf(nodes);
     const other = nodes.find((n) => n !== controller)!;
     const admin = await adminFor(other);
-    await admin.createTopics({ topics: [{ topic: 'spread', numPartitions: 6, replicationFactor: 3 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic: 'spread', numPartitions: 6, replicationFactor: 3 }],
+      waitForLeaders: true,
+    });
     for (const node of nodes) {
       const metadata = await (await adminFor(node)).fetchTopicMetadata({ topics: ['spread'] });
       const partitions = metadata.topics[0]!.partitions;
@@ -127,7 +135,14 @@ describe('a three-node cluster', () => {
         transactionalId: null,
         acks: -1,
         timeoutMs: 5000,
-        topicData: [{ name: 'spread', partitionData: [{ index: 0, records: buildRecordBatch([{ key: null, value: Buffer.from('x'), timestamp: Date.now() }]) }] }],
+        topicData: [
+          {
+            name: 'spread',
+            partitionData: [
+              { index: 0, records: buildRecordBatch([{ key: null, value: Buffer.from('x'), timestamp: Date.now() }]) },
+            ],
+          },
+        ],
       });
       expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(6);
     } finally {
@@ -138,7 +153,12 @@ describe('a three-node cluster', () => {
   // While partitions fail over, the killed node's partitions are briefly offline and kafkajs refuses
   // any all-topics Metadata answer with an offline partition, so these two tests speak the
   // protocol directly to time the controller alone.
-  async function createTopicRaw(node: NodeProcess, name: string, partitions: number, replicationFactor: number): Promise<number> {
+  async function createTopicRaw(
+    node: NodeProcess,
+    name: string,
+    partitions: number,
+    replicationFactor: number,
+  ): Promise<number> {
     const client = await RawClient.connect(node.kafkaPort);
     try {
       const response = await client.request<{ topics: { errorCode: number }[] }>(19, 5, {
@@ -152,10 +172,20 @@ describe('a three-node cluster', () => {
     }
   }
 
-  async function metadataRaw(node: NodeProcess): Promise<{ brokers: { nodeId: number }[]; controllerId: number; topics: { name: string; partitions: { leaderId: number }[] }[] }> {
+  async function metadataRaw(
+    node: NodeProcess,
+  ): Promise<{
+    brokers: { nodeId: number }[];
+    controllerId: number;
+    topics: { name: string; partitions: { leaderId: number }[] }[];
+  }> {
     const client = await RawClient.connect(node.kafkaPort);
     try {
-      return await client.request(3, 9, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      return await client.request(3, 9, {
+        topics: null,
+        allowAutoTopicCreation: false,
+        includeTopicAuthorizedOperations: false,
+      });
     } finally {
       client.close();
     }

@@ -21,7 +21,11 @@ async function createTopic(client: RawClient, name: string, partitions: number):
   expect(response.topics[0]!.errorCode).toBe(0);
 }
 
-async function readAll(client: RawClient, topic: string, partition: number): Promise<{ offset: number; value: string }[]> {
+async function readAll(
+  client: RawClient,
+  topic: string,
+  partition: number,
+): Promise<{ offset: number; value: string }[]> {
   const out: { offset: number; value: string }[] = [];
   let offset = 0;
   for (let round = 0; round < 10_000; round++) {
@@ -65,7 +69,9 @@ describe('durability of one node', () => {
       while (!stop && !client.isClosed) {
         const partition = (connectionIndex + sequence) % partitions;
         const values = Array.from({ length: 1 + (sequence % 4) }, () => `c${connectionIndex}-${sequence++}`);
-        const batch = buildRecordBatch(values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: Date.now() })));
+        const batch = buildRecordBatch(
+          values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: Date.now() })),
+        );
         inflight.push(
           client
             .request<ProduceResponse>(0, 9, {
@@ -112,7 +118,17 @@ describe('durability of one node', () => {
         transactionalId: null,
         acks: -1,
         timeoutMs: 10_000,
-        topicData: [{ name: 'durable', partitionData: [{ index: 0, records: buildRecordBatch([{ key: null, value: Buffer.from('after'), timestamp: Date.now() }]) }] }],
+        topicData: [
+          {
+            name: 'durable',
+            partitionData: [
+              {
+                index: 0,
+                records: buildRecordBatch([{ key: null, value: Buffer.from('after'), timestamp: Date.now() }]),
+              },
+            ],
+          },
+        ],
       });
       expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
     } finally {
@@ -130,7 +146,17 @@ describe('durability of one node', () => {
         transactionalId: null,
         acks: 1,
         timeoutMs: 10_000,
-        topicData: [{ name: 'graceful', partitionData: [{ index: 0, records: buildRecordBatch([{ key: null, value: Buffer.from(`g${i}`), timestamp: Date.now() }]) }] }],
+        topicData: [
+          {
+            name: 'graceful',
+            partitionData: [
+              {
+                index: 0,
+                records: buildRecordBatch([{ key: null, value: Buffer.from(`g${i}`), timestamp: Date.now() }]),
+              },
+            ],
+          },
+        ],
       });
     }
     client.close();

@@ -11,8 +11,15 @@ let admin: Admin;
 let consumer: Consumer | null = null;
 
 beforeAll(async () => {
-  node = await startSingleNode({ extraArgs: ['--offsets-retention-ms', '1500', '--group-initial-rebalance-delay-ms', '0'] });
-  kafka = new Kafka({ clientId: 'expiry-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+  node = await startSingleNode({
+    extraArgs: ['--offsets-retention-ms', '1500', '--group-initial-rebalance-delay-ms', '0'],
+  });
+  kafka = new Kafka({
+    clientId: 'expiry-test',
+    brokers: [node.bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10 },
+  });
   admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: 'expiring', numPartitions: 1 }], waitForLeaders: true });
@@ -37,7 +44,8 @@ describe('offset retention', () => {
     await consumer.subscribe({ topic: 'expiring', fromBeginning: true });
     let consumed = 0;
     await consumer.run({ autoCommitThreshold: 1, eachMessage: async () => void consumed++ });
-    const aliveOffset = async () => (await admin.fetchOffsets({ groupId: 'alive', topics: ['expiring'] }))[0]!.partitions[0]!.offset;
+    const aliveOffset = async () =>
+      (await admin.fetchOffsets({ groupId: 'alive', topics: ['expiring'] }))[0]!.partitions[0]!.offset;
     for (let i = 0; i < 100 && (await aliveOffset()) !== '3'; i++) await sleep(100);
     expect(consumed).toBe(3);
 

@@ -50,8 +50,16 @@ async function produce(batch: string, count: number): Promise<string[]> {
 
 async function startInProcess(name: string): Promise<Tracker> {
   const tracker: Tracker = { name, partitions: [], values: [] };
-  const consumer = kafka.consumer({ groupId: GROUP, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: 1000, maxWaitTimeInMs: 500 });
-  consumer.on(consumer.events.GROUP_JOIN, (e) => (tracker.partitions = [...(e.payload.memberAssignment[TOPIC] ?? [])].sort()));
+  const consumer = kafka.consumer({
+    groupId: GROUP,
+    sessionTimeout: SESSION_TIMEOUT_MS,
+    heartbeatInterval: 1000,
+    maxWaitTimeInMs: 500,
+  });
+  consumer.on(
+    consumer.events.GROUP_JOIN,
+    (e) => (tracker.partitions = [...(e.payload.memberAssignment[TOPIC] ?? [])].sort()),
+  );
   await consumer.connect();
   await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
   await consumer.run({
@@ -67,7 +75,9 @@ async function startInProcess(name: string): Promise<Tracker> {
 
 function startChild(): Tracker {
   const tracker: Tracker = { name: 'child', partitions: [], values: [] };
-  child = spawn(process.execPath, [CHILD, node.bootstrap, GROUP, TOPIC, String(SESSION_TIMEOUT_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  child = spawn(process.execPath, [CHILD, node.bootstrap, GROUP, TOPIC, String(SESSION_TIMEOUT_MS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let buffered = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
@@ -84,7 +94,12 @@ function startChild(): Tracker {
 
 beforeAll(async () => {
   node = await startSingleNode({ extraArgs: ['--group-initial-rebalance-delay-ms', '1000'] });
-  kafka = new Kafka({ clientId: 'groups-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+  kafka = new Kafka({
+    clientId: 'groups-test',
+    brokers: [node.bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8 },
+  });
   admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true });
@@ -109,17 +124,31 @@ describe('a kafkajs consumer group', () => {
     const all = [a, b, c];
 
     // Three members: two partitions each, together all six.
-    await waitFor('three-way assignment', () => all.every((t) => t.partitions.length === 2) && new Set(all.flatMap((t) => t.partitions)).size === PARTITIONS);
+    await waitFor(
+      'three-way assignment',
+      () =>
+        all.every((t) => t.partitions.length === 2) && new Set(all.flatMap((t) => t.partitions)).size === PARTITIONS,
+    );
     await waitFor('first batch', () => first.every((v) => consumed.has(v)));
 
     const described = await admin.describeGroups([GROUP]);
-    expect(described.groups[0]).toMatchObject({ state: 'Stable', protocolType: 'consumer', protocol: 'RoundRobinAssigner' });
+    expect(described.groups[0]).toMatchObject({
+      state: 'Stable',
+      protocolType: 'consumer',
+      protocol: 'RoundRobinAssigner',
+    });
     expect(described.groups[0]!.members).toHaveLength(3);
 
     // a leaves cleanly (LeaveGroup): b and c take its partitions; nothing is consumed twice.
     await consumers[0]!.disconnect();
     const second = await produce('second', 120);
-    await waitFor('two-way assignment', () => b.partitions.length === 3 && c.partitions.length === 3 && new Set([...b.partitions, ...c.partitions]).size === PARTITIONS);
+    await waitFor(
+      'two-way assignment',
+      () =>
+        b.partitions.length === 3 &&
+        c.partitions.length === 3 &&
+        new Set([...b.partitions, ...c.partitions]).size === PARTITIONS,
+    );
     await waitFor('second batch', () => second.every((v) => consumed.has(v)));
     const twice = [...consumed].filter(([, by]) => by.length > 1);
     expect(twice).toEqual([]);
@@ -137,7 +166,8 @@ describe('a kafkajs consumer group', () => {
     for (const value of [...first, ...second, ...third]) expect(consumed.has(value), value).toBe(true);
     // Only what the crashed consumer had processed (possibly without a durable commit) may repeat.
     for (const [value, by] of consumed) {
-      if (by.length > 1) expect(consumedByChildBeforeCrash.has(value), `${value} consumed by ${by.join(',')}`).toBe(true);
+      if (by.length > 1)
+        expect(consumedByChildBeforeCrash.has(value), `${value} consumed by ${by.join(',')}`).toBe(true);
     }
 
     const offsets = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });

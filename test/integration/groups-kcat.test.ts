@@ -16,7 +16,10 @@ describe.runIf(run)('kcat consumer groups', () => {
   let admin: Admin;
 
   async function produce(topic: string, partition: number, values: string[]): Promise<void> {
-    const result = await kcat(['-b', node.bootstrap, '-P', '-t', topic, '-p', String(partition)], `${values.join('\n')}\n`);
+    const result = await kcat(
+      ['-b', node.bootstrap, '-P', '-t', topic, '-p', String(partition)],
+      `${values.join('\n')}\n`,
+    );
     expect(result.code, result.stderr).toBe(0);
   }
 
@@ -42,11 +45,17 @@ describe.runIf(run)('kcat consumer groups', () => {
     const first = Array.from({ length: 20 }, (_, i) => `first-${i}`);
     await produce('kcat-g', 0, first.slice(0, 10));
     await produce('kcat-g', 1, first.slice(10));
-    const consume = () => kcat(['-b', node.bootstrap, '-G', 'kcat-group', '-X', 'auto.offset.reset=earliest', '-e', '-q', 'kcat-g']);
+    const consume = () =>
+      kcat(['-b', node.bootstrap, '-G', 'kcat-group', '-X', 'auto.offset.reset=earliest', '-e', '-q', 'kcat-g']);
     const run1 = await consume();
     expect(run1.code, run1.stderr).toBe(0);
     expect(run1.stdout.trim().split('\n').sort()).toEqual([...first].sort());
-    expect(await committed('kcat-group', 'kcat-g')).toEqual(new Map([[0, 10], [1, 10]]));
+    expect(await committed('kcat-group', 'kcat-g')).toEqual(
+      new Map([
+        [0, 10],
+        [1, 10],
+      ]),
+    );
 
     const second = ['second-0', 'second-1', 'second-2'];
     await produce('kcat-g', 1, second);
@@ -60,9 +69,25 @@ describe.runIf(run)('kcat consumer groups', () => {
     await admin.createTopics({ topics: [{ topic: 'kcat-shared', numPartitions: 4 }], waitForLeaders: true });
     const outputs: string[][] = [[], []];
     const children = outputs.map((lines) => {
-      const child = spawn('kcat', ['-b', node.bootstrap, '-G', 'kcat-sharers', '-X', 'auto.offset.reset=earliest', '-q', '-u', '-f', '%p %s\\n', 'kcat-shared'], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
+      const child = spawn(
+        'kcat',
+        [
+          '-b',
+          node.bootstrap,
+          '-G',
+          'kcat-sharers',
+          '-X',
+          'auto.offset.reset=earliest',
+          '-q',
+          '-u',
+          '-f',
+          '%p %s\\n',
+          'kcat-shared',
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
       let partial = '';
       child.stdout.on('data', (chunk: Buffer) => {
         const parts = (partial + chunk.toString()).split('\n');
@@ -76,7 +101,11 @@ describe.runIf(run)('kcat consumer groups', () => {
       const deadline = Date.now() + 30_000;
       for (;;) {
         const group = (await admin.describeGroups(['kcat-sharers'])).groups[0]!;
-        if (group.state === 'Stable' && group.members.length === 2 && group.members.every((m) => m.memberAssignment.length > 8)) {
+        if (
+          group.state === 'Stable' &&
+          group.members.length === 2 &&
+          group.members.every((m) => m.memberAssignment.length > 8)
+        ) {
           expect(['range', 'roundrobin']).toContain(group.protocol);
           break;
         }
@@ -84,7 +113,12 @@ describe.runIf(run)('kcat consumer groups', () => {
         await sleep(200);
       }
       const values = Array.from({ length: 40 }, (_, i) => `v${i}`);
-      for (let p = 0; p < 4; p++) await produce('kcat-shared', p, values.filter((_, i) => i % 4 === p));
+      for (let p = 0; p < 4; p++)
+        await produce(
+          'kcat-shared',
+          p,
+          values.filter((_, i) => i % 4 === p),
+        );
       const consumed = () => outputs.flat().map((l) => l.split(' ')[1]);
       for (let i = 0; i < 300 && consumed().length < values.length; i++) await sleep(100);
       expect([...consumed()].sort()).toEqual([...values].sort());
@@ -103,7 +137,23 @@ describe.runIf(run)('kcat consumer groups', () => {
     const values = Array.from({ length: 15 }, (_, i) => `s${i}`);
     await produce('kcat-simple', 0, values);
     const consume = () =>
-      kcat(['-b', node.bootstrap, '-C', '-t', 'kcat-simple', '-p', '0', '-o', 'stored', '-X', 'group.id=kcat-simple-group', '-X', 'auto.offset.reset=earliest', '-e', '-q']);
+      kcat([
+        '-b',
+        node.bootstrap,
+        '-C',
+        '-t',
+        'kcat-simple',
+        '-p',
+        '0',
+        '-o',
+        'stored',
+        '-X',
+        'group.id=kcat-simple-group',
+        '-X',
+        'auto.offset.reset=earliest',
+        '-e',
+        '-q',
+      ]);
     const run1 = await consume();
     expect(run1.code, run1.stderr).toBe(0);
     expect(run1.stdout.trim().split('\n')).toEqual(values);

@@ -3,7 +3,14 @@
 // node: it commits after processing, the lag view shows the committed offsets against the
 // partition ends, and a new consumer of the group resumes from the commits. Two consumers share
 // a topic's partitions.
-import { Consumer, Producer, stringDeserializers, stringSerializers, type ConsumeOptions, type Message } from '@platformatic/kafka';
+import {
+  Consumer,
+  Producer,
+  stringDeserializers,
+  stringSerializers,
+  type ConsumeOptions,
+  type Message,
+} from '@platformatic/kafka';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startSingleNode, stopAll, type NodeProcess } from '../helpers/node-process.js';
@@ -24,7 +31,15 @@ async function produce(topic: string, values: string[], partitions: number): Pro
 }
 
 function streamOptions(topic: string): ConsumeOptions<string, string, string, string> {
-  return { topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false, sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTime: 500 };
+  return {
+    topics: [topic],
+    mode: 'committed',
+    fallbackMode: 'earliest',
+    autocommit: false,
+    sessionTimeout: 6000,
+    heartbeatInterval: 500,
+    maxWaitTime: 500,
+  };
 }
 
 beforeAll(async () => {
@@ -32,8 +47,18 @@ beforeAll(async () => {
   const kafka = new Kafka({ clientId: 'platformatic-groups', brokers: [node.bootstrap], logLevel: logLevel.NOTHING });
   admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: 'plat', numPartitions: 3 }, { topic: 'plat-shared', numPartitions: 4 }], waitForLeaders: true });
-  producer = new Producer({ clientId: 'platformatic-producer', bootstrapBrokers: [node.bootstrap], serializers: stringSerializers });
+  await admin.createTopics({
+    topics: [
+      { topic: 'plat', numPartitions: 3 },
+      { topic: 'plat-shared', numPartitions: 4 },
+    ],
+    waitForLeaders: true,
+  });
+  producer = new Producer({
+    clientId: 'platformatic-producer',
+    bootstrapBrokers: [node.bootstrap],
+    serializers: stringSerializers,
+  });
 });
 
 afterAll(async () => {
@@ -68,7 +93,12 @@ describe('@platformatic/kafka consumer groups', () => {
     const second = ['second-0', 'second-1', 'second-2', 'second-3'];
     await produce('plat', second, 3);
     const response = await fetch(`http://127.0.0.1:${node.httpPort}/groups/lag?group=plat-group`);
-    const lag = (await response.json()) as { groups: { totalLag: number; partitions: { partition: number; committedOffset: number; logEndOffset: number; lag: number }[] }[] };
+    const lag = (await response.json()) as {
+      groups: {
+        totalLag: number;
+        partitions: { partition: number; committedOffset: number; logEndOffset: number; lag: number }[];
+      }[];
+    };
     expect(lag.groups[0]!.totalLag).toBe(4);
     expect(lag.groups[0]!.partitions.map((p) => [p.partition, p.committedOffset, p.logEndOffset, p.lag])).toEqual([
       [0, 7, 9, 2],
@@ -98,7 +128,14 @@ describe('@platformatic/kafka consumer groups', () => {
     for (let i = 0; i < 200; i++) {
       const group = (await admin.describeGroups(['plat-sharers'])).groups[0]!;
       const [a, b] = members.map(owned) as [number[], number[]];
-      if (group.state === 'Stable' && group.members.length === 2 && a.length > 0 && b.length > 0 && new Set([...a, ...b]).size === 4) break;
+      if (
+        group.state === 'Stable' &&
+        group.members.length === 2 &&
+        a.length > 0 &&
+        b.length > 0 &&
+        new Set([...a, ...b]).size === 4
+      )
+        break;
       await sleep(100);
     }
     // A fetch sent before a member switched assignments may still be in flight (up to maxWaitTime):
@@ -107,7 +144,12 @@ describe('@platformatic/kafka consumer groups', () => {
     const values = Array.from({ length: 40 }, (_, i) => `v${i}`);
     await produce('plat-shared', values, 4);
     for (let i = 0; i < 300 && seen.flat().length < values.length; i++) await sleep(100);
-    expect(seen.flat().map((s) => s.split(':')[1]).sort()).toEqual([...values].sort());
+    expect(
+      seen
+        .flat()
+        .map((s) => s.split(':')[1])
+        .sort(),
+    ).toEqual([...values].sort());
     const partitionsOf = (lines: string[]) => new Set(lines.map((l) => l.split(':')[0]));
     const [a, b] = seen.map(partitionsOf) as [Set<string>, Set<string>];
     expect(a.size).toBeGreaterThan(0);

@@ -26,7 +26,9 @@ async function consumeWithGroup(groupId: string, topic: string, count: number): 
     autoCommit: false,
     eachMessage: async ({ partition, message }) => {
       values.push(message.value!.toString());
-      await consumer.commitOffsets([{ topic, partition, offset: String(Number(message.offset) + 1), metadata: `seen-${message.offset}` }]);
+      await consumer.commitOffsets([
+        { topic, partition, offset: String(Number(message.offset) + 1), metadata: `seen-${message.offset}` },
+      ]);
     },
   });
   for (let i = 0; i < 300 && values.length < count; i++) await sleep(100);
@@ -38,7 +40,12 @@ async function consumeWithGroup(groupId: string, topic: string, count: number): 
 
 beforeAll(async () => {
   node = await startSingleNode({ extraArgs: ['--group-initial-rebalance-delay-ms', '0'] });
-  kafka = new Kafka({ clientId: 'restart-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+  kafka = new Kafka({
+    clientId: 'restart-test',
+    brokers: [node.bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10 },
+  });
   admin = await connectAdmin();
 });
 
@@ -75,7 +82,10 @@ describe('group state across a restart', () => {
     for (const p of offsetsAfter[0]!.partitions) expect(p.metadata).toBe('seen-9');
     const standalone = await admin.fetchOffsets({ groupId: 'standalone', topics: ['kept'] });
     expect(standalone[0]!.partitions.find((p) => p.partition === 1)?.offset).toBe('4');
-    expect((await admin.describeGroups(['keeper'])).groups[0]).toMatchObject({ state: 'Empty', protocolType: 'consumer' });
+    expect((await admin.describeGroups(['keeper'])).groups[0]).toMatchObject({
+      state: 'Empty',
+      protocolType: 'consumer',
+    });
 
     // The group resumes where it committed: only the new records arrive.
     const producer2 = kafka.producer();
@@ -88,7 +98,12 @@ describe('group state across a restart', () => {
 
   it('keeps a stable group stable across a restart: members carry on with their generation', async () => {
     await admin.createTopics({ topics: [{ topic: 'steady', numPartitions: 2 }], waitForLeaders: true });
-    const consumer = kafka.consumer({ groupId: 'steady-group', sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 500 });
+    const consumer = kafka.consumer({
+      groupId: 'steady-group',
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 500,
+    });
     let joins = 0;
     consumer.on(consumer.events.GROUP_JOIN, () => joins++);
     const values: string[] = [];

@@ -12,7 +12,12 @@ let producer: Producer;
 
 beforeAll(async () => {
   node = await startSingleNode();
-  kafka = new Kafka({ clientId: 'brook-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  kafka = new Kafka({
+    clientId: 'brook-test',
+    brokers: [node.bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3 },
+  });
   admin = kafka.admin();
   await admin.connect();
   producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -51,15 +56,24 @@ describe('admin', () => {
     await admin.createTopics({
       topics: [{ topic: 'configured', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }],
     });
-    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: 'configured' }] });
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2, name: 'configured' }],
+    });
     const entries = new Map(described.resources[0]!.configEntries.map((e) => [e.configName, e]));
     expect(entries.get('retention.ms')?.configValue).toBe('3600000');
     expect(entries.get('retention.ms')?.isDefault).toBe(false);
     expect(entries.get('cleanup.policy')?.configValue).toBe('delete');
     expect(entries.get('cleanup.policy')?.isDefault).toBe(true);
     expect(entries.get('min.insync.replicas')?.configValue).toBe('1');
-    await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'configured', configEntries: [{ name: 'retention.ms', value: '7200000' }] }] });
-    const after = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: 'configured', configNames: ['retention.ms'] }] });
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2, name: 'configured', configEntries: [{ name: 'retention.ms', value: '7200000' }] }],
+    });
+    const after = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2, name: 'configured', configNames: ['retention.ms'] }],
+    });
     expect(after.resources[0]!.configEntries).toHaveLength(1);
     expect(after.resources[0]!.configEntries[0]!.configValue).toBe('7200000');
   });

@@ -61,7 +61,10 @@ describe.runIf(run)('kcat against a single node', () => {
     it(`produces and consumes ${codec}-compressed batches`, async () => {
       const topic = `codec-${codec}`;
       const lines = Array.from({ length: 500 }, (_, i) => `${codec}-message-${i}-${'x'.repeat(i % 50)}`);
-      const produced = await kcat([...broker(), '-P', '-t', topic, '-z', codec, '-X', 'linger.ms=50'], lines.join('\n') + '\n');
+      const produced = await kcat(
+        [...broker(), '-P', '-t', topic, '-z', codec, '-X', 'linger.ms=50'],
+        lines.join('\n') + '\n',
+      );
       expect(produced.code, produced.stderr).toBe(0);
       const messages = await consume(topic, ['-o', 'beginning']);
       expect(messages.map((m) => m.payload)).toEqual(lines);
@@ -78,7 +81,10 @@ describe.runIf(run)('kcat against a single node', () => {
     const base = Date.now() - 60_000;
     // -K: key delimiter; produce one message per call so each gets its own timestamp.
     for (let i = 0; i < 6; i++) {
-      const produced = await kcat([...broker(), '-P', '-t', topic, '-K', ':', '-X', `message.timeout.ms=10000`], `k${i}:v${i}\n`);
+      const produced = await kcat(
+        [...broker(), '-P', '-t', topic, '-K', ':', '-X', `message.timeout.ms=10000`],
+        `k${i}:v${i}\n`,
+      );
       expect(produced.code, produced.stderr).toBe(0);
     }
     const all = await consume(topic, ['-o', 'beginning']);

@@ -17,7 +17,12 @@ beforeAll(async () => {
   const bootstrapBrokers = [node.bootstrap];
   admin = new Admin({ clientId: 'platformatic-admin', bootstrapBrokers });
   producer = new Producer({ clientId: 'platformatic-producer', bootstrapBrokers, serializers: stringSerializers });
-  consumer = new Consumer({ clientId: 'platformatic-consumer', groupId: 'platformatic-fetch', bootstrapBrokers, deserializers: stringDeserializers });
+  consumer = new Consumer({
+    clientId: 'platformatic-consumer',
+    groupId: 'platformatic-fetch',
+    bootstrapBrokers,
+    deserializers: stringDeserializers,
+  });
 });
 
 afterAll(async () => {
@@ -30,7 +35,10 @@ afterAll(async () => {
  * write is durable (the high watermark may not have passed it yet). platformatic 1.x applies its
  * LEADER default per send, so the constructor option would not do.
  */
-function sendAll(messages: { topic: string; partition: number; value: string; timestamp?: bigint }[], compression?: 'gzip' | 'snappy' | 'lz4') {
+function sendAll(
+  messages: { topic: string; partition: number; value: string; timestamp?: bigint }[],
+  compression?: 'gzip' | 'snappy' | 'lz4',
+) {
   return producer.send({ acks: ProduceAcks.ALL, messages, ...(compression ? { compression } : {}) });
 }
 
@@ -39,12 +47,22 @@ async function fetchValues(topic: string, partition: number, fetchOffset: bigint
   const response = await consumer.fetch({
     node: 1,
     maxWaitTime: 100,
-    topics: [{ topicId: topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, partitionMaxBytes: 1 << 20 }] }],
+    topics: [
+      {
+        topicId: topic,
+        partitions: [
+          { partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, partitionMaxBytes: 1 << 20 },
+        ],
+      },
+    ],
   });
   const data = response.responses[0]!.partitions[0]!;
   expect(data.errorCode).toBe(0);
   const values: string[] = [];
-  for (const batch of (data.records ?? []) as { firstOffset: bigint; records: { offsetDelta: number; value: Buffer }[] }[]) {
+  for (const batch of (data.records ?? []) as {
+    firstOffset: bigint;
+    records: { offsetDelta: number; value: Buffer }[];
+  }[]) {
     for (const record of batch.records) {
       if (batch.firstOffset + BigInt(record.offsetDelta) >= fetchOffset) values.push(record.value.toString());
     }
@@ -66,22 +84,38 @@ describe('@platformatic/kafka against a single node', () => {
 
   it('produces with acks all, leader and none', async () => {
     await admin.createTopics({ topics: ['plat-acks'], partitions: 1, replicas: 1 });
-    const all = await producer.send({ acks: ProduceAcks.ALL, messages: [{ topic: 'plat-acks', partition: 0, value: 'a' }] });
+    const all = await producer.send({
+      acks: ProduceAcks.ALL,
+      messages: [{ topic: 'plat-acks', partition: 0, value: 'a' }],
+    });
     expect(all.offsets).toEqual([{ topic: 'plat-acks', partition: 0, offset: 0n }]);
-    const leader = await producer.send({ acks: ProduceAcks.LEADER, messages: [{ topic: 'plat-acks', partition: 0, value: 'b' }] });
+    const leader = await producer.send({
+      acks: ProduceAcks.LEADER,
+      messages: [{ topic: 'plat-acks', partition: 0, value: 'b' }],
+    });
     expect(leader.offsets).toEqual([{ topic: 'plat-acks', partition: 0, offset: 1n }]);
-    await producer.send({ acks: ProduceAcks.NO_RESPONSE, messages: [{ topic: 'plat-acks', partition: 0, value: 'c' }] });
+    await producer.send({
+      acks: ProduceAcks.NO_RESPONSE,
+      messages: [{ topic: 'plat-acks', partition: 0, value: 'c' }],
+    });
     const after = await sendAll([{ topic: 'plat-acks', partition: 0, value: 'd' }]);
     expect(after.offsets).toEqual([{ topic: 'plat-acks', partition: 0, offset: 3n }]);
     expect(await fetchValues('plat-acks', 0, 0n)).toEqual(['a', 'b', 'c', 'd']);
   });
 
-  for (const [codec, id] of [['gzip', 1], ['snappy', 2], ['lz4', 3]] as const) {
+  for (const [codec, id] of [
+    ['gzip', 1],
+    ['snappy', 2],
+    ['lz4', 3],
+  ] as const) {
     it(`stores ${codec} batches as sent and serves them back`, async () => {
       const topic = `plat-${codec}`;
       await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
       const values = Array.from({ length: 50 }, (_, i) => `${codec}-${i}-${'z'.repeat(40)}`);
-      const sent = await sendAll(values.map((value) => ({ topic, partition: 0, value })), codec);
+      const sent = await sendAll(
+        values.map((value) => ({ topic, partition: 0, value })),
+        codec,
+      );
       expect(sent.offsets).toEqual([{ topic, partition: 0, offset: 0n }]);
       expect(await storedCodecs(node.kafkaPort, topic)).toEqual([id]);
       expect(await fetchValues(topic, 0, 0n)).toEqual(values);
@@ -106,7 +140,9 @@ describe('@platformatic/kafka against a single node', () => {
   it('deletes records and reports the new low watermark', async () => {
     await admin.createTopics({ topics: ['plat-trim'], partitions: 1, replicas: 1 });
     for (let i = 0; i < 8; i++) await sendAll([{ topic: 'plat-trim', partition: 0, value: `r${i}` }]);
-    const deleted = await admin.deleteRecords({ topics: [{ name: 'plat-trim', partitions: [{ partition: 0, offset: 5n }] }] });
+    const deleted = await admin.deleteRecords({
+      topics: [{ name: 'plat-trim', partitions: [{ partition: 0, offset: 5n }] }],
+    });
     expect(deleted[0]!.partitions[0]!.lowWatermark).toBe(5n);
     const earliest = await consumer.listOffsets({ topics: ['plat-trim'], timestamp: -2n });
     expect(earliest.get('plat-trim')).toEqual([5n]);

@@ -31,7 +31,9 @@ async function createTopic(name: string, partitions = 1): Promise<void> {
 }
 
 async function produce(topic: string, batch: Buffer, acks = -1, version = 9) {
-  const response = await client.request<{ responses: { partitionResponses: { errorCode: number; baseOffset: number }[] }[] }>(0, version, {
+  const response = await client.request<{
+    responses: { partitionResponses: { errorCode: number; baseOffset: number }[] }[];
+  }>(0, version, {
     transactionalId: null,
     acks,
     timeoutMs: 10_000,
@@ -46,7 +48,11 @@ interface FetchedPartition {
   records: Buffer | null;
 }
 
-async function fetch(topic: string, fetchOffset: number, options: { maxBytes?: number; maxWaitMs?: number; minBytes?: number } = {}) {
+async function fetch(
+  topic: string,
+  fetchOffset: number,
+  options: { maxBytes?: number; maxWaitMs?: number; minBytes?: number } = {},
+) {
   const response = await client.request<{ responses: { partitions: FetchedPartition[] }[] }>(1, 11, {
     replicaId: -1,
     maxWaitMs: options.maxWaitMs ?? 0,
@@ -55,7 +61,20 @@ async function fetch(topic: string, fetchOffset: number, options: { maxBytes?: n
     isolationLevel: 1,
     sessionId: 0,
     sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1, partitionMaxBytes: options.maxBytes ?? 1024 * 1024 }] }],
+    topics: [
+      {
+        topic,
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch: -1,
+            fetchOffset,
+            logStartOffset: -1,
+            partitionMaxBytes: options.maxBytes ?? 1024 * 1024,
+          },
+        ],
+      },
+    ],
     forgottenTopicsData: [],
     rackId: '',
   });
@@ -88,7 +107,10 @@ afterAll(async () => {
 
 describe('ApiVersions', () => {
   it('advertises the versions librdkafka needs to turn its features on', async () => {
-    const response = await client.request<{ errorCode: number; apiKeys: { apiKey: number; minVersion: number; maxVersion: number }[] }>(18, 3, {
+    const response = await client.request<{
+      errorCode: number;
+      apiKeys: { apiKey: number; minVersion: number; maxVersion: number }[];
+    }>(18, 3, {
       clientSoftwareName: 'brook-test',
       clientSoftwareVersion: '1.0',
     });
@@ -179,7 +201,10 @@ describe('idempotent producer', () => {
   it('gives each InitProducerId a new producer id', async () => {
     const ids = new Set<number>();
     for (let i = 0; i < 5; i++) {
-      const init = await client.request<{ producerId: number }>(22, 1, { transactionalId: null, transactionTimeoutMs: 1000 });
+      const init = await client.request<{ producerId: number }>(22, 1, {
+        transactionalId: null,
+        transactionTimeoutMs: 1000,
+      });
       ids.add(init.producerId);
     }
     expect(ids.size).toBe(5);
@@ -232,7 +257,9 @@ describe('fetch', () => {
 describe('pipelining', () => {
   it('answers many in-flight requests on one connection in order, appending in order', async () => {
     await createTopic('pipelined');
-    const requests = Array.from({ length: 50 }, (_, i) => produce('pipelined', batchOf([`m${i}`]), i % 2 === 0 ? -1 : 1));
+    const requests = Array.from({ length: 50 }, (_, i) =>
+      produce('pipelined', batchOf([`m${i}`]), i % 2 === 0 ? -1 : 1),
+    );
     const results = await Promise.all(requests);
     expect(results.map((r) => r.baseOffset)).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });

@@ -11,7 +11,13 @@ import { buildRecordBatch, decodeRecords, splitBatches } from '../../src/storage
 import { httpJson, sleep, startCluster, stopAll, waitFor, type NodeProcess } from '../helpers/node-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 
-const ErrorCodes = { NONE: 0, NOT_LEADER: 6, REQUEST_TIMED_OUT: 7, NOT_ENOUGH_REPLICAS: 19, INVALID_CONFIG: 40 } as const;
+const ErrorCodes = {
+  NONE: 0,
+  NOT_LEADER: 6,
+  REQUEST_TIMED_OUT: 7,
+  NOT_ENOUGH_REPLICAS: 19,
+  INVALID_CONFIG: 40,
+} as const;
 
 interface PartitionView {
   topic: string;
@@ -56,10 +62,23 @@ async function withClient<T>(node: NodeProcess, run: (client: RawClient) => Prom
   }
 }
 
-async function createTopic(name: string, replicationFactor: number, configs: Record<string, string> = {}, partitions = 1): Promise<number> {
+async function createTopic(
+  name: string,
+  replicationFactor: number,
+  configs: Record<string, string> = {},
+  partitions = 1,
+): Promise<number> {
   return withClient(live()[0]!, async (c) => {
     const response = await c.request<{ topics: { errorCode: number }[] }>(19, 5, {
-      topics: [{ name, numPartitions: partitions, replicationFactor, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
+      topics: [
+        {
+          name,
+          numPartitions: partitions,
+          replicationFactor,
+          assignments: [],
+          configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })),
+        },
+      ],
       timeoutMs: 5000,
       validateOnly: false,
     });
@@ -98,12 +117,24 @@ async function viewOf(node: NodeProcess, topic: string, partition = 0): Promise<
 
 function batchOf(values: string[], options: Parameters<typeof buildRecordBatch>[1] = {}): Buffer {
   const now = Date.now();
-  return buildRecordBatch(values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: now })), options);
+  return buildRecordBatch(
+    values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: now })),
+    options,
+  );
 }
 
-async function produce(node: NodeProcess, topic: string, batch: Buffer, acks = -1, timeoutMs = 5000, partition = 0): Promise<{ errorCode: number; baseOffset: number }> {
+async function produce(
+  node: NodeProcess,
+  topic: string,
+  batch: Buffer,
+  acks = -1,
+  timeoutMs = 5000,
+  partition = 0,
+): Promise<{ errorCode: number; baseOffset: number }> {
   return withClient(node, async (c) => {
-    const response = await c.request<{ responses: { partitionResponses: { errorCode: number; baseOffset: number }[] }[] }>(0, 9, {
+    const response = await c.request<{
+      responses: { partitionResponses: { errorCode: number; baseOffset: number }[] }[];
+    }>(0, 9, {
       transactionalId: null,
       acks,
       timeoutMs,
@@ -115,21 +146,31 @@ async function produce(node: NodeProcess, topic: string, batch: Buffer, acks = -
 
 /** Produces one acks=all batch to the current leader, following leadership changes; returns its offset. */
 async function produceAcked(topic: string, values: string[], timeoutMs = 10_000): Promise<number> {
-  return waitFor(`an acknowledged produce to ${topic}`, async () => {
-    const { leader } = await leaderOf(topic);
-    const result = await produce(leader, topic, batchOf(values));
-    return result.errorCode === 0 ? result.baseOffset : null;
-  }, timeoutMs);
+  return waitFor(
+    `an acknowledged produce to ${topic}`,
+    async () => {
+      const { leader } = await leaderOf(topic);
+      const result = await produce(leader, topic, batchOf(values));
+      return result.errorCode === 0 ? result.baseOffset : null;
+    },
+    timeoutMs,
+  );
 }
 
 /** Every record value from offset 0 to the high watermark, read from `node` (its leader). */
-async function readAll(node: NodeProcess, topic: string, partition = 0): Promise<{ values: string[]; highWatermark: number }> {
+async function readAll(
+  node: NodeProcess,
+  topic: string,
+  partition = 0,
+): Promise<{ values: string[]; highWatermark: number }> {
   return withClient(node, async (c) => {
     const values: string[] = [];
     let offset = 0;
     let highWatermark = 0;
     for (let round = 0; round < 1000; round++) {
-      const response = await c.request<{ responses: { partitions: { errorCode: number; highWatermark: number; records: Buffer | null }[] }[] }>(1, 11, {
+      const response = await c.request<{
+        responses: { partitions: { errorCode: number; highWatermark: number; records: Buffer | null }[] }[];
+      }>(1, 11, {
         replicaId: -1,
         maxWaitMs: 0,
         minBytes: 1,
@@ -137,7 +178,20 @@ async function readAll(node: NodeProcess, topic: string, partition = 0): Promise
         isolationLevel: 1,
         sessionId: 0,
         sessionEpoch: -1,
-        topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1024 * 1024 }] }],
+        topics: [
+          {
+            topic,
+            partitions: [
+              {
+                partition,
+                currentLeaderEpoch: -1,
+                fetchOffset: offset,
+                logStartOffset: -1,
+                partitionMaxBytes: 1024 * 1024,
+              },
+            ],
+          },
+        ],
         forgottenTopicsData: [],
         rackId: '',
       });
@@ -229,7 +283,9 @@ describe('partition replication on three nodes', () => {
     const electedMs = Date.now() - killedAt;
     const offset = await produceAcked('rep', ['after-failover']);
     const writableMs = Date.now() - killedAt;
-    console.log(`partition failover after kill -9: new leader ${next.leader.nodeId} (epoch ${next.epoch}) in ${electedMs} ms, acks=all writes again after ${writableMs} ms`);
+    console.log(
+      `partition failover after kill -9: new leader ${next.leader.nodeId} (epoch ${next.epoch}) in ${electedMs} ms, acks=all writes again after ${writableMs} ms`,
+    );
     expect(next.leader.nodeId).not.toBe(killed.nodeId);
     expect(next.epoch).toBeGreaterThan(epoch);
     expect(electedMs).toBeLessThan(3000);
@@ -252,10 +308,12 @@ describe('partition replication on three nodes', () => {
     });
     expect(view.role).toBe('follower');
     expect(view.lastEpoch).toBe(failoverEpoch);
-    await waitFor('three replicas in sync again', async () => ((await metadataOf(leader, 'rep'))[0]!.isrNodes.length === 3 ? true : null));
+    await waitFor('three replicas in sync again', async () =>
+      (await metadataOf(leader, 'rep'))[0]!.isrNodes.length === 3 ? true : null,
+    );
   });
 
-  it('moves the followers\' log start with DeleteRecords on the leader', async () => {
+  it("moves the followers' log start with DeleteRecords on the leader", async () => {
     const { leader } = await leaderOf('rep');
     const response = await withClient(leader, (c) =>
       c.request<{ topics: { partitions: { errorCode: number; lowWatermark: number }[] }[] }>(21, 2, {
@@ -265,18 +323,22 @@ describe('partition replication on three nodes', () => {
     );
     expect(response.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, lowWatermark: 10 });
     for (const node of nodes) {
-      await waitFor(`node ${node.nodeId} log start at 10`, async () => ((await viewOf(node, 'rep'))?.logStartOffset === 10 ? true : null));
+      await waitFor(`node ${node.nodeId} log start at 10`, async () =>
+        (await viewOf(node, 'rep'))?.logStartOffset === 10 ? true : null,
+      );
     }
     acked.splice(0, 10);
   });
 
-  it('starts a follower over at the leader\'s log start when it was away while that moved past its log end', async () => {
+  it("starts a follower over at the leader's log start when it was away while that moved past its log end", async () => {
     await createTopic('trimmed-away', 3);
     await produceAcked('trimmed-away', ['a0', 'a1', 'a2']);
     const { leader } = await leaderOf('trimmed-away');
     const away = nodes.find((n) => n.running && n !== leader)!;
     await away.kill();
-    await waitFor('the leader sees the follower gone', async () => ((await metadataOf(leader, 'trimmed-away'))[0]!.isrNodes.length < 3 ? true : null));
+    await waitFor('the leader sees the follower gone', async () =>
+      (await metadataOf(leader, 'trimmed-away'))[0]!.isrNodes.length < 3 ? true : null,
+    );
     for (let i = 0; i < 10; i++) await produceAcked('trimmed-away', [`b${i}`]);
     const trimmed = await withClient(leader, (c) =>
       c.request<{ topics: { partitions: { errorCode: number; lowWatermark: number }[] }[] }>(21, 2, {
@@ -286,12 +348,18 @@ describe('partition replication on three nodes', () => {
     );
     expect(trimmed.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, lowWatermark: 11 });
     await away.start();
-    const view = await waitFor('the returning follower caught up from the leader log start', async () => {
-      const v = await viewOf(away, 'trimmed-away');
-      return v && v.logStartOffset === 11 && v.logEndOffset === 13 ? v : null;
-    }, 15_000);
+    const view = await waitFor(
+      'the returning follower caught up from the leader log start',
+      async () => {
+        const v = await viewOf(away, 'trimmed-away');
+        return v && v.logStartOffset === 11 && v.logEndOffset === 13 ? v : null;
+      },
+      15_000,
+    );
     expect(view.role).toBe('follower');
-    await waitFor('three replicas in sync again', async () => ((await metadataOf(leader, 'trimmed-away'))[0]!.isrNodes.length === 3 ? true : null));
+    await waitFor('three replicas in sync again', async () =>
+      (await metadataOf(leader, 'trimmed-away'))[0]!.isrNodes.length === 3 ? true : null,
+    );
   });
 });
 
@@ -379,11 +447,18 @@ describe('quorums', () => {
     const others = nodes.filter((n) => n !== leader).map((n) => n.nodeId);
     const created = await withClient(byId(controllerId), (c) =>
       c.request<{ topics: { errorCode: number }[] }>(19, 5, {
-        topics: [{
-          name: 'frozen', numPartitions: -1, replicationFactor: -1,
-          assignments: [{ partitionIndex: 0, brokerIds: [leader.nodeId, ...others] }],
-          configs: [{ name: 'write.quorum', value: '1' }, { name: 'read.quorum', value: '3' }],
-        }],
+        topics: [
+          {
+            name: 'frozen',
+            numPartitions: -1,
+            replicationFactor: -1,
+            assignments: [{ partitionIndex: 0, brokerIds: [leader.nodeId, ...others] }],
+            configs: [
+              { name: 'write.quorum', value: '1' },
+              { name: 'read.quorum', value: '3' },
+            ],
+          },
+        ],
         timeoutMs: 5000,
         validateOnly: false,
       }),
@@ -394,10 +469,18 @@ describe('quorums', () => {
     leader.pause();
     try {
       // Past the 3 s session: fenced, and the followers sealed by an election that cannot finish.
-      await waitFor('the frozen leader fenced and its followers sealed', async () => {
-        const views = await Promise.all(others.map((id) => viewOf(byId(id), 'frozen')));
-        return views.every((v) => v !== undefined && v.role === 'follower' && (v as unknown as { sealedEpoch: number }).sealedEpoch > 0);
-      }, 15_000, 100);
+      await waitFor(
+        'the frozen leader fenced and its followers sealed',
+        async () => {
+          const views = await Promise.all(others.map((id) => viewOf(byId(id), 'frozen')));
+          return views.every(
+            (v) =>
+              v !== undefined && v.role === 'follower' && (v as unknown as { sealedEpoch: number }).sealedEpoch > 0,
+          );
+        },
+        15_000,
+        100,
+      );
     } finally {
       leader.resume();
     }
@@ -408,8 +491,12 @@ describe('quorums', () => {
   it('refuses write.quorum + read.quorum <= replication factor unless unsafe.quorums=true, and describes the quorums', async () => {
     await heal();
     expect(await createTopic('unsafe', 3, { 'write.quorum': '1', 'read.quorum': '2' })).toBe(ErrorCodes.INVALID_CONFIG);
-    expect(await createTopic('unsafe', 3, { 'min.insync.replicas': '1', 'read.quorum': '1' })).toBe(ErrorCodes.INVALID_CONFIG);
-    expect(await createTopic('unsafe', 3, { 'write.quorum': '1', 'read.quorum': '2', 'unsafe.quorums': 'true' })).toBe(0);
+    expect(await createTopic('unsafe', 3, { 'min.insync.replicas': '1', 'read.quorum': '1' })).toBe(
+      ErrorCodes.INVALID_CONFIG,
+    );
+    expect(await createTopic('unsafe', 3, { 'write.quorum': '1', 'read.quorum': '2', 'unsafe.quorums': 'true' })).toBe(
+      0,
+    );
     const admin = kafkaFor(live()).admin();
     await admin.connect();
     try {
@@ -421,9 +508,18 @@ describe('quorums', () => {
         ],
       });
       const valueOf = (topic: string, name: string) =>
-        described.resources.find((r) => r.resourceName === topic)!.configEntries.find((e) => e.configName === name)?.configValue;
-      expect([valueOf('rep', 'write.quorum'), valueOf('rep', 'read.quorum'), valueOf('rep', 'min.insync.replicas')]).toEqual(['2', '2', '2']);
-      expect([valueOf('w3r1', 'write.quorum'), valueOf('w3r1', 'read.quorum'), valueOf('w3r1', 'min.insync.replicas')]).toEqual(['3', '1', '3']);
+        described.resources.find((r) => r.resourceName === topic)!.configEntries.find((e) => e.configName === name)
+          ?.configValue;
+      expect([
+        valueOf('rep', 'write.quorum'),
+        valueOf('rep', 'read.quorum'),
+        valueOf('rep', 'min.insync.replicas'),
+      ]).toEqual(['2', '2', '2']);
+      expect([
+        valueOf('w3r1', 'write.quorum'),
+        valueOf('w3r1', 'read.quorum'),
+        valueOf('w3r1', 'min.insync.replicas'),
+      ]).toEqual(['3', '1', '3']);
     } finally {
       await admin.disconnect();
     }
@@ -444,7 +540,11 @@ describe('failover of state built on replicated partitions', () => {
       }),
     );
     expect(init.errorCode).toBe(0);
-    const batch = batchOf(['once'], { producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 0 });
+    const batch = batchOf(['once'], {
+      producerId: init.producerId,
+      producerEpoch: init.producerEpoch,
+      baseSequence: 0,
+    });
     const { leader, epoch } = await leaderOf('idem');
     const first = await produce(leader, 'idem', Buffer.from(batch));
     expect(first).toMatchObject({ errorCode: 0, baseOffset: 3 });
@@ -482,7 +582,10 @@ describe('failover of state built on replicated partitions', () => {
     await consumer.disconnect();
     await admin.disconnect();
     const coordinatorId = await withClient(live()[0]!, async (c) => {
-      const response = await c.request<{ errorCode: number; nodeId: number }>(10, 2, { key: 'failover-group', keyType: 0 });
+      const response = await c.request<{ errorCode: number; nodeId: number }>(10, 2, {
+        key: 'failover-group',
+        keyType: 0,
+      });
       expect(response.errorCode).toBe(0);
       return response.nodeId;
     });
@@ -501,12 +604,17 @@ describe('failover of state built on replicated partitions', () => {
         15_000,
         100,
       );
-      console.log(`group coordinator failover: committed offset read from the new coordinator ${Date.now() - killedAt} ms after kill -9`);
+      console.log(
+        `group coordinator failover: committed offset read from the new coordinator ${Date.now() - killedAt} ms after kill -9`,
+      );
       expect(offset).toBe('10');
     } finally {
       await survivors.disconnect();
     }
-    const newCoordinator = await withClient(live()[0]!, async (c) => (await c.request<{ nodeId: number }>(10, 2, { key: 'failover-group', keyType: 0 })).nodeId);
+    const newCoordinator = await withClient(
+      live()[0]!,
+      async (c) => (await c.request<{ nodeId: number }>(10, 2, { key: 'failover-group', keyType: 0 })).nodeId,
+    );
     expect(newCoordinator).not.toBe(coordinatorId);
   });
 
@@ -546,7 +654,9 @@ describe('failover of state built on replicated partitions', () => {
     await loop;
     let longestGapMs = 0;
     for (let i = 1; i < successes.length; i++) longestGapMs = Math.max(longestGapMs, successes[i]! - successes[i - 1]!);
-    console.log(`graceful stop of a leader: exited in ${exitMs} ms; longest gap between acknowledged writes ${longestGapMs} ms`);
+    console.log(
+      `graceful stop of a leader: exited in ${exitMs} ms; longest gap between acknowledged writes ${longestGapMs} ms`,
+    );
     expect(exitCode).toBe(0);
     expect(longestGapMs).toBeLessThan(1500);
     const next = await leaderOf('graceful', 0, epoch + 1);

@@ -8,7 +8,11 @@ import { startSingleNode, stopAll, tempDir } from '../helpers/node-process.js';
 const entry = resolve(import.meta.dirname, '../../dist/node.js');
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [entry, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync(process.execPath, [entry, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -20,7 +24,17 @@ describe('start-up', () => {
   it('lists every setting with its environment variable in --help', () => {
     const { code, stdout } = run(['--help']);
     expect(code).toBe(0);
-    for (const flag of ['--node-id', '--cluster-nodes', '--data-dir', '--kafka-port', '--advertised-host', '--log-level', '--flush-messages', '--retention-ms', '--segment-bytes']) {
+    for (const flag of [
+      '--node-id',
+      '--cluster-nodes',
+      '--data-dir',
+      '--kafka-port',
+      '--advertised-host',
+      '--log-level',
+      '--flush-messages',
+      '--retention-ms',
+      '--segment-bytes',
+    ]) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain('BROOK_DATA_DIR');
@@ -51,7 +65,16 @@ describe('start-up', () => {
 
   it('refuses a second node on the same data directory', async () => {
     const node = await startSingleNode();
-    const { code, stderr } = run(['--data-dir', node.dataDir, '--kafka-port', '0', '--http-port', '0', '--grpc-port', '0']);
+    const { code, stderr } = run([
+      '--data-dir',
+      node.dataDir,
+      '--kafka-port',
+      '0',
+      '--http-port',
+      '0',
+      '--grpc-port',
+      '0',
+    ]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/cannot start/);
     expect(node.running).toBe(true);

@@ -31,7 +31,11 @@ async function withClient<T>(node: NodeProcess, run: (client: RawClient) => Prom
 }
 
 /** CreateTopics v7 (answers the topic id); with `replicas`, one partition placed exactly there. */
-async function createTopic(via: NodeProcess, topic: string, replicas: number[] | null): Promise<{ errorCode: number; topicId: string }> {
+async function createTopic(
+  via: NodeProcess,
+  topic: string,
+  replicas: number[] | null,
+): Promise<{ errorCode: number; topicId: string }> {
   return withClient(via, async (c) => {
     const response = await c.request<{ topics: { errorCode: number; topicId: string }[] }>(19, 7, {
       topics: [
@@ -52,7 +56,10 @@ async function createTopic(via: NodeProcess, topic: string, replicas: number[] |
 
 async function deleteTopic(via: NodeProcess, topic: string): Promise<number> {
   return withClient(via, async (c) => {
-    const response = await c.request<{ responses: { errorCode: number }[] }>(20, 4, { topicNames: [topic], timeoutMs: 5000 });
+    const response = await c.request<{ responses: { errorCode: number }[] }>(20, 4, {
+      topicNames: [topic],
+      timeoutMs: 5000,
+    });
     return response.responses[0]!.errorCode;
   });
 }
@@ -108,7 +115,8 @@ async function valuesOnDisk(node: NodeProcess, topic: string): Promise<{ values:
     const values: string[] = [];
     if (log.logEndOffset > log.logStartOffset) {
       const { chunks } = await log.read(log.logStartOffset, 64 << 20, log.logEndOffset);
-      for (const batch of splitBatches(Buffer.concat(chunks))) for (const record of decodeRecords(batch)) values.push(record.value?.toString() ?? '');
+      for (const batch of splitBatches(Buffer.concat(chunks)))
+        for (const record of decodeRecords(batch)) values.push(record.value?.toString() ?? '');
     }
     return { values, logStartOffset: log.logStartOffset };
   } finally {
@@ -137,9 +145,18 @@ async function recreateWhileAway(
     const result = await createTopic(nodes[0]!, topic, null);
     return result.errorCode === 0 ? result : null;
   });
-  expect(await produceAcked(nodes[0]!, topic, Array.from({ length: 10 }, (_, i) => `old-${i}`))).toBe(0);
+  expect(
+    await produceAcked(
+      nodes[0]!,
+      topic,
+      Array.from({ length: 10 }, (_, i) => `old-${i}`),
+    ),
+  ).toBe(0);
   for (const node of nodes) {
-    await waitFor(`node ${node.nodeId} holding the old records`, async () => (await viewOf(node, topic))?.logEndOffset === 10);
+    await waitFor(
+      `node ${node.nodeId} holding the old records`,
+      async () => (await viewOf(node, topic))?.logEndOffset === 10,
+    );
   }
   const leader = await leaderOf(nodes[0]!, topic);
   const away = nodes.find((n) => n !== leader && n.running)!;
@@ -155,10 +172,14 @@ async function recreateWhileAway(
 }
 
 describe('a topic deleted and recreated while a replica is down', () => {
-  it('gives the returning replica the new topic\'s log, not the deleted topic\'s', async () => {
+  it("gives the returning replica the new topic's log, not the deleted topic's", async () => {
     const topic = 'reborn';
     // Same name, new incarnation, led by a node that stayed; the away node is a replica again.
-    const { away, stayed, secondId } = await recreateWhileAway(topic, (stayed, away) => [stayed[0]!.nodeId, stayed[1]!.nodeId, away.nodeId]);
+    const { away, stayed, secondId } = await recreateWhileAway(topic, (stayed, away) => [
+      stayed[0]!.nodeId,
+      stayed[1]!.nodeId,
+      away.nodeId,
+    ]);
     const newValues = ['new-0', 'new-1', 'new-2'];
     expect(await produceAcked(stayed[0]!, topic, newValues)).toBe(0);
 
@@ -185,7 +206,7 @@ describe('a topic deleted and recreated while a replica is down', () => {
     await away.start();
   }, 30_000);
 
-  it('removes the deleted topic\'s log from a returning node that is not a replica of the new one', async () => {
+  it("removes the deleted topic's log from a returning node that is not a replica of the new one", async () => {
     const topic = 'reborn-elsewhere';
     const { away, stayed } = await recreateWhileAway(topic, (stayed) => [stayed[0]!.nodeId, stayed[1]!.nodeId]);
     expect(fs.existsSync(partitionDir(away, topic))).toBe(true);

@@ -59,15 +59,16 @@ describe('ApiVersions', () => {
     expect(header).toEqual({ requestApiKey: 18, requestApiVersion: 0, correlationId: 7, clientId: 'ab' });
     expect(headerVersion).toBe(1);
     expect(supported).toBe(true);
-    expect(decodeRequest<ApiVersionsRequest>(18, 0, reader)).toEqual({ clientSoftwareName: '', clientSoftwareVersion: '' });
+    expect(decodeRequest<ApiVersionsRequest>(18, 0, reader)).toEqual({
+      clientSoftwareName: '',
+      clientSoftwareVersion: '',
+    });
   });
 
   it('v3 request: header v2 keeps an int16 client id, body uses compact strings', () => {
     const request: ApiVersionsRequest = { clientSoftwareName: 'kcat', clientSoftwareVersion: '1.7' };
     const bytes = frame(encodeRequest(18, 3, 1, 'c', request));
-    expect(bytes).toEqual(
-      hex('00000016 | 0012 0003 00000001 | 0001 63 | 00 | 05 6b636174 | 04 312e37 | 00'),
-    );
+    expect(bytes).toEqual(hex('00000016 | 0012 0003 00000001 | 0001 63 | 00 | 05 6b636174 | 04 312e37 | 00'));
     const { header, reader } = decodeRequestHeader(bytes.subarray(4));
     expect(header.clientId).toBe('c');
     expect(decodeRequest(18, 3, reader)).toEqual(request);
@@ -225,7 +226,12 @@ describe('Fetch responses', () => {
       preferredReadReplica: -1,
       records: null,
     };
-    const response = { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [{ topic: 't', partitions: [partition] }] };
+    const response = {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      sessionId: 0,
+      responses: [{ topic: 't', partitions: [partition] }],
+    };
     const b = body(encodeResponse(1, 12, 5, response));
     expect(b).toEqual(
       hex(
@@ -280,7 +286,9 @@ describe('Fetch responses', () => {
 describe('defaults and programming errors', () => {
   it('fields absent from a version decode to their defaults', () => {
     // Fetch v0: replicaId, maxWaitMs, minBytes, one topic with one partition.
-    const frame = hex('0001 0000 00000001 ffff | ffffffff 000001f4 00000001 | 00000001 0001 74 | 00000001 00000000 0000000000000005 00010000');
+    const frame = hex(
+      '0001 0000 00000001 ffff | ffffffff 000001f4 00000001 | 00000001 0001 74 | 00000001 00000000 0000000000000005 00010000',
+    );
     const { reader } = decodeRequestHeader(frame);
     const request = decodeRequest<FetchRequest>(1, 0, reader);
     expect(request).toMatchObject({
@@ -314,13 +322,17 @@ describe('defaults and programming errors', () => {
 
   it('asserts on null where the version does not allow it', () => {
     expect(() => encodeResponse(3, 0, 1, { brokers: null, topics: [] })).toThrow(AssertionError);
-    expect(() => encodeResponse(3, 1, 1, { brokers: [{ nodeId: 1, host: null, port: 1 }], topics: [] })).toThrow(AssertionError);
+    expect(() => encodeResponse(3, 1, 1, { brokers: [{ nodeId: 1, host: null, port: 1 }], topics: [] })).toThrow(
+      AssertionError,
+    );
   });
 });
 
 describe('registry', () => {
   it('has the schemas of every API the broker serves', () => {
-    for (const key of [0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 37, 42, 44, 47]) {
+    for (const key of [
+      0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 37, 42, 44, 47,
+    ]) {
       expect(apiSchemas.has(key), `api key ${key}`).toBe(true);
     }
   });

@@ -17,13 +17,19 @@ interface PltWriter {
 }
 interface PltModule {
   createRequest: (...args: unknown[]) => PltWriter;
-  parseResponse: (correlationId: number, apiKey: number, apiVersion: number, reader: unknown) => Record<string, unknown>;
+  parseResponse: (
+    correlationId: number,
+    apiKey: number,
+    apiVersion: number,
+    reader: unknown,
+  ) => Record<string, unknown>;
 }
 const load = async (path: string): Promise<PltModule> => (await import(`${plt}/${path}`)) as PltModule;
 const pltReader = async (): Promise<{ from: (b: Buffer) => unknown }> =>
   ((await import(`${plt}/protocol/reader.js`)) as { Reader: { from: (b: Buffer) => unknown } }).Reader;
-const pltRecords = async (): Promise<{ createRecordsBatch: (messages: unknown[]) => { buffer?: Buffer; slice?: () => Buffer } }> =>
-  (await import(`${plt}/protocol/records.js`)) as never;
+const pltRecords = async (): Promise<{
+  createRecordsBatch: (messages: unknown[]) => { buffer?: Buffer; slice?: () => Buffer };
+}> => (await import(`${plt}/protocol/records.js`)) as never;
 
 const require = createRequire(import.meta.url);
 
@@ -35,7 +41,11 @@ function responseBody(chunks: Buffer[], headerBytes: number): Buffer {
 describe('@platformatic/kafka (flexible versions)', () => {
   it('ApiVersions v3 request decodes; our v3 response (header v0) parses', async () => {
     const api = await load('apis/metadata/api-versions-v3.js');
-    const request = decodeRequest<ApiVersionsRequest>(18, 3, new Reader(api.createRequest('plt-kafka', '1.35.0').buffer));
+    const request = decodeRequest<ApiVersionsRequest>(
+      18,
+      3,
+      new Reader(api.createRequest('plt-kafka', '1.35.0').buffer),
+    );
     expect(request).toEqual({ clientSoftwareName: 'plt-kafka', clientSoftwareVersion: '1.35.0' });
 
     const frame = encodeResponse(18, 3, 1, {
@@ -72,7 +82,15 @@ describe('@platformatic/kafka (flexible versions)', () => {
           topicId: '00000000-0000-0000-0000-000000000000',
           isInternal: false,
           partitions: [
-            { errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 3, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] },
+            {
+              errorCode: 0,
+              partitionIndex: 0,
+              leaderId: 1,
+              leaderEpoch: 3,
+              replicaNodes: [1],
+              isrNodes: [1],
+              offlineReplicas: [],
+            },
           ],
           topicAuthorizedOperations: -2147483648,
         },
@@ -138,23 +156,50 @@ describe('@platformatic/kafka (flexible versions)', () => {
       1,
       12,
       new Reader(
-        api.createRequest(500, 1, 1048576, 1, 0, -1, [
-          {
-            topicId: 'orders',
-            partitions: [{ partition: 0, currentLeaderEpoch: 4, fetchOffset: 10n, lastFetchedEpoch: 4, partitionMaxBytes: 65536 }],
-          },
-        ], [], '').buffer,
+        api.createRequest(
+          500,
+          1,
+          1048576,
+          1,
+          0,
+          -1,
+          [
+            {
+              topicId: 'orders',
+              partitions: [
+                {
+                  partition: 0,
+                  currentLeaderEpoch: 4,
+                  fetchOffset: 10n,
+                  lastFetchedEpoch: 4,
+                  partitionMaxBytes: 65536,
+                },
+              ],
+            },
+          ],
+          [],
+          '',
+        ).buffer,
       ),
     );
     expect(request.replicaId).toBe(-1);
     expect(request.maxWaitMs).toBe(500);
     expect(request.isolationLevel).toBe(1);
     expect(request.topics[0]!.topic).toBe('orders');
-    expect(request.topics[0]!.partitions[0]).toMatchObject({ partition: 0, currentLeaderEpoch: 4, fetchOffset: 10, lastFetchedEpoch: 4 });
+    expect(request.topics[0]!.partitions[0]).toMatchObject({
+      partition: 0,
+      currentLeaderEpoch: 4,
+      fetchOffset: 10,
+      lastFetchedEpoch: 4,
+    });
 
     const { createRecordsBatch } = await pltRecords();
-    const produced = createRecordsBatch([{ topic: 'orders', partition: 0, key: Buffer.from('k'), value: Buffer.from('hello') }]);
-    const batch = Buffer.isBuffer(produced) ? produced : ((produced as { buffer?: Buffer }).buffer ?? (produced as { slice: () => Buffer }).slice());
+    const produced = createRecordsBatch([
+      { topic: 'orders', partition: 0, key: Buffer.from('k'), value: Buffer.from('hello') },
+    ]);
+    const batch = Buffer.isBuffer(produced)
+      ? produced
+      : ((produced as { buffer?: Buffer }).buffer ?? (produced as { slice: () => Buffer }).slice());
     const response: Partial<FetchResponse> = {
       throttleTimeMs: 0,
       errorCode: 0,
@@ -183,14 +228,17 @@ describe('@platformatic/kafka (flexible versions)', () => {
     };
     const Reader_ = await pltReader();
     const parsed = api.parseResponse(1, 1, 12, Reader_.from(responseBody(encodeResponse(1, 12, 1, response), 5)));
-    const partitions = (parsed['responses'] as { partitions: { records: { records: { value: Buffer }[] }[] }[] }[])[0]!.partitions;
+    const partitions = (parsed['responses'] as { partitions: { records: { records: { value: Buffer }[] }[] }[] }[])[0]!
+      .partitions;
     expect(partitions[0]!.records[0]!.records[0]!.value.toString()).toBe('hello');
   });
 });
 
 describe('kafkajs (classic versions)', () => {
   it('Metadata v1 request with all topics decodes', async () => {
-    const request = require('kafkajs/src/protocol/requests/metadata/v1/request') as (args: { topics: string[] | null }) => {
+    const request = require('kafkajs/src/protocol/requests/metadata/v1/request') as (args: {
+      topics: string[] | null;
+    }) => {
       encode: () => Promise<{ buffer: Buffer }>;
     };
     // kafkajs writes an empty topic list as null (-1): "all topics".
@@ -204,19 +252,36 @@ describe('kafkajs (classic versions)', () => {
 
   it('our Fetch v4 response decodes in kafkajs, records included', async () => {
     const { createRecordsBatch } = await pltRecords();
-    const produced = createRecordsBatch([{ topic: 't', partition: 0, key: Buffer.from('k'), value: Buffer.from('world') }]);
-    const batch = Buffer.isBuffer(produced) ? produced : ((produced as { buffer?: Buffer }).buffer ?? (produced as { slice: () => Buffer }).slice());
+    const produced = createRecordsBatch([
+      { topic: 't', partition: 0, key: Buffer.from('k'), value: Buffer.from('world') },
+    ]);
+    const batch = Buffer.isBuffer(produced)
+      ? produced
+      : ((produced as { buffer?: Buffer }).buffer ?? (produced as { slice: () => Buffer }).slice());
     const frame = encodeResponse(1, 4, 1, {
       throttleTimeMs: 0,
       responses: [
         {
           topic: 't',
-          partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 1, lastStableOffset: 1, abortedTransactions: null, records: [batch] }],
+          partitions: [
+            {
+              partitionIndex: 0,
+              errorCode: 0,
+              highWatermark: 1,
+              lastStableOffset: 1,
+              abortedTransactions: null,
+              records: [batch],
+            },
+          ],
         },
       ],
     });
     const response = require('kafkajs/src/protocol/requests/fetch/v4/response') as {
-      decode: (b: Buffer) => Promise<{ responses: { topicName: string; partitions: { highWatermark: string; messages: { value: Buffer }[] }[] }[] }>;
+      decode: (
+        b: Buffer,
+      ) => Promise<{
+        responses: { topicName: string; partitions: { highWatermark: string; messages: { value: Buffer }[] }[] }[];
+      }>;
     };
     const decoded = await response.decode(responseBody(frame, 4));
     expect(decoded.responses[0]!.topicName).toBe('t');

@@ -57,9 +57,10 @@ describe('truncation', () => {
         const bytes = concat(encodeMessageToBuffers(schema, version, value));
         for (let cut = 0; cut < bytes.length; cut++) {
           const prefix = bytes.subarray(0, cut);
-          expect(() => decodeMessage(schema, version, new Reader(prefix)), `${schema.name} v${version} cut at ${cut}`).toThrow(
-            ProtocolError,
-          );
+          expect(
+            () => decodeMessage(schema, version, new Reader(prefix)),
+            `${schema.name} v${version} cut at ${cut}`,
+          ).toThrow(ProtocolError);
         }
       }
     }
@@ -74,7 +75,12 @@ describe('hostile bytes', () => {
         fc.property(fc.uint8Array({ maxLength: 64 }), (tail) => {
           // A valid header for this API and version, then random bytes as the body.
           const writer = new Writer();
-          encodeRequestHeader(writer, { requestApiKey: api.apiKey, requestApiVersion: version, correlationId: 1, clientId: 'fuzz' });
+          encodeRequestHeader(writer, {
+            requestApiKey: api.apiKey,
+            requestApiVersion: version,
+            correlationId: 1,
+            clientId: 'fuzz',
+          });
           const frame = Buffer.concat([...writer.finish(), Buffer.from(tail)]);
           onlyProtocolErrors(() => {
             const { header, reader } = decodeRequestHeader(frame);
@@ -105,7 +111,10 @@ describe('hostile bytes', () => {
       if (bytes.length === 0) continue;
       fc.assert(
         fc.property(
-          fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+          fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), {
+            minLength: 1,
+            maxLength: 4,
+          }),
           (edits) => {
             const corrupted = Buffer.from(bytes);
             for (const [at, byte] of edits) corrupted[at] = byte;

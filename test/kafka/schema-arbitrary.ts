@@ -38,9 +38,14 @@ function primitiveArbitrary(type: Primitive): fc.Arbitrary<Value> {
 }
 
 function fieldDefault(field: FieldSchema): Value {
-  return defaultMessage({ name: 'x', apiKey: -1, type: 'header', validVersions: '0+', flexibleVersions: 'none', fields: [field] })[
-    fieldKey(field.name)
-  ];
+  return defaultMessage({
+    name: 'x',
+    apiKey: -1,
+    type: 'header',
+    validVersions: '0+',
+    flexibleVersions: 'none',
+    fields: [field],
+  })[fieldKey(field.name)];
 }
 
 function fieldArbitrary(field: FieldSchema, version: number, flexible: boolean): fc.Arbitrary<Value> {
@@ -72,7 +77,11 @@ function unknownTaggedFieldsArbitrary(): fc.Arbitrary<{ tag: number; data: Buffe
   return fc
     .uniqueArray(fc.integer({ min: 1000, max: 100_000 }), { maxLength: 2 })
     .chain((tags) =>
-      fc.tuple(...tags.sort((a, b) => a - b).map((tag) => fc.uint8Array({ maxLength: 6 }).map((data) => ({ tag, data: Buffer.from(data) })))),
+      fc.tuple(
+        ...tags
+          .sort((a, b) => a - b)
+          .map((tag) => fc.uint8Array({ maxLength: 6 }).map((data) => ({ tag, data: Buffer.from(data) }))),
+      ),
     );
 }
 
@@ -86,9 +95,9 @@ function structArbitrary(
   for (const field of fields) shape[fieldKey(field.name)] = fieldArbitrary(field, version, flexible);
   const record = fc.record(shape) as fc.Arbitrary<Record<string, Value>>;
   if (!flexible || !withUnknownTags) return record;
-  return fc.tuple(record, unknownTaggedFieldsArbitrary()).map(([obj, unknown]) =>
-    unknown.length === 0 ? obj : { ...obj, unknownTaggedFields: unknown },
-  );
+  return fc
+    .tuple(record, unknownTaggedFieldsArbitrary())
+    .map(([obj, unknown]) => (unknown.length === 0 ? obj : { ...obj, unknownTaggedFields: unknown }));
 }
 
 /** Random valid values of `schema` at `version` (with unknown tagged fields at the top level). */

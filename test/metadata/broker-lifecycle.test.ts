@@ -29,7 +29,14 @@ afterEach(() => {
 
 describe('BrokerLifecycle.sessionLapsed', () => {
   it('is false while heartbeats are answered, true a session after they stop, false again once one is answered', async () => {
-    const config = parseConfig(['--node-id', '1', '--cluster-nodes', '1', '--broker-session-timeout-ms', String(SESSION_MS)]);
+    const config = parseConfig([
+      '--node-id',
+      '1',
+      '--cluster-nodes',
+      '1',
+      '--broker-session-timeout-ms',
+      String(SESSION_MS),
+    ]);
     if (!config) throw new Error('no config');
     const { state, client } = controller();
     const lifecycle = new BrokerLifecycle(config, client, silentLogger);

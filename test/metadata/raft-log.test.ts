@@ -41,7 +41,10 @@ describe('RaftMetadataLog', () => {
   async function open(id: number): Promise<Node> {
     const config = configs[id - 1]!;
     const server = new GrpcServer(silentLogger);
-    const log = await RaftMetadataLog.open(config, server, silentLogger, { snapshotEntries: 10, snapshotTrailingEntries: 2 });
+    const log = await RaftMetadataLog.open(config, server, silentLogger, {
+      snapshotEntries: 10,
+      snapshotTrailingEntries: 2,
+    });
     await server.listen('127.0.0.1', config.clusterNodes[id - 1]!.grpcPort);
     const node: Node = { id, server, log, changes: [], controllerEvents: [], alive: true };
     log.onChange((c) => node.changes.push(c));
@@ -143,7 +146,9 @@ describe('RaftMetadataLog', () => {
     const c = await controller(3_000);
     await c.log.propose([createTopic('after-failover')]);
     const elapsedMs = Date.now() - killedAt;
-    console.log(`metadata: controller ${c.id} took over and committed a topic ${elapsedMs} ms after controller ${old.id} was killed`);
+    console.log(
+      `metadata: controller ${c.id} took over and committed a topic ${elapsedMs} ms after controller ${old.id} was killed`,
+    );
     expect(elapsedMs).toBeLessThan(3_000);
     for (const n of nodes.filter((x) => x.alive)) {
       await n.log.barrier();

@@ -32,7 +32,9 @@ export class ListMachine implements RaftStateMachine {
   }
 }
 
-export type DriverTuning = Partial<Omit<RaftDriverOptions, 'nodeId' | 'peers' | 'dir' | 'grpcServer' | 'stateMachine' | 'logger'>>;
+export type DriverTuning = Partial<
+  Omit<RaftDriverOptions, 'nodeId' | 'peers' | 'dir' | 'grpcServer' | 'stateMachine' | 'logger'>
+>;
 
 export interface Member {
   readonly id: number;

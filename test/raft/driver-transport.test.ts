@@ -42,7 +42,8 @@ function capturingLogger(): { log: Logger; lines: string[] } {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push((JSON.parse(line) as { msg: string }).msg);
+      for (const line of chunk.toString().split('\n'))
+        if (line !== '') lines.push((JSON.parse(line) as { msg: string }).msg);
       done();
     },
   });
@@ -99,12 +100,17 @@ async function portsFor(...ids: number[]): Promise<Map<number, number>> {
   return ports;
 }
 
-const heartbeat = (from: number, to: number, term = 1): RaftMessage => message({ type: MessageType.MsgHeartbeat, from, to, term });
+const heartbeat = (from: number, to: number, term = 1): RaftMessage =>
+  message({ type: MessageType.MsgHeartbeat, from, to, term });
 
-const raftService = (): grpc.ServiceDefinition => serviceConstructor(loadProto('raft.proto'), 'brook.raft.Raft').service;
+const raftService = (): grpc.ServiceDefinition =>
+  serviceConstructor(loadProto('raft.proto'), 'brook.raft.Raft').service;
 
 /** A stand-in peer that implements the Raft service itself and records which method carried what. */
-async function startRecordingPeer(port: number, onStream?: (call: grpc.ServerReadableStream<unknown, unknown>) => void) {
+async function startRecordingPeer(
+  port: number,
+  onStream?: (call: grpc.ServerReadableStream<unknown, unknown>) => void,
+) {
   const calls = { send: [] as unknown[][], streams: 0, streamBatches: [] as unknown[][], streamEnds: 0 };
   const server = new GrpcServer(silentLogger);
   server.addService(raftService(), {
@@ -112,7 +118,10 @@ async function startRecordingPeer(port: number, onStream?: (call: grpc.ServerRea
       calls.send.push(call.request.messages);
       callback(null, {});
     },
-    Stream: (call: grpc.ServerReadableStream<{ messages: unknown[] }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    Stream: (
+      call: grpc.ServerReadableStream<{ messages: unknown[] }, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
       calls.streams++;
       call.on('data', (batch: { messages: unknown[] }) => calls.streamBatches.push(batch.messages));
       const ended = (): void => {
@@ -159,7 +168,10 @@ describe('RaftTransport over gRPC', () => {
       from: 1,
       to: 2,
       term: 40,
-      snapshot: { metadata: { index: 7, term: 3, confState: { voters: [1, 2], learners: [] } }, data: new Uint8Array([1, 2, 3]) },
+      snapshot: {
+        metadata: { index: 7, term: 3, confState: { voters: [1, 2], learners: [] } },
+        data: new Uint8Array([1, 2, 3]),
+      },
     });
     a.transport.send(snap);
     await waitFor(() => a.handler.snapshotReports.length === 1, 3_000);
@@ -192,7 +204,11 @@ describe('RaftTransport over gRPC', () => {
     a.transport.send(heartbeat(1, 3, 2));
     await waitFor(() => b.handler.received.length === 1 && c.handler.received.length === 1, 3_000);
     const got = b.handler.received[0] as RaftMessage;
-    expect({ ...got, entries: got.entries.map((e) => ({ ...e, data: [...e.data] })), context: [...got.context] }).toEqual({
+    expect({
+      ...got,
+      entries: got.entries.map((e) => ({ ...e, data: [...e.data] })),
+      context: [...got.context],
+    }).toEqual({
       ...app,
       entries: app.entries.map((e) => ({ ...e, data: [...e.data] })),
       context: [],
@@ -259,7 +275,9 @@ describe('RaftTransport over gRPC', () => {
 
     // The same refusal for a stream opened by hand.
     const ctor = serviceConstructor(loadProto('raft.proto'), 'brook.raft.Raft');
-    type StreamClient = grpc.Client & { Stream: (cb: (err: grpc.ServiceError | null) => void) => grpc.ClientWritableStream<unknown> };
+    type StreamClient = grpc.Client & {
+      Stream: (cb: (err: grpc.ServiceError | null) => void) => grpc.ClientWritableStream<unknown>;
+    };
     const client = createClient<StreamClient>(ctor, `127.0.0.1:${b.port}`);
     const status = await new Promise<grpc.ServiceError | null>((resolve) => {
       const call = client.Stream(resolve);
@@ -278,7 +296,10 @@ describe('RaftTransport over gRPC', () => {
       from: 1,
       to: 2,
       term: 3,
-      snapshot: { metadata: { index: 7, term: 3, confState: { voters: [1, 2], learners: [] } }, data: new Uint8Array([1]) },
+      snapshot: {
+        metadata: { index: 7, term: 3, confState: { voters: [1, 2], learners: [] } },
+        data: new Uint8Array([1]),
+      },
     });
     a.transport.send(snap);
     await waitFor(() => a.handler.snapshotReports.length === 1, 5_000);
@@ -300,7 +321,9 @@ describe('RaftTransport over gRPC', () => {
         to: 2,
         term,
         index: 0,
-        entries: [{ term, index: 1, type: EntryType.normal, data: new Uint8Array(limits.raftMessageSizeBytesMax - 1024) }],
+        entries: [
+          { term, index: 1, type: EntryType.normal, data: new Uint8Array(limits.raftMessageSizeBytesMax - 1024) },
+        ],
       });
     // Far more than the HTTP/2 windows (8 MiB stream, 64 MiB session) and the queue can hold.
     for (let i = 1; i <= 160; i++) {
@@ -313,7 +336,8 @@ describe('RaftTransport over gRPC', () => {
     // Heartbeats go on; once the stuck stream is given up, one of them opens a second stream,
     // which the peer reads.
     const heartbeatTerm = 1_000;
-    const arrived = (): boolean => peer.calls.streamBatches.flat().some((m) => (m as RaftMessage).term === heartbeatTerm);
+    const arrived = (): boolean =>
+      peer.calls.streamBatches.flat().some((m) => (m as RaftMessage).term === heartbeatTerm);
     const deadline = Date.now() + 6_000;
     while (!arrived() && Date.now() < deadline) {
       a.transport.send(heartbeat(1, 2, heartbeatTerm));
@@ -383,9 +407,13 @@ describe('RaftTransport over gRPC', () => {
 
   it('close() leaves nothing behind: a process whose transports closed exits by itself', async () => {
     const [portA, portB] = [await freePort(), await freePort()];
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/transport-close-child.ts'), String(portA), String(portB)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures/transport-close-child.ts'), String(portA), String(portB)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -427,18 +455,35 @@ describe('messagesFromWire', () => {
   });
 
   it('drops messages to another node, from this node or from no node, and local or unknown types', () => {
-    expect(messagesFromWire([raw({ to: 3 }), raw({ from: 2 }), raw({ from: 0 }), raw({ type: 'MsgHup' }), raw({ type: 'Bogus' })], 2)).toEqual([]);
+    expect(
+      messagesFromWire(
+        [raw({ to: 3 }), raw({ from: 2 }), raw({ from: 0 }), raw({ type: 'MsgHup' }), raw({ type: 'Bogus' })],
+        2,
+      ),
+    ).toEqual([]);
   });
 
   it('drops a MsgApp whose entries do not follow its index, and a MsgSnap without a snapshot', () => {
-    const entry = (index: number): Record<string, unknown> => ({ term: 1, index, type: 'normal', data: new Uint8Array(0) });
+    const entry = (index: number): Record<string, unknown> => ({
+      term: 1,
+      index,
+      type: 'normal',
+      data: new Uint8Array(0),
+    });
     expect(messageFromWire(raw({ type: MessageType.MsgApp, index: 4, entries: [entry(5), entry(7)] }))).toBeUndefined();
-    expect(messageFromWire(raw({ type: MessageType.MsgApp, index: 4, entries: [entry(5), entry(6)] }))?.entries).toHaveLength(2);
+    expect(
+      messageFromWire(raw({ type: MessageType.MsgApp, index: 4, entries: [entry(5), entry(6)] }))?.entries,
+    ).toHaveLength(2);
     expect(messageFromWire(raw({ type: MessageType.MsgSnap, snapshot: null }))).toBeUndefined();
   });
 
   it('tolerates junk in place of fields: no throw, nothing beyond the schema', () => {
-    const junk = [null, 7, 'x', raw({ entries: [null, 3, { term: -1, index: 1.5, data: 'no' }], term: -4, commit: Number.NaN, extra: 'dropped' })];
+    const junk = [
+      null,
+      7,
+      'x',
+      raw({ entries: [null, 3, { term: -1, index: 1.5, data: 'no' }], term: -4, commit: Number.NaN, extra: 'dropped' }),
+    ];
     const got = messagesFromWire(junk, 2);
     expect(got).toHaveLength(1);
     expect(got[0]?.term).toBe(0);
@@ -453,12 +498,17 @@ describe('RaftDriver over the streaming transport', () => {
     // Count, on every member's server, the Raft calls that arrive.
     const calls = { Send: 0, Stream: 0, streamBatches: 0 };
     const realAddService = GrpcServer.prototype.addService;
-    const addService = vi.spyOn(GrpcServer.prototype, 'addService').mockImplementation(function (this: GrpcServer, service, implementation) {
+    const addService = vi.spyOn(GrpcServer.prototype, 'addService').mockImplementation(function (
+      this: GrpcServer,
+      service,
+      implementation,
+    ) {
       const counted: grpc.UntypedServiceImplementation = {};
       for (const [name, handler] of Object.entries(implementation)) {
         counted[name] = (...args: unknown[]) => {
           if (name === 'Send' || name === 'Stream') calls[name]++;
-          if (name === 'Stream') (args[0] as grpc.ServerReadableStream<unknown, unknown>).on('data', () => calls.streamBatches++);
+          if (name === 'Stream')
+            (args[0] as grpc.ServerReadableStream<unknown, unknown>).on('data', () => calls.streamBatches++);
           return (handler as (...a: unknown[]) => unknown)(...args);
         };
       }

@@ -141,10 +141,9 @@ describe('RaftDriver: three nodes over gRPC and LevelDB', () => {
     const target = cluster.alive()[0]!;
     const termBefore = target.driver.status().term;
     const ctor = serviceConstructor(loadProto('raft.proto'), 'brook.raft.Raft');
-    const client = createClient<grpc.Client & { Send: (b: unknown, cb: (err: grpc.ServiceError | null) => void) => void }>(
-      ctor,
-      `127.0.0.1:${target.port}`,
-    );
+    const client = createClient<
+      grpc.Client & { Send: (b: unknown, cb: (err: grpc.ServiceError | null) => void) => void }
+    >(ctor, `127.0.0.1:${target.port}`);
     const intruder = message({ type: MessageType.MsgHeartbeat, from: 9, to: target.id, term: termBefore + 50 });
     const err = await new Promise<grpc.ServiceError | null>((resolve) =>
       client.Send({ clusterId: 'another-cluster', messages: [intruder] }, resolve),
@@ -174,9 +173,13 @@ describe('RaftDriver durability', () => {
 
   it('every proposal that resolved is applied after kill -9 and a restart', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/driver-child.ts'), dir, String(port)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures/driver-child.ts'), dir, String(port)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const acked: string[] = [];
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -23,7 +23,8 @@ function leader(cfg: Partial<RaftConfig> = {}, replicate = true): TestNode {
   return t;
 }
 
-const appsTo = (msgs: ReturnType<typeof drain>, to: number) => ofType(msgs, MessageType.MsgApp).filter((m) => m.to === to);
+const appsTo = (msgs: ReturnType<typeof drain>, to: number) =>
+  ofType(msgs, MessageType.MsgApp).filter((m) => m.to === to);
 
 describe('flow control', () => {
   it('a probing follower gets one append until it answers', () => {
@@ -115,7 +116,18 @@ describe('flow control', () => {
     expect(apps).toHaveLength(1);
     // The follower lacks what came before, rejects, and the leader probes from its match.
     const m = apps[0];
-    t.node.step(msg({ type: MessageType.MsgAppResp, from: 2, to: 1, term: 1, index: m?.index ?? 0, reject: true, rejectHint: 1, logTerm: 1 }));
+    t.node.step(
+      msg({
+        type: MessageType.MsgAppResp,
+        from: 2,
+        to: 1,
+        term: 1,
+        index: m?.index ?? 0,
+        reject: true,
+        rejectHint: 1,
+        logTerm: 1,
+      }),
+    );
     const resent = appsTo(drain(t), 2);
     expect(resent[0]?.index).toBe(1);
     expect(resent[0]?.entries.map((e) => e.index)).toEqual([2, 3, 4, 5]);

@@ -24,7 +24,10 @@ export function newTestNode(
   cfg: Partial<RaftConfig> = {},
   storage: MemoryStorage = new MemoryStorage(),
 ): TestNode {
-  const node = new RaftNode({ id, peers, electionTicks: 10, heartbeatTicks: 1, preVote: false, checkQuorum: false, ...cfg }, storage);
+  const node = new RaftNode(
+    { id, peers, electionTicks: 10, heartbeatTicks: 1, preVote: false, checkQuorum: false, ...cfg },
+    storage,
+  );
   return { id, node, storage, applied: [], readStates: [] };
 }
 

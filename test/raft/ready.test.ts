@@ -33,7 +33,9 @@ describe('Ready and advance', () => {
 
   it('a commit-only change does not require fsync', () => {
     const t = newTestNode(2, [1, 2, 3]);
-    t.node.step(msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 1, index: 0, logTerm: 0, entries: [entry(1, 1)] }));
+    t.node.step(
+      msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 1, index: 0, logTerm: 0, entries: [entry(1, 1)] }),
+    );
     cycle(t);
     t.node.step(msg({ type: MessageType.MsgHeartbeat, from: 1, to: 2, term: 1, commit: 1 }));
     const rd = cycle(t);
@@ -43,9 +45,21 @@ describe('Ready and advance', () => {
 
   it('asks for the stored suffix to be overwritten when a new leader replaces it', () => {
     const t = newTestNode(2, [1, 2, 3]);
-    t.node.step(msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 1, index: 0, logTerm: 0, entries: [entry(1, 1), entry(1, 2), entry(1, 3)] }));
+    t.node.step(
+      msg({
+        type: MessageType.MsgApp,
+        from: 1,
+        to: 2,
+        term: 1,
+        index: 0,
+        logTerm: 0,
+        entries: [entry(1, 1), entry(1, 2), entry(1, 3)],
+      }),
+    );
     cycle(t);
-    t.node.step(msg({ type: MessageType.MsgApp, from: 3, to: 2, term: 2, index: 1, logTerm: 1, entries: [entry(2, 2)] }));
+    t.node.step(
+      msg({ type: MessageType.MsgApp, from: 3, to: 2, term: 2, index: 1, logTerm: 1, entries: [entry(2, 2)] }),
+    );
     const rd = cycle(t);
     expect(rd.entries.map((e) => [e.index, e.term])).toEqual([[2, 2]]);
     expect(t.storage.lastIndex()).toBe(2);
@@ -54,9 +68,13 @@ describe('Ready and advance', () => {
 
   it('steps between ready() and advance() are kept for the next Ready', () => {
     const t = newTestNode(2, [1, 2, 3]);
-    t.node.step(msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 1, index: 0, logTerm: 0, entries: [entry(1, 1)] }));
+    t.node.step(
+      msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 1, index: 0, logTerm: 0, entries: [entry(1, 1)] }),
+    );
     const rd = t.node.ready();
-    t.node.step(msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 1, index: 1, logTerm: 1, entries: [entry(1, 2)] }));
+    t.node.step(
+      msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 1, index: 1, logTerm: 1, entries: [entry(1, 2)] }),
+    );
     t.storage.append(rd.entries);
     if (rd.hardState) t.storage.setHardState(rd.hardState);
     t.node.advance(rd);

@@ -52,14 +52,36 @@ describe('snapshots and InstallSnapshot', () => {
     t.storage.setHardState(rd.hardState as never);
     t.node.advance(rd);
     expect(t.node.status()).toMatchObject({ applied: 10, commit: 10, firstIndex: 11, lastIndex: 10 });
-    t.node.step(msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 2, index: 10, logTerm: 2, entries: [entry(2, 11, 'a')], commit: 11 }));
+    t.node.step(
+      msg({
+        type: MessageType.MsgApp,
+        from: 1,
+        to: 2,
+        term: 2,
+        index: 10,
+        logTerm: 2,
+        entries: [entry(2, 11, 'a')],
+        commit: 11,
+      }),
+    );
     const next = cycle(t);
     expect(next.committedEntries.map((e) => e.index)).toEqual([11]);
   });
 
   it('a snapshot older than the commit index is ignored', () => {
     const t = newTestNode(2, [1, 2, 3]);
-    t.node.step(msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 2, index: 0, logTerm: 0, entries: [entry(2, 1), entry(2, 2), entry(2, 3)], commit: 3 }));
+    t.node.step(
+      msg({
+        type: MessageType.MsgApp,
+        from: 1,
+        to: 2,
+        term: 2,
+        index: 0,
+        logTerm: 0,
+        entries: [entry(2, 1), entry(2, 2), entry(2, 3)],
+        commit: 3,
+      }),
+    );
     drain(t);
     t.node.step(msg({ type: MessageType.MsgSnap, from: 1, to: 2, term: 2, snapshot: snapshotOf(2, 2) }));
     const rd = t.node.ready();

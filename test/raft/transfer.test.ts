@@ -45,7 +45,10 @@ describe('leadership transfer', () => {
     net.isolate(3); // the target cannot answer, so the transfer stays pending
     net.get(1).node.transferLeadership(3);
     net.stabilize();
-    expect(net.get(1).node.propose(enc('x'))).toMatchObject({ ok: false, reason: ProposalRefusal.transferringLeadership });
+    expect(net.get(1).node.propose(enc('x'))).toMatchObject({
+      ok: false,
+      reason: ProposalRefusal.transferringLeadership,
+    });
   });
 
   it('abandons a transfer that does not finish within an election timeout', () => {

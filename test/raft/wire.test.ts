@@ -12,7 +12,10 @@ function roundTrip(m: RaftMessage): unknown {
   const root = protobuf.loadSync(protoPath);
   const T = root.lookupType('brook.raft.RaftMessage');
   const bytes = T.encode(T.fromObject(m)).finish();
-  const obj = T.toObject(T.decode(bytes), { longs: Number, enums: String, defaults: true, bytes: Array }) as Record<string, unknown>;
+  const obj = T.toObject(T.decode(bytes), { longs: Number, enums: String, defaults: true, bytes: Array }) as Record<
+    string,
+    unknown
+  >;
   return obj;
 }
 
@@ -38,7 +41,17 @@ describe('wire format', () => {
       ],
     });
     const back = roundTrip(app) as Record<string, unknown>;
-    expect(back).toMatchObject({ type: 'MsgApp', from: 1, to: 2, term: 7, logTerm: 6, index: 41, commit: 40, reject: false, rejectHint: 0 });
+    expect(back).toMatchObject({
+      type: 'MsgApp',
+      from: 1,
+      to: 2,
+      term: 7,
+      logTerm: 6,
+      index: 41,
+      commit: 40,
+      reject: false,
+      rejectHint: 0,
+    });
     expect(back.entries).toEqual([
       { term: 7, index: 42, type: 'normal', data: [1, 2, 3] },
       { term: 7, index: 43, type: 'confChange', data: [9] },
@@ -48,7 +61,10 @@ describe('wire format', () => {
       from: 1,
       to: 3,
       term: 7,
-      snapshot: { metadata: { index: 40, term: 6, confState: { voters: [1, 2, 3], learners: [4] } }, data: new Uint8Array([5]) },
+      snapshot: {
+        metadata: { index: 40, term: 6, confState: { voters: [1, 2, 3], learners: [4] } },
+        data: new Uint8Array([5]),
+      },
     });
     expect((roundTrip(snap) as { snapshot: unknown }).snapshot).toEqual({
       metadata: { index: 40, term: 6, confState: { voters: [1, 2, 3], learners: [4] } },

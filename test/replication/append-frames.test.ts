@@ -3,7 +3,13 @@
 // misread, and appends that parse but make no sense are refused one by one.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeAppendAnswers, decodeAppendCall, encodeAppendAnswers, encodeAppendCall, FrameError } from '../../src/replication/append-frames.js';
+import {
+  decodeAppendAnswers,
+  decodeAppendCall,
+  encodeAppendAnswers,
+  encodeAppendCall,
+  FrameError,
+} from '../../src/replication/append-frames.js';
 import { AppendError } from '../../src/replication/protocol/index.js';
 import { UNKNOWN_PARTITION, type WireAppendRequest, type WireAppendResponse } from '../../src/replication/wire.js';
 
@@ -30,7 +36,13 @@ function request(overrides: Partial<WireAppendRequest> = {}): WireAppendRequest 
   };
 }
 
-const heartbeat = request({ prevOffset: -1, prevEpoch: -1, batches: [], records: [], divergence: { requestedEpoch: 1, epoch: 0, endOffset: 12 } });
+const heartbeat = request({
+  prevOffset: -1,
+  prevEpoch: -1,
+  batches: [],
+  records: [],
+  divergence: { requestedEpoch: 1, epoch: 0, endOffset: 12 },
+});
 
 describe('append frames', () => {
   it('round-trips a call of several appends, with 64-bit offsets, -1 and divergence answers', () => {
@@ -43,8 +55,14 @@ describe('append frames', () => {
     if (!first || 'refused' in first.decoded) throw new Error('refused');
     const r = request();
     expect(first.decoded.request).toEqual({
-      epoch: r.epoch, leaderId: r.leaderId, prevOffset: r.prevOffset, prevEpoch: r.prevEpoch, batches: r.batches,
-      highWatermark: r.highWatermark, epochStartOffset: r.epochStartOffset, divergence: null,
+      epoch: r.epoch,
+      leaderId: r.leaderId,
+      prevOffset: r.prevOffset,
+      prevEpoch: r.prevEpoch,
+      batches: r.batches,
+      highWatermark: r.highWatermark,
+      epochStartOffset: r.epochStartOffset,
+      divergence: null,
     });
     expect(first.decoded.leaderLogStartOffset).toBe(4);
     expect(first.decoded.buffers.map((b) => b.toString())).toEqual(['first batch bytes', 'second']);
@@ -58,9 +76,33 @@ describe('append frames', () => {
 
   it('round-trips answers, with `unknown` read as a lost request', () => {
     const answers: WireAppendResponse[] = [
-      { replicaId: 3, epoch: 4, error: AppendError.none, logEndOffset: 2 ** 45, durableEndOffset: 2 ** 45 - 1, lastEpoch: 4, holdsEpochMarker: true },
-      { replicaId: 3, epoch: 9, error: AppendError.fenced, logEndOffset: 0, durableEndOffset: 0, lastEpoch: -1, holdsEpochMarker: false },
-      { replicaId: 3, epoch: -1, error: UNKNOWN_PARTITION, logEndOffset: -1, durableEndOffset: -1, lastEpoch: -1, holdsEpochMarker: false },
+      {
+        replicaId: 3,
+        epoch: 4,
+        error: AppendError.none,
+        logEndOffset: 2 ** 45,
+        durableEndOffset: 2 ** 45 - 1,
+        lastEpoch: 4,
+        holdsEpochMarker: true,
+      },
+      {
+        replicaId: 3,
+        epoch: 9,
+        error: AppendError.fenced,
+        logEndOffset: 0,
+        durableEndOffset: 0,
+        lastEpoch: -1,
+        holdsEpochMarker: false,
+      },
+      {
+        replicaId: 3,
+        epoch: -1,
+        error: UNKNOWN_PARTITION,
+        logEndOffset: -1,
+        durableEndOffset: -1,
+        lastEpoch: -1,
+        holdsEpochMarker: false,
+      },
     ];
     const decoded = decodeAppendAnswers(encodeAppendAnswers(42, answers));
     expect(decoded.callId).toBe(42);
@@ -69,9 +111,21 @@ describe('append frames', () => {
 
   it('throws FrameError, never anything else, for every truncation and for trailing bytes', () => {
     const call = encodeAppendCall(1, 'c', [request(), heartbeat]);
-    const answers = encodeAppendAnswers(1, [{ replicaId: 1, epoch: 1, error: 'gap', logEndOffset: 5, durableEndOffset: 5, lastEpoch: 1, holdsEpochMarker: false }]);
-    for (let cut = 0; cut < call.length; cut++) expect(() => decodeAppendCall(call.subarray(0, cut)), `cut at ${cut}`).toThrow(FrameError);
-    for (let cut = 0; cut < answers.length; cut++) expect(() => decodeAppendAnswers(answers.subarray(0, cut))).toThrow(FrameError);
+    const answers = encodeAppendAnswers(1, [
+      {
+        replicaId: 1,
+        epoch: 1,
+        error: 'gap',
+        logEndOffset: 5,
+        durableEndOffset: 5,
+        lastEpoch: 1,
+        holdsEpochMarker: false,
+      },
+    ]);
+    for (let cut = 0; cut < call.length; cut++)
+      expect(() => decodeAppendCall(call.subarray(0, cut)), `cut at ${cut}`).toThrow(FrameError);
+    for (let cut = 0; cut < answers.length; cut++)
+      expect(() => decodeAppendAnswers(answers.subarray(0, cut))).toThrow(FrameError);
     expect(() => decodeAppendCall(Buffer.concat([call, Buffer.from([0])]))).toThrow(FrameError);
     expect(() => decodeAppendAnswers(Buffer.concat([answers, Buffer.from([0])]))).toThrow(FrameError);
   });
@@ -79,23 +133,33 @@ describe('append frames', () => {
   it('decodes arbitrary bytes to a call or a FrameError', () => {
     const valid = encodeAppendCall(1, 'c', [request()]);
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 400 }), fc.nat(valid.length - 1), fc.uint8Array({ minLength: 1, maxLength: 8 }), (garbage, at, patch) => {
-        for (const frame of [Buffer.from(garbage), Buffer.concat([valid.subarray(0, at), Buffer.from(patch), valid.subarray(at + patch.length)])]) {
-          try {
-            decodeAppendCall(frame);
-            decodeAppendAnswers(frame);
-          } catch (err) {
-            if (!(err instanceof FrameError)) throw err;
+      fc.property(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.nat(valid.length - 1),
+        fc.uint8Array({ minLength: 1, maxLength: 8 }),
+        (garbage, at, patch) => {
+          for (const frame of [
+            Buffer.from(garbage),
+            Buffer.concat([valid.subarray(0, at), Buffer.from(patch), valid.subarray(at + patch.length)]),
+          ]) {
+            try {
+              decodeAppendCall(frame);
+              decodeAppendAnswers(frame);
+            } catch (err) {
+              if (!(err instanceof FrameError)) throw err;
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('refuses, one by one, appends whose batches do not follow prevOffset or each other, or whose header is negative', () => {
     const gapped = request({ prevOffset: 5 });
-    const reversed = request({ batches: [{ ...request().batches[0]!, lastOffset: 2 ** 40 - 3 }, request().batches[1]!] });
+    const reversed = request({
+      batches: [{ ...request().batches[0]!, lastOffset: 2 ** 40 - 3 }, request().batches[1]!],
+    });
     const negative = request({ epoch: -1 });
     const call = decodeAppendCall(encodeAppendCall(1, 'c', [gapped, request(), reversed, negative]));
     expect(call.appends.map((a) => ('refused' in a.decoded ? a.decoded.refused : 'ok'))).toEqual([

@@ -31,7 +31,9 @@ describe('FollowerCore: fencing', () => {
     const decision = f.onSeal({ epoch: 2 }, log);
     expect(decision.response.accepted).toBe(true);
     expect(decision.persist).toBe(true);
-    expect(types(f.onAppendRequest(request({ epoch: 1, epochStartOffset: 0, prevOffset: 1, prevEpoch: 1 }), log))).toEqual(['respond(fenced)']);
+    expect(
+      types(f.onAppendRequest(request({ epoch: 1, epochStartOffset: 0, prevOffset: 1, prevEpoch: 1 }), log)),
+    ).toEqual(['respond(fenced)']);
   });
 });
 
@@ -41,7 +43,10 @@ describe('FollowerCore: a log that starts after the epoch start', () => {
     const entries: { epoch: number; startOffset: number }[] = [];
     const view = { logStartOffset: 11, logEndOffset: 11, durableEndOffset: 11, epochEntries: () => entries };
     const f = new FollowerCore(2, 0);
-    const actions = f.onAppendRequest(request({ epoch: 0, leaderId: 3, epochStartOffset: 0, prevOffset: 2, prevEpoch: 0, highWatermark: 13 }), view);
+    const actions = f.onAppendRequest(
+      request({ epoch: 0, leaderId: 3, epochStartOffset: 0, prevOffset: 2, prevEpoch: 0, highWatermark: 13 }),
+      view,
+    );
     expect(types(actions)).toEqual(['marker(0@11)', 'respond(none)']);
     entries.push({ epoch: 0, startOffset: 11 });
     const respond = actions[1];
@@ -60,7 +65,13 @@ describe('FollowerCore: appending', () => {
     const actions = f.onAppendRequest(req, log);
     expect(types(actions)).toEqual(['persistSealedEpoch', 'marker(1@0)', 'append(0,1,2)', 'respond(none)']);
     const resp = perform(f, log, req, actions);
-    expect(resp).toMatchObject({ error: 'none', logEndOffset: 3, durableEndOffset: 3, lastEpoch: 1, holdsEpochMarker: true });
+    expect(resp).toMatchObject({
+      error: 'none',
+      logEndOffset: 3,
+      durableEndOffset: 3,
+      lastEpoch: 1,
+      holdsEpochMarker: true,
+    });
     expect(f.highWatermark).toBe(2);
   });
 
@@ -90,7 +101,10 @@ describe('FollowerCore: appending', () => {
 
   it('records the marker on a heartbeat once its log reaches the epoch start', () => {
     // Leader of epoch 2 took over at offset 3 and has written nothing yet.
-    const leader = logOf([[1, 3], [2, 0]]);
+    const leader = logOf([
+      [1, 3],
+      [2, 0],
+    ]);
     const f = new FollowerCore(2, -1);
     const log = new SimLog();
     const r1 = request({ epoch: 2, batches: batchesOf(leader, 0), epochStartOffset: 3 });
@@ -100,7 +114,10 @@ describe('FollowerCore: appending', () => {
   });
 
   it('does not claim the marker while its log is durable only below the epoch start', () => {
-    const leader = logOf([[1, 3], [2, 0]]);
+    const leader = logOf([
+      [1, 3],
+      [2, 0],
+    ]);
     const f = new FollowerCore(2, -1);
     const log = new SimLog();
     const r1 = request({ epoch: 2, batches: batchesOf(leader, 0), epochStartOffset: 3 });
@@ -111,7 +128,10 @@ describe('FollowerCore: appending', () => {
       if (a.type === 'assignEpochStart') log.assignEpochStart(a.epoch, a.startOffset);
     }
     const resp = actions[actions.length - 1];
-    expect(resp?.type === 'respond' && f.refreshResponse(resp.response, log)).toMatchObject({ durableEndOffset: 0, holdsEpochMarker: false });
+    expect(resp?.type === 'respond' && f.refreshResponse(resp.response, log)).toMatchObject({
+      durableEndOffset: 0,
+      holdsEpochMarker: false,
+    });
     log.completeFlush(3, log.flushGeneration);
     expect(f.onLocalDurable(log)).toMatchObject({ durableEndOffset: 3, holdsEpochMarker: true });
     expect(f.onLocalDurable(log)).toBeNull(); // nothing new
@@ -133,15 +153,25 @@ describe('FollowerCore: appending', () => {
 describe('FollowerCore: divergence', () => {
   it('an unverified follower with data answers diverged with its last epoch', () => {
     const f = new FollowerCore(2, -1);
-    const log = logOf([[1, 3], [2, 3]]);
+    const log = logOf([
+      [1, 3],
+      [2, 3],
+    ]);
     const actions = f.onAppendRequest(request({ epoch: 4, prevOffset: 4, prevEpoch: 3, epochStartOffset: 5 }), log);
     expect(types(actions)).toEqual(['persistSealedEpoch', 'respond(diverged)']);
     expect(actions[1]?.type === 'respond' && actions[1].response.lastEpoch).toBe(2);
   });
 
   it('truncates to where the answered epoch ends and converges in one round when it has that epoch', () => {
-    const leader = logOf([[1, 3], [3, 2], [4, 0]]); // epoch 4 starts at 5
-    const log = logOf([[1, 3], [2, 3]]);
+    const leader = logOf([
+      [1, 3],
+      [3, 2],
+      [4, 0],
+    ]); // epoch 4 starts at 5
+    const log = logOf([
+      [1, 3],
+      [2, 3],
+    ]);
     const f = new FollowerCore(2, -1);
     const answer = answerDivergence(leader, 2);
     expect(answer).toEqual({ requestedEpoch: 2, epoch: 1, endOffset: 3 });
@@ -162,12 +192,26 @@ describe('FollowerCore: divergence', () => {
   });
 
   it('needs several rounds when its epochs interleave with the leader’s, and never cuts what agrees', () => {
-    const leader = logOf([[1, 2], [2, 3], [4, 1], [6, 0]]); // 0-1 e1, 2-4 e2, 5 e4, epoch 6 at 6
-    const log = logOf([[1, 2], [3, 2], [5, 2]]); // 0-1 e1, 2-3 e3, 4-5 e5
+    const leader = logOf([
+      [1, 2],
+      [2, 3],
+      [4, 1],
+      [6, 0],
+    ]); // 0-1 e1, 2-4 e2, 5 e4, epoch 6 at 6
+    const log = logOf([
+      [1, 2],
+      [3, 2],
+      [5, 2],
+    ]); // 0-1 e1, 2-3 e3, 4-5 e5
     const f = new FollowerCore(2, -1);
     const agreed = [log.valueAt(0), log.valueAt(1)];
     const rounds: string[][] = [];
-    let resp = perform(f, log, request({ epoch: 6, epochStartOffset: 6 }), f.onAppendRequest(request({ epoch: 6, epochStartOffset: 6 }), log));
+    let resp = perform(
+      f,
+      log,
+      request({ epoch: 6, epochStartOffset: 6 }),
+      f.onAppendRequest(request({ epoch: 6, epochStartOffset: 6 }), log),
+    );
     for (let i = 0; i < 5 && resp.error === 'diverged'; i++) {
       const r = request({ epoch: 6, epochStartOffset: 6, divergence: answerDivergence(leader, resp.lastEpoch) });
       const actions = f.onAppendRequest(r, log);
@@ -185,7 +229,11 @@ describe('FollowerCore: divergence', () => {
   });
 
   it('a truncation point inside one of its batches cuts that whole batch, and the next round converges', () => {
-    const leader = logOf([[1, 2], [3, 1], [6, 0]]); // 0-1 e1, 2 e3, epoch 6 at 3
+    const leader = logOf([
+      [1, 2],
+      [3, 1],
+      [6, 0],
+    ]); // 0-1 e1, 2 e3, epoch 6 at 3
     const log = new SimLog();
     log.assignEpochStart(1, 0);
     log.appendAsLeader(1, [11]);
@@ -209,8 +257,14 @@ describe('FollowerCore: divergence', () => {
   });
 
   it('drops a marker-only entry at its log end that the leader never had', () => {
-    const leader = logOf([[1, 5], [3, 0]]); // epoch 3 starts at 5
-    const log = logOf([[1, 3], [2, 0]]); // it followed epoch 2, whose leader wrote nothing
+    const leader = logOf([
+      [1, 5],
+      [3, 0],
+    ]); // epoch 3 starts at 5
+    const log = logOf([
+      [1, 3],
+      [2, 0],
+    ]); // it followed epoch 2, whose leader wrote nothing
     const f = new FollowerCore(2, -1);
     const r = request({ epoch: 3, epochStartOffset: 5, divergence: answerDivergence(leader, 2) });
     const actions = f.onAppendRequest(r, log);
@@ -222,8 +276,14 @@ describe('FollowerCore: divergence', () => {
   });
 
   it('ignores a stale divergence answer and asks again with its current last epoch', () => {
-    const leader = logOf([[1, 3], [4, 0]]);
-    const log = logOf([[1, 3], [2, 1]]);
+    const leader = logOf([
+      [1, 3],
+      [4, 0],
+    ]);
+    const log = logOf([
+      [1, 3],
+      [2, 1],
+    ]);
     const f = new FollowerCore(2, -1);
     const r = request({ epoch: 4, epochStartOffset: 3, divergence: answerDivergence(leader, 1) });
     const actions = f.onAppendRequest(r, log);
@@ -232,8 +292,14 @@ describe('FollowerCore: divergence', () => {
   });
 
   it('a follower holding the current marker is a prefix already and needs no divergence round', () => {
-    const leader = logOf([[1, 3], [2, 2]]);
-    const log = logOf([[1, 3], [2, 1]]);
+    const leader = logOf([
+      [1, 3],
+      [2, 2],
+    ]);
+    const log = logOf([
+      [1, 3],
+      [2, 1],
+    ]);
     const f = new FollowerCore(2, 2); // restarted: volatile state gone
     const r = request({ epoch: 2, epochStartOffset: 3, prevOffset: 3, prevEpoch: 2, batches: batchesOf(leader, 4) });
     expect(types(f.onAppendRequest(r, log))).toEqual(['append(4)', 'respond(none)']);
@@ -247,7 +313,12 @@ describe('FollowerCore: divergence', () => {
     perform(f, log, r1, f.onAppendRequest(r1, log));
     expect(f.highWatermark).toBe(4);
     // A broken "leader" of epoch 2 whose log ends at 2 asks it to cut offsets 2-3.
-    const r2 = request({ epoch: 2, leaderId: 3, epochStartOffset: 2, divergence: { requestedEpoch: 1, epoch: 1, endOffset: 2 } });
+    const r2 = request({
+      epoch: 2,
+      leaderId: 3,
+      epochStartOffset: 2,
+      divergence: { requestedEpoch: 1, epoch: 1, endOffset: 2 },
+    });
     expect(() => f.onAppendRequest(r2, log)).toThrow(AssertionError);
   });
 });

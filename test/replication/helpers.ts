@@ -1,5 +1,11 @@
 // Small builders for replication core tests, over the simulation's in-memory log.
-import type { AppendRequest, AppendResponse, BatchInfo, FollowerAction, FollowerCore } from '../../src/replication/protocol/index.js';
+import type {
+  AppendRequest,
+  AppendResponse,
+  BatchInfo,
+  FollowerAction,
+  FollowerCore,
+} from '../../src/replication/protocol/index.js';
 import { NO_EPOCH } from '../../src/replication/protocol/index.js';
 import { type SimBatch, SimLog } from '../sim/replication/sim-log.js';
 
@@ -37,7 +43,12 @@ export function batchesOf(log: SimLog, fromOffset: number): SimBatch[] {
 }
 
 /** Performs follower actions on a SimLog (durably, at once) and returns the refreshed response. */
-export function perform(follower: FollowerCore, log: SimLog, req: AppendRequest, actions: readonly FollowerAction[]): AppendResponse {
+export function perform(
+  follower: FollowerCore,
+  log: SimLog,
+  req: AppendRequest,
+  actions: readonly FollowerAction[],
+): AppendResponse {
   let response: AppendResponse | undefined;
   for (const a of actions) {
     switch (a.type) {
@@ -63,5 +74,15 @@ export function perform(follower: FollowerCore, log: SimLog, req: AppendRequest,
 }
 
 export function types(actions: readonly FollowerAction[]): string[] {
-  return actions.map((a) => (a.type === 'truncateTo' ? `truncateTo(${a.offset})` : a.type === 'assignEpochStart' ? `marker(${a.epoch}@${a.startOffset})` : a.type === 'append' ? `append(${a.batches.map((b: BatchInfo) => b.baseOffset).join(',')})` : a.type === 'respond' ? `respond(${a.response.error})` : a.type));
+  return actions.map((a) =>
+    a.type === 'truncateTo'
+      ? `truncateTo(${a.offset})`
+      : a.type === 'assignEpochStart'
+        ? `marker(${a.epoch}@${a.startOffset})`
+        : a.type === 'append'
+          ? `append(${a.batches.map((b: BatchInfo) => b.baseOffset).join(',')})`
+          : a.type === 'respond'
+            ? `respond(${a.response.error})`
+            : a.type,
+  );
 }

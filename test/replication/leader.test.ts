@@ -3,19 +3,46 @@
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from '../../src/common/assert.js';
 import type { AppendResponse } from '../../src/replication/protocol/index.js';
-import { buildAppendRequest, FollowerCore, LeaderCore, nextHighWatermark, quorumDurableOffset } from '../../src/replication/protocol/index.js';
+import {
+  buildAppendRequest,
+  FollowerCore,
+  LeaderCore,
+  nextHighWatermark,
+  quorumDurableOffset,
+} from '../../src/replication/protocol/index.js';
 import type { SimLog } from '../sim/replication/sim-log.js';
 import { logOf, perform } from './helpers.js';
 
 function ack(replicaId: number, epoch: number, fields: Partial<AppendResponse>): AppendResponse {
-  return { replicaId, epoch, error: 'none', logEndOffset: 0, durableEndOffset: 0, lastEpoch: epoch, holdsEpochMarker: false, ...fields };
+  return {
+    replicaId,
+    epoch,
+    error: 'none',
+    logEndOffset: 0,
+    durableEndOffset: 0,
+    lastEpoch: epoch,
+    holdsEpochMarker: false,
+    ...fields,
+  };
 }
 
 /** A leader of `epoch` over `log` (whose last entry is the epoch's marker). */
-function leaderOn(log: SimLog, epoch: number, opts: { replicas?: number[]; w?: number; hw?: number; limits?: object } = {}): LeaderCore {
+function leaderOn(
+  log: SimLog,
+  epoch: number,
+  opts: { replicas?: number[]; w?: number; hw?: number; limits?: object } = {},
+): LeaderCore {
   const start = log.epochEntries()[log.epochEntries().length - 1]?.startOffset ?? 0;
   return new LeaderCore(
-    { replicaId: 1, replicas: opts.replicas ?? [1, 2, 3], writeQuorum: opts.w ?? 2, epoch, epochStartOffset: start, initialHighWatermark: opts.hw ?? 0, limits: opts.limits ?? {} },
+    {
+      replicaId: 1,
+      replicas: opts.replicas ?? [1, 2, 3],
+      writeQuorum: opts.w ?? 2,
+      epoch,
+      epochStartOffset: start,
+      initialHighWatermark: opts.hw ?? 0,
+      limits: opts.limits ?? {},
+    },
     log,
   );
 }
@@ -34,24 +61,46 @@ describe('high-watermark rule', () => {
 
   it('figure 8: old-epoch data durable on W replicas does not count until they hold the new marker', () => {
     // Offsets 0-4 were written in epoch 1 and never committed; leader of epoch 3 took over at 5.
-    const log = logOf([[1, 5], [3, 0]]);
+    const log = logOf([
+      [1, 5],
+      [3, 0],
+    ]);
     const leader = leaderOn(log, 3);
     // Both followers have 0-4 durably, but from before the epoch-3 marker: they must not count.
-    leader.onAppendResponse(ack(2, 3, { logEndOffset: 5, durableEndOffset: 5, lastEpoch: 1, holdsEpochMarker: false }), log, 0);
-    leader.onAppendResponse(ack(3, 3, { logEndOffset: 5, durableEndOffset: 5, lastEpoch: 1, holdsEpochMarker: false }), log, 0);
+    leader.onAppendResponse(
+      ack(2, 3, { logEndOffset: 5, durableEndOffset: 5, lastEpoch: 1, holdsEpochMarker: false }),
+      log,
+      0,
+    );
+    leader.onAppendResponse(
+      ack(3, 3, { logEndOffset: 5, durableEndOffset: 5, lastEpoch: 1, holdsEpochMarker: false }),
+      log,
+      0,
+    );
     leader.onLocalDurable(log);
     expect(leader.highWatermark).toBe(0);
     // One follower records the marker: now the leader and it form a W-set holding the marker.
-    const out = leader.onAppendResponse(ack(3, 3, { logEndOffset: 5, durableEndOffset: 5, lastEpoch: 3, holdsEpochMarker: true }), log, 1);
+    const out = leader.onAppendResponse(
+      ack(3, 3, { logEndOffset: 5, durableEndOffset: 5, lastEpoch: 3, holdsEpochMarker: true }),
+      log,
+      1,
+    );
     expect(out.highWatermarkAdvanced).toBe(true);
     expect(leader.highWatermark).toBe(5);
   });
 
   it('refuses a response that contradicts its log instead of crashing, and does not count it', () => {
-    const log = logOf([[1, 5], [3, 0]]);
+    const log = logOf([
+      [1, 5],
+      [3, 0],
+    ]);
     const leader = leaderOn(log, 3);
     // A follower (a wiped disk, a stale process) claims more than the leader has.
-    const out = leader.onAppendResponse(ack(2, 3, { logEndOffset: 500, durableEndOffset: 500, lastEpoch: 3, holdsEpochMarker: true }), log, 0);
+    const out = leader.onAppendResponse(
+      ack(2, 3, { logEndOffset: 500, durableEndOffset: 500, lastEpoch: 3, holdsEpochMarker: true }),
+      log,
+      0,
+    );
     expect(out.invalid).toMatch(/beyond the leader/);
     expect(out.highWatermarkAdvanced).toBe(false);
     leader.onLocalDurable(log);
@@ -69,7 +118,10 @@ describe('high-watermark rule', () => {
   });
 
   it('counts the leader by its durable end: appended but unflushed data is not committed', () => {
-    const log = logOf([[1, 2], [2, 0]]);
+    const log = logOf([
+      [1, 2],
+      [2, 0],
+    ]);
     const leader = leaderOn(log, 2);
     log.appendAsLeader(2, [1, 2, 3]); // 2-4, in the page cache only
     leader.onAppendResponse(ack(2, 2, { logEndOffset: 5, durableEndOffset: 5, holdsEpochMarker: true }), log, 0);
@@ -80,7 +132,10 @@ describe('high-watermark rule', () => {
   });
 
   it('starts at the high watermark the new leader knew and never moves backwards', () => {
-    const log = logOf([[1, 5], [2, 0]]);
+    const log = logOf([
+      [1, 5],
+      [2, 0],
+    ]);
     log.appendAsLeader(2, [1, 2, 3]);
     log.completeFlush(log.logEndOffset, log.flushGeneration);
     const leader = leaderOn(log, 2, { hw: 3 });
@@ -108,7 +163,9 @@ describe('high-watermark rule', () => {
 describe('LeaderCore: sending', () => {
   it('probes first, replicates a bounded window, then only heartbeats until answers come', () => {
     const log = logOf([[1, 0]]);
-    const leader = leaderOn(log, 1, { limits: { inflightRequestsMax: 2, requestBytesMax: 100, inflightBytesMax: 1000, heartbeatIntervalMs: 50 } });
+    const leader = leaderOn(log, 1, {
+      limits: { inflightRequestsMax: 2, requestBytesMax: 100, inflightBytesMax: 1000, heartbeatIntervalMs: 50 },
+    });
     for (let i = 0; i < 5; i++) log.appendAsLeader(1, [i]);
     const probe = leader.nextRequest(2, log, 0);
     expect(probe).toMatchObject({ prevOffset: -1, fromOffset: 0, maxBytes: 100 });
@@ -118,7 +175,11 @@ describe('LeaderCore: sending', () => {
     leader.onAppendResponse(ack(2, 1, { logEndOffset: 1, durableEndOffset: 1, holdsEpochMarker: true }), log, 2);
     expect(leader.progressOf(2).mode).toBe('replicate');
     const sent: number[] = [];
-    for (let plan = leader.nextRequest(2, log, 3); plan !== null && plan.maxBytes > 0; plan = leader.nextRequest(2, log, 3)) {
+    for (
+      let plan = leader.nextRequest(2, log, 3);
+      plan !== null && plan.maxBytes > 0;
+      plan = leader.nextRequest(2, log, 3)
+    ) {
       const r = buildAppendRequest(plan, log.read(plan.fromOffset, plan.maxBytes));
       leader.onSent(2, r, 3);
       sent.push(plan.fromOffset);
@@ -139,7 +200,11 @@ describe('LeaderCore: sending', () => {
   });
 
   it('answers a diverged follower with OffsetForLeaderEpoch facts, then replicates from where it converged', () => {
-    const leaderLog = logOf([[1, 3], [3, 2], [4, 0]]);
+    const leaderLog = logOf([
+      [1, 3],
+      [3, 2],
+      [4, 0],
+    ]);
     const leader = leaderOn(leaderLog, 4);
     leader.onAppendResponse(ack(2, 4, { error: 'diverged', logEndOffset: 6, lastEpoch: 2 }), leaderLog, 0);
     const plan = leader.nextRequest(2, leaderLog, 0);
@@ -189,7 +254,10 @@ describe('LeaderCore: sending', () => {
 
 describe('LeaderCore with FollowerCores, no faults', () => {
   it('replicates to both followers, which record the marker, and the high watermark reaches the log end', () => {
-    const leaderLog = logOf([[1, 2], [2, 0]]); // took over at offset 2
+    const leaderLog = logOf([
+      [1, 2],
+      [2, 0],
+    ]); // took over at offset 2
     const logs = new Map<number, SimLog>([
       [2, logOf([[1, 3]])], // a divergent extra batch at offset 2 from epoch 1
       [3, logOf([[1, 1]])], // behind
@@ -200,7 +268,8 @@ describe('LeaderCore with FollowerCores, no faults', () => {
       l.truncateTo(0);
       l.assignEpochStart(1, 0);
       l.appendAsFollower(leaderLog.read(0, 1e9).slice(0, n));
-      if (l === logs.get(2)) l.appendAsFollower([{ baseOffset: 2, lastOffset: 2, epoch: 1, sizeBytes: 100, values: [999] }]);
+      if (l === logs.get(2))
+        l.appendAsFollower([{ baseOffset: 2, lastOffset: 2, epoch: 1, sizeBytes: 100, values: [999] }]);
       l.completeFlush(l.logEndOffset, l.flushGeneration);
     }
     const leader = leaderOn(leaderLog, 2);

@@ -27,12 +27,17 @@ const checkpoints = fc
 describe('epoch helpers', () => {
   it('endOffsetForEpoch answers as LeaderEpochCache.endOffsetFor', async () => {
     await fc.assert(
-      fc.asyncProperty(checkpoints, fc.integer({ min: -1, max: 20 }), fc.integer({ min: 0, max: 5 }), async (entries, asked, extra) => {
-        const { cache } = await LeaderEpochCache.load('/nonexistent/brook-test/leader-epoch-checkpoint');
-        for (const e of entries) cache.assign(e.epoch, e.startOffset);
-        const end = (entries[entries.length - 1]?.startOffset ?? 0) + extra;
-        expect(endOffsetForEpoch(cache.all, end, asked)).toEqual(cache.endOffsetFor(asked, end));
-      }),
+      fc.asyncProperty(
+        checkpoints,
+        fc.integer({ min: -1, max: 20 }),
+        fc.integer({ min: 0, max: 5 }),
+        async (entries, asked, extra) => {
+          const { cache } = await LeaderEpochCache.load('/nonexistent/brook-test/leader-epoch-checkpoint');
+          for (const e of entries) cache.assign(e.epoch, e.startOffset);
+          const end = (entries[entries.length - 1]?.startOffset ?? 0) + extra;
+          expect(endOffsetForEpoch(cache.all, end, asked)).toEqual(cache.endOffsetFor(asked, end));
+        },
+      ),
     );
   });
 

@@ -19,11 +19,16 @@ describe('the replication core is pure', () => {
   it('has files to check', () => expect(files.length).toBeGreaterThan(6));
   for (const file of files) {
     it(`${file} uses no I/O, timers, promises, randomness or clocks`, () => {
-      const code = readFileSync(dir + file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+      const code = readFileSync(dir + file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\/\/.*$/gm, '');
       for (const [what, re] of forbidden) expect(re.test(code), `${file} contains ${what}`).toBe(false);
       for (const m of code.matchAll(/from\s+['"]([^'"]+)['"]/g)) {
         const spec = m[1] as string;
-        expect(spec.startsWith('./') || spec === '../../common/assert.js' || spec === '../../common/errors.js', `${file} imports ${spec}`).toBe(true);
+        expect(
+          spec.startsWith('./') || spec === '../../common/assert.js' || spec === '../../common/errors.js',
+          `${file} imports ${spec}`,
+        ).toBe(true);
       }
     });
   }

@@ -4,14 +4,25 @@ import type { SealResponse } from '../../src/replication/protocol/index.js';
 import { chooseLeader, seal } from '../../src/replication/protocol/index.js';
 import { logOf } from './helpers.js';
 
-function answer(replicaId: number, lastEpoch: number, logEndOffset: number, fields: Partial<SealResponse> = {}): SealResponse {
+function answer(
+  replicaId: number,
+  lastEpoch: number,
+  logEndOffset: number,
+  fields: Partial<SealResponse> = {},
+): SealResponse {
   return { replicaId, sealedEpoch: 5, lastEpoch, logEndOffset, accepted: true, ...fields };
 }
 
 describe('seal', () => {
   it('accepts an epoch at or above its sealed epoch and above its last epoch; persists only a rise', () => {
-    const log = logOf([[1, 2], [3, 1]]);
-    expect(seal(log, 2, 3, 4)).toEqual({ response: { replicaId: 2, sealedEpoch: 4, lastEpoch: 3, logEndOffset: 3, accepted: true }, persist: true });
+    const log = logOf([
+      [1, 2],
+      [3, 1],
+    ]);
+    expect(seal(log, 2, 3, 4)).toEqual({
+      response: { replicaId: 2, sealedEpoch: 4, lastEpoch: 3, logEndOffset: 3, accepted: true },
+      persist: true,
+    });
     expect(seal(log, 2, 4, 4).persist).toBe(false); // a retry of the same seal
     expect(seal(log, 2, 4, 4).response.accepted).toBe(true);
     expect(seal(log, 2, 5, 4).response).toMatchObject({ accepted: false, sealedEpoch: 5 });

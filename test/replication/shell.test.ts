@@ -10,8 +10,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, KafkaError } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/log.js';
 import { Partition, type ReplicaAssignment, type ReplicaIo } from '../../src/replication/partition.js';
-import { AppendError, chooseLeader, type AppendResponse, type SealResponse } from '../../src/replication/protocol/index.js';
-import { decodeAppendAnswers, decodeAppendCall, encodeAppendAnswers, encodeAppendCall } from '../../src/replication/append-frames.js';
+import {
+  AppendError,
+  chooseLeader,
+  type AppendResponse,
+  type SealResponse,
+} from '../../src/replication/protocol/index.js';
+import {
+  decodeAppendAnswers,
+  decodeAppendCall,
+  encodeAppendAnswers,
+  encodeAppendCall,
+} from '../../src/replication/append-frames.js';
 import type { WireAppendRequest } from '../../src/replication/wire.js';
 import { buildRecordBatch, decodeRecords, makeLogConfig, PartitionLog, splitBatches } from '../../src/storage/index.js';
 
@@ -27,13 +37,17 @@ afterEach(async () => {
 });
 
 function batchOf(values: string[], options: Parameters<typeof buildRecordBatch>[1] = {}): Buffer {
-  return buildRecordBatch(values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: 1_700_000_000_000 })), options);
+  return buildRecordBatch(
+    values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: 1_700_000_000_000 })),
+    options,
+  );
 }
 
 async function valuesOf(log: PartitionLog): Promise<string[]> {
   const { chunks } = await log.read(log.logStartOffset, 64 * 1024 * 1024, log.logEndOffset);
   const out: string[] = [];
-  for (const chunk of chunks) for (const b of splitBatches(chunk)) for (const r of decodeRecords(b)) out.push(r.value!.toString());
+  for (const chunk of chunks)
+    for (const b of splitBatches(chunk)) for (const r of decodeRecords(b)) out.push(r.value!.toString());
   return out;
 }
 
@@ -67,7 +81,8 @@ class Cluster {
         if (this.down.has(to) || this.down.has(nodeId)) return null;
         return decodeAppendAnswers(encodeAppendAnswers(1, [response])).answers[0] ?? null;
       },
-      leadershipChanged: (replica, leading) => this.leadership.push(`${nodeId}:${leading ? 'lead' : 'stop'}:${replica.leaderEpoch}`),
+      leadershipChanged: (replica, leading) =>
+        this.leadership.push(`${nodeId}:${leading ? 'lead' : 'stop'}:${replica.leaderEpoch}`),
     };
   }
 
@@ -79,7 +94,13 @@ class Cluster {
       this.dirs.set(nodeId, dir);
     }
     const log = await PartitionLog.open(dir, makeLogConfig({}), silentLogger);
-    const replica = await Partition.open({ topic: 't', topicId: 'tid', partition: 0 }, log, assignment, this.io(nodeId), silentLogger);
+    const replica = await Partition.open(
+      { topic: 't', topicId: 'tid', partition: 0 },
+      log,
+      assignment,
+      this.io(nodeId),
+      silentLogger,
+    );
     this.replicas.set(nodeId, replica);
     open.push(replica);
     await replica.applyAssignment(assignment);
@@ -163,14 +184,24 @@ describe('the replication shell', () => {
     await until('followers heard from', () => old.canAcceptAcksAll(), cluster);
     old.append([batchOf(['committed'])], { messageCount: 1 });
     await old.waitForHighWatermark(1, 5000);
-    await until('both followers hold it', () => [2, 3].every((id) => cluster.replicas.get(id)!.log.durableEndOffset === 1), cluster);
+    await until(
+      'both followers hold it',
+      () => [2, 3].every((id) => cluster.replicas.get(id)!.log.durableEndOffset === 1),
+      cluster,
+    );
     // Cut off, the old leader takes a write nobody else gets; a producer waits for it.
     cluster.down.add(1);
     old.append([batchOf(['uncommitted-1', 'uncommitted-2'])], { messageCount: 2 });
-    const waiting = old.waitForHighWatermark(3, 10_000).then(() => 'acknowledged', (err: unknown) => err);
+    const waiting = old.waitForHighWatermark(3, 10_000).then(
+      () => 'acknowledged',
+      (err: unknown) => err,
+    );
     const sealedAt = initial.leaderEpoch + 1;
     // The controller hears only 2 and 3 (R = 2) and picks between them.
-    const answers = [await cluster.replicas.get(2)!.handleSeal(sealedAt), await cluster.replicas.get(3)!.handleSeal(sealedAt)];
+    const answers = [
+      await cluster.replicas.get(2)!.handleSeal(sealedAt),
+      await cluster.replicas.get(3)!.handleSeal(sealedAt),
+    ];
     expect(answers.every((a) => a.accepted && a.logEndOffset === 1)).toBe(true);
     const leaderId = chooseLeader(answers, 2, 1, sealedAt)!;
     expect([2, 3]).toContain(leaderId);
@@ -216,7 +247,16 @@ describe('the replication shell', () => {
     await cluster.stop(3);
     const again = await cluster.start(3, initial);
     const stale = await again.handleAppend(
-      { epoch: 0, leaderId: 1, prevOffset: -1, prevEpoch: -1, batches: [], highWatermark: 0, epochStartOffset: 0, divergence: null },
+      {
+        epoch: 0,
+        leaderId: 1,
+        prevOffset: -1,
+        prevEpoch: -1,
+        batches: [],
+        highWatermark: 0,
+        epochStartOffset: 0,
+        divergence: null,
+      },
       [],
     );
     expect(stale.error).toBe(AppendError.fenced);

@@ -60,7 +60,8 @@ export class SafetyChecker {
         const c = this.committed.get(i);
         if (c === undefined) continue;
         const t = node.logTerm(i);
-        if (t !== c.term) this.fail(`leader ${id} of term ${term} lacks committed entry ${i} (term ${c.term}, has ${t})`);
+        if (t !== c.term)
+          this.fail(`leader ${id} of term ${term} lacks committed entry ${i} (term ${c.term}, has ${t})`);
       }
     } else if (known !== id) {
       this.fail(`two leaders in term ${term}: ${known} and ${id}`);
@@ -104,11 +105,13 @@ export class SafetyChecker {
 
   observeSnapshotRestore(id: number, index: number, hash: number): void {
     const known = this.hashAfter.get(index);
-    if (known !== undefined && known !== hash) this.fail(`node ${id} restored a snapshot at ${index} that differs from applied state`);
+    if (known !== undefined && known !== hash)
+      this.fail(`node ${id} restored a snapshot at ${index} that differs from applied state`);
   }
 
   observeReadIndex(id: number, index: number, minIndex: number): void {
-    if (index < minIndex) this.fail(`node ${id} got read index ${index} below ${minIndex}, committed before the read began`);
+    if (index < minIndex)
+      this.fail(`node ${id} got read index ${index} below ${minIndex}, committed before the read began`);
   }
 
   /** Log matching across every pair of running nodes (costly: run periodically). */

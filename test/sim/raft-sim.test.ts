@@ -44,7 +44,8 @@ describe('raft simulation', () => {
 
   // The checker must be able to fail: break the persistence rules on purpose.
   it('catches a node that acknowledges before its writes are durable', () => {
-    const run = (seed: number): SimResult => runSimulation({ seed, nodes: 3, safetyMs: 10_000, bug: SimBug.ackBeforePersist });
+    const run = (seed: number): SimResult =>
+      runSimulation({ seed, nodes: 3, safetyMs: 10_000, bug: SimBug.ackBeforePersist });
     let coreAsserts = 0;
     let found: SimResult | undefined;
     for (let seed = 1; seed <= 300 && found === undefined; seed++) {

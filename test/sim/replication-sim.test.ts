@@ -4,7 +4,13 @@
 //   npm run sim -- --replication --start N --seeds 1 --nodes 3 --w 2 --r 2
 import { describe, expect, it } from 'vitest';
 import type { ReplicationSimResult } from './replication/simulation.js';
-import { describeConfig, ReplicationSimBug, runReplicationSimulation, SAFE_QUORUMS, UNSAFE_QUORUMS } from './replication/simulation.js';
+import {
+  describeConfig,
+  ReplicationSimBug,
+  runReplicationSimulation,
+  SAFE_QUORUMS,
+  UNSAFE_QUORUMS,
+} from './replication/simulation.js';
 
 const SEEDS_PER_CONFIG = 200;
 const SAFETY_MS = 8000;
@@ -36,9 +42,25 @@ describe('replication simulation, W + R > N', () => {
   }
 
   it('exercises crashes (with and without the page cache), partitions, failed failovers and NOT_ENOUGH_REPLICAS', () => {
-    const totals = { crashes: 0, machineCrashes: 0, controllerCrashes: 0, partitions: 0, failedFailoverAttempts: 0, transfers: 0, notEnoughReplicas: 0, notLeader: 0, timeouts: 0 };
+    const totals = {
+      crashes: 0,
+      machineCrashes: 0,
+      controllerCrashes: 0,
+      partitions: 0,
+      failedFailoverAttempts: 0,
+      transfers: 0,
+      notEnoughReplicas: 0,
+      notLeader: 0,
+      timeouts: 0,
+    };
     for (let seed = 1; seed <= 30; seed++) {
-      const { stats } = runReplicationSimulation({ seed, replicas: seed % 2 === 0 ? 5 : 3, writeQuorum: seed % 2 === 0 ? 3 : 2, readQuorum: seed % 2 === 0 ? 3 : 2, safetyMs: SAFETY_MS });
+      const { stats } = runReplicationSimulation({
+        seed,
+        replicas: seed % 2 === 0 ? 5 : 3,
+        writeQuorum: seed % 2 === 0 ? 3 : 2,
+        readQuorum: seed % 2 === 0 ? 3 : 2,
+        safetyMs: SAFETY_MS,
+      });
       for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += stats[k];
     }
     for (const [k, v] of Object.entries(totals)) expect(v, k).toBeGreaterThan(10);
@@ -63,7 +85,8 @@ describe('replication simulation, W + R <= N (the checker must fail)', () => {
   for (const [n, w, r] of cases) {
     it(`N=${n} W=${w} R=${r} loses an acknowledged write for some seed in 1..200, and that seed replays`, () => {
       expect(UNSAFE_QUORUMS[n].some(([a, b]) => a === w && b === r)).toBe(true);
-      const run = (seed: number): ReplicationSimResult => runReplicationSimulation({ seed, replicas: n, writeQuorum: w, readQuorum: r, safetyMs: SAFETY_MS });
+      const run = (seed: number): ReplicationSimResult =>
+        runReplicationSimulation({ seed, replicas: n, writeQuorum: w, readQuorum: r, safetyMs: SAFETY_MS });
       let found: ReplicationSimResult | undefined;
       for (let seed = 1; seed <= 200 && found === undefined; seed++) {
         const res = run(seed);
@@ -78,7 +101,14 @@ describe('replication simulation, W + R <= N (the checker must fail)', () => {
 describe('replication simulation with a broken shell (the checker must fail)', () => {
   function firstFailure(bug: ReplicationSimBug, seeds: number): ReplicationSimResult | undefined {
     for (let seed = 1; seed <= seeds; seed++) {
-      const res = runReplicationSimulation({ seed, replicas: 3, writeQuorum: 2, readQuorum: 2, safetyMs: SAFETY_MS, bug });
+      const res = runReplicationSimulation({
+        seed,
+        replicas: 3,
+        writeQuorum: 2,
+        readQuorum: 2,
+        safetyMs: SAFETY_MS,
+        bug,
+      });
       if (!res.ok) return res;
     }
     return undefined;
@@ -91,6 +121,8 @@ describe('replication simulation with a broken shell (the checker must fail)', (
 
   it('catches a restarted leader that takes its epoch up again', () => {
     const found = firstFailure(ReplicationSimBug.resumeEpochAfterRestart, 100);
-    expect(found?.violation).toMatch(/wrote offset \d+ twice in epoch|lost acknowledged write|is a prefix of the leader's/);
+    expect(found?.violation).toMatch(
+      /wrote offset \d+ twice in epoch|lost acknowledged write|is a prefix of the leader's/,
+    );
   });
 });

@@ -281,7 +281,12 @@ class Simulation {
       for (const m of rd.messages) this.send(m);
       this.apply(n, rd);
       raft.advance(rd);
-      if (this.opts.bug === SimBug.forgetVote && rd.hardState !== undefined && rd.hardState.vote !== 0 && this.rng.next() < 0.5) {
+      if (
+        this.opts.bug === SimBug.forgetVote &&
+        rd.hardState !== undefined &&
+        rd.hardState.vote !== 0 &&
+        this.rng.next() < 0.5
+      ) {
         // Aim the fault where the bug bites: restart right after voting, mid-election.
         this.crash(n);
         this.queue.push(this.now + 1 + this.rng.nextInt(0, 5), () => {
@@ -296,13 +301,15 @@ class Simulation {
   private apply(n: SimNode, rd: Ready): void {
     if (rd.snapshot !== undefined) {
       const m = decodeMachine(rd.snapshot.data);
-      if (m.index !== rd.snapshot.metadata.index) this.checker.fail(`snapshot at ${rd.snapshot.metadata.index} holds state of ${m.index}`);
+      if (m.index !== rd.snapshot.metadata.index)
+        this.checker.fail(`snapshot at ${rd.snapshot.metadata.index} holds state of ${m.index}`);
       this.checker.observeSnapshotRestore(n.id, m.index, m.hash);
       n.machine = m;
       this.stats.snapshotsInstalled++;
     }
     for (const e of rd.committedEntries) {
-      if (e.index !== n.machine.index + 1) this.checker.fail(`node ${n.id} applied ${e.index} after ${n.machine.index}`);
+      if (e.index !== n.machine.index + 1)
+        this.checker.fail(`node ${n.id} applied ${e.index} after ${n.machine.index}`);
       n.machine = { index: e.index, hash: foldEntry(n.machine.hash, e) };
       this.checker.observeApply(n.id, e.index, n.machine.hash);
       this.stats.applied++;
@@ -486,7 +493,8 @@ class Simulation {
         const candidates = conf.voters.filter((id) => id !== this.joinerId);
         this.victim = candidates[this.rng.nextInt(0, candidates.length)] ?? 0;
       }
-      if (this.victim !== 0) res = leader.raft.proposeConfChange({ type: ConfChangeType.removeNode, nodeId: this.victim });
+      if (this.victim !== 0)
+        res = leader.raft.proposeConfChange({ type: ConfChangeType.removeNode, nodeId: this.victim });
     }
     if (res?.ok) this.stats.confChanges++;
     this.scheduleReady(leader);
@@ -564,7 +572,9 @@ class Simulation {
     if (this.liveness !== undefined) {
       this.checkLiveness();
       if (!this.livenessDone && this.now > this.liveness.deadline) {
-        throw new Violation(`liveness: no leader made progress within ${this.livenessMs}ms after the network healed\n${this.describe()}`);
+        throw new Violation(
+          `liveness: no leader made progress within ${this.livenessMs}ms after the network healed\n${this.describe()}`,
+        );
       }
     }
   }
@@ -578,7 +588,9 @@ class Simulation {
         continue;
       }
       const s = n.raft.status();
-      const progress = [...s.progress].map(([id, p]) => `${id}:${p.state}/m${p.match}/n${p.next}/f${p.inflight}`).join(' ');
+      const progress = [...s.progress]
+        .map(([id, p]) => `${id}:${p.state}/m${p.match}/n${p.next}/f${p.inflight}`)
+        .join(' ');
       lines.push(
         `  node ${n.id}: ${s.role} term ${s.term} vote ${s.vote} lead ${s.lead} commit ${s.commit} applied ${s.applied} ` +
           `log [${s.firstIndex}, ${s.lastIndex}] machine ${n.machine.index} conf ${JSON.stringify(s.confState)} ${progress}`,

@@ -21,7 +21,9 @@ describe('leader-epoch checkpoint', () => {
     expect(log.endOffsetForEpoch(4)).toEqual({ epoch: 4, endOffset: 12 });
     expect(log.endOffsetForEpoch(0)).toEqual({ epoch: 0, endOffset: 0 });
     expect(log.endOffsetForEpoch(9)).toEqual({ epoch: -1, endOffset: -1 });
-    expect(() => log.appendAsLeader([batch('old', 1)], 3)).toThrow(expect.objectContaining({ code: ErrorCode.FENCED_LEADER_EPOCH }));
+    expect(() => log.appendAsLeader([batch('old', 1)], 3)).toThrow(
+      expect.objectContaining({ code: ErrorCode.FENCED_LEADER_EPOCH }),
+    );
     await log.flush(); // the implicit epoch-4 entry becomes durable with the data
     const text = fs.readFileSync(path.join(dir, 'leader-epoch-checkpoint'), 'utf8');
     expect(text).toBe('0\n3\n1 0\n3 5\n4 10\n');
@@ -50,11 +52,17 @@ describe('leader-epoch checkpoint', () => {
     const crash = tempDir();
     fs.cpSync(dir, crash, { recursive: true });
     const reopened = await openLog(crash);
-    expect(reopened.epochEntries()).toEqual([{ epoch: 2, startOffset: 0 }, { epoch: 5, startOffset: 2 }]);
+    expect(reopened.epochEntries()).toEqual([
+      { epoch: 2, startOffset: 0 },
+      { epoch: 5, startOffset: 2 },
+    ]);
     await reopened.close();
     fs.writeFileSync(path.join(crash, 'leader-epoch-checkpoint'), 'garbage');
     const rebuilt = await openLog(crash);
-    expect(rebuilt.epochEntries()).toEqual([{ epoch: 2, startOffset: 0 }, { epoch: 5, startOffset: 2 }]);
+    expect(rebuilt.epochEntries()).toEqual([
+      { epoch: 2, startOffset: 0 },
+      { epoch: 5, startOffset: 2 },
+    ]);
     await rebuilt.close();
     await log.close();
   });
@@ -72,8 +80,16 @@ describe('idempotent producer state', () => {
     const second = log.appendAsLeader([idem('b', 2, 0, 3)], 0);
     const end = log.logEndOffset;
     const retry = log.appendAsLeader([idem('a', 3, 0, 0)], 0);
-    expect(retry).toEqual({ baseOffset: first.baseOffset, lastOffset: first.lastOffset, logAppendTime: -1, duplicate: true });
-    expect(log.appendAsLeader([idem('b', 2, 0, 3)], 0)).toMatchObject({ baseOffset: second.baseOffset, duplicate: true });
+    expect(retry).toEqual({
+      baseOffset: first.baseOffset,
+      lastOffset: first.lastOffset,
+      logAppendTime: -1,
+      duplicate: true,
+    });
+    expect(log.appendAsLeader([idem('b', 2, 0, 3)], 0)).toMatchObject({
+      baseOffset: second.baseOffset,
+      duplicate: true,
+    });
     expect(log.logEndOffset).toBe(end);
     await log.close();
   });
@@ -81,16 +97,26 @@ describe('idempotent producer state', () => {
   it('refuses a sequence gap with 45, an old epoch with 47, and a new epoch not starting at 0 with 45', async () => {
     const log = await openLog(tempDir());
     log.appendAsLeader([idem('a', 3, 2, 0)], 0); // seq 0..2
-    expect(() => log.appendAsLeader([idem('gap', 1, 2, 4)], 0)).toThrow(expect.objectContaining({ code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER }));
-    expect(() => log.appendAsLeader([idem('old', 1, 1, 3)], 0)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_PRODUCER_EPOCH }));
-    expect(() => log.appendAsLeader([idem('bump', 1, 3, 5)], 0)).toThrow(expect.objectContaining({ code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER }));
+    expect(() => log.appendAsLeader([idem('gap', 1, 2, 4)], 0)).toThrow(
+      expect.objectContaining({ code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER }),
+    );
+    expect(() => log.appendAsLeader([idem('old', 1, 1, 3)], 0)).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_PRODUCER_EPOCH }),
+    );
+    expect(() => log.appendAsLeader([idem('bump', 1, 3, 5)], 0)).toThrow(
+      expect.objectContaining({ code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER }),
+    );
     expect(log.logEndOffset).toBe(3);
     expect(log.appendAsLeader([idem('next', 1, 2, 3)], 0).baseOffset).toBe(3);
     expect(log.appendAsLeader([idem('bumped', 2, 3, 0)], 0).baseOffset).toBe(4);
     // The old epoch's batches are forgotten once the epoch is bumped.
-    expect(() => log.appendAsLeader([idem('next', 1, 2, 3)], 0)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_PRODUCER_EPOCH }));
+    expect(() => log.appendAsLeader([idem('next', 1, 2, 3)], 0)).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_PRODUCER_EPOCH }),
+    );
     // Unknown producer at any sequence is accepted (KIP-360 behaviour).
-    expect(log.appendAsLeader([batch('u', 1, { producerId: 77, producerEpoch: 0, baseSequence: 40 })], 0).duplicate).toBe(false);
+    expect(
+      log.appendAsLeader([batch('u', 1, { producerId: 77, producerEpoch: 0, baseSequence: 40 })], 0).duplicate,
+    ).toBe(false);
     await log.close();
   });
 
@@ -105,7 +131,9 @@ describe('idempotent producer state', () => {
     const log = await openLog(tempDir());
     for (let i = 0; i < 6; i++) log.appendAsLeader([idem(`b${i}`, 1, 0, i)], 0);
     expect(log.appendAsLeader([idem('b1', 1, 0, 1)], 0).duplicate).toBe(true);
-    expect(() => log.appendAsLeader([idem('b0', 1, 0, 0)], 0)).toThrow(expect.objectContaining({ code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER }));
+    expect(() => log.appendAsLeader([idem('b0', 1, 0, 0)], 0)).toThrow(
+      expect.objectContaining({ code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER }),
+    );
     await log.close();
   });
 

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach } from 'vitest';
 import { silentLogger } from '../../src/common/log.js';
-import { type LogConfig, PartitionLog, type PartitionLogOptions, buildRecordBatch, makeLogConfig } from '../../src/storage/index.js';
+import {
+  type LogConfig,
+  PartitionLog,
+  type PartitionLogOptions,
+  buildRecordBatch,
+  makeLogConfig,
+} from '../../src/storage/index.js';
 import type { BuildBatchOptions } from '../../src/storage/index.js';
 
 const dirs: string[] = [];
@@ -22,7 +28,11 @@ afterEach(() => {
 });
 
 /** A batch of `count` records whose values name `tag` and the index, e.g. "a-3". */
-export function batch(tag: string, count = 1, options: BuildBatchOptions & { timestamp?: number; valueBytes?: number } = {}): Buffer {
+export function batch(
+  tag: string,
+  count = 1,
+  options: BuildBatchOptions & { timestamp?: number; valueBytes?: number } = {},
+): Buffer {
   const timestamp = options.timestamp ?? 1_700_000_000_000;
   const pad = options.valueBytes ? 'x'.repeat(options.valueBytes) : '';
   return buildRecordBatch(
@@ -39,7 +49,11 @@ export function smallConfig(overrides: Partial<LogConfig> = {}): LogConfig {
   return makeLogConfig({ segmentBytes: 4096, indexIntervalBytes: 256, ...overrides });
 }
 
-export function openLog(dir: string, overrides: Partial<LogConfig> = {}, options: PartitionLogOptions = {}): Promise<PartitionLog> {
+export function openLog(
+  dir: string,
+  overrides: Partial<LogConfig> = {},
+  options: PartitionLogOptions = {},
+): Promise<PartitionLog> {
   return PartitionLog.open(dir, smallConfig(overrides), silentLogger, options);
 }
 
@@ -89,7 +103,10 @@ export function segmentFiles(dir: string, suffix: string): string[] {
 /** A pino logger that keeps every line, for asserting on warnings. */
 export function captureLogger(): { logger: import('pino').Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const logger = pino(
+    { level: 'debug' },
+    { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
+  );
   return { logger, lines };
 }
 

@@ -64,7 +64,8 @@ describe('index rebuild', () => {
   async function prepared(): Promise<{ dir: string; all: Buffer; names: string[] }> {
     const dir = tempDir();
     const log = await openLog(dir, { segmentBytes: 4096, indexIntervalBytes: 300 });
-    for (let i = 0; i < 60; i++) log.appendAsLeader([batch(`b${i}`, 2, { valueBytes: 60, timestamp: 1_000_000 + i * 10 })], 0);
+    for (let i = 0; i < 60; i++)
+      log.appendAsLeader([batch(`b${i}`, 2, { valueBytes: 60, timestamp: 1_000_000 + i * 10 })], 0);
     const all = await readAll(log);
     await log.close();
     const names = segmentFiles(dir, '.index');
@@ -108,7 +109,11 @@ describe('index rebuild', () => {
       damage(victim);
       const { logger, lines } = captureLogger();
       const log = await PartitionLog.open(dir, smallConfig({ segmentBytes: 4096, indexIntervalBytes: 300 }), logger);
-      expect(lines.some((l) => l.msg === 'rebuilding segment index by a full scan' && l.segment === Number(names[1]!.slice(0, 20)))).toBe(true);
+      expect(
+        lines.some(
+          (l) => l.msg === 'rebuilding segment index by a full scan' && l.segment === Number(names[1]!.slice(0, 20)),
+        ),
+      ).toBe(true);
       expect(Buffer.compare(await readAll(log), all)).toBe(0);
       expect(Buffer.compare(fs.readFileSync(victim), original)).toBe(0); // rewritten identically
       await log.close();
@@ -120,7 +125,10 @@ describe('index rebuild', () => {
     const victim = path.join(dir, names[0]!.replace('.index', '.timeindex'));
     const original = fs.readFileSync(victim);
     expect(original.length).toBeGreaterThan(12);
-    fs.writeFileSync(victim, Buffer.concat([original.subarray(12, 24), original.subarray(0, 12), original.subarray(24)]));
+    fs.writeFileSync(
+      victim,
+      Buffer.concat([original.subarray(12, 24), original.subarray(0, 12), original.subarray(24)]),
+    );
     const log = await openLog(dir, { segmentBytes: 4096, indexIntervalBytes: 300 });
     expect(Buffer.compare(await readAll(log), all)).toBe(0);
     expect(Buffer.compare(fs.readFileSync(victim), original)).toBe(0);

@@ -131,7 +131,7 @@ describe('PartitionLog append and read', () => {
 
 function splitAll(bytes: Buffer): Buffer[] {
   const out: Buffer[] = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const size = bytes.readInt32BE(at + 8) + 12;
     out.push(Buffer.from(bytes.subarray(at, at + size)));
     at += size;

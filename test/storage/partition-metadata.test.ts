@@ -39,7 +39,8 @@ describe('partition metadata file format', () => {
     expect(parsePartitionMetadata(formatPartitionMetadata(NEW_ID))).toEqual({ topicId: NEW_ID });
     const full = formatPartitionMetadata(NEW_ID);
     // Every cut of a complete file (a torn write) is refused, never read as a shorter id.
-    for (let cut = 0; cut < full.length; cut++) expect(parsePartitionMetadata(full.slice(0, cut))).toHaveProperty('reason');
+    for (let cut = 0; cut < full.length; cut++)
+      expect(parsePartitionMetadata(full.slice(0, cut))).toHaveProperty('reason');
     expect(parsePartitionMetadata(`version: 1\ntopic_id: ${NEW_ID}\n`)).toEqual({ reason: 'unknown version 1' });
     expect(parsePartitionMetadata('version: 0\ntopic_id: \n')).toHaveProperty('reason');
     expect(parsePartitionMetadata('\u0000\u0000\u0000\u0000')).toHaveProperty('reason');
@@ -111,7 +112,11 @@ describe('LogManager with topic ids', () => {
     const dataDir = tempDir();
     await seed(dataDir, OLD_ID, 'data', 3);
     const file = metadataFile(dataDir, 'orders', 0);
-    const damaged = [Buffer.from([0xff, 0x00, 0x13, 0x37, 0x0a]), Buffer.from('version: 0\ntopic_id: 5b0e0f4e'), Buffer.alloc(70_000, 'x')];
+    const damaged = [
+      Buffer.from([0xff, 0x00, 0x13, 0x37, 0x0a]),
+      Buffer.from('version: 0\ntopic_id: 5b0e0f4e'),
+      Buffer.alloc(70_000, 'x'),
+    ];
     for (const bytes of damaged) {
       fs.writeFileSync(file, bytes);
       expect((await readPartitionMetadata(path.dirname(file))).kind).toBe('damaged');
@@ -130,7 +135,10 @@ describe('LogManager with topic ids', () => {
   it('serves concurrent opens of one partition with one log, and checks no id when none is given', async () => {
     const dataDir = tempDir();
     const manager = await LogManager.open(dataDir, silentLogger);
-    const [a, b] = await Promise.all([manager.getOrCreate('orders', 0, {}, NEW_ID), manager.getOrCreate('orders', 0, {}, NEW_ID)]);
+    const [a, b] = await Promise.all([
+      manager.getOrCreate('orders', 0, {}, NEW_ID),
+      manager.getOrCreate('orders', 0, {}, NEW_ID),
+    ]);
     expect(a).toBe(b);
     // Callers that do not know the id (tests, tools) get the log as it is.
     expect(await manager.getOrCreate('orders', 0)).toBe(a);

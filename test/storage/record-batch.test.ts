@@ -36,14 +36,26 @@ describe('RecordBatch v2 build and decode', () => {
   it('round-trips keys, values, null values, headers and timestamps', () => {
     const bytes = buildRecordBatch(
       [
-        { key: Buffer.from('a'), value: Buffer.from('hello'), timestamp: 1000, headers: [{ key: 'h', value: Buffer.from('v') }] },
+        {
+          key: Buffer.from('a'),
+          value: Buffer.from('hello'),
+          timestamp: 1000,
+          headers: [{ key: 'h', value: Buffer.from('v') }],
+        },
         { key: null, value: null, timestamp: 990 },
         { key: Buffer.alloc(0), value: Buffer.alloc(300, 7), timestamp: 5_000_000_000_000 },
       ],
       { baseOffset: 42, producerId: 7, producerEpoch: 1, baseSequence: 9 },
     );
     const header = readBatchHeader(bytes);
-    expect(header).toMatchObject({ baseOffset: 42, magic: 2, lastOffsetDelta: 2, recordsCount: 3, baseTimestamp: 1000, maxTimestamp: 5_000_000_000_000 });
+    expect(header).toMatchObject({
+      baseOffset: 42,
+      magic: 2,
+      lastOffsetDelta: 2,
+      recordsCount: 3,
+      baseTimestamp: 1000,
+      maxTimestamp: 5_000_000_000_000,
+    });
     expect(header.producerId).toBe(7);
     expect(header.sizeBytes).toBe(bytes.length);
     expect(validateClientBatch(bytes, opts).recordsCount).toBe(3);
@@ -63,7 +75,13 @@ describe('RecordBatch v2 build and decode', () => {
       key: fc.option(fc.uint8Array({ maxLength: 50 }).map((a) => Buffer.from(a))),
       value: fc.option(fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a))),
       timestamp: fc.integer({ min: 0, max: 2 ** 45 }),
-      headers: fc.array(fc.record({ key: fc.string({ maxLength: 10 }), value: fc.option(fc.uint8Array({ maxLength: 20 }).map((a) => Buffer.from(a))) }), { maxLength: 3 }),
+      headers: fc.array(
+        fc.record({
+          key: fc.string({ maxLength: 10 }),
+          value: fc.option(fc.uint8Array({ maxLength: 20 }).map((a) => Buffer.from(a))),
+        }),
+        { maxLength: 3 },
+      ),
     });
     fc.assert(
       fc.property(fc.array(record, { minLength: 1, maxLength: 20 }), (records) => {
@@ -158,9 +176,9 @@ describe('validateClientBatch (Kafka produce checks)', () => {
     zero.writeInt32BE(-1, BatchOffsets.lastOffsetDelta);
     expect(codeOf(() => validateClientBatch(recrc(zero), opts))).toBe(ErrorCode.INVALID_RECORD);
     expect(codeOf(() => validateClientBatch(batch('c', 1, { control: true }), opts))).toBe(ErrorCode.INVALID_RECORD);
-    expect(codeOf(() => validateClientBatch(batch('p', 1, { producerId: 5, producerEpoch: 0, baseSequence: -1 }), opts))).toBe(
-      ErrorCode.INVALID_RECORD,
-    );
+    expect(
+      codeOf(() => validateClientBatch(batch('p', 1, { producerId: 5, producerEpoch: 0, baseSequence: -1 }), opts)),
+    ).toBe(ErrorCode.INVALID_RECORD);
     const magic = batch('m', 1);
     magic.writeInt8(1, BatchOffsets.magic);
     expect(codeOf(() => validateClientBatch(magic, opts))).toBe(ErrorCode.INVALID_RECORD);

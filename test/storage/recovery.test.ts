@@ -21,7 +21,8 @@ function seededRandom(seed: number): () => number {
 
 async function fillLog(dir: string, batches: number): Promise<PartitionLog> {
   const log = await openLog(dir, { segmentBytes: 8192, indexIntervalBytes: 200 });
-  for (let i = 0; i < batches; i++) log.appendAsLeader([batch(`b${i}`, 1 + (i % 3), { valueBytes: 20 + (i % 7) * 30 })], 1);
+  for (let i = 0; i < batches; i++)
+    log.appendAsLeader([batch(`b${i}`, 1 + (i % 3), { valueBytes: 20 + (i % 7) * 30 })], 1);
   await log.flush();
   return log;
 }
@@ -39,7 +40,14 @@ describe('recovery', () => {
     const boundaries = batchesIn(activeBytes);
     const before = expectedAll.length - activeBytes.length;
     const random = seededRandom(20240611);
-    const cuts = [0, 1, 60, 61, activeBytes.length - 1, ...Array.from({ length: 40 }, () => Math.floor(random() * activeBytes.length))];
+    const cuts = [
+      0,
+      1,
+      60,
+      61,
+      activeBytes.length - 1,
+      ...Array.from({ length: 40 }, () => Math.floor(random() * activeBytes.length)),
+    ];
     for (const cut of cuts) {
       const dir = crashCopy(source);
       fs.truncateSync(path.join(dir, activeName), cut);
@@ -133,7 +141,9 @@ describe('recovery', () => {
     fs.writeFileSync(file, bytes);
     const checked = await openLog(dir, { segmentBytes: 8192, indexIntervalBytes: 200 });
     const boundaries = batchesIn(bytes);
-    expect(checked.logEndOffset).toBe(end - (boundaries[boundaries.length - 1]!.lastOffset - boundaries[boundaries.length - 1]!.baseOffset + 1));
+    expect(checked.logEndOffset).toBe(
+      end - (boundaries[boundaries.length - 1]!.lastOffset - boundaries[boundaries.length - 1]!.baseOffset + 1),
+    );
     await checked.close();
   });
 });

@@ -10,13 +10,23 @@ describe('offsets by timestamp', () => {
     const log = await openLog(tempDir(), { segmentBytes: 1200, indexIntervalBytes: 100 });
     // Batch i holds offsets 3i..3i+2 with timestamps 10_000 + 100*i + {0, 10, 20}.
     for (let i = 0; i < 40; i++) {
-      const records = [0, 10, 20].map((d) => ({ key: null, value: Buffer.from(`v${i}-${d}`), timestamp: 10_000 + 100 * i + d }));
+      const records = [0, 10, 20].map((d) => ({
+        key: null,
+        value: Buffer.from(`v${i}-${d}`),
+        timestamp: 10_000 + 100 * i + d,
+      }));
       log.appendAsLeader([buildRecordBatch(records)], 0);
     }
     expect(log.segmentCount).toBeGreaterThan(3);
     expect(await log.offsetForTimestamp(0)).toEqual({ offset: 0, timestamp: 10_000 });
-    expect(await log.offsetForTimestamp(10_000 + 100 * 17 + 5)).toEqual({ offset: 17 * 3 + 1, timestamp: 10_000 + 100 * 17 + 10 });
-    expect(await log.offsetForTimestamp(10_000 + 100 * 25 + 20)).toEqual({ offset: 25 * 3 + 2, timestamp: 10_000 + 100 * 25 + 20 });
+    expect(await log.offsetForTimestamp(10_000 + 100 * 17 + 5)).toEqual({
+      offset: 17 * 3 + 1,
+      timestamp: 10_000 + 100 * 17 + 10,
+    });
+    expect(await log.offsetForTimestamp(10_000 + 100 * 25 + 20)).toEqual({
+      offset: 25 * 3 + 2,
+      timestamp: 10_000 + 100 * 25 + 20,
+    });
     expect(await log.offsetForTimestamp(10_000 + 100 * 39 + 21)).toBeNull();
     expect(await log.maxTimestampOffset()).toEqual({ offset: 119, timestamp: 10_000 + 100 * 39 + 20 });
     await log.deleteRecordsBefore(10);
@@ -27,7 +37,16 @@ describe('offsets by timestamp', () => {
   it('max timestamp offset picks the largest timestamp even when it is not the last record', async () => {
     const log = await openLog(tempDir());
     log.appendAsLeader([batch('a', 1, { timestamp: 500 })], 0);
-    log.appendAsLeader([buildRecordBatch([{ key: null, value: null, timestamp: 100 }, { key: null, value: null, timestamp: 9000 }, { key: null, value: null, timestamp: 200 }])], 0);
+    log.appendAsLeader(
+      [
+        buildRecordBatch([
+          { key: null, value: null, timestamp: 100 },
+          { key: null, value: null, timestamp: 9000 },
+          { key: null, value: null, timestamp: 200 },
+        ]),
+      ],
+      0,
+    );
     log.appendAsLeader([batch('c', 1, { timestamp: 600 })], 0);
     expect(await log.maxTimestampOffset()).toEqual({ offset: 2, timestamp: 9000 });
     await log.close();

@@ -25,7 +25,10 @@ describe('truncateTo', () => {
     await log.truncateTo(25); // inside batch 24..26: the whole batch goes
     expect(log.logEndOffset).toBe(24);
     expect(log.appendAsLeader([batch('new', 2)], 3).baseOffset).toBe(24);
-    expect(log.epochEntries()).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 24 }]);
+    expect(log.epochEntries()).toEqual([
+      { epoch: 1, startOffset: 0 },
+      { epoch: 3, startOffset: 24 },
+    ]);
     await log.flush();
     // A crash image now recovers to the same log.
     const crash = tempDir();
@@ -60,10 +63,14 @@ describe('deleteRecordsBefore', () => {
     expect(log.logStartOffset).toBe(target);
     expect(log.segmentBaseOffsets[0]).toBe(segments[2]);
     expect(segmentFiles(dir, '.log')[0]).toBe(`${String(segments[2]).padStart(20, '0')}.log`);
-    await expect(log.read(target - 1, 100, log.logEndOffset)).rejects.toMatchObject({ code: ErrorCode.OFFSET_OUT_OF_RANGE });
+    await expect(log.read(target - 1, 100, log.logEndOffset)).rejects.toMatchObject({
+      code: ErrorCode.OFFSET_OUT_OF_RANGE,
+    });
     const first = await log.read(target, 1, log.logEndOffset);
     expect(batchesIn(Buffer.concat(first.chunks))[0]!.baseOffset).toBe(target - 1); // containing batch
-    await expect(log.deleteRecordsBefore(log.logEndOffset + 1)).rejects.toMatchObject({ code: ErrorCode.OFFSET_OUT_OF_RANGE });
+    await expect(log.deleteRecordsBefore(log.logEndOffset + 1)).rejects.toMatchObject({
+      code: ErrorCode.OFFSET_OUT_OF_RANGE,
+    });
     await log.flush();
     const crash = tempDir();
     fs.cpSync(dir, crash, { recursive: true });
@@ -79,7 +86,8 @@ describe('retention', () => {
     const dir = tempDir();
     const log = await openLog(dir, { ...config, retentionMs: 10_000 });
     const base = 1_000_000_000;
-    for (let i = 0; i < 30; i++) log.appendAsLeader([batch(`b${i}`, 1, { valueBytes: 100, timestamp: base + i * 1000 })], 0);
+    for (let i = 0; i < 30; i++)
+      log.appendAsLeader([batch(`b${i}`, 1, { valueBytes: 100, timestamp: base + i * 1000 })], 0);
     const segments = log.segmentBaseOffsets;
     expect(segments.length).toBeGreaterThan(3);
     expect(await log.applyRetention(base)).toBe(0);
@@ -106,7 +114,7 @@ describe('retention', () => {
     expect(log.sizeBytes).toBeGreaterThan(3000);
     await log.applyRetention(1_700_000_000_000); // the batches' own time: only size applies
     expect(log.sizeBytes).toBeGreaterThanOrEqual(3000);
-    expect(log.sizeBytes - (fs.statSync(path.join(dir, segmentFiles(dir, '.log')[0]!)).size)).toBeLessThan(3000);
+    expect(log.sizeBytes - fs.statSync(path.join(dir, segmentFiles(dir, '.log')[0]!)).size).toBeLessThan(3000);
     expect(log.logStartOffset).toBe(log.segmentBaseOffsets[0]);
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.log')).length).toBe(log.segmentCount);
     const start = Number(fs.readFileSync(path.join(dir, 'log-start-offset-checkpoint'), 'utf8').split('\n')[1]);

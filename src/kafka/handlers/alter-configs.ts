@@ -12,7 +12,9 @@ export function alterConfigsHandler(ctx: BrokerContext) {
     minVersion: 0,
     maxVersion: 2,
     async handle(request) {
-      const responses = await alterTopicConfigs(ctx, request.resources, request.validateOnly, (resource) => configMap(resource.configs));
+      const responses = await alterTopicConfigs(ctx, request.resources, request.validateOnly, (resource) =>
+        configMap(resource.configs),
+      );
       return { throttleTimeMs: 0, responses };
     },
   });

@@ -17,11 +17,24 @@ export function apiVersionsHandler(ctx: BrokerContext) {
     minVersion: MIN_VERSION,
     maxVersion: MAX_VERSION,
     handle(request, context) {
-      const base = { throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1, finalizedFeatures: [], zkMigrationReady: false };
+      const base = {
+        throttleTimeMs: 0,
+        supportedFeatures: [],
+        finalizedFeaturesEpoch: -1,
+        finalizedFeatures: [],
+        zkMigrationReady: false,
+      };
       if (context.apiVersion < 0) {
-        return { ...base, errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [{ apiKey: 18, minVersion: MIN_VERSION, maxVersion: MAX_VERSION }] };
+        return {
+          ...base,
+          errorCode: ErrorCode.UNSUPPORTED_VERSION,
+          apiKeys: [{ apiKey: 18, minVersion: MIN_VERSION, maxVersion: MAX_VERSION }],
+        };
       }
-      if (context.apiVersion >= 3 && (!SOFTWARE.test(request.clientSoftwareName) || !SOFTWARE.test(request.clientSoftwareVersion))) {
+      if (
+        context.apiVersion >= 3 &&
+        (!SOFTWARE.test(request.clientSoftwareName) || !SOFTWARE.test(request.clientSoftwareVersion))
+      ) {
         return { ...base, errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [] };
       }
       return { ...base, errorCode: ErrorCode.NONE, apiKeys: ctx.supportedApis().map((api) => ({ ...api })) };

@@ -45,7 +45,11 @@ export function alterTopicConfigs<R extends ConfigResource>(
     resources.map(async (resource) => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       if (resource.resourceType !== RESOURCE_TYPE_TOPIC) {
-        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'only topic configs can be altered; broker settings are static' };
+        return {
+          ...base,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: 'only topic configs can be altered; broker settings are static',
+        };
       }
       try {
         await ctx.admin.alterTopicConfig(resource.resourceName, nextConfigs(resource), validateOnly);

@@ -4,7 +4,11 @@ import { ErrorCode } from '../../common/errors.js';
 import { resolveQuorums } from '../../metadata/topic-config.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import type { CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse } from '../protocol/messages/create-topics.js';
+import type {
+  CreatableTopicResult,
+  CreateTopicsRequest,
+  CreateTopicsResponse,
+} from '../protocol/messages/create-topics.js';
 import { configMap, errorOf } from './common.js';
 
 export function createTopicsHandler(ctx: BrokerContext) {
@@ -29,7 +33,11 @@ export function createTopicsHandler(ctx: BrokerContext) {
             configs: [],
           };
           if ((seen.get(topic.name) ?? 0) > 1) {
-            return { ...result, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic ${topic.name} appears twice in the request` };
+            return {
+              ...result,
+              errorCode: ErrorCode.INVALID_REQUEST,
+              errorMessage: `topic ${topic.name} appears twice in the request`,
+            };
           }
           try {
             const created = await ctx.admin.createTopic(
@@ -37,7 +45,9 @@ export function createTopicsHandler(ctx: BrokerContext) {
                 name: topic.name,
                 numPartitions: topic.numPartitions,
                 replicationFactor: topic.replicationFactor,
-                assignments: [...topic.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds),
+                assignments: [...topic.assignments]
+                  .sort((a, b) => a.partitionIndex - b.partitionIndex)
+                  .map((a) => a.brokerIds),
                 configs: configMap(topic.configs),
               },
               request.validateOnly,

@@ -23,7 +23,11 @@ export function deleteRecordsHandler(ctx: BrokerContext) {
                 const lowWatermark = await partition.deleteRecordsBefore(p.offset);
                 return { partitionIndex: p.partitionIndex, lowWatermark, errorCode: 0 };
               } catch (err) {
-                return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorOf(err, ctx.log).errorCode };
+                return {
+                  partitionIndex: p.partitionIndex,
+                  lowWatermark: -1,
+                  errorCode: errorOf(err, ctx.log).errorCode,
+                };
               }
             }),
           ),

@@ -3,7 +3,11 @@
 import { ErrorCode, KafkaError } from '../../common/errors.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import type { DeletableTopicResult, DeleteTopicsRequest, DeleteTopicsResponse } from '../protocol/messages/delete-topics.js';
+import type {
+  DeletableTopicResult,
+  DeleteTopicsRequest,
+  DeleteTopicsResponse,
+} from '../protocol/messages/delete-topics.js';
 import { errorOf } from './common.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';

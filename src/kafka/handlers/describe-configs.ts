@@ -58,7 +58,12 @@ function brokerEntries(config: NodeConfig): Entry[] {
     e('broker.id', config.nodeId, 'int', 'this node id'),
     e('auto.create.topics.enable', config.autoCreateTopics, 'boolean', 'create unknown topics on use'),
     e('num.partitions', config.defaultPartitions, 'int', 'partitions of auto-created topics'),
-    e('default.replication.factor', config.defaultReplicationFactor, 'int', 'replication factor of auto-created topics'),
+    e(
+      'default.replication.factor',
+      config.defaultReplicationFactor,
+      'int',
+      'replication factor of auto-created topics',
+    ),
     e('log.segment.bytes', config.segmentBytes, 'int', 'roll segments at this size'),
     e('log.retention.ms', config.retentionMs, 'long', 'delete segments older than this'),
     e('log.retention.bytes', config.retentionBytes, 'long', 'keep at most this many bytes per partition'),
@@ -83,7 +88,12 @@ export function describeConfigsHandler(ctx: BrokerContext) {
         let source: number;
         if (resource.resourceType === RESOURCE_TYPE_TOPIC) {
           const topic = ctx.metadata.state.topic(resource.resourceName);
-          if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `unknown topic '${resource.resourceName}'` };
+          if (!topic)
+            return {
+              ...base,
+              errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              errorMessage: `unknown topic '${resource.resourceName}'`,
+            };
           entries = topicEntries(topic, ctx.config);
           source = SOURCE_DYNAMIC_TOPIC;
         } else if (resource.resourceType === RESOURCE_TYPE_BROKER) {
@@ -93,26 +103,28 @@ export function describeConfigsHandler(ctx: BrokerContext) {
           entries = brokerEntries(ctx.config);
           source = SOURCE_STATIC_BROKER;
         } else {
-          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unsupported resource type ${resource.resourceType}` };
+          return {
+            ...base,
+            errorCode: ErrorCode.INVALID_REQUEST,
+            errorMessage: `unsupported resource type ${resource.resourceType}`,
+          };
         }
         const wanted = resource.configurationKeys;
         const configs = entries
           .filter((entry) => wanted === null || wanted.includes(entry.name))
-          .map(
-            (entry): DescribeConfigsResourceResult => ({
-              name: entry.name,
-              value: entry.value,
-              readOnly: false,
-              isDefault: !entry.explicit,
-              configSource: entry.explicit ? source : SOURCE_DEFAULT,
-              isSensitive: false,
-              synonyms: request.includeSynonyms
-                ? [{ name: entry.name, value: entry.value, source: entry.explicit ? source : SOURCE_DEFAULT }]
-                : [],
-              configType: CONFIG_TYPE[entry.kind],
-              documentation: request.includeDocumentation ? entry.doc : null,
-            }),
-          );
+          .map((entry): DescribeConfigsResourceResult => ({
+            name: entry.name,
+            value: entry.value,
+            readOnly: false,
+            isDefault: !entry.explicit,
+            configSource: entry.explicit ? source : SOURCE_DEFAULT,
+            isSensitive: false,
+            synonyms: request.includeSynonyms
+              ? [{ name: entry.name, value: entry.value, source: entry.explicit ? source : SOURCE_DEFAULT }]
+              : [],
+            configType: CONFIG_TYPE[entry.kind],
+            documentation: request.includeDocumentation ? entry.doc : null,
+          }));
         return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
       });
       return { throttleTimeMs: 0, results };

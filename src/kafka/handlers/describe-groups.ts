@@ -3,7 +3,11 @@
 // An unknown group is reported as Dead with no members (Kafka's answer before v6).
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { AUTHORIZED_OPERATIONS_OMITTED, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../protocol/messages/describe-groups.js';
+import {
+  AUTHORIZED_OPERATIONS_OMITTED,
+  type DescribeGroupsRequest,
+  type DescribeGroupsResponse,
+} from '../protocol/messages/describe-groups.js';
 
 export function describeGroupsHandler(ctx: BrokerContext) {
   return defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({

@@ -56,9 +56,13 @@ export function fetchHandler(ctx: BrokerContext) {
       const p = slot.partition;
       try {
         // Leadership may have moved during a long poll: send the client to the new leader.
-        if (!p.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${slot.topic}-${slot.index} is no longer led here`);
+        if (!p.isLeader)
+          throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${slot.topic}-${slot.index} is no longer led here`);
         if (slot.fetchOffset < p.logStartOffset || slot.fetchOffset > p.logEndOffset) {
-          throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${slot.fetchOffset} outside [${p.logStartOffset}, ${p.logEndOffset}]`);
+          throw new KafkaError(
+            ErrorCode.OFFSET_OUT_OF_RANGE,
+            `offset ${slot.fetchOffset} outside [${p.logStartOffset}, ${p.logEndOffset}]`,
+          );
         }
         let records: Buffer[] | Buffer = EMPTY;
         // The first partition with data may exceed the limits by one batch (KIP-74).
@@ -79,7 +83,12 @@ export function fetchHandler(ctx: BrokerContext) {
         });
       } catch (err) {
         anyError = true;
-        results.push({ ...data, errorCode: errorOf(err, ctx.log).errorCode, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset });
+        results.push({
+          ...data,
+          errorCode: errorOf(err, ctx.log).errorCode,
+          highWatermark: p.highWatermark,
+          logStartOffset: p.logStartOffset,
+        });
       }
     }
     return { results, total, anyError };
@@ -105,7 +114,13 @@ export function fetchHandler(ctx: BrokerContext) {
     maxVersion: 12,
     async handle(request, context) {
       if (context.apiVersion >= 7 && request.sessionId !== 0) {
-        return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND,
+          sessionId: 0,
+          responses: [],
+          nodeEndpoints: [],
+        };
       }
       const slots: Slot[] = [];
       for (const topic of request.topics) {
@@ -117,14 +132,26 @@ export function fetchHandler(ctx: BrokerContext) {
           } catch (err) {
             error = err;
           }
-          slots.push({ topic: topic.topic, index: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, partition, error });
+          slots.push({
+            topic: topic.topic,
+            index: p.partition,
+            fetchOffset: p.fetchOffset,
+            partitionMaxBytes: p.partitionMaxBytes,
+            partition,
+            error,
+          });
         }
       }
       const readCommitted = request.isolationLevel === READ_COMMITTED;
       const maxBytes = request.maxBytes > 0 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
       let read = await readAll(slots, maxBytes, readCommitted);
       const deadline = Date.now() + Math.min(Math.max(request.maxWaitMs, 0), limits.fetchMaxWaitMsMax);
-      while (!read.anyError && read.total < Math.max(request.minBytes, 1) && Date.now() < deadline && !context.connection.isClosed) {
+      while (
+        !read.anyError &&
+        read.total < Math.max(request.minBytes, 1) &&
+        Date.now() < deadline &&
+        !context.connection.isClosed
+      ) {
         await waitForData(slots, deadline - Date.now());
         read = await readAll(slots, maxBytes, readCommitted);
       }
@@ -138,7 +165,11 @@ export function fetchHandler(ctx: BrokerContext) {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
         sessionId: 0,
-        responses: [...byTopic].map(([topic, partitions]) => ({ topic, topicId: '00000000-0000-0000-0000-000000000000', partitions })),
+        responses: [...byTopic].map(([topic, partitions]) => ({
+          topic,
+          topicId: '00000000-0000-0000-0000-000000000000',
+          partitions,
+        })),
         nodeEndpoints: [],
       };
     },

@@ -5,20 +5,33 @@
 import { ErrorCode } from '../../common/errors.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { CoordinatorKeyType, type Coordinator, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../protocol/messages/find-coordinator.js';
+import {
+  CoordinatorKeyType,
+  type Coordinator,
+  type FindCoordinatorRequest,
+  type FindCoordinatorResponse,
+} from '../protocol/messages/find-coordinator.js';
 import { errorOf } from './common.js';
 
 export function findCoordinatorHandler(ctx: BrokerContext) {
   async function locate(key: string, keyType: number): Promise<Coordinator> {
     const none = { key, nodeId: -1, host: '', port: -1 };
     if (keyType !== CoordinatorKeyType.group) {
-      return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported' };
+      return {
+        ...none,
+        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        errorMessage: 'transactions are not supported',
+      };
     }
     try {
       const nodeId = await ctx.coordinatorFor(key);
       const broker = ctx.metadata.state.broker(nodeId);
       if (!broker || broker.fenced) {
-        return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: `coordinator node ${nodeId} is not available` };
+        return {
+          ...none,
+          errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+          errorMessage: `coordinator node ${nodeId} is not available`,
+        };
       }
       return { key, nodeId, host: broker.host, port: broker.port, errorCode: ErrorCode.NONE, errorMessage: null };
     } catch (err) {
@@ -32,13 +45,28 @@ export function findCoordinatorHandler(ctx: BrokerContext) {
     minVersion: 0,
     maxVersion: 4,
     async handle(request, context) {
-      const base = { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators: [] };
+      const base = {
+        throttleTimeMs: 0,
+        errorCode: 0,
+        errorMessage: null,
+        nodeId: -1,
+        host: '',
+        port: -1,
+        coordinators: [],
+      };
       if (context.apiVersion >= 4) {
         const coordinators = await Promise.all(request.coordinatorKeys.map((key) => locate(key, request.keyType)));
         return { ...base, coordinators };
       }
       const found = await locate(request.key, request.keyType);
-      return { ...base, errorCode: found.errorCode, errorMessage: found.errorMessage, nodeId: found.nodeId, host: found.host, port: found.port };
+      return {
+        ...base,
+        errorCode: found.errorCode,
+        errorMessage: found.errorMessage,
+        nodeId: found.nodeId,
+        host: found.host,
+        port: found.port,
+      };
     },
   });
 }

@@ -9,7 +9,10 @@ export function clientHostOf(context: RequestContext): string {
 }
 
 /** Groups per-partition results by topic, in first-seen order (the shape of most group responses). */
-export function byTopic<P extends { topic: string }, R>(items: readonly P[], map: (item: P) => R): { name: string; partitions: R[] }[] {
+export function byTopic<P extends { topic: string }, R>(
+  items: readonly P[],
+  map: (item: P) => R,
+): { name: string; partitions: R[] }[] {
   const topics = new Map<string, R[]>();
   for (const item of items) {
     let list = topics.get(item.topic);

@@ -11,7 +11,10 @@ import {
 } from '../protocol/messages/incremental-alter-configs.js';
 import { alterTopicConfigs } from './common.js';
 
-function applyOperations(current: Readonly<Record<string, string>>, ops: readonly IncrementalAlterableConfig[]): Record<string, string> {
+function applyOperations(
+  current: Readonly<Record<string, string>>,
+  ops: readonly IncrementalAlterableConfig[],
+): Record<string, string> {
   const next: Record<string, string> = { ...current };
   for (const op of ops) {
     const items = (next[op.name] ?? '').split(',').filter((s) => s !== '');
@@ -24,7 +27,9 @@ function applyOperations(current: Readonly<Record<string, string>>, ops: readonl
         delete next[op.name];
         break;
       case ConfigOperation.append:
-        next[op.name] = [...items, ...(op.value ?? '').split(',').filter((s) => s !== '' && !items.includes(s))].join(',');
+        next[op.name] = [...items, ...(op.value ?? '').split(',').filter((s) => s !== '' && !items.includes(s))].join(
+          ',',
+        );
         break;
       case ConfigOperation.subtract: {
         const remove = new Set((op.value ?? '').split(','));
@@ -47,7 +52,8 @@ export function incrementalAlterConfigsHandler(ctx: BrokerContext) {
     async handle(request) {
       const responses = await alterTopicConfigs(ctx, request.resources, request.validateOnly, (resource) => {
         const topic = ctx.metadata.state.topic(resource.resourceName);
-        if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${resource.resourceName}'`);
+        if (!topic)
+          throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${resource.resourceName}'`);
         return applyOperations(topic.configs, resource.configs);
       });
       return { throttleTimeMs: 0, responses };

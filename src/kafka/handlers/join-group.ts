@@ -38,7 +38,11 @@ export function joinGroupHandler(ctx: BrokerContext) {
         leader: result.leader,
         skipAssignment: false,
         memberId: result.memberId,
-        members: result.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata })),
+        members: result.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          metadata: m.metadata,
+        })),
       };
     },
   });

@@ -15,7 +15,8 @@ export function leaveGroupHandler(ctx: BrokerContext) {
     handle(request, context) {
       if (context.apiVersion < 3) {
         const result = ctx.groups.leaveGroup(request.groupId, [{ memberId: request.memberId, groupInstanceId: null }]);
-        const errorCode = result.errorCode !== ErrorCode.NONE ? result.errorCode : (result.members[0]?.errorCode ?? ErrorCode.NONE);
+        const errorCode =
+          result.errorCode !== ErrorCode.NONE ? result.errorCode : (result.members[0]?.errorCode ?? ErrorCode.NONE);
         return { throttleTimeMs: 0, errorCode, members: [] };
       }
       const result = ctx.groups.leaveGroup(

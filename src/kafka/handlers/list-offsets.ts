@@ -6,7 +6,11 @@ import { ErrorCode, KafkaError } from '../../common/errors.js';
 import type { Partition } from '../../replication/partition.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import type { ListOffsetsPartitionResponse, ListOffsetsRequest, ListOffsetsResponse } from '../protocol/messages/list-offsets.js';
+import type {
+  ListOffsetsPartitionResponse,
+  ListOffsetsRequest,
+  ListOffsetsResponse,
+} from '../protocol/messages/list-offsets.js';
 import { errorOf } from './common.js';
 import { leaderFor } from './partition-access.js';
 
@@ -17,7 +21,10 @@ async function lookup(partition: Partition, timestamp: number): Promise<{ offset
   if (timestamp === LATEST) {
     // A new leader's high watermark may still trail what the previous one acknowledged (KIP-207).
     if (partition.highWatermark < partition.epochStartOffset) {
-      throw new KafkaError(ErrorCode.OFFSET_NOT_AVAILABLE, `the high watermark has not reached the epoch start ${partition.epochStartOffset} yet`);
+      throw new KafkaError(
+        ErrorCode.OFFSET_NOT_AVAILABLE,
+        `the high watermark has not reached the epoch start ${partition.epochStartOffset} yet`,
+      );
     }
     return { offset: partition.lastStableOffset, timestamp: -1 };
   }
@@ -39,7 +46,13 @@ export function listOffsetsHandler(ctx: BrokerContext) {
           name: topic.name,
           partitions: await Promise.all(
             topic.partitions.map(async (p): Promise<ListOffsetsPartitionResponse> => {
-              const base = { partitionIndex: p.partitionIndex, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
+              const base = {
+                partitionIndex: p.partitionIndex,
+                oldStyleOffsets: [],
+                timestamp: -1,
+                offset: -1,
+                leaderEpoch: -1,
+              };
               try {
                 const partition = leaderFor(ctx, topic.name, p.partitionIndex, p.currentLeaderEpoch);
                 const found = await lookup(partition, p.timestamp);
@@ -47,7 +60,13 @@ export function listOffsetsHandler(ctx: BrokerContext) {
                   const offsets = found.offset >= 0 && p.maxNumOffsets > 0 ? [found.offset] : [];
                   return { ...base, errorCode: ErrorCode.NONE, oldStyleOffsets: offsets };
                 }
-                return { ...base, errorCode: ErrorCode.NONE, offset: found.offset, timestamp: found.timestamp, leaderEpoch: partition.leaderEpoch };
+                return {
+                  ...base,
+                  errorCode: ErrorCode.NONE,
+                  offset: found.offset,
+                  timestamp: found.timestamp,
+                  leaderEpoch: partition.leaderEpoch,
+                };
               } catch (err) {
                 return { ...base, errorCode: errorOf(err, ctx.log).errorCode };
               }

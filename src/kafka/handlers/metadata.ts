@@ -37,7 +37,14 @@ export function metadataHandler(ctx: BrokerContext) {
   }
 
   function unknownTopic(name: string, errorCode: number): MetadataResponseTopic {
-    return { errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+    return {
+      errorCode,
+      name,
+      topicId: ZERO_UUID,
+      isInternal: false,
+      partitions: [],
+      topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    };
   }
 
   async function autoCreate(name: string): Promise<MetadataResponseTopic> {

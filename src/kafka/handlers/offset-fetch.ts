@@ -7,12 +7,23 @@ import { ErrorCode } from '../../common/errors.js';
 import type { FetchedOffset } from '../../groups/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import type { OffsetFetchRequest, OffsetFetchRequestTopic, OffsetFetchResponse, OffsetFetchResponseTopic } from '../protocol/messages/offset-fetch.js';
+import type {
+  OffsetFetchRequest,
+  OffsetFetchRequestTopic,
+  OffsetFetchResponse,
+  OffsetFetchResponseTopic,
+} from '../protocol/messages/offset-fetch.js';
 import { byTopic } from './group-common.js';
 
 export function offsetFetchHandler(ctx: BrokerContext) {
-  function fetchGroup(groupId: string, topics: OffsetFetchRequestTopic[] | null): { errorCode: number; topics: OffsetFetchResponseTopic[] } {
-    const partitions = topics === null ? null : topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
+  function fetchGroup(
+    groupId: string,
+    topics: OffsetFetchRequestTopic[] | null,
+  ): { errorCode: number; topics: OffsetFetchResponseTopic[] } {
+    const partitions =
+      topics === null
+        ? null
+        : topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
     const result = ctx.groups.fetchOffsets(groupId, partitions);
     const toTopics = (offsets: readonly FetchedOffset[]) =>
       byTopic(offsets, (o) => ({
@@ -24,7 +35,13 @@ export function offsetFetchHandler(ctx: BrokerContext) {
       }));
     if (result.errorCode !== ErrorCode.NONE && partitions !== null) {
       // Old clients read only per-partition errors: report the coordinator error on each.
-      const failed = partitions.map((p) => ({ ...p, offset: -1, leaderEpoch: -1, metadata: '', errorCode: result.errorCode }));
+      const failed = partitions.map((p) => ({
+        ...p,
+        offset: -1,
+        leaderEpoch: -1,
+        metadata: '',
+        errorCode: result.errorCode,
+      }));
       return { errorCode: result.errorCode, topics: toTopics(failed) };
     }
     return { errorCode: result.errorCode, topics: toTopics(result.offsets) };

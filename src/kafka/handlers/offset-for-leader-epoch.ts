@@ -3,7 +3,10 @@
 // epoch, or the log end for the current one). Clients use it to detect a truncated log.
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../protocol/messages/offset-for-leader-epoch.js';
+import type {
+  OffsetForLeaderEpochRequest,
+  OffsetForLeaderEpochResponse,
+} from '../protocol/messages/offset-for-leader-epoch.js';
 import { errorOf } from './common.js';
 import { leaderFor } from './partition-access.js';
 
@@ -22,7 +25,12 @@ export function offsetForLeaderEpochHandler(ctx: BrokerContext) {
             const found = partition.log.endOffsetForEpoch(p.leaderEpoch);
             return { errorCode: 0, partition: p.partition, leaderEpoch: found.epoch, endOffset: found.endOffset };
           } catch (err) {
-            return { errorCode: errorOf(err, ctx.log).errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1 };
+            return {
+              errorCode: errorOf(err, ctx.log).errorCode,
+              partition: p.partition,
+              leaderEpoch: -1,
+              endOffset: -1,
+            };
           }
         }),
       }));

@@ -7,10 +7,16 @@ import type { BrokerContext } from '../broker-context.js';
 export function checkLeaderEpoch(partition: Partition, currentLeaderEpoch: number): void {
   if (currentLeaderEpoch < 0) return;
   if (currentLeaderEpoch < partition.leaderEpoch) {
-    throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${currentLeaderEpoch} is older than ${partition.leaderEpoch}`);
+    throw new KafkaError(
+      ErrorCode.FENCED_LEADER_EPOCH,
+      `leader epoch ${currentLeaderEpoch} is older than ${partition.leaderEpoch}`,
+    );
   }
   if (currentLeaderEpoch > partition.leaderEpoch) {
-    throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${currentLeaderEpoch} is newer than ${partition.leaderEpoch}`);
+    throw new KafkaError(
+      ErrorCode.UNKNOWN_LEADER_EPOCH,
+      `leader epoch ${currentLeaderEpoch} is newer than ${partition.leaderEpoch}`,
+    );
   }
 }
 

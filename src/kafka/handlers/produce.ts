@@ -11,7 +11,13 @@
 // idempotent batch gets its original offset and is not stored again.
 import { ErrorCode, KafkaError } from '../../common/errors.js';
 import type { AppendResult } from '../../replication/partition.js';
-import { compressionOf, Compression, splitBatches, validateClientBatch, isTransactionalBatch } from '../../storage/record-batch.js';
+import {
+  compressionOf,
+  Compression,
+  splitBatches,
+  validateClientBatch,
+  isTransactionalBatch,
+} from '../../storage/record-batch.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
 import type { PartitionProduceResponse, ProduceRequest, ProduceResponse } from '../protocol/messages/produce.js';
@@ -27,13 +33,27 @@ function toBuffer(records: ProduceRequest['topicData'][number]['partitionData'][
 }
 
 export function produceHandler(ctx: BrokerContext) {
-  function appendOne(topic: string, index: number, records: Buffer | null, acks: number, timeoutMs: number, version: number) {
-    if (topic.startsWith('__')) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic ${topic} cannot be written by clients`);
+  function appendOne(
+    topic: string,
+    index: number,
+    records: Buffer | null,
+    acks: number,
+    timeoutMs: number,
+    version: number,
+  ) {
+    if (topic.startsWith('__'))
+      throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic ${topic} cannot be written by clients`);
     const partition = leaderFor(ctx, topic, index);
-    if (version < 3) throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, 'produce v0-2 carry message formats 0/1; use v3+ (record batch v2)');
-    if (records === null || records.length === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'no record batch for partition');
+    if (version < 3)
+      throw new KafkaError(
+        ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+        'produce v0-2 carry message formats 0/1; use v3+ (record batch v2)',
+      );
+    if (records === null || records.length === 0)
+      throw new KafkaError(ErrorCode.INVALID_RECORD, 'no record batch for partition');
     const batches = splitBatches(records);
-    if (batches.length !== 1) throw new KafkaError(ErrorCode.INVALID_RECORD, `exactly one record batch per partition, got ${batches.length}`);
+    if (batches.length !== 1)
+      throw new KafkaError(ErrorCode.INVALID_RECORD, `exactly one record batch per partition, got ${batches.length}`);
     const batch = batches[0]!;
     const topicInfo = ctx.metadata.state.topic(topic);
     const maxMessageBytes = Number(topicInfo?.configs['max.message.bytes'] ?? ctx.config.maxMessageBytes);
@@ -41,14 +61,17 @@ export function produceHandler(ctx: BrokerContext) {
     if (compressionOf(header.attributes) === Compression.zstd && version < ZSTD_MIN_PRODUCE_VERSION) {
       throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `zstd needs produce v${ZSTD_MIN_PRODUCE_VERSION}+`);
     }
-    if (isTransactionalBatch(header.attributes)) throw new KafkaError(ErrorCode.INVALID_RECORD, 'transactions are not supported');
+    if (isTransactionalBatch(header.attributes))
+      throw new KafkaError(ErrorCode.INVALID_RECORD, 'transactions are not supported');
     if (acks === -1 && !partition.canAcceptAcksAll()) {
       // Refused before appending: fewer than write.quorum replicas are live, so it could not commit.
-      throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `fewer than write.quorum replicas of ${topic}-${index} are live`);
+      throw new KafkaError(
+        ErrorCode.NOT_ENOUGH_REPLICAS,
+        `fewer than write.quorum replicas of ${topic}-${index} are live`,
+      );
     }
     const result: AppendResult = partition.append([batch], { messageCount: header.recordsCount });
-    const durable =
-      acks === -1 ? partition.waitForHighWatermark(result.lastOffset + 1, timeoutMs) : null;
+    const durable = acks === -1 ? partition.waitForHighWatermark(result.lastOffset + 1, timeoutMs) : null;
     return { partition, result, durable };
   }
 
@@ -67,10 +90,16 @@ export function produceHandler(ctx: BrokerContext) {
         partitions: topic.partitionData.map((data) => {
           if (acks !== 0 && acks !== 1 && acks !== -1) {
             anyError = true;
-            return { index: data.index, error: new KafkaError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`) };
+            return {
+              index: data.index,
+              error: new KafkaError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`),
+            };
           }
           try {
-            return { index: data.index, ...appendOne(topic.name, data.index, toBuffer(data.records), acks, request.timeoutMs, version) };
+            return {
+              index: data.index,
+              ...appendOne(topic.name, data.index, toBuffer(data.records), acks, request.timeoutMs, version),
+            };
           } catch (err) {
             anyError = true;
             return { index: data.index, error: err };

@@ -115,7 +115,11 @@ function defaultPlan(field: FieldSchema): DefaultPlan {
     }
     case 'uuid': {
       const u = typeof d === 'string' && d !== '' ? d.toLowerCase() : ZERO_UUID;
-      plan = { make: () => u, makeNonNull: () => u, isDefault: (v) => v === undefined || (typeof v === 'string' && v.toLowerCase() === u) };
+      plan = {
+        make: () => u,
+        makeNonNull: () => u,
+        isDefault: (v) => v === undefined || (typeof v === 'string' && v.toLowerCase() === u),
+      };
       break;
     }
     case 'bytes':
@@ -125,8 +129,7 @@ function defaultPlan(field: FieldSchema): DefaultPlan {
         make: () => (isNull ? null : EMPTY_BYTES),
         makeNonNull: () => EMPTY_BYTES,
         isDefault: (v) =>
-          v === undefined ||
-          (isNull ? v === null : v !== null && (v as { length: number }).length === 0),
+          v === undefined || (isNull ? v === null : v !== null && (v as { length: number }).length === 0),
       };
       break;
     }
@@ -202,7 +205,12 @@ const FIXED: Record<'int8' | 'int16' | 'uint16' | 'int32' | 'int64' | 'float64' 
 };
 
 /** Reads a length prefix; returns -1 for null (only when nullable). */
-function lengthReader(compact: boolean, classic: 'int16' | 'int32', nullable: boolean, what: string): (r: Reader) => number {
+function lengthReader(
+  compact: boolean,
+  classic: 'int16' | 'int32',
+  nullable: boolean,
+  what: string,
+): (r: Reader) => number {
   const nullError = `non-nullable ${what} was null`;
   if (compact) {
     return (r) => {
@@ -358,7 +366,11 @@ function structCodec(plan: StructPlan, nullable: boolean): ValueCodec {
 // ---------------------------------------------------------------------------------------------
 // Compiling
 
-function compileField(field: FieldSchema, version: number, flexible: boolean): { plan: FieldPlan; present: boolean; sizeBytesMin: number } {
+function compileField(
+  field: FieldSchema,
+  version: number,
+  flexible: boolean,
+): { plan: FieldPlan; present: boolean; sizeBytesMin: number } {
   const key = fieldKey(field.name);
   const defaults = defaultPlan(field);
   const present = inVersions(field.versions, version);
@@ -366,7 +378,8 @@ function compileField(field: FieldSchema, version: number, flexible: boolean): {
   assert(!tagged || flexible, `${field.name} is tagged in non-flexible version ${version}`);
   // Tagged fields always use compact encodings; the per-field override (RequestHeader.ClientId)
   // keeps an int16 length even in flexible versions.
-  const compact = tagged || (field.flexibleVersions !== undefined ? inVersions(field.flexibleVersions, version) : flexible);
+  const compact =
+    tagged || (field.flexibleVersions !== undefined ? inVersions(field.flexibleVersions, version) : flexible);
   const nullable = present && inVersions(field.nullableVersions, version);
 
   let value: ValueCodec;
@@ -390,7 +403,13 @@ function compileField(field: FieldSchema, version: number, flexible: boolean): {
   const rawEncode = value.encode;
   const encode: Encode = (w, v) => rawEncode(w, v === undefined ? make() : v);
   return {
-    plan: { key, tag: tagged ? (field.tag as number) : -1, decode: value.decode, encode, isDefault: defaults.isDefault },
+    plan: {
+      key,
+      tag: tagged ? (field.tag as number) : -1,
+      decode: value.decode,
+      encode,
+      isDefault: defaults.isDefault,
+    },
     present,
     sizeBytesMin: present && !tagged ? value.sizeBytesMin : 0,
   };

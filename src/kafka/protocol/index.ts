@@ -49,7 +49,11 @@ function apiFor(apiKey: number): ApiSchema | undefined {
  * after the body are ignored, as Kafka does. The type parameter is the caller's promise (e.g.
  * `decodeRequest<ProduceRequest>(0, v, reader)`); the codec fills every field of the schema.
  */
-export function decodeRequest<T extends object = Record<string, unknown>>(apiKey: number, version: number, reader: Reader): T {
+export function decodeRequest<T extends object = Record<string, unknown>>(
+  apiKey: number,
+  version: number,
+  reader: Reader,
+): T {
   const api = apiFor(apiKey);
   if (api === undefined) throw new ProtocolError(`unknown api key ${apiKey}`);
   if (!isSupportedVersion(apiKey, version)) {
@@ -59,7 +63,11 @@ export function decodeRequest<T extends object = Record<string, unknown>>(apiKey
 }
 
 /** Decodes a response body at `version` (the reader is past the response header). */
-export function decodeResponse<T extends object = Record<string, unknown>>(apiKey: number, version: number, reader: Reader): T {
+export function decodeResponse<T extends object = Record<string, unknown>>(
+  apiKey: number,
+  version: number,
+  reader: Reader,
+): T {
   const api = apiFor(apiKey);
   if (api === undefined) throw new ProtocolError(`unknown api key ${apiKey}`);
   if (!isSupportedVersion(apiKey, version)) {

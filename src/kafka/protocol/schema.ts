@@ -16,17 +16,7 @@
 // `unknownTaggedFields` so they round-trip.
 
 export type Primitive =
-  | 'int8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'int64'
-  | 'float64'
-  | 'bool'
-  | 'uuid'
-  | 'string'
-  | 'bytes'
-  | 'records';
+  'int8' | 'int16' | 'uint16' | 'int32' | 'int64' | 'float64' | 'bool' | 'uuid' | 'string' | 'bytes' | 'records';
 
 export type DefaultValue = number | string | boolean | null;
 

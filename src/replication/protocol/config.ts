@@ -32,10 +32,13 @@ export const DEFAULT_REPLICATION_LIMITS: ReplicationLimits = {
 export function resolveLimits(overrides: Partial<ReplicationLimits> = {}): ReplicationLimits {
   const limits = { ...DEFAULT_REPLICATION_LIMITS, ...overrides };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isFinite(value) || value < 1) throw new ConfigError(`replication limit ${name} must be >= 1, got ${value}`);
+    if (!Number.isFinite(value) || value < 1)
+      throw new ConfigError(`replication limit ${name} must be >= 1, got ${value}`);
   }
   if (limits.requestBytesMax > limits.inflightBytesMax) {
-    throw new ConfigError(`requestBytesMax ${limits.requestBytesMax} exceeds inflightBytesMax ${limits.inflightBytesMax}`);
+    throw new ConfigError(
+      `requestBytesMax ${limits.requestBytesMax} exceeds inflightBytesMax ${limits.inflightBytesMax}`,
+    );
   }
   return limits;
 }
@@ -49,7 +52,12 @@ export function quorumsAreSafe(replicationFactor: number, writeQuorum: number, r
  * Checks N, W and R: 1 <= W <= N, 1 <= R <= N, and W + R > N unless `unsafeQuorums` is set
  * explicitly (then an acknowledged write can be lost on failover; the simulation shows how).
  */
-export function validateQuorums(replicationFactor: number, writeQuorum: number, readQuorum: number, unsafeQuorums = false): void {
+export function validateQuorums(
+  replicationFactor: number,
+  writeQuorum: number,
+  readQuorum: number,
+  unsafeQuorums = false,
+): void {
   const n = replicationFactor;
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`replication.factor must be an integer >= 1, got ${n}`);
   if (!Number.isInteger(writeQuorum) || writeQuorum < 1 || writeQuorum > n) {

@@ -142,7 +142,10 @@ export class FollowerCore {
       this.epochStartOffsetValue = req.epochStartOffset;
       this.verified = false;
     }
-    assert(req.leaderId === this.leaderIdValue, `two leaders in epoch ${req.epoch}: ${this.leaderIdValue} and ${req.leaderId}`);
+    assert(
+      req.leaderId === this.leaderIdValue,
+      `two leaders in epoch ${req.epoch}: ${this.leaderIdValue} and ${req.leaderId}`,
+    );
     assert(req.epochStartOffset === this.epochStartOffsetValue, `epoch ${req.epoch} start moved`);
     assert(req.highWatermark >= 0 && req.epochStartOffset >= 0, 'bad append request');
     if (req.epoch > this.sealedEpochValue) {
@@ -179,7 +182,10 @@ export class FollowerCore {
       }
     }
     assert(lastEpochOf(p.entries) <= e, `a verified follower's last epoch is at most the leader's ${e}`);
-    assert(p.logEndOffset <= s || hasEpochStart(p.entries, e, s), 'a verified follower beyond the epoch start holds the marker');
+    assert(
+      p.logEndOffset <= s || hasEpochStart(p.entries, e, s),
+      'a verified follower beyond the epoch start holds the marker',
+    );
 
     if (req.divergence === null) {
       const prev = req.prevOffset;
@@ -212,7 +218,10 @@ export class FollowerCore {
     if (!this.verified || this.epochValue === NO_EPOCH || this.sealedEpochValue > this.epochValue) return null;
     const durable = Math.min(view.durableEndOffset, view.logEndOffset);
     if (durable <= this.lastReportedDurable) return null;
-    return this.refreshResponse(this.respondFrom(AppendError.none, view.logStartOffset, view.logEndOffset, durable, [...view.epochEntries()]), view);
+    return this.refreshResponse(
+      this.respondFrom(AppendError.none, view.logStartOffset, view.logEndOffset, durable, [...view.epochEntries()]),
+      view,
+    );
   }
 
   /**
@@ -239,7 +248,10 @@ export class FollowerCore {
     // are the same batches (same offsets and epochs).
     for (; i < batches.length; i++) {
       const b = batches[i] as BatchInfo;
-      assert(b.baseOffset === expected && b.lastOffset >= b.baseOffset, `batches in an append are contiguous at ${expected}`);
+      assert(
+        b.baseOffset === expected && b.lastOffset >= b.baseOffset,
+        `batches in an append are contiguous at ${expected}`,
+      );
       expected = b.lastOffset + 1;
       if (b.lastOffset >= p.logEndOffset) break;
       if (b.baseOffset >= p.logStartOffset && epochAt(p.entries, b.baseOffset) !== b.epoch) {
@@ -305,7 +317,10 @@ export class FollowerCore {
     const dropsEntries = p.entries.some((x) => x.startOffset >= offset);
     if (offset === p.logEndOffset && !dropsEntries) return;
     // Invariant: nothing below a known high watermark is ever cut (it is committed).
-    assert(offset >= this.highWatermarkValue, `replica ${this.replicaId} asked to truncate to ${offset} below its high watermark ${this.highWatermarkValue}`);
+    assert(
+      offset >= this.highWatermarkValue,
+      `replica ${this.replicaId} asked to truncate to ${offset} below its high watermark ${this.highWatermarkValue}`,
+    );
     actions.push({ type: FollowerActionType.truncateTo, offset });
     p.logEndOffset = offset;
     p.durableEndOffset = Math.min(p.durableEndOffset, offset);
@@ -319,7 +334,10 @@ export class FollowerCore {
   }
 
   private respond(error: AppendError, p: Projection, epoch = this.epochValue): FollowerAction {
-    return { type: FollowerActionType.respond, response: this.respondFrom(error, p.logStartOffset, p.logEndOffset, p.durableEndOffset, p.entries, epoch) };
+    return {
+      type: FollowerActionType.respond,
+      response: this.respondFrom(error, p.logStartOffset, p.logEndOffset, p.durableEndOffset, p.entries, epoch),
+    };
   }
 
   private respondFrom(
@@ -331,9 +349,13 @@ export class FollowerCore {
     epoch = this.epochValue,
   ): AppendResponse {
     const s = epochStartWithin(this.epochStartOffsetValue, logStartOffset);
-    const holdsEpochMarker = error === AppendError.none && hasEpochStart(entries, this.epochValue, s) && durableEndOffset >= s;
+    const holdsEpochMarker =
+      error === AppendError.none && hasEpochStart(entries, this.epochValue, s) && durableEndOffset >= s;
     if (error === AppendError.none) {
-      assert(this.highWatermarkValue <= logEndOffset, `follower high watermark ${this.highWatermarkValue} beyond its log end ${logEndOffset}`);
+      assert(
+        this.highWatermarkValue <= logEndOffset,
+        `follower high watermark ${this.highWatermarkValue} beyond its log end ${logEndOffset}`,
+      );
       if (durableEndOffset > this.lastReportedDurable) this.lastReportedDurable = durableEndOffset;
     }
     return {

@@ -22,7 +22,11 @@ export interface QuorumMember {
  * The offset W replicas holding the marker have durably reached, or null when fewer than W such
  * replicas are known (the high watermark then stays where it is).
  */
-export function quorumDurableOffset(members: readonly QuorumMember[], writeQuorum: number, epochStartOffset: number): number | null {
+export function quorumDurableOffset(
+  members: readonly QuorumMember[],
+  writeQuorum: number,
+  epochStartOffset: number,
+): number | null {
   assert(writeQuorum >= 1, 'write quorum must be >= 1');
   const ends: number[] = [];
   for (const m of members) {
@@ -38,6 +42,9 @@ export function quorumDurableOffset(members: readonly QuorumMember[], writeQuoru
 /** The next high watermark: never backwards, never beyond the leader's log end. */
 export function nextHighWatermark(current: number, quorumOffset: number | null, leaderLogEndOffset: number): number {
   if (quorumOffset === null) return current;
-  assert(quorumOffset <= leaderLogEndOffset, `quorum offset ${quorumOffset} beyond the leader's log end ${leaderLogEndOffset}`);
+  assert(
+    quorumOffset <= leaderLogEndOffset,
+    `quorum offset ${quorumOffset} beyond the leader's log end ${leaderLogEndOffset}`,
+  );
   return Math.max(current, quorumOffset);
 }

@@ -27,8 +27,20 @@ export {
 } from './log-view.js';
 export { answerDivergence, divergenceStep, type DivergenceStep, type LogFacts } from './divergence.js';
 export { quorumDurableOffset, nextHighWatermark, type QuorumMember } from './high-watermark.js';
-export { type ReplicationLimits, DEFAULT_REPLICATION_LIMITS, resolveLimits, quorumsAreSafe, validateQuorums } from './config.js';
+export {
+  type ReplicationLimits,
+  DEFAULT_REPLICATION_LIMITS,
+  resolveLimits,
+  quorumsAreSafe,
+  validateQuorums,
+} from './config.js';
 export { seal, chooseLeader, type SealDecision } from './seal.js';
 export { FollowerCore, FollowerActionType, type FollowerAction } from './follower.js';
-export { LeaderCore, buildAppendRequest, type LeaderCoreOptions, type AppendPlan, type ResponseOutcome } from './leader.js';
+export {
+  LeaderCore,
+  buildAppendRequest,
+  type LeaderCoreOptions,
+  type AppendPlan,
+  type ResponseOutcome,
+} from './leader.js';
 export { ProgressMode, type ProgressStatus } from './progress.js';

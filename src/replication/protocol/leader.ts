@@ -54,7 +54,10 @@ export interface AppendPlan {
 
 export function buildAppendRequest(plan: AppendPlan, batches: readonly BatchInfo[]): AppendRequest {
   assert(plan.maxBytes > 0 || batches.length === 0, 'a plan without bytes carries no batches');
-  assert(batches.length === 0 || (batches[0] as BatchInfo).baseOffset === plan.fromOffset, 'batches start at the planned offset');
+  assert(
+    batches.length === 0 || (batches[0] as BatchInfo).baseOffset === plan.fromOffset,
+    'batches start at the planned offset',
+  );
   return {
     epoch: plan.epoch,
     leaderId: plan.leaderId,
@@ -97,19 +100,34 @@ export class LeaderCore {
     this.limits = resolveLimits(opts.limits);
     assert(new Set(this.replicas).size === this.replicas.length, 'replicas are distinct');
     assert(this.replicas.includes(this.replicaId), 'the leader is one of the replicas');
-    assert(this.writeQuorum >= 1 && this.writeQuorum <= this.replicas.length, `write quorum ${this.writeQuorum} outside [1, ${this.replicas.length}]`);
+    assert(
+      this.writeQuorum >= 1 && this.writeQuorum <= this.replicas.length,
+      `write quorum ${this.writeQuorum} outside [1, ${this.replicas.length}]`,
+    );
     const entries = view.epochEntries();
-    assert(lastEpochOf(entries) === this.epoch && hasEpochStart(entries, this.epoch, this.epochStartOffset), `leader of epoch ${this.epoch} holds its start marker at ${this.epochStartOffset}`);
+    assert(
+      lastEpochOf(entries) === this.epoch && hasEpochStart(entries, this.epoch, this.epochStartOffset),
+      `leader of epoch ${this.epoch} holds its start marker at ${this.epochStartOffset}`,
+    );
     assert(this.epochStartOffset <= view.logEndOffset, 'the epoch starts within the log');
     // The shell flushes before taking the epoch: a crash must not drop the marker with an unflushed
     // tail, or a restarted leader could take the same epoch again and write its offsets twice.
-    assert(view.durableEndOffset >= this.epochStartOffset, `leader of epoch ${this.epoch}: log durable only to ${view.durableEndOffset}, below the epoch start ${this.epochStartOffset}`);
-    assert(opts.initialHighWatermark >= 0 && opts.initialHighWatermark <= this.epochStartOffset, 'initial high watermark within the inherited log');
+    assert(
+      view.durableEndOffset >= this.epochStartOffset,
+      `leader of epoch ${this.epoch}: log durable only to ${view.durableEndOffset}, below the epoch start ${this.epochStartOffset}`,
+    );
+    assert(
+      opts.initialHighWatermark >= 0 && opts.initialHighWatermark <= this.epochStartOffset,
+      'initial high watermark within the inherited log',
+    );
     this.highWatermarkValue = opts.initialHighWatermark;
     this.localDurableEndOffset = Math.min(view.durableEndOffset, view.logEndOffset);
     for (const id of this.replicas) {
       if (id === this.replicaId) continue;
-      this.progress.set(id, new FollowerProgress(id, this.epochStartOffset, this.limits.inflightRequestsMax, this.limits.inflightBytesMax));
+      this.progress.set(
+        id,
+        new FollowerProgress(id, this.epochStartOffset, this.limits.inflightRequestsMax, this.limits.inflightBytesMax),
+      );
     }
   }
 
@@ -158,12 +176,26 @@ export class LeaderCore {
       case ProgressMode.probe: {
         if (pr.awaitingSinceMs !== null) return null;
         const next = Math.min(pr.nextOffset, leo);
-        return this.plan(followerId, next - 1, this.prevEpochFor(view, next - 1), next, next < leo ? this.limits.requestBytesMax : 0, null);
+        return this.plan(
+          followerId,
+          next - 1,
+          this.prevEpochFor(view, next - 1),
+          next,
+          next < leo ? this.limits.requestBytesMax : 0,
+          null,
+        );
       }
       case ProgressMode.replicate: {
         if (pr.nextOffset < leo && pr.windowOpen) {
           const bytes = Math.min(this.limits.requestBytesMax, pr.windowBytesLeft);
-          return this.plan(followerId, pr.nextOffset - 1, this.prevEpochFor(view, pr.nextOffset - 1), pr.nextOffset, bytes, null);
+          return this.plan(
+            followerId,
+            pr.nextOffset - 1,
+            this.prevEpochFor(view, pr.nextOffset - 1),
+            pr.nextOffset,
+            bytes,
+            null,
+          );
         }
         if (now - pr.lastSentMs >= this.limits.heartbeatIntervalMs) {
           // A heartbeat checks the matched end: the answer is right even if appends were lost.
@@ -197,7 +229,10 @@ export class LeaderCore {
     const last = request.batches[request.batches.length - 1];
     if (last === undefined) return; // a heartbeat
     const first = request.batches[0] as BatchInfo;
-    assert(first.baseOffset === pr.nextOffset, `follower ${followerId}: append at ${first.baseOffset}, next is ${pr.nextOffset}`);
+    assert(
+      first.baseOffset === pr.nextOffset,
+      `follower ${followerId}: append at ${first.baseOffset}, next is ${pr.nextOffset}`,
+    );
     let bytes = 0;
     for (const b of request.batches) bytes += b.sizeBytes;
     pr.addInflight(last.lastOffset + 1, bytes, now);
@@ -261,7 +296,8 @@ export class LeaderCore {
       return `${who} claims a log end ${resp.logEndOffset} beyond the leader's ${leo}`;
     }
     if (resp.error === AppendError.none && resp.holdsEpochMarker) {
-      if (resp.durableEndOffset < this.epochStartOffset) return `${who} holds the marker but is durable only to ${resp.durableEndOffset}`;
+      if (resp.durableEndOffset < this.epochStartOffset)
+        return `${who} holds the marker but is durable only to ${resp.durableEndOffset}`;
       if (resp.durableEndOffset > resp.logEndOffset) return `${who} is durable beyond its log end`;
     }
     if (resp.error === AppendError.diverged && resp.lastEpoch > this.epoch) {
@@ -279,11 +315,19 @@ export class LeaderCore {
   private recomputeHighWatermark(view: ReplicaLogView): boolean {
     if (this.fencedValue) return false; // a sealed leader's own progress must not count any more
     const members: QuorumMember[] = [
-      { holdsEpochMarker: this.localDurableEndOffset >= this.epochStartOffset, durableEndOffset: this.localDurableEndOffset },
+      {
+        holdsEpochMarker: this.localDurableEndOffset >= this.epochStartOffset,
+        durableEndOffset: this.localDurableEndOffset,
+      },
     ];
-    for (const pr of this.progress.values()) members.push({ holdsEpochMarker: pr.holdsEpochMarker, durableEndOffset: pr.durableEndOffset });
+    for (const pr of this.progress.values())
+      members.push({ holdsEpochMarker: pr.holdsEpochMarker, durableEndOffset: pr.durableEndOffset });
     const before = this.highWatermarkValue;
-    const next = nextHighWatermark(before, quorumDurableOffset(members, this.writeQuorum, this.epochStartOffset), view.logEndOffset);
+    const next = nextHighWatermark(
+      before,
+      quorumDurableOffset(members, this.writeQuorum, this.epochStartOffset),
+      view.logEndOffset,
+    );
     assert(next >= before, 'the high watermark never moves backwards');
     this.highWatermarkValue = next;
     return next > before;
@@ -308,7 +352,8 @@ export class LeaderCore {
     const out = [this.replicaId];
     for (const pr of this.progress.values()) {
       const live = now - pr.lastContactMs <= this.limits.replicaLiveTimeoutMs;
-      const caughtUp = pr.matchEndOffset >= view.logEndOffset || now - pr.lastCaughtUpMs <= this.limits.replicaLagTimeMaxMs;
+      const caughtUp =
+        pr.matchEndOffset >= view.logEndOffset || now - pr.lastCaughtUpMs <= this.limits.replicaLagTimeMaxMs;
       if (pr.holdsEpochMarker && live && caughtUp) out.push(pr.replicaId);
     }
     return out;
@@ -327,7 +372,14 @@ export class LeaderCore {
     return epochAt(view.epochEntries(), prevOffset);
   }
 
-  private plan(followerId: number, prevOffset: number, prevEpoch: number, fromOffset: number, maxBytes: number, divergence: DivergenceAnswer | null): AppendPlan {
+  private plan(
+    followerId: number,
+    prevOffset: number,
+    prevEpoch: number,
+    fromOffset: number,
+    maxBytes: number,
+    divergence: DivergenceAnswer | null,
+  ): AppendPlan {
     return {
       followerId,
       epoch: this.epoch,

@@ -109,10 +109,16 @@ export function assertCheckpointShape(entries: readonly EpochEntry[], logEndOffs
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i] as EpochEntry;
     assert(e.epoch >= 0 && e.startOffset >= 0, `bad checkpoint entry ${e.epoch}@${e.startOffset}`);
-    assert(e.startOffset <= logEndOffset, `checkpoint entry ${e.epoch}@${e.startOffset} beyond the log end ${logEndOffset}`);
+    assert(
+      e.startOffset <= logEndOffset,
+      `checkpoint entry ${e.epoch}@${e.startOffset} beyond the log end ${logEndOffset}`,
+    );
     const prev = entries[i - 1];
     if (prev !== undefined) {
-      assert(prev.epoch < e.epoch && prev.startOffset <= e.startOffset, `checkpoint entries out of order at ${e.epoch}@${e.startOffset}`);
+      assert(
+        prev.epoch < e.epoch && prev.startOffset <= e.startOffset,
+        `checkpoint entries out of order at ${e.epoch}@${e.startOffset}`,
+      );
     }
   }
 }

@@ -21,7 +21,12 @@ export interface SealDecision {
  * sealed epoch and then call seal() again with the persisted epoch (now a no-op acceptance), so
  * the answer covers the whole log; answering with less is safe, only less precise.
  */
-export function seal(view: ReplicaLogView, replicaId: number, sealedEpoch: number, requestedEpoch: number): SealDecision {
+export function seal(
+  view: ReplicaLogView,
+  replicaId: number,
+  sealedEpoch: number,
+  requestedEpoch: number,
+): SealDecision {
   const entries = view.epochEntries();
   const durableEnd = view.durableEndOffset;
   assert(durableEnd <= view.logEndOffset, 'durable end <= log end');
@@ -46,7 +51,12 @@ export function seal(view: ReplicaLogView, replicaId: number, sealedEpoch: numbe
  * greatest (lastEpoch, logEndOffset), the preferred replica on a tie, then the lowest id. Null with
  * fewer than `readQuorum` answers: no unclean election.
  */
-export function chooseLeader(answers: readonly SealResponse[], readQuorum: number, preferredReplica: number, epoch: number): number | null {
+export function chooseLeader(
+  answers: readonly SealResponse[],
+  readQuorum: number,
+  preferredReplica: number,
+  epoch: number,
+): number | null {
   assert(readQuorum >= 1, 'read quorum must be >= 1');
   const byReplica = new Map<number, SealResponse>();
   for (const a of answers) {

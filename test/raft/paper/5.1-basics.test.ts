@@ -38,7 +38,17 @@ describe('paper 5.1: Raft basics', () => {
     const t = newTestNode(1, [1, 2, 3]);
     t.node.step(msg({ type: MessageType.MsgApp, from: 2, to: 1, term: 3 }));
     drain(t);
-    t.node.step(msg({ type: MessageType.MsgApp, from: 3, to: 1, term: 2, index: 0, logTerm: 0, entries: [{ term: 2, index: 1, type: 'normal', data: new Uint8Array(1) }] }));
+    t.node.step(
+      msg({
+        type: MessageType.MsgApp,
+        from: 3,
+        to: 1,
+        term: 2,
+        index: 0,
+        logTerm: 0,
+        entries: [{ term: 2, index: 1, type: 'normal', data: new Uint8Array(1) }],
+      }),
+    );
     const out = drain(t);
     expect(t.node.status().lastIndex).toBe(0); // nothing appended
     expect(t.node.status().lead).toBe(2);

@@ -36,7 +36,8 @@ describe('paper 5.2: leader election', () => {
       t.node.campaign();
       drain(t);
       for (const id of c.granted) t.node.step(msg({ type: MessageType.MsgVoteResp, from: id, to: 1, term: 1 }));
-      for (const id of c.rejected) t.node.step(msg({ type: MessageType.MsgVoteResp, from: id, to: 1, term: 1, reject: true }));
+      for (const id of c.rejected)
+        t.node.step(msg({ type: MessageType.MsgVoteResp, from: id, to: 1, term: 1, reject: true }));
       expect(t.node.status().role).toBe(c.role);
     });
   }

@@ -16,7 +16,8 @@ function electedLeader(peers: number[]): TestNode {
   }
   drain(t);
   expect(t.node.status().role).toBe('leader');
-  for (const id of peers.slice(1)) t.node.step(msg({ type: MessageType.MsgAppResp, from: id, to: 1, term: 1, index: 1 }));
+  for (const id of peers.slice(1))
+    t.node.step(msg({ type: MessageType.MsgAppResp, from: id, to: 1, term: 1, index: 1 }));
   drain(t);
   return t;
 }
@@ -105,7 +106,9 @@ describe('paper 5.3: log replication', () => {
   it('a follower commits up to the commit index the leader sends', () => {
     const t = newTestNode(2, [1, 2, 3]);
     const ents = [entry(1, 1, 'a'), entry(1, 2, 'b'), entry(1, 3, 'c')];
-    t.node.step(msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 1, index: 0, logTerm: 0, entries: ents, commit: 2 }));
+    t.node.step(
+      msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 1, index: 0, logTerm: 0, entries: ents, commit: 2 }),
+    );
     drain(t);
     expect(t.applied.map((e) => dec(e.data))).toEqual(['a', 'b']);
     expect(t.node.status().commit).toBe(2);
@@ -145,7 +148,17 @@ describe('paper 5.3: log replication', () => {
   for (const c of appendCases) {
     it(`a follower with log terms [1,2] given entries ${JSON.stringify(terms(c.entries))} after index ${c.index} ends with terms ${JSON.stringify(c.want)}`, () => {
       const t = newTestNode(2, [1, 2, 3], {}, storageWithLog([1, 2], { term: 2 }));
-      t.node.step(msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 4, index: c.index, logTerm: c.logTerm, entries: c.entries }));
+      t.node.step(
+        msg({
+          type: MessageType.MsgApp,
+          from: 1,
+          to: 2,
+          term: 4,
+          index: c.index,
+          logTerm: c.logTerm,
+          entries: c.entries,
+        }),
+      );
       drain(t);
       expect(terms(t.node.logEntries(1, 100) ?? [])).toEqual(c.want);
       expect(terms(t.storage.entries(1, t.storage.lastIndex() + 1, Infinity))).toEqual(c.want);
@@ -156,7 +169,9 @@ describe('paper 5.3: log replication', () => {
   // in the same Ready that asks for the entries to be persisted (and mustSync).
   it('a follower acknowledges entries in the Ready that persists them', () => {
     const t = newTestNode(2, [1, 2, 3]);
-    t.node.step(msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 1, index: 0, logTerm: 0, entries: [entry(1, 1)] }));
+    t.node.step(
+      msg({ type: MessageType.MsgApp, from: 1, to: 2, term: 1, index: 0, logTerm: 0, entries: [entry(1, 1)] }),
+    );
     const rd = t.node.ready();
     expect(rd.entries.map((e) => e.index)).toEqual([1]);
     expect(rd.mustSync).toBe(true);

@@ -106,7 +106,17 @@ describe('paper 5.4.2: committing entries from previous terms', () => {
     s3.node.step(msg({ type: MessageType.MsgVote, from: 5, to: 3, term: 5, index: 2, logTerm: 3 }));
     expect(ofType(drain(s3), MessageType.MsgVoteResp)[0]?.reject).toBe(false);
     // ... and its append overwrites S3's term-2 entry at index 2.
-    s3.node.step(msg({ type: MessageType.MsgApp, from: 5, to: 3, term: 5, index: 1, logTerm: 1, entries: [entry(3, 2), entry(5, 3)] }));
+    s3.node.step(
+      msg({
+        type: MessageType.MsgApp,
+        from: 5,
+        to: 3,
+        term: 5,
+        index: 1,
+        logTerm: 1,
+        entries: [entry(3, 2), entry(5, 3)],
+      }),
+    );
     drain(s3);
     expect(s3.node.logEntries(1, 10)?.map((e) => e.term)).toEqual([1, 3, 5]);
 
@@ -145,7 +155,9 @@ describe('paper 5.4.3: safety argument', () => {
     t.node.campaign();
     t.node.step(msg({ type: MessageType.MsgVoteResp, from: 2, to: 1, term: 1 }));
     drain(t);
-    expect(() => t.node.step(msg({ type: MessageType.MsgApp, from: 3, to: 1, term: 1, entries: [entry(1, 1)] }))).toThrow(AssertionError);
+    expect(() =>
+      t.node.step(msg({ type: MessageType.MsgApp, from: 3, to: 1, term: 1, entries: [entry(1, 1)] })),
+    ).toThrow(AssertionError);
   });
 
   it('an empty MemoryStorage starts with no entries and term 0', () => {

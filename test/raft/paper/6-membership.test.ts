@@ -109,10 +109,23 @@ describe('paper 6: cluster membership changes', () => {
   it('invalid changes are refused with the reason', () => {
     const net = clusterWithLeader(3);
     const leader = net.get(1).node;
-    expect(leader.proposeConfChange({ type: ConfChangeType.removeNode, nodeId: 9 })).toMatchObject({ ok: false, reason: ProposalRefusal.invalidConfChange });
-    expect(leader.proposeConfChange({ type: ConfChangeType.addVoter, nodeId: 2 })).toMatchObject({ ok: false, reason: ProposalRefusal.invalidConfChange });
-    expect(leader.proposeConfChange({ type: ConfChangeType.addVoter, nodeId: 0 })).toMatchObject({ ok: false, reason: ProposalRefusal.invalidConfChange });
-    expect(net.get(2).node.proposeConfChange({ type: ConfChangeType.addVoter, nodeId: 4 })).toMatchObject({ ok: false, reason: ProposalRefusal.notLeader, leaderId: 1 });
+    expect(leader.proposeConfChange({ type: ConfChangeType.removeNode, nodeId: 9 })).toMatchObject({
+      ok: false,
+      reason: ProposalRefusal.invalidConfChange,
+    });
+    expect(leader.proposeConfChange({ type: ConfChangeType.addVoter, nodeId: 2 })).toMatchObject({
+      ok: false,
+      reason: ProposalRefusal.invalidConfChange,
+    });
+    expect(leader.proposeConfChange({ type: ConfChangeType.addVoter, nodeId: 0 })).toMatchObject({
+      ok: false,
+      reason: ProposalRefusal.invalidConfChange,
+    });
+    expect(net.get(2).node.proposeConfChange({ type: ConfChangeType.addVoter, nodeId: 4 })).toMatchObject({
+      ok: false,
+      reason: ProposalRefusal.notLeader,
+      leaderId: 1,
+    });
     expect(leader.propose(enc('still works')).ok).toBe(true);
   });
 

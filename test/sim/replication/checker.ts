@@ -49,7 +49,8 @@ export class ReplicationChecker {
     values.forEach((v, i) => {
       const key = `${baseOffset + i}:${epoch}`;
       const known = this.written.get(key);
-      if (known !== undefined && known !== v) this.fail(`leader ${id} wrote offset ${baseOffset + i} twice in epoch ${epoch} (${known}, then ${v})`);
+      if (known !== undefined && known !== v)
+        this.fail(`leader ${id} wrote offset ${baseOffset + i} twice in epoch ${epoch} (${known}, then ${v})`);
       this.written.set(key, v);
     });
   }
@@ -70,7 +71,8 @@ export class ReplicationChecker {
   onLeaderHighWatermark(id: number, epoch: number, highWatermark: number, log: SimLog): void {
     const before = this.highWatermarkOfEpoch.get(epoch);
     if (before === undefined) this.fail(`leader ${id} of epoch ${epoch} reports a high watermark before taking office`);
-    if (highWatermark < before) this.fail(`leader ${id}'s high watermark went back in epoch ${epoch}: ${before} -> ${highWatermark}`);
+    if (highWatermark < before)
+      this.fail(`leader ${id}'s high watermark went back in epoch ${epoch}: ${before} -> ${highWatermark}`);
     if (highWatermark === before) return;
     this.expose(`leader ${id} of epoch ${epoch}`, epoch, log, before, highWatermark);
     this.highWatermarkOfEpoch.set(epoch, highWatermark);
@@ -81,21 +83,27 @@ export class ReplicationChecker {
     for (let o = from; o < to; o++) {
       const c = this.committed.get(o);
       const has = log.valueAt(o);
-      if (c === undefined) this.fail(`follower ${id}'s high watermark ${to} covers offset ${o}, which no leader committed`);
-      if (has !== c.value) this.fail(`follower ${id} exposes ${has ?? 'nothing'} at committed offset ${o} (committed ${c.value})`);
+      if (c === undefined)
+        this.fail(`follower ${id}'s high watermark ${to} covers offset ${o}, which no leader committed`);
+      if (has !== c.value)
+        this.fail(`follower ${id} exposes ${has ?? 'nothing'} at committed offset ${o} (committed ${c.value})`);
     }
   }
 
   onAck(clientId: number, values: readonly number[], baseOffset: number, epoch: number): void {
     const last = this.lastAckedOffsetOfClient.get(clientId);
-    if (last !== undefined && baseOffset <= last) this.fail(`client ${clientId}'s acknowledged writes reordered: offset ${baseOffset} after ${last}`);
+    if (last !== undefined && baseOffset <= last)
+      this.fail(`client ${clientId}'s acknowledged writes reordered: offset ${baseOffset} after ${last}`);
     values.forEach((v, i) => {
       const offset = baseOffset + i;
-      if (this.ackedValues.has(v)) this.fail(`value ${v} acknowledged twice (offsets ${this.ackedValues.get(v)} and ${offset})`);
+      if (this.ackedValues.has(v))
+        this.fail(`value ${v} acknowledged twice (offsets ${this.ackedValues.get(v)} and ${offset})`);
       this.ackedValues.set(v, offset);
       const c = this.committed.get(offset);
       if (c === undefined || c.value !== v) {
-        this.fail(`value ${v} acknowledged at offset ${offset} in epoch ${epoch}, but the committed value there is ${c?.value ?? 'none'}`);
+        this.fail(
+          `value ${v} acknowledged at offset ${offset} in epoch ${epoch}, but the committed value there is ${c?.value ?? 'none'}`,
+        );
       }
       this.lastAckedOffsetOfClient.set(clientId, offset);
       if (offset + 1 > this.ackedEnd) this.ackedEnd = offset + 1;
@@ -110,7 +118,8 @@ export class ReplicationChecker {
       if (value === undefined) this.fail(`${who} exposes offset ${offset} beyond its log`);
       const c = this.committed.get(offset);
       if (c !== undefined) {
-        if (c.value !== value) this.fail(`committed offset ${offset} changed: ${c.value} was committed, ${who} exposes ${value}`);
+        if (c.value !== value)
+          this.fail(`committed offset ${offset} changed: ${c.value} was committed, ${who} exposes ${value}`);
         if (epoch < c.epoch) c.epoch = epoch;
       } else {
         const at = this.committedOffsetOfValue.get(value);
@@ -122,14 +131,17 @@ export class ReplicationChecker {
       // Leaders of later epochs already in office must hold it too.
       for (const l of leaders) {
         const has = l.log.valueAt(offset);
-        if (has !== value) this.lost(offset, { value, epoch }, `leader ${l.id} of later epoch ${l.epoch} has ${has ?? 'nothing'} there`);
+        if (has !== value)
+          this.lost(offset, { value, epoch }, `leader ${l.id} of later epoch ${l.epoch} has ${has ?? 'nothing'} there`);
       }
     }
   }
 
   private lost(offset: number, c: Committed, detail: string): never {
     const acked = this.ackedValues.get(c.value) === offset;
-    this.fail(`${acked ? 'lost acknowledged write' : 'lost committed write'}: value ${c.value} at offset ${offset} (committed in epoch ${c.epoch}); ${detail}`);
+    this.fail(
+      `${acked ? 'lost acknowledged write' : 'lost committed write'}: value ${c.value} at offset ${offset} (committed in epoch ${c.epoch}); ${detail}`,
+    );
   }
 
   isAcked(value: number): boolean {

@@ -90,10 +90,17 @@ export class SimController {
     if (!this.up) return;
     switch (m.kind) {
       case 'heartbeat':
-        if (m.from === this.register.leader && m.leadingEpoch === this.register.epoch) this.lastHealthyMs = Math.max(this.lastHealthyMs, this.env.now());
+        if (m.from === this.register.leader && m.leadingEpoch === this.register.epoch)
+          this.lastHealthyMs = Math.max(this.lastHealthyMs, this.env.now());
         return;
       case 'poll':
-        this.env.send({ kind: 'partitionChange', from: CONTROLLER_ID, to: m.from, epoch: this.register.epoch, leader: this.register.leader });
+        this.env.send({
+          kind: 'partitionChange',
+          from: CONTROLLER_ID,
+          to: m.from,
+          epoch: this.register.epoch,
+          leader: this.register.leader,
+        });
         return;
       case 'sealResponse':
         return this.onSealResponse(m.response);
@@ -104,7 +111,8 @@ export class SimController {
 
   private startFailover(): void {
     const epoch = this.register.epoch + 1;
-    const answers = this.carried !== null && this.carried.epoch === epoch ? this.carried.answers : new Map<number, SealResponse>();
+    const answers =
+      this.carried !== null && this.carried.epoch === epoch ? this.carried.answers : new Map<number, SealResponse>();
     this.carried = null;
     this.failover = { epoch, answers, deadlineMs: this.env.now() + this.env.sealTimeoutMs };
     for (const r of this.env.replicas) this.env.send({ kind: 'seal', from: CONTROLLER_ID, to: r, epoch });
@@ -135,6 +143,7 @@ export class SimController {
     this.failovers++;
     this.lastHealthyMs = this.env.now();
     this.env.onCommit(next);
-    for (const to of this.env.subscribers()) this.env.send({ kind: 'partitionChange', from: CONTROLLER_ID, to, epoch: next.epoch, leader: next.leader });
+    for (const to of this.env.subscribers())
+      this.env.send({ kind: 'partitionChange', from: CONTROLLER_ID, to, epoch: next.epoch, leader: next.leader });
   }
 }

@@ -14,11 +14,29 @@ export type SimMessage =
   | { readonly kind: 'seal'; readonly from: number; readonly to: number; readonly epoch: number }
   | { readonly kind: 'sealResponse'; readonly from: number; readonly to: number; readonly response: SealResponse }
   /** Broker heartbeat to the controller: which incarnation, and which epoch it actively leads (-1: none). */
-  | { readonly kind: 'heartbeat'; readonly from: number; readonly to: number; readonly incarnation: number; readonly leadingEpoch: number }
+  | {
+      readonly kind: 'heartbeat';
+      readonly from: number;
+      readonly to: number;
+      readonly incarnation: number;
+      readonly leadingEpoch: number;
+    }
   /** The committed PartitionChange, pushed by the controller or sent in answer to a poll. */
-  | { readonly kind: 'partitionChange'; readonly from: number; readonly to: number; readonly epoch: number; readonly leader: number }
+  | {
+      readonly kind: 'partitionChange';
+      readonly from: number;
+      readonly to: number;
+      readonly epoch: number;
+      readonly leader: number;
+    }
   | { readonly kind: 'poll'; readonly from: number; readonly to: number }
-  | { readonly kind: 'produce'; readonly from: number; readonly to: number; readonly requestId: number; readonly values: readonly number[] }
+  | {
+      readonly kind: 'produce';
+      readonly from: number;
+      readonly to: number;
+      readonly requestId: number;
+      readonly values: readonly number[];
+    }
   | {
       readonly kind: 'produceResponse';
       readonly from: number;

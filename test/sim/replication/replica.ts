@@ -9,7 +9,14 @@
 import { assert } from '../../../src/common/assert.js';
 import type { Prng } from '../../../src/raft/prng.js';
 import type { AppendRequest, AppendResponse, ReplicationLimits } from '../../../src/replication/protocol/index.js';
-import { buildAppendRequest, entryFor, FollowerCore, hasEpochStart, LeaderCore, NO_EPOCH } from '../../../src/replication/protocol/index.js';
+import {
+  buildAppendRequest,
+  entryFor,
+  FollowerCore,
+  hasEpochStart,
+  LeaderCore,
+  NO_EPOCH,
+} from '../../../src/replication/protocol/index.js';
 import type { ReplicationChecker } from './checker.js';
 import type { SimMessage } from './messages.js';
 import { CONTROLLER_ID } from './messages.js';
@@ -121,7 +128,13 @@ export class SimReplica {
     if (now - this.lastHeartbeatMs >= this.env.heartbeatToControllerMs) {
       this.lastHeartbeatMs = now;
       const leadingEpoch = this.leader !== null && !this.leader.fenced ? this.leader.epoch : -1;
-      this.env.send({ kind: 'heartbeat', from: this.id, to: CONTROLLER_ID, incarnation: this.incarnation, leadingEpoch });
+      this.env.send({
+        kind: 'heartbeat',
+        from: this.id,
+        to: CONTROLLER_ID,
+        incarnation: this.incarnation,
+        leadingEpoch,
+      });
     }
     if (now - this.lastPollMs >= this.env.pollMs) {
       this.lastPollMs = now;
@@ -188,7 +201,9 @@ export class SimReplica {
     const send = (): void => {
       let out = this.follower.refreshResponse(resp, this.log);
       if (this.env.bug === ReplicationSimBug.ackBeforeDurable && out.error === 'none') {
-        const marker = hasEpochStart(this.log.epochEntries(), req.epoch, req.epochStartOffset) && out.logEndOffset >= req.epochStartOffset;
+        const marker =
+          hasEpochStart(this.log.epochEntries(), req.epoch, req.epochStartOffset) &&
+          out.logEndOffset >= req.epochStartOffset;
         out = { ...out, durableEndOffset: out.logEndOffset, holdsEpochMarker: marker };
       }
       this.env.send({ kind: 'appendResponse', from: this.id, to, response: out });
@@ -247,7 +262,10 @@ export class SimReplica {
     const resume = this.env.bug === ReplicationSimBug.resumeEpochAfterRestart;
     const eligible = (): boolean =>
       // Sealed above it: a newer failover is under way. Has the epoch already: led it before a restart.
-      epoch >= this.follower.fencingEpoch && (this.log.lastEpoch < epoch || (resume && this.log.lastEpoch === epoch)) && this.registerEpoch === epoch && this.leader === null;
+      epoch >= this.follower.fencingEpoch &&
+      (this.log.lastEpoch < epoch || (resume && this.log.lastEpoch === epoch)) &&
+      this.registerEpoch === epoch &&
+      this.leader === null;
     if (!eligible()) return;
     this.becoming = true;
     const attempt = (tries: number): void => {
@@ -266,7 +284,15 @@ export class SimReplica {
       this.follower.onBecomeLeader(epoch, start);
       const initialHighWatermark = Math.min(this.follower.highWatermark, start);
       this.leader = new LeaderCore(
-        { replicaId: this.id, replicas: this.env.replicas, writeQuorum: this.env.writeQuorum, epoch, epochStartOffset: start, initialHighWatermark, limits: this.env.limits },
+        {
+          replicaId: this.id,
+          replicas: this.env.replicas,
+          writeQuorum: this.env.writeQuorum,
+          epoch,
+          epochStartOffset: start,
+          initialHighWatermark,
+          limits: this.env.limits,
+        },
         this.log,
       );
       this.leaderships++;
@@ -295,7 +321,13 @@ export class SimReplica {
     }
     const batch = this.log.appendAsLeader(l.epoch, values);
     this.env.checker.onLeaderAppend(this.id, l.epoch, batch.baseOffset, values);
-    this.ackWaiters.push({ client, requestId, baseOffset: batch.baseOffset, endOffset: batch.lastOffset + 1, epoch: l.epoch });
+    this.ackWaiters.push({
+      client,
+      requestId,
+      baseOffset: batch.baseOffset,
+      endOffset: batch.lastOffset + 1,
+      epoch: l.epoch,
+    });
     this.requestFlush();
     this.pumpLeader();
   }
@@ -343,7 +375,13 @@ export class SimReplica {
     this.ackWaiters = still;
   }
 
-  private answerProduce(client: number, requestId: number, error: 'NOT_LEADER_OR_FOLLOWER' | 'NOT_ENOUGH_REPLICAS' | null, baseOffset: number, epoch: number): void {
+  private answerProduce(
+    client: number,
+    requestId: number,
+    error: 'NOT_LEADER_OR_FOLLOWER' | 'NOT_ENOUGH_REPLICAS' | null,
+    baseOffset: number,
+    epoch: number,
+  ): void {
     this.env.send({ kind: 'produceResponse', from: this.id, to: client, requestId, error, baseOffset, epoch });
   }
 
@@ -403,6 +441,7 @@ export class SimReplica {
     }
     if (this.env.ackAfterFlush || this.follower.leaderId < 0 || this.follower.leaderId === this.id) return;
     const resp = this.follower.onLocalDurable(this.log);
-    if (resp !== null) this.env.send({ kind: 'appendResponse', from: this.id, to: this.follower.leaderId, response: resp });
+    if (resp !== null)
+      this.env.send({ kind: 'appendResponse', from: this.id, to: this.follower.leaderId, response: resp });
   }
 }

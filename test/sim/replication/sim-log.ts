@@ -72,7 +72,13 @@ export class SimLog implements ReplicaLogView {
     assert(values.length > 0, 'a batch holds records');
     assert(epoch >= this.lastEpoch, 'a leader appends at its own epoch');
     const base = this.logEndOffset;
-    const batch: SimBatch = { baseOffset: base, lastOffset: base + values.length - 1, epoch, sizeBytes: values.length * RECORD_BYTES, values: [...values] };
+    const batch: SimBatch = {
+      baseOffset: base,
+      lastOffset: base + values.length - 1,
+      epoch,
+      sizeBytes: values.length * RECORD_BYTES,
+      values: [...values],
+    };
     this.batches.push(batch);
     if (epoch > this.lastEpoch) this.assign(epoch, base);
     return batch;
@@ -80,7 +86,10 @@ export class SimLog implements ReplicaLogView {
 
   appendAsFollower(batches: readonly SimBatch[]): void {
     for (const b of batches) {
-      assert(b.baseOffset === this.logEndOffset, `replicated batch at ${b.baseOffset} does not continue the log at ${this.logEndOffset}`);
+      assert(
+        b.baseOffset === this.logEndOffset,
+        `replicated batch at ${b.baseOffset} does not continue the log at ${this.logEndOffset}`,
+      );
       this.batches.push(b);
       if (b.epoch > this.lastEpoch) this.assign(b.epoch, b.baseOffset);
     }

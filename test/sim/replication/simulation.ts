@@ -198,7 +198,12 @@ class ReplicationSimulation {
       this.queue,
       r,
       () => this.now,
-      { dropRate: r.next() * 0.08, dupRate: r.next() * 0.05, delayMinMs: 1 + r.nextInt(0, 3), delayMeanMs: 1 + r.next() * 12 },
+      {
+        dropRate: r.next() * 0.08,
+        dupRate: r.next() * 0.05,
+        delayMinMs: 1 + r.nextInt(0, 3),
+        delayMeanMs: 1 + r.next() * 12,
+      },
       (m) => this.deliver(m),
     );
     this.checker = new ReplicationChecker(() => this.activeLeaders());
@@ -230,7 +235,14 @@ class ReplicationSimulation {
     };
     for (const id of ids) this.replicas.set(id, new SimReplica(id, env));
     for (let i = 0; i < CLIENTS; i++) {
-      this.clients.push({ id: CLIENT_ID_BASE + i, leader: -1, leaderEpoch: 0, outstanding: null, nextRequestId: 1, lastPollMs: Number.NEGATIVE_INFINITY });
+      this.clients.push({
+        id: CLIENT_ID_BASE + i,
+        leader: -1,
+        leaderEpoch: 0,
+        outstanding: null,
+        nextRequestId: 1,
+        lastPollMs: Number.NEGATIVE_INFINITY,
+      });
     }
     this.controller = new SimController({
       now: () => this.now,
@@ -261,10 +273,16 @@ class ReplicationSimulation {
         this.stats.events++;
         this.checkAfterEvent();
       }
-      if (!this.livenessDone) throw new Violation(`liveness: no leader covered every acknowledged write within ${this.livenessMs}ms after healing\n${this.describe()}`);
+      if (!this.livenessDone)
+        throw new Violation(
+          `liveness: no leader covered every acknowledged write within ${this.livenessMs}ms after healing\n${this.describe()}`,
+        );
       return { seed: this.opts.seed, config, ok: true, stats: this.finalStats() };
     } catch (err) {
-      const what = err instanceof Error ? `${err.name}: ${err.message}${this.opts.stack === true ? `\n${err.stack ?? ''}\n${this.describe()}` : ''}` : String(err);
+      const what =
+        err instanceof Error
+          ? `${err.name}: ${err.message}${this.opts.stack === true ? `\n${err.stack ?? ''}\n${this.describe()}` : ''}`
+          : String(err);
       return { seed: this.opts.seed, config, ok: false, violation: what, stats: this.finalStats() };
     }
   }
@@ -322,7 +340,8 @@ class ReplicationSimulation {
   }
 
   private schedule(): void {
-    for (const r of this.replicas.values()) this.periodic(REPLICA_TICK_MS, 1 + this.rng.nextInt(0, REPLICA_TICK_MS), () => r.tick());
+    for (const r of this.replicas.values())
+      this.periodic(REPLICA_TICK_MS, 1 + this.rng.nextInt(0, REPLICA_TICK_MS), () => r.tick());
     this.periodic(CONTROLLER_TICK_MS, 1, () => this.controller.tick());
     for (const c of this.clients) {
       const loop = (): void => {
@@ -479,11 +498,20 @@ class ReplicationSimulation {
     const reg = this.controller.register;
     const leader = this.replicas.get(reg.leader);
     const l = leader?.up === true ? leader.activeLeader : null;
-    if (l !== null && l.epoch === reg.epoch && leader !== undefined && leader.effectiveHighWatermark >= this.checker.ackedEnd && this.checker.acks > live.acksAtHeal) {
+    if (
+      l !== null &&
+      l.epoch === reg.epoch &&
+      leader !== undefined &&
+      leader.effectiveHighWatermark >= this.checker.ackedEnd &&
+      this.checker.acks > live.acksAtHeal
+    ) {
       this.livenessDone = true;
       return;
     }
-    if (this.now > live.deadline) throw new Violation(`liveness: no leader covered every acknowledged write within ${this.livenessMs}ms after healing\n${this.describe()}`);
+    if (this.now > live.deadline)
+      throw new Violation(
+        `liveness: no leader covered every acknowledged write within ${this.livenessMs}ms after healing\n${this.describe()}`,
+      );
   }
 
   // ---------------------------------------------------------------- checks
@@ -508,7 +536,11 @@ class ReplicationSimulation {
     const lines = [`  register: epoch ${reg.epoch} leader ${reg.leader}; acked end ${this.checker.ackedEnd}`];
     for (const r of this.replicas.values()) {
       const l = r.leader;
-      const role = !r.up ? 'down' : l === null ? `follower of ${r.follower.leaderEpoch}` : `leader of ${l.epoch}${l.fenced ? ' (fenced)' : ''} hw ${l.highWatermark}`;
+      const role = !r.up
+        ? 'down'
+        : l === null
+          ? `follower of ${r.follower.leaderEpoch}`
+          : `leader of ${l.epoch}${l.fenced ? ' (fenced)' : ''} hw ${l.highWatermark}`;
       const progress = l === null ? '' : l.followerIds.map((f) => JSON.stringify(l.progressOf(f))).join(' ');
       lines.push(
         `  replica ${r.id}: ${role}; sealed ${r.follower.sealedEpoch} log end ${r.log.logEndOffset} durable ${r.log.durableEndOffset} ` +

@@ -42,11 +42,7 @@ const request: MessageSchema = {
   type: 'request',
   validVersions: '0-6',
   flexibleVersions: '3+',
-  fields: [
-    f.string('key', '0-3'),
-    f.int8('keyType', '1+', { default: 0 }),
-    f.array('coordinatorKeys', '4+', 'string'),
-  ],
+  fields: [f.string('key', '0-3'), f.int8('keyType', '1+', { default: 0 }), f.array('coordinatorKeys', '4+', 'string')],
 };
 
 const response: MessageSchema = {
