@@ -54,13 +54,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const replication = new ReplicationService(config, metadata, log.child({ module: 'replication' }));
   replication.register(grpcServer);
   replicationClient.setLocal(replication);
-  const elections = new PartitionElections(
-    config,
-    metadata,
-    control,
-    replicationClient,
-    log.child({ module: 'elections' }),
-  );
+  const elections = new PartitionElections(metadata, replicationClient, log.child({ module: 'elections' }));
   control.setElections(elections);
   replication.setElections(elections);
   await grpcServer.listen(config.listenHost, config.grpcPort);

@@ -334,7 +334,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   try {
     for (const key of Object.keys(process.env)) if (key.startsWith('BROOK_')) delete process.env[key];
     for (const [key, value] of wanted) process.env[key] = value;
-    cmd.parse(argv as string[], { from: 'user' });
+    cmd.parse(argv, { from: 'user' });
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.help') return null;

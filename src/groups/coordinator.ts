@@ -42,7 +42,7 @@ export interface GroupCoordinatorOptions {
   readonly scheduler: Scheduler;
   readonly log: Logger;
   /** Member ids; Kafka's form `<clientId or instanceId>-<uuid>` by default. */
-  newMemberId?(prefix: string): string;
+  readonly newMemberId?: (prefix: string) => string;
 }
 
 export interface CommitParams {
@@ -162,7 +162,7 @@ export class GroupCoordinator {
           return;
         }
         let group = offsets.get(record.groupId);
-        if (!group) offsets.set(record.groupId, (group = new Map()));
+        if (!group) offsets.set(record.groupId, (group = new Map<string, CommittedOffset>()));
         const key = offsetKey(record.topic, record.partition);
         if (record.value === null) group.delete(key);
         else group.set(key, { ...record.value, topic: record.topic, partition: record.partition });

@@ -28,7 +28,7 @@ export const OFFSETS_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
 export interface AttachedGroups {
   readonly coordinator: GroupCoordinator;
   /** The node leading the group's __consumer_offsets partition. */
-  coordinatorFor(groupId: string): Promise<number>;
+  coordinatorFor(groupId: string): number;
   /** Creates __consumer_offsets if it does not exist (idempotent). */
   ensureOffsetsTopic(): Promise<void>;
   /** JSON routes for the HTTP server: /groups and /groups/lag?group=G. */
@@ -80,7 +80,7 @@ export function attachGroupCoordinator(
 
   return {
     coordinator,
-    async coordinatorFor(groupId) {
+    coordinatorFor(groupId) {
       const topic = metadata.state.topic(OFFSETS_TOPIC);
       if (!topic) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC} does not exist yet`);
       const assignment = topic.partitions[offsetsPartitionFor(groupId, topic.partitions.length)];

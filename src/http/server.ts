@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Logger } from '../common/log.js';
 
-export type JsonRoute = (url: URL) => unknown | Promise<unknown>;
+/** Answers a GET with a JSON-serializable value, or a promise of one. */
+export type JsonRoute = (url: URL) => unknown;
 
 export interface HttpOptions {
   readonly health: () => Record<string, unknown>;

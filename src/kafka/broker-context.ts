@@ -32,7 +32,7 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   readonly log: Logger;
   /** The node that coordinates a consumer group. */
-  coordinatorFor(groupId: string): Promise<number>;
+  coordinatorFor(groupId: string): number;
   /** The API ranges this node serves (for ApiVersions). */
   supportedApis(): readonly { apiKey: number; minVersion: number; maxVersion: number }[];
 }

@@ -113,10 +113,13 @@ export class ControlService implements BrokerLiveness {
     });
   }
 
-  private async checkCluster(clusterId: string): Promise<void> {
+  private checkCluster(clusterId: string): Promise<void> {
     if (clusterId !== this.config.clusterId) {
-      throw new KafkaError(ErrorCode.INVALID_REQUEST, `cluster id ${clusterId} is not ${this.config.clusterId}`);
+      return Promise.reject(
+        new KafkaError(ErrorCode.INVALID_REQUEST, `cluster id ${clusterId} is not ${this.config.clusterId}`),
+      );
     }
+    return Promise.resolve();
   }
 
   private requireController(): void {
@@ -260,6 +263,7 @@ export class ControlService implements BrokerLiveness {
           this.fence(nodeId, 'its connection is refused');
         }
       })
+      .catch((err: unknown) => this.log.debug({ err, broker: nodeId }, 'probe failed'))
       .finally(() => this.probing.delete(nodeId));
   }
 

@@ -7,10 +7,8 @@
 //      election is retried later, when replicas come back.
 // Elections start when a leader is fenced or unregistered, and for every leadership of a broker
 // that asks for a controlled shutdown (which is then not a candidate).
-import type { NodeConfig } from '../common/config.js';
 import type { Logger } from '../common/log.js';
 import { chooseLeader, type SealResponse } from '../replication/protocol/index.js';
-import type { BrokerLiveness } from './control-service.js';
 import type { MetadataLog } from './log.js';
 import type { PartitionInfo, TopicInfo } from './state.js';
 import { resolveQuorums } from './topic-config.js';
@@ -50,9 +48,7 @@ export class PartitionElections {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly config: NodeConfig,
     private readonly metadata: MetadataLog,
-    private readonly liveness: BrokerLiveness,
     private readonly sealClient: SealClient,
     private readonly log: Logger,
   ) {
@@ -194,7 +190,7 @@ export class PartitionElections {
       let pending = targets.length;
       if (pending === 0) resolve(answers);
       for (const nodeId of targets) {
-        this.sealClient
+        void this.sealClient
           .seal(nodeId, request, SEAL_TIMEOUT_MS)
           .catch((err: unknown) => {
             this.log.debug(

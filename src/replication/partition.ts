@@ -445,7 +445,7 @@ export class Partition {
         throw err;
       }
       assert(response !== null, 'every append request is answered');
-      const done = response as AppendResponse;
+      const done: AppendResponse = response;
       if (done.error === AppendError.none && leaderLogStartOffset > this.log.logStartOffset) {
         const target = Math.min(leaderLogStartOffset, this.follower.highWatermark, this.log.logEndOffset);
         if (target > this.log.logStartOffset) await this.log.deleteRecordsBefore(target);

@@ -311,7 +311,7 @@ export class ReplicationClient implements SealClient {
         try {
           resolve(sealResponseFromWire(response));
         } catch (e) {
-          reject(e);
+          reject(e instanceof Error ? e : new Error(String(e)));
         }
       });
     });

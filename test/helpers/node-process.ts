@@ -241,7 +241,9 @@ export async function waitFor<T>(
     }
     await sleep(stepMs);
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(
+    `timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`,
+  );
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -172,9 +172,7 @@ describe('a three-node cluster', () => {
     }
   }
 
-  async function metadataRaw(
-    node: NodeProcess,
-  ): Promise<{
+  async function metadataRaw(node: NodeProcess): Promise<{
     brokers: { nodeId: number }[];
     controllerId: number;
     topics: { name: string; partitions: { leaderId: number }[] }[];

@@ -58,7 +58,7 @@ describe('durability of one node', () => {
     setup.close();
 
     // acked[p] maps offset -> value for every acknowledged batch of partition p.
-    const acked: Map<number, string>[] = Array.from({ length: partitions }, () => new Map());
+    const acked: Map<number, string>[] = Array.from({ length: partitions }, () => new Map<number, string>());
     let stop = false;
     let sequence = 0;
     const writer = async (connectionIndex: number) => {

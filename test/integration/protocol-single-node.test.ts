@@ -321,11 +321,13 @@ describe('hostile input', () => {
   it('waits for the rest of a frame split across writes, byte by byte', async () => {
     const frame = Buffer.concat(encodeRequest(18, 2, 4242, 'slow-client', {}));
     const reply = await new Promise<Buffer>((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port: node.kafkaPort }, async () => {
-        for (const byte of frame) {
-          socket.write(Buffer.from([byte]));
-          await new Promise((r) => setTimeout(r, 2));
-        }
+      const socket = connect({ host: '127.0.0.1', port: node.kafkaPort }, () => {
+        void (async () => {
+          for (const byte of frame) {
+            socket.write(Buffer.from([byte]));
+            await new Promise((r) => setTimeout(r, 2));
+          }
+        })();
       });
       socket.once('data', (chunk) => {
         resolve(chunk);

@@ -267,7 +267,7 @@ describe('partition replication on three nodes', () => {
       const [p] = await metadataOf(leader, 'rep');
       return p!.isrNodes.length === 3 ? p : null;
     });
-    expect([...metadata!.isrNodes].sort()).toEqual([1, 2, 3]);
+    expect([...(metadata?.isrNodes ?? [])].sort()).toEqual([1, 2, 3]);
     expect((await readAll(leader, 'rep')).values).toEqual(acked);
   });
 

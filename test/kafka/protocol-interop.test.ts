@@ -277,9 +277,7 @@ describe('kafkajs (classic versions)', () => {
       ],
     });
     const response = require('kafkajs/src/protocol/requests/fetch/v4/response') as {
-      decode: (
-        b: Buffer,
-      ) => Promise<{
+      decode: (b: Buffer) => Promise<{
         responses: { topicName: string; partitions: { highWatermark: string; messages: { value: Buffer }[] }[] }[];
       }>;
     };

@@ -497,6 +497,8 @@ describe('RaftDriver over the streaming transport', () => {
   it('elects a leader and commits on three nodes over long-lived streams, with no unary calls', async () => {
     // Count, on every member's server, the Raft calls that arrive.
     const calls = { Send: 0, Stream: 0, streamBatches: 0 };
+    // Called below with the server as `this`.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const realAddService = GrpcServer.prototype.addService;
     const addService = vi.spyOn(GrpcServer.prototype, 'addService').mockImplementation(function (
       this: GrpcServer,

@@ -14,7 +14,7 @@ import {
 import { errorOf } from './common.js';
 
 export function findCoordinatorHandler(ctx: BrokerContext) {
-  async function locate(key: string, keyType: number): Promise<Coordinator> {
+  function locate(key: string, keyType: number): Coordinator {
     const none = { key, nodeId: -1, host: '', port: -1 };
     if (keyType !== CoordinatorKeyType.group) {
       return {
@@ -24,7 +24,7 @@ export function findCoordinatorHandler(ctx: BrokerContext) {
       };
     }
     try {
-      const nodeId = await ctx.coordinatorFor(key);
+      const nodeId = ctx.coordinatorFor(key);
       const broker = ctx.metadata.state.broker(nodeId);
       if (!broker || broker.fenced) {
         return {
@@ -44,7 +44,7 @@ export function findCoordinatorHandler(ctx: BrokerContext) {
     name: 'FindCoordinator',
     minVersion: 0,
     maxVersion: 4,
-    async handle(request, context) {
+    handle(request, context) {
       const base = {
         throttleTimeMs: 0,
         errorCode: 0,
@@ -55,10 +55,10 @@ export function findCoordinatorHandler(ctx: BrokerContext) {
         coordinators: [],
       };
       if (context.apiVersion >= 4) {
-        const coordinators = await Promise.all(request.coordinatorKeys.map((key) => locate(key, request.keyType)));
+        const coordinators = request.coordinatorKeys.map((key) => locate(key, request.keyType));
         return { ...base, coordinators };
       }
-      const found = await locate(request.key, request.keyType);
+      const found = locate(request.key, request.keyType);
       return {
         ...base,
         errorCode: found.errorCode,

@@ -405,7 +405,7 @@ function compileField(
   return {
     plan: {
       key,
-      tag: tagged ? (field.tag as number) : -1,
+      tag: tagged ? field.tag : -1,
       decode: value.decode,
       encode,
       isDefault: defaults.isDefault,

@@ -5,8 +5,8 @@
 import { assert } from '../../common/assert.js';
 
 const TWO_POW_32 = 4294967296;
-const INT64_MAX_AS_NUMBER = 9223372036854775807; // rounds to 2^63
-const INT64_MIN_AS_NUMBER = -9223372036854775808; // exactly -2^63
+const INT64_MAX_AS_NUMBER = 2 ** 63; // Long.MAX_VALUE as a double rounds up to 2^63
+const INT64_MIN_AS_NUMBER = -(2 ** 63);
 /** Buffers at least this long are appended to the vector instead of being copied. */
 const COPY_THRESHOLD_BYTES = 512;
 const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

@@ -10,7 +10,7 @@
 //             rest, and records the epoch start marker once its log reaches the epoch start;
 //   HW        it learns the high watermark: min(leader's HW, its log end), never backwards.
 import { assert } from '../../common/assert.js';
-import { divergenceStep, type LogFacts } from './divergence.js';
+import { divergenceStep } from './divergence.js';
 import type { EpochEntry, ReplicaLogView } from './log-view.js';
 import { epochAt, epochStartWithin, hasEpochStart, lastEpochOf } from './log-view.js';
 import type { AppendRequest, AppendResponse, BatchInfo, SealRequest } from './messages.js';
