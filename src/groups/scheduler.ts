@@ -1,23 +1,11 @@
 // Time for the group coordinator comes through this interface, never from Date.now or setTimeout
 // directly, so unit tests drive sessions, rebalance timeouts and offset expiry with a fake clock.
+// It is the part of the node's Clock (common/clock.ts) the coordinator needs.
+import { type Clock, systemClock } from '../common/clock.js';
 
-export interface ScheduledTask {
-  cancel(): void;
-}
+export type { ScheduledTask } from '../common/clock.js';
 
-export interface Scheduler {
-  /** Milliseconds since the epoch. */
-  now(): number;
-  /** Runs `task` once after `delayMs`; cancelling after it ran is harmless. */
-  schedule(delayMs: number, task: () => void): ScheduledTask;
-}
+export type Scheduler = Pick<Clock, 'now' | 'schedule'>;
 
 /** Wall-clock scheduler; its timers do not keep the process alive. */
-export const systemScheduler: Scheduler = {
-  now: () => Date.now(),
-  schedule(delayMs, task) {
-    const timer = setTimeout(task, Math.max(0, delayMs));
-    timer.unref();
-    return { cancel: () => clearTimeout(timer) };
-  },
-};
+export const systemScheduler: Scheduler = systemClock;
