@@ -8,14 +8,10 @@ import type { GrpcServer } from '../common/grpc.js';
 import type { NodeConfig } from '../common/config.js';
 import type { Logger } from '../common/log.js';
 import type { Entry } from '../raft/index.js';
-import type { RaftDriverOptions, RaftDriverStatus, RaftStateMachine } from '../raft/driver.js';
-import {
-  NotLeaderError,
-  ProposalDroppedError,
-  RaftDriver,
-  RaftUnavailableError,
-  UnavailableReason,
-} from '../raft/driver.js';
+import type { RaftDriver, RaftDriverStatus, RaftStateMachine } from '../raft/driver.js';
+import { NotLeaderError, ProposalDroppedError, RaftUnavailableError, UnavailableReason } from '../raft/driver.js';
+import type { NodeRaftDriverOptions } from '../raft/driver-node.js';
+import { openNodeRaftDriver } from '../raft/driver-node.js';
 import type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
 import { decodeRecordBatch, encodeRecordBatch, type MetadataRecord } from './records.js';
 import type { MetadataChange, MetadataSnapshot, TopicInfo } from './state.js';
@@ -131,7 +127,7 @@ export class RaftMetadataLog implements MetadataLog {
     const log = logger.child({ module: 'metadata' });
     const state = new MetadataState();
     const machine = new MetadataStateMachine(state, log);
-    const driverOptions: RaftDriverOptions = {
+    const driverOptions: NodeRaftDriverOptions = {
       nodeId: config.nodeId,
       clusterId: config.clusterId,
       peers: config.clusterNodes.map((m) => ({ nodeId: m.nodeId, address: `${m.host}:${m.grpcPort}` })),
@@ -148,7 +144,7 @@ export class RaftMetadataLog implements MetadataLog {
       ...(options.proposalTimeoutMs !== undefined ? { proposalTimeoutMs: options.proposalTimeoutMs } : {}),
       ...(options.readIndexTimeoutMs !== undefined ? { readIndexTimeoutMs: options.readIndexTimeoutMs } : {}),
     };
-    const driver = await RaftDriver.open(driverOptions);
+    const driver = await openNodeRaftDriver(driverOptions);
     return new RaftMetadataLog(state, machine, driver, log);
   }
 
@@ -160,7 +156,7 @@ export class RaftMetadataLog implements MetadataLog {
     }
     this.driver.readIndex().then(
       () => {
-        if (!this.driver.isLeader || this.driver.status().term !== term) return;
+        if (!this.driver.isLeader || this.driver.basicStatus().term !== term) return;
         this.readyTerm = term;
         this.notifyController(true, controllerId);
       },
@@ -183,7 +179,7 @@ export class RaftMetadataLog implements MetadataLog {
   }
 
   get isController(): boolean {
-    return this.driver.isLeader && this.readyTerm === this.driver.status().term;
+    return this.driver.isLeader && this.readyTerm === this.driver.basicStatus().term;
   }
 
   get controllerId(): number {

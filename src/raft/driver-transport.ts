@@ -17,6 +17,7 @@ import { createClient, grpc, loadProto, serviceConstructor } from '../common/grp
 import type { GrpcServer } from '../common/grpc.js';
 import { limits } from '../common/limits.js';
 import type { Logger } from '../common/log.js';
+import type { RaftTransport, RaftTransportHandler } from './driver-io.js';
 import type { RaftMessage } from './messages.js';
 import { MessageType } from './messages.js';
 import type { Entry, NodeId, Snapshot } from './types.js';
@@ -35,15 +36,6 @@ interface RaftClient extends grpc.Client {
     callback: (err: grpc.ServiceError | null, reply?: unknown) => void,
   ): grpc.ClientUnaryCall;
   Stream(callback: (err: grpc.ServiceError | null, reply?: unknown) => void): grpc.ClientWritableStream<WireBatch>;
-}
-
-export interface TransportHandler {
-  /** Messages received from a peer of this cluster, in the order sent. */
-  receive(messages: readonly RaftMessage[]): void;
-  /** Messages to `to` were lost (its stream failed, its queue was full): the peer may be down. */
-  unreachable(to: NodeId): void;
-  /** A MsgSnap to `to` was delivered (ok) or not. */
-  snapshotSent(to: NodeId, ok: boolean): void;
 }
 
 export interface TransportOptions {
@@ -186,7 +178,7 @@ class PeerSender {
     private readonly to: NodeId,
     readonly address: string,
     private readonly opts: TransportOptions,
-    private readonly handler: TransportHandler,
+    private readonly handler: RaftTransportHandler,
   ) {
     this.client = createClient<RaftClient>(raftServiceConstructor(), address);
   }
@@ -376,7 +368,8 @@ class PeerSender {
   }
 }
 
-export class RaftTransport {
+/** The production RaftTransport: gRPC on the node's shared server. */
+export class GrpcRaftTransport implements RaftTransport {
   private readonly senders = new Map<NodeId, PeerSender>();
   private readonly service: grpc.ServiceDefinition;
   private closed = false;
@@ -385,7 +378,7 @@ export class RaftTransport {
 
   constructor(
     private readonly opts: TransportOptions,
-    private readonly handler: TransportHandler,
+    private readonly handler: RaftTransportHandler,
   ) {
     for (const [id, address] of opts.peers) {
       if (id !== opts.nodeId) this.senders.set(id, new PeerSender(id, address, opts, handler));
