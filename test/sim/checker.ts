@@ -10,7 +10,9 @@
 // * ReadIndex linearizability: a read is served only once the node applied every index committed
 //   before the read began;
 // * proposal outcomes: a proposal the driver resolved is the entry committed at its index, and
-//   one it called lost (ProposalDroppedError) never commits.
+//   one it called lost (ProposalDroppedError) never commits;
+// * leader reports: a node's leader-change listeners hear only the leader of the term they are
+//   told.
 import type { Entry } from '../../src/raft/index.js';
 import type { StoredLog } from './raft-store.js';
 import { dataHash } from './state-machine.js';
@@ -43,6 +45,8 @@ export class SafetyChecker {
   /** Proposals a driver resolved (index -> term and data), and ones it called lost. */
   private readonly acked = new Map<number, CommittedEntry>();
   private readonly lost = new Map<number, Set<number>>();
+  /** Leader reports whose leader was not yet known when they were made. */
+  private readonly unconfirmedReports: Array<{ id: number; leader: number; term: number }> = [];
   maxCommitted = 0;
   now = 0;
 
@@ -133,6 +137,24 @@ export class SafetyChecker {
     let terms = this.lost.get(index);
     if (terms === undefined) this.lost.set(index, (terms = new Set()));
     terms.add(term);
+  }
+
+  /** Node `id`'s leader-change listeners heard that `leader` (0: none) leads `term`. */
+  observeLeaderReport(id: number, leader: number, term: number): void {
+    if (leader === 0) return;
+    const known = this.leaderOfTerm.get(term);
+    if (known === undefined) this.unconfirmedReports.push({ id, leader, term });
+    else if (known !== leader) this.fail(`node ${id} reported ${leader} as leader of term ${term}, led by ${known}`);
+  }
+
+  /** At the end of a run: every leader reported led the term it was reported with. */
+  checkLeaderReports(): void {
+    for (const { id, leader, term } of this.unconfirmedReports) {
+      const known = this.leaderOfTerm.get(term);
+      if (known !== leader) {
+        this.fail(`node ${id} reported ${leader} as leader of term ${term}, led by ${known ?? 'nobody'}`);
+      }
+    }
   }
 
   /** Entries a node persisted: one (index, term) must always carry the same data. */

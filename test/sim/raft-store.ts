@@ -166,6 +166,15 @@ export class SimRaftDisk {
     };
   }
 
+  /** The process exits cleanly (after RaftDriver.close): the machine keeps every completed write
+   * (the page cache reaches the disk). */
+  shutdown(): void {
+    this.generation++;
+    for (const p of this.notDurable) this.durable.apply(p.op);
+    this.notDurable = [];
+    this.image = this.durable.clone();
+  }
+
   /** The process dies: a seeded prefix of what was not durable survives, the rest is lost. */
   crash(): void {
     this.generation++;

@@ -7,8 +7,8 @@
 // runs one timed event at a time and lets every promise continuation it caused finish before the
 // next (nothing real, no timer and no I/O, is used by the drivers). Two phases:
 //   1. safety: the network drops, delays, duplicates, reorders and partitions messages; nodes
-//      crash (the driver object and its memory are dropped, the disk keeps what was durable) and
-//      restart as a new RaftDriver on that disk; clients propose and read; drivers snapshot and
+//      crash (the driver object and its memory are dropped, the disk keeps what was durable) or
+//      stop cleanly (RaftDriver.close) and restart as a new RaftDriver on that disk; clients propose and read; drivers snapshot and
 //      compact; leadership is transferred; a node joins as learner, is promoted, a voter is
 //      removed. The invariants of checker.ts are checked after every event.
 //   2. liveness: the network heals and every node restarts; a leader must emerge and a new
@@ -60,6 +60,7 @@ export interface SimStats {
   proposalsLost: number;
   applied: number;
   crashes: number;
+  stops: number;
   partitions: number;
   snapshots: number;
   snapshotsInstalled: number;
@@ -138,6 +139,7 @@ class Simulation implements VirtualTime {
     proposalsLost: 0,
     applied: 0,
     crashes: 0,
+    stops: 0,
     partitions: 0,
     snapshots: 0,
     snapshotsInstalled: 0,
@@ -217,6 +219,7 @@ class Simulation implements VirtualTime {
         throw new Violation(`liveness: no leader made progress within ${this.livenessMs}ms after the network healed`);
       }
       this.checker.checkLogMatching(this.storedLogs());
+      this.checker.checkLeaderReports();
       return { seed: this.opts.seed, ok: true, stats: this.stats };
     } catch (err) {
       const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -326,6 +329,7 @@ class Simulation implements VirtualTime {
         opened = true;
         proc.driver = driver;
         driver.onFatal((err) => this.fail(n, err));
+        driver.onLeaderChange((leader, term) => this.guard(() => this.checker.observeLeaderReport(n.id, leader, term)));
       },
       (err: unknown) => {
         if (n.process === proc) this.fail(n, err);
@@ -412,15 +416,36 @@ class Simulation implements VirtualTime {
     });
   }
 
+  /** Crashes a node, or now and then stops it cleanly; it restarts a little later. */
   private crashSome(): void {
     const up = [...this.nodes.values()].filter((n) => n.process !== undefined);
     const victim = up[this.rng.nextInt(0, up.length)];
     if (victim === undefined) return;
-    this.crash(victim);
-    const downMaxMs = this.opts.downMaxMs ?? 3000;
-    this.at(this.nowMs + 1 + this.rng.nextInt(0, downMaxMs), () => {
-      if (victim.process === undefined) this.start(victim);
-    });
+    const restartLater = (): void => {
+      const downMaxMs = this.opts.downMaxMs ?? 3000;
+      this.at(this.nowMs + 1 + this.rng.nextInt(0, downMaxMs), () => {
+        if (victim.process === undefined) this.start(victim);
+      });
+    };
+    const driver = victim.process?.driver;
+    if (driver === undefined || this.rng.next() < 0.75) {
+      this.crash(victim);
+      restartLater();
+      return;
+    }
+    const proc = victim.process;
+    driver.close().then(
+      () => {
+        if (victim.process !== proc || proc === undefined) return; // crashed while closing
+        victim.process = undefined;
+        proc.clock.stop();
+        this.network.detach(victim.id);
+        victim.disk.shutdown();
+        this.stats.stops++;
+        restartLater();
+      },
+      (err: unknown) => this.fail(victim, err),
+    );
   }
 
   private anyLeader(): RaftDriver | undefined {
