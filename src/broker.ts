@@ -3,26 +3,20 @@
 // closes every log, so nothing acknowledged is left in memory.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { NodeConfig } from './common/config.js';
-import { GrpcServer } from './common/grpc.js';
-import type { Logger } from './common/log.js';
+import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics } from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
-import { nodeGauges, requestMetrics } from './http/metrics.js';
-import { HttpServer } from './http/server.js';
-import type { BrokerContext } from './kafka/broker-context.js';
-import { RequestDispatcher } from './kafka/dispatcher.js';
-import { createHandlers } from './kafka/handlers/index.js';
-import { KafkaServer } from './kafka/server.js';
-import { ClusterAdmin } from './metadata/cluster-admin.js';
-import { BrokerLifecycle, ControlClient } from './metadata/control-client.js';
-import { ControlService } from './metadata/control-service.js';
-import { Controller } from './metadata/controller.js';
-import { RaftMetadataLog } from './metadata/raft-log.js';
-import { PartitionElections } from './metadata/partition-elections.js';
-import { ProducerIdAllocator } from './metadata/producer-ids.js';
-import { ReplicaManager } from './replication/replica-manager.js';
-import { ReplicationClient } from './replication/replication-client.js';
-import { ReplicationService } from './replication/replication-service.js';
+import { HttpServer } from './http/index.js';
+import { type BrokerContext, createHandlers, KafkaServer, RequestDispatcher } from './kafka/index.js';
+import {
+  BrokerLifecycle,
+  ClusterAdmin,
+  ControlClient,
+  Controller,
+  ControlService,
+  ProducerIdAllocator,
+  RaftMetadataLog,
+} from './metadata/index.js';
+import { PartitionElections, ReplicaManager, ReplicationClient, ReplicationService } from './replication/index.js';
 
 export interface RunningNode {
   readonly config: NodeConfig;

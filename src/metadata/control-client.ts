@@ -3,10 +3,18 @@
 // deadline, so an admin request or a heartbeat survives a controller failover.
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { brokerHeartbeatIntervalMs, type NodeConfig } from '../common/config.js';
-import { ErrorCode, KafkaError, type ErrorCode as ErrorCodeValue } from '../common/errors.js';
-import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
-import type { Logger } from '../common/log.js';
+import {
+  brokerHeartbeatIntervalMs,
+  createClient,
+  ErrorCode,
+  type ErrorCode as ErrorCodeValue,
+  grpc,
+  KafkaError,
+  loadProto,
+  type Logger,
+  type NodeConfig,
+  serviceConstructor,
+} from '../common/index.js';
 import type {
   AdminCall,
   ControlResult,

@@ -1,13 +1,20 @@
 // The controller's side of the control plane, served on every node and acting only while this
 // node is the controller (the Raft leader): broker registration, heartbeats and the fencing of
 // brokers silent past their session timeout, and admin operations forwarded from other nodes.
-import { brokerHeartbeatIntervalMs, type NodeConfig } from '../common/config.js';
-import { ErrorCode, errorCodeOf, KafkaError } from '../common/errors.js';
-import { grpc, type GrpcServer, loadProto, serviceConstructor } from '../common/grpc.js';
-import type { Logger } from '../common/log.js';
+import {
+  brokerHeartbeatIntervalMs,
+  ErrorCode,
+  errorCodeOf,
+  grpc,
+  type GrpcServer,
+  KafkaError,
+  loadProto,
+  type Logger,
+  type NodeConfig,
+  serviceConstructor,
+} from '../common/index.js';
 import type { Controller, CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
-import type { PartitionElections } from './partition-elections.js';
 
 /** The result of probing a broker that stopped heartbeating. */
 export type ProbeResult = 'alive' | 'refused' | 'timeout';
@@ -39,6 +46,15 @@ function failed(err: unknown): ControlResult {
   };
 }
 
+/**
+ * Moves a stopping broker's partition leaderships to other replicas. Elections are replication's
+ * (its PartitionElections implements this); the control plane only asks for them.
+ */
+export interface LeadershipDrain {
+  /** Resolves with how many leaderships are left on `nodeId`: none, or some after `timeoutMs`. */
+  drain(nodeId: number, timeoutMs: number): Promise<number>;
+}
+
 /** What placement needs to know about broker liveness (implemented by ControlService). */
 export interface BrokerLiveness {
   /** Registered, unfenced brokers this controller heard from recently. */
@@ -59,7 +75,7 @@ export class ControlService implements BrokerLiveness {
   private fencing = new Set<number>();
   private probing = new Set<number>();
   private probe: ((nodeId: number) => Promise<ProbeResult>) | null = null;
-  private elections: PartitionElections | null = null;
+  private elections: LeadershipDrain | null = null;
 
   constructor(
     private readonly config: NodeConfig,
@@ -91,7 +107,7 @@ export class ControlService implements BrokerLiveness {
     this.probe = probe;
   }
 
-  setElections(elections: PartitionElections): void {
+  setElections(elections: LeadershipDrain): void {
     this.elections = elections;
   }
 

@@ -2,8 +2,7 @@
 // deletion, partition growth, config changes and producer-id blocks. It runs on whichever node
 // leads the metadata log; admin requests reaching other nodes are forwarded to it.
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import { limits } from '../common/limits.js';
+import { ErrorCode, KafkaError, limits } from '../common/index.js';
 import type { BrokerLiveness } from './control-service.js';
 import type { MetadataLog } from './log.js';
 import type { MetadataRecord, PartitionAssignment } from './records.js';

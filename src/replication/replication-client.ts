@@ -6,11 +6,16 @@
 // the leader's core treats an unanswered request as lost and sends again. Seal (the controller's
 // failover step) implements SealClient, calling this node's replicas directly when the target is
 // this node.
-import type { NodeConfig } from '../common/config.js';
-import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
-import { limits } from '../common/limits.js';
-import type { Logger } from '../common/log.js';
-import type { SealClient } from '../metadata/partition-elections.js';
+import {
+  createClient,
+  grpc,
+  limits,
+  loadProto,
+  type Logger,
+  type NodeConfig,
+  serviceConstructor,
+} from '../common/index.js';
+import type { SealClient } from './partition-elections.js';
 import { decodeAppendAnswers, encodeAppendCall } from './append-frames.js';
 import type { AppendResponse, SealResponse } from './protocol/index.js';
 import {

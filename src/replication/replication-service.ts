@@ -3,13 +3,10 @@
 // replica here and answers the frame once all its appends are answered (answering `unknown` for a partition this node does not host, after a short wait in
 // case the metadata that creates it is still on its way); Seal reaches the replica the same way;
 // RequestElection reaches the controller's PartitionElections. Calls from another cluster are refused.
-import type { NodeConfig } from '../common/config.js';
-import { grpc, type GrpcServer } from '../common/grpc.js';
-import type { Logger } from '../common/log.js';
-import type { MetadataLog } from '../metadata/log.js';
-import type { PartitionElections } from '../metadata/partition-elections.js';
-import type { LocalReplication } from './replication-client.js';
-import { replicationServiceDefinition } from './replication-client.js';
+import { grpc, type GrpcServer, type Logger, type NodeConfig } from '../common/index.js';
+import type { MetadataLog } from '../metadata/index.js';
+import type { PartitionElections } from './partition-elections.js';
+import { type LocalReplication, replicationServiceDefinition } from './replication-client.js';
 import { decodeAppendCall, encodeAppendAnswers, type ReceivedAppend } from './append-frames.js';
 import type { ReplicaManager } from './replica-manager.js';
 import {

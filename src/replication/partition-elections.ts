@@ -7,11 +7,18 @@
 //      election is retried later, when replicas come back.
 // Elections start when a leader is fenced or unregistered, and for every leadership of a broker
 // that asks for a controlled shutdown (which is then not a candidate).
-import type { Logger } from '../common/log.js';
-import { chooseLeader, type SealResponse } from '../replication/protocol/index.js';
-import type { MetadataLog } from './log.js';
-import type { PartitionInfo, TopicInfo } from './state.js';
-import { resolveQuorums } from './topic-config.js';
+// It lives in replication, not metadata: sealing and choosing a leader are the replication
+// protocol's steps (DESIGN §5); metadata only records the outcome and asks for drains
+// (LeadershipDrain, which this implements).
+import type { Logger } from '../common/index.js';
+import {
+  type LeadershipDrain,
+  type MetadataLog,
+  type PartitionInfo,
+  resolveQuorums,
+  type TopicInfo,
+} from '../metadata/index.js';
+import { chooseLeader, type SealResponse } from './protocol/index.js';
 
 /** Sends Seal to a replica (gRPC, or a direct call for this node). */
 export interface SealClient {
@@ -35,7 +42,7 @@ interface Attempt {
   readonly excluded: number | null;
 }
 
-export class PartitionElections {
+export class PartitionElections implements LeadershipDrain {
   private readonly running = new Set<string>();
   private readonly retryAfterMs = new Map<string, number>();
   /** Brokers whose leaderships are being moved away (controlled shutdown). */
