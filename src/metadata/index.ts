@@ -2,15 +2,11 @@
 // MetadataState), the controller that decides what is recorded, the control plane between
 // brokers and the controller (registration, heartbeats, fencing, forwarded admin calls), topic
 // configs, and producer-id blocks. Depends on raft, storage and common only.
+export { BrokerHeartbeats, type BrokerLiveness } from './broker-heartbeats.js';
+export { type ProbeResult, probeBroker } from './broker-probe.js';
 export { type AdminOperations, ClusterAdmin } from './cluster-admin.js';
 export { BrokerLifecycle, ControlClient } from './control-client.js';
-export {
-  type BrokerLiveness,
-  type ControlResult,
-  ControlService,
-  type LeadershipDrain,
-  type ProbeResult,
-} from './control-service.js';
+export { type ControlResult, ControlService, type LeadershipDrain } from './control-service.js';
 export { Controller, type ControllerDefaults, type CreateTopicSpec, validateTopicName } from './controller.js';
 export type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
 export { ProducerIdAllocator } from './producer-ids.js';
