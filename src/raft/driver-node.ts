@@ -1,11 +1,8 @@
 // The Raft driver as a Brook node runs it: the system clock, LevelDB under <data-dir>/raft
 // (driver-storage.ts) and gRPC on the node's shared server (driver-transport.ts). The one place
 // that picks the production I/O for RaftDriver.
-import { systemClock } from '../common/clock.js';
-import { ConfigError } from '../common/errors.js';
-import type { GrpcServer } from '../common/grpc.js';
-import type { RaftDriverOptions } from './driver.js';
-import { RaftDriver } from './driver.js';
+import { ConfigError, type GrpcServer, systemClock } from '../common/index.js';
+import { RaftDriver, type RaftDriverOptions } from './driver.js';
 import { RaftDiskStorage } from './driver-storage.js';
 import { GrpcRaftTransport } from './driver-transport.js';
 import type { NodeId } from './types.js';
