@@ -394,16 +394,23 @@ export class RaftDriver {
     return this.track(this.node.proposeConfChange(change));
   }
 
-  /** Waits for a proposal the core accepted to apply (or to be seen lost). */
+  /** Waits for a proposal the core accepted to apply: its index settles it. */
   private track(result: ProposalResult): Promise<{ index: number; term: number }> {
     if (!result.ok) return Promise.reject(refusalError(result));
     const stale = this.proposals.get(result.index);
     if (stale !== undefined) {
-      // An older proposal of ours at this index whose loss we had not seen yet: our new entry
-      // just took its place, so it is certainly lost.
+      // An older proposal of ours at this index: another leader's entries replaced it here, and
+      // now our own new one did. It may still commit (another node that holds it can win a later
+      // election while ours does not commit), so its outcome is unknown, not lost.
       assert(stale.term < result.term, `two pending proposals at index ${result.index} in term ${result.term}`);
       this.proposals.delete(result.index);
-      stale.reject(new ProposalDroppedError(result.index, stale.term, this.leaderId));
+      stale.reject(
+        new RaftUnavailableError(
+          UnavailableReason.timeout,
+          `proposal at ${result.index} superseded here before its outcome was known; outcome unknown`,
+          this.leaderId,
+        ),
+      );
     }
     this.kick();
     return new Promise((resolve, reject) => {
@@ -594,8 +601,6 @@ export class RaftDriver {
     if (rd.snapshot !== undefined) this.mem.applySnapshot(rd.snapshot);
     this.mem.append(rd.entries);
     if (rd.hardState !== undefined) this.mem.setHardState(rd.hardState);
-    const firstNew = rd.entries[0];
-    if (firstNew !== undefined) this.dropOverwrittenProposals(firstNew.index);
     if (this.closed) return; // killed while writing: say nothing more (as a crash would)
 
     // 2. Send.
@@ -653,27 +658,15 @@ export class RaftDriver {
     }
   }
 
+  /** A proposal settles when its index applies, as nothing before can tell: the index holding
+   * another term here (a new leader's entries replaced ours) does not mean our entry is lost,
+   * as another node that holds it may still win an election and commit it. */
   private settleProposal(e: Entry): void {
     const p = this.proposals.get(e.index);
     if (p === undefined) return;
     this.proposals.delete(e.index);
     if (e.term === p.term) p.resolve({ index: e.index, term: e.term });
     else p.reject(new ProposalDroppedError(e.index, p.term, this.leaderId));
-  }
-
-  /** Entries were written from `fromIndex` on, replacing whatever the log held there: a
-   * proposal whose index now holds another term, or lies beyond the log's end, is lost. */
-  private dropOverwrittenProposals(fromIndex: number): void {
-    if (this.proposals.size === 0) return;
-    const lastIndex = this.node.basicStatus().lastIndex;
-    for (const [at, p] of this.proposals) {
-      if (at < fromIndex) continue;
-      const term = this.node.logTerm(at);
-      if (at > lastIndex || (term !== undefined && term !== p.term)) {
-        this.proposals.delete(at);
-        p.reject(new ProposalDroppedError(at, p.term, this.leaderId));
-      }
-    }
   }
 
   private serveReads(): void {
