@@ -14,6 +14,31 @@ export interface VirtualTime {
   readonly nowMs: number;
   /** The running event concerns node `id` (the checker looks at the nodes an event touched). */
   touch(id: number): void;
+  /**
+   * The running event runs synchronous code only (a delivered message steps the core and
+   * schedules a Ready; a Ready run stops at a write still in flight): no promise continuation can
+   * be pending after it, and the loop need not wait for any. The loop waits after every other.
+   */
+  synchronousEvent(): void;
+  /** ...except that it settled a promise after all (a write with nothing to write resolves at once). */
+  promiseSettled(): void;
+}
+
+/** One armed timer; a class rather than closures, as the simulation arms millions. */
+class Timer implements ScheduledTask {
+  cancelled = false;
+
+  constructor(
+    readonly task: () => void,
+    /** Re-armed after each run (every), or once (schedule, soon). */
+    readonly intervalMs: number | undefined,
+    /** A Ready run (soon) begins with a write still in flight: it leaves no continuation. */
+    readonly synchronous: boolean,
+  ) {}
+
+  cancel(): void {
+    this.cancelled = true;
+  }
 }
 
 export class NodeClock implements Clock {
@@ -29,35 +54,34 @@ export class NodeClock implements Clock {
   }
 
   schedule(delayMs: number, task: () => void): ScheduledTask {
-    let cancelled = false;
-    this.time.queue.push(this.time.nowMs + Math.max(0, delayMs), () => {
-      if (cancelled || this.stopped) return;
-      this.time.touch(this.nodeId);
-      task();
-    });
-    return { cancel: () => void (cancelled = true) };
+    return this.arm(new Timer(task, undefined, false), Math.max(0, delayMs));
   }
 
   every(intervalMs: number, task: () => void): ScheduledTask {
-    let cancelled = false;
-    const run = (): void => {
-      if (cancelled || this.stopped) return;
-      this.time.touch(this.nodeId);
-      task();
-      this.time.queue.push(this.time.nowMs + intervalMs, run);
-    };
-    this.time.queue.push(this.time.nowMs + intervalMs, run);
-    return { cancel: () => void (cancelled = true) };
+    return this.arm(new Timer(task, intervalMs, false), intervalMs);
   }
 
   /** After everything already queued for this instant, as setImmediate runs after the I/O
    * callbacks of the turn. */
   soon(task: () => void): ScheduledTask {
-    return this.schedule(0, task);
+    return this.arm(new Timer(task, undefined, true), 0);
   }
 
   /** The process died: none of its timers fires again. */
   stop(): void {
     this.stopped = true;
+  }
+
+  private arm(timer: Timer, delayMs: number): Timer {
+    this.time.queue.push(this.time.nowMs + delayMs, () => this.fire(timer));
+    return timer;
+  }
+
+  private fire(timer: Timer): void {
+    if (timer.cancelled || this.stopped) return;
+    this.time.touch(this.nodeId);
+    if (timer.synchronous) this.time.synchronousEvent();
+    timer.task();
+    if (timer.intervalMs !== undefined) this.arm(timer, timer.intervalMs);
   }
 }

@@ -124,6 +124,9 @@ export class SimCluster implements VirtualTime {
   private readonly touched = new Set<number>();
   /** The running event is one of the test's own: it may concern any node. */
   private touchedAll = false;
+  /** The running event said it leaves no promise continuation (and settled none after all). */
+  private synchronous = false;
+  private settled = false;
   /** A driver's fatal error or a broken check in a callback: ends the run. */
   private failure: Error | undefined = undefined;
 
@@ -133,6 +136,14 @@ export class SimCluster implements VirtualTime {
 
   touch(id: number): void {
     this.touched.add(id);
+  }
+
+  synchronousEvent(): void {
+    this.synchronous = true;
+  }
+
+  promiseSettled(): void {
+    this.settled = true;
   }
 
   /** Schedules an event of the test's own (faults, clients): it may touch any node. */
@@ -273,8 +284,11 @@ export class SimCluster implements VirtualTime {
       this.checker.now = ev.at;
       this.touched.clear();
       this.touchedAll = false;
+      this.synchronous = false;
+      this.settled = false;
       ev.run();
-      await (this.opts.eventLoopTurns === true ? eventLoopTurn() : drainContinuations());
+      if (this.opts.eventLoopTurns === true) await eventLoopTurn();
+      else if (!this.synchronous || this.settled) await drainContinuations();
       if (this.failure !== undefined) throw this.failure;
       this.stats.events++;
       this.checkAfterEvent();

@@ -91,6 +91,7 @@ export class SimNetwork {
       return;
     }
     this.time.touch(m.to);
+    this.time.synchronousEvent();
     to.handler.receive(messagesFromWire([m], m.to));
     if (isSnapshot) this.report(from, this.delay(), (h) => h.snapshotSent(m.to, true));
   }
@@ -100,6 +101,7 @@ export class SimNetwork {
     this.time.queue.push(this.time.nowMs + delayMs, () => {
       if (from.closed) return;
       this.time.touch(from.nodeId);
+      this.time.synchronousEvent();
       tell(from.handler);
     });
   }

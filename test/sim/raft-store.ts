@@ -187,7 +187,10 @@ export class SimRaftDisk {
   private issue(op: DiskOp, sync: boolean): Promise<void> {
     if (op.kind === 'write') {
       const w = op.write;
-      if (w.snapshot === undefined && w.entries.length === 0 && w.hardState === undefined) return Promise.resolve();
+      if (w.snapshot === undefined && w.entries.length === 0 && w.hardState === undefined) {
+        this.opts.time.promiseSettled();
+        return Promise.resolve();
+      }
       this.opts.onIssued?.(w);
     }
     const pending: PendingOp = { op, sync };
@@ -195,6 +198,7 @@ export class SimRaftDisk {
     const generation = this.generation;
     if (this.opts.ackBeforePersist === true) {
       // The bug: the write is reported complete now; it reaches the medium tens of ms later.
+      this.opts.time.promiseSettled();
       const at = Math.max(this.lastCompletionMs, this.opts.time.nowMs + 1 + this.opts.rng.nextInt(0, 40));
       this.lastCompletionMs = at;
       this.complete(op);
