@@ -11,7 +11,7 @@
 //      every event.
 //   2. liveness: the network heals and every node restarts; a leader must emerge and a new
 //      proposal must be applied by every member within a bound.
-import type { NodeId, Prng, RaftDriver } from '../../src/raft/index.js';
+import type { Prng, RaftDriver, RaftWrite } from '../../src/raft/index.js';
 import { ConfChangeType, createPrng, ProposalDroppedError } from '../../src/raft/index.js';
 import { Violation } from './checker.js';
 import type { SimNode, SimProcess, SimStats } from './raft-cluster.js';
@@ -112,7 +112,7 @@ class Simulation {
       },
       forgetVote: opts.bug === SimBug.forgetVote,
       ackBeforePersist: opts.bug === SimBug.ackBeforePersist,
-      ...(opts.bug === SimBug.forgetVote ? { onWritten: (n, w) => this.restartAfterVote(n, w.hardState?.vote) } : {}),
+      ...(opts.bug === undefined ? {} : { onWritten: (n, w) => this.aimCrash(n, w) }),
       ...(opts.eventLoopTurns === true ? { eventLoopTurns: true } : {}),
     });
     this.stats = this.cluster.stats;
@@ -147,11 +147,18 @@ class Simulation {
     }
   }
 
-  /** With the forgetVote bug, aim the fault where it bites: restart right after voting. */
-  private restartAfterVote(n: SimNode, vote: NodeId | undefined): void {
-    if (vote === undefined || vote === 0 || this.rng.next() >= 0.5) return;
+  /**
+   * With a planted bug, aim crashes where it bites: right after a vote was written (forgetVote),
+   * or within the window in which a disk that acknowledged early still holds a vote or entries in
+   * its cache (ackBeforePersist). The node restarts a few ms later.
+   */
+  private aimCrash(n: SimNode, w: RaftWrite): void {
+    const voted = w.hardState !== undefined && w.hardState.vote !== 0;
+    const [chance, withinMs] =
+      this.opts.bug === SimBug.forgetVote ? [voted ? 0.5 : 0, 0] : [voted || w.entries.length > 0 ? 0.1 : 0, 10];
+    if (this.rng.next() >= chance) return;
     const proc = n.process;
-    this.cluster.at(this.cluster.nowMs, () => {
+    this.cluster.at(this.cluster.nowMs + this.rng.nextInt(0, withinMs + 1), () => {
       if (n.process !== proc) return;
       this.cluster.crash(n);
       this.cluster.at(this.cluster.nowMs + 1 + this.rng.nextInt(0, 5), () => {
