@@ -632,7 +632,12 @@ export class RaftDriver {
       this.appliedWaiters.delete(waiter);
       waiter.resolve();
     }
-    if (rd.softState !== undefined && rd.softState.lead !== this.knownLeader) this.leaderChanged(rd.softState.lead);
+    // Messages of a newer term may have arrived while this Ready was written: if its leader is no
+    // longer ours, say nothing (listeners would pair it with the newer term); the next Ready tells.
+    const lead = rd.softState?.lead;
+    if (lead !== undefined && lead !== this.knownLeader && lead === this.node.basicStatus().lead) {
+      this.leaderChanged(lead);
+    }
     await this.maybeSnapshot();
   }
 

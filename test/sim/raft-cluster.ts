@@ -154,12 +154,13 @@ export class SimCluster implements VirtualTime {
     });
   }
 
-  addNode(id: NodeId, peers: readonly NodeId[]): SimNode {
+  /** A node with its disk; `diskLatencyMaxMs` overrides the cluster's for this one. */
+  addNode(id: NodeId, peers: readonly NodeId[], diskLatencyMaxMs = this.opts.diskLatencyMaxMs): SimNode {
     const disk: SimRaftDisk = new SimRaftDisk({
       nodeId: id,
       time: this,
       rng: this.opts.rng,
-      latencyMaxMs: this.opts.diskLatencyMaxMs,
+      latencyMaxMs: diskLatencyMaxMs,
       forgetVote: this.opts.forgetVote === true,
       ackBeforePersist: this.opts.ackBeforePersist === true,
       onIssued: (w) => this.checker.observeAppend(id, w.entries),

@@ -8,7 +8,8 @@ import { SimCluster } from './raft-cluster.js';
 
 const encoder = new TextEncoder();
 
-function cluster(size: number): SimCluster {
+/** `size` nodes on fast disks, but for the `slowDisks` (writes take up to 200 ms). */
+function cluster(size: number, slowDisks: number[] = []): SimCluster {
   const c = new SimCluster({
     seed: 1,
     rng: createPrng(1),
@@ -17,7 +18,7 @@ function cluster(size: number): SimCluster {
     driver: { heartbeatMs: 100, electionTimeoutMs: 500, proposalTimeoutMs: 60_000 },
   });
   const ids = Array.from({ length: size }, (_, i) => i + 1);
-  for (const id of ids) c.addNode(id, ids);
+  for (const id of ids) c.addNode(id, ids, slowDisks.includes(id) ? 200 : 1);
   for (const id of ids) c.at(0, () => c.start(c.node(id)));
   return c;
 }
@@ -118,6 +119,36 @@ describe('raft driver scenarios on simulated I/O', () => {
       if (outcome !== undefined && 'rejected' in outcome)
         expect(outcome.rejected).not.toBeInstanceOf(ProposalDroppedError);
       expect(outcome).toEqual({ resolved: { index, term } });
+      c.checkAtEnd();
+    } finally {
+      c.stopAll();
+    }
+  });
+
+  // Three nodes, node 3 on a slow disk. Node 3 restarts behind and learns leader 1 (term t) from an append;
+  // while that Ready's entries are being written, 1 hands leadership to 2, whose vote request
+  // moves node 3 to term t + 1. Once the write completes, node 3's listeners must not hear that
+  // 1 leads term t + 1.
+  it('leader-change listeners hear a leader with the term it leads, not a newer one', async () => {
+    const c = cluster(3, [3]);
+    try {
+      await until(c, 'a leader', () => leaderAmong(c, [1, 2, 3]) !== undefined);
+      const first = leaderAmong(c, [1, 2, 3]) as RaftDriver;
+      if (first.nodeId !== 1) void first.transferLeadership(1);
+      await until(c, 'node 1 leads', () => c.driver(1)?.isLeader === true);
+      c.crash(c.node(3));
+      const outcomes = ['a', 'b', 'c'].map((v) => watch(c, driver(c, 1).propose(encoder.encode(v)), encoder.encode(v)));
+      await until(c, 'entries committed by 1 and 2', () => outcomes.every((o) => o() !== undefined));
+
+      const heard: Array<[number, number]> = [];
+      c.start(c.node(3));
+      await until(c, 'node 3 open', () => c.driver(3) !== undefined);
+      driver(c, 3).onLeaderChange((leader, term) => heard.push([leader, term]));
+      await until(c, 'node 3 hears of leader 1', () => c.driver(3)?.leaderId === 1);
+      const term = driver(c, 1).basicStatus().term;
+      void driver(c, 1).transferLeadership(2);
+      await until(c, 'node 2 leads, as node 3 reports', () => heard.some(([leader]) => leader === 2));
+      expect(heard.filter(([leader, t]) => leader === 1 && t !== term)).toEqual([]);
       c.checkAtEnd();
     } finally {
       c.stopAll();
