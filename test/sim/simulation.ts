@@ -72,6 +72,8 @@ class Simulation {
   private readonly partitionMeanMs: number;
   private readonly crashMeanMs: number;
   private readonly proposeMeanMs: number;
+  /** In some seeds, the chance that a node crashes just after writing a vote or entries. */
+  private readonly crashAfterWriteChance: number;
   private faults = true;
 
   private readonly safetyMs: number;
@@ -96,6 +98,7 @@ class Simulation {
     const diskLatencyMaxMs = 1 + r.nextInt(0, 5);
     const snapshotEntries = 5 + r.nextInt(0, 60);
     const snapshotTrailingEntries = r.nextInt(0, 5);
+    this.crashAfterWriteChance = r.next() < 0.3 ? 0.005 + r.next() * 0.03 : 0;
     this.cluster = new SimCluster({
       seed: opts.seed,
       rng: r,
@@ -112,7 +115,7 @@ class Simulation {
       },
       forgetVote: opts.bug === SimBug.forgetVote,
       ackBeforePersist: opts.bug === SimBug.ackBeforePersist,
-      ...(opts.bug === undefined ? {} : { onWritten: (n, w) => this.aimCrash(n, w) }),
+      onWritten: (n, w) => this.aimCrash(n, w),
       ...(opts.eventLoopTurns === true ? { eventLoopTurns: true } : {}),
     });
     this.stats = this.cluster.stats;
@@ -148,15 +151,21 @@ class Simulation {
   }
 
   /**
-   * With a planted bug, aim crashes where it bites: right after a vote was written (forgetVote),
-   * or within the window in which a disk that acknowledged early still holds a vote or entries in
-   * its cache (ackBeforePersist). The node restarts a few ms later.
+   * Crashes aimed just after a node wrote a vote or entries, restarting it a few ms later: in some
+   * seeds as a fault of their own (what a node promised must survive), and with a planted bug
+   * where it bites: right after a vote was written (forgetVote), or within the window in which a
+   * disk that acknowledged early still caches a vote or entries (ackBeforePersist).
    */
   private aimCrash(n: SimNode, w: RaftWrite): void {
     const voted = w.hardState !== undefined && w.hardState.vote !== 0;
+    const promised = voted || w.entries.length > 0;
     const [chance, withinMs] =
-      this.opts.bug === SimBug.forgetVote ? [voted ? 0.5 : 0, 0] : [voted || w.entries.length > 0 ? 0.1 : 0, 10];
-    if (this.rng.next() >= chance) return;
+      this.opts.bug === SimBug.forgetVote
+        ? [voted ? 0.5 : 0, 0]
+        : this.opts.bug === SimBug.ackBeforePersist
+          ? [promised ? 0.1 : 0, 10]
+          : [promised && this.faults ? this.crashAfterWriteChance : 0, 10];
+    if (chance === 0 || this.rng.next() >= chance) return;
     const proc = n.process;
     this.cluster.at(this.cluster.nowMs + this.rng.nextInt(0, withinMs + 1), () => {
       if (n.process !== proc) return;
