@@ -3,7 +3,7 @@
 // closes every log, so nothing acknowledged is left in memory.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { NodeConfig } from './common/config.js';
+import type { NodeConfig } from './common/settings/index.js';
 import { GrpcServer } from './common/grpc.js';
 import type { Logger } from './common/log.js';
 import { attachGroupCoordinator } from './groups/index.js';

@@ -1,7 +1,7 @@
 // Puts the group coordinator on a node: creates __consumer_offsets when it is missing, follows
 // this node's leadership of its partitions (load on gaining one, drop on losing it), answers
 // "which node coordinates group G" from the metadata, and offers the HTTP lag views.
-import type { NodeConfig } from '../common/config.js';
+import type { NodeConfig } from '../common/settings/index.js';
 import { ErrorCode, KafkaError } from '../common/errors.js';
 import { limits } from '../common/limits.js';
 import type { Logger } from '../common/log.js';

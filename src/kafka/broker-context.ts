@@ -1,6 +1,6 @@
 // What the Kafka handlers may use of the node. Handlers depend on this interface, never on how the
 // node wires its parts, so a single node and a cluster node serve the same handlers.
-import type { NodeConfig } from '../common/config.js';
+import type { NodeConfig } from '../common/settings/index.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { Logger } from '../common/log.js';
 import type { CreateTopicSpec } from '../metadata/controller.js';

@@ -3,7 +3,7 @@
 // deadline, so an admin request or a heartbeat survives a controller failover.
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { brokerHeartbeatIntervalMs, type NodeConfig } from '../common/config.js';
+import { brokerHeartbeatIntervalMs, type NodeConfig } from '../common/settings/index.js';
 import { ErrorCode, KafkaError, type ErrorCode as ErrorCodeValue } from '../common/errors.js';
 import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
 import type { Logger } from '../common/log.js';

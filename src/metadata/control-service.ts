@@ -1,7 +1,7 @@
 // The controller's side of the control plane, served on every node and acting only while this
 // node is the controller (the Raft leader): broker registration, heartbeats and the fencing of
 // brokers silent past their session timeout, and admin operations forwarded from other nodes.
-import { brokerHeartbeatIntervalMs, type NodeConfig } from '../common/config.js';
+import { brokerHeartbeatIntervalMs, type NodeConfig } from '../common/settings/index.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../common/errors.js';
 import { grpc, type GrpcServer, loadProto, serviceConstructor } from '../common/grpc.js';
 import type { Logger } from '../common/log.js';

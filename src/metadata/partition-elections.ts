@@ -8,10 +8,10 @@
 // Elections start when a leader is fenced or unregistered, and for every leadership of a broker
 // that asks for a controlled shutdown (which is then not a candidate).
 import type { Logger } from '../common/log.js';
+import { resolveQuorums } from '../common/settings/index.js';
 import { chooseLeader, type SealResponse } from '../replication/protocol/index.js';
 import type { MetadataLog } from './log.js';
 import type { PartitionInfo, TopicInfo } from './state.js';
-import { resolveQuorums } from './topic-config.js';
 
 /** Sends Seal to a replica (gRPC, or a direct call for this node). */
 export interface SealClient {
@@ -91,7 +91,7 @@ export class PartitionElections {
     for (const topic of this.metadata.state.topics) {
       for (const p of topic.partitions) {
         if (p.leader !== nodeId) continue;
-        const { readQuorum } = resolveQuorums(p.replicas.length, topic.configs);
+        const { readQuorum } = resolveQuorums(p.replicas.length, topic.settings);
         if (p.replicas.filter((r) => r !== nodeId && live.has(r)).length >= readQuorum) count++;
       }
     }
@@ -138,7 +138,7 @@ export class PartitionElections {
   }
 
   private async elect({ key, topic, partition, excluded }: Attempt): Promise<void> {
-    const { readQuorum } = resolveQuorums(partition.replicas.length, topic.configs);
+    const { readQuorum } = resolveQuorums(partition.replicas.length, topic.settings);
     const epoch = partition.leaderEpoch + 1;
     // Seal every unfenced replica, the outgoing leader too when it is alive (it must stop taking
     // writes of the old epoch); only candidates' answers count toward the read quorum. Any R

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { ErrorCode, KafkaError } from '../common/errors.js';
 import type { GrpcServer } from '../common/grpc.js';
-import type { NodeConfig } from '../common/config.js';
+import type { NodeConfig } from '../common/settings/index.js';
 import type { Logger } from '../common/log.js';
 import type { Entry } from '../raft/index.js';
 import type { RaftDriverOptions, RaftDriverStatus, RaftStateMachine } from '../raft/driver.js';
@@ -18,7 +18,7 @@ import {
 } from '../raft/driver.js';
 import type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
 import { decodeRecordBatch, encodeRecordBatch, type MetadataRecord } from './records.js';
-import type { MetadataChange, MetadataSnapshot, TopicInfo } from './state.js';
+import type { BrokerInfo, MetadataChange, MetadataSnapshot, TopicInfo } from './state.js';
 import { MetadataState } from './state.js';
 
 const encoder = new TextEncoder();
@@ -61,9 +61,9 @@ class MetadataStateMachine implements RaftStateMachine {
   }
 
   restore(data: Uint8Array): void {
-    const before = this.state.snapshot();
+    const before = { brokers: this.state.brokers, topics: this.state.topics };
     this.state.restore(JSON.parse(decoder.decode(data)) as MetadataSnapshot);
-    for (const change of diff(before, this.state.snapshot())) this.emit(change);
+    for (const change of diff(before, { brokers: this.state.brokers, topics: this.state.topics })) this.emit(change);
   }
 
   private emit(change: MetadataChange): void {
@@ -77,8 +77,13 @@ class MetadataStateMachine implements RaftStateMachine {
   }
 }
 
+interface StateView {
+  readonly brokers: readonly BrokerInfo[];
+  readonly topics: readonly TopicInfo[];
+}
+
 /** The changes that turn `before` into `after`, as if their records had been applied. */
-function diff(before: MetadataSnapshot, after: MetadataSnapshot): MetadataChange[] {
+function diff(before: StateView, after: StateView): MetadataChange[] {
   const changes: MetadataChange[] = [];
   const old = new Map<string, TopicInfo>(before.topics.map((t) => [t.topicId, t]));
   const now = new Map<string, TopicInfo>(after.topics.map((t) => [t.topicId, t]));

@@ -6,7 +6,7 @@
 // the leader's core treats an unanswered request as lost and sends again. Seal (the controller's
 // failover step) implements SealClient, calling this node's replicas directly when the target is
 // this node.
-import type { NodeConfig } from '../common/config.js';
+import type { NodeConfig } from '../common/settings/index.js';
 import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
 import { limits } from '../common/limits.js';
 import type { Logger } from '../common/log.js';

@@ -3,7 +3,7 @@
 // replica here and answers the frame once all its appends are answered (answering `unknown` for a partition this node does not host, after a short wait in
 // case the metadata that creates it is still on its way); Seal reaches the replica the same way;
 // RequestElection reaches the controller's PartitionElections. Calls from another cluster are refused.
-import type { NodeConfig } from '../common/config.js';
+import type { NodeConfig } from '../common/settings/index.js';
 import { grpc, type GrpcServer } from '../common/grpc.js';
 import type { Logger } from '../common/log.js';
 import type { MetadataLog } from '../metadata/log.js';
