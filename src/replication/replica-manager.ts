@@ -4,12 +4,16 @@
 // a config change reaches the logs. A periodic tick sends leaders' heartbeats and retries, runs
 // retention and relaxed flushes, and asks the controller for an election when this node is named
 // leader of an epoch it cannot take (it led that epoch before a restart).
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
-import { limits } from '../common/limits.js';
-import { effectiveTopicSettings, type NodeConfig, resolveQuorums } from '../common/settings/index.js';
-import type { MetadataLog } from '../metadata/log.js';
-import type { MetadataChange, PartitionInfo, TopicInfo } from '../metadata/state.js';
+import {
+  effectiveTopicSettings,
+  ErrorCode,
+  KafkaError,
+  limits,
+  type Logger,
+  type NodeConfig,
+  resolveQuorums,
+} from '../common/index.js';
+import { type MetadataChange, type MetadataLog, type PartitionInfo, type TopicInfo } from '../metadata/index.js';
 import { LogManager, type LogConfig, logConfigOf } from '../storage/index.js';
 import { Partition, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './partition.js';
 import type { ReplicationLimits } from './protocol/index.js';

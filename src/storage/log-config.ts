@@ -1,8 +1,7 @@
 // Per-partition log settings, the typed object the storage layer is given: the topic configs that
 // concern a log (segment.bytes -> segmentBytes). Their bounds and defaults are the settings
 // registry's; nothing here parses text.
-import { ConfigError } from '../common/errors.js';
-import { InvalidSettingValue, SETTINGS, TIMESTAMP_TYPES, type TopicSettings } from '../common/settings/index.js';
+import { ConfigError, InvalidSettingValue, SETTINGS, TIMESTAMP_TYPES, type TopicSettings } from '../common/index.js';
 
 export const TimestampType = { CreateTime: 'CreateTime', LogAppendTime: 'LogAppendTime' } as const;
 export type TimestampType = (typeof TIMESTAMP_TYPES)[number];

@@ -1,6 +1,6 @@
 // CreateTopics (key 19), versions 0-7. Forwarded to the controller; answered once the topic is
 // committed in the metadata log (or validated only). Results per topic, in request order.
-import { ErrorCode } from '../../common/errors.js';
+import { ErrorCode } from '../../common/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type {

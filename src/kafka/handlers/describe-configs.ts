@@ -5,13 +5,13 @@
 // the full list; brokers get every broker setting, read-only (none changes at run time yet).
 // Synonyms (v1+, when asked) follow Kafka's precedence: a topic config's broker setting is its
 // synonym (segment.bytes → log.segment.bytes).
-import { ErrorCode } from '../../common/errors.js';
 import {
   type ConfigSourceName,
   type DescribedConfig,
   describeBrokerConfigs,
   describeTopicConfigs,
-} from '../../common/settings/index.js';
+  ErrorCode,
+} from '../../common/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import {

@@ -2,9 +2,8 @@
 // topic configs, leaving the others as they are. Append and subtract take only list configs
 // (cleanup.policy), and start from the topic's effective value, its default included, as Kafka's do.
 // The whole new set is then checked by the controller like AlterConfigs'.
-import { ErrorCode, KafkaError } from '../../common/errors.js';
-import { effectiveTopicSettings, type NodeConfig, topicRow } from '../../common/settings/index.js';
-import type { TopicInfo } from '../../metadata/state.js';
+import { effectiveTopicSettings, ErrorCode, KafkaError, type NodeConfig, topicRow } from '../../common/index.js';
+import type { TopicInfo } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import {
