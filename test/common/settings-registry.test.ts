@@ -32,7 +32,7 @@ function codeOf(run: () => unknown): number | null {
   }
 }
 
-/** Kafka's topic configs and their broker synonyms (ServerTopicConfigSynonyms), as far as Brook has them or soon will. */
+/** Kafka's topic configs and their broker synonyms (ServerTopicConfigSynonyms): Brook's and those soon to come. */
 const KAFKA_SYNONYMS: Readonly<Record<string, string>> = {
   'segment.bytes': 'log.segment.bytes',
   'segment.ms': 'log.roll.ms',
@@ -98,7 +98,7 @@ describe('the registry', () => {
     }
   });
 
-  it('keeps secrets sensitive, docs on one line, and broker settings read-only until they can change at run time', () => {
+  it('keeps secrets sensitive, docs on one line, and broker settings read-only (none changes at run time)', () => {
     for (const row of SETTING_ROWS) {
       if (row.type.kafkaType === 'password') expect(row.sensitive, row.key).toBe(true);
       expect(row.doc.length, row.key).toBeGreaterThan(0);

@@ -134,7 +134,10 @@ function check(config: NodeConfig): void {
   }
 }
 
-/** Brokers heartbeat to the controller this often: a fifth of the session, at most 300 ms, so a silent broker is probed soon even with a long session. */
+/**
+ * Brokers heartbeat to the controller this often: a fifth of the session, at most 300 ms, so a
+ * silent broker is probed soon even with a long session.
+ */
 export function brokerHeartbeatIntervalMs(config: Pick<NodeConfig, 'brokerSessionTimeoutMs'>): number {
   return Math.max(5, Math.min(300, Math.floor(config.brokerSessionTimeoutMs / 5)));
 }

@@ -29,7 +29,8 @@ export function resolveQuorums(replicationFactor: number, settings: QuorumSettin
   if (writeQuorum + readQuorum <= n && settings.unsafeQuorums !== true) {
     throw new KafkaError(
       ErrorCode.INVALID_CONFIG,
-      `write.quorum ${writeQuorum} + read.quorum ${readQuorum} must exceed replication factor ${n} (set unsafe.quorums=true to allow)`,
+      `write.quorum ${writeQuorum} + read.quorum ${readQuorum} must exceed replication factor ${n} ` +
+        '(set unsafe.quorums=true to allow)',
     );
   }
   return { replicationFactor: n, writeQuorum, readQuorum };

@@ -230,7 +230,9 @@ export const SETTINGS = {
     type: long(-1),
     unit: 'bytes',
     default: 32 * MIB,
-    doc: 'after each fsync, let the kernel drop cached log bytes but the newest n of each segment (-1: leave the page cache alone)',
+    doc:
+      'after each fsync, let the kernel drop cached log bytes but the newest n of each segment ' +
+      '(-1: leave the page cache alone)',
     main: true,
   }),
   retentionCheckIntervalMs: setting({
