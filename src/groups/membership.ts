@@ -10,6 +10,8 @@
 //   durable, every member gets its part (empty bytes when the leader gave it none): Stable.
 // * A member that sends nothing for its session timeout is removed, which triggers a rebalance;
 //   a member waiting on the coordinator (in a join or a sync) is not expired meanwhile.
+// * A rebalance that waits for nobody completes at once: when the last member leaves or expires,
+//   the group is Empty (new generation stored) by the time the LeaveGroup is answered.
 // * v4+ clients with no member id get MEMBER_ID_REQUIRED and a fresh id to join with.
 // * Static members (group.instance.id) keep their place across restarts: a rejoin without a
 //   member id takes over the instance's membership, and the old member id is fenced.
@@ -296,6 +298,9 @@ export class GroupMembership {
       { groupId: group.groupId, generationId: group.generationId, reason, members: group.size },
       'preparing to rebalance group',
     );
+    // As Kafka's tryCompleteElseWatch: a rebalance nobody needs to rejoin completes now. So the
+    // last member's LeaveGroup (or session expiry) leaves the group Empty before it is answered.
+    this.tryCompleteJoin(group);
   }
 
   private scheduleJoinTimer(group: ClassicGroup, delayMs: number): void {
