@@ -29,9 +29,12 @@ export {
   isTransactionalBatch,
   compressionOf,
 } from './record-batch.js';
+export { type CompressionCodec, CODEC_NAMES, compress, decompress, isCodec } from './compression.js';
 export {
   buildRecordBatch,
   decodeRecords,
+  recordsSection,
+  recompressBatch,
   type RecordInput,
   type RecordHeader,
   type DecodedRecord,
