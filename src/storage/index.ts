@@ -40,4 +40,13 @@ export {
   type DecodedRecord,
   type BuildBatchOptions,
 } from './record-codec.js';
+export {
+  type LegacyMagic,
+  NO_TIMESTAMP,
+  firstMagic,
+  parseMessageSet,
+  messageSetToBatch,
+  batchToMessageSet,
+  batchesToMessageSet,
+} from './message-set.js';
 export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEntry } from './leader-epoch-cache.js';
