@@ -24,6 +24,12 @@ export interface NodeConfig {
   readonly advertisedPort: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly autoCreateTopics: boolean;
+  /**
+   * legacy.api.versions.enable: serve the versions Kafka 4.0 removed (KIP-896) for clients older
+   * than Kafka 0.11 (Produce 0-2 with message formats v0/v1, Fetch 0-3, OffsetCommit 0-1,
+   * OffsetFetch 0), as Kafka 3.x did. false: Kafka 4's strictness.
+   */
+  readonly legacyApiVersions: boolean;
   readonly defaultPartitions: number;
   readonly defaultReplicationFactor: number;
   readonly segmentBytes: number;
@@ -158,6 +164,15 @@ function buildCommand(): Command {
     .addOption(
       opt('--auto-create-topics <bool>', 'create unknown topics on metadata/produce', 'BROOK_AUTO_CREATE_TOPICS')
         .argParser(boolean('auto-create-topics'))
+        .default(true),
+    )
+    .addOption(
+      opt(
+        '--legacy-api-versions <bool>',
+        'serve the old versions Kafka 4 removed (Produce 0-2 message formats, Fetch 0-3, OffsetCommit 0-1, OffsetFetch 0)',
+        'BROOK_LEGACY_API_VERSIONS',
+      )
+        .argParser(boolean('legacy-api-versions'))
         .default(true),
     )
     .addOption(

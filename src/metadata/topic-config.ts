@@ -2,6 +2,22 @@
 // stores only what was set explicitly; everything else falls back to the broker default.
 import { ErrorCode, KafkaError } from '../common/errors.js';
 import type { NodeConfig } from '../common/config.js';
+import { Compression, type CompressionCodec } from '../storage/index.js';
+
+/** compression.type values and the codec each stores (null: what the producer sent). */
+const COMPRESSION_TYPES: Readonly<Record<string, CompressionCodec | null>> = {
+  producer: null,
+  uncompressed: Compression.none,
+  gzip: Compression.gzip,
+  snappy: Compression.snappy,
+  lz4: Compression.lz4,
+  zstd: Compression.zstd,
+};
+
+/** The codec a topic stores its batches in (compression.type), or null for `producer`. */
+export function topicCompressionCodec(configs: Readonly<Record<string, string>>): CompressionCodec | null {
+  return COMPRESSION_TYPES[configs['compression.type'] ?? 'producer'] ?? null;
+}
 
 export type ConfigKind = 'long' | 'int' | 'boolean' | 'string' | 'list';
 
@@ -35,8 +51,8 @@ export const TOPIC_CONFIGS: readonly ConfigDefinition[] = [
     name: 'compression.type',
     kind: 'string',
     defaultValue: () => 'producer',
-    validate: oneOf('producer'),
-    doc: 'batches are stored as the producer compressed them',
+    validate: oneOf(...Object.keys(COMPRESSION_TYPES)),
+    doc: 'producer: batches stored as sent; a codec: batches in another one are recompressed by the leader',
   },
   {
     name: 'retention.ms',

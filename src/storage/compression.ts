@@ -12,9 +12,12 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
 import { compressFrameSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
 import { compress as zstdCompress } from 'zstd-napi';
-import { DCtx } from 'zstd-napi/binding.js';
+import zstdBinding from 'zstd-napi/binding.js';
 import { ErrorCode } from '../common/errors.js';
 import { Compression, InvalidBatchError } from './record-batch.js';
+
+// A CommonJS module whose exports Node's ESM loader cannot name statically.
+const { DCtx } = zstdBinding;
 
 export type CompressionCodec = (typeof Compression)[keyof typeof Compression];
 
