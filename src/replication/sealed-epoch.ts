@@ -4,7 +4,7 @@
 // answer that depends on it leaves.
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 import { NO_EPOCH } from './protocol/index.js';
 
 export const SEALED_EPOCH_FILE = 'replication-sealed-epoch';

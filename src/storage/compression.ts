@@ -13,7 +13,7 @@ import { compressSync as snappyCompress, uncompressSync as snappyUncompress } fr
 import { compressFrameSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
 import { compress as zstdCompress } from 'zstd-napi';
 import zstdBinding from 'zstd-napi/binding.js';
-import { ErrorCode } from '../common/errors.js';
+import { ErrorCode } from '../common/index.js';
 import { Compression, InvalidBatchError } from './record-batch.js';
 
 // A CommonJS module whose exports Node's ESM loader cannot name statically.

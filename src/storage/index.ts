@@ -1,4 +1,5 @@
-// Public surface of the storage module: partition logs, their manager, configs and batch helpers.
+// The storage module's door: partition logs, their manager, configs and batch helpers. Depends on
+// common only.
 export { LogManager, type PartitionId, partitionDirName, parsePartitionDirName } from './log-manager.js';
 export { pageCacheControlUnavailable } from './page-cache.js';
 export {

@@ -9,8 +9,7 @@
 // the torn or corrupt tail is cut and every later segment deleted, with a warning naming the spot.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Logger } from '../common/log.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
+import { ErrorCode, KafkaError, type Logger } from '../common/index.js';
 import { TEMP_SUFFIX, fsyncDir, readFileIfExists, unlinkIfExists } from './file-io.js';
 import type { EpochEntry } from './leader-epoch-cache.js';
 import { OffsetIndex } from './offset-index.js';

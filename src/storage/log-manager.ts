@@ -10,10 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert } from '../common/assert.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import { limits } from '../common/limits.js';
-import type { Logger } from '../common/log.js';
+import { assert, ErrorCode, KafkaError, limits, type Logger } from '../common/index.js';
 import { fsyncDir } from './file-io.js';
 import { type LogConfig, makeLogConfig } from './log-config.js';
 import { pageCacheControlUnavailable } from './page-cache.js';

@@ -8,9 +8,7 @@
 // only), key bytes, value bytes (int32 lengths, -1 null). A compressed message ("wrapper") holds
 // a whole message set, compressed, as its value: inner offsets are absolute in v0 and relative
 // (0..n-1, the wrapper carrying the last absolute offset) in v1.
-import { crc32 } from '../common/crc32.js';
-import { ErrorCode } from '../common/errors.js';
-import { limits } from '../common/limits.js';
+import { ErrorCode, crc32, limits } from '../common/index.js';
 import { compress, decompress, isCodec, type CompressionCodec } from './compression.js';
 import {
   BATCH_HEADER_BYTES,

@@ -15,9 +15,7 @@
 // periodic tick and starts `flush()` when it returns true.
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert } from '../common/assert.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
+import { assert, ErrorCode, KafkaError, type Logger } from '../common/index.js';
 import { fsyncDir, fsyncDirSync, readFileIfExists, replaceFile } from './file-io.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type LogConfig, makeLogConfig } from './log-config.js';

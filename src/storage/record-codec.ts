@@ -4,8 +4,7 @@
 // only: the group coordinator's own records, exact offsetsForTimes lookups, the leader's
 // recompression for a topic's compression.type, the old message formats' conversions and tests.
 // Produce and fetch of magic 2 batches never decode records.
-import { ErrorCode } from '../common/errors.js';
-import { limits } from '../common/limits.js';
+import { ErrorCode, limits } from '../common/index.js';
 import { compress, decompress, isCodec, type CompressionCodec } from './compression.js';
 import {
   Attributes,

@@ -3,7 +3,7 @@
 // reference counted so a read or fsync in flight never touches a closed (and maybe reused) fd.
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 import { fdatasync, readAt, replaceFile, unlinkIfExistsSync, writeFullySync } from './file-io.js';
 import { OffsetIndex } from './offset-index.js';
 import { dropCachedRange } from './page-cache.js';
