@@ -18,6 +18,55 @@ export function topicCompressionCodec(configs: Readonly<Record<string, string>>)
   return COMPRESSION_TYPES[configs['compression.type'] ?? 'producer'] ?? null;
 }
 
+// message.format.version (deprecated in Kafka 3.x, gone in 4): the versions Kafka 3.x accepted
+// (its MetadataVersion strings), each release with its internal versions. It has no effect
+// here, as in Kafka 3.x once inter-broker versions are 3.0+: batches are stored as v2 always.
+const RELEASE_INTERNAL_VERSIONS: readonly (readonly [string, number])[] = [
+  ['0.8.0', 0],
+  ['0.8.1', 0],
+  ['0.8.2', 0],
+  ['0.9.0', 0],
+  ['0.10.0', 2],
+  ['0.10.1', 3],
+  ['0.10.2', 1],
+  ['0.11.0', 3],
+  ['1.0', 1],
+  ['1.1', 1],
+  ['2.0', 2],
+  ['2.1', 3],
+  ['2.2', 2],
+  ['2.3', 2],
+  ['2.4', 2],
+  ['2.5', 1],
+  ['2.6', 1],
+  ['2.7', 3],
+  ['2.8', 2],
+  ['3.0', 2],
+  ['3.1', 1],
+  ['3.2', 1],
+  ['3.3', 4],
+  ['3.4', 1],
+  ['3.5', 3],
+  ['3.6', 3],
+  ['3.7', 5],
+  ['3.8', 1],
+  ['3.9', 1],
+];
+const MESSAGE_FORMAT_VERSIONS: ReadonlySet<string> = new Set(
+  RELEASE_INTERNAL_VERSIONS.flatMap(([release, count]) => [
+    release,
+    ...Array.from({ length: count }, (_, i) => `${release}-IV${i}`),
+  ]),
+);
+
+/** Kafka's reading of a version string: "2.8.1" is release 2.8, "0.10.2.1" release 0.10.2. */
+function validMessageFormatVersion(value: string): string | null {
+  const segments = value.split('.');
+  const kept = value.startsWith('0.') ? 3 : 2;
+  const key = segments.length > kept ? segments.slice(0, kept).join('.') : value;
+  return MESSAGE_FORMAT_VERSIONS.has(key) ? null : 'is not a Kafka version such as 0.10.0, 2.8 or 3.0-IV1';
+}
+
 export type ConfigKind = 'long' | 'int' | 'boolean' | 'string' | 'list';
 
 export interface ConfigDefinition {
@@ -101,6 +150,13 @@ export const TOPIC_CONFIGS: readonly ConfigDefinition[] = [
     defaultValue: (b) => String(b.maxMessageBytes),
     validate: atLeast(64),
     doc: 'largest record batch accepted',
+  },
+  {
+    name: 'message.format.version',
+    kind: 'string',
+    defaultValue: () => '3.0-IV1',
+    validate: validMessageFormatVersion,
+    doc: 'accepted as Kafka 3.x did (deprecated); batches are stored as v2 whatever it says',
   },
   {
     name: 'message.timestamp.type',

@@ -1,7 +1,8 @@
 // Topic-level compression.type against one real node: librdkafka (kcat) and kafkajs produce in
 // one codec, the leader stores every batch in the topic's codec (read back raw with Fetch), with
 // the same records, offsets, timestamps and producer fields, and consumers read them unchanged.
-// AlterConfigs changes the codec for later batches only. Skipped without kcat (never in CI).
+// AlterConfigs changes the codec for later batches only. message.format.version is accepted and
+// reported as Kafka 3.x did, with no effect. Skipped without kcat (never in CI).
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kcat } from '../helpers/kcat.js';
@@ -143,6 +144,42 @@ describe.runIf(run)('topic compression.type', () => {
     expect(codecs[0]).toBe(CODEC_IDS.snappy);
     expect(codecs.at(-1)).toBe(CODEC_IDS.lz4);
     expect((await consumeWithKcat('altered')).map((m) => m.payload)).toEqual(values);
+  });
+
+  it('message.format.version is accepted as Kafka 3.x did and reported by DescribeConfigs', async () => {
+    await admin.createTopics({
+      topics: [
+        { topic: 'old-format', numPartitions: 1, configEntries: [{ name: 'message.format.version', value: '0.10.2' }] },
+      ],
+      waitForLeaders: true,
+    });
+    const describe = async () =>
+      (
+        await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: 2, name: 'old-format', configNames: ['message.format.version'] }],
+        })
+      ).resources[0]?.configEntries[0]?.configValue;
+    expect(await describe()).toBe('0.10.2');
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        { type: 2, name: 'old-format', configEntries: [{ name: 'message.format.version', value: '2.8-IV1' }] },
+      ],
+    });
+    expect(await describe()).toBe('2.8-IV1');
+    // No effect on what is stored: a batch v2, as produced.
+    await produceWithKcat('old-format', ['k:v'], []);
+    expect((await storedBatches('old-format')).map((b) => readBatchHeader(b).magic)).toEqual([2]);
+    const refused = await admin
+      .createTopics({
+        topics: [{ topic: 'bad-format', configEntries: [{ name: 'message.format.version', value: '0.10.3' }] }],
+      })
+      .then(
+        () => null,
+        (err: unknown) => err as { errors?: { type?: string }[] },
+      );
+    expect(refused?.errors?.[0]?.type).toBe('INVALID_CONFIG');
   });
 
   it('refuses an unknown codec with INVALID_CONFIG', async () => {
