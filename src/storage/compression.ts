@@ -13,12 +13,13 @@ import { compressSync as snappyCompress, uncompressSync as snappyUncompress } fr
 import { compressFrameSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
 import { compress as zstdCompress } from 'zstd-napi';
 import zstdBinding from 'zstd-napi/binding.js';
-import { ErrorCode } from '../common/index.js';
+import { type COMPRESSION_TYPES, ErrorCode } from '../common/index.js';
 import { Compression, InvalidBatchError } from './record-batch.js';
 
 // A CommonJS module whose exports Node's ESM loader cannot name statically.
 const { DCtx } = zstdBinding;
 
+export type CompressionType = (typeof COMPRESSION_TYPES)[number];
 export type CompressionCodec = (typeof Compression)[keyof typeof Compression];
 
 /** Kafka's names for the codecs (compression.type values and producer settings). */
@@ -29,6 +30,24 @@ export const CODEC_NAMES: Readonly<Record<CompressionCodec, string>> = {
   [Compression.lz4]: 'lz4',
   [Compression.zstd]: 'zstd',
 };
+
+/** The codec a topic's compression.type stores batches in; null for `producer` (as sent). */
+export function codecOfCompressionType(type: CompressionType): CompressionCodec | null {
+  switch (type) {
+    case 'producer':
+      return null;
+    case 'uncompressed':
+      return Compression.none;
+    case 'gzip':
+      return Compression.gzip;
+    case 'snappy':
+      return Compression.snappy;
+    case 'lz4':
+      return Compression.lz4;
+    case 'zstd':
+      return Compression.zstd;
+  }
+}
 
 export function isCodec(value: number): value is CompressionCodec {
   return Number.isInteger(value) && value >= Compression.none && value <= Compression.zstd;

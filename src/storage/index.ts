@@ -10,7 +10,7 @@ export {
   type TimestampOffset,
   type LogStats,
 } from './partition-log.js';
-export { type LogConfig, TimestampType, defaultLogConfig, makeLogConfig } from './log-config.js';
+export { type LogConfig, TimestampType, defaultLogConfig, logConfigOf, makeLogConfig } from './log-config.js';
 export {
   BatchOffsets,
   BATCH_HEADER_BYTES,
@@ -30,7 +30,15 @@ export {
   isTransactionalBatch,
   compressionOf,
 } from './record-batch.js';
-export { type CompressionCodec, CODEC_NAMES, compress, decompress, isCodec } from './compression.js';
+export {
+  type CompressionCodec,
+  type CompressionType,
+  CODEC_NAMES,
+  codecOfCompressionType,
+  compress,
+  decompress,
+  isCodec,
+} from './compression.js';
 export {
   buildRecordBatch,
   decodeRecords,

@@ -16,6 +16,7 @@
 import { ErrorCode, KafkaError } from '../../common/index.js';
 import type { AppendResult } from '../../replication/index.js';
 import {
+  codecOfCompressionType,
   compressionOf,
   Compression,
   firstMagic,
@@ -25,7 +26,6 @@ import {
   validateClientBatch,
   isTransactionalBatch,
 } from '../../storage/index.js';
-import { topicCompressionCodec } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
 import type { PartitionProduceResponse, ProduceRequest, ProduceResponse } from '../protocol/messages/produce.js';
@@ -59,9 +59,9 @@ export function produceHandler(ctx: BrokerContext) {
       );
     if (records === null || records.length === 0)
       throw new KafkaError(ErrorCode.INVALID_RECORD, 'no record batch for partition');
-    const topicInfo = ctx.metadata.state.topic(topic);
-    const maxMessageBytes = Number(topicInfo?.configs['max.message.bytes'] ?? ctx.config.maxMessageBytes);
-    const topicCodec = topicCompressionCodec(topicInfo?.configs ?? {});
+    // The topic's max.message.bytes and compression.type as the replica's log was given them.
+    const { maxMessageBytes, compressionType } = partition.log.logConfig;
+    const topicCodec = codecOfCompressionType(compressionType);
     let batch: Buffer;
     // Kafka checked the magic of v0-2 requests by content, not by version (old clients send either).
     const legacy = version < 3 && firstMagic(records) !== 2;

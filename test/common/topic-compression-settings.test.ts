@@ -1,12 +1,12 @@
 // Topic configs added for old clients and tools: compression.type's codecs and Kafka 3.x's
 // deprecated message.format.version, validated as Kafka 3.x did.
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, KafkaError } from '../../src/common/index.js';
-import { topicCompressionCodec, validateTopicConfigs } from '../../src/metadata/index.js';
+import { ErrorCode, KafkaError, parseTopicConfigs } from '../../src/common/index.js';
+import { codecOfCompressionType } from '../../src/storage/index.js';
 
 function codeOf(configs: Record<string, string>): number | null {
   try {
-    validateTopicConfigs(configs);
+    parseTopicConfigs(configs);
     return null;
   } catch (err) {
     if (err instanceof KafkaError) return err.code;
@@ -21,9 +21,9 @@ describe('compression.type', () => {
     ).toEqual([null, null, null, null, null, null]);
     expect(codeOf({ 'compression.type': 'brotli' })).toBe(ErrorCode.INVALID_CONFIG);
     expect(codeOf({ 'compression.type': 'none' })).toBe(ErrorCode.INVALID_CONFIG); // Kafka says uncompressed
-    expect(topicCompressionCodec({})).toBeNull();
-    expect(topicCompressionCodec({ 'compression.type': 'uncompressed' })).toBe(0);
-    expect(topicCompressionCodec({ 'compression.type': 'zstd' })).toBe(4);
+    expect(codecOfCompressionType('producer')).toBeNull();
+    expect(codecOfCompressionType('uncompressed')).toBe(0);
+    expect(codecOfCompressionType('zstd')).toBe(4);
   });
 });
 
