@@ -29,6 +29,9 @@ import { createPartitionsApi } from './messages/create-partitions.js';
 import { deleteGroupsApi } from './messages/delete-groups.js';
 import { incrementalAlterConfigsApi } from './messages/incremental-alter-configs.js';
 import { offsetDeleteApi } from './messages/offset-delete.js';
+import { writeTxnMarkersApi } from './messages/write-txn-markers.js';
+import { txnOffsetCommitApi } from './messages/txn-offset-commit.js';
+import { describeProducersApi } from './messages/describe-producers.js';
 
 export const allApis: readonly ApiSchema[] = [
   produceApi,
@@ -57,6 +60,9 @@ export const allApis: readonly ApiSchema[] = [
   deleteGroupsApi,
   incrementalAlterConfigsApi,
   offsetDeleteApi,
+  writeTxnMarkersApi,
+  txnOffsetCommitApi,
+  describeProducersApi,
 ];
 
 export const apiSchemas: ReadonlyMap<number, ApiSchema> = new Map(allApis.map((api) => [api.apiKey, api]));
