@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics } from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
 import { HttpServer } from './http/index.js';
-import { type BrokerContext, createHandlers, KafkaServer, RequestDispatcher } from './kafka/index.js';
+import {
+  type BrokerContext,
+  createHandlers,
+  KafkaServer,
+  noCoordinatorVerifier,
+  RequestDispatcher,
+} from './kafka/index.js';
 import {
   BrokerHeartbeats,
   BrokerLifecycle,
@@ -143,6 +149,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     producerIds,
     groups: groups.coordinator,
     log: log.child({ module: 'kafka' }),
+    transactionVerifier: noCoordinatorVerifier,
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };

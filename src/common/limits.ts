@@ -29,6 +29,12 @@ export const limits = {
   producerBatchesRetained: 5,
   /** Idempotent producers tracked per partition; the least recently active is forgotten beyond it. */
   producersPerPartitionMax: 100_000,
+  /**
+   * Transactions ended by a marker the high watermark has not passed, remembered per partition
+   * (they hold the last stable offset back). Beyond it the oldest is forgotten: its decision is
+   * final, so its data may show as stable a little early, never wrongly.
+   */
+  unstableEndedTxnsMax: 100_000,
   /** Partition logs opened (recovered) at the same time when a node starts. */
   logOpenConcurrencyMax: 8,
   /** Fetch long-poll wait a client may ask for. */
@@ -63,6 +69,11 @@ export const limits = {
   offsetMetadataBytesMax: 4096,
   /** How long a coordinator write may wait for the high watermark (Kafka's offsets.commit.timeout.ms). */
   coordinatorWriteTimeoutMs: 5000,
+  /**
+   * How long WriteTxnMarkers waits for a marker to pass the high watermark before answering
+   * REQUEST_TIMED_OUT (Kafka waits its request.timeout.ms, 30 s).
+   */
+  txnMarkerWriteTimeoutMs: 30_000,
   /** Longest pause between offset-expiry passes (Kafka's offsets.retention.check.interval.ms). */
   offsetsRetentionCheckIntervalMsMax: 600_000,
   /** Tombstones written in one batch by an offset-expiry pass. */

@@ -4,6 +4,7 @@ import type { Logger, NodeConfig } from '../common/index.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { AdminOperations, MetadataLog, ProducerIdAllocator } from '../metadata/index.js';
 import type { ReplicaManager } from '../replication/index.js';
+import type { TransactionVerifier } from './transaction-verifier.js';
 
 export interface BrokerContext {
   readonly config: NodeConfig;
@@ -14,6 +15,11 @@ export interface BrokerContext {
   /** The consumer group coordinator for the __consumer_offsets partitions this node leads. */
   readonly groups: GroupCoordinator;
   readonly log: Logger;
+  /**
+   * KIP-890 part 1: asks the transaction coordinator before a transactional batch opens a
+   * transaction on a partition (`noCoordinatorVerifier` while there is none).
+   */
+  readonly transactionVerifier: TransactionVerifier;
   /** The node that coordinates a consumer group. */
   coordinatorFor(groupId: string): number;
   /** The API ranges this node serves (for ApiVersions). */

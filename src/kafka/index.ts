@@ -6,3 +6,10 @@ export { RequestDispatcher } from './dispatcher.js';
 export { type ApiHandler, type RequestContext } from './handler.js';
 export { createHandlers } from './handlers/index.js';
 export { KafkaServer } from './server.js';
+export {
+  noCoordinatorVerifier,
+  type TransactionPartition,
+  type TransactionVerifier,
+  type VerifiedPartition,
+  type VerifyTransactionRequest,
+} from './transaction-verifier.js';

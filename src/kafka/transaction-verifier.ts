@@ -25,7 +25,7 @@ export interface VerifiedPartition extends TransactionPartition {
    * PRODUCER_FENCED / INVALID_PRODUCER_EPOCH for an older epoch, NOT_COORDINATOR,
    * COORDINATOR_NOT_AVAILABLE or COORDINATOR_LOAD_IN_PROGRESS when the coordinator cannot tell.
    */
-  readonly errorCode: number;
+  readonly errorCode: ErrorCode;
 }
 
 export interface TransactionVerifier {
@@ -37,11 +37,26 @@ export interface TransactionVerifier {
   readonly asksCoordinator: boolean;
   /** One answer per partition asked, in any order. Called only when `asksCoordinator`. */
   verify(request: VerifyTransactionRequest): Promise<readonly VerifiedPartition[]>;
+  /**
+   * TxnOffsetCommit: whether (transactionalId, producerId, producerEpoch) has an ongoing
+   * transaction that added `groupId`'s offsets (AddOffsetsToTxn). NONE lets the group coordinator
+   * write them; any other code is the answer for every partition of the request.
+   */
+  verifyOffsetCommit(request: VerifyOffsetCommitRequest): Promise<ErrorCode>;
 }
 
-/** The verifier of a node without a transaction coordinator: the partitions' local rule decides. */
+export interface VerifyOffsetCommitRequest {
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly groupId: string;
+}
+
+/** The verifier of a node without a transaction coordinator: the partitions' local rules decide. */
 export const noCoordinatorVerifier: TransactionVerifier = {
   asksCoordinator: false,
   verify: (request) =>
     Promise.resolve(request.partitions.map((p) => ({ ...p, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }))),
+  // Nobody to ask: the offsets go in, and the partition's producer state still refuses a fenced epoch.
+  verifyOffsetCommit: () => Promise.resolve(ErrorCode.NONE),
 };

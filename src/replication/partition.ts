@@ -7,7 +7,7 @@
 // queue, so each sees the log as the previous one left it; fsyncs for follower acknowledgements
 // run outside it, so many appends share one flush (group commit) while the next ones apply.
 import { assert, ErrorCode, KafkaError, limits, type Logger } from '../common/index.js';
-import type { LogReadResult, PartitionLog } from '../storage/index.js';
+import type { AbortedTxn, LeaderAppendOptions, LogReadResult, PartitionLog } from '../storage/index.js';
 import { HighWatermarkWaiters } from './high-watermark-waiters.js';
 import { LeaderReplica } from './leader-replica.js';
 import {
@@ -153,9 +153,27 @@ export class Partition {
     return this.log.logEndOffset;
   }
 
-  /** Offsets below this are readable by consumers (no transactions: LSO equals HW). */
+  /**
+   * Offsets below this are readable by read_committed consumers: the high watermark, or the start
+   * of the earliest transaction that is open or whose marker the high watermark has not passed.
+   * Never below the log start (a transaction may have begun in data since deleted).
+   */
   get lastStableOffset(): number {
-    return this.highWatermark;
+    const hw = this.highWatermark;
+    const unstable = this.log.firstUnstableOffset;
+    const lso = Math.max(unstable === null ? hw : Math.min(unstable, hw), Math.min(this.log.logStartOffset, hw));
+    assert(lso <= hw, `last stable offset ${lso} beyond the high watermark ${hw}`);
+    return lso;
+  }
+
+  /** The open transaction of `producerId` on this partition (first offset, epoch), or null. */
+  ongoingTransaction(producerId: number): { firstOffset: number; producerEpoch: number } | null {
+    return this.log.ongoingTransaction(producerId);
+  }
+
+  /** The aborted transactions a read_committed fetch of [fetchOffset, upperBoundOffset) reports. */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    return this.log.abortedTransactions(fetchOffset, upperBoundOffset);
   }
 
   /** acks=all is taken only with at least W live replicas, the leader included. */
@@ -179,10 +197,14 @@ export class Partition {
     return l;
   }
 
-  /** Appends validated batches as leader; followers get them next, HW follows their answers. */
-  append(batches: Buffer[], options: { logAppendTime?: number; messageCount: number }): AppendResult {
+  /**
+   * Appends validated batches as leader; followers get them next, HW follows their answers. The
+   * options say who writes (a client, or a coordinator's markers and offsets) and, for a
+   * transactional batch, how it may open a transaction (storage's LeaderAppendOptions).
+   */
+  append(batches: Buffer[], options: LeaderAppendOptions & { messageCount: number }): AppendResult {
     const l = this.activeLeader();
-    const result = this.log.appendAsLeader(batches, l.epoch, { logAppendTime: options.logAppendTime });
+    const result = this.log.appendAsLeader(batches, l.epoch, options);
     if (result.duplicate) return { ...result, duplicate: true };
     for (const batch of batches) l.appended(batch);
     if (this.view.strict) {
@@ -236,6 +258,7 @@ export class Partition {
   }
 
   private highWatermarkAdvanced(): void {
+    this.log.onHighWatermark(this.highWatermark);
     this.waiters.advance(this.highWatermark);
     for (const listener of [...this.listeners]) listener();
   }
@@ -247,9 +270,10 @@ export class Partition {
   read(
     fetchOffset: number,
     maxBytes: number,
-    options: { readonly minOneBatch?: boolean } = {},
+    options: { readonly minOneBatch?: boolean; readonly readCommitted?: boolean } = {},
   ): Promise<LogReadResult> {
-    return this.log.read(fetchOffset, maxBytes, this.highWatermark, options);
+    const limit = options.readCommitted === true ? this.lastStableOffset : this.highWatermark;
+    return this.log.read(fetchOffset, maxBytes, limit, options);
   }
 
   /** DeleteRecords on the leader; followers move their log start after it (handleAppend). */
@@ -452,6 +476,8 @@ export class Partition {
         const target = Math.min(leaderLogStartOffset, this.follower.highWatermark, this.log.logEndOffset);
         if (target > this.log.logStartOffset) await this.log.deleteRecordsBefore(target);
       }
+      // What the leader says is committed is stable here too (bounds the ended transactions kept).
+      this.log.onHighWatermark(this.follower.highWatermark);
       return { response: done, appended };
     });
     if (this.view.strict) {

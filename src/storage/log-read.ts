@@ -21,12 +21,14 @@ export interface SegmentReadRequest {
 export interface SegmentReadResult {
   readonly chunk: Buffer | null;
   readonly bytes: number;
+  /** Last offset of the last batch in `chunk`; -1 when empty. */
+  readonly lastOffset: number;
   /** True when the read ended on the budget or maxOffset: the next segment must not be read. */
   readonly full: boolean;
 }
 
 export async function readSegment(segment: Segment, request: SegmentReadRequest): Promise<SegmentReadResult> {
-  if (!segment.acquire()) return { chunk: null, bytes: 0, full: false };
+  if (!segment.acquire()) return { chunk: null, bytes: 0, lastOffset: -1, full: false };
   try {
     return await readAcquired(segment, request);
   } finally {
@@ -41,6 +43,7 @@ async function readAcquired(segment: Segment, request: SegmentReadRequest): Prom
   let windowPosition = position;
   let outStart = -1;
   let outBytes = 0;
+  let outLastOffset = -1;
   let full = false;
   // Each iteration moves past one batch (>= 61 bytes) or stops: bounded by the segment size.
   while (position < end) {
@@ -75,14 +78,16 @@ async function readAcquired(segment: Segment, request: SegmentReadRequest): Prom
     }
     if (outStart < 0) outStart = position;
     outBytes += sizeBytes;
+    outLastOffset = lastOffset;
     position += sizeBytes;
   }
-  if (outBytes === 0) return { chunk: null, bytes: 0, full };
+  if (outBytes === 0) return { chunk: null, bytes: 0, lastOffset: -1, full };
   const windowEnd = windowPosition + window.length;
   if (outStart >= windowPosition && outStart + outBytes <= windowEnd) {
     return {
       chunk: window.subarray(outStart - windowPosition, outStart - windowPosition + outBytes),
       bytes: outBytes,
+      lastOffset: outLastOffset,
       full,
     };
   }
@@ -91,5 +96,5 @@ async function readAcquired(segment: Segment, request: SegmentReadRequest): Prom
   if (chunk.length !== outBytes) {
     throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `segment ${segment.baseOffset}: short read at ${outStart}`);
   }
-  return { chunk, bytes: outBytes, full };
+  return { chunk, bytes: outBytes, lastOffset: outLastOffset, full };
 }

@@ -1,6 +1,6 @@
 // The log of one partition replica: segments of RecordBatch v2 bytes, sparse indexes, recovery,
-// group-commit flushes, reads for fetch, truncation, retention, the leader-epoch checkpoint and the
-// idempotent-producer state.
+// group-commit flushes, reads for fetch, truncation, retention, the leader-epoch checkpoint, the
+// producer state (idempotence and transactions) and the aborted-transaction indexes.
 //
 // Concurrency model: appends are synchronous (writeSync into the page cache), so offsets are
 // assigned in call order with no locks. Everything that waits on the disk (flush, reads, scans) is
@@ -23,16 +23,25 @@ import { CLEAN_SHUTDOWN_FILE, type CleanShutdownMarker, type LoadResult, loadSeg
 import { GroupCommit } from './group-commit.js';
 import { readSegment } from './log-read.js';
 import { type TimestampOffset, findMaxTimestampOffset, findOffsetForTimestamp } from './log-timestamps.js';
-import { ProducerStateManager } from './producer-state.js';
+import { readMarker, type TxnMarker } from './control-record.js';
+import {
+  type AppendOrigin,
+  type ProducerDescription,
+  ProducerStateManager,
+  type TransactionStartRule,
+  type VerificationGuard,
+} from './producer-state.js';
 import {
   type BatchHeader,
   InvalidBatchError,
   checkStoredBatch,
+  isControlBatch,
   lastOffsetOf,
   readBatchHeader,
   setBaseOffsetAndEpoch,
   setLogAppendTime,
 } from './record-batch.js';
+import type { AbortedTxn } from './txn-index.js';
 import { type BatchPlacement, Segment } from './segment.js';
 import { scanSegment } from './segment-scan.js';
 
@@ -65,6 +74,19 @@ export interface LogReadResult {
   /** Whole batches, to be written to the socket back to back. */
   readonly chunks: Buffer[];
   readonly bytes: number;
+  /** One past the last offset of the last batch returned; the fetch offset when none was. */
+  readonly nextOffset: number;
+}
+
+export interface LeaderAppendOptions {
+  /** The broker time to stamp with LogAppendTime (default: the clock). */
+  readonly logAppendTime?: number;
+  /** A client's produce (default) or a coordinator of this broker (markers, transactional offsets). */
+  readonly origin?: AppendOrigin;
+  /** How a client's transactional batch may open a transaction here (default 'sequence'). */
+  readonly startRule?: TransactionStartRule;
+  /** With startRule 'verified': the guard of the verification that cleared the batch. */
+  readonly verificationGuard?: VerificationGuard | null;
 }
 
 export type { TimestampOffset };
@@ -189,11 +211,20 @@ export class PartitionLog {
     this.epochs.dropBeyond(this.logEndOffsetValue);
     this.epochs.truncateFromStart(this.logStartOffsetValue);
     const snapshot = await readFileIfExists(path.join(this.dir, PRODUCER_SNAPSHOT_FILE));
-    await this.rebuildProducerState(snapshot?.toString('utf8') ?? null);
+    const rebuilding = this.segments.filter((segment) => segment.txnIndexNeedsRebuild);
+    await this.rebuildProducerState(snapshot?.toString('utf8') ?? null, rebuilding[0]?.baseOffset ?? Infinity);
     if (checkpointStart !== this.logStartOffsetValue) await this.writeLogStartCheckpoint();
     // Whatever recovery kept may sit only in the page cache of the process that crashed: sync it
     // once so that durableEndOffset == logEndOffset from here on.
     await this.flush();
+    // Inactive segments whose other index files were trusted get their rebuilt txn index now (the
+    // flush wrote the files of the scanned ones; the active segment's stays in memory).
+    for (const segment of rebuilding) {
+      if (segment === this.active || !segment.indexesPersisted) continue;
+      await segment
+        .persistTxnIndex()
+        .catch((err: unknown) => this.logger.warn({ dir: this.dir, err }, 'txn index write failed'));
+    }
     this.logger.info(
       {
         dir: this.dir,
@@ -278,7 +309,7 @@ export class PartitionLog {
    * baseOffset and partitionLeaderEpoch in place (and maxTimestamp + CRC with LogAppendTime), checks
    * idempotent producers, writes into the page cache. Synchronous: offsets follow call order.
    */
-  appendAsLeader(batches: Buffer[], leaderEpoch: number, opts: { logAppendTime?: number } = {}): LogAppendResult {
+  appendAsLeader(batches: Buffer[], leaderEpoch: number, opts: LeaderAppendOptions = {}): LogAppendResult {
     this.checkWritable();
     assert(batches.length > 0, 'append needs at least one batch');
     if (leaderEpoch < this.epochs.lastEpoch) {
@@ -299,7 +330,15 @@ export class PartitionLog {
       firstOffsets.push(next);
       next += header.lastOffsetDelta + 1;
     }
-    const plan = this.producers.prepareLeaderAppend(headers, firstOffsets);
+    const stateBatches = headers.map((header, i) => ({
+      header,
+      marker: isControlBatch(header.attributes) ? readMarker(batches[i] as Buffer) : null,
+    }));
+    const plan = this.producers.prepareLeaderAppend(stateBatches, firstOffsets, {
+      origin: opts.origin ?? 'client',
+      startRule: opts.startRule ?? 'sequence',
+      verificationGuard: opts.verificationGuard ?? null,
+    });
     if (plan.duplicate) {
       return {
         baseOffset: plan.duplicate.firstOffset,
@@ -327,7 +366,8 @@ export class PartitionLog {
     });
     this.appendToSegments(batches, placements, messages);
     if (leaderEpoch > this.epochs.lastEpoch) this.epochs.assign(leaderEpoch, baseOffset);
-    plan.commit();
+    // One append lands in one segment (a roll happens before it), the one whose markers these are.
+    for (const aborted of plan.commit()) this.active.txnIndex.append(aborted);
     return { baseOffset, lastOffset: this.logEndOffsetValue - 1, logAppendTime, duplicate: false };
   }
 
@@ -339,11 +379,13 @@ export class PartitionLog {
     this.checkWritable();
     assert(batches.length > 0, 'append needs at least one batch');
     const headers: BatchHeader[] = [];
+    const markers: (TxnMarker | null)[] = [];
     let expected = this.logEndOffsetValue;
     for (const batch of batches) {
       const problem = checkStoredBatch(batch);
       if (problem !== null) throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `replicated batch: ${problem}`);
       const header = readBatchHeader(batch);
+      markers.push(isControlBatch(header.attributes) ? readMarker(batch) : null);
       if (header.baseOffset !== expected) {
         throw new KafkaError(
           ErrorCode.OFFSET_OUT_OF_RANGE,
@@ -365,12 +407,13 @@ export class PartitionLog {
       placements,
       headers.reduce((n, h) => n + h.recordsCount, 0),
     );
-    for (const header of headers) {
+    headers.forEach((header, i) => {
       // Only a newer epoch starts an entry: a marker the replication layer already placed stays.
       if (header.partitionLeaderEpoch > this.epochs.lastEpoch)
         this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
-      this.producers.applyStored(header, header.baseOffset);
-    }
+      const aborted = this.producers.applyStored(header, markers[i] ?? null, header.baseOffset);
+      if (aborted) this.active.txnIndex.append(aborted);
+    });
     return { firstOffset, lastOffset: this.logEndOffsetValue - 1 };
   }
 
@@ -527,7 +570,8 @@ export class PartitionLog {
     const limit = Math.min(maxOffset, this.logEndOffsetValue);
     const chunks: Buffer[] = [];
     let bytes = 0;
-    if (fetchOffset >= limit) return { chunks, bytes };
+    let nextOffset = fetchOffset;
+    if (fetchOffset >= limit) return { chunks, bytes, nextOffset };
     const touched = this.segments.slice(this.segmentIndexFor(fetchOffset));
     let first = true;
     for (const segment of touched) {
@@ -544,6 +588,7 @@ export class PartitionLog {
       if (result.chunk) {
         chunks.push(result.chunk);
         bytes += result.bytes;
+        nextOffset = result.lastOffset + 1;
       }
       if (result.full) break;
     }
@@ -551,7 +596,7 @@ export class PartitionLog {
     if (fetchOffset < this.logStartOffsetValue) {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${fetchOffset} was deleted during the read`);
     }
-    return { chunks, bytes };
+    return { chunks, bytes, nextOffset };
   }
 
   /** Index of the segment holding `offset`: the last one whose base is <= offset (0 if none). */
@@ -571,10 +616,14 @@ export class PartitionLog {
     return found;
   }
 
-  /** Visits every batch header from the batch containing `fromOffset` to the log end. */
+  /**
+   * Visits every batch header from the batch containing `fromOffset` to the log end; with
+   * `controlBatches` the bytes of control batches come too (null for every other batch).
+   */
   private async forEachBatchFrom(
     fromOffset: number,
-    visit: (header: BatchHeader, segment: Segment, position: number) => boolean | void,
+    visit: (header: BatchHeader, segment: Segment, position: number, batch: Buffer | null) => boolean | void,
+    controlBatches = false,
   ): Promise<void> {
     const start = this.segmentIndexFor(fromOffset);
     for (const segment of this.segments.slice(start)) {
@@ -583,10 +632,10 @@ export class PartitionLog {
       let stopped = false;
       await scanSegment(
         segment,
-        { fromPosition: position, verifyCrc: false, minBaseOffset: segment.baseOffset },
-        (header, at) => {
+        { fromPosition: position, verifyCrc: false, minBaseOffset: segment.baseOffset, controlBatches },
+        (header, at, batch) => {
           if (lastOffsetOf(header) < fromOffset) return true;
-          if (visit(header, segment, at) === false) {
+          if (visit(header, segment, at, batch) === false) {
             stopped = true;
             return false;
           }
@@ -671,6 +720,7 @@ export class PartitionLog {
           return true;
         },
       );
+      segment.txnIndex.truncateTo(segment.nextOffset);
       const removedBytes = segment.sizeBytes - cutPosition;
       try {
         segment.truncateSync(cutPosition);
@@ -831,7 +881,63 @@ export class PartitionLog {
     return this.producers.lastBatch(producerId);
   }
 
-  private async rebuildProducerState(snapshotText: string | null): Promise<void> {
+  /** Every producer the partition tracks (DescribeProducers). */
+  describeProducers(): ProducerDescription[] {
+    return this.producers.describe();
+  }
+
+  /** The open transaction of `producerId` on this partition: its first offset and epoch, or null. */
+  ongoingTransaction(producerId: number): { firstOffset: number; producerEpoch: number } | null {
+    return this.producers.ongoingTransaction(producerId);
+  }
+
+  /** Whether a transactional batch of this producer and epoch would open a transaction here. */
+  transactionStartsHere(producerId: number, producerEpoch: number): boolean {
+    return this.producers.needsVerification(producerId, producerEpoch);
+  }
+
+  /** KIP-890: the guard to hold while the coordinator verifies (see ProducerStateManager). */
+  startTransactionVerification(producerId: number): VerificationGuard {
+    return this.producers.startVerification(producerId);
+  }
+
+  /**
+   * The start of the earliest transaction still open, or ended by a marker the high watermark has
+   * not passed (`onHighWatermark`); null when none. The last stable offset is the lower of it and
+   * the high watermark.
+   */
+  get firstUnstableOffset(): number | null {
+    return this.producers.firstUnstableOffset;
+  }
+
+  /** The replica's high watermark moved: transactions whose marker lies below it become stable. */
+  onHighWatermark(highWatermark: number): void {
+    this.producers.onHighWatermark(highWatermark);
+  }
+
+  /**
+   * The aborted transactions a read_committed fetch of [fetchOffset, upperBoundOffset) must be told
+   * of, from the segments' txn indexes (Kafka's collectAbortedTransactions): every segment from
+   * the one holding fetchOffset, until an entry shows that every transaction starting below the
+   * bound had ended. No log bytes are read.
+   */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    const found: AbortedTxn[] = [];
+    for (const segment of this.segments.slice(this.segmentIndexFor(fetchOffset))) {
+      const search = segment.txnIndex.collect(fetchOffset, upperBoundOffset);
+      found.push(...search.found);
+      if (search.complete) break;
+    }
+    return found;
+  }
+
+  /**
+   * Restores the producer state from a snapshot (the file at open, else the in-memory one) within
+   * the log and replays the batches after it. Segments flagged `txnIndexNeedsRebuild` get the
+   * entries of the aborts replayed; `rebuildTxnFrom` is the first of them, and a snapshot beyond
+   * it is not used, since the replay must see every marker from there on.
+   */
+  private async rebuildProducerState(snapshotText: string | null, rebuildTxnFrom = Infinity): Promise<void> {
     this.producers.clear();
     let from = this.logStartOffsetValue;
     const candidate =
@@ -841,16 +947,36 @@ export class PartitionLog {
         : null);
     if (candidate !== null) {
       const offset = this.producers.restore(candidate);
-      if (offset !== null && offset <= this.logEndOffsetValue) from = Math.max(offset, this.logStartOffsetValue);
+      if (offset !== null && offset <= this.logEndOffsetValue && offset <= Math.max(rebuildTxnFrom, from))
+        from = Math.max(offset, this.logStartOffsetValue);
       else this.producers.clear();
     }
     const end = this.logEndOffsetValue;
-    await this.forEachBatchFrom(from, (header) => {
-      if (header.baseOffset >= end) return false;
-      if (header.baseOffset >= from) this.producers.applyStored(header, header.baseOffset);
-      return true;
-    });
+    await this.forEachBatchFrom(
+      from,
+      (header, segment, _position, batch) => {
+        if (header.baseOffset >= end) return false;
+        if (header.baseOffset < from) return true;
+        const aborted = this.producers.applyStored(header, this.storedMarker(header, batch), header.baseOffset);
+        if (aborted && segment.txnIndexNeedsRebuild && header.baseOffset >= rebuildTxnFrom)
+          segment.txnIndex.append(aborted);
+        return true;
+      },
+      true,
+    );
+    for (const segment of this.segments) segment.txnIndexNeedsRebuild = false;
     this.producerSnapshot = { offset: end, text: this.producers.serialize(end) };
+  }
+
+  /** The marker a stored control batch carries; an unreadable one is skipped with a warning. */
+  private storedMarker(header: BatchHeader, batch: Buffer | null): TxnMarker | null {
+    if (!isControlBatch(header.attributes) || batch === null) return null;
+    try {
+      return readMarker(batch);
+    } catch (err) {
+      this.logger.warn({ dir: this.dir, offset: header.baseOffset, err }, 'unreadable transaction marker skipped');
+      return null;
+    }
   }
 
   // ---------------------------------------------------------------- close

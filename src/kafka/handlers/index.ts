@@ -27,6 +27,9 @@ import { offsetCommitHandler } from './offset-commit.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetFetchHandler } from './offset-fetch.js';
 import { syncGroupHandler } from './sync-group.js';
+import { describeProducersHandler } from './describe-producers.js';
+import { txnOffsetCommitHandler } from './txn-offset-commit.js';
+import { writeTxnMarkersHandler } from './write-txn-markers.js';
 
 export function createHandlers(ctx: BrokerContext): ApiHandler[] {
   return [
@@ -56,5 +59,9 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     listGroupsHandler(ctx),
     deleteGroupsHandler(ctx),
     offsetDeleteHandler(ctx),
+    // Transactions, the partition and group side (the coordinator's APIs are not built yet).
+    writeTxnMarkersHandler(ctx),
+    txnOffsetCommitHandler(ctx),
+    describeProducersHandler(ctx),
   ];
 }

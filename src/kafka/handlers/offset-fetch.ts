@@ -1,8 +1,10 @@
 // OffsetFetch (key 9), versions 0-8 (1-8 with legacy.api.versions.enable=false, as Kafka 4); v0
 // is v1 (Kafka 0.8.2 read v0 from ZooKeeper; the offsets are the same here). A partition with no commit answers offset -1. v1 reports
 // coordinator errors per partition; v2+ also at the top level and accept null topics (every
-// partition the group has committed); v5 adds the leader epoch; v7 adds requireStable (no
-// transactions here, so every offset is stable). v8 asks for many groups at once and answers per
+// partition the group has committed); v5 adds the leader epoch; v7 adds requireStable: a
+// partition with an offset inside an open transaction (TxnOffsetCommit) then answers
+// UNSTABLE_OFFSET_COMMIT, which clients retry; without it the last committed offset is returned.
+// v8 asks for many groups at once and answers per
 // group. The codec decodes absent fields as null, so the shape is chosen by version.
 import { ErrorCode } from '../../common/index.js';
 import type { FetchedOffset } from '../../groups/index.js';
@@ -20,12 +22,13 @@ export function offsetFetchHandler(ctx: BrokerContext) {
   function fetchGroup(
     groupId: string,
     topics: OffsetFetchRequestTopic[] | null,
+    requireStable: boolean,
   ): { errorCode: number; topics: OffsetFetchResponseTopic[] } {
     const partitions =
       topics === null
         ? null
         : topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
-    const result = ctx.groups.fetchOffsets(groupId, partitions);
+    const result = ctx.groups.fetchOffsets(groupId, partitions, requireStable);
     const toTopics = (offsets: readonly FetchedOffset[]) =>
       byTopic(offsets, (o) => ({
         partitionIndex: o.partition,
@@ -55,11 +58,14 @@ export function offsetFetchHandler(ctx: BrokerContext) {
     maxVersion: 8,
     handle(request, context) {
       if (context.apiVersion >= 8) {
-        const groups = request.groups.map((g) => ({ groupId: g.groupId, ...fetchGroup(g.groupId, g.topics) }));
+        const groups = request.groups.map((g) => ({
+          groupId: g.groupId,
+          ...fetchGroup(g.groupId, g.topics, request.requireStable),
+        }));
         return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.NONE, groups };
       }
       const topics = context.apiVersion >= 2 ? request.topics : (request.topics ?? []);
-      const result = fetchGroup(request.groupId, topics);
+      const result = fetchGroup(request.groupId, topics, context.apiVersion >= 7 && request.requireStable);
       return { throttleTimeMs: 0, topics: result.topics, errorCode: result.errorCode, groups: [] };
     },
   });
