@@ -10,13 +10,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics } from './common/index.js';
-import { attachGroupCoordinator } from './groups/index.js';
+import { attachGroupCoordinator, OFFSETS_TOPIC } from './groups/index.js';
 import { HttpServer } from './http/index.js';
 import {
   type BrokerContext,
+  CoordinatorVerifier,
   createHandlers,
+  InterBrokerClient,
+  InterBrokerService,
+  interBrokerApis,
+  KafkaMarkerTransport,
   KafkaServer,
-  noCoordinatorVerifier,
   RequestDispatcher,
 } from './kafka/index.js';
 import {
@@ -37,6 +41,7 @@ import {
   ReplicationClient,
   ReplicationService,
 } from './replication/index.js';
+import { attachTransactionCoordinator } from './transactions/index.js';
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -89,6 +94,15 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   );
   control.register(grpcServer);
   replication.register(grpcServer);
+  // Kafka requests between brokers (transaction markers, verifications); answered once the
+  // handlers' context exists, BROKER_NOT_AVAILABLE (retried) before.
+  let contextBuilt: BrokerContext | null = null;
+  new InterBrokerService(
+    config,
+    interBrokerApis(() => contextBuilt),
+    log.child({ module: 'inter-broker' }),
+  ).register(grpcServer);
+  const interBroker = new InterBrokerClient(config);
   await grpcServer.listen(config.listenHost, config.grpcPort);
   const controlClient = new ControlClient(config, metadata, control);
   const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
@@ -114,6 +128,18 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     });
   };
   ensureOffsetsTopic();
+  // Transaction coordinator: follows leadership of __transaction_state, created by the first
+  // FindCoordinator for a transactional id; its markers travel over the inter-broker channel.
+  const transactions = attachTransactionCoordinator({
+    config,
+    metadata,
+    replicas,
+    admin,
+    allocateProducerId: () => producerIds.allocate(),
+    groupPartition: (groupId) => ({ topic: OFFSETS_TOPIC, partition: groups.coordinator.partitionFor(groupId) }),
+    markers: new KafkaMarkerTransport(config.nodeId, interBroker, () => contextBuilt),
+    log: log.child({ module: 'transactions' }),
+  });
 
   let ready = true;
   const http = new HttpServer(
@@ -135,6 +161,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       ready: () => ready,
       routes: {
         ...groups.routes,
+        ...transactions.routes,
         '/partitions': (url) => ({ nodeId: config.nodeId, partitions: replicas.status(url.searchParams.get('topic')) }),
       },
     },
@@ -149,10 +176,18 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     producerIds,
     groups: groups.coordinator,
     log: log.child({ module: 'kafka' }),
-    transactionVerifier: noCoordinatorVerifier,
+    transactionVerifier: new CoordinatorVerifier(
+      config.nodeId,
+      interBroker,
+      () => context,
+      log.child({ module: 'transactions' }),
+    ),
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
+    transactions: transactions.coordinator,
+    txnCoordinatorFor: (transactionalId) => transactions.coordinatorFor(transactionalId),
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
+  contextBuilt = context;
   dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry));
   const kafka = new KafkaServer(dispatcher, log.child({ module: 'kafka' }));
   nodeGauges(http.registry, {
@@ -203,6 +238,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
           await metadata.transferLeadership(undefined, 2_000).catch(() => false);
         }
         await kafka.close();
+        transactions.close();
+        interBroker.close();
         groups.close();
         await replicas.close();
         elections.close();

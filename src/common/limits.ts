@@ -74,6 +74,26 @@ export const limits = {
    * REQUEST_TIMED_OUT (Kafka waits its request.timeout.ms, 30 s).
    */
   txnMarkerWriteTimeoutMs: 30_000,
+  /**
+   * Transactions this node's coordinator is completing (markers being written) before a new
+   * EndTxn is answered CONCURRENT_TRANSACTIONS, which producers retry: the marker queues' bound.
+   * A coordinator that loads a partition takes over its completions whatever their number.
+   */
+  txnCompletionsPendingMax: 10_000,
+  /** Partitions one WriteTxnMarkers call carries (the rest of a broker's queue goes in the next). */
+  txnMarkersPerCallMax: 1000,
+  /** First wait before a marker is sent again after a retriable failure; doubles per attempt. */
+  txnMarkerRetryBackoffMs: 50,
+  /** Longest wait between attempts at one marker. */
+  txnMarkerRetryBackoffMaxMs: 1000,
+  /**
+   * How long a call to another node over the inter-broker channel (WriteTxnMarkers, a
+   * transaction verification) may take before it counts as failed; longer than a marker's own
+   * wait for its high watermark, so a slow but live leader answers first.
+   */
+  interBrokerCallTimeoutMs: 40_000,
+  /** How long a partition leader waits for the transaction coordinator to verify a partition. */
+  txnVerifyTimeoutMs: 5000,
   /** Longest pause between offset-expiry passes (Kafka's offsets.retention.check.interval.ms). */
   offsetsRetentionCheckIntervalMsMax: 600_000,
   /** Tombstones written in one batch by an offset-expiry pass. */

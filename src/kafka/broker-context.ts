@@ -4,6 +4,7 @@ import type { Logger, NodeConfig } from '../common/index.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { AdminOperations, MetadataLog, ProducerIdAllocator } from '../metadata/index.js';
 import type { ReplicaManager } from '../replication/index.js';
+import type { TransactionCoordinator } from '../transactions/index.js';
 import type { TransactionVerifier } from './transaction-verifier.js';
 
 export interface BrokerContext {
@@ -22,6 +23,10 @@ export interface BrokerContext {
   readonly transactionVerifier: TransactionVerifier;
   /** The node that coordinates a consumer group. */
   coordinatorFor(groupId: string): number;
+  /** The transaction coordinator for the __transaction_state partitions this node leads. */
+  readonly transactions: TransactionCoordinator;
+  /** The node that coordinates a transactional id (KafkaError COORDINATOR_NOT_AVAILABLE while there is none). */
+  txnCoordinatorFor(transactionalId: string): number;
   /** The API ranges this node serves (for ApiVersions). */
   supportedApis(): readonly { apiKey: number; minVersion: number; maxVersion: number }[];
 }

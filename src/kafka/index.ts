@@ -13,3 +13,10 @@ export {
   type VerifiedPartition,
   type VerifyTransactionRequest,
 } from './transaction-verifier.js';
+export {
+  CoordinatorVerifier,
+  InterBrokerClient,
+  InterBrokerService,
+  interBrokerApis,
+  KafkaMarkerTransport,
+} from './inter-broker/index.js';

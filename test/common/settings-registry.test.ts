@@ -146,6 +146,11 @@ describe('what users rely on stays as it was', () => {
     '--group-min-session-timeout-ms': 6000,
     '--group-max-session-timeout-ms': 1800000,
     '--group-initial-rebalance-delay-ms': 3000,
+    '--transaction-state-log-num-partitions': 50,
+    '--transaction-max-timeout-ms': 900000,
+    '--transactional-id-expiration-ms': 604800000,
+    '--transaction-abort-timed-out-transaction-cleanup-interval-ms': 10000,
+    '--transaction-remove-expired-transaction-cleanup-interval-ms': 3600000,
     '--shutdown-timeout-ms': 10000,
   };
 

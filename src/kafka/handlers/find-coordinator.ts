@@ -1,7 +1,9 @@
 // FindCoordinator (key 10), versions 0-4 (v4 batches keys). The coordinator of a group is the
-// leader of the __consumer_offsets partition the group id hashes to. Transactions are not
-// supported, so transaction keys get COORDINATOR_NOT_AVAILABLE. Version 0 must stay advertised:
-// librdkafka turns on group consumption and LZ4 only when it is.
+// leader of the __consumer_offsets partition the group id hashes to; of a transactional id (key
+// type 1), the leader of its __transaction_state partition, which the first such request creates
+// (COORDINATOR_NOT_AVAILABLE meanwhile, which clients retry). Share groups (key type 2) and unknown
+// key types get INVALID_REQUEST. Version 0 must stay advertised: librdkafka turns on group
+// consumption and LZ4 only when it is.
 import { ErrorCode } from '../../common/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
@@ -16,15 +18,15 @@ import { errorOf } from './common.js';
 export function findCoordinatorHandler(ctx: BrokerContext) {
   function locate(key: string, keyType: number): Coordinator {
     const none = { key, nodeId: -1, host: '', port: -1 };
-    if (keyType !== CoordinatorKeyType.group) {
+    if (keyType !== CoordinatorKeyType.group && keyType !== CoordinatorKeyType.transaction) {
       return {
         ...none,
-        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-        errorMessage: 'transactions are not supported',
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: keyType === CoordinatorKeyType.share ? 'share groups are not supported' : `key type ${keyType}`,
       };
     }
     try {
-      const nodeId = ctx.coordinatorFor(key);
+      const nodeId = keyType === CoordinatorKeyType.group ? ctx.coordinatorFor(key) : ctx.txnCoordinatorFor(key);
       const broker = ctx.metadata.state.broker(nodeId);
       if (!broker || broker.fenced) {
         return {

@@ -30,6 +30,11 @@ import { syncGroupHandler } from './sync-group.js';
 import { describeProducersHandler } from './describe-producers.js';
 import { txnOffsetCommitHandler } from './txn-offset-commit.js';
 import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { describeTransactionsHandler } from './describe-transactions.js';
+import { endTxnHandler } from './end-txn.js';
+import { listTransactionsHandler } from './list-transactions.js';
 
 export function createHandlers(ctx: BrokerContext): ApiHandler[] {
   return [
@@ -59,9 +64,14 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     listGroupsHandler(ctx),
     deleteGroupsHandler(ctx),
     offsetDeleteHandler(ctx),
-    // Transactions, the partition and group side (the coordinator's APIs are not built yet).
+    // Transactions: the partition and group side, and the coordinator's APIs (src/transactions).
     writeTxnMarkersHandler(ctx),
     txnOffsetCommitHandler(ctx),
     describeProducersHandler(ctx),
+    addPartitionsToTxnHandler(ctx),
+    addOffsetsToTxnHandler(ctx),
+    endTxnHandler(ctx),
+    describeTransactionsHandler(ctx),
+    listTransactionsHandler(ctx),
   ];
 }

@@ -32,6 +32,11 @@ import { offsetDeleteApi } from './messages/offset-delete.js';
 import { writeTxnMarkersApi } from './messages/write-txn-markers.js';
 import { txnOffsetCommitApi } from './messages/txn-offset-commit.js';
 import { describeProducersApi } from './messages/describe-producers.js';
+import { addPartitionsToTxnApi } from './messages/add-partitions-to-txn.js';
+import { addOffsetsToTxnApi } from './messages/add-offsets-to-txn.js';
+import { endTxnApi } from './messages/end-txn.js';
+import { describeTransactionsApi } from './messages/describe-transactions.js';
+import { listTransactionsApi } from './messages/list-transactions.js';
 
 export const allApis: readonly ApiSchema[] = [
   produceApi,
@@ -63,6 +68,11 @@ export const allApis: readonly ApiSchema[] = [
   writeTxnMarkersApi,
   txnOffsetCommitApi,
   describeProducersApi,
+  addPartitionsToTxnApi,
+  addOffsetsToTxnApi,
+  endTxnApi,
+  describeTransactionsApi,
+  listTransactionsApi,
 ];
 
 export const apiSchemas: ReadonlyMap<number, ApiSchema> = new Map(allApis.map((api) => [api.apiKey, api]));
