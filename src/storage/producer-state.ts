@@ -214,6 +214,8 @@ export class ProducerStateManager {
   ): LeaderAppendPlan {
     const staged = new Map<number, ProducerEntry>();
     const events: TxnEvent[] = [];
+    /** Producers a marker reaches: their verifications under way are void, ended transaction or not. */
+    const marked = new Set<number>();
     for (let i = 0; i < batches.length; i++) {
       const { header, marker } = batches[i] as StateBatch;
       const firstOffset = firstOffsets[i] as number;
@@ -238,6 +240,7 @@ export class ProducerStateManager {
         const next = cloneEntry(current);
         const event = applyMarker(next, header, marker, firstOffset);
         if (event) events.push(event);
+        marked.add(header.producerId);
         staged.set(header.producerId, next);
         continue;
       }
@@ -270,6 +273,7 @@ export class ProducerStateManager {
       duplicate: null,
       commit: () => {
         for (const [producerId, entry] of staged) this.put(producerId, entry);
+        for (const producerId of marked) this.guards.delete(producerId);
         return this.applyEvents(events);
       },
     };
@@ -350,6 +354,7 @@ export class ProducerStateManager {
       if (marker === null) return null;
       // The leader accepted it, so it ends the transaction here whatever this replica thought.
       event = applyMarker(next, header, marker, firstOffset);
+      this.guards.delete(header.producerId);
     } else {
       const transactional = isTransactionalBatch(header.attributes);
       const stale = current !== undefined && header.producerEpoch < current.epoch;

@@ -158,6 +158,12 @@ describe('producer state with transactions', () => {
     );
     log.appendAsLeader([txn(4, 2)], 0, verified(log.startTransactionVerification(4)));
     expect(log.ongoingTransaction(4)?.firstOffset).toBe(3);
+    // Also when the marker ends nothing here (the transaction never wrote to this partition yet).
+    const unknown = log.startTransactionVerification(40);
+    log.appendAsLeader([marker(40, false)], 0, COORDINATOR);
+    expect(() => log.appendAsLeader([txn(40, 0)], 0, verified(unknown))).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_TXN_STATE }),
+    );
     await log.close();
   });
 
