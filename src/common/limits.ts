@@ -92,6 +92,14 @@ export const limits = {
    * wait for its high watermark, so a slow but live leader answers first.
    */
   interBrokerCallTimeoutMs: 40_000,
+  /**
+   * How long the transaction coordinator holds a request that would be answered
+   * CONCURRENT_TRANSACTIONS while the id's previous transition or transaction completes (the
+   * next transaction's AddPartitionsToTxn, InitProducerId after a fence), retrying it as soon as
+   * that is done; clients would otherwise back off (librdkafka 20 ms, Java and kafkajs longer)
+   * between back-to-back transactions. Far below any client's request timeout.
+   */
+  txnConcurrentWaitMs: 1000,
   /** How long a partition leader waits for the transaction coordinator to verify a partition. */
   txnVerifyTimeoutMs: 5000,
   /** Longest pause between offset-expiry passes (Kafka's offsets.retention.check.interval.ms). */

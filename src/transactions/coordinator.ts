@@ -184,9 +184,47 @@ export class TransactionCoordinator {
     return this.shards.get(this.partitionFor(transactionalId));
   }
 
+  /**
+   * Runs `attempt` again each time the id's transition in progress finishes, while it answers
+   * CONCURRENT_TRANSACTIONS, for up to txnConcurrentWaitMs: a producer's next transaction starts
+   * as soon as its previous one is complete instead of after a client backoff. Nothing is held
+   * across attempts; each runs against the state as it is then.
+   */
+  private async whileConcurrent<T>(
+    transactionalId: string,
+    attempt: () => Promise<T>,
+    codeOf: (r: T) => ErrorCode,
+  ): Promise<T> {
+    const deadline = this.now + limits.txnConcurrentWaitMs;
+    for (;;) {
+      const result = await attempt();
+      const remainingMs = deadline - this.now;
+      if (codeOf(result) !== ErrorCode.CONCURRENT_TRANSACTIONS || this.closed || remainingMs <= 0) return result;
+      const shard = this.shardOf(transactionalId);
+      const metadata = typeof shard === 'number' ? undefined : shard.txns.get(transactionalId);
+      // Busy for another reason (too many completions on this node): the client backs off.
+      const completing = metadata?.state === TxnState.PrepareCommit || metadata?.state === TxnState.PrepareAbort;
+      if (!metadata || !(metadata.hasPendingTransition || completing)) return result;
+      let timer: ScheduledTask | null = null;
+      await Promise.race([
+        metadata.nextTransition(),
+        new Promise<void>((resolve) => (timer = this.options.clock.schedule(remainingMs, resolve))),
+      ]);
+      (timer as ScheduledTask | null)?.cancel();
+    }
+  }
+
   // ---------------------------------------------------------------- InitProducerId
 
-  async initProducerId(params: InitProducerIdParams): Promise<InitProducerIdResult> {
+  initProducerId(params: InitProducerIdParams): Promise<InitProducerIdResult> {
+    return this.whileConcurrent(
+      params.transactionalId,
+      () => this.initProducerIdOnce(params),
+      (r) => r.errorCode,
+    );
+  }
+
+  private async initProducerIdOnce(params: InitProducerIdParams): Promise<InitProducerIdResult> {
     const fail = (errorCode: ErrorCode): InitProducerIdResult => ({ errorCode, ...INIT_FAILED });
     const id = params.transactionalId;
     if (id.length === 0) return fail(ErrorCode.INVALID_REQUEST);
@@ -278,7 +316,20 @@ export class TransactionCoordinator {
   // ---------------------------------------------------------------- AddPartitionsToTxn, AddOffsetsToTxn
 
   /** Adds partitions to the producer's transaction (starting it). One error for all of them. */
-  async addPartitions(
+  addPartitions(
+    transactionalId: string,
+    producerId: number,
+    producerEpoch: number,
+    partitions: readonly TopicPartition[],
+  ): Promise<ErrorCode> {
+    return this.whileConcurrent(
+      transactionalId,
+      () => this.addPartitionsOnce(transactionalId, producerId, producerEpoch, partitions),
+      (code) => code,
+    );
+  }
+
+  private async addPartitionsOnce(
     transactionalId: string,
     producerId: number,
     producerEpoch: number,
@@ -339,7 +390,15 @@ export class TransactionCoordinator {
 
   // ---------------------------------------------------------------- EndTxn
 
-  async endTxn(
+  endTxn(transactionalId: string, producerId: number, producerEpoch: number, committed: boolean): Promise<ErrorCode> {
+    return this.whileConcurrent(
+      transactionalId,
+      () => this.endTxnOnce(transactionalId, producerId, producerEpoch, committed),
+      (code) => code,
+    );
+  }
+
+  private async endTxnOnce(
     transactionalId: string,
     producerId: number,
     producerEpoch: number,

@@ -67,6 +67,8 @@ export class TransactionMetadata {
    * hasFailedEpochFence). The bumped epoch was never given to any client.
    */
   private failedEpochFence = false;
+  /** Requests held until the next transition is done (TransactionCoordinator.whileConcurrent). */
+  private transitionWaiters: (() => void)[] = [];
 
   constructor(
     readonly transactionalId: string,
@@ -113,6 +115,17 @@ export class TransactionMetadata {
 
   get hasPendingTransition(): boolean {
     return this.pendingTransition !== null;
+  }
+
+  /** Resolves once the pending transition (or, when none is pending, the next one) completes or is abandoned. */
+  nextTransition(): Promise<void> {
+    return new Promise((resolve) => this.transitionWaiters.push(resolve));
+  }
+
+  private transitionDone(): void {
+    const waiters = this.transitionWaiters;
+    this.transitionWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   hasPartition(topic: string, partition: number): boolean {
@@ -326,6 +339,7 @@ export class TransactionMetadata {
     if (t.state === TxnState.CompleteCommit || t.state === TxnState.CompleteAbort) this.failedEpochFence = false;
     this.snapshot = t;
     this.pendingTransition = null;
+    this.transitionDone();
   }
 
   /** The pending transition could not be written: nothing changes, except that a fence's epoch stays bumped. */
@@ -340,6 +354,7 @@ export class TransactionMetadata {
       this.snapshot = { ...this.snapshot, producerEpoch: transit.producerEpoch, lastProducerEpoch: NO_PRODUCER_EPOCH };
       this.failedEpochFence = true;
     }
+    this.transitionDone();
   }
 }
 

@@ -78,27 +78,41 @@ describe('InitProducerId', () => {
     });
   });
 
-  it('fences an open transaction: aborts it at a bumped epoch (CONCURRENT_TRANSACTIONS meanwhile), then answers the next epoch', async () => {
+  it('fences an open transaction: aborts it at a bumped epoch, and answers the next epoch once that is done', async () => {
     const h = await harness();
     const first = await init(h, T);
     expect(await h.coordinator.addPartitions(T, first.producerId, 0, [P0])).toBe(ErrorCode.NONE);
     h.markers.holding = true;
-    const during = await h.coordinator.initProducerId({
+    let answered = false;
+    const second = h.coordinator
+      .initProducerId({ transactionalId: T, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 })
+      .finally(() => (answered = true));
+    await settle();
+    // The abort's markers carry the bumped epoch; the new producer waits for them (held, not refused).
+    expect(h.markers.flat()).toEqual([expect.objectContaining({ ...P0, committed: false, producerEpoch: 1 })]);
+    expect(answered).toBe(false);
+    h.markers.release();
+    expect(await second).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 2 });
+    expect(statesWritten(h, T)).toEqual(['Empty', 'Ongoing', 'PrepareAbort', 'CompleteAbort', 'Empty']);
+    // The zombie, at epoch 0, is fenced everywhere it turns.
+    expect(await h.coordinator.addPartitions(T, first.producerId, 0, [P1])).toBe(ErrorCode.PRODUCER_FENCED);
+    expect(await h.coordinator.endTxn(T, first.producerId, 0, true)).toBe(ErrorCode.PRODUCER_FENCED);
+  });
+
+  it('answers CONCURRENT_TRANSACTIONS when the fence does not finish within txnConcurrentWaitMs', async () => {
+    const h = await harness();
+    const first = await init(h, T);
+    await h.coordinator.addPartitions(T, first.producerId, 0, [P0]);
+    h.markers.holding = true;
+    const second = h.coordinator.initProducerId({
       transactionalId: T,
       transactionTimeoutMs: 60_000,
       producerId: -1,
       producerEpoch: -1,
     });
-    expect(during.errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
-    await settle();
-    expect(h.markers.flat()).toEqual([expect.objectContaining({ ...P0, committed: false, producerEpoch: 1 })]);
+    await h.clock.advance(1_000);
+    expect((await second).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     h.markers.release();
-    const second = await init(h, T);
-    expect(second).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 2 });
-    expect(statesWritten(h, T)).toEqual(['Empty', 'Ongoing', 'PrepareAbort', 'CompleteAbort', 'Empty']);
-    // The zombie, at epoch 0, is fenced everywhere it turns.
-    expect(await h.coordinator.addPartitions(T, first.producerId, 0, [P1])).toBe(ErrorCode.PRODUCER_FENCED);
-    expect(await h.coordinator.endTxn(T, first.producerId, 0, true)).toBe(ErrorCode.PRODUCER_FENCED);
   });
 });
 
@@ -117,17 +131,25 @@ describe('a transaction', () => {
     // One call per leader node; nothing completes before their answers.
     expect(h.markers.sent.map((s) => s.nodeId).sort()).toEqual([1, 2]);
     expect(statesWritten(h, T).at(-1)).toBe(TxnState.PrepareCommit);
-    expect(await h.coordinator.addPartitions(T, producerId, 0, [P0])).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
-    expect(await h.coordinator.endTxn(T, producerId, 0, true)).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     expect(await h.coordinator.endTxn(T, producerId, 0, false)).toBe(ErrorCode.INVALID_TXN_STATE);
-    h.markers.release();
+    // The next transaction waits for this one to complete (held, then answered).
+    let started = false;
+    const next = h.coordinator.addPartitions(T, producerId, 0, [P1]).finally(() => (started = true));
     await settle();
-    expect(statesWritten(h, T)).toEqual(['Empty', 'Ongoing', 'Ongoing', 'Ongoing', 'PrepareCommit', 'CompleteCommit']);
+    expect(started).toBe(false);
+    h.markers.release();
+    expect(await next).toBe(ErrorCode.NONE);
+    expect(statesWritten(h, T)).toEqual([
+      'Empty',
+      'Ongoing',
+      'Ongoing',
+      'Ongoing',
+      'PrepareCommit',
+      'CompleteCommit',
+      'Ongoing',
+    ]);
     const marked = h.markers.flat().map((m) => `${m.topic}-${m.partition}:${m.committed}:${m.coordinatorEpoch}`);
     expect(marked.sort()).toEqual(['__consumer_offsets-7:true:5', 'orders-0:true:5', 'orders-1:true:5']);
-    // A retry of the EndTxn is answered, and the next transaction may start.
-    expect(await h.coordinator.endTxn(T, producerId, 0, true)).toBe(ErrorCode.NONE);
-    expect(await h.coordinator.addPartitions(T, producerId, 0, [P1])).toBe(ErrorCode.NONE);
   });
 
   it('refuses EndTxn of no transaction, and requests of an unknown producer id', async () => {
@@ -199,27 +221,22 @@ describe('a transaction', () => {
     expect(await h.coordinator.addPartitions(T, producerId, 0, [P0])).toBe(ErrorCode.NONE);
   });
 
-  it('answers CONCURRENT_TRANSACTIONS while a transition is being written', async () => {
+  it('holds a request while a transition is being written and runs it once that is durable', async () => {
     const h = await harness();
     const { producerId } = await init(h, T);
     let release = () => {};
     logOf(h, T).hold = new Promise((resolve) => (release = resolve));
     const adding = h.coordinator.addPartitions(T, producerId, 0, [P0]);
     await settle();
-    expect(await h.coordinator.endTxn(T, producerId, 0, true)).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
-    expect(
-      (
-        await h.coordinator.initProducerId({
-          transactionalId: T,
-          transactionTimeoutMs: 1000,
-          producerId: -1,
-          producerEpoch: -1,
-        })
-      ).errorCode,
-    ).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    let ended = false;
+    const ending = h.coordinator.endTxn(T, producerId, 0, true).finally(() => (ended = true));
+    await settle();
+    expect(ended).toBe(false);
     logOf(h, T).hold = null;
     release();
     expect(await adding).toBe(ErrorCode.NONE);
+    expect(await ending).toBe(ErrorCode.NONE);
+    expect(statesWritten(h, T).slice(-3)).toEqual([TxnState.Ongoing, TxnState.PrepareCommit, TxnState.CompleteCommit]);
   });
 });
 
