@@ -21,6 +21,7 @@ import {
   interBrokerApis,
   KafkaMarkerTransport,
   KafkaServer,
+  noCoordinatorVerifier,
   RequestDispatcher,
 } from './kafka/index.js';
 import {
@@ -176,12 +177,11 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     producerIds,
     groups: groups.coordinator,
     log: log.child({ module: 'kafka' }),
-    transactionVerifier: new CoordinatorVerifier(
-      config.nodeId,
-      interBroker,
-      () => context,
-      log.child({ module: 'transactions' }),
-    ),
+    // KIP-890 part 1; with transaction.partition.verification.enable=false each partition applies
+    // its local rule instead, as Kafka does.
+    transactionVerifier: config.transactionPartitionVerificationEnable
+      ? new CoordinatorVerifier(config.nodeId, interBroker, () => context, log.child({ module: 'transactions' }))
+      : noCoordinatorVerifier,
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
     transactions: transactions.coordinator,
     txnCoordinatorFor: (transactionalId) => transactions.coordinatorFor(transactionalId),

@@ -147,6 +147,7 @@ describe('what users rely on stays as it was', () => {
     '--group-max-session-timeout-ms': 1800000,
     '--group-initial-rebalance-delay-ms': 3000,
     '--transaction-state-log-num-partitions': 50,
+    '--transaction-partition-verification-enable': true,
     '--transaction-max-timeout-ms': 900000,
     '--transactional-id-expiration-ms': 604800000,
     '--transaction-abort-timed-out-transaction-cleanup-interval-ms': 10000,

@@ -337,6 +337,13 @@ export const SETTINGS = {
     default: 50,
     doc: 'partitions of __transaction_state (created on the first transactional FindCoordinator)',
   }),
+  transactionPartitionVerificationEnable: setting({
+    broker: 'transaction.partition.verification.enable',
+    flag: '--transaction-partition-verification-enable',
+    type: boolean(),
+    default: true,
+    doc: 'KIP-890: a partition leader asks the coordinator before a transactional batch opens a transaction on it',
+  }),
   transactionMaxTimeoutMs: setting({
     broker: 'transaction.max.timeout.ms',
     flag: '--transaction-max-timeout-ms',
