@@ -73,6 +73,8 @@ export interface ReplicaStatus {
   readonly logEndOffset: number;
   readonly durableEndOffset: number;
   readonly highWatermark: number;
+  /** Where read_committed reads stop: the high watermark, or the start of the earliest unstable transaction. */
+  readonly lastStableOffset: number;
   readonly inSyncReplicas: number[] | null;
   readonly followers: ProgressStatus[];
   /** Named leader in the metadata but unable to take the epoch (waiting for a new election). */
@@ -524,6 +526,7 @@ export class Partition {
       logEndOffset: this.log.logEndOffset,
       durableEndOffset: this.log.durableEndOffset,
       highWatermark: this.highWatermark,
+      lastStableOffset: this.lastStableOffset,
       inSyncReplicas: this.inSyncReplicas(),
       followers: l !== null ? l.core.followerIds.map((f) => l.core.progressOf(f)) : [],
       cannotLead: this.cannotLead?.reason ?? null,
