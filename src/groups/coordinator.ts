@@ -361,12 +361,10 @@ export class GroupCoordinator {
       results.set(offsetKey(record.topic, record.partition), errorCode);
       // Applied only once durable, in log order, so a reader never sees an offset a restart loses.
       if (errorCode === ErrorCode.NONE && !group.is(GroupState.Dead)) {
-        group.offsets.set(offsetKey(record.topic, record.partition), {
-          ...record.value,
-          topic: record.topic,
-          partition: record.partition,
-          logOffset: written.baseOffset + i,
-        });
+        // The later record wins, also over a transaction's offsets applied while this one waited.
+        materialize(group.offsets, [
+          { ...record.value, topic: record.topic, partition: record.partition, logOffset: written.baseOffset + i },
+        ]);
       }
     });
     return req.offsets.map((o) => ({
