@@ -3,6 +3,7 @@
 // closes every log, so nothing acknowledged is left in memory.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { systemClock } from './common/clock.js';
 import type { NodeConfig } from './common/config.js';
 import { GrpcServer } from './common/grpc.js';
 import type { Logger } from './common/log.js';
@@ -50,11 +51,16 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   controller.setLiveness(control);
   control.register(grpcServer);
   // Partition replication: the service answers appends and seals once the replicas are open.
-  const replicationClient = new ReplicationClient(config, log.child({ module: 'replication' }));
-  const replication = new ReplicationService(config, metadata, log.child({ module: 'replication' }));
+  const replicationClient = new ReplicationClient(config, systemClock, log.child({ module: 'replication' }));
+  const replication = new ReplicationService(config, metadata, systemClock, log.child({ module: 'replication' }));
   replication.register(grpcServer);
   replicationClient.setLocal(replication);
-  const elections = new PartitionElections(metadata, replicationClient, log.child({ module: 'elections' }));
+  const elections = new PartitionElections(
+    metadata,
+    replicationClient,
+    systemClock,
+    log.child({ module: 'elections' }),
+  );
   control.setElections(elections);
   replication.setElections(elections);
   await grpcServer.listen(config.listenHost, config.grpcPort);
@@ -67,7 +73,14 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   );
   await lifecycle.start(REGISTRATION_TIMEOUT_MS);
 
-  const replicas = await ReplicaManager.open(config, metadata, replicationClient, log, () => lifecycle.sessionLapsed());
+  const replicas = await ReplicaManager.open({
+    config,
+    clock: systemClock,
+    metadata,
+    client: replicationClient,
+    logger: log,
+    sessionLapsed: () => lifecycle.sessionLapsed(),
+  });
   replication.setManager(replicas);
   const admin = new ClusterAdmin(config.clusterId, controlClient, metadata, () => replicas.settled());
   const producerIds = new ProducerIdAllocator(config.nodeId, (nodeId) => admin.allocateProducerIds(nodeId));

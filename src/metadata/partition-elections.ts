@@ -7,6 +7,7 @@
 //      election is retried later, when replicas come back.
 // Elections start when a leader is fenced or unregistered, and for every leadership of a broker
 // that asks for a controlled shutdown (which is then not a candidate).
+import type { Clock, ScheduledTask } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import { chooseLeader, type SealResponse } from '../replication/protocol/index.js';
 import type { MetadataLog } from './log.js';
@@ -45,27 +46,27 @@ export class PartitionElections {
    * that epoch before a restart, or a failover that did not finish sealed it above the epoch.
    */
   private readonly requested = new Map<string, number>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: ScheduledTask;
 
   constructor(
     private readonly metadata: MetadataLog,
     private readonly sealClient: SealClient,
+    private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    this.timer = setInterval(() => this.scan(), SCAN_INTERVAL_MS);
-    this.timer.unref();
+    this.timer = clock.every(SCAN_INTERVAL_MS, () => this.scan());
   }
 
   /** Moves every leadership away from `nodeId`; resolves when none is left or after `timeoutMs`. */
   async drain(nodeId: number, timeoutMs: number): Promise<number> {
     this.draining.add(nodeId);
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.now() + timeoutMs;
     try {
       for (;;) {
         this.scan();
         const remaining = this.ledBy(nodeId);
-        if (remaining === 0 || Date.now() >= deadline) return remaining;
-        await new Promise((r) => setTimeout(r, SCAN_INTERVAL_MS));
+        if (remaining === 0 || this.clock.now() >= deadline) return remaining;
+        await new Promise<void>((r) => this.clock.schedule(SCAN_INTERVAL_MS, r));
       }
     } finally {
       this.draining.delete(nodeId);
@@ -100,7 +101,7 @@ export class PartitionElections {
 
   /** Partitions that need a new leader now. */
   private wanted(): Attempt[] {
-    const now = Date.now();
+    const now = this.clock.now();
     const out: Attempt[] = [];
     for (const topic of this.metadata.state.topics) {
       for (const partition of topic.partitions) {
@@ -131,7 +132,7 @@ export class PartitionElections {
             { err: (err as Error).message, topic: attempt.topic.name, partition: attempt.partition.partition },
             'partition election failed',
           );
-          this.retryAfterMs.set(attempt.key, Date.now() + RETRY_BACKOFF_MS);
+          this.retryAfterMs.set(attempt.key, this.clock.now() + RETRY_BACKOFF_MS);
         })
         .finally(() => this.running.delete(attempt.key));
     }
@@ -160,7 +161,7 @@ export class PartitionElections {
         { topic: topic.name, partition: partition.partition, epoch, answered: accepted, readQuorum },
         'partition unavailable: fewer replicas answered than its read quorum',
       );
-      this.retryAfterMs.set(key, Date.now() + RETRY_BACKOFF_MS);
+      this.retryAfterMs.set(key, this.clock.now() + RETRY_BACKOFF_MS);
       return;
     }
     // The partition may have changed while sealing (another election, deletion): decide again later.
@@ -211,6 +212,6 @@ export class PartitionElections {
   }
 
   close(): void {
-    clearInterval(this.timer);
+    this.timer.cancel();
   }
 }

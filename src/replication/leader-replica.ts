@@ -3,6 +3,7 @@
 // partitions), and feeds the answers back. Reads are asynchronous, so a plan is checked against the
 // core again once its bytes are in hand: anything that changed meanwhile (an answer moved the
 // follower back to probing, say) drops the read and the core plans afresh.
+import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import type { PartitionLog } from '../storage/index.js';
 import { readBatchHeader, splitBatches } from '../storage/index.js';
@@ -18,6 +19,7 @@ const READ_ERROR_LOG_INTERVAL_MS = 10_000;
 
 export interface LeaderIo {
   readonly ids: { topic: string; topicId: string; partition: number };
+  readonly clock: Clock;
   send(to: number, request: WireAppendRequest): Promise<AppendResponse | null>;
   /** The core's high watermark moved. */
   highWatermarkAdvanced(): void;
@@ -66,6 +68,7 @@ export class LeaderReplica {
         sizeBytes: batch.length,
       },
       batch,
+      this.io.clock.now(),
     );
   }
 
@@ -73,7 +76,7 @@ export class LeaderReplica {
   schedulePump(): void {
     if (this.pumpScheduled || !this.active) return;
     this.pumpScheduled = true;
-    setImmediate(() => {
+    this.io.clock.soon(() => {
       this.pumpScheduled = false;
       this.pump();
     });
@@ -82,7 +85,7 @@ export class LeaderReplica {
   /** Sends what is due now: batches, heartbeats, divergence answers, re-probes after timeouts. */
   pump(): void {
     if (!this.active) return;
-    this.tail.releaseIfIdle(Date.now());
+    this.tail.releaseIfIdle(this.io.clock.now());
     for (const f of this.core.followerIds) this.pumpFollower(f);
   }
 
@@ -93,7 +96,7 @@ export class LeaderReplica {
 
   private pumpFollower(f: number): void {
     if (!this.active || this.reading.has(f)) return;
-    const now = Date.now();
+    const now = this.io.clock.now();
     for (let i = 0; i < PLANS_PER_PASS_MAX; i++) {
       const plan = this.core.nextRequest(f, this.view, now);
       if (plan === null) return;
@@ -123,7 +126,7 @@ export class LeaderReplica {
       ({ infos, buffers } = await this.readBatches(plan.fromOffset, plan.maxBytes));
     } catch (err) {
       failed = true;
-      const now = Date.now();
+      const now = this.io.clock.now();
       if (now - this.lastReadErrorLogMs >= READ_ERROR_LOG_INTERVAL_MS) {
         this.lastReadErrorLogMs = now;
         this.io.logger.warn(
@@ -137,7 +140,7 @@ export class LeaderReplica {
     if (!this.active) return;
     const first = infos[0];
     if (first !== undefined && first.baseOffset === plan.fromOffset) {
-      const again = this.core.nextRequest(f, this.view, Date.now());
+      const again = this.core.nextRequest(f, this.view, this.io.clock.now());
       const unchanged =
         again !== null &&
         again.maxBytes > 0 &&
@@ -187,7 +190,7 @@ export class LeaderReplica {
   }
 
   private send(f: number, request: AppendRequest, buffers: Buffer[]): void {
-    this.core.onSent(f, request, Date.now());
+    this.core.onSent(f, request, this.io.clock.now());
     this.io.send(f, appendRequestToWire(request, this.io.ids, buffers, this.log.logStartOffset)).then(
       (response) => this.onResponse(f, response),
       (err: unknown) => this.io.logger.error({ err, follower: f }, 'append send failed'),
@@ -197,7 +200,7 @@ export class LeaderReplica {
   private onResponse(f: number, response: AppendResponse | null): void {
     // A lost request: the core's request timeout re-probes the follower.
     if (response === null || !this.active || response.replicaId !== f) return;
-    const outcome = this.core.onAppendResponse(response, this.view, Date.now());
+    const outcome = this.core.onAppendResponse(response, this.view, this.io.clock.now());
     if (outcome.deposed) {
       this.io.deposed();
       return;
@@ -211,7 +214,7 @@ export class LeaderReplica {
 
   /** Logs a refused follower response, at most once per interval (a confused peer repeats itself). */
   private reportInvalid(reason: string): void {
-    const now = Date.now();
+    const now = this.io.clock.now();
     if (now - this.lastInvalidLogMs < READ_ERROR_LOG_INTERVAL_MS) return;
     this.lastInvalidLogMs = now;
     this.io.logger.error({ reason }, 'refused a follower response that contradicts this log');

@@ -7,6 +7,7 @@
 // queue, so each sees the log as the previous one left it; fsyncs for follower acknowledgements
 // run outside it, so many appends share one flush (group commit) while the next ones apply.
 import { assert } from '../common/assert.js';
+import type { Clock } from '../common/clock.js';
 import { ErrorCode, KafkaError } from '../common/errors.js';
 import { limits } from '../common/limits.js';
 import type { Logger } from '../common/log.js';
@@ -50,6 +51,7 @@ export interface ReplicaAssignment {
 export interface ReplicaIo {
   readonly nodeId: number;
   readonly limits: Partial<ReplicationLimits>;
+  readonly clock: Clock;
   send(to: number, request: WireAppendRequest): Promise<AppendResponse | null>;
   /** This replica started (true, after its epoch marker is durable) or stopped (false) leading. */
   leadershipChanged(replica: Partition, leading: boolean): void;
@@ -86,7 +88,7 @@ export class Partition {
   private leader: LeaderReplica | null = null;
   private assignmentValue: ReplicaAssignment;
   private readonly queue = new SerialQueue(limits.replicaQueueDepthMax);
-  private readonly waiters = new HighWatermarkWaiters();
+  private readonly waiters: HighWatermarkWaiters;
   private readonly listeners = new Set<() => void>();
   private leaderFlushing = false;
   /** Named leader of `epoch` but unable to take it; an election is asked for from `askAfterMs`. */
@@ -107,6 +109,7 @@ export class Partition {
     this.sealView = new PartitionLogView(log, true);
     this.follower = new FollowerCore(io.nodeId, sealed.value);
     this.assignmentValue = assignment;
+    this.waiters = new HighWatermarkWaiters(io.clock);
   }
 
   static async open(
@@ -160,12 +163,12 @@ export class Partition {
 
   /** acks=all is taken only with at least W live replicas, the leader included. */
   canAcceptAcksAll(): boolean {
-    return this.leader !== null && this.leader.active && this.leader.core.canAcceptAcksAll(Date.now());
+    return this.leader !== null && this.leader.active && this.leader.core.canAcceptAcksAll(this.io.clock.now());
   }
 
   /** The leader and the live followers that hold the epoch marker and keep up; null when not leading. */
   inSyncReplicas(): number[] | null {
-    return this.isLeader ? (this.leader as LeaderReplica).core.inSyncReplicas(this.view, Date.now()) : null;
+    return this.isLeader ? (this.leader as LeaderReplica).core.inSyncReplicas(this.view, this.io.clock.now()) : null;
   }
 
   private activeLeader(): LeaderReplica {
@@ -190,7 +193,7 @@ export class Partition {
     } else {
       // Relaxed policy: the page cache counts; fsync by count or time.
       l.onLocalDurable();
-      if (this.log.flushDue(Date.now())) this.flushInBackground();
+      if (this.log.flushDue(this.io.clock.now())) this.flushInBackground();
     }
     l.schedulePump();
     return { ...result, duplicate: false };
@@ -324,6 +327,7 @@ export class Partition {
     );
     const leader = new LeaderReplica(core, this.log, this.view, {
       ids: { topic: this.topic, topicId: this.topicId, partition: this.partition },
+      clock: this.io.clock,
       send: (to, request) => this.io.send(to, request),
       highWatermarkAdvanced: () => {
         if (this.leader === leader) this.highWatermarkAdvanced();
@@ -354,7 +358,7 @@ export class Partition {
 
   private refuseLeadership(epoch: number, reason: string, graceMs: number): void {
     if (this.cannotLead?.epoch === epoch) return;
-    this.cannotLead = { reason, epoch, askAfterMs: Date.now() + graceMs };
+    this.cannotLead = { reason, epoch, askAfterMs: this.io.clock.now() + graceMs };
     this.logger.info({ epoch, reason }, 'named leader but cannot take the epoch; a new election is needed');
   }
 
@@ -454,7 +458,7 @@ export class Partition {
     });
     if (this.view.strict) {
       if (applied.appended || this.log.durableEndOffset < this.log.logEndOffset) await this.log.flush();
-    } else if (this.log.flushDue(Date.now())) {
+    } else if (this.log.flushDue(this.io.clock.now())) {
       this.flushInBackground();
     }
     return this.follower.refreshResponse(applied.response, this.view);

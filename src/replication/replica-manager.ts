@@ -4,6 +4,7 @@
 // a config change reaches the logs. A periodic tick sends leaders' heartbeats and retries, runs
 // retention and relaxed flushes, and asks the controller for an election when this node is named
 // leader of an epoch it cannot take (it led that epoch before a restart).
+import type { Clock, ScheduledTask } from '../common/clock.js';
 import type { NodeConfig } from '../common/config.js';
 import { ErrorCode, KafkaError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
@@ -31,6 +32,18 @@ function idKey(topicId: string, partition: number): string {
   return `${topicId}:${partition}`;
 }
 
+/** What a ReplicaManager is made of; production passes the real ones (broker.ts). */
+export interface ReplicaManagerParts {
+  readonly config: NodeConfig;
+  readonly clock: Clock;
+  readonly metadata: MetadataLog;
+  readonly client: ReplicationClient;
+  readonly logger: Logger;
+  /** The controller has not confirmed this broker alive for a whole session (BrokerLifecycle). */
+  readonly sessionLapsed: () => boolean;
+  readonly limits?: Partial<ReplicationLimits>;
+}
+
 /** Called when this node starts leading a partition (with it) or stops (with null). */
 export type LeadershipListener = (topic: string, partition: number, replica: Partition | null) => void;
 
@@ -43,53 +56,47 @@ export class ReplicaManager {
   private readonly electionRequestedMs = new Map<string, number>();
   /** Serializes reactions to metadata changes; they open and delete files. */
   private changes: Promise<void> = Promise.resolve();
-  private ticker: NodeJS.Timeout | null = null;
-  private lastRetentionMs = Date.now();
+  private ticker: ScheduledTask | null = null;
+  private lastRetentionMs: number;
   private closed = false;
   private readonly io: ReplicaIo;
+  private readonly config: NodeConfig;
+  private readonly clock: Clock;
+  private readonly metadata: MetadataLog;
+  private readonly client: ReplicationClient;
+  private readonly log: Logger;
+  private readonly sessionLapsed: () => boolean;
 
   private constructor(
-    private readonly config: NodeConfig,
-    private readonly metadata: MetadataLog,
+    parts: ReplicaManagerParts,
     private readonly logs: LogManager,
-    private readonly client: ReplicationClient,
-    private readonly log: Logger,
-    /** The controller has not confirmed this broker alive for a whole session (BrokerLifecycle). */
-    private readonly sessionLapsed: () => boolean,
-    limits: Partial<ReplicationLimits>,
   ) {
+    this.config = parts.config;
+    this.clock = parts.clock;
+    this.metadata = parts.metadata;
+    this.client = parts.client;
+    this.log = parts.logger.child({ module: 'replication' });
+    this.sessionLapsed = parts.sessionLapsed;
+    this.lastRetentionMs = parts.clock.now();
     this.io = {
-      nodeId: config.nodeId,
-      limits,
+      nodeId: parts.config.nodeId,
+      limits: parts.limits ?? {},
+      clock: parts.clock,
       send: (to, request) => this.client.append(to, request),
       leadershipChanged: (replica, leading) =>
         this.notifyLeadership(replica.topic, replica.partition, leading ? replica : null),
     };
   }
 
-  static async open(
-    config: NodeConfig,
-    metadata: MetadataLog,
-    client: ReplicationClient,
-    log: Logger,
-    sessionLapsed: () => boolean,
-    limits: Partial<ReplicationLimits> = {},
-  ): Promise<ReplicaManager> {
+  static async open(parts: ReplicaManagerParts): Promise<ReplicaManager> {
+    const { config, metadata } = parts;
     const logs = await LogManager.open(
       config.dataDir,
-      log.child({ module: 'storage' }),
+      parts.logger.child({ module: 'storage' }),
       {},
-      { pageCacheRetainBytes: config.pageCacheRetainBytes },
+      { pageCacheRetainBytes: config.pageCacheRetainBytes, clock: () => parts.clock.now() },
     );
-    const manager = new ReplicaManager(
-      config,
-      metadata,
-      logs,
-      client,
-      log.child({ module: 'replication' }),
-      sessionLapsed,
-      limits,
-    );
+    const manager = new ReplicaManager(parts, logs);
     await manager.removeOrphans();
     metadata.onChange((change) => manager.enqueue(change));
     // Through the queue, so a change applied meanwhile is reacted to after the initial sync.
@@ -101,8 +108,7 @@ export class ReplicaManager {
         );
     });
     await manager.changes;
-    manager.ticker = setInterval(() => manager.tick(), TICK_MS);
-    manager.ticker.unref();
+    manager.ticker = parts.clock.every(TICK_MS, () => manager.tick());
     return manager;
   }
 
@@ -150,9 +156,9 @@ export class ReplicaManager {
       const list = this.replicaWaiters.get(key) ?? [];
       this.replicaWaiters.set(key, list);
       this.waiterCount++;
-      let timer: NodeJS.Timeout | null = null;
+      let timer: ScheduledTask | null = null;
       const done = (): void => {
-        if (timer !== null) clearTimeout(timer);
+        timer?.cancel();
         const i = list.indexOf(done);
         if (i >= 0) {
           list.splice(i, 1);
@@ -161,7 +167,7 @@ export class ReplicaManager {
         if (list.length === 0 && this.replicaWaiters.get(key) === list) this.replicaWaiters.delete(key);
         resolve();
       };
-      timer = setTimeout(done, timeoutMs);
+      timer = this.clock.schedule(timeoutMs, done);
       list.push(done);
     });
     return this.byId.get(key);
@@ -355,7 +361,7 @@ export class ReplicaManager {
   // ---------------------------------------------------------------- tick
 
   private tick(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const replica of this.replicas.values()) {
       replica.tick();
       const epoch = replica.electionWanted(now);
@@ -408,7 +414,7 @@ export class ReplicaManager {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.ticker) clearInterval(this.ticker);
+    this.ticker?.cancel();
     await this.changes;
     for (const list of [...this.replicaWaiters.values()]) for (const done of [...list]) done();
     for (const replica of this.replicas.values()) await replica.close();

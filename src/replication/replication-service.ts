@@ -3,6 +3,7 @@
 // replica here and answers the frame once all its appends are answered (answering `unknown` for a partition this node does not host, after a short wait in
 // case the metadata that creates it is still on its way); Seal reaches the replica the same way;
 // RequestElection reaches the controller's PartitionElections. Calls from another cluster are refused.
+import type { Clock } from '../common/clock.js';
 import type { NodeConfig } from '../common/config.js';
 import { grpc, type GrpcServer } from '../common/grpc.js';
 import type { Logger } from '../common/log.js';
@@ -39,6 +40,7 @@ export class ReplicationService implements LocalReplication {
   constructor(
     private readonly config: NodeConfig,
     private readonly metadata: MetadataLog,
+    private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
 
@@ -77,7 +79,7 @@ export class ReplicationService implements LocalReplication {
 
   private checkCluster(clusterId: unknown): Partial<grpc.StatusObject> | null {
     if (clusterId === this.config.clusterId) return null;
-    const now = Date.now();
+    const now = this.clock.now();
     if (now - this.lastRefusalLogMs >= REFUSAL_LOG_INTERVAL_MS) {
       this.lastRefusalLogMs = now;
       this.log.error(

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/common/clock.js';
 import { ErrorCode, KafkaError } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/log.js';
 import { Partition, type ReplicaAssignment, type ReplicaIo } from '../../src/replication/partition.js';
@@ -71,6 +72,7 @@ class Cluster {
     return {
       nodeId,
       limits: { replicaLiveTimeoutMs: 300, requestTimeoutMs: 200 },
+      clock: systemClock,
       send: async (to: number, request: WireAppendRequest): Promise<AppendResponse | null> => {
         if (this.down.has(to) || this.down.has(nodeId)) return null;
         const target = this.replicas.get(to);
