@@ -3,7 +3,7 @@
 // back out by reading the partition from its start to the high watermark.
 import { ErrorCode, KafkaError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import type { Partition } from '../replication/partition.js';
+import type { Replica } from '../replication/replica.js';
 import { buildRecordBatch, decodeRecords, isControlBatch, readBatchHeader, splitBatches } from '../storage/index.js';
 import type { CoordinatorLog } from './coordinator-log.js';
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecord } from './records.js';
@@ -15,7 +15,7 @@ const LOAD_WAIT_ATTEMPTS_MAX = 120;
 
 export class PartitionCoordinatorLog implements CoordinatorLog {
   constructor(
-    private readonly partition: Partition,
+    private readonly partition: Replica,
     private readonly writeTimeoutMs: number,
     private readonly now: () => number,
     private readonly log: Logger,

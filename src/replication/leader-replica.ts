@@ -103,7 +103,7 @@ export class LeaderReplica {
       if (plan.maxBytes === 0 || plan.fromOffset < this.log.logStartOffset) {
         // Nothing to send, or what the follower needs next was deleted here (retention,
         // DeleteRecords): an empty request carries this log's start, and a follower whose log
-        // ends below it starts over there (see Partition.handleAppend).
+        // ends below it starts over there (see FollowerReplica.apply).
         this.send(f, buildAppendRequest(plan, []), []);
         continue;
       }

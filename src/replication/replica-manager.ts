@@ -13,7 +13,7 @@ import type { MetadataLog } from '../metadata/log.js';
 import type { MetadataChange, PartitionInfo, TopicInfo } from '../metadata/state.js';
 import { effectiveConfig, resolveQuorums } from '../metadata/topic-config.js';
 import { LogManager, type LogConfig } from '../storage/index.js';
-import { Partition, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './partition.js';
+import { Replica, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './replica.js';
 import type { ReplicationLimits } from './protocol/index.js';
 import type { ReplicationClient } from './replication-client.js';
 
@@ -45,11 +45,11 @@ export interface ReplicaManagerParts {
 }
 
 /** Called when this node starts leading a partition (with it) or stops (with null). */
-export type LeadershipListener = (topic: string, partition: number, replica: Partition | null) => void;
+export type LeadershipListener = (topic: string, partition: number, replica: Replica | null) => void;
 
 export class ReplicaManager {
-  private readonly replicas = new Map<string, Partition>();
-  private readonly byId = new Map<string, Partition>();
+  private readonly replicas = new Map<string, Replica>();
+  private readonly byId = new Map<string, Replica>();
   private readonly leadershipListeners: LeadershipListener[] = [];
   private readonly replicaWaiters = new Map<string, Array<() => void>>();
   private waiterCount = 0;
@@ -115,7 +115,7 @@ export class ReplicaManager {
   // ---------------------------------------------------------------- lookups
 
   /** The partition if this node leads it; otherwise the Kafka error clients act on. */
-  leaderPartition(topic: string, partition: number): Partition {
+  leaderPartition(topic: string, partition: number): Replica {
     const replica = this.replicas.get(partitionKey(topic, partition));
     if (replica?.isLeader) {
       // This broker lost its controller session (so the controller fenced it and is moving its
@@ -148,7 +148,7 @@ export class ReplicaManager {
   }
 
   /** The replica, waiting up to `timeoutMs` for it to open (the leader may be ahead of our metadata). */
-  async awaitReplica(topicId: string, partition: number, timeoutMs: number): Promise<Partition | undefined> {
+  async awaitReplica(topicId: string, partition: number, timeoutMs: number): Promise<Replica | undefined> {
     const key = idKey(topicId, partition);
     const found = this.byId.get(key);
     if (found || this.closed || this.waiterCount >= REPLICA_WAITERS_MAX) return found;
@@ -183,12 +183,12 @@ export class ReplicaManager {
       if (replica.isLeader) listener(replica.topic, replica.partition, replica);
   }
 
-  private notifyLeadership(topic: string, partition: number, replica: Partition | null): void {
+  private notifyLeadership(topic: string, partition: number, replica: Replica | null): void {
     for (const listener of this.leadershipListeners) listener(topic, partition, replica);
   }
 
   /** Every partition this node leads. */
-  ledPartitions(): Partition[] {
+  ledPartitions(): Replica[] {
     return [...this.replicas.values()].filter((r) => r.isLeader);
   }
 
@@ -292,7 +292,7 @@ export class ReplicaManager {
       if (!replica) {
         // With the topic id, a log left by a deleted topic of the same name is replaced, not reused.
         const log = await this.logs.getOrCreate(topic.name, id, this.logConfig(topic), topic.topicId);
-        replica = await Partition.open(
+        replica = await Replica.open(
           { topic: topic.name, topicId: topic.topicId, partition: id },
           log,
           assignment,
@@ -320,7 +320,7 @@ export class ReplicaManager {
     for (const done of [...list]) done();
   }
 
-  private async removeReplica(replica: Partition): Promise<void> {
+  private async removeReplica(replica: Replica): Promise<void> {
     this.replicas.delete(partitionKey(replica.topic, replica.partition));
     this.byId.delete(idKey(replica.topicId, replica.partition));
     await replica.close();
@@ -374,7 +374,7 @@ export class ReplicaManager {
     }
   }
 
-  private requestElection(replica: Partition, epoch: number, now: number): void {
+  private requestElection(replica: Replica, epoch: number, now: number): void {
     const key = idKey(replica.topicId, replica.partition);
     if (now - (this.electionRequestedMs.get(key) ?? 0) < ELECTION_REQUEST_INTERVAL_MS) return;
     this.electionRequestedMs.set(key, now);

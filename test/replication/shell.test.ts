@@ -1,4 +1,4 @@
-// The replication shell in one process: three Partition replicas over real PartitionLogs, with
+// The replication shell in one process: three replicas (Replica) over real PartitionLogs, with
 // the network replaced by direct calls through the append frames (so the wire encoding is
 // exercised too). Checks the write path (HW, acks=all waiters, follower logs), NOT_ENOUGH_REPLICAS
 // liveness, failover by Seal with truncation of an uncommitted suffix, the durable sealed epoch,
@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/common/clock.js';
 import { ErrorCode, KafkaError } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/log.js';
-import { Partition, type ReplicaAssignment, type ReplicaIo } from '../../src/replication/partition.js';
+import { Replica, type ReplicaAssignment, type ReplicaIo } from '../../src/replication/replica.js';
 import {
   AppendError,
   chooseLeader,
@@ -27,7 +27,7 @@ import type { WireAppendRequest } from '../../src/replication/wire.js';
 import { buildRecordBatch, decodeRecords, makeLogConfig, PartitionLog, splitBatches } from '../../src/storage/index.js';
 
 const dirs: string[] = [];
-const open: Partition[] = [];
+const open: Replica[] = [];
 
 afterEach(async () => {
   for (const p of open.splice(0)) {
@@ -63,7 +63,7 @@ async function until(what: string, cond: () => boolean, cluster?: Cluster, timeo
 
 /** Three replicas of one partition, wired to each other by direct calls; links can be cut. */
 class Cluster {
-  readonly replicas = new Map<number, Partition>();
+  readonly replicas = new Map<number, Replica>();
   readonly down = new Set<number>();
   readonly leadership: string[] = [];
   readonly dirs = new Map<number, string>();
@@ -88,7 +88,7 @@ class Cluster {
     };
   }
 
-  async start(nodeId: number, assignment: ReplicaAssignment): Promise<Partition> {
+  async start(nodeId: number, assignment: ReplicaAssignment): Promise<Replica> {
     let dir = this.dirs.get(nodeId);
     if (!dir) {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-shell-'));
@@ -96,7 +96,7 @@ class Cluster {
       this.dirs.set(nodeId, dir);
     }
     const log = await PartitionLog.open(dir, makeLogConfig({}), silentLogger);
-    const replica = await Partition.open(
+    const replica = await Replica.open(
       { topic: 't', topicId: 'tid', partition: 0 },
       log,
       assignment,

@@ -5,7 +5,7 @@
 // are declined: every response carries sessionId 0, so clients send full fetches.
 import { ErrorCode, KafkaError } from '../../common/errors.js';
 import { limits } from '../../common/limits.js';
-import type { Partition } from '../../replication/partition.js';
+import type { Replica } from '../../replication/replica.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { FetchPartitionData, FetchRequest, FetchResponse } from '../protocol/messages/fetch.js';
@@ -20,7 +20,7 @@ interface Slot {
   readonly index: number;
   readonly fetchOffset: number;
   readonly partitionMaxBytes: number;
-  readonly partition: Partition | null;
+  readonly partition: Replica | null;
   readonly error: unknown;
 }
 
@@ -125,7 +125,7 @@ export function fetchHandler(ctx: BrokerContext) {
       const slots: Slot[] = [];
       for (const topic of request.topics) {
         for (const p of topic.partitions) {
-          let partition: Partition | null = null;
+          let partition: Replica | null = null;
           let error: unknown = null;
           try {
             partition = leaderFor(ctx, topic.topic, p.partition, p.currentLeaderEpoch);

@@ -10,7 +10,7 @@
 // than write.quorum replicas are live; NOT_LEADER_OR_FOLLOWER if leadership moves meanwhile). A retried
 // idempotent batch gets its original offset and is not stored again.
 import { ErrorCode, KafkaError } from '../../common/errors.js';
-import type { AppendResult } from '../../replication/partition.js';
+import type { AppendResult } from '../../replication/replica.js';
 import {
   compressionOf,
   Compression,

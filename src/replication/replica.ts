@@ -1,18 +1,22 @@
-// One partition replica on this node (DESIGN §5): its log, its sealed epoch, and its role — the
-// leader of an epoch (a LeaderCore driven by LeaderReplica) or a follower (a FollowerCore that
-// turns the leader's appends into truncations, appends and epoch markers). Roles follow the
-// metadata: the replica leads epoch e only after the PartitionChange for e has been applied here.
+// One partition's replica on this node (DESIGN §5): its log, its sealed epoch, and its role — the
+// leader of an epoch (a LeaderCore driven by LeaderReplica) or a follower (a FollowerCore driven by
+// FollowerReplica). Roles follow the metadata: the replica leads epoch e only after the
+// PartitionChange for e has been applied here (take-leadership.ts says whether it may). This file is
+// the replica's surface for the Kafka handlers (produce, fetch, HW waits) and its role changes; the
+// leader's flushes are leader-flush.ts, the election-request timer election-request.ts.
 //
 // Every state change (an append from the leader, a Seal, taking or leaving leadership) runs in one
 // queue, so each sees the log as the previous one left it; fsyncs for follower acknowledgements
 // run outside it, so many appends share one flush (group commit) while the next ones apply.
-import { assert } from '../common/assert.js';
 import type { Clock } from '../common/clock.js';
 import { ErrorCode, KafkaError } from '../common/errors.js';
 import { limits } from '../common/limits.js';
 import type { Logger } from '../common/log.js';
 import type { LogReadResult, PartitionLog } from '../storage/index.js';
+import { ElectionRequest } from './election-request.js';
+import { FollowerReplica } from './follower-replica.js';
 import { HighWatermarkWaiters } from './high-watermark-waiters.js';
+import { LeaderFlush } from './leader-flush.js';
 import { LeaderReplica } from './leader-replica.js';
 import type {
   AppendRequest,
@@ -21,14 +25,13 @@ import type {
   ReplicationLimits,
   SealResponse,
 } from './protocol/index.js';
-import { AppendError, entryFor, FollowerCore, LeaderCore } from './protocol/index.js';
+import { LeaderCore } from './protocol/index.js';
 import { PartitionLogView } from './replica-log-view.js';
 import { SealedEpochFile } from './sealed-epoch.js';
 import { SerialQueue } from './serial-queue.js';
+import { EpochTaker, SEALED_ELECTION_GRACE_MS } from './take-leadership.js';
 import type { WireAppendRequest } from './wire.js';
 
-/** How long a replica sealed above the epoch it is named leader of waits for that failover to finish before asking for one. */
-const SEALED_ELECTION_GRACE_MS = 3_000;
 /** How long a leader deposed by a sealed follower waits for the failover that sealed it before asking for one (a seal round takes at most ~1 s). */
 const DEPOSED_ELECTION_GRACE_MS = 1_500;
 
@@ -54,7 +57,7 @@ export interface ReplicaIo {
   readonly clock: Clock;
   send(to: number, request: WireAppendRequest): Promise<AppendResponse | null>;
   /** This replica started (true, after its epoch marker is durable) or stopped (false) leading. */
-  leadershipChanged(replica: Partition, leading: boolean): void;
+  leadershipChanged(replica: Replica, leading: boolean): void;
 }
 
 export type ReplicaRole = 'leader' | 'follower';
@@ -81,18 +84,17 @@ export interface ReplicaStatus {
   readonly cannotLead: string | null;
 }
 
-export class Partition {
+export class Replica {
   private readonly view: PartitionLogView;
-  private readonly sealView: PartitionLogView;
-  private follower: FollowerCore;
+  private readonly follower: FollowerReplica;
+  private readonly taker: EpochTaker;
+  private readonly leaderFlush: LeaderFlush;
+  private readonly election: ElectionRequest;
   private leader: LeaderReplica | null = null;
   private assignmentValue: ReplicaAssignment;
   private readonly queue = new SerialQueue(limits.replicaQueueDepthMax);
   private readonly waiters: HighWatermarkWaiters;
   private readonly listeners = new Set<() => void>();
-  private leaderFlushing = false;
-  /** Named leader of `epoch` but unable to take it; an election is asked for from `askAfterMs`. */
-  private cannotLead: { reason: string; epoch: number; askAfterMs: number } | null = null;
   private closed = false;
 
   private constructor(
@@ -106,8 +108,23 @@ export class Partition {
     private readonly logger: Logger,
   ) {
     this.view = new PartitionLogView(log);
-    this.sealView = new PartitionLogView(log, true);
-    this.follower = new FollowerCore(io.nodeId, sealed.value);
+    this.follower = new FollowerReplica(
+      io.nodeId,
+      log,
+      this.view,
+      new PartitionLogView(log, true),
+      sealed,
+      io.clock,
+      logger,
+    );
+    this.taker = new EpochTaker(log, sealed);
+    this.leaderFlush = new LeaderFlush(log, this.view, {
+      clock: io.clock,
+      logger,
+      durable: () => this.leader?.onLocalDurable(),
+      stopped: () => this.closed,
+    });
+    this.election = new ElectionRequest(io.clock, logger);
     this.assignmentValue = assignment;
     this.waiters = new HighWatermarkWaiters(io.clock);
   }
@@ -118,9 +135,9 @@ export class Partition {
     assignment: ReplicaAssignment,
     io: ReplicaIo,
     logger: Logger,
-  ): Promise<Partition> {
+  ): Promise<Replica> {
     const sealed = await SealedEpochFile.open(log.dir);
-    return new Partition(ids.topic, ids.topicId, ids.partition, log, sealed, assignment, io, logger);
+    return new Replica(ids.topic, ids.topicId, ids.partition, log, sealed, assignment, io, logger);
   }
 
   // ---------------------------------------------------------------- what clients see (leader)
@@ -140,7 +157,7 @@ export class Partition {
   }
 
   get highWatermark(): number {
-    return this.leader !== null ? this.leader.core.highWatermark : this.follower.highWatermark;
+    return this.leader !== null ? this.leader.core.highWatermark : this.follower.core.highWatermark;
   }
 
   /** Where the led epoch starts; -1 when not leading. */
@@ -188,38 +205,9 @@ export class Partition {
     const result = this.log.appendAsLeader(batches, l.epoch, { logAppendTime: options.logAppendTime });
     if (result.duplicate) return { ...result, duplicate: true };
     for (const batch of batches) l.appended(batch);
-    if (this.view.strict) {
-      this.flushAsLeader();
-    } else {
-      // Relaxed policy: the page cache counts; fsync by count or time.
-      l.onLocalDurable();
-      if (this.log.flushDue(this.io.clock.now())) this.flushInBackground();
-    }
+    this.leaderFlush.appended();
     l.schedulePump();
     return { ...result, duplicate: false };
-  }
-
-  /** Group commit for the leader: one loop at a time, each round covers every append made before it. */
-  private flushAsLeader(): void {
-    if (this.leaderFlushing) return;
-    this.leaderFlushing = true;
-    void (async () => {
-      try {
-        // Each round makes everything appended before it durable; bounded by the appends that keep coming.
-        while (!this.closed && this.log.durableEndOffset < this.log.logEndOffset) {
-          await this.log.flush();
-          this.leader?.onLocalDurable();
-        }
-      } catch (err) {
-        this.logger.error({ err }, 'leader flush failed');
-      } finally {
-        this.leaderFlushing = false;
-      }
-    })();
-  }
-
-  private flushInBackground(): void {
-    this.log.flush().catch((err: unknown) => this.logger.error({ err }, 'flush failed'));
   }
 
   /** Resolves once the high watermark reaches `offset`; REQUEST_TIMED_OUT, or NOT_LEADER_OR_FOLLOWER when leadership ends. */
@@ -278,41 +266,24 @@ export class Partition {
         this.stepDown(`the metadata moved to epoch ${assignment.leaderEpoch} led by ${assignment.leader}`);
       }
       if (assignment.leader !== me) {
-        this.cannotLead = null;
+        this.election.clear();
         return;
       }
       if (this.leader === null) await this.tryLead(assignment);
     });
   }
 
-  /** Takes epoch e as leader: flush, record "e starts at the log end" durably, then lead. */
+  /** Takes epoch e as leader if it may (take-leadership.ts), then leads it. */
   private async tryLead(a: ReplicaAssignment): Promise<void> {
     const e = a.leaderEpoch;
-    if (e < this.follower.fencingEpoch) {
-      // Usually a failover under way (its PartitionChange follows); ask only if none comes.
-      this.refuseLeadership(e, `sealed at epoch ${this.follower.fencingEpoch}, above ${e}`, SEALED_ELECTION_GRACE_MS);
+    const refusal = this.taker.refusal(a, this.follower.core.fencingEpoch);
+    if (refusal !== null) {
+      this.election.cannotLead(e, refusal.reason, refusal.graceMs);
       return;
     }
-    const last = this.log.lastEpoch;
-    let start: number;
-    if (last >= e) {
-      // This process led (or a previous one did) epoch e already. Leading it again could give two
-      // batches one (offset, epoch), unless no other replica can hold any batch of it.
-      const entry = entryFor(this.log.epochEntries(), e);
-      if (a.replicas.length !== 1 || last !== e || entry === undefined) {
-        this.refuseLeadership(e, `the log already has epoch ${last} >= ${e}`, 0);
-        return;
-      }
-      await this.log.flush();
-      start = entry.startOffset;
-    } else {
-      await this.log.flush();
-      start = this.log.logEndOffset;
-      await this.log.assignEpochStart(e, start);
-    }
-    await this.sealed.persist(e);
+    const start = await this.taker.take(e);
     if (this.closed) return;
-    this.follower.onBecomeLeader(e, start);
+    this.follower.core.onBecomeLeader(e, start);
     const core = new LeaderCore(
       {
         replicaId: this.io.nodeId,
@@ -320,7 +291,7 @@ export class Partition {
         writeQuorum: a.writeQuorum,
         epoch: e,
         epochStartOffset: start,
-        initialHighWatermark: Math.min(this.follower.highWatermark, start),
+        initialHighWatermark: Math.min(this.follower.core.highWatermark, start),
         limits: this.io.limits,
       },
       this.view,
@@ -338,14 +309,14 @@ export class Partition {
         // A failover sealed the followers but did not finish (too few answered, say, because this
         // replica was fenced for a moment and is back): the metadata still names this replica leader
         // of the epoch it can no longer serve, and no election is wanted for a live leader. Ask.
-        const a = this.assignmentValue;
-        if (a.leader === this.io.nodeId && a.leaderEpoch === e)
-          this.refuseLeadership(e, 'a follower is sealed at a newer epoch', DEPOSED_ELECTION_GRACE_MS);
+        const named = this.assignmentValue;
+        if (named.leader === this.io.nodeId && named.leaderEpoch === e)
+          this.election.cannotLead(e, 'a follower is sealed at a newer epoch', DEPOSED_ELECTION_GRACE_MS);
       },
       logger: this.logger,
     });
     this.leader = leader;
-    this.cannotLead = null;
+    this.election.clear();
     leader.onLocalDurable();
     leader.pump();
     this.logger.info(
@@ -356,18 +327,9 @@ export class Partition {
     this.highWatermarkAdvanced();
   }
 
-  private refuseLeadership(epoch: number, reason: string, graceMs: number): void {
-    if (this.cannotLead?.epoch === epoch) return;
-    this.cannotLead = { reason, epoch, askAfterMs: this.io.clock.now() + graceMs };
-    this.logger.info({ epoch, reason }, 'named leader but cannot take the epoch; a new election is needed');
-  }
-
   /** The epoch to ask the controller to replace, when named its leader but unable to take it. */
   electionWanted(now: number): number | null {
-    const c = this.cannotLead;
-    if (c === null || this.leader !== null || now < c.askAfterMs) return null;
-    const a = this.assignmentValue;
-    return a.leader === this.io.nodeId && a.leaderEpoch === c.epoch ? c.epoch : null;
+    return this.leader === null ? this.election.due(now, this.assignmentValue, this.io.nodeId) : null;
   }
 
   /** Leaves leadership: the core is fenced, waiting producers are told to go to the new leader. */
@@ -392,93 +354,34 @@ export class Partition {
 
   // ---------------------------------------------------------------- follower side
 
-  /**
-   * An AppendRequest from the leader: apply it in order, flush by policy, answer. Also moves the
-   * log start up to the leader's (DeleteRecords), never beyond what this replica knows is committed.
-   */
+  /** An AppendRequest from the leader: applied in the queue (follower-replica.ts), made durable and answered outside it. */
   async handleAppend(
     request: AppendRequest,
     buffers: readonly Buffer[],
     leaderLogStartOffset = 0,
   ): Promise<AppendResponse> {
     if (this.closed) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'replica closed');
-    const applied = await this.queue.run(async () => {
+    const applied = await this.queue.run(() => {
       if (this.leader !== null && request.epoch > this.leader.epoch)
         this.stepDown(`leader ${request.leaderId} of epoch ${request.epoch} spoke`);
-      if (
-        leaderLogStartOffset > this.log.logEndOffset &&
-        request.epoch >= this.sealed.value &&
-        request.epoch >= this.log.lastEpoch
-      ) {
-        // Everything this replica holds lies below the leader's log start: committed data the
-        // leader has already deleted. Start over where the leader's log starts, as a new replica.
-        this.logger.info(
-          { logEndOffset: this.log.logEndOffset, leaderLogStartOffset },
-          'follower log is behind the leader log start; starting over there',
-        );
-        await this.log.truncateFullyAndStartAt(leaderLogStartOffset);
-        this.follower = new FollowerCore(this.io.nodeId, this.sealed.value);
-      }
-      const actions = this.follower.onAppendRequest(request, this.view);
-      let response: AppendResponse | null = null;
-      let appended = false;
-      try {
-        for (const a of actions) {
-          switch (a.type) {
-            case 'persistSealedEpoch':
-              await this.sealed.persist(a.epoch);
-              break;
-            case 'truncateTo':
-              await this.log.truncateTo(a.offset);
-              break;
-            case 'assignEpochStart':
-              await this.log.assignEpochStart(a.epoch, a.startOffset);
-              break;
-            case 'append':
-              this.log.appendAsFollower(buffers.slice(a.from, a.to));
-              appended = true;
-              break;
-            case 'respond':
-              response = a.response;
-              break;
-          }
-        }
-      } catch (err) {
-        // The core's projection no longer matches the log: forget its volatile state, as a restart would.
-        this.follower = new FollowerCore(this.io.nodeId, this.sealed.value);
-        throw err;
-      }
-      assert(response !== null, 'every append request is answered');
-      const done: AppendResponse = response;
-      if (done.error === AppendError.none && leaderLogStartOffset > this.log.logStartOffset) {
-        const target = Math.min(leaderLogStartOffset, this.follower.highWatermark, this.log.logEndOffset);
-        if (target > this.log.logStartOffset) await this.log.deleteRecordsBefore(target);
-      }
-      return { response: done, appended };
+      return this.follower.apply(request, buffers, leaderLogStartOffset);
     });
-    if (this.view.strict) {
-      if (applied.appended || this.log.durableEndOffset < this.log.logEndOffset) await this.log.flush();
-    } else if (this.log.flushDue(this.io.clock.now())) {
-      this.flushInBackground();
-    }
-    return this.follower.refreshResponse(applied.response, this.view);
+    return this.follower.acknowledge(applied);
   }
 
   /** Seal(epoch) from the controller: refuse older epochs from now on, durably, and report the durable log. */
   handleSeal(epoch: number): Promise<SealResponse> {
     return this.queue.run(async () => {
-      const first = this.follower.onSeal({ epoch }, this.sealView);
-      if (!first.response.accepted) return first.response;
+      const first = this.follower.sealDecision(epoch);
+      if (!first.accepted) return first;
       if (this.leader !== null && this.leader.epoch < epoch) this.stepDown(`sealed at epoch ${epoch}`);
       const a = this.assignmentValue;
       if (a.leader === this.io.nodeId && a.leaderEpoch < epoch) {
         // If the failover that sealed us does not finish (too few answers), the metadata keeps
         // naming this replica leader of an epoch it may no longer serve: ask again later.
-        this.refuseLeadership(a.leaderEpoch, `sealed at epoch ${epoch}`, SEALED_ELECTION_GRACE_MS);
+        this.election.cannotLead(a.leaderEpoch, `sealed at epoch ${epoch}`, SEALED_ELECTION_GRACE_MS);
       }
-      await this.sealed.persist(epoch);
-      await this.log.flush();
-      return this.follower.onSeal({ epoch }, this.sealView).response;
+      return this.follower.sealDurably(epoch);
     });
   }
 
@@ -492,7 +395,7 @@ export class Partition {
       role: this.isLeader ? 'leader' : 'follower',
       metadataLeader: this.assignmentValue.leader,
       metadataEpoch: this.assignmentValue.leaderEpoch,
-      leaderEpoch: l?.epoch ?? this.follower.leaderEpoch,
+      leaderEpoch: l?.epoch ?? this.follower.core.leaderEpoch,
       sealedEpoch: this.sealed.value,
       lastEpoch: this.log.lastEpoch,
       epochStartOffset: this.epochStartOffset,
@@ -502,7 +405,7 @@ export class Partition {
       highWatermark: this.highWatermark,
       inSyncReplicas: this.inSyncReplicas(),
       followers: l !== null ? l.core.followerIds.map((f) => l.core.progressOf(f)) : [],
-      cannotLead: this.cannotLead?.reason ?? null,
+      cannotLead: this.election.reason,
     };
   }
 

@@ -1,0 +1,57 @@
+// The leader's flushes. With the default policy (flush.messages = 1) an append counts toward the
+// high watermark only once it is fsynced here too: one flush loop at a time (group commit), each
+// round covering every append made before it, and the leader told after each round. With a relaxed
+// policy the page cache counts at once (Kafka's trade-off: durability by replication) and fsyncs
+// run in the background by count or time.
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/log.js';
+import type { PartitionLog } from '../storage/index.js';
+import { flushIfDue, type PartitionLogView } from './replica-log-view.js';
+
+export interface LeaderFlushIo {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** More of the leader's log counts as durable. */
+  durable(): void;
+  /** The replica closed: no more rounds. */
+  stopped(): boolean;
+}
+
+export class LeaderFlush {
+  private flushing = false;
+
+  constructor(
+    private readonly log: PartitionLog,
+    private readonly view: PartitionLogView,
+    private readonly io: LeaderFlushIo,
+  ) {}
+
+  /** The leader appended: make it count by the flush policy. */
+  appended(): void {
+    if (this.view.strict) {
+      this.loop();
+      return;
+    }
+    this.io.durable();
+    flushIfDue(this.log, this.io.clock.now(), this.io.logger);
+  }
+
+  private loop(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    void (async () => {
+      try {
+        // Each round makes everything appended before it durable; bounded by the appends that keep coming.
+        while (!this.io.stopped() && this.log.durableEndOffset < this.log.logEndOffset) {
+          await this.log.flush();
+          this.io.durable();
+        }
+      } catch (err) {
+        // The log refuses writes from now on (storage failure); the leader's HW stays where it was.
+        this.io.logger.error({ err }, 'leader flush failed');
+      } finally {
+        this.flushing = false;
+      }
+    })();
+  }
+}
