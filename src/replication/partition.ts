@@ -116,7 +116,7 @@ export class Partition {
     io: ReplicaIo,
     logger: Logger,
   ): Promise<Partition> {
-    const sealed = await SealedEpochFile.open(log.dir);
+    const sealed = await SealedEpochFile.open(log.disk, log.dir);
     return new Partition(ids.topic, ids.topicId, ids.partition, log, sealed, assignment, io, logger);
   }
 
