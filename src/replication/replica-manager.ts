@@ -94,7 +94,7 @@ export class ReplicaManager {
       config.dataDir,
       parts.logger.child({ module: 'storage' }),
       {},
-      { pageCacheRetainBytes: config.pageCacheRetainBytes, clock: () => parts.clock.now() },
+      { pageCacheRetainBytes: config.pageCacheRetainBytes, clock: parts.clock },
     );
     const manager = new ReplicaManager(parts, logs);
     await manager.removeOrphans();

@@ -136,7 +136,7 @@ export class Replica {
     io: ReplicaIo,
     logger: Logger,
   ): Promise<Replica> {
-    const sealed = await SealedEpochFile.open(log.dir);
+    const sealed = await SealedEpochFile.open(log.disk, log.dir);
     return new Replica(ids.topic, ids.topicId, ids.partition, log, sealed, assignment, io, logger);
   }
 

@@ -7,11 +7,11 @@
 // without them (the active one, a rolled one that never got synced, or one whose index was lost or
 // damaged) is scanned batch by batch with every CRC checked, and the first bad byte ends the log:
 // the torn or corrupt tail is cut and every later segment deleted, with a warning naming the spot.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../common/log.js';
 import { ErrorCode, KafkaError } from '../common/errors.js';
-import { TEMP_SUFFIX, fsyncDir, readFileIfExists, unlinkIfExists } from './file-io.js';
+import type { Disk } from './disk.js';
+import { TEMP_SUFFIX, unlinkIfExists } from './file-io.js';
 import type { EpochEntry } from './leader-epoch-cache.js';
 import { OffsetIndex } from './offset-index.js';
 import { computeBatchCrc, lastOffsetOf, readBatchHeader } from './record-batch.js';
@@ -38,20 +38,21 @@ export interface LoadResult {
 }
 
 export interface LoadOptions {
+  readonly disk: Disk;
   readonly dir: string;
   readonly indexIntervalBytes: number;
   readonly logger: Logger;
 }
 
 export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
-  const { dir, logger } = options;
-  const names = await fs.promises.readdir(dir);
+  const { disk, dir, logger } = options;
+  const names = (await disk.readdir(dir)).map((entry) => entry.name);
   const bases = new Set<number>();
   let dirChanged = false;
   for (const name of names) {
     if (name.endsWith(TEMP_SUFFIX)) {
       // An atomic replace that never reached its rename: the old file is still whole.
-      await unlinkIfExists(path.join(dir, name));
+      await unlinkIfExists(disk, path.join(dir, name));
       dirChanged = true;
       continue;
     }
@@ -61,14 +62,14 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
   for (const name of names) {
     const base = parseSegmentFileName(name, INDEX_SUFFIX) ?? parseSegmentFileName(name, TIME_INDEX_SUFFIX);
     if (base !== null && !bases.has(base)) {
-      await unlinkIfExists(path.join(dir, name));
+      await unlinkIfExists(disk, path.join(dir, name));
       dirChanged = true;
     }
   }
-  const marker = await readMarker(path.join(dir, CLEAN_SHUTDOWN_FILE));
+  const marker = await readMarker(disk, path.join(dir, CLEAN_SHUTDOWN_FILE));
   if (marker !== null) {
     // A crash from here on must not look clean: the marker goes before anything is appended.
-    await unlinkIfExists(path.join(dir, CLEAN_SHUTDOWN_FILE));
+    await unlinkIfExists(disk, path.join(dir, CLEAN_SHUTDOWN_FILE));
     dirChanged = true;
   }
 
@@ -79,7 +80,7 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
   let cleanShutdown = marker !== null;
   for (let i = 0; i < sorted.length; i++) {
     const base = sorted[i] as number;
-    const segment = Segment.openExisting(dir, base);
+    const segment = Segment.openExisting(disk, dir, base);
     const previous = segments[segments.length - 1];
     if (previous && base < previous.nextOffset) {
       segment.close();
@@ -93,7 +94,7 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
       isLast && marker !== null && marker.activeBaseOffset === base && marker.activeSizeBytes === segment.sizeBytes;
     if (isLast && marker !== null && !markerMatches) cleanShutdown = false;
     let damage: string | null = 'the active segment after an unclean shutdown';
-    if (!isLast || markerMatches) damage = await loadFromIndexFiles(segment);
+    if (!isLast || markerMatches) damage = await loadFromIndexFiles(disk, segment);
     if (damage !== null) {
       if (!isLast || markerMatches)
         logger.warn({ dir, segment: base, reason: damage }, 'rebuilding segment index by a full scan');
@@ -104,7 +105,7 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
         // Nothing after a hole can be trusted or acknowledged: later segments go too.
         for (const laterBase of sorted.slice(i + 1)) {
           logger.warn({ dir, segment: laterBase }, 'deleting segment that follows a truncated one');
-          const later = Segment.openExisting(dir, laterBase);
+          const later = Segment.openExisting(disk, dir, laterBase);
           truncatedBytes += later.sizeBytes;
           later.deleteFilesSync();
         }
@@ -117,16 +118,16 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
     }
   }
   const active = segments[segments.length - 1];
-  if (active && (fs.existsSync(active.indexPath) || fs.existsSync(active.timeIndexPath))) {
+  if (active && ((await disk.stat(active.indexPath)) !== null || (await disk.stat(active.timeIndexPath)) !== null)) {
     active.removeIndexFilesSync();
     dirChanged = true;
   }
-  if (dirChanged) await fsyncDir(dir);
+  if (dirChanged) await disk.fsyncDir(dir);
   return { segments, cleanShutdown, epochStarts, truncatedBytes };
 }
 
-async function readMarker(file: string): Promise<CleanShutdownMarker | null> {
-  const bytes = await readFileIfExists(file);
+async function readMarker(disk: Disk, file: string): Promise<CleanShutdownMarker | null> {
+  const bytes = await disk.readFile(file);
   if (bytes === null) return null;
   try {
     const parsed = JSON.parse(bytes.toString('utf8')) as Partial<CleanShutdownMarker>;
@@ -193,9 +194,9 @@ async function recoverByScan(segment: Segment, options: LoadOptions, epochStarts
  * log, the last indexed position holding the indexed batch, and whole batches (the last one with a
  * good CRC) from there to the end. Returns why the files cannot be trusted, or null.
  */
-async function loadFromIndexFiles(segment: Segment): Promise<string | null> {
-  const indexBytes = await readFileIfExists(segment.indexPath);
-  const timeIndexBytes = await readFileIfExists(segment.timeIndexPath);
+async function loadFromIndexFiles(disk: Disk, segment: Segment): Promise<string | null> {
+  const indexBytes = await disk.readFile(segment.indexPath);
+  const timeIndexBytes = await disk.readFile(segment.timeIndexPath);
   if (indexBytes === null || timeIndexBytes === null) return 'index file missing';
   const offsetIndex = OffsetIndex.parse(segment.baseOffset, indexBytes, Math.max(segment.sizeBytes, 1));
   if (typeof offsetIndex === 'string') return `offset index: ${offsetIndex}`;

@@ -13,12 +13,14 @@
 // path awaits flush() before an append counts; `needsFlushBeforeAck()` says so. With a relaxed
 // policy there is no timer in here: the owner calls `flushDue(now)` after appends and on its own
 // periodic tick and starts `flush()` when it returns true.
-import fs from 'node:fs';
 import path from 'node:path';
 import { assert } from '../common/assert.js';
+import { type Clock, systemClock } from '../common/clock.js';
 import { ErrorCode, KafkaError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { fsyncDir, fsyncDirSync, readFileIfExists, replaceFile } from './file-io.js';
+import type { Disk } from './disk.js';
+import { replaceFile } from './file-io.js';
+import { nodeDisk } from './node-disk.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type LogConfig, makeLogConfig } from './log-config.js';
 import { CLEAN_SHUTDOWN_FILE, type CleanShutdownMarker, type LoadResult, loadSegments } from './log-loader.js';
@@ -45,8 +47,10 @@ export const PRODUCER_SNAPSHOT_FILE = 'producer-state.snapshot';
 const INT32_MAX = 0x7fffffff;
 
 export interface PartitionLogOptions {
-  /** Wall clock in ms; injectable for tests of segment.ms and LogAppendTime. */
-  readonly clock?: () => number;
+  /** Where the log's files live (default: node:fs). The simulation passes its own. */
+  readonly disk?: Disk;
+  /** Time for segment.ms rolls, flush.ms, LogAppendTime and new segments (only `now` is read). */
+  readonly clock?: Clock;
   /**
    * After each fsync, the kernel may drop cached pages of each segment but its newest this many
    * bytes (page-cache.ts); negative (the default here) leaves the page cache alone.
@@ -102,10 +106,12 @@ export class PartitionLog {
   private checkpointChain: Promise<void> = Promise.resolve();
 
   private constructor(
+    /** The disk the log lives on; files kept beside it (replication's sealed epoch) use it too. */
+    readonly disk: Disk,
     readonly dir: string,
     private config: LogConfig,
     private readonly logger: Logger,
-    private readonly clock: () => number,
+    private readonly clock: Clock,
     segments: Segment[],
     private readonly epochs: LeaderEpochCache,
     private readonly producers: ProducerStateManager,
@@ -113,7 +119,7 @@ export class PartitionLog {
   ) {
     assert(segments.length > 0, 'a log always has an active segment');
     this.segments = segments;
-    this.lastFlushMs = clock();
+    this.lastFlushMs = clock.now();
   }
 
   // ---------------------------------------------------------------- open
@@ -124,20 +130,22 @@ export class PartitionLog {
     logger: Logger,
     options: PartitionLogOptions = {},
   ): Promise<PartitionLog> {
-    const clock = options.clock ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    const disk = options.disk ?? nodeDisk;
     const checked = makeLogConfig(config);
-    await fs.promises.mkdir(dir, { recursive: true });
-    const loaded = await loadSegments({ dir, indexIntervalBytes: checked.indexIntervalBytes, logger });
-    const checkpointText = (await readFileIfExists(path.join(dir, LOG_START_OFFSET_FILE)))?.toString('utf8') ?? null;
+    await disk.mkdir(dir, true);
+    const loaded = await loadSegments({ disk, dir, indexIntervalBytes: checked.indexIntervalBytes, logger });
+    const checkpointText = (await disk.readFile(path.join(dir, LOG_START_OFFSET_FILE)))?.toString('utf8') ?? null;
     const checkpointStart = parseLogStartOffset(checkpointText);
-    const { cache: epochs, damage: epochDamage } = await LeaderEpochCache.load(path.join(dir, LEADER_EPOCH_FILE));
+    const { cache: epochs, damage: epochDamage } = await LeaderEpochCache.load(disk, path.join(dir, LEADER_EPOCH_FILE));
     const segments = loaded.segments;
     let created = false;
     if (segments.length === 0) {
-      segments.push(Segment.create(dir, Math.max(checkpointStart ?? 0, 0), clock()));
+      segments.push(Segment.create(disk, dir, Math.max(checkpointStart ?? 0, 0), clock.now()));
       created = true;
     }
     const log = new PartitionLog(
+      disk,
       dir,
       checked,
       logger,
@@ -190,7 +198,7 @@ export class PartitionLog {
     }
     this.epochs.dropBeyond(this.logEndOffsetValue);
     this.epochs.truncateFromStart(this.logStartOffsetValue);
-    const snapshot = await readFileIfExists(path.join(this.dir, PRODUCER_SNAPSHOT_FILE));
+    const snapshot = await this.disk.readFile(path.join(this.dir, PRODUCER_SNAPSHOT_FILE));
     await this.rebuildProducerState(snapshot?.toString('utf8') ?? null);
     if (checkpointStart !== this.logStartOffsetValue) await this.writeLogStartCheckpoint();
     // Whatever recovery kept may sit only in the page cache of the process that crashed: sync it
@@ -311,7 +319,7 @@ export class PartitionLog {
       };
     }
     const logAppendTime =
-      this.config.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTime ?? this.clock()) : -1;
+      this.config.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTime ?? this.clock.now()) : -1;
     const placements: BatchPlacement[] = [];
     let messages = 0;
     headers.forEach((header, i) => {
@@ -377,7 +385,7 @@ export class PartitionLog {
   }
 
   private appendToSegments(batches: readonly Buffer[], placements: readonly BatchPlacement[], messages: number): void {
-    const now = this.clock();
+    const now = this.clock.now();
     const totalBytes = batches.reduce((sum, b) => sum + b.length, 0);
     const last = placements[placements.length - 1] as BatchPlacement;
     let active = this.active;
@@ -409,7 +417,7 @@ export class PartitionLog {
     previous.seal();
     let segment: Segment;
     try {
-      segment = Segment.create(this.dir, this.logEndOffsetValue, now);
+      segment = Segment.create(this.disk, this.dir, this.logEndOffsetValue, now);
     } catch (err) {
       throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `cannot roll ${this.dir}: ${(err as Error).message}`, {
         cause: err,
@@ -439,7 +447,7 @@ export class PartitionLog {
    */
   private writeProducerSnapshotFile(text: string, durable: boolean): Promise<void> {
     const write = this.checkpointChain.then(() =>
-      replaceFile(path.join(this.dir, PRODUCER_SNAPSHOT_FILE), text, durable),
+      replaceFile(this.disk, path.join(this.dir, PRODUCER_SNAPSHOT_FILE), text, durable),
     );
     this.checkpointChain = write.catch(() => undefined);
     return write;
@@ -469,7 +477,7 @@ export class PartitionLog {
   private async syncOnce(): Promise<void> {
     const endOffset = this.logEndOffsetValue;
     this.unflushedMessages = 0;
-    this.lastFlushMs = this.clock();
+    this.lastFlushMs = this.clock.now();
     this.stats.flushes++;
     const dirty = this.segments.filter((s) => s.sizeBytes > s.syncedSizeBytes);
     try {
@@ -482,7 +490,7 @@ export class PartitionLog {
       if (this.dirDirty) {
         this.dirDirty = false;
         try {
-          await fsyncDir(this.dir);
+          await this.disk.fsyncDir(this.dir);
         } catch (err) {
           this.dirDirty = true;
           throw err;
@@ -639,8 +647,12 @@ export class PartitionLog {
       // Later segments go first, durably: a crash then leaves a longer log, never a gap that a
       // restart would mistake for the end.
       const later = this.segments.splice(index + 1);
-      for (const s of later) s.deleteFilesSync();
-      if (later.length > 0) fsyncDirSync(this.dir);
+      try {
+        for (const s of later) s.deleteFilesSync();
+        if (later.length > 0) await this.disk.fsyncDir(this.dir);
+      } catch (err) {
+        throw this.fail(err);
+      }
       segment.resetIndexes();
       let cutPosition = segment.sizeBytes;
       const interval = this.config.indexIntervalBytes;
@@ -668,10 +680,10 @@ export class PartitionLog {
       const removedBytes = segment.sizeBytes - cutPosition;
       try {
         segment.truncateSync(cutPosition);
-        segment.syncSync();
+        await segment.sync();
         if (later.length > 0 || segment.indexesPersisted) {
           segment.removeIndexFilesSync(); // it is the active segment again
-          fsyncDirSync(this.dir);
+          await this.disk.fsyncDir(this.dir);
         }
       } catch (err) {
         throw this.fail(err);
@@ -708,7 +720,7 @@ export class PartitionLog {
   private async truncateFullyInternal(offset: number): Promise<void> {
     try {
       this.resetToEmptyAt(offset);
-      fsyncDirSync(this.dir);
+      await this.disk.fsyncDir(this.dir);
       this.dirDirty = false;
     } catch (err) {
       throw this.fail(err);
@@ -724,7 +736,7 @@ export class PartitionLog {
 
   private resetToEmptyAt(offset: number): void {
     for (const segment of this.segments) segment.deleteFilesSync();
-    this.segments = [Segment.create(this.dir, offset, this.clock())];
+    this.segments = [Segment.create(this.disk, this.dir, offset, this.clock.now())];
     this.dirDirty = true;
     this.logStartOffsetValue = offset;
     this.logEndOffsetValue = offset;
@@ -792,7 +804,7 @@ export class PartitionLog {
   private writeLogStartCheckpoint(): Promise<void> {
     // Serialized: each write stores the value current when it runs (atomic replace, durable).
     const write = this.checkpointChain.then(() =>
-      replaceFile(path.join(this.dir, LOG_START_OFFSET_FILE), `0\n${this.logStartOffsetValue}\n`, true),
+      replaceFile(this.disk, path.join(this.dir, LOG_START_OFFSET_FILE), `0\n${this.logStartOffsetValue}\n`, true),
     );
     this.checkpointChain = write.catch(() => undefined);
     return write;
@@ -874,7 +886,7 @@ export class PartitionLog {
           activeSizeBytes: active.sizeBytes,
           logEndOffset: this.logEndOffsetValue,
         };
-        await replaceFile(path.join(this.dir, CLEAN_SHUTDOWN_FILE), JSON.stringify(marker), true);
+        await replaceFile(this.disk, path.join(this.dir, CLEAN_SHUTDOWN_FILE), JSON.stringify(marker), true);
       } catch (err) {
         this.logger.warn({ dir: this.dir, err }, 'clean-shutdown files not written; the next open scans the tail');
       }
@@ -887,7 +899,7 @@ export class PartitionLog {
     this.closed = true;
     await this.checkpointChain;
     for (const segment of this.segments) segment.close();
-    await fs.promises.rm(this.dir, { recursive: true, force: true });
+    await this.disk.removeTree(this.dir);
   }
 }
 

@@ -1,12 +1,11 @@
 // One segment: `<20-digit base offset>.log` with its sparse offset and time indexes. Appends are
 // synchronous positional writes into the page cache; reads are async positional reads. The fd is
 // reference counted so a read or fsync in flight never touches a closed (and maybe reused) fd.
-import fs from 'node:fs';
 import path from 'node:path';
 import { assert } from '../common/assert.js';
-import { fdatasync, readAt, replaceFile, unlinkIfExistsSync, writeFullySync } from './file-io.js';
+import type { Disk } from './disk.js';
+import { replaceFile, unlinkIfExistsSync } from './file-io.js';
 import { OffsetIndex } from './offset-index.js';
-import { dropCachedRange } from './page-cache.js';
 import { TimeIndex } from './time-index.js';
 
 export const LOG_SUFFIX = '.log';
@@ -68,6 +67,7 @@ export class Segment {
   private fdOpen = true;
 
   private constructor(
+    private readonly disk: Disk,
     readonly dir: string,
     readonly baseOffset: number,
     readonly fd: number,
@@ -94,20 +94,20 @@ export class Segment {
   }
 
   /** A new, empty segment. An old file of the same name (a crash leftover) is emptied. */
-  static create(dir: string, baseOffset: number, nowMs: number): Segment {
-    const fd = fs.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'w+');
-    unlinkIfExistsSync(path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)));
-    unlinkIfExistsSync(path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)));
-    return new Segment(dir, baseOffset, fd, 0, nowMs);
+  static create(disk: Disk, dir: string, baseOffset: number, nowMs: number): Segment {
+    const fd = disk.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'w+');
+    unlinkIfExistsSync(disk, path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)));
+    unlinkIfExistsSync(disk, path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)));
+    return new Segment(disk, dir, baseOffset, fd, 0, nowMs);
   }
 
   /** An existing file; its indexes and nextOffset are filled in by the loader. */
-  static openExisting(dir: string, baseOffset: number): Segment {
-    const fd = fs.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'r+');
-    const stat = fs.fstatSync(fd);
+  static openExisting(disk: Disk, dir: string, baseOffset: number): Segment {
+    const fd = disk.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'r+');
+    const stat = disk.fstatSync(fd);
     const createdMs = stat.birthtimeMs > 0 ? stat.birthtimeMs : stat.mtimeMs;
-    const segment = new Segment(dir, baseOffset, fd, stat.size, createdMs);
-    segment.syncedSizeBytes = stat.size;
+    const segment = new Segment(disk, dir, baseOffset, fd, stat.sizeBytes, createdMs);
+    segment.syncedSizeBytes = stat.sizeBytes;
     segment.lastModifiedMs = stat.mtimeMs;
     return segment;
   }
@@ -153,13 +153,13 @@ export class Segment {
     let position = startSizeBytes;
     try {
       for (const buffer of buffers) {
-        writeFullySync(this.fd, buffer, position);
+        this.disk.writeSync(this.fd, buffer, position);
         position += buffer.length;
       }
     } catch (err) {
       // Leave no partial batch behind: a later append must start at a batch boundary.
       try {
-        fs.ftruncateSync(this.fd, startSizeBytes);
+        this.disk.truncateSync(this.fd, startSizeBytes);
       } catch {
         this.broken = true;
       }
@@ -193,7 +193,7 @@ export class Segment {
   /** Async positional read (caller holds a reference). */
   read(position: number, length: number): Promise<Buffer> {
     assert(this.fdOpen, 'read from a closed segment');
-    return readAt(this.fd, length, position);
+    return this.disk.read(this.fd, length, position);
   }
 
   /**
@@ -205,7 +205,7 @@ export class Segment {
     const sizeBytes = this.sizeBytes;
     if (!this.acquire()) return sizeBytes;
     try {
-      await fdatasync(this.fd);
+      await this.disk.fdatasync(this.fd);
       if (cacheRetainBytes >= 0) this.dropCachedBelow(sizeBytes - cacheRetainBytes);
     } finally {
       this.release();
@@ -218,33 +218,28 @@ export class Segment {
   private dropCachedBelow(end: number): void {
     if (end <= this.cacheDroppedBelow) return;
     const from = Math.max(0, this.cacheDroppedBelow - CACHE_DROP_RETRY_BYTES);
-    if (dropCachedRange(this.fd, from, end - from)) this.cacheDroppedBelow = end;
-  }
-
-  syncSync(): void {
-    fs.fdatasyncSync(this.fd);
-    this.syncedSizeBytes = this.sizeBytes;
+    if (this.disk.pageCache?.dropCachedRange(this.fd, from, end - from) === true) this.cacheDroppedBelow = end;
   }
 
   /** Writes both index files. Only for a segment that is immutable and durable (see recovery). */
   async persistIndexes(): Promise<void> {
     this.seal();
-    await replaceFile(this.indexPath, this.offsetIndex.serialize(), false);
-    await replaceFile(this.timeIndexPath, this.timeIndex.serialize(), false);
+    await replaceFile(this.disk, this.indexPath, this.offsetIndex.serialize(), false);
+    await replaceFile(this.disk, this.timeIndexPath, this.timeIndex.serialize(), false);
     this.indexesPersisted = true;
   }
 
   /** Index files must not outlive the moment the segment becomes active (recovery relies on it). */
   removeIndexFilesSync(): void {
-    unlinkIfExistsSync(this.indexPath);
-    unlinkIfExistsSync(this.timeIndexPath);
+    unlinkIfExistsSync(this.disk, this.indexPath);
+    unlinkIfExistsSync(this.disk, this.timeIndexPath);
     this.indexesPersisted = false;
   }
 
   /** Cuts the file at `position` (a batch boundary). Indexes are the caller's: it rebuilt them. */
   truncateSync(position: number): void {
     assert(position <= this.sizeBytes, 'truncate beyond the segment end');
-    fs.ftruncateSync(this.fd, position);
+    this.disk.truncateSync(this.fd, position);
     this.sizeBytes = position;
     if (this.syncedSizeBytes > position) this.syncedSizeBytes = position;
     if (this.cacheDroppedBelow > position) this.cacheDroppedBelow = position;
@@ -259,13 +254,13 @@ export class Segment {
   /** Removes the files now; the fd stays readable for readers in flight (POSIX unlink semantics). */
   deleteFilesSync(): void {
     this.close();
-    unlinkIfExistsSync(this.logPath);
+    unlinkIfExistsSync(this.disk, this.logPath);
     this.removeIndexFilesSync();
   }
 
   private closeFd(): void {
     if (!this.fdOpen) return;
     this.fdOpen = false;
-    fs.closeSync(this.fd);
+    this.disk.closeSync(this.fd);
   }
 }
