@@ -22,6 +22,7 @@ import { RaftMetadataLog } from './metadata/raft-log.js';
 import { PartitionElections } from './metadata/partition-elections.js';
 import { ProducerIdAllocator } from './metadata/producer-ids.js';
 import { ReplicaManager } from './replication/replica-manager.js';
+import { nodeDisk } from './storage/index.js';
 import { ReplicationClient } from './replication/replication-client.js';
 import { ReplicationService } from './replication/replication-service.js';
 
@@ -76,10 +77,15 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const replicas = await ReplicaManager.open({
     config,
     clock: systemClock,
+    disk: nodeDisk,
     metadata,
-    client: replicationClient,
+    network: replicationClient,
     logger: log,
     sessionLapsed: () => lifecycle.sessionLapsed(),
+    fatal: (err) => {
+      log.fatal({ err }, 'a replication invariant broke; stopping');
+      process.exit(1);
+    },
   });
   replication.setManager(replicas);
   const admin = new ClusterAdmin(config.clusterId, controlClient, metadata, () => replicas.settled());

@@ -6,11 +6,13 @@
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import type { PartitionLog } from '../storage/index.js';
+import { type Fatal, stopIfBroken } from './invariants.js';
 import { flushIfDue, type PartitionLogView } from './replica-log-view.js';
 
 export interface LeaderFlushIo {
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly fatal: Fatal;
   /** More of the leader's log counts as durable. */
   durable(): void;
   /** The replica closed: no more rounds. */
@@ -47,6 +49,7 @@ export class LeaderFlush {
           this.io.durable();
         }
       } catch (err) {
+        stopIfBroken(err, this.io.fatal);
         // The log refuses writes from now on (storage failure); the leader's HW stays where it was.
         this.io.logger.error({ err }, 'leader flush failed');
       } finally {

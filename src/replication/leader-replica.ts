@@ -10,6 +10,7 @@ import { readBatchHeader, splitBatches } from '../storage/index.js';
 import type { AppendPlan, AppendRequest, AppendResponse, BatchInfo, LeaderCore } from './protocol/index.js';
 import { buildAppendRequest } from './protocol/index.js';
 import type { PartitionLogView } from './replica-log-view.js';
+import { type Fatal, stopIfBroken } from './invariants.js';
 import { TailCache } from './tail-cache.js';
 import { appendRequestToWire, type WireAppendRequest } from './wire.js';
 
@@ -26,6 +27,7 @@ export interface LeaderIo {
   /** A follower answered from a newer epoch: this leader is deposed. */
   deposed(): void;
   readonly logger: Logger;
+  readonly fatal: Fatal;
 }
 
 export class LeaderReplica {
@@ -125,6 +127,7 @@ export class LeaderReplica {
     try {
       ({ infos, buffers } = await this.readBatches(plan.fromOffset, plan.maxBytes));
     } catch (err) {
+      stopIfBroken(err, this.io.fatal);
       failed = true;
       const now = this.io.clock.now();
       if (now - this.lastReadErrorLogMs >= READ_ERROR_LOG_INTERVAL_MS) {
@@ -191,10 +194,14 @@ export class LeaderReplica {
 
   private send(f: number, request: AppendRequest, buffers: Buffer[]): void {
     this.core.onSent(f, request, this.io.clock.now());
-    this.io.send(f, appendRequestToWire(request, this.io.ids, buffers, this.log.logStartOffset)).then(
-      (response) => this.onResponse(f, response),
-      (err: unknown) => this.io.logger.error({ err, follower: f }, 'append send failed'),
-    );
+    this.io
+      .send(f, appendRequestToWire(request, this.io.ids, buffers, this.log.logStartOffset))
+      .then((response) => this.onResponse(f, response))
+      .catch((err: unknown) => {
+        // A send that failed (rather than lost) or an answer the core cannot take.
+        stopIfBroken(err, this.io.fatal);
+        this.io.logger.error({ err, follower: f }, 'append send failed');
+      });
   }
 
   private onResponse(f: number, response: AppendResponse | null): void {

@@ -9,13 +9,14 @@ import type { NodeConfig } from '../common/config.js';
 import { ErrorCode, KafkaError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { limits } from '../common/limits.js';
-import type { MetadataLog } from '../metadata/log.js';
 import type { MetadataChange, PartitionInfo, TopicInfo } from '../metadata/state.js';
 import { effectiveConfig, resolveQuorums } from '../metadata/topic-config.js';
-import { LogManager, type LogConfig } from '../storage/index.js';
-import { Replica, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './replica.js';
+import { type Disk, LogManager, type LogConfig } from '../storage/index.js';
+import { type Fatal, stopIfBroken } from './invariants.js';
 import type { ReplicationLimits } from './protocol/index.js';
-import type { ReplicationClient } from './replication-client.js';
+import { Replica, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './replica.js';
+import { ReplicaInbound } from './replica-inbound.js';
+import type { ReplicaMetadata, ReplicaNetwork } from './replica-network.js';
 
 /** Leaders send heartbeats and re-probe lost requests from this tick (the core decides what is due). */
 const TICK_MS = 50;
@@ -32,15 +33,23 @@ function idKey(topicId: string, partition: number): string {
   return `${topicId}:${partition}`;
 }
 
-/** What a ReplicaManager is made of; production passes the real ones (broker.ts). */
+/**
+ * What a ReplicaManager is made of: its I/O comes in as parameters. Production (broker.ts) passes
+ * the system clock, node:fs, the gRPC ReplicationClient and the MetadataLog; the deterministic
+ * simulation (test/sim/replication) its virtual clock, SimDisk, simulated network and metadata.
+ */
 export interface ReplicaManagerParts {
   readonly config: NodeConfig;
   readonly clock: Clock;
-  readonly metadata: MetadataLog;
-  readonly client: ReplicationClient;
+  /** Where the logs (config.dataDir) live. */
+  readonly disk: Disk;
+  readonly metadata: ReplicaMetadata;
+  readonly network: ReplicaNetwork;
   readonly logger: Logger;
   /** The controller has not confirmed this broker alive for a whole session (BrokerLifecycle). */
   readonly sessionLapsed: () => boolean;
+  /** A broken invariant on the replication path (invariants.ts): called once, the node must stop. */
+  readonly fatal: Fatal;
   readonly limits?: Partial<ReplicationLimits>;
 }
 
@@ -62,10 +71,13 @@ export class ReplicaManager {
   private readonly io: ReplicaIo;
   private readonly config: NodeConfig;
   private readonly clock: Clock;
-  private readonly metadata: MetadataLog;
-  private readonly client: ReplicationClient;
+  private readonly metadata: ReplicaMetadata;
+  private readonly network: ReplicaNetwork;
   private readonly log: Logger;
   private readonly sessionLapsed: () => boolean;
+  private readonly fatal: Fatal;
+  /** Appends and seals from other nodes, for this node's replicas (whatever carries them). */
+  readonly inbound: ReplicaInbound;
 
   private constructor(
     parts: ReplicaManagerParts,
@@ -74,17 +86,20 @@ export class ReplicaManager {
     this.config = parts.config;
     this.clock = parts.clock;
     this.metadata = parts.metadata;
-    this.client = parts.client;
+    this.network = parts.network;
     this.log = parts.logger.child({ module: 'replication' });
     this.sessionLapsed = parts.sessionLapsed;
+    this.fatal = parts.fatal;
+    this.inbound = new ReplicaInbound(this, parts.config.nodeId, this.log, parts.fatal);
     this.lastRetentionMs = parts.clock.now();
     this.io = {
       nodeId: parts.config.nodeId,
       limits: parts.limits ?? {},
       clock: parts.clock,
-      send: (to, request) => this.client.append(to, request),
+      send: (to, request) => this.network.append(to, request),
       leadershipChanged: (replica, leading) =>
         this.notifyLeadership(replica.topic, replica.partition, leading ? replica : null),
+      fatal: parts.fatal,
     };
   }
 
@@ -94,7 +109,7 @@ export class ReplicaManager {
       config.dataDir,
       parts.logger.child({ module: 'storage' }),
       {},
-      { pageCacheRetainBytes: config.pageCacheRetainBytes, clock: parts.clock },
+      { pageCacheRetainBytes: config.pageCacheRetainBytes, clock: parts.clock, disk: parts.disk },
     );
     const manager = new ReplicaManager(parts, logs);
     await manager.removeOrphans();
@@ -217,9 +232,10 @@ export class ReplicaManager {
   private enqueue(change: MetadataChange): void {
     this.changes = this.changes
       .then(() => this.react(change))
-      .catch((err: unknown) =>
-        this.log.error({ err, change: change.kind }, 'failed to apply a metadata change to replicas'),
-      );
+      .catch((err: unknown) => {
+        stopIfBroken(err, this.fatal);
+        this.log.error({ err, change: change.kind }, 'failed to apply a metadata change to replicas');
+      });
   }
 
   private async react(change: MetadataChange): Promise<void> {
@@ -380,7 +396,7 @@ export class ReplicaManager {
     this.electionRequestedMs.set(key, now);
     const controllerId = this.metadata.controllerId;
     if (controllerId < 0) return;
-    this.client
+    this.network
       .requestElection(controllerId, { topicId: replica.topicId, partition: replica.partition, leaderEpoch: epoch })
       .then((refusal) => {
         if (refusal !== '')

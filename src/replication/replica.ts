@@ -16,6 +16,7 @@ import type { LogReadResult, PartitionLog } from '../storage/index.js';
 import { ElectionRequest } from './election-request.js';
 import { FollowerReplica } from './follower-replica.js';
 import { HighWatermarkWaiters } from './high-watermark-waiters.js';
+import { type Fatal, stopIfBroken } from './invariants.js';
 import { LeaderFlush } from './leader-flush.js';
 import { LeaderReplica } from './leader-replica.js';
 import type {
@@ -58,6 +59,8 @@ export interface ReplicaIo {
   send(to: number, request: WireAppendRequest): Promise<AppendResponse | null>;
   /** This replica started (true, after its epoch marker is durable) or stopped (false) leading. */
   leadershipChanged(replica: Replica, leading: boolean): void;
+  /** A broken invariant (invariants.ts): the node stops. */
+  readonly fatal: Fatal;
 }
 
 export type ReplicaRole = 'leader' | 'follower';
@@ -121,6 +124,7 @@ export class Replica {
     this.leaderFlush = new LeaderFlush(log, this.view, {
       clock: io.clock,
       logger,
+      fatal: io.fatal,
       durable: () => this.leader?.onLocalDurable(),
       stopped: () => this.closed,
     });
@@ -202,12 +206,27 @@ export class Replica {
   /** Appends validated batches as leader; followers get them next, HW follows their answers. */
   append(batches: Buffer[], options: { logAppendTime?: number; messageCount: number }): AppendResult {
     const l = this.activeLeader();
-    const result = this.log.appendAsLeader(batches, l.epoch, { logAppendTime: options.logAppendTime });
-    if (result.duplicate) return { ...result, duplicate: true };
-    for (const batch of batches) l.appended(batch);
-    this.leaderFlush.appended();
-    l.schedulePump();
-    return { ...result, duplicate: false };
+    try {
+      const result = this.log.appendAsLeader(batches, l.epoch, { logAppendTime: options.logAppendTime });
+      if (result.duplicate) return { ...result, duplicate: true };
+      for (const batch of batches) l.appended(batch);
+      this.leaderFlush.appended();
+      l.schedulePump();
+      return { ...result, duplicate: false };
+    } catch (err) {
+      stopIfBroken(err, this.io.fatal);
+      throw err;
+    }
+  }
+
+  /** Runs `work`, stopping the node if it breaks an invariant (operating errors go to the caller). */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      stopIfBroken(err, this.io.fatal);
+      throw err;
+    }
   }
 
   /** Resolves once the high watermark reaches `offset`; REQUEST_TIMED_OUT, or NOT_LEADER_OR_FOLLOWER when leadership ends. */
@@ -238,11 +257,15 @@ export class Replica {
     upTo: 'highWatermark' | 'logEnd' = 'highWatermark',
   ): Promise<LogReadResult> {
     const maxOffset = upTo === 'highWatermark' ? this.highWatermark : this.log.logEndOffset;
-    return this.log.read(fetchOffset, maxBytes, maxOffset);
+    return this.guarded(() => this.log.read(fetchOffset, maxBytes, maxOffset));
   }
 
   /** DeleteRecords on the leader; followers move their log start after it (handleAppend). */
-  async deleteRecordsBefore(offset: number): Promise<number> {
+  deleteRecordsBefore(offset: number): Promise<number> {
+    return this.guarded(() => this.deleteRecords(offset));
+  }
+
+  private async deleteRecords(offset: number): Promise<number> {
     this.activeLeader();
     const hw = this.highWatermark;
     const target = offset === -1 ? hw : offset;
@@ -257,20 +280,22 @@ export class Replica {
 
   /** A PartitionChange (or config change) was applied: take, keep or leave leadership accordingly. */
   applyAssignment(assignment: ReplicaAssignment): Promise<void> {
-    return this.queue.run(async () => {
-      // A late notification of an older epoch (the state was read newer already) changes nothing.
-      if (this.closed || assignment.leaderEpoch < this.assignmentValue.leaderEpoch) return;
-      this.assignmentValue = assignment;
-      const me = this.io.nodeId;
-      if (this.leader !== null && (assignment.leaderEpoch > this.leader.epoch || assignment.leader !== me)) {
-        this.stepDown(`the metadata moved to epoch ${assignment.leaderEpoch} led by ${assignment.leader}`);
-      }
-      if (assignment.leader !== me) {
-        this.election.clear();
-        return;
-      }
-      if (this.leader === null) await this.tryLead(assignment);
-    });
+    return this.guarded(() => this.queue.run(() => this.assign(assignment)));
+  }
+
+  private async assign(assignment: ReplicaAssignment): Promise<void> {
+    // A late notification of an older epoch (the state was read newer already) changes nothing.
+    if (this.closed || assignment.leaderEpoch < this.assignmentValue.leaderEpoch) return;
+    this.assignmentValue = assignment;
+    const me = this.io.nodeId;
+    if (this.leader !== null && (assignment.leaderEpoch > this.leader.epoch || assignment.leader !== me)) {
+      this.stepDown(`the metadata moved to epoch ${assignment.leaderEpoch} led by ${assignment.leader}`);
+    }
+    if (assignment.leader !== me) {
+      this.election.clear();
+      return;
+    }
+    if (this.leader === null) await this.tryLead(assignment);
   }
 
   /** Takes epoch e as leader if it may (take-leadership.ts), then leads it. */
@@ -314,6 +339,7 @@ export class Replica {
           this.election.cannotLead(e, 'a follower is sealed at a newer epoch', DEPOSED_ELECTION_GRACE_MS);
       },
       logger: this.logger,
+      fatal: this.io.fatal,
     });
     this.leader = leader;
     this.election.clear();
@@ -361,28 +387,32 @@ export class Replica {
     leaderLogStartOffset = 0,
   ): Promise<AppendResponse> {
     if (this.closed) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'replica closed');
-    const applied = await this.queue.run(() => {
-      if (this.leader !== null && request.epoch > this.leader.epoch)
-        this.stepDown(`leader ${request.leaderId} of epoch ${request.epoch} spoke`);
-      return this.follower.apply(request, buffers, leaderLogStartOffset);
+    return this.guarded(async () => {
+      const applied = await this.queue.run(() => {
+        if (this.leader !== null && request.epoch > this.leader.epoch)
+          this.stepDown(`leader ${request.leaderId} of epoch ${request.epoch} spoke`);
+        return this.follower.apply(request, buffers, leaderLogStartOffset);
+      });
+      return this.follower.acknowledge(applied);
     });
-    return this.follower.acknowledge(applied);
   }
 
   /** Seal(epoch) from the controller: refuse older epochs from now on, durably, and report the durable log. */
   handleSeal(epoch: number): Promise<SealResponse> {
-    return this.queue.run(async () => {
-      const first = this.follower.sealDecision(epoch);
-      if (!first.accepted) return first;
-      if (this.leader !== null && this.leader.epoch < epoch) this.stepDown(`sealed at epoch ${epoch}`);
-      const a = this.assignmentValue;
-      if (a.leader === this.io.nodeId && a.leaderEpoch < epoch) {
-        // If the failover that sealed us does not finish (too few answers), the metadata keeps
-        // naming this replica leader of an epoch it may no longer serve: ask again later.
-        this.election.cannotLead(a.leaderEpoch, `sealed at epoch ${epoch}`, SEALED_ELECTION_GRACE_MS);
-      }
-      return this.follower.sealDurably(epoch);
-    });
+    return this.guarded(() => this.queue.run(() => this.seal(epoch)));
+  }
+
+  private async seal(epoch: number): Promise<SealResponse> {
+    const first = this.follower.sealDecision(epoch);
+    if (!first.accepted) return first;
+    if (this.leader !== null && this.leader.epoch < epoch) this.stepDown(`sealed at epoch ${epoch}`);
+    const a = this.assignmentValue;
+    if (a.leader === this.io.nodeId && a.leaderEpoch < epoch) {
+      // If the failover that sealed us does not finish (too few answers), the metadata keeps
+      // naming this replica leader of an epoch it may no longer serve: ask again later.
+      this.election.cannotLead(a.leaderEpoch, `sealed at epoch ${epoch}`, SEALED_ELECTION_GRACE_MS);
+    }
+    return this.follower.sealDurably(epoch);
   }
 
   // ---------------------------------------------------------------- status and close

@@ -13,6 +13,7 @@ import { limits } from '../common/limits.js';
 import type { Logger } from '../common/log.js';
 import type { SealClient } from '../metadata/partition-elections.js';
 import { decodeAppendAnswers, encodeAppendCall } from './append-frames.js';
+import type { ReplicaNetwork } from './replica-network.js';
 import type { AppendResponse, SealResponse } from './protocol/index.js';
 import {
   sealResponseFromWire,
@@ -249,7 +250,7 @@ class PeerChannel {
   }
 }
 
-export class ReplicationClient implements SealClient {
+export class ReplicationClient implements SealClient, ReplicaNetwork {
   private readonly stubs = new Map<number, ReplicationStub>();
   private readonly channels = new Map<number, PeerChannel>();
   private local: LocalReplication | null = null;

@@ -23,8 +23,6 @@ import {
   type WireSealResponse,
 } from './wire.js';
 
-/** How long an append or seal for a partition not open here waits for it to open. */
-const REPLICA_OPEN_WAIT_MS = 1_000;
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
 /** Unanswered calls one append stream may carry (the leader keeps replicationPeerCallsInflightMax). */
 const APPEND_STREAM_CALLS_MAX = 64;
@@ -142,7 +140,6 @@ export class ReplicationService implements LocalReplication {
   }
 
   private async append(received: ReceivedAppend): Promise<WireAppendResponse> {
-    const me = this.config.nodeId;
     const manager = this.manager;
     if ('refused' in received.decoded || manager === null) {
       if ('refused' in received.decoded)
@@ -150,21 +147,9 @@ export class ReplicationService implements LocalReplication {
           { reason: received.decoded.refused, topic: received.topic, partition: received.partition },
           'malformed append request',
         );
-      return unknownPartitionResponse(me);
+      return unknownPartitionResponse(this.config.nodeId);
     }
-    const { request, buffers, leaderLogStartOffset } = received.decoded;
-    const replica = await manager.awaitReplica(received.topicId, received.partition, REPLICA_OPEN_WAIT_MS);
-    if (!replica) return unknownPartitionResponse(me);
-    try {
-      return await replica.handleAppend(request, buffers, leaderLogStartOffset);
-    } catch (err) {
-      // The leader treats it as lost and sends again.
-      this.log.warn(
-        { err: (err as Error).message, topic: replica.topic, partition: replica.partition },
-        'append from the leader failed',
-      );
-      return unknownPartitionResponse(me);
-    }
+    return manager.inbound.append({ topicId: received.topicId, partition: received.partition, ...received.decoded });
   }
 
   /** Ends every open append stream (their leaders treat what is in flight as lost) and refuses new ones. */
@@ -175,13 +160,10 @@ export class ReplicationService implements LocalReplication {
 
   async seal(request: WireSealRequest): Promise<WireSealResponse> {
     const none = { replicaId: this.config.nodeId, sealedEpoch: -1, lastEpoch: -1, logEndOffset: 0, accepted: false };
-    const replica = this.manager
-      ? await this.manager.awaitReplica(request.topicId, request.partition, REPLICA_OPEN_WAIT_MS)
-      : undefined;
-    if (!replica) return { ...none, error: 'unknown' };
-    const response = await replica.handleSeal(request.epoch);
-    this.log.debug({ topic: replica.topic, partition: replica.partition, epoch: request.epoch, ...response }, 'sealed');
-    return { ...response, error: '' };
+    const response = this.manager
+      ? await this.manager.inbound.seal(request.topicId, request.partition, request.epoch)
+      : null;
+    return response === null ? { ...none, error: 'unknown' } : { ...response, error: '' };
   }
 
   requestElection(request: WireElectionRequest): string {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AssertionError } from '../../src/common/assert.js';
 import { systemClock } from '../../src/common/clock.js';
 import { ErrorCode, KafkaError } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/log.js';
@@ -23,11 +24,21 @@ import {
   encodeAppendAnswers,
   encodeAppendCall,
 } from '../../src/replication/append-frames.js';
+import { isOperatingError } from '../../src/replication/invariants.js';
 import type { WireAppendRequest } from '../../src/replication/wire.js';
-import { buildRecordBatch, decodeRecords, makeLogConfig, PartitionLog, splitBatches } from '../../src/storage/index.js';
+import {
+  buildRecordBatch,
+  decodeRecords,
+  DiskError,
+  makeLogConfig,
+  PartitionLog,
+  splitBatches,
+} from '../../src/storage/index.js';
 
 const dirs: string[] = [];
 const open: Replica[] = [];
+/** Broken invariants the replicas reported (none may happen). */
+const fatalErrors: unknown[] = [];
 
 afterEach(async () => {
   for (const p of open.splice(0)) {
@@ -35,6 +46,7 @@ afterEach(async () => {
     await p.log.close();
   }
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  expect(fatalErrors.splice(0)).toEqual([]);
 });
 
 function batchOf(values: string[], options: Parameters<typeof buildRecordBatch>[1] = {}): Buffer {
@@ -85,6 +97,7 @@ class Cluster {
       },
       leadershipChanged: (replica, leading) =>
         this.leadership.push(`${nodeId}:${leading ? 'lead' : 'stop'}:${replica.leaderEpoch}`),
+      fatal: (err) => fatalErrors.push(err),
     };
   }
 
@@ -302,5 +315,38 @@ describe('the replication shell', () => {
     expect(restarted.isLeader).toBe(false);
     expect(restarted.electionWanted(Date.now())).toBe(0);
     expect(() => restarted.append([batchOf(['x'])], { messageCount: 1 })).toThrow(KafkaError);
+  });
+});
+
+describe('invariants on the replication path', () => {
+  it('a broken invariant in a follower append stops the node; a disk error is an operating error for the leader to retry', async () => {
+    const cluster = await threeReplicas();
+    const leader = cluster.replicas.get(1)!;
+    const follower = cluster.replicas.get(2)!;
+    await until('followers heard from', () => leader.canAcceptAcksAll(), cluster);
+    const appendAsFollower = follower.log.appendAsFollower.bind(follower.log);
+    const request = {
+      epoch: 0,
+      leaderId: 1,
+      prevOffset: -1,
+      prevEpoch: -1,
+      batches: [{ baseOffset: 0, lastOffset: 0, epoch: 0, sizeBytes: batchOf(['x']).length }],
+      highWatermark: 0,
+      epochStartOffset: 0,
+      divergence: null,
+    };
+    follower.log.appendAsFollower = () => {
+      throw new DiskError('EIO', 'write');
+    };
+    await expect(follower.handleAppend(request, [batchOf(['x'])])).rejects.toMatchObject({ code: 'EIO' });
+    expect(fatalErrors).toEqual([]);
+    follower.log.appendAsFollower = () => {
+      throw new AssertionError('the log moved under the follower');
+    };
+    await expect(follower.handleAppend(request, [batchOf(['x'])])).rejects.toBeInstanceOf(AssertionError);
+    expect(fatalErrors.splice(0)).toEqual([new AssertionError('the log moved under the follower')]);
+    follower.log.appendAsFollower = appendAsFollower;
+    expect(isOperatingError(new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR))).toBe(true);
+    expect(isOperatingError(new TypeError('x is undefined'))).toBe(false);
   });
 });
