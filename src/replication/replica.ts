@@ -160,8 +160,14 @@ export class Replica {
     return this.assignmentValue;
   }
 
+  /**
+   * The leader's high watermark; a follower's is min(the leader's, its own log end). The follower
+   * core counts the appends it decided as if done, and they take a while: the log may still be
+   * shorter.
+   */
   get highWatermark(): number {
-    return this.leader !== null ? this.leader.core.highWatermark : this.follower.core.highWatermark;
+    if (this.leader !== null) return this.leader.core.highWatermark;
+    return Math.min(this.follower.core.highWatermark, this.log.logEndOffset);
   }
 
   /** Where the led epoch starts; -1 when not leading. */

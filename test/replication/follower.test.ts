@@ -322,3 +322,28 @@ describe('FollowerCore: divergence', () => {
     expect(() => f.onAppendRequest(r2, log)).toThrow(AssertionError);
   });
 });
+
+describe('FollowerCore: pipelined appends', () => {
+  it('refreshes an earlier answer while a later request is still being applied (its high watermark counts batches not yet in the log)', () => {
+    // The shell applies requests one at a time but answers each after its flush, outside the queue:
+    // the next request is decided (and the high watermark raised over its batches) before it is applied.
+    const leaderLog = logOf([[0, 10]]);
+    const f = new FollowerCore(2, -1);
+    const log = new MemoryLog();
+    const first = request({ epoch: 0, batches: batchesOf(leaderLog, 0).slice(0, 5), highWatermark: 0 });
+    const firstActions = f.onAppendRequest(first, log);
+    perform(f, log, first, firstActions);
+    const answer = firstActions.find((a) => a.type === 'respond');
+    if (answer?.type !== 'respond') throw new Error('expected a response');
+    const second = request({
+      epoch: 0,
+      prevOffset: 4,
+      prevEpoch: 0,
+      batches: batchesOf(leaderLog, 5),
+      highWatermark: 10,
+    });
+    expect(types(f.onAppendRequest(second, log))).toEqual(['append(5,6,7,8,9)', 'respond(none)']);
+    expect(f.highWatermark).toBe(10);
+    expect(f.refreshResponse(answer.response, log)).toMatchObject({ error: 'none', logEndOffset: 5 });
+  });
+});
