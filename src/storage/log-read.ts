@@ -29,6 +29,12 @@ export async function readSegment(segment: Segment, request: SegmentReadRequest)
   if (!segment.acquire()) return { chunk: null, bytes: 0, full: false };
   try {
     return await readAcquired(segment, request);
+  } catch (err) {
+    if (err instanceof KafkaError) throw err;
+    // EIO and the like: the fetch is answered with KAFKA_STORAGE_ERROR; the log stays writable.
+    throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `segment ${segment.baseOffset}: read failed: ${String(err)}`, {
+      cause: err,
+    });
   } finally {
     segment.release();
   }
