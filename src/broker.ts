@@ -1,28 +1,36 @@
 // Wires one node together: the metadata log and controller, the partition replicas, the Kafka
 // handlers and listener, and the HTTP endpoint. `stop()` closes listeners first, then flushes and
 // closes every log, so nothing acknowledged is left in memory.
+//
+// Wiring is by construction order, lower layers first; no object is handed another after it is
+// built. Where two objects would need each other, the value they share is built first (the
+// controller's BrokerHeartbeats, replication's ElectionRequests). The one thing bound late is the
+// replica manager: it opens only after this broker registers, which needs the gRPC services (and
+// so the replication service) listening, so the service is given a function that returns it.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { NodeConfig } from './common/config.js';
-import { GrpcServer } from './common/grpc.js';
-import type { Logger } from './common/log.js';
+import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics } from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
-import { nodeGauges, requestMetrics } from './http/metrics.js';
-import { HttpServer } from './http/server.js';
-import type { BrokerContext } from './kafka/broker-context.js';
-import { RequestDispatcher } from './kafka/dispatcher.js';
-import { createHandlers } from './kafka/handlers/index.js';
-import { KafkaServer } from './kafka/server.js';
-import { ClusterAdmin } from './metadata/cluster-admin.js';
-import { BrokerLifecycle, ControlClient } from './metadata/control-client.js';
-import { ControlService } from './metadata/control-service.js';
-import { Controller } from './metadata/controller.js';
-import { RaftMetadataLog } from './metadata/raft-log.js';
-import { PartitionElections } from './metadata/partition-elections.js';
-import { ProducerIdAllocator } from './metadata/producer-ids.js';
-import { ReplicaManager } from './replication/replica-manager.js';
-import { ReplicationClient } from './replication/replication-client.js';
-import { ReplicationService } from './replication/replication-service.js';
+import { HttpServer } from './http/index.js';
+import { type BrokerContext, createHandlers, KafkaServer, RequestDispatcher } from './kafka/index.js';
+import {
+  BrokerHeartbeats,
+  BrokerLifecycle,
+  ClusterAdmin,
+  ControlClient,
+  Controller,
+  ControlService,
+  probeBroker,
+  ProducerIdAllocator,
+  RaftMetadataLog,
+} from './metadata/index.js';
+import {
+  ElectionRequests,
+  PartitionElections,
+  ReplicaManager,
+  ReplicationClient,
+  ReplicationService,
+} from './replication/index.js';
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -45,21 +53,38 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     log.fatal({ err }, 'metadata log failed; stopping');
     process.exit(1);
   });
-  const controller = new Controller(metadata, config);
-  const control = new ControlService(config, metadata, controller, log.child({ module: 'controller' }));
-  controller.setLiveness(control);
-  control.register(grpcServer);
+  const heartbeats = new BrokerHeartbeats(config, metadata);
+  const controller = new Controller(metadata, config, heartbeats);
   // Partition replication: the service answers appends and seals once the replicas are open.
-  const replicationClient = new ReplicationClient(config, log.child({ module: 'replication' }));
-  const replication = new ReplicationService(config, metadata, log.child({ module: 'replication' }));
+  let replicasOpen: ReplicaManager | null = null;
+  const electionRequests = new ElectionRequests();
+  const replication = new ReplicationService(
+    config,
+    metadata,
+    electionRequests,
+    () => replicasOpen,
+    log.child({ module: 'replication' }),
+  );
+  const replicationClient = new ReplicationClient(config, replication, log.child({ module: 'replication' }));
+  const elections = new PartitionElections(
+    metadata,
+    replicationClient,
+    electionRequests,
+    log.child({ module: 'elections' }),
+  );
+  const control = new ControlService(
+    config,
+    metadata,
+    controller,
+    heartbeats,
+    elections,
+    (nodeId) => probeBroker(config, nodeId),
+    log.child({ module: 'controller' }),
+  );
+  control.register(grpcServer);
   replication.register(grpcServer);
-  replicationClient.setLocal(replication);
-  const elections = new PartitionElections(metadata, replicationClient, log.child({ module: 'elections' }));
-  control.setElections(elections);
-  replication.setElections(elections);
   await grpcServer.listen(config.listenHost, config.grpcPort);
   const controlClient = new ControlClient(config, metadata, control);
-  control.setProbe((nodeId) => controlClient.ping(nodeId));
   const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
   log.info(
     { voters: config.clusterNodes.map((m) => m.nodeId) },
@@ -68,7 +93,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   await lifecycle.start(REGISTRATION_TIMEOUT_MS);
 
   const replicas = await ReplicaManager.open(config, metadata, replicationClient, log, () => lifecycle.sessionLapsed());
-  replication.setManager(replicas);
+  replicasOpen = replicas;
   const admin = new ClusterAdmin(config.clusterId, controlClient, metadata, () => replicas.settled());
   const producerIds = new ProducerIdAllocator(config.nodeId, (nodeId) => admin.allocateProducerIds(nodeId));
   // Group coordinator: follows leadership of __consumer_offsets. The topic is created once enough

@@ -1,8 +1,7 @@
 // Requests waiting for a partition's high watermark to reach an offset: acks=all produces and
 // coordinator writes. Bounded; each waiter has its own deadline; all of them fail at once when
 // the replica stops leading.
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import { limits } from '../common/limits.js';
+import { ErrorCode, KafkaError, limits } from '../common/index.js';
 
 interface Waiter {
   readonly offset: number;

@@ -4,13 +4,15 @@
 // a config change reaches the logs. A periodic tick sends leaders' heartbeats and retries, runs
 // retention and relaxed flushes, and asks the controller for an election when this node is named
 // leader of an epoch it cannot take (it led that epoch before a restart).
-import type { NodeConfig } from '../common/config.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
-import { limits } from '../common/limits.js';
-import type { MetadataLog } from '../metadata/log.js';
-import type { MetadataChange, PartitionInfo, TopicInfo } from '../metadata/state.js';
-import { effectiveConfig, resolveQuorums } from '../metadata/topic-config.js';
+import { ErrorCode, KafkaError, limits, type Logger, type NodeConfig } from '../common/index.js';
+import {
+  effectiveConfig,
+  type MetadataChange,
+  type MetadataLog,
+  type PartitionInfo,
+  resolveQuorums,
+  type TopicInfo,
+} from '../metadata/index.js';
 import { LogManager, type LogConfig } from '../storage/index.js';
 import { Partition, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './partition.js';
 import type { ReplicationLimits } from './protocol/index.js';

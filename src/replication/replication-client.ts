@@ -6,11 +6,16 @@
 // the leader's core treats an unanswered request as lost and sends again. Seal (the controller's
 // failover step) implements SealClient, calling this node's replicas directly when the target is
 // this node.
-import type { NodeConfig } from '../common/config.js';
-import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
-import { limits } from '../common/limits.js';
-import type { Logger } from '../common/log.js';
-import type { SealClient } from '../metadata/partition-elections.js';
+import {
+  createClient,
+  grpc,
+  limits,
+  loadProto,
+  type Logger,
+  type NodeConfig,
+  serviceConstructor,
+} from '../common/index.js';
+import type { SealClient } from './partition-elections.js';
 import { decodeAppendAnswers, encodeAppendCall } from './append-frames.js';
 import type { AppendResponse, SealResponse } from './protocol/index.js';
 import {
@@ -250,12 +255,13 @@ class PeerChannel {
 export class ReplicationClient implements SealClient {
   private readonly stubs = new Map<number, ReplicationStub>();
   private readonly channels = new Map<number, PeerChannel>();
-  private local: LocalReplication | null = null;
   private closed = false;
   private readonly timeoutTimer: NodeJS.Timeout;
 
   constructor(
     private readonly config: NodeConfig,
+    /** This node's replicas, answering Seal and RequestElection addressed to this node. */
+    private readonly local: LocalReplication,
     private readonly log: Logger,
   ) {
     this.timeoutTimer = setInterval(() => {
@@ -263,11 +269,6 @@ export class ReplicationClient implements SealClient {
       for (const channel of this.channels.values()) channel.checkTimeouts(now);
     }, APPEND_TIMEOUT_CHECK_INTERVAL_MS);
     this.timeoutTimer.unref();
-  }
-
-  /** This node's replicas, answering Seal and RequestElection addressed to this node. */
-  setLocal(local: LocalReplication): void {
-    this.local = local;
   }
 
   private stub(nodeId: number): ReplicationStub | null {
@@ -300,7 +301,6 @@ export class ReplicationClient implements SealClient {
   ): Promise<SealResponse> {
     const wire: WireSealRequest = { clusterId: this.config.clusterId, ...request };
     if (nodeId === this.config.nodeId) {
-      if (!this.local) throw new Error('replicas are not open yet');
       return sealResponseFromWire((await this.local.seal(wire)) as unknown as Record<string, unknown>);
     }
     const stub = this.stub(nodeId);
@@ -323,8 +323,7 @@ export class ReplicationClient implements SealClient {
     request: Omit<WireElectionRequest, 'clusterId' | 'requesterId'>,
   ): Promise<string> {
     const wire: WireElectionRequest = { clusterId: this.config.clusterId, requesterId: this.config.nodeId, ...request };
-    if (controllerId === this.config.nodeId)
-      return Promise.resolve(this.local ? this.local.requestElection(wire) : 'not_ready');
+    if (controllerId === this.config.nodeId) return Promise.resolve(this.local.requestElection(wire));
     const stub = this.stub(controllerId);
     if (!stub) return Promise.resolve('no_controller');
     return new Promise((resolve) => {

@@ -8,8 +8,7 @@
 // damaged) is scanned batch by batch with every CRC checked, and the first bad byte ends the log:
 // the torn or corrupt tail is cut and every later segment deleted, with a warning naming the spot.
 import path from 'node:path';
-import type { Logger } from '../common/log.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
+import { ErrorCode, KafkaError, type Logger } from '../common/index.js';
 import type { Disk } from './disk.js';
 import { TEMP_SUFFIX, unlinkIfExists } from './file-io.js';
 import type { EpochEntry } from './leader-epoch-cache.js';

@@ -14,10 +14,7 @@
 // policy there is no timer in here: the owner calls `flushDue(now)` after appends and on its own
 // periodic tick and starts `flush()` when it returns true.
 import path from 'node:path';
-import { assert } from '../common/assert.js';
-import { type Clock, systemClock } from '../common/clock.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
+import { assert, type Clock, ErrorCode, KafkaError, type Logger, systemClock } from '../common/index.js';
 import type { Disk } from './disk.js';
 import { replaceFile } from './file-io.js';
 import { nodeDisk } from './node-disk.js';
