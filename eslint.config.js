@@ -1,9 +1,75 @@
 // ESLint: typescript-eslint's type-checked rules over src/, test/ and scripts/; formatting is
 // Prettier's (eslint-config-prettier turns off the rules that would fight it).
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+// The layers of src/, lowest first (the lead's decision, issue 10 item 3). A module may import only
+// modules below it, and only through their door (index.ts); inside a module, any file. metadata
+// sits below replication because a partition's replicas follow the metadata log (placement,
+// leaders, configs) and the controller's partition elections are replication's protocol; raft
+// may use storage and common, nothing above. The top is the wiring: broker.ts and node.ts build
+// the node from the doors below, and http is the endpoint they serve. Tests may reach into a
+// module's files (they test them); the rule applies to src/.
+const LAYERS = ['common', 'storage', 'raft', 'metadata', 'replication', 'groups', 'kafka', 'http', 'wiring'];
+const MODULES = LAYERS.filter((layer) => layer !== 'wiring');
+
+const layering = {
+  files: ['src/**/*.ts'],
+  plugins: { boundaries },
+  settings: {
+    'boundaries/elements': [
+      ...MODULES.map((module) => ({ type: module, pattern: `src/${module}`, partialMatch: false })),
+      // broker.ts and node.ts: the files of src/ that sit in no module.
+      { type: 'wiring', pattern: 'src', partialMatch: false },
+    ],
+    'boundaries/legacy-templates': false,
+    // `export ... from` and `import()` cross modules too.
+    'boundaries/dependency-nodes': ['import', 'export', 'dynamic-import'],
+    // Resolves '../kafka/index.js' to the .ts file, as tsc does; without it no import is classified.
+    'import/resolver': { typescript: { project: './tsconfig.json' } },
+  },
+  rules: {
+    'boundaries/no-unknown-files': 'error',
+    'boundaries/dependencies': [
+      'error',
+      {
+        default: 'disallow',
+        policies: [
+          // npm packages and Node's built-ins are not a layer.
+          { allow: { to: { module: { origin: ['external', 'core'] } } } },
+          // Anything within the same module.
+          ...LAYERS.map((layer) => ({
+            from: { element: { type: layer } },
+            allow: { to: { element: { type: layer } } },
+          })),
+          // Down the layers, through the door.
+          ...LAYERS.map((layer, i) => ({
+            from: { element: { type: layer } },
+            allow: { to: { element: { types: { anyOf: LAYERS.slice(0, i) }, fileInternalPath: 'index.ts' } } },
+          })),
+          // The two ways to break it, each with its own message (of the policies that match, the last
+          // one decides).
+          ...MODULES.map((module) => ({
+            from: { element: { types: { noneOf: [module] } } },
+            disallow: { to: { element: { type: module, fileInternalPath: '!index.ts' } } },
+            message: `{{to.element.fileInternalPath}} is inside ${module}: import src/${module}/index.ts instead`,
+          })),
+          // Last, so an upward import of a module's inner file is named for what it is.
+          ...LAYERS.map((layer, i) => ({
+            from: { element: { type: layer } },
+            disallow: { to: { element: { types: { anyOf: LAYERS.slice(i + 1) } } } },
+            message:
+              `${layer} may not import {{to.element.types.[0]}}, a higher layer ` +
+              `(lowest first: ${LAYERS.join(' <- ')})`,
+          })),
+        ],
+      },
+    ],
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/', 'build/', 'node_modules/', 'data/', 'native/'] },
@@ -33,5 +99,6 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
+  layering,
   prettier,
 );

@@ -1,30 +1,37 @@
 // Wires one node together: the metadata log and controller, the partition replicas, the Kafka
 // handlers and listener, and the HTTP endpoint. `stop()` closes listeners first, then flushes and
 // closes every log, so nothing acknowledged is left in memory.
+//
+// Wiring is by construction order, lower layers first; no object is handed another after it is
+// built. Where two objects would need each other, the value they share is built first (the
+// controller's BrokerHeartbeats, replication's ElectionRequests). The one thing bound late is the
+// replica manager: it opens only after this broker registers, which needs the gRPC services (and
+// so the replication service) listening, so the service is given a function that returns it.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { systemClock } from './common/clock.js';
-import type { NodeConfig } from './common/config.js';
-import { GrpcServer } from './common/grpc.js';
-import type { Logger } from './common/log.js';
+import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics, systemClock } from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
-import { nodeGauges, requestMetrics } from './http/metrics.js';
-import { HttpServer } from './http/server.js';
-import type { BrokerContext } from './kafka/broker-context.js';
-import { RequestDispatcher } from './kafka/dispatcher.js';
-import { createHandlers } from './kafka/handlers/index.js';
-import { KafkaServer } from './kafka/server.js';
-import { ClusterAdmin } from './metadata/cluster-admin.js';
-import { BrokerLifecycle, ControlClient } from './metadata/control-client.js';
-import { ControlService } from './metadata/control-service.js';
-import { Controller } from './metadata/controller.js';
-import { RaftMetadataLog } from './metadata/raft-log.js';
-import { PartitionElections } from './metadata/partition-elections.js';
-import { ProducerIdAllocator } from './metadata/producer-ids.js';
-import { ReplicaManager } from './replication/replica-manager.js';
+import { HttpServer } from './http/index.js';
+import { type BrokerContext, createHandlers, KafkaServer, RequestDispatcher } from './kafka/index.js';
+import {
+  BrokerHeartbeats,
+  BrokerLifecycle,
+  ClusterAdmin,
+  ControlClient,
+  Controller,
+  ControlService,
+  probeBroker,
+  ProducerIdAllocator,
+  RaftMetadataLog,
+} from './metadata/index.js';
+import {
+  ElectionRequests,
+  PartitionElections,
+  ReplicaManager,
+  ReplicationClient,
+  ReplicationService,
+} from './replication/index.js';
 import { nodeDisk } from './storage/index.js';
-import { ReplicationClient } from './replication/replication-client.js';
-import { ReplicationService } from './replication/replication-service.js';
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -47,26 +54,45 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     log.fatal({ err }, 'metadata log failed; stopping');
     process.exit(1);
   });
-  const controller = new Controller(metadata, config);
-  const control = new ControlService(config, metadata, controller, log.child({ module: 'controller' }));
-  controller.setLiveness(control);
-  control.register(grpcServer);
+  const heartbeats = new BrokerHeartbeats(config, metadata);
+  const controller = new Controller(metadata, config, heartbeats);
   // Partition replication: the service answers appends and seals once the replicas are open.
-  const replicationClient = new ReplicationClient(config, systemClock, log.child({ module: 'replication' }));
-  const replication = new ReplicationService(config, metadata, systemClock, log.child({ module: 'replication' }));
-  replication.register(grpcServer);
-  replicationClient.setLocal(replication);
+  let replicasOpen: ReplicaManager | null = null;
+  const electionRequests = new ElectionRequests();
+  const replication = new ReplicationService(
+    config,
+    metadata,
+    electionRequests,
+    () => replicasOpen,
+    systemClock,
+    log.child({ module: 'replication' }),
+  );
+  const replicationClient = new ReplicationClient(
+    config,
+    systemClock,
+    replication,
+    log.child({ module: 'replication' }),
+  );
   const elections = new PartitionElections(
     metadata,
     replicationClient,
+    electionRequests,
     systemClock,
     log.child({ module: 'elections' }),
   );
-  control.setElections(elections);
-  replication.setElections(elections);
+  const control = new ControlService(
+    config,
+    metadata,
+    controller,
+    heartbeats,
+    elections,
+    (nodeId) => probeBroker(config, nodeId),
+    log.child({ module: 'controller' }),
+  );
+  control.register(grpcServer);
+  replication.register(grpcServer);
   await grpcServer.listen(config.listenHost, config.grpcPort);
   const controlClient = new ControlClient(config, metadata, control);
-  control.setProbe((nodeId) => controlClient.ping(nodeId));
   const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
   log.info(
     { voters: config.clusterNodes.map((m) => m.nodeId) },
@@ -87,7 +113,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       process.exit(1);
     },
   });
-  replication.setManager(replicas);
+  replicasOpen = replicas;
   const admin = new ClusterAdmin(config.clusterId, controlClient, metadata, () => replicas.settled());
   const producerIds = new ProducerIdAllocator(config.nodeId, (nodeId) => admin.allocateProducerIds(nodeId));
   // Group coordinator: follows leadership of __consumer_offsets. The topic is created once enough

@@ -3,9 +3,7 @@
 // Parses settings (a bad one stops start-up with one line naming it), starts the node, and on
 // SIGTERM/SIGINT stops accepting clients, flushes every log and exits.
 import { startNode, type RunningNode } from './broker.js';
-import { parseConfig, type NodeConfig } from './common/config.js';
-import { ConfigError } from './common/errors.js';
-import { createLogger } from './common/log.js';
+import { ConfigError, createLogger, type NodeConfig, parseConfig } from './common/index.js';
 
 async function main(): Promise<void> {
   let config: NodeConfig | null;

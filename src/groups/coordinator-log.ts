@@ -1,6 +1,6 @@
 // Where a coordinator shard keeps its records: one partition of __consumer_offsets. The
 // coordinator sees only this interface, so unit tests run it over an in-memory log.
-import { ErrorCode, KafkaError } from '../common/errors.js';
+import { ErrorCode, KafkaError } from '../common/index.js';
 import type { CoordinatorRecord } from './records.js';
 
 export interface CoordinatorLog {

@@ -6,9 +6,7 @@
 // partition and acknowledged only once durable; membership is in memory and re-established by the
 // clients' heartbeats against the last stored generation.
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '../common/errors.js';
-import { limits } from '../common/limits.js';
-import type { Logger } from '../common/log.js';
+import { ErrorCode, limits, type Logger } from '../common/index.js';
 import { storeErrorCode, type CoordinatorLog } from './coordinator-log.js';
 import { ClassicGroup, CONSUMER_PROTOCOL_TYPE, GroupState, offsetKey, type CommittedOffset } from './group.js';
 import { offsetsPartitionFor } from './hash.js';

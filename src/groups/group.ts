@@ -4,8 +4,8 @@
 //   and any state -> Dead (group deleted or moved away).
 // The coordinator (coordinator.ts) decides when to change; this class keeps the bookkeeping
 // consistent (leader, static-member map, protocol votes) and holds no timers of its own.
-import { assert } from '../common/assert.js';
-import { decodeConsumerSubscription } from '../kafka/protocol/consumer-protocol.js';
+import { assert } from '../common/index.js';
+import { decodeConsumerSubscription } from './consumer-protocol.js';
 import { Member, type MemberProtocol } from './member.js';
 import type { GroupMetadataValue, OffsetCommitValue } from './records.js';
 import type { ScheduledTask } from './scheduler.js';

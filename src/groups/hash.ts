@@ -2,7 +2,7 @@
 // Java's String.hashCode (31-based over UTF-16 code units, wrapping at 32 bits) so that a group
 // lands on the same partition as it would in Kafka, and Kafka's abs (MIN_VALUE maps to 0, not to
 // itself as Math.abs would).
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 
 /** Java's String.hashCode: s[0]*31^(n-1) + ... + s[n-1], in int32 arithmetic over UTF-16 units. */
 export function javaStringHashCode(value: string): number {

@@ -1,4 +1,6 @@
-// Public surface of the group coordinator module.
+// The groups module's door: the consumer group coordinator, its records in __consumer_offsets,
+// the consumer protocol's payloads, and its wiring onto a node's replicas. Depends on
+// replication, metadata, storage and common; never on kafka.
 export {
   GroupCoordinator,
   OFFSETS_TOPIC,
@@ -25,3 +27,12 @@ export {
 export { systemScheduler, type Scheduler, type ScheduledTask } from './scheduler.js';
 export { groupsLag, type GroupLag, type PartitionLag } from './lag.js';
 export { attachGroupCoordinator } from './wiring.js';
+export {
+  type ConsumerProtocolAssignment,
+  type ConsumerProtocolSubscription,
+  type ConsumerProtocolTopicPartition,
+  decodeConsumerAssignment,
+  decodeConsumerSubscription,
+  encodeConsumerAssignment,
+  encodeConsumerSubscription,
+} from './consumer-protocol.js';

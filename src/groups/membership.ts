@@ -14,10 +14,7 @@
 // * Static members (group.instance.id) keep their place across restarts: a rejoin without a
 //   member id takes over the instance's membership, and the old member id is fenced.
 // Every timer comes from the Scheduler, so the whole machine runs on a fake clock in tests.
-import { assert } from '../common/assert.js';
-import { ErrorCode } from '../common/errors.js';
-import { limits } from '../common/limits.js';
-import type { Logger } from '../common/log.js';
+import { assert, ErrorCode, limits, type Logger } from '../common/index.js';
 import { ClassicGroup, GroupState } from './group.js';
 import { EMPTY_BYTES, Member, type JoinResult, type MemberProtocol, type SyncResult } from './member.js';
 import type { GroupMetadataValue } from './records.js';

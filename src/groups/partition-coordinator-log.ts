@@ -1,9 +1,8 @@
 // A CoordinatorLog over a __consumer_offsets partition this node leads: records go in as one
 // uncompressed batch appended as leader, acknowledged once the high watermark passes it, and come
 // back out by reading the partition from its start to the high watermark.
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
-import type { Replica } from '../replication/replica.js';
+import { ErrorCode, KafkaError, type Logger } from '../common/index.js';
+import type { Replica } from '../replication/index.js';
 import { buildRecordBatch, decodeRecords, isControlBatch, readBatchHeader, splitBatches } from '../storage/index.js';
 import type { CoordinatorLog } from './coordinator-log.js';
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecord } from './records.js';

@@ -5,11 +5,16 @@
 //   value = int16 version + struct, or null (a tombstone: the offset or the group is gone).
 // Replaying a partition from its start and keeping the last value per key gives the current
 // state, which is what log compaction preserves, so the topic may later be compacted safely.
-import { ProtocolError } from '../common/errors.js';
-import { decodeMessage, encodeMessage } from '../kafka/protocol/codec.js';
-import { Reader } from '../kafka/protocol/reader.js';
-import { f, type MessageSchema } from '../kafka/protocol/schema.js';
-import { concat, Writer } from '../kafka/protocol/writer.js';
+import {
+  concat,
+  decodeMessage,
+  encodeMessage,
+  f,
+  type MessageSchema,
+  ProtocolError,
+  Reader,
+  Writer,
+} from '../common/index.js';
 
 export interface OffsetCommitValue {
   readonly offset: number;

@@ -1,13 +1,9 @@
 // Puts the group coordinator on a node: creates __consumer_offsets when it is missing, follows
 // this node's leadership of its partitions (load on gaining one, drop on losing it), answers
 // "which node coordinates group G" from the metadata, and offers the HTTP lag views.
-import type { NodeConfig } from '../common/config.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import { limits } from '../common/limits.js';
-import type { Logger } from '../common/log.js';
-import type { AdminOperations } from '../kafka/broker-context.js';
-import type { MetadataLog } from '../metadata/log.js';
-import type { ReplicaManager } from '../replication/replica-manager.js';
+import { ErrorCode, KafkaError, limits, type Logger, type NodeConfig } from '../common/index.js';
+import type { AdminOperations, MetadataLog } from '../metadata/index.js';
+import type { ReplicaManager } from '../replication/index.js';
 import { GroupCoordinator, OFFSETS_TOPIC } from './coordinator.js';
 import { offsetsPartitionFor } from './hash.js';
 import { groupsLag } from './lag.js';
@@ -40,7 +36,8 @@ export function attachGroupCoordinator(
   config: NodeConfig,
   metadata: MetadataLog,
   replicas: ReplicaManager,
-  admin: AdminOperations,
+  /** Only topic creation, for __consumer_offsets. */
+  admin: Pick<AdminOperations, 'createTopic'>,
   log: Logger,
   scheduler: Scheduler = systemScheduler,
 ): AttachedGroups {

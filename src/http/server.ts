@@ -2,7 +2,7 @@
 // /readyz (it serves Kafka clients), and small JSON views for operators.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { Logger } from '../common/log.js';
+import type { Logger } from '../common/index.js';
 
 /** Answers a GET with a JSON-serializable value, or a promise of one. */
 export type JsonRoute = (url: URL) => unknown;

@@ -11,9 +11,7 @@
 // followers fell out of the leader's in-memory tail and were served from disk. Paused, the
 // client's batches grow instead (librdkafka fills them while it waits), which costs less per byte.
 import type { Socket } from 'node:net';
-import { ProtocolError } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
-import { limits } from '../common/limits.js';
+import { limits, type Logger, ProtocolError } from '../common/index.js';
 import type { RequestDispatcher } from './dispatcher.js';
 
 const SIZE_PREFIX_BYTES = 4;

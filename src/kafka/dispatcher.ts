@@ -1,8 +1,7 @@
 // Turns one request frame into one response frame: header, version check, decode, handler,
 // encode. An unknown API key or an unsupported version closes the connection (what Kafka does),
 // except ApiVersions, which always answers (KIP-511) so clients can learn what this broker speaks.
-import { ProtocolError } from '../common/errors.js';
-import type { RequestMetrics } from '../http/metrics.js';
+import { ProtocolError, type RequestMetrics } from '../common/index.js';
 import type { Connection } from './connection.js';
 import { NO_RESPONSE, type ApiHandler, type RequestContext } from './handler.js';
 import { decodeRequest, decodeRequestHeader, encodeResponse } from './protocol/index.js';

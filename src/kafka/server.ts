@@ -1,6 +1,6 @@
 // The Kafka TCP listener. The only file of the listener that touches node:net.
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Logger } from '../common/log.js';
+import type { Logger } from '../common/index.js';
 import { Connection } from './connection.js';
 import type { RequestDispatcher } from './dispatcher.js';
 

@@ -1,10 +1,23 @@
 // Admin operations as every node serves them: decided by the controller (here or over gRPC),
 // then answered only once this node has applied the change too, so a client that creates a topic
 // through one node sees it in the Metadata of that node at once.
-import type { AdminOperations } from '../kafka/broker-context.js';
 import type { ControlClient } from './control-client.js';
+import type { CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
 import type { TopicInfo } from './state.js';
+
+/** Admin operations; answered once the change is committed in the metadata log. */
+export interface AdminOperations {
+  createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<TopicInfo | null>;
+  deleteTopic(name: string): Promise<void>;
+  createPartitions(
+    name: string,
+    totalCount: number,
+    assignments: readonly (readonly number[])[] | undefined,
+    validateOnly: boolean,
+  ): Promise<void>;
+  alterTopicConfig(name: string, configs: Readonly<Record<string, string>>, validateOnly: boolean): Promise<void>;
+}
 
 const ADMIN_TIMEOUT_MS = 10_000;
 

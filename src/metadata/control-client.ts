@@ -2,19 +2,19 @@
 // (this node directly, others over gRPC), and are retried through controller elections until a
 // deadline, so an admin request or a heartbeat survives a controller failover.
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
-import { brokerHeartbeatIntervalMs, type NodeConfig } from '../common/config.js';
-import { ErrorCode, KafkaError, type ErrorCode as ErrorCodeValue } from '../common/errors.js';
-import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
-import type { Logger } from '../common/log.js';
-import type {
-  AdminCall,
-  ControlResult,
-  ControlService,
-  HeartbeatCall,
-  ProbeResult,
-  RegisterBrokerCall,
-} from './control-service.js';
+import {
+  brokerHeartbeatIntervalMs,
+  createClient,
+  ErrorCode,
+  type ErrorCode as ErrorCodeValue,
+  grpc,
+  KafkaError,
+  loadProto,
+  type Logger,
+  type NodeConfig,
+  serviceConstructor,
+} from '../common/index.js';
+import type { AdminCall, ControlResult, ControlService, HeartbeatCall, RegisterBrokerCall } from './control-service.js';
 import type { MetadataLog } from './log.js';
 
 const RETRY_DELAY_MS = 50;
@@ -28,10 +28,6 @@ interface ControlStub extends grpc.Client {
   Admin(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
   ControlledShutdown(request: object, options: grpc.CallOptions, callback: grpc.requestCallback<ControlResult>): void;
 }
-
-const PROBE_TIMEOUT_MS = 300;
-/** Connect errors that mean the broker's process or host is gone. */
-const GONE_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** Errors after which the call goes to the (possibly new) controller again. */
 const RETRIABLE = new Set<number>([ErrorCode.NOT_CONTROLLER, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NETWORK_EXCEPTION]);
@@ -115,29 +111,6 @@ export class ControlClient {
     }
     const code = (last?.errorCode ?? ErrorCode.REQUEST_TIMED_OUT) as ErrorCodeValue;
     throw new KafkaError(code, last?.errorMessage || 'controller did not answer');
-  }
-
-  /**
-   * Probes a broker's gRPC port with a bare TCP connect: refused (no process listens there: it
-   * died) or unreachable (its host or container is gone), alive (something accepts), or no answer
-   * in time. A gRPC call would depend on the channel's state and reconnect backoff instead.
-   */
-  ping(nodeId: number): Promise<ProbeResult> {
-    const member = this.config.clusterNodes.find((m) => m.nodeId === nodeId);
-    if (!member) return Promise.resolve('timeout');
-    return new Promise((resolve) => {
-      const socket = connect({ host: member.host, port: member.grpcPort });
-      const done = (result: ProbeResult): void => {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve(result);
-      };
-      const timer = setTimeout(() => done('timeout'), PROBE_TIMEOUT_MS);
-      socket.once('connect', () => done('alive'));
-      socket.once('error', (err: NodeJS.ErrnoException) =>
-        done(GONE_ERRORS.has(err.code ?? '') ? 'refused' : 'timeout'),
-      );
-    });
   }
 
   close(): void {

@@ -1,16 +1,22 @@
 // The controller's side of the control plane, served on every node and acting only while this
 // node is the controller (the Raft leader): broker registration, heartbeats and the fencing of
 // brokers silent past their session timeout, and admin operations forwarded from other nodes.
-import { brokerHeartbeatIntervalMs, type NodeConfig } from '../common/config.js';
-import { ErrorCode, errorCodeOf, KafkaError } from '../common/errors.js';
-import { grpc, type GrpcServer, loadProto, serviceConstructor } from '../common/grpc.js';
-import type { Logger } from '../common/log.js';
+import {
+  brokerHeartbeatIntervalMs,
+  ErrorCode,
+  errorCodeOf,
+  grpc,
+  type GrpcServer,
+  KafkaError,
+  loadProto,
+  type Logger,
+  type NodeConfig,
+  serviceConstructor,
+} from '../common/index.js';
+import type { BrokerHeartbeats } from './broker-heartbeats.js';
+import type { ProbeResult } from './broker-probe.js';
 import type { Controller, CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
-import type { PartitionElections } from './partition-elections.js';
-
-/** The result of probing a broker that stopped heartbeating. */
-export type ProbeResult = 'alive' | 'refused' | 'timeout';
 
 const LIVENESS_CHECK_MS = 100;
 
@@ -39,40 +45,40 @@ function failed(err: unknown): ControlResult {
   };
 }
 
-/** What placement needs to know about broker liveness (implemented by ControlService). */
-export interface BrokerLiveness {
-  /** Registered, unfenced brokers this controller heard from recently. */
-  liveBrokerIds(): number[];
-  /** Resolves once a new controller has had time to hear every live broker's heartbeat. */
-  freshView(): Promise<void>;
+/**
+ * Moves a stopping broker's partition leaderships to other replicas. Elections are replication's
+ * (its PartitionElections implements this); the control plane only asks for them.
+ */
+export interface LeadershipDrain {
+  /** Resolves with how many leaderships are left on `nodeId`: none, or some after `timeoutMs`. */
+  drain(nodeId: number, timeoutMs: number): Promise<number>;
 }
 
-export class ControlService implements BrokerLiveness {
-  /** Heartbeats (and registrations) received by this controller, per broker. */
-  private readonly heardAtMs = new Map<number, number>();
-  /**
-   * When this node became controller: every broker gets a full session from then before it is
-   * fenced, while placement trusts only brokers actually heard since.
-   */
-  private electedAtMs = Date.now();
+export class ControlService {
   private readonly timer: NodeJS.Timeout;
   private fencing = new Set<number>();
   private probing = new Set<number>();
-  private probe: ((nodeId: number) => Promise<ProbeResult>) | null = null;
-  private elections: PartitionElections | null = null;
 
   constructor(
     private readonly config: NodeConfig,
     private readonly metadata: MetadataLog,
     private readonly controller: Controller,
+    /**
+     * What this controller heard from each broker. A new controller gives every broker a full
+     * session before fencing it, but places new replicas only on brokers it has heard from itself.
+     */
+    private readonly heartbeats: BrokerHeartbeats,
+    /** Moves a stopping broker's leaderships (replication's PartitionElections). */
+    private readonly leaderships: LeadershipDrain,
+    /**
+     * A probe for brokers that missed heartbeats: a refused connection means the process is gone
+     * (kill -9, crash), and the broker is fenced at once instead of after its session timeout.
+     */
+    private readonly probe: (nodeId: number) => Promise<ProbeResult>,
     private readonly log: Logger,
   ) {
     metadata.onControllerChange((isController) => {
       if (!isController) return;
-      // A new controller gives every broker a full session before fencing it, but places new
-      // replicas only on brokers it has heard from itself.
-      this.electedAtMs = Date.now();
-      this.heardAtMs.clear();
       // The old controller may have died with its broker: probe everyone at once, so a dead
       // broker is fenced (and its partitions fail over) without waiting for missed heartbeats.
       for (const broker of metadata.state.brokers) {
@@ -81,18 +87,6 @@ export class ControlService implements BrokerLiveness {
     });
     this.timer = setInterval(() => this.checkLiveness(), LIVENESS_CHECK_MS);
     this.timer.unref();
-  }
-
-  /**
-   * A probe for brokers that missed two heartbeats: a refused connection means the process is
-   * gone (kill -9, crash), and the broker is fenced at once instead of after its session timeout.
-   */
-  setProbe(probe: (nodeId: number) => Promise<ProbeResult>): void {
-    this.probe = probe;
-  }
-
-  setElections(elections: PartitionElections): void {
-    this.elections = elections;
   }
 
   register(server: GrpcServer): void {
@@ -135,7 +129,7 @@ export class ControlService implements BrokerLiveness {
     await this.checkCluster(request.clusterId);
     this.requireController();
     const current = this.metadata.state.broker(request.nodeId);
-    this.heardAtMs.set(request.nodeId, Date.now());
+    this.heartbeats.heard(request.nodeId);
     const unchanged =
       current &&
       !current.fenced &&
@@ -166,7 +160,7 @@ export class ControlService implements BrokerLiveness {
       // Unknown broker or an old process: it must register (again) first.
       throw new KafkaError(ErrorCode.STALE_BROKER_EPOCH, `broker ${request.nodeId} must register`);
     }
-    this.heardAtMs.set(request.nodeId, Date.now());
+    this.heartbeats.heard(request.nodeId);
     if (broker.fenced) {
       await this.metadata.propose([{ type: 'UnfenceBroker', nodeId: request.nodeId }]);
       this.log.info({ broker: request.nodeId }, 'broker unfenced');
@@ -180,9 +174,7 @@ export class ControlService implements BrokerLiveness {
     this.requireController();
     const broker = this.metadata.state.broker(request.nodeId);
     if (!broker || broker.incarnation !== request.incarnation) return ok({ remaining: 0 });
-    const remaining = this.elections
-      ? await this.elections.drain(request.nodeId, this.config.shutdownTimeoutMs / 2)
-      : 0;
+    const remaining = await this.leaderships.drain(request.nodeId, this.config.shutdownTimeoutMs / 2);
     this.log.info({ broker: request.nodeId, remaining }, 'controlled shutdown: leaderships moved');
     return ok({ remaining });
   }
@@ -222,29 +214,12 @@ export class ControlService implements BrokerLiveness {
     }
   }
 
-  liveBrokerIds(): number[] {
-    const now = Date.now();
-    const recentMs = this.config.brokerSessionTimeoutMs / 2;
-    return this.metadata.state.brokers
-      .filter(
-        (b) => !b.fenced && (b.nodeId === this.config.nodeId || now - (this.heardAtMs.get(b.nodeId) ?? 0) <= recentMs),
-      )
-      .map((b) => b.nodeId);
-  }
-
-  async freshView(): Promise<void> {
-    // Two heartbeat intervals after an election every live broker has been heard.
-    const waitMs = this.electedAtMs + 2 * brokerHeartbeatIntervalMs(this.config) - Date.now();
-    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
-  }
-
   private checkLiveness(): void {
     if (!this.metadata.isController) return;
     const now = Date.now();
     for (const broker of this.metadata.state.brokers) {
       if (broker.fenced || this.fencing.has(broker.nodeId)) continue;
-      const last = Math.max(this.heardAtMs.get(broker.nodeId) ?? 0, this.electedAtMs);
-      const silentMs = now - last;
+      const silentMs = now - this.heartbeats.silentSinceMs(broker.nodeId);
       // A probe only fences on a refused connection (a crashed process), so probing after one and a
       // half missed heartbeats costs nothing when the broker is alive but slow.
       if (silentMs > 1.5 * brokerHeartbeatIntervalMs(this.config) && broker.nodeId !== this.config.nodeId)
@@ -255,7 +230,7 @@ export class ControlService implements BrokerLiveness {
   }
 
   private probeBroker(nodeId: number): void {
-    if (!this.probe || this.probing.has(nodeId)) return;
+    if (this.probing.has(nodeId)) return;
     this.probing.add(nodeId);
     this.probe(nodeId)
       .then((result) => {

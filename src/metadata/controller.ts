@@ -2,9 +2,8 @@
 // deletion, partition growth, config changes and producer-id blocks. It runs on whichever node
 // leads the metadata log; admin requests reaching other nodes are forwarded to it.
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import { limits } from '../common/limits.js';
-import type { BrokerLiveness } from './control-service.js';
+import { ErrorCode, KafkaError, limits } from '../common/index.js';
+import type { BrokerLiveness } from './broker-heartbeats.js';
 import type { MetadataLog } from './log.js';
 import type { MetadataRecord, PartitionAssignment } from './records.js';
 import type { TopicInfo } from './state.js';
@@ -49,12 +48,6 @@ export class Controller {
    * applied, so two concurrent requests can never both create the same topic.
    */
   private decisions: Promise<unknown> = Promise.resolve();
-  private liveness: BrokerLiveness | null = null;
-
-  /** Placement then uses only brokers the controller hears from (not merely unfenced ones). */
-  setLiveness(liveness: BrokerLiveness): void {
-    this.liveness = liveness;
-  }
 
   private decide<T>(decision: () => Promise<T>): Promise<T> {
     const run = this.decisions.then(decision, decision);
@@ -65,6 +58,8 @@ export class Controller {
   constructor(
     private readonly metadata: MetadataLog,
     private readonly defaults: ControllerDefaults,
+    /** Placement uses only brokers the controller hears from (not merely unfenced ones). */
+    private readonly liveness: BrokerLiveness,
   ) {}
 
   /** Validates a topic creation and returns the record that would create it (validateOnly uses this). */
@@ -103,7 +98,7 @@ export class Controller {
   }
 
   private async createTopicNow(spec: CreateTopicSpec): Promise<TopicInfo> {
-    await this.liveness?.freshView();
+    await this.liveness.freshView();
     const record = this.planTopic(spec);
     await this.metadata.propose([record]);
     const topic = this.metadata.state.topic(spec.name);
@@ -169,7 +164,7 @@ export class Controller {
 
   createPartitions(name: string, totalCount: number, assignments?: readonly (readonly number[])[]): Promise<void> {
     return this.decide(async () => {
-      await this.liveness?.freshView();
+      await this.liveness.freshView();
       const record = this.planPartitions(name, totalCount, assignments);
       if (record) await this.metadata.propose([record]);
     });
@@ -202,8 +197,7 @@ export class Controller {
   }
 
   private liveBrokerIds(): number[] {
-    if (this.liveness) return this.liveness.liveBrokerIds();
-    return this.metadata.state.brokers.filter((b) => !b.fenced).map((b) => b.nodeId);
+    return this.liveness.liveBrokerIds();
   }
 
   private explicitAssignment(partition: number, replicas: readonly number[]): PartitionAssignment {

@@ -3,23 +3,21 @@
 // proposes. One propose() call is one Raft entry (a JSON array of records), so its records apply
 // atomically on every node.
 import { join } from 'node:path';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import type { GrpcServer } from '../common/grpc.js';
-import type { NodeConfig } from '../common/config.js';
-import type { Logger } from '../common/log.js';
-import type { Entry } from '../raft/index.js';
-import type { RaftDriverOptions, RaftDriverStatus, RaftStateMachine } from '../raft/driver.js';
+import { ErrorCode, type GrpcServer, KafkaError, type Logger, type NodeConfig } from '../common/index.js';
 import {
+  type Entry,
   NotLeaderError,
   ProposalDroppedError,
   RaftDriver,
+  type RaftDriverOptions,
+  type RaftDriverStatus,
+  type RaftStateMachine,
   RaftUnavailableError,
   UnavailableReason,
-} from '../raft/driver.js';
+} from '../raft/index.js';
 import type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
 import { decodeRecordBatch, encodeRecordBatch, type MetadataRecord } from './records.js';
-import type { MetadataChange, MetadataSnapshot, TopicInfo } from './state.js';
-import { MetadataState } from './state.js';
+import { type MetadataChange, type MetadataSnapshot, MetadataState, type TopicInfo } from './state.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

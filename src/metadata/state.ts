@@ -1,6 +1,6 @@
 // The replicated metadata state: a pure function of the records applied in order. Every node
 // holds the same state after applying the same prefix of the metadata log.
-import { assert, unreachable } from '../common/assert.js';
+import { assert, unreachable } from '../common/index.js';
 import type { MetadataRecord, PartitionAssignment } from './records.js';
 
 export interface BrokerInfo {

@@ -1,7 +1,6 @@
 // Topic configuration: the keys Brook understands, their defaults and their validation. A topic
 // stores only what was set explicitly; everything else falls back to the broker default.
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import type { NodeConfig } from '../common/config.js';
+import { ErrorCode, KafkaError, type NodeConfig } from '../common/index.js';
 
 export type ConfigKind = 'long' | 'int' | 'boolean' | 'string' | 'list';
 

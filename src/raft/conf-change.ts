@@ -4,7 +4,7 @@
 //
 // The entry carries the whole resulting configuration, not just the delta, so applying it is
 // idempotent and a node that joins with an empty log learns the full membership from one entry.
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 import type { ConfState, NodeId } from './types.js';
 
 export const ConfChangeType = {

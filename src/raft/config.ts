@@ -1,9 +1,7 @@
 // Settings of one Raft node. Times are in ticks: the driver ticks every `tickMs` (100 ms by
 // default), so the defaults give a 100 ms heartbeat and an election timeout in [500, 1000) ms.
-import { ConfigError } from '../common/errors.js';
-import { limits } from '../common/limits.js';
-import type { Prng } from './prng.js';
-import { createPrng } from './prng.js';
+import { ConfigError, limits } from '../common/index.js';
+import { createPrng, type Prng } from './prng.js';
 import type { NodeId } from './types.js';
 
 export interface RaftConfig {

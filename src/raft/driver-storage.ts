@@ -4,9 +4,8 @@
 // before its messages leave (DESIGN.md section 3, persistence rules). The in-memory MemoryStorage
 // the core reads from is a mirror of what this file has written.
 import { ClassicLevel } from 'classic-level';
-import { assert } from '../common/assert.js';
-import type { Entry, HardState, Snapshot } from './types.js';
-import { EMPTY_HARD_STATE, EntryType } from './types.js';
+import { assert } from '../common/index.js';
+import { EMPTY_HARD_STATE, type Entry, EntryType, type HardState, type Snapshot } from './types.js';
 
 const HARD_STATE_KEY = 'hardstate';
 const SNAPSHOT_KEY = 'snapshot';

@@ -12,15 +12,18 @@
 // Inbound: the Raft service on the node's shared GrpcServer; `Send` and `Stream` pass every batch
 // through the same checks, and batches from another cluster are refused (FAILED_PRECONDITION) and
 // logged at most every 10 s.
-import { assert } from '../common/assert.js';
-import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
-import type { GrpcServer } from '../common/grpc.js';
-import { limits } from '../common/limits.js';
-import type { Logger } from '../common/log.js';
-import type { RaftMessage } from './messages.js';
-import { MessageType } from './messages.js';
-import type { Entry, NodeId, Snapshot } from './types.js';
-import { EntryType, NONE } from './types.js';
+import {
+  assert,
+  createClient,
+  grpc,
+  type GrpcServer,
+  limits,
+  loadProto,
+  type Logger,
+  serviceConstructor,
+} from '../common/index.js';
+import { MessageType, type RaftMessage } from './messages.js';
+import { type Entry, EntryType, type NodeId, NONE, type Snapshot } from './types.js';
 
 /** The RaftMessageBatch of raft.proto as proto-loader hands it over / accepts it. */
 interface WireBatch {

@@ -6,25 +6,18 @@
 // Readies are processed on setImmediate after any step/propose/tick, so a burst of messages and
 // proposals arriving in one turn of the event loop shares one Ready and one fsync.
 import { randomBytes, randomInt } from 'node:crypto';
-import { assert } from '../common/assert.js';
-import { ConfigError } from '../common/errors.js';
-import type { GrpcServer } from '../common/grpc.js';
-import { limits } from '../common/limits.js';
-import type { Logger } from '../common/log.js';
-import type { RaftConfig } from './config.js';
-import { ELECTION_TICKS_MIN } from './config.js';
+import { assert, ConfigError, type GrpcServer, limits, type Logger } from '../common/index.js';
+import { ELECTION_TICKS_MIN, type RaftConfig } from './config.js';
 import { NotLeaderError, ProposalDroppedError, RaftUnavailableError, UnavailableReason } from './driver-errors.js';
 import { RaftDiskStorage } from './driver-storage.js';
 import { RaftTransport } from './driver-transport.js';
 import type { RaftMessage } from './messages.js';
 import { createPrng } from './prng.js';
-import type { ProposalResult } from './proposal.js';
-import { ProposalRefusal, ReadIndexRefusal } from './proposal.js';
+import { ProposalRefusal, type ProposalResult, ReadIndexRefusal } from './proposal.js';
 import { RaftNode } from './raft-node.js';
 import type { Ready } from './ready.js';
 import { MemoryStorage } from './storage.js';
-import type { Entry, NodeId, StateRole } from './types.js';
-import { EntryType, NONE, StateRole as Role } from './types.js';
+import { type Entry, EntryType, type NodeId, NONE, type StateRole, StateRole as Role } from './types.js';
 
 export { NotLeaderError, ProposalDroppedError, RaftUnavailableError, UnavailableReason } from './driver-errors.js';
 

@@ -1,5 +1,6 @@
-// The Raft core's public surface. Pure and synchronous: nothing here imports from Node, uses
-// timers or promises. The driver (src/raft/driver*) adds LevelDB, gRPC and a tick timer.
+// The raft module's door. Its core is pure and synchronous: outside driver*, nothing imports from
+// Node, uses timers or promises. The driver (src/raft/driver*, exported at the end) is the I/O
+// shell around it: LevelDB, gRPC and a tick timer. Depends on storage and common only.
 export { RaftNode } from './raft-node.js';
 export type { BasicStatus, RaftStatus, ProgressStatus } from './raft-node.js';
 export type { RaftConfig, ResolvedRaftConfig } from './config.js';
@@ -27,3 +28,12 @@ export {
   isHardStateEqual,
 } from './types.js';
 export type { Entry, HardState, ConfState, Snapshot, SnapshotMetadata, SoftState, ReadState, NodeId } from './types.js';
+export {
+  type LeaderChangeListener,
+  RaftDriver,
+  type RaftDriverOptions,
+  type RaftDriverStatus,
+  type RaftPeer,
+  type RaftStateMachine,
+} from './driver.js';
+export { NotLeaderError, ProposalDroppedError, RaftUnavailableError, UnavailableReason } from './driver-errors.js';

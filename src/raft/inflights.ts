@@ -1,6 +1,6 @@
 // The bounded window of AppendEntries a leader has sent a follower and not yet seen acknowledged:
 // a ring of (last index, bytes), limited by count and by bytes (the bandwidth-delay product).
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 
 export class Inflights {
   private readonly indexes: number[];

@@ -2,7 +2,7 @@
 // * probe: Match unknown; one AppendEntries at a time, then wait for a reply or a heartbeat.
 // * replicate: Match known; Next advances optimistically and up to a window of appends fly.
 // * snapshot: the entries it needs are compacted; wait for it to install a snapshot.
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 import { Inflights } from './inflights.js';
 
 export const ProgressState = {

@@ -1,8 +1,7 @@
 // The node's whole log: what Storage holds plus what is still unstable, with the commit and
 // apply cursors. Invariant: applied <= committed <= lastIndex (asserted where they move).
-import { assert } from '../common/assert.js';
-import type { Storage } from './storage.js';
-import { limitSize } from './storage.js';
+import { assert } from '../common/index.js';
+import { limitSize, type Storage } from './storage.js';
 import type { Entry, Snapshot } from './types.js';
 import { Unstable } from './unstable.js';
 

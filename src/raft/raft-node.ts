@@ -3,24 +3,31 @@
 // must do (persist, send, apply) comes back in one Ready, acknowledged by advance().
 //
 // Role logic is one step function per role, swapped on a role change.
-import { assert } from '../common/assert.js';
-import type { RaftConfig, ResolvedRaftConfig } from './config.js';
-import { resolveConfig } from './config.js';
-import type { ConfChange } from './conf-change.js';
-import { applyConfChange, decodeConfChangeEntry, encodeConfChangeEntry } from './conf-change.js';
-import type { RaftMessage } from './messages.js';
-import { bytesEqual, CAMPAIGN_TRANSFER_CONTEXT, message, MessageType } from './messages.js';
-import type { Progress } from './progress.js';
-import { ProgressState } from './progress.js';
-import type { ProposalResult, ReadIndexResult } from './proposal.js';
-import { ProposalRefusal, ReadIndexRefusal } from './proposal.js';
+import { assert } from '../common/index.js';
+import { type RaftConfig, resolveConfig, type ResolvedRaftConfig } from './config.js';
+import { applyConfChange, type ConfChange, decodeConfChangeEntry, encodeConfChangeEntry } from './conf-change.js';
+import { bytesEqual, CAMPAIGN_TRANSFER_CONTEXT, message, MessageType, type RaftMessage } from './messages.js';
+import { type Progress, ProgressState } from './progress.js';
+import { ProposalRefusal, type ProposalResult, ReadIndexRefusal, type ReadIndexResult } from './proposal.js';
 import { RaftLog } from './raft-log.js';
 import { ReadOnly } from './read-only.js';
 import type { Ready } from './ready.js';
 import type { Storage } from './storage.js';
 import { ProgressTracker, VoteResult } from './tracker.js';
-import type { ConfState, Entry, HardState, NodeId, ReadState, SoftState } from './types.js';
-import { entryPayloadBytes, entrySizeBytes, EntryType, isHardStateEqual, NONE, StateRole } from './types.js';
+import {
+  type ConfState,
+  type Entry,
+  entryPayloadBytes,
+  entrySizeBytes,
+  EntryType,
+  type HardState,
+  isHardStateEqual,
+  type NodeId,
+  NONE,
+  type ReadState,
+  type SoftState,
+  StateRole,
+} from './types.js';
 
 type CampaignKind = 'preElection' | 'election' | 'transfer';
 

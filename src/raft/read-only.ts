@@ -1,7 +1,7 @@
 // ReadIndex bookkeeping on the leader (thesis 6.4): each request records the commit index when
 // it arrived and waits until a quorum of voters answered a heartbeat sent after it, which proves
 // this node was still leader at that moment. Requests resolve in arrival order.
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 import type { RaftMessage } from './messages.js';
 import type { NodeId } from './types.js';
 

@@ -3,9 +3,16 @@
 //
 // The core never writes through this interface: the driver persists each Ready and then mirrors
 // the same writes into its Storage (`append`, `setHardState`, `applySnapshot`) before `advance`.
-import { assert } from '../common/assert.js';
-import type { ConfState, Entry, HardState, Snapshot } from './types.js';
-import { EMPTY_HARD_STATE, EMPTY_SNAPSHOT, entrySizeBytes } from './types.js';
+import { assert } from '../common/index.js';
+import {
+  type ConfState,
+  EMPTY_HARD_STATE,
+  EMPTY_SNAPSHOT,
+  type Entry,
+  entrySizeBytes,
+  type HardState,
+  type Snapshot,
+} from './types.js';
 
 export interface InitialState {
   readonly hardState: HardState;

@@ -1,6 +1,6 @@
 // Log entries and a snapshot the core holds in memory until the driver reports them durable.
 // `offset` is the index of entries[0]; everything before it is in Storage (or the snapshot).
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 import type { Entry, Snapshot } from './types.js';
 
 export class Unstable {

@@ -18,13 +18,16 @@
 //   str           := length:u16 utf8 bytes
 // A frame that does not parse is a broken peer: the receiver ends the stream (FrameError, the
 // bounded Reader's ProtocolError). A request that parses but makes no sense (batches that do not
-// follow each other, say) is answered `unknown`. The Kafka listener's Reader and Writer do the
-// byte work: the same checks against hostile input, and batches appended without a copy.
-import { ProtocolError } from '../common/errors.js';
-import { Reader } from '../kafka/protocol/reader.js';
-import { Writer } from '../kafka/protocol/writer.js';
-import type { AppendRequest, AppendResponse, BatchInfo, DivergenceAnswer } from './protocol/index.js';
-import { AppendError } from './protocol/index.js';
+// follow each other, say) is answered `unknown`. The Reader and Writer the Kafka listener uses (in
+// common) do the byte work: the same checks against hostile input, and batches appended uncopied.
+import { ProtocolError, Reader, Writer } from '../common/index.js';
+import {
+  AppendError,
+  type AppendRequest,
+  type AppendResponse,
+  type BatchInfo,
+  type DivergenceAnswer,
+} from './protocol/index.js';
 import { UNKNOWN_PARTITION, type WireAppendRequest, type WireAppendResponse } from './wire.js';
 
 const FRAME_VERSION = 1;

@@ -3,8 +3,7 @@
 // not finish) asks the controller for a new election (RequestElection → PartitionElections): no
 // election is otherwise wanted for a live leader. It asks at once after a restart, and after a
 // grace when a failover may still be under way; the ReplicaManager's tick asks, at a bounded rate.
-import type { Clock } from '../common/clock.js';
-import type { Logger } from '../common/log.js';
+import type { Clock, Logger } from '../common/index.js';
 
 interface Wanted {
   readonly epoch: number;

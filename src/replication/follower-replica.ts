@@ -4,9 +4,7 @@
 // queue; the flush that makes them count runs outside it, so many requests share one fsync (group
 // commit), and only then does the answer leave, built from the log as it is after the flush. A
 // Seal persists the sealed epoch and flushes before it answers with the durable log.
-import { assert } from '../common/assert.js';
-import type { Clock } from '../common/clock.js';
-import type { Logger } from '../common/log.js';
+import { assert, type Clock, type Logger } from '../common/index.js';
 import type { PartitionLog } from '../storage/index.js';
 import type { AppendRequest, AppendResponse, SealResponse } from './protocol/index.js';
 import { AppendError, FollowerCore } from './protocol/index.js';

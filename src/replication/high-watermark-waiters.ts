@@ -1,9 +1,7 @@
 // Requests waiting for a partition's high watermark to reach an offset: acks=all produces and
 // coordinator writes. Bounded; each waiter has its own deadline; all of them fail at once when
 // the replica stops leading.
-import type { Clock, ScheduledTask } from '../common/clock.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import { limits } from '../common/limits.js';
+import { type Clock, ErrorCode, KafkaError, limits, type ScheduledTask } from '../common/index.js';
 
 interface Waiter {
   readonly offset: number;

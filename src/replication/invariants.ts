@@ -4,7 +4,7 @@
 // append "lost, send again") and retried. Anything else — an AssertionError above all — means the
 // replica's state is not what the code believes: the node must stop (production logs and exits;
 // the simulation fails the seed), never answer UNKNOWN_SERVER_ERROR and carry on.
-import { KafkaError } from '../common/errors.js';
+import { KafkaError } from '../common/index.js';
 import { errorCode } from '../storage/index.js';
 import { QueueFullError } from './serial-queue.js';
 

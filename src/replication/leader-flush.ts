@@ -3,8 +3,7 @@
 // round covering every append made before it, and the leader told after each round. With a relaxed
 // policy the page cache counts at once (Kafka's trade-off: durability by replication) and fsyncs
 // run in the background by count or time.
-import type { Clock } from '../common/clock.js';
-import type { Logger } from '../common/log.js';
+import type { Clock, Logger } from '../common/index.js';
 import type { PartitionLog } from '../storage/index.js';
 import { type Fatal, stopIfBroken } from './invariants.js';
 import { flushIfDue, type PartitionLogView } from './replica-log-view.js';

@@ -3,12 +3,16 @@
 // partitions), and feeds the answers back. Reads are asynchronous, so a plan is checked against the
 // core again once its bytes are in hand: anything that changed meanwhile (an answer moved the
 // follower back to probing, say) drops the read and the core plans afresh.
-import type { Clock } from '../common/clock.js';
-import type { Logger } from '../common/log.js';
-import type { PartitionLog } from '../storage/index.js';
-import { readBatchHeader, splitBatches } from '../storage/index.js';
-import type { AppendPlan, AppendRequest, AppendResponse, BatchInfo, LeaderCore } from './protocol/index.js';
-import { buildAppendRequest } from './protocol/index.js';
+import type { Clock, Logger } from '../common/index.js';
+import { type PartitionLog, readBatchHeader, splitBatches } from '../storage/index.js';
+import {
+  type AppendPlan,
+  type AppendRequest,
+  type AppendResponse,
+  type BatchInfo,
+  buildAppendRequest,
+  type LeaderCore,
+} from './protocol/index.js';
 import type { PartitionLogView } from './replica-log-view.js';
 import { type Fatal, stopIfBroken } from './invariants.js';
 import { TailCache } from './tail-cache.js';

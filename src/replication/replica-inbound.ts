@@ -4,7 +4,7 @@
 // on its way), then is answered `unknown`. An append that fails with an operating error (a disk
 // error, a full queue, a closed replica) is answered `unknown` too: the leader treats it as lost and
 // sends again. A broken invariant is not an answer: the node stops (invariants.ts).
-import type { Logger } from '../common/log.js';
+import type { Logger } from '../common/index.js';
 import { type Fatal, stopIfBroken } from './invariants.js';
 import type { AppendRequest, SealResponse } from './protocol/index.js';
 import type { ReplicaManager } from './replica-manager.js';

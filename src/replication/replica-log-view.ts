@@ -3,7 +3,7 @@
 // durable on W replicas. With a relaxed policy the operator chose Kafka's trade-off: durability by
 // replication, fsync by count or time; the page cache then counts as "durable" for the high
 // watermark, and Seal still flushes before it answers.
-import type { Logger } from '../common/log.js';
+import type { Logger } from '../common/index.js';
 import type { PartitionLog } from '../storage/index.js';
 import type { EpochEntry, ReplicaLogView } from './protocol/index.js';
 

@@ -4,13 +4,22 @@
 // a config change reaches the logs. A periodic tick sends leaders' heartbeats and retries, runs
 // retention and relaxed flushes, and asks the controller for an election when this node is named
 // leader of an epoch it cannot take (it led that epoch before a restart).
-import type { Clock, ScheduledTask } from '../common/clock.js';
-import type { NodeConfig } from '../common/config.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
-import { limits } from '../common/limits.js';
-import type { MetadataChange, PartitionInfo, TopicInfo } from '../metadata/state.js';
-import { effectiveConfig, resolveQuorums } from '../metadata/topic-config.js';
+import {
+  type Clock,
+  ErrorCode,
+  KafkaError,
+  limits,
+  type Logger,
+  type NodeConfig,
+  type ScheduledTask,
+} from '../common/index.js';
+import {
+  effectiveConfig,
+  type MetadataChange,
+  type PartitionInfo,
+  resolveQuorums,
+  type TopicInfo,
+} from '../metadata/index.js';
 import { type Disk, LogManager, type LogConfig } from '../storage/index.js';
 import { type Fatal, stopIfBroken } from './invariants.js';
 import type { ReplicationLimits } from './protocol/index.js';

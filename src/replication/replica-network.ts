@@ -2,8 +2,7 @@
 // metadata: small interfaces, so the deterministic simulation can run the real shells on its own
 // network and its own copy of the metadata. Production passes ReplicationClient (gRPC; it is also
 // the controller's SealClient) and the node's MetadataLog.
-import type { MetadataListener } from '../metadata/log.js';
-import type { MetadataState } from '../metadata/state.js';
+import type { MetadataListener, MetadataState } from '../metadata/index.js';
 import type { AppendResponse } from './protocol/index.js';
 import type { WireAppendRequest } from './wire.js';
 

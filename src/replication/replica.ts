@@ -8,10 +8,7 @@
 // Every state change (an append from the leader, a Seal, taking or leaving leadership) runs in one
 // queue, so each sees the log as the previous one left it; fsyncs for follower acknowledgements
 // run outside it, so many appends share one flush (group commit) while the next ones apply.
-import type { Clock } from '../common/clock.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import { limits } from '../common/limits.js';
-import type { Logger } from '../common/log.js';
+import { type Clock, ErrorCode, KafkaError, limits, type Logger } from '../common/index.js';
 import type { LogReadResult, PartitionLog } from '../storage/index.js';
 import { ElectionRequest } from './election-request.js';
 import { FollowerReplica } from './follower-replica.js';
@@ -19,14 +16,14 @@ import { HighWatermarkWaiters } from './high-watermark-waiters.js';
 import { type Fatal, stopIfBroken } from './invariants.js';
 import { LeaderFlush } from './leader-flush.js';
 import { LeaderReplica } from './leader-replica.js';
-import type {
-  AppendRequest,
-  AppendResponse,
-  ProgressStatus,
-  ReplicationLimits,
-  SealResponse,
+import {
+  type AppendRequest,
+  type AppendResponse,
+  LeaderCore,
+  type ProgressStatus,
+  type ReplicationLimits,
+  type SealResponse,
 } from './protocol/index.js';
-import { LeaderCore } from './protocol/index.js';
 import { PartitionLogView } from './replica-log-view.js';
 import { SealedEpochFile } from './sealed-epoch.js';
 import { SerialQueue } from './serial-queue.js';

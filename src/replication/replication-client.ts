@@ -6,12 +6,18 @@
 // the leader's core treats an unanswered request as lost and sends again. Seal (the controller's
 // failover step) implements SealClient, calling this node's replicas directly when the target is
 // this node.
-import type { Clock, ScheduledTask } from '../common/clock.js';
-import type { NodeConfig } from '../common/config.js';
-import { createClient, grpc, loadProto, serviceConstructor } from '../common/grpc.js';
-import { limits } from '../common/limits.js';
-import type { Logger } from '../common/log.js';
-import type { SealClient } from '../metadata/partition-elections.js';
+import {
+  type Clock,
+  createClient,
+  grpc,
+  limits,
+  loadProto,
+  type Logger,
+  type NodeConfig,
+  type ScheduledTask,
+  serviceConstructor,
+} from '../common/index.js';
+import type { SealClient } from './partition-elections.js';
 import { decodeAppendAnswers, encodeAppendCall } from './append-frames.js';
 import type { ReplicaNetwork } from './replica-network.js';
 import type { AppendResponse, SealResponse } from './protocol/index.js';
@@ -253,24 +259,20 @@ class PeerChannel {
 export class ReplicationClient implements SealClient, ReplicaNetwork {
   private readonly stubs = new Map<number, ReplicationStub>();
   private readonly channels = new Map<number, PeerChannel>();
-  private local: LocalReplication | null = null;
   private closed = false;
   private readonly timeoutTimer: ScheduledTask;
 
   constructor(
     private readonly config: NodeConfig,
     private readonly clock: Clock,
+    /** This node's replicas, answering Seal and RequestElection addressed to this node. */
+    private readonly local: LocalReplication,
     private readonly log: Logger,
   ) {
     this.timeoutTimer = clock.every(APPEND_TIMEOUT_CHECK_INTERVAL_MS, () => {
       const now = clock.now();
       for (const channel of this.channels.values()) channel.checkTimeouts(now);
     });
-  }
-
-  /** This node's replicas, answering Seal and RequestElection addressed to this node. */
-  setLocal(local: LocalReplication): void {
-    this.local = local;
   }
 
   private stub(nodeId: number): ReplicationStub | null {
@@ -310,7 +312,6 @@ export class ReplicationClient implements SealClient, ReplicaNetwork {
   ): Promise<SealResponse> {
     const wire: WireSealRequest = { clusterId: this.config.clusterId, ...request };
     if (nodeId === this.config.nodeId) {
-      if (!this.local) throw new Error('replicas are not open yet');
       return sealResponseFromWire((await this.local.seal(wire)) as unknown as Record<string, unknown>);
     }
     const stub = this.stub(nodeId);
@@ -333,8 +334,7 @@ export class ReplicationClient implements SealClient, ReplicaNetwork {
     request: Omit<WireElectionRequest, 'clusterId' | 'requesterId'>,
   ): Promise<string> {
     const wire: WireElectionRequest = { clusterId: this.config.clusterId, requesterId: this.config.nodeId, ...request };
-    if (controllerId === this.config.nodeId)
-      return Promise.resolve(this.local ? this.local.requestElection(wire) : 'not_ready');
+    if (controllerId === this.config.nodeId) return Promise.resolve(this.local.requestElection(wire));
     const stub = this.stub(controllerId);
     if (!stub) return Promise.resolve('no_controller');
     return new Promise((resolve) => {

@@ -2,15 +2,12 @@
 // served on the node's shared GrpcServer. AppendStream hands each partition's append of a frame to its
 // replica here and answers the frame once all its appends are answered (answering `unknown` for a partition this node does not host, after a short wait in
 // case the metadata that creates it is still on its way); Seal reaches the replica the same way;
-// RequestElection reaches the controller's PartitionElections. Calls from another cluster are refused.
-import type { Clock } from '../common/clock.js';
-import type { NodeConfig } from '../common/config.js';
-import { grpc, type GrpcServer } from '../common/grpc.js';
-import type { Logger } from '../common/log.js';
-import type { MetadataLog } from '../metadata/log.js';
-import type { PartitionElections } from '../metadata/partition-elections.js';
-import type { LocalReplication } from './replication-client.js';
-import { replicationServiceDefinition } from './replication-client.js';
+// RequestElection is noted for the controller's PartitionElections (ElectionRequests). Calls from
+// another cluster are refused.
+import { type Clock, grpc, type GrpcServer, type Logger, type NodeConfig } from '../common/index.js';
+import type { MetadataLog } from '../metadata/index.js';
+import type { ElectionRequests } from './election-requests.js';
+import { type LocalReplication, replicationServiceDefinition } from './replication-client.js';
 import { decodeAppendCall, encodeAppendAnswers, type ReceivedAppend } from './append-frames.js';
 import type { ReplicaManager } from './replica-manager.js';
 import {
@@ -28,8 +25,6 @@ const REFUSAL_LOG_INTERVAL_MS = 10_000;
 const APPEND_STREAM_CALLS_MAX = 64;
 
 export class ReplicationService implements LocalReplication {
-  private manager: ReplicaManager | null = null;
-  private elections: PartitionElections | null = null;
   private lastRefusalLogMs = 0;
   /** Open append streams, each with the function that ends it; ended on close so the server stops at once. */
   private readonly streams = new Set<(status: Partial<grpc.StatusObject> | null) => void>();
@@ -38,11 +33,18 @@ export class ReplicationService implements LocalReplication {
   constructor(
     private readonly config: NodeConfig,
     private readonly metadata: MetadataLog,
+    /** Where RequestElection calls are noted while this node is the controller. */
+    private readonly electionRequests: ElectionRequests,
+    /**
+     * This node's replicas, once open: they open after the broker registers, which needs this
+     * service listening already. Until then appends and seals are answered `unknown`.
+     */
+    private readonly replicas: () => ReplicaManager | null,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
 
-  /** Registers on the server; call before it starts listening. Requests wait for setManager. */
+  /** Registers on the server; call before it starts listening. */
   register(server: GrpcServer): void {
     type Raw = Record<string, unknown>;
     server.addService(replicationServiceDefinition(), {
@@ -64,15 +66,6 @@ export class ReplicationService implements LocalReplication {
         callback(null, { error: this.requestElection(electionRequestFromWire(call.request)) });
       },
     });
-  }
-
-  setManager(manager: ReplicaManager): void {
-    this.manager = manager;
-  }
-
-  /** The controller's elections (on every node; they act only while it is the controller). */
-  setElections(elections: PartitionElections): void {
-    this.elections = elections;
   }
 
   private checkCluster(clusterId: unknown): Partial<grpc.StatusObject> | null {
@@ -140,7 +133,7 @@ export class ReplicationService implements LocalReplication {
   }
 
   private async append(received: ReceivedAppend): Promise<WireAppendResponse> {
-    const manager = this.manager;
+    const manager = this.replicas();
     if ('refused' in received.decoded || manager === null) {
       if ('refused' in received.decoded)
         this.log.warn(
@@ -160,15 +153,14 @@ export class ReplicationService implements LocalReplication {
 
   async seal(request: WireSealRequest): Promise<WireSealResponse> {
     const none = { replicaId: this.config.nodeId, sealedEpoch: -1, lastEpoch: -1, logEndOffset: 0, accepted: false };
-    const response = this.manager
-      ? await this.manager.inbound.seal(request.topicId, request.partition, request.epoch)
-      : null;
+    const manager = this.replicas();
+    const response = manager ? await manager.inbound.seal(request.topicId, request.partition, request.epoch) : null;
     return response === null ? { ...none, error: 'unknown' } : { ...response, error: '' };
   }
 
   requestElection(request: WireElectionRequest): string {
-    if (!this.elections || !this.metadata.isController) return 'not_controller';
-    this.elections.requestElection(request.topicId, request.partition, request.leaderEpoch);
+    if (!this.metadata.isController) return 'not_controller';
+    this.electionRequests.add(request.topicId, request.partition, request.leaderEpoch);
     return '';
   }
 }

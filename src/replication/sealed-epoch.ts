@@ -4,7 +4,7 @@
 // answer that depends on it leaves, on the log's own disk (log recovery removes a leftover
 // temporary file).
 import path from 'node:path';
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 import { type Disk, replaceFile } from '../storage/index.js';
 import { NO_EPOCH } from './protocol/index.js';
 

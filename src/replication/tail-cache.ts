@@ -2,8 +2,7 @@
 // without reading the log back (the common case: one disk write, no disk read, per batch).
 // Bounded by bytes and batches, and let go when the partition goes idle; a follower further behind
 // is served from the log.
-import { assert } from '../common/assert.js';
-import { limits } from '../common/limits.js';
+import { assert, limits } from '../common/index.js';
 import type { BatchInfo } from './protocol/index.js';
 
 interface Entry {

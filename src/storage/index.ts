@@ -1,5 +1,5 @@
-// Public surface of the storage module: partition logs, their manager, the disk they live on,
-// configs and batch helpers.
+// The storage module's door: partition logs, their manager, the disk they live on, configs and
+// batch helpers. Depends on common only.
 export { LogManager, type PartitionId, partitionDirName, parsePartitionDirName } from './log-manager.js';
 export { pageCacheControlUnavailable } from './page-cache.js';
 export {

@@ -1,7 +1,7 @@
 // Leader-epoch checkpoint (DESIGN §5): "epoch e starts at offset s" entries, newest last, kept in
 // `leader-epoch-checkpoint` and replaced atomically and durably. Semantics follow Kafka's
 // LeaderEpochFileCache (assign, endOffsetFor, truncateFromEnd/Start).
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 import type { Disk } from './disk.js';
 import { replaceFile } from './file-io.js';
 

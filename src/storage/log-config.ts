@@ -1,5 +1,5 @@
 // Per-partition log settings, named after Kafka's topic configs (segment.bytes -> segmentBytes).
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from '../common/index.js';
 
 export const TimestampType = { CreateTime: 'CreateTime', LogAppendTime: 'LogAppendTime' } as const;
 export type TimestampType = (typeof TimestampType)[keyof typeof TimestampType];

@@ -8,8 +8,7 @@
 // damaged) is scanned batch by batch with every CRC checked, and the first bad byte ends the log:
 // the torn or corrupt tail is cut and every later segment deleted, with a warning naming the spot.
 import path from 'node:path';
-import type { Logger } from '../common/log.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
+import { ErrorCode, KafkaError, type Logger } from '../common/index.js';
 import type { Disk } from './disk.js';
 import { TEMP_SUFFIX, unlinkIfExists } from './file-io.js';
 import type { EpochEntry } from './leader-epoch-cache.js';
@@ -78,12 +77,29 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
   const epochStarts: EpochEntry[] = [];
   let truncatedBytes = 0;
   let cleanShutdown = marker !== null;
+  /** Nothing after a hole can be trusted or acknowledged: the segments from `from` on go, newest first. */
+  const deleteFrom = (from: number, reason: string): void => {
+    for (const laterBase of sorted.slice(from).reverse()) {
+      logger.warn({ dir, segment: laterBase, reason }, 'deleting a segment after the end of the recovered log');
+      const later = Segment.openExisting(disk, dir, laterBase);
+      truncatedBytes += later.sizeBytes;
+      later.deleteFilesSync();
+    }
+    dirChanged = true;
+    cleanShutdown = false;
+  };
   for (let i = 0; i < sorted.length; i++) {
     const base = sorted[i] as number;
-    const segment = Segment.openExisting(disk, dir, base);
     const previous = segments[segments.length - 1];
+    if (previous && base > previous.nextOffset) {
+      // The previous segment lost its tail (a crash before its fsync) but this one's entry survived.
+      deleteFrom(i, `offsets ${previous.nextOffset}..${base - 1} are missing before it`);
+      break;
+    }
+    const segment = Segment.openExisting(disk, dir, base);
     if (previous && base < previous.nextOffset) {
       segment.close();
+      for (const loaded of segments) loaded.close();
       throw new KafkaError(
         ErrorCode.KAFKA_STORAGE_ERROR,
         `${dir}: segment ${base} overlaps the previous one, which ends at ${previous.nextOffset}`,
@@ -102,15 +118,7 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
       segments.push(segment);
       if (cut > 0) {
         truncatedBytes += cut;
-        // Nothing after a hole can be trusted or acknowledged: later segments go too.
-        for (const laterBase of sorted.slice(i + 1)) {
-          logger.warn({ dir, segment: laterBase }, 'deleting segment that follows a truncated one');
-          const later = Segment.openExisting(disk, dir, laterBase);
-          truncatedBytes += later.sizeBytes;
-          later.deleteFilesSync();
-        }
-        dirChanged = true;
-        cleanShutdown = false;
+        deleteFrom(i + 1, `segment ${base} was truncated`);
         break;
       }
     } else {

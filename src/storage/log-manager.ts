@@ -8,11 +8,7 @@
 //
 // Timer-free: the owner calls `retentionTick(now)` and `flushTick(now)` from its own clock.
 import path from 'node:path';
-import { assert } from '../common/assert.js';
-import { type Clock, systemClock } from '../common/clock.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import { limits } from '../common/limits.js';
-import type { Logger } from '../common/log.js';
+import { assert, type Clock, ErrorCode, KafkaError, limits, type Logger, systemClock } from '../common/index.js';
 import { type Disk, errorCode } from './disk.js';
 import { type LogConfig, makeLogConfig } from './log-config.js';
 import { nodeDisk } from './node-disk.js';

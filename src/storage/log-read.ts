@@ -1,7 +1,7 @@
 // The consume hot path: one segment's contribution to a fetch, as whole batches in (ideally) a
 // single contiguous read that is handed out as a view. Only the 27 header bytes that locate batch
 // boundaries are parsed; records are never touched.
-import { ErrorCode, KafkaError } from '../common/errors.js';
+import { ErrorCode, KafkaError } from '../common/index.js';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, BatchOffsets, readInt64 } from './record-batch.js';
 import type { Segment } from './segment.js';
 
@@ -29,6 +29,12 @@ export async function readSegment(segment: Segment, request: SegmentReadRequest)
   if (!segment.acquire()) return { chunk: null, bytes: 0, full: false };
   try {
     return await readAcquired(segment, request);
+  } catch (err) {
+    if (err instanceof KafkaError) throw err;
+    // EIO and the like: the fetch is answered with KAFKA_STORAGE_ERROR; the log stays writable.
+    throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `segment ${segment.baseOffset}: read failed: ${String(err)}`, {
+      cause: err,
+    });
   } finally {
     segment.release();
   }

@@ -1,7 +1,7 @@
 // Sparse offset index of one segment: (relative offset int32 -> file position int32) at the start
 // of a batch, one entry every ~indexIntervalBytes. Kept in memory; written to `<base>.index` when
 // the segment becomes inactive and on a clean close. Rebuildable from the log, so never fsynced.
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 

@@ -14,10 +14,7 @@
 // policy there is no timer in here: the owner calls `flushDue(now)` after appends and on its own
 // periodic tick and starts `flush()` when it returns true.
 import path from 'node:path';
-import { assert } from '../common/assert.js';
-import { type Clock, systemClock } from '../common/clock.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
+import { assert, type Clock, ErrorCode, KafkaError, type Logger, systemClock } from '../common/index.js';
 import type { Disk } from './disk.js';
 import { replaceFile } from './file-io.js';
 import { nodeDisk } from './node-disk.js';
@@ -475,6 +472,9 @@ export class PartitionLog {
 
   /** One group-commit round: syncs every dirty segment, the directory and the epoch checkpoint. */
   private async syncOnce(): Promise<void> {
+    // A caller queued behind a failed round must not be told its bytes are durable: the disk may
+    // have dropped the failed round's writes even if this fsync succeeds.
+    if (this.failure) throw this.fail(this.failure);
     const endOffset = this.logEndOffsetValue;
     this.unflushedMessages = 0;
     this.lastFlushMs = this.clock.now();
@@ -648,7 +648,8 @@ export class PartitionLog {
       // restart would mistake for the end.
       const later = this.segments.splice(index + 1);
       try {
-        for (const s of later) s.deleteFilesSync();
+        // Newest first: a crash midway leaves a shorter log, never one with a hole.
+        for (const s of [...later].reverse()) s.deleteFilesSync();
         if (later.length > 0) await this.disk.fsyncDir(this.dir);
       } catch (err) {
         throw this.fail(err);
@@ -677,9 +678,19 @@ export class PartitionLog {
           return true;
         },
       );
+      if (segment.nextOffset < this.logStartOffsetValue) {
+        // The batch holding `offset` starts below the log start (DeleteRecords cut inside it): it
+        // goes whole, and with it everything readable; the log restarts where that batch began.
+        await this.truncateFullyInternal(segment.nextOffset);
+        return;
+      }
       const removedBytes = segment.sizeBytes - cutPosition;
+      const previousEnd = this.logEndOffsetValue;
       try {
         segment.truncateSync(cutPosition);
+        this.logEndOffsetValue = segment.nextOffset;
+        this.durableEndOffsetValue = Math.min(this.durableEndOffsetValue, this.logEndOffsetValue);
+        this.changeGeneration++;
         await segment.sync();
         if (later.length > 0 || segment.indexesPersisted) {
           segment.removeIndexFilesSync(); // it is the active segment again
@@ -688,10 +699,7 @@ export class PartitionLog {
       } catch (err) {
         throw this.fail(err);
       }
-      const previousEnd = this.logEndOffsetValue;
-      this.logEndOffsetValue = segment.nextOffset;
-      this.durableEndOffsetValue = Math.min(this.durableEndOffsetValue, this.logEndOffsetValue);
-      this.changeGeneration++;
+      assert(this.logStartOffsetValue <= this.logEndOffsetValue, 'truncation keeps the log start within the log');
       this.epochs.truncateFromEnd(this.logEndOffsetValue);
       if (this.epochs.dirty) await this.epochs.persist();
       await this.rebuildProducerState(null);
@@ -735,7 +743,8 @@ export class PartitionLog {
   }
 
   private resetToEmptyAt(offset: number): void {
-    for (const segment of this.segments) segment.deleteFilesSync();
+    // Newest first: a crash midway leaves a prefix of the old log, never one with a hole.
+    for (const segment of [...this.segments].reverse()) segment.deleteFilesSync();
     this.segments = [Segment.create(this.disk, this.dir, offset, this.clock.now())];
     this.dirDirty = true;
     this.logStartOffsetValue = offset;
@@ -752,9 +761,8 @@ export class PartitionLog {
     }
     if (offset <= this.logStartOffsetValue) return;
     this.logStartOffsetValue = offset;
-    this.epochs.truncateFromStart(offset);
     await this.writeLogStartCheckpoint();
-    if (this.epochs.dirty) await this.epochs.persist();
+    await this.epochsFollowLogStart(offset);
     this.deleteSegmentsBelowLogStart();
   }
 
@@ -786,11 +794,22 @@ export class PartitionLog {
       if (next.baseOffset > this.logStartOffsetValue) this.logStartOffsetValue = next.baseOffset;
     }
     if (deleted > 0) {
-      this.epochs.truncateFromStart(this.logStartOffsetValue);
+      const logStartOffset = this.logStartOffsetValue;
       await this.writeLogStartCheckpoint();
-      if (this.epochs.dirty) await this.epochs.persist();
+      await this.epochsFollowLogStart(logStartOffset);
     }
     return deleted;
+  }
+
+  /**
+   * Moves the epoch checkpoint's first entry up to a log start that is already durable: written
+   * before it, a crash could leave epochs starting above the recovered log start (a group commit
+   * persists a dirty epoch cache at any moment).
+   */
+  private async epochsFollowLogStart(logStartOffset: number): Promise<void> {
+    if (this.logStartOffsetValue < logStartOffset) return; // a full truncation restarted the log meanwhile
+    this.epochs.truncateFromStart(logStartOffset);
+    if (this.epochs.dirty) await this.epochs.persist();
   }
 
   private deleteSegmentsBelowLogStart(): void {
@@ -840,6 +859,8 @@ export class PartitionLog {
   private async rebuildProducerState(snapshotText: string | null): Promise<void> {
     this.producers.clear();
     let from = this.logStartOffsetValue;
+    /** Batches starting below this are in the snapshot (a batch boundary: the log end when it was taken). */
+    let snapshotOffset = 0;
     const candidate =
       snapshotText ??
       (this.producerSnapshot && this.producerSnapshot.offset <= this.logEndOffsetValue
@@ -847,13 +868,18 @@ export class PartitionLog {
         : null);
     if (candidate !== null) {
       const offset = this.producers.restore(candidate);
-      if (offset !== null && offset <= this.logEndOffsetValue) from = Math.max(offset, this.logStartOffsetValue);
-      else this.producers.clear();
+      if (offset !== null && offset <= this.logEndOffsetValue) {
+        snapshotOffset = offset;
+        from = Math.max(offset, this.logStartOffsetValue);
+      } else {
+        this.producers.clear();
+      }
     }
     const end = this.logEndOffsetValue;
+    // The batch holding the log start counts too (DeleteRecords may have cut inside it).
     await this.forEachBatchFrom(from, (header) => {
       if (header.baseOffset >= end) return false;
-      if (header.baseOffset >= from) this.producers.applyStored(header, header.baseOffset);
+      if (header.baseOffset >= snapshotOffset) this.producers.applyStored(header, header.baseOffset);
       return true;
     });
     this.producerSnapshot = { offset: end, text: this.producers.serialize(end) };

@@ -1,9 +1,7 @@
 // Idempotent-producer state of one partition (Kafka's ProducerStateManager, simplified): per
 // producer id, its epoch and the last five batches' sequence and offset ranges. The leader checks
 // every idempotent batch against it; followers and rebuilds just record what the log holds.
-import { assert } from '../common/assert.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
-import { limits } from '../common/limits.js';
+import { assert, ErrorCode, KafkaError, limits } from '../common/index.js';
 import { type BatchHeader, isControlBatch } from './record-batch.js';
 
 export interface ProducerBatch {

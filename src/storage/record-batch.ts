@@ -2,8 +2,7 @@
 // Layout: DefaultRecordBatch (kafka-protocol.md §1.6). Batches stay in their wire bytes from the
 // produce request to the fetch response; only baseOffset and partitionLeaderEpoch (outside the CRC)
 // and, with LogAppendTime, maxTimestamp + the timestamp-type bit (inside it) are ever rewritten.
-import { crc32c } from '../common/crc32c.js';
-import { ErrorCode, KafkaError } from '../common/errors.js';
+import { crc32c, ErrorCode, KafkaError } from '../common/index.js';
 
 export const BatchOffsets = {
   baseOffset: 0,

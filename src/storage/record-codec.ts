@@ -2,7 +2,7 @@
 // length varint, attributes int8, timestampDelta varlong, offsetDelta varint, key, value, headers,
 // all lengths ZigZag varints. Used off the hot path only: the group coordinator's own records,
 // exact offsetsForTimes lookups and tests. Produce and fetch never decode records.
-import { ErrorCode } from '../common/errors.js';
+import { ErrorCode } from '../common/index.js';
 import {
   Attributes,
   BATCH_HEADER_BYTES,

@@ -2,7 +2,7 @@
 // synchronous positional writes into the page cache; reads are async positional reads. The fd is
 // reference counted so a read or fsync in flight never touches a closed (and maybe reused) fd.
 import path from 'node:path';
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 import type { Disk } from './disk.js';
 import { replaceFile, unlinkIfExistsSync } from './file-io.js';
 import { OffsetIndex } from './offset-index.js';

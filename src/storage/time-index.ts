@@ -2,7 +2,7 @@
 // batch where it was reached). Timestamps strictly increase, offsets never decrease, so for a
 // target time the last entry below it says where a forward scan may start. When the segment
 // becomes inactive a final entry records its largest timestamp, which retention reads on restart.
-import { assert } from '../common/assert.js';
+import { assert } from '../common/index.js';
 import { readInt64, writeInt64 } from './record-batch.js';
 
 export const TIME_INDEX_ENTRY_BYTES = 12;

@@ -9,7 +9,7 @@ import { offsetsPartitionFor } from '../../src/groups/hash.js';
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecord } from '../../src/groups/records.js';
 import type { ScheduledTask, Scheduler } from '../../src/groups/scheduler.js';
 import type { JoinGroupParams } from '../../src/groups/membership.js';
-import { encodeConsumerSubscription } from '../../src/kafka/protocol/consumer-protocol.js';
+import { encodeConsumerSubscription } from '../../src/groups/consumer-protocol.js';
 
 interface Task {
   readonly at: number;

@@ -4,7 +4,7 @@
 // multi-group shape), LeaveGroup v0/v3, DeleteGroups, OffsetDelete, and the HTTP lag view.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/common/errors.js';
-import { encodeConsumerSubscription } from '../../src/kafka/protocol/consumer-protocol.js';
+import { encodeConsumerSubscription } from '../../src/groups/consumer-protocol.js';
 import { buildRecordBatch } from '../../src/storage/index.js';
 import { startSingleNode, stopAll, type NodeProcess } from '../helpers/node-process.js';
 import { RawClient } from '../helpers/raw-client.js';

@@ -4,11 +4,12 @@
 // and arrays in classic versions; length+1 unsigned varints and a tagged-field section per struct
 // in flexible versions).
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage } from '../../src/kafka/protocol/codec.js';
-import { Reader } from '../../src/kafka/protocol/reader.js';
-import { concat, Writer } from '../../src/kafka/protocol/writer.js';
-import { inVersions, parseVersions } from '../../src/kafka/protocol/schema.js';
-import type { ApiSchema, FieldSchema, MessageSchema, Primitive } from '../../src/kafka/protocol/schema.js';
+import { decodeMessage, encodeMessage } from '../../src/common/binary/codec.js';
+import { Reader } from '../../src/common/binary/reader.js';
+import { concat, Writer } from '../../src/common/binary/writer.js';
+import { inVersions, parseVersions } from '../../src/common/binary/schema.js';
+import type { FieldSchema, MessageSchema, Primitive } from '../../src/common/binary/schema.js';
+import type { ApiSchema } from '../../src/kafka/protocol/api-schema.js';
 import { alterConfigsApi } from '../../src/kafka/protocol/messages/alter-configs.js';
 import { createPartitionsApi } from '../../src/kafka/protocol/messages/create-partitions.js';
 import { createTopicsApi } from '../../src/kafka/protocol/messages/create-topics.js';
@@ -44,11 +45,8 @@ import {
   decodeConsumerSubscription,
   encodeConsumerAssignment,
   encodeConsumerSubscription,
-} from '../../src/kafka/protocol/consumer-protocol.js';
-import type {
-  ConsumerProtocolAssignment,
-  ConsumerProtocolSubscription,
-} from '../../src/kafka/protocol/consumer-protocol.js';
+} from '../../src/groups/consumer-protocol.js';
+import type { ConsumerProtocolAssignment, ConsumerProtocolSubscription } from '../../src/groups/consumer-protocol.js';
 
 const apis: readonly ApiSchema[] = [
   createTopicsApi,

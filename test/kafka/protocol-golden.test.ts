@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from '../../src/common/assert.js';
 import { ProtocolError } from '../../src/common/errors.js';
+import { concat } from '../../src/common/binary/writer.js';
 import {
   apiSchemas,
-  concat,
   decodeRequest,
   decodeRequestHeader,
   decodeResponseFrame,

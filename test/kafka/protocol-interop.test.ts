@@ -4,7 +4,9 @@
 // broker will see and send in production.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { decodeRequest, encodeResponse, concat, Reader } from '../../src/kafka/protocol/index.js';
+import { Reader } from '../../src/common/binary/reader.js';
+import { concat } from '../../src/common/binary/writer.js';
+import { decodeRequest, encodeResponse } from '../../src/kafka/protocol/index.js';
 import type { ApiVersionsRequest } from '../../src/kafka/protocol/messages/api-versions.js';
 import type { FetchRequest, FetchResponse } from '../../src/kafka/protocol/messages/fetch.js';
 import type { MetadataRequest, MetadataResponse } from '../../src/kafka/protocol/messages/metadata.js';

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ProtocolError } from '../../src/common/errors.js';
 import { limits } from '../../src/common/limits.js';
-import { Reader } from '../../src/kafka/protocol/reader.js';
-import { concat, Writer } from '../../src/kafka/protocol/writer.js';
+import { Reader } from '../../src/common/binary/reader.js';
+import { concat, Writer } from '../../src/common/binary/writer.js';
 
 function written(write: (w: Writer) => void): Buffer {
   const w = new Writer(8);

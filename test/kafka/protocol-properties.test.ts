@@ -7,17 +7,14 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ProtocolError } from '../../src/common/errors.js';
 import {
-  allApis,
   concat,
   decodeMessage,
-  decodeRequest,
-  decodeRequestHeader,
   encodeMessageToBuffers,
-  encodeRequestHeader,
+  type MessageSchema,
   Reader,
   Writer,
-} from '../../src/kafka/protocol/index.js';
-import type { MessageSchema } from '../../src/kafka/protocol/index.js';
+} from '../../src/common/index.js';
+import { allApis, decodeRequest, decodeRequestHeader, encodeRequestHeader } from '../../src/kafka/protocol/index.js';
 import { messageArbitrary, versionsOf } from './schema-arbitrary.js';
 
 const schemas: { schema: MessageSchema; version: number }[] = allApis.flatMap((api) =>

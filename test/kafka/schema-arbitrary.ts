@@ -2,9 +2,9 @@
 // (fields outside the version at their defaults, null only where the version allows it), so that
 // decode(encode(value)) must give the value back exactly.
 import fc from 'fast-check';
-import { defaultMessage, fieldKey } from '../../src/kafka/protocol/codec.js';
-import { inVersions } from '../../src/kafka/protocol/schema.js';
-import type { FieldSchema, MessageSchema, Primitive } from '../../src/kafka/protocol/schema.js';
+import { defaultMessage, fieldKey } from '../../src/common/binary/codec.js';
+import { inVersions } from '../../src/common/binary/schema.js';
+import type { FieldSchema, MessageSchema, Primitive } from '../../src/common/binary/schema.js';
 
 type Value = unknown;
 

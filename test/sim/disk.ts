@@ -39,8 +39,9 @@
 //   syncEio (fdatasync, fsyncDir, writeFile with sync), writeEnospc (writeSync, writeFile). A
 //   failed writeSync may have written a seeded prefix first (as the Disk contract allows).
 //   `setFaults()` changes them at run time (e.g. a fault-free phase for liveness).
-// * `failNext(kind, code, pathIncludes?)`: the next call of that kind (on a path containing
-//   `pathIncludes`, when given) fails with `code`; one-shot, queued in order.
+// * `failNext(kind, code, where?)`: the next call of that kind (on a path containing `where`, or
+//   matching it when a RegExp; a descriptor's path is the one it was opened with) fails with
+//   `code`; one-shot, queued in order.
 // * `capacityBytes`: a full disk. A write that would grow the files beyond it writes what fits
 //   and throws ENOSPC. `setCapacity()` changes it.
 //
@@ -105,12 +106,18 @@ const NO_FAULTS: FaultRates = { readEio: 0, writeEio: 0, syncEio: 0, writeEnospc
 interface OpenFile {
   readonly node: FileNode;
   readonly writable: boolean;
+  readonly path: string;
 }
 
 interface PlannedFault {
   readonly kind: FaultKind;
   readonly code: string;
-  readonly pathIncludes: string | undefined;
+  readonly where: string | RegExp | undefined;
+}
+
+function matches(where: string | RegExp | undefined, file: string): boolean {
+  if (where === undefined) return true;
+  return typeof where === 'string' ? file.includes(where) : where.test(file);
 }
 
 export class SimDisk {
@@ -161,9 +168,9 @@ export class SimDisk {
     this.faults = { ...NO_FAULTS, ...rates };
   }
 
-  /** The next call of `kind` (on a path containing `pathIncludes`, if given) fails with `code`. */
-  failNext(kind: FaultKind, code: 'EIO' | 'ENOSPC', pathIncludes?: string): void {
-    this.planned.push({ kind, code, pathIncludes });
+  /** The next call of `kind` (on a path containing or matching `where`, if given) fails with `code`. */
+  failNext(kind: FaultKind, code: 'EIO' | 'ENOSPC', where?: string | RegExp): void {
+    this.planned.push({ kind, code, where });
   }
 
   setCapacity(bytes: number | undefined): void {
@@ -223,9 +230,7 @@ export class SimDisk {
 
   /** @internal The fault this call suffers, if any (planned ones first, then the rates). */
   drawFault(kind: FaultKind, file: string): string | null {
-    const at = this.planned.findIndex(
-      (f) => f.kind === kind && (f.pathIncludes === undefined || file.includes(f.pathIncludes)),
-    );
+    const at = this.planned.findIndex((f) => f.kind === kind && matches(f.where, file));
     let code: string | null = null;
     if (at >= 0) code = (this.planned.splice(at, 1)[0] as PlannedFault).code;
     else if (kind === 'read' && this.prng.next() < this.faults.readEio) code = 'EIO';
@@ -287,7 +292,7 @@ class SimDiskView implements Disk {
       node.truncate(this.disk.nextSeq(), 0, this.disk.now());
     }
     const fd = this.disk.allocateFd();
-    this.fds.set(fd, { node, writable: mode !== 'r' });
+    this.fds.set(fd, { node, writable: mode !== 'r', path: file });
     return fd;
   }
 
@@ -301,9 +306,9 @@ class SimDiskView implements Disk {
   }
 
   writeSync(fd: number, data: Uint8Array, position: number): void {
-    const { node, writable } = this.file(fd, 'write');
+    const { node, writable, path: file } = this.file(fd, 'write');
     if (!writable) throw new DiskError('EBADF', 'write');
-    const fault = this.disk.drawFault('write', '');
+    const fault = this.disk.drawFault('write', file);
     const growth = Math.max(0, position + data.length - node.cache.length);
     const room = this.disk.roomBytes();
     const fits = growth <= room ? data.length : Math.max(0, data.length - (growth - room));
@@ -331,8 +336,8 @@ class SimDiskView implements Disk {
   // ---------------------------------------------------------------- async calls on descriptors
 
   read(fd: number, length: number, position: number): Promise<Buffer> {
-    const { node } = this.file(fd, 'read');
-    const fault = this.disk.drawFault('read', '');
+    const { node, path: file } = this.file(fd, 'read');
+    const fault = this.disk.drawFault('read', file);
     return this.later('read', () => {
       if (fault !== null) throw new DiskError(fault, 'read');
       return node.cache.read(position, length);
@@ -340,9 +345,9 @@ class SimDiskView implements Disk {
   }
 
   fdatasync(fd: number): Promise<void> {
-    const { node } = this.file(fd, 'fdatasync');
+    const { node, path: file } = this.file(fd, 'fdatasync');
     const upTo = this.disk.nextSeq();
-    const fault = this.disk.drawFault('sync', '');
+    const fault = this.disk.drawFault('sync', file);
     return this.later('sync', () => {
       this.disk.stats.fdatasyncs++;
       if (fault !== null) {

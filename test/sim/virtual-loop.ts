@@ -22,6 +22,11 @@ export class VirtualLoop implements DiskScheduler {
     return this.queue.size;
   }
 
+  /** Virtual time of the next task, or undefined when none is scheduled. */
+  get nextAtMs(): number | undefined {
+    return this.queue.peekTime();
+  }
+
   schedule(delayMs: number, task: () => void): ScheduledTask {
     let cancelled = false;
     this.queue.push(this.nowMsValue + Math.max(0, delayMs), () => {

@@ -1,7 +1,7 @@
 // ApiVersions (key 18), versions 0-3. Always answered (KIP-511): an unsupported version gets a v0
 // body with UNSUPPORTED_VERSION and this API's range, so the client retries with a version we
 // speak. v3+ checks the client software name and version as Kafka does (INVALID_REQUEST).
-import { ErrorCode } from '../../common/errors.js';
+import { ErrorCode } from '../../common/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { ApiVersionsRequest, ApiVersionsResponse } from '../protocol/messages/api-versions.js';

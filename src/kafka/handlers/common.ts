@@ -1,6 +1,5 @@
 // Small helpers the handler files share.
-import { ErrorCode, errorCodeOf, KafkaError } from '../../common/errors.js';
-import type { Logger } from '../../common/log.js';
+import { ErrorCode, errorCodeOf, KafkaError, type Logger } from '../../common/index.js';
 import type { BrokerContext } from '../broker-context.js';
 
 /** Kafka's "authorized operations were not requested" marker. */

@@ -1,7 +1,7 @@
 // CreateTopics (key 19), versions 0-7. Forwarded to the controller; answered once the topic is
 // committed in the metadata log (or validated only). Results per topic, in request order.
-import { ErrorCode } from '../../common/errors.js';
-import { resolveQuorums } from '../../metadata/topic-config.js';
+import { ErrorCode } from '../../common/index.js';
+import { resolveQuorums } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type {

@@ -1,6 +1,6 @@
 // DeleteTopics (key 20), versions 0-6. v6 may name topics by id. Forwarded to the controller;
 // answered once the deletion is committed. Logs are removed by each replica afterwards.
-import { ErrorCode, KafkaError } from '../../common/errors.js';
+import { ErrorCode, KafkaError } from '../../common/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type {

@@ -2,10 +2,14 @@
 // source (explicit → DYNAMIC_TOPIC_CONFIG, else DEFAULT_CONFIG), quorums resolved for the topic's
 // replication factor — librdkafka's read-modify-write needs the full list. Brokers: the node's
 // settings that clients commonly read.
-import type { NodeConfig } from '../../common/config.js';
-import { ErrorCode } from '../../common/errors.js';
-import type { TopicInfo } from '../../metadata/state.js';
-import { effectiveConfig, resolveQuorums, TOPIC_CONFIGS, type ConfigKind } from '../../metadata/topic-config.js';
+import { ErrorCode, type NodeConfig } from '../../common/index.js';
+import {
+  type ConfigKind,
+  effectiveConfig,
+  resolveQuorums,
+  TOPIC_CONFIGS,
+  type TopicInfo,
+} from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type {

@@ -3,9 +3,8 @@
 // maxBytes (KIP-74). Long polling: with fewer than minBytes available the request waits until a
 // high watermark of one of its partitions moves or maxWaitMs passes. Fetch sessions (KIP-227)
 // are declined: every response carries sessionId 0, so clients send full fetches.
-import { ErrorCode, KafkaError } from '../../common/errors.js';
-import { limits } from '../../common/limits.js';
-import type { Replica } from '../../replication/replica.js';
+import { ErrorCode, KafkaError, limits } from '../../common/index.js';
+import type { Replica } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { FetchPartitionData, FetchRequest, FetchResponse } from '../protocol/messages/fetch.js';

@@ -2,7 +2,7 @@
 // leader of the __consumer_offsets partition the group id hashes to. Transactions are not
 // supported, so transaction keys get COORDINATOR_NOT_AVAILABLE. Version 0 must stay advertised:
 // librdkafka turns on group consumption and LZ4 only when it is.
-import { ErrorCode } from '../../common/errors.js';
+import { ErrorCode } from '../../common/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import {

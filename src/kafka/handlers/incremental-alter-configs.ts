@@ -1,6 +1,6 @@
 // IncrementalAlterConfigs (key 44), versions 0-1: set, delete, append to or subtract from single
 // topic configs, leaving the others as they are.
-import { ErrorCode, KafkaError } from '../../common/errors.js';
+import { ErrorCode, KafkaError } from '../../common/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import {

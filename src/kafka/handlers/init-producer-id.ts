@@ -1,7 +1,7 @@
 // InitProducerId (key 22), versions 0-4, for idempotent producers (no transactional id): every
 // call gets a fresh producer id at epoch 0, from blocks reserved in the metadata log, as Kafka does
 // for a null transactional id. Transactions are not supported: a transactional id is refused.
-import { ErrorCode } from '../../common/errors.js';
+import { ErrorCode } from '../../common/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../protocol/messages/init-producer-id.js';

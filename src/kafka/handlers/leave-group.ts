@@ -1,7 +1,7 @@
 // LeaveGroup (key 13), versions 0-4. v0-2 name one member and answer with one error; v3+ name
 // members (by member id or group.instance.id) and answer per member. The group rebalances
 // without the members at once, instead of waiting for their sessions to expire.
-import { ErrorCode } from '../../common/errors.js';
+import { ErrorCode } from '../../common/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { LeaveGroupRequest, LeaveGroupResponse } from '../protocol/messages/leave-group.js';

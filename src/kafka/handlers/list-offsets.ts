@@ -2,8 +2,8 @@
 // last stable offset), -2 = earliest (log start), otherwise the first offset whose timestamp is
 // at or after the given one (offset -1 when none). v0 answers in `oldStyleOffsets`. Latest answers
 // OFFSET_NOT_AVAILABLE (retriable) while a new leader's high watermark is below its epoch start.
-import { ErrorCode, KafkaError } from '../../common/errors.js';
-import type { Replica } from '../../replication/replica.js';
+import { ErrorCode, KafkaError } from '../../common/index.js';
+import type { Replica } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type {

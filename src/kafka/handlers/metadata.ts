@@ -2,8 +2,8 @@
 // research/kafka-protocol.md §2.4). Answers from the replicated metadata: live brokers, the
 // controller, and per partition the leader, its epoch and the replicas. Unknown topics are
 // created when auto-creation is on (node setting, and the request's flag from v4).
-import { ErrorCode, KafkaError } from '../../common/errors.js';
-import type { TopicInfo } from '../../metadata/state.js';
+import { ErrorCode, KafkaError } from '../../common/index.js';
+import type { TopicInfo } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseTopic } from '../protocol/messages/metadata.js';

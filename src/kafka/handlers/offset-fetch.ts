@@ -3,7 +3,7 @@
 // partition the group has committed); v5 adds the leader epoch; v7 adds requireStable (no
 // transactions here, so every offset is stable). v8 asks for many groups at once and answers per
 // group. The codec decodes absent fields as null, so the shape is chosen by version.
-import { ErrorCode } from '../../common/errors.js';
+import { ErrorCode } from '../../common/index.js';
 import type { FetchedOffset } from '../../groups/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';

@@ -1,7 +1,7 @@
 // Resolving a partition for a data request: the leader's replica, or the Kafka error clients act
 // on, plus the leader-epoch fencing of KIP-320 (currentLeaderEpoch -1 means "do not check").
-import { ErrorCode, KafkaError } from '../../common/errors.js';
-import type { Replica } from '../../replication/replica.js';
+import { ErrorCode, KafkaError } from '../../common/index.js';
+import type { Replica } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
 
 export function checkLeaderEpoch(partition: Replica, currentLeaderEpoch: number): void {

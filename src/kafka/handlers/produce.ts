@@ -9,15 +9,15 @@
 // (REQUEST_TIMED_OUT after timeoutMs; NOT_ENOUGH_REPLICAS up front, nothing appended, when fewer
 // than write.quorum replicas are live; NOT_LEADER_OR_FOLLOWER if leadership moves meanwhile). A retried
 // idempotent batch gets its original offset and is not stored again.
-import { ErrorCode, KafkaError } from '../../common/errors.js';
-import type { AppendResult } from '../../replication/replica.js';
+import { ErrorCode, KafkaError } from '../../common/index.js';
+import type { AppendResult } from '../../replication/index.js';
 import {
   compressionOf,
   Compression,
   splitBatches,
   validateClientBatch,
   isTransactionalBatch,
-} from '../../storage/record-batch.js';
+} from '../../storage/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
 import type { PartitionProduceResponse, ProduceRequest, ProduceResponse } from '../protocol/messages/produce.js';

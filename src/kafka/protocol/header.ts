@@ -3,14 +3,21 @@
 // is flexible, else v1; response header v1 iff flexible, else v0 — except that ApiVersions
 // responses always use header v0 (KIP-511), so a client can read the answer before it knows what
 // the broker speaks.
-import { ProtocolError } from '../../common/errors.js';
-import { f, parseVersions } from './schema.js';
-import type { ApiSchema, MessageSchema, VersionSpan } from './schema.js';
-import { decodeMessage, encodeMessage, isFlexible } from './codec.js';
-import { Reader } from './reader.js';
-import type { Writer } from './writer.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  f,
+  isFlexible,
+  type MessageSchema,
+  parseVersions,
+  ProtocolError,
+  Reader,
+  type TaggedStruct,
+  type VersionSpan,
+  type Writer,
+} from '../../common/index.js';
+import type { ApiSchema } from './api-schema.js';
 import { apiSchemas } from './registry.js';
-import type { TaggedStruct } from './messages/tagged-fields.js';
 
 export const API_VERSIONS_KEY = 18;
 

@@ -1,29 +1,12 @@
-// The Kafka wire-protocol codec: the registry of API schemas, frame-level encode and decode, and
-// the reader and writer underneath. The listener calls decodeRequestHeader, apiSchemas.get,
+// The Kafka wire-protocol codec: the registry of API schemas and frame-level encode and decode,
+// over common's reader, writer and schema-driven codec (src/common/binary). The listener calls decodeRequestHeader, apiSchemas.get,
 // decodeRequest and encodeResponse; everything else is for tests and internal forwarding.
-import { assert } from '../../common/assert.js';
-import { ProtocolError } from '../../common/errors.js';
-import type { ApiSchema } from './schema.js';
-import { decodeMessage, encodeMessage } from './codec.js';
-import { Reader } from './reader.js';
-import { Writer } from './writer.js';
+import { assert, decodeMessage, encodeMessage, ProtocolError, Reader, Writer } from '../../common/index.js';
+import type { ApiSchema } from './api-schema.js';
 import { apiSchemas } from './registry.js';
 import { decodeResponseHeader, encodeRequestHeader, encodeResponseHeader, isSupportedVersion } from './header.js';
 
 export { apiSchemas, allApis } from './registry.js';
-export { Reader } from './reader.js';
-export { Writer, concat } from './writer.js';
-export type { Mark } from './writer.js';
-export {
-  decodeMessage,
-  encodeMessage,
-  encodeMessageToBuffers,
-  defaultMessage,
-  isFlexible,
-  fieldKey,
-  ZERO_UUID,
-} from './codec.js';
-export type { Struct, RecordsValue, UnknownTaggedField } from './codec.js';
 export {
   decodeRequestHeader,
   decodeResponseHeader,
@@ -37,7 +20,7 @@ export {
   API_VERSIONS_KEY,
 } from './header.js';
 export type { RequestHeader, ResponseHeader, DecodedRequestHeader } from './header.js';
-export type { ApiSchema, MessageSchema, FieldSchema } from './schema.js';
+export type { ApiSchema } from './api-schema.js';
 
 function apiFor(apiKey: number): ApiSchema | undefined {
   return apiSchemas.get(apiKey);

@@ -1,8 +1,8 @@
 // Every API this broker has a schema for, by key. ApiVersions answers are built from the
 // handlers' advertised ranges, not from this table: a schema may describe more versions than the
 // broker advertises (Metadata 10-12, Fetch 13-17 need real topic ids).
-import { assert } from '../../common/assert.js';
-import type { ApiSchema } from './schema.js';
+import { assert } from '../../common/index.js';
+import type { ApiSchema } from './api-schema.js';
 import { produceApi } from './messages/produce.js';
 import { fetchApi } from './messages/fetch.js';
 import { listOffsetsApi } from './messages/list-offsets.js';

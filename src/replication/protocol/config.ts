@@ -1,6 +1,6 @@
 // Settings of the replication core: quorum sizes and the bounds of a leader's per-follower window.
 // Plain numbers; the shell maps topic configs and node flags onto them.
-import { ConfigError } from '../../common/errors.js';
+import { ConfigError } from '../../common/index.js';
 
 export interface ReplicationLimits {
   /** Append requests carrying batches in flight to one follower. */

@@ -14,11 +14,9 @@
 // logs hold E on [start of E, t) and agree below the start of E (both matched E's leader there):
 // the follower has converged. Otherwise its last epoch is now older than E and another round
 // follows. Every round lowers the follower's last epoch, so it ends within the checkpoint size.
-import { assert } from '../../common/assert.js';
-import type { EpochEntry, ReplicaLogView } from './log-view.js';
-import { endOffsetForEpoch, floorAndNextStart, lastEpochOf } from './log-view.js';
-import type { DivergenceAnswer } from './messages.js';
-import { NO_EPOCH } from './messages.js';
+import { assert } from '../../common/index.js';
+import { endOffsetForEpoch, type EpochEntry, floorAndNextStart, lastEpochOf, type ReplicaLogView } from './log-view.js';
+import { type DivergenceAnswer, NO_EPOCH } from './messages.js';
 
 /** The leader's side: answer a follower whose last epoch is `requestedEpoch`. */
 export function answerDivergence(leaderView: ReplicaLogView, requestedEpoch: number): DivergenceAnswer {

@@ -9,12 +9,24 @@
 //   append    a verified follower checks prevOffset/prevEpoch, skips batches it has, appends the
 //             rest, and records the epoch start marker once its log reaches the epoch start;
 //   HW        it learns the high watermark: min(leader's HW, its log end), never backwards.
-import { assert } from '../../common/assert.js';
+import { assert } from '../../common/index.js';
 import { divergenceStep } from './divergence.js';
-import type { EpochEntry, ReplicaLogView } from './log-view.js';
-import { epochAt, epochStartWithin, hasEpochStart, lastEpochOf } from './log-view.js';
-import type { AppendRequest, AppendResponse, BatchInfo, SealRequest } from './messages.js';
-import { AppendError, NO_EPOCH } from './messages.js';
+import {
+  epochAt,
+  type EpochEntry,
+  epochStartWithin,
+  hasEpochStart,
+  lastEpochOf,
+  type ReplicaLogView,
+} from './log-view.js';
+import {
+  AppendError,
+  type AppendRequest,
+  type AppendResponse,
+  type BatchInfo,
+  NO_EPOCH,
+  type SealRequest,
+} from './messages.js';
 import { type SealDecision, seal } from './seal.js';
 
 export const FollowerActionType = {

@@ -10,7 +10,7 @@
 // it picks a log at least as complete (greatest (last epoch, log end)). Why "durable up to s": a
 // replica whose log is cut below s by a crash drops the marker with it (recovery keeps no epoch
 // starting beyond the log end), and would look older than it was counted as.
-import { assert } from '../../common/assert.js';
+import { assert } from '../../common/index.js';
 
 export interface QuorumMember {
   /** Holds the marker durably and its durable end offset is >= the epoch start. */

@@ -9,14 +9,19 @@
 //   on a response: leader.onAppendResponse(resp, log, now)   (then serve acks=all waiters <= HW)
 //   after a local flush: leader.onLocalDurable(log)
 //   on a produce: leader.canAcceptAcksAll(now) or NOT_ENOUGH_REPLICAS; append; wait for HW.
-import { assert } from '../../common/assert.js';
+import { assert } from '../../common/index.js';
 import { type ReplicationLimits, resolveLimits } from './config.js';
 import { answerDivergence } from './divergence.js';
 import { type QuorumMember, nextHighWatermark, quorumDurableOffset } from './high-watermark.js';
-import type { ReplicaLogView } from './log-view.js';
-import { epochAt, hasEpochStart, lastEpochOf } from './log-view.js';
-import type { AppendRequest, AppendResponse, BatchInfo, DivergenceAnswer } from './messages.js';
-import { AppendError, NO_EPOCH } from './messages.js';
+import { epochAt, hasEpochStart, lastEpochOf, type ReplicaLogView } from './log-view.js';
+import {
+  AppendError,
+  type AppendRequest,
+  type AppendResponse,
+  type BatchInfo,
+  type DivergenceAnswer,
+  NO_EPOCH,
+} from './messages.js';
 import { FollowerProgress, ProgressMode, type ProgressStatus } from './progress.js';
 
 export interface LeaderCoreOptions {

@@ -3,7 +3,7 @@
 // durableEndOffset and epochEntries()); the simulation implements it over an in-memory log.
 // Everything else the core needs (the epoch at an offset, OffsetForLeaderEpoch) is derived here
 // from the checkpoint entries, so the leader and the follower compute it the same way.
-import { assert } from '../../common/assert.js';
+import { assert } from '../../common/index.js';
 import { NO_EPOCH, NO_OFFSET } from './messages.js';
 
 /** "Epoch `epoch` starts at offset `startOffset`" — one leader-epoch checkpoint entry. */

@@ -5,7 +5,7 @@
 //   divergence query (one at a time) until it reports success;
 // * replicate: its log is a prefix up to `matchEndOffset`; batches flow ahead optimistically from
 //   `nextOffset`, bounded by a window of requests and bytes.
-import { assert } from '../../common/assert.js';
+import { assert } from '../../common/index.js';
 import type { DivergenceAnswer } from './messages.js';
 
 export const ProgressMode = {

@@ -1,9 +1,8 @@
 // Failover (DESIGN §5): the controller seals the live replicas at a new epoch, waits for R
 // answers and picks the most complete one. Both halves are pure functions.
-import { assert } from '../../common/assert.js';
+import { assert } from '../../common/index.js';
 import type { ReplicaLogView } from './log-view.js';
-import type { SealResponse } from './messages.js';
-import { NO_EPOCH } from './messages.js';
+import { NO_EPOCH, type SealResponse } from './messages.js';
 
 export interface SealDecision {
   readonly response: SealResponse;

@@ -1,8 +1,7 @@
 // AlterConfigs (key 33), versions 0-2, flexible from 2. Replaces a resource's whole set of
 // dynamic configs; v1 only changes throttling behaviour.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface AlterableConfig extends TaggedStruct {
   name: string;

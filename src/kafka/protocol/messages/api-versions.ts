@@ -1,9 +1,8 @@
 // ApiVersions (key 18), versions 0-4, flexible from 3. v1 adds throttleTimeMs; v3 adds the client
 // software name and version and the tagged feature fields; v4 changes nothing on the wire.
 // The response always travels with response header v0 (KIP-511), see header.ts.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface ApiVersionsRequest extends TaggedStruct {
   clientSoftwareName: string;

@@ -1,8 +1,7 @@
 // CreatePartitions (key 37), versions 0-3, flexible from 2. v1 and v3 only change broker behaviour
 // (throttling), not the shape.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface CreatePartitionsAssignment extends TaggedStruct {
   brokerIds: number[];

@@ -1,9 +1,8 @@
 // CreateTopics (key 19), versions 0-7, flexible from 5. v1 adds validateOnly; v4 lets
 // numPartitions/replicationFactor be -1 (broker defaults); v5 returns the topic's configs; v7
 // returns the topic id.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface CreatableReplicaAssignment extends TaggedStruct {
   partitionIndex: number;

@@ -1,7 +1,6 @@
 // DeleteGroups (key 42), versions 0-2, flexible from 2. Only empty groups may be deleted.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface DeleteGroupsRequest extends TaggedStruct {
   /** Kafka's spelling ("GroupsNames"). */

@@ -1,8 +1,7 @@
 // DeleteRecords (key 21), versions 0-2, flexible from 2. Moves each partition's log start offset
 // up to `offset` (-1: up to the high watermark) and answers with the new low watermark.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface DeleteRecordsPartition extends TaggedStruct {
   partitionIndex: number;

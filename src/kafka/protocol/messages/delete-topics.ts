@@ -1,8 +1,7 @@
 // DeleteTopics (key 20), versions 0-6, flexible from 4. v0-5 name topics by `topicNames`; v6
 // replaces them with `topics`, each named by name or by topic id. v5 adds per-topic error messages.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface DeleteTopicState extends TaggedStruct {
   /** Null when the topic is named by `topicId`. */

@@ -1,8 +1,7 @@
 // DescribeConfigs (key 32), versions 0-4, flexible from 4. v1 adds includeSynonyms, configSource
 // and synonyms (and drops isDefault); v3 adds includeDocumentation, configType and documentation.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 /** resourceType values shared by DescribeConfigs, AlterConfigs and IncrementalAlterConfigs. */
 export const ConfigResourceType = {

@@ -1,8 +1,7 @@
 // DescribeGroups (key 15), versions 0-5, flexible from 5. v3 adds authorized operations; v4 adds
 // each member's groupInstanceId.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface DescribeGroupsRequest extends TaggedStruct {
   groups: string[];

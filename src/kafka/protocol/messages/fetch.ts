@@ -4,10 +4,8 @@
 // the tagged divergingEpoch / currentLeader / snapshotId; v13 topic ids replace names; v15 the
 // replica id moves into a tagged replicaState; v16 tagged nodeEndpoints; v17 replicaDirectoryId.
 // Records stay opaque: a response carries the stored batches as a vector, never re-encoded.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { RecordsValue } from '../codec.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type RecordsValue, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface ReplicaState extends TaggedStruct {
   replicaId: number;

@@ -1,9 +1,8 @@
 // FindCoordinator (key 10), versions 0-6, flexible from 3. v1 adds keyType (0 group,
 // 1 transaction, 2 share group); v4 batches: `coordinatorKeys` in, `coordinators` out, and the
 // single-key fields are gone. v5 and v6 only add error codes and the share key type.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export const CoordinatorKeyType = { group: 0, transaction: 1, share: 2 } as const;
 

@@ -1,7 +1,6 @@
 // Heartbeat (key 12), versions 0-4, flexible from 4. v3 adds groupInstanceId.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface HeartbeatRequest extends TaggedStruct {
   groupId: string;

@@ -1,8 +1,7 @@
 // IncrementalAlterConfigs (key 44), versions 0-1, flexible from 1. Each config carries its own
 // operation, so keys not named keep their values (unlike AlterConfigs).
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export const ConfigOperation = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
 

@@ -1,8 +1,7 @@
 // InitProducerId (key 22), versions 0-5, flexible from 2. v3 lets a producer pass its current id
 // and epoch to bump the epoch (KIP-360); v4 and v5 change only error semantics.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface InitProducerIdRequest extends TaggedStruct {
   transactionalId: string | null;

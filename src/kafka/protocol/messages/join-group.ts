@@ -1,13 +1,12 @@
 // JoinGroup (key 11), versions 0-9, flexible from 6. v1 adds rebalanceTimeoutMs; v4 makes a new
 // member rejoin with the id it is given (MEMBER_ID_REQUIRED); v5 adds groupInstanceId (static
 // membership); v7 returns protocolType; v8 adds reason; v9 adds skipAssignment.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface JoinGroupRequestProtocol extends TaggedStruct {
   name: string;
-  /** For protocolType "consumer": a ConsumerProtocolSubscription (consumer-protocol.ts). */
+  /** For protocolType "consumer": a ConsumerProtocolSubscription (groups/consumer-protocol.ts). */
   metadata: Buffer;
 }
 

@@ -1,8 +1,7 @@
 // LeaveGroup (key 13), versions 0-5, flexible from 4. v0-2 name one `memberId`; v3 batches
 // `members` (with groupInstanceId) and answers per member; v5 adds a per-member reason.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface MemberIdentity extends TaggedStruct {
   memberId: string;

@@ -1,9 +1,8 @@
 // ListGroups (key 16), versions 0-5, flexible from 3. v4 adds a state filter and each group's
 // state; v5 adds a type filter and each group's type. A broker lists only the groups it
 // coordinates: clients ask every broker and concatenate.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface ListGroupsRequest extends TaggedStruct {
   /** Empty: every state. */

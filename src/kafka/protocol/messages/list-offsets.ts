@@ -2,9 +2,8 @@
 // and answers with oldStyleOffsets; v1+ answer one (timestamp, offset); v2 isolationLevel; v4
 // currentLeaderEpoch and leaderEpoch (KIP-320); v7 allows MAX_TIMESTAMP (-3); v8 and v9 allow the
 // tiered-storage timestamps -4 and -5; v10 adds timeoutMs. Timestamps: -1 latest, -2 earliest.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface ListOffsetsPartition extends TaggedStruct {
   partitionIndex: number;

@@ -2,9 +2,8 @@
 // v1+: null means all. v1 adds rack, controller and isInternal; v2 clusterId; v3 throttleTimeMs;
 // v4 allowAutoTopicCreation; v5 offlineReplicas; v7 leaderEpoch; v8 authorized operations
 // (cluster-level only in 8-10); v10 topic ids; v12 topics looked up by id have a null name.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface MetadataRequestTopic extends TaggedStruct {
   /** v10+. */

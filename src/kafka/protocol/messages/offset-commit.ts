@@ -3,9 +3,8 @@
 // v7 adds groupInstanceId; v9 is v8 for the new consumer protocol (KIP-848).
 // A commit with generation -1 and an empty member id comes from a consumer outside any group
 // (kcat, assign()) and must be accepted.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface OffsetCommitRequestPartition extends TaggedStruct {
   partitionIndex: number;

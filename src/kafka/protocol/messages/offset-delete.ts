@@ -1,7 +1,7 @@
 // OffsetDelete (key 47), version 0 only, never flexible. Deletes a group's committed offsets for
 // partitions the group no longer subscribes to.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
+import { f, type MessageSchema } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface OffsetDeleteRequestPartition {
   partitionIndex: number;

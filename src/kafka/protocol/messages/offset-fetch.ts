@@ -2,9 +2,8 @@
 // and adds a top-level error; v5 adds committedLeaderEpoch; v7 adds requireStable. v8 changes the
 // shape: many groups per request (`groups`) and per response (`groups`), and the single-group
 // fields (v0-7) are gone. v9 adds memberId/memberEpoch for the new consumer protocol.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface OffsetFetchRequestTopic extends TaggedStruct {
   name: string;

@@ -2,9 +2,8 @@
 // the answer; v2 adds currentLeaderEpoch (KIP-320) and throttleTimeMs; v3 replicaId (consumers
 // send -1, followers their id; -2 when absent). The answer is the end offset of the largest epoch
 // not above the one asked for.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface OffsetForLeaderPartition extends TaggedStruct {
   partition: number;

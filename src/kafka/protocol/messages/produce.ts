@@ -2,10 +2,8 @@
 // batch v2 only); v2 logAppendTimeMs; v5 logStartOffset; v8 per-record errors; v10 the tagged
 // currentLeader / nodeEndpoints hints of KIP-951; v11 changes only error semantics. Records stay
 // opaque bytes here: the handler validates the batch, the codec never looks inside.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { RecordsValue } from '../codec.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type RecordsValue, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface PartitionProduceData extends TaggedStruct {
   index: number;

@@ -1,7 +1,7 @@
 // SaslHandshake (key 17), versions 0-1, never flexible. v1 only changes what follows the
 // handshake (SaslAuthenticate frames instead of raw tokens), not these fields.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
+import { f, type MessageSchema } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface SaslHandshakeRequest {
   mechanism: string;

@@ -1,12 +1,11 @@
 // SyncGroup (key 14), versions 0-5, flexible from 4. v3 adds groupInstanceId; v5 adds
 // protocolType and protocolName both ways, which the coordinator checks against the group's.
-import { f } from '../schema.js';
-import type { ApiSchema, MessageSchema } from '../schema.js';
-import type { TaggedStruct } from './tagged-fields.js';
+import { f, type MessageSchema, type TaggedStruct } from '../../../common/index.js';
+import type { ApiSchema } from '../api-schema.js';
 
 export interface SyncGroupRequestAssignment extends TaggedStruct {
   memberId: string;
-  /** For protocolType "consumer": a ConsumerProtocolAssignment (consumer-protocol.ts). */
+  /** For protocolType "consumer": a ConsumerProtocolAssignment (groups/consumer-protocol.ts). */
   assignment: Buffer;
 }
 

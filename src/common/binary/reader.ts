@@ -2,8 +2,8 @@
 // every length or count is checked against them before anything is allocated, so a malformed
 // frame costs at most its own size and ends in a ProtocolError (the connection is closed), never a
 // RangeError, a hang or a huge allocation.
-import { ProtocolError } from '../../common/errors.js';
-import { limits } from '../../common/limits.js';
+import { ProtocolError } from '../errors.js';
+import { limits } from '../limits.js';
 
 const TWO_POW_32 = 4294967296;
 

@@ -6,13 +6,17 @@
 // These bytes arrive inside a well-formed request, so a malformed payload is the caller's to answer
 // with an error code (INCONSISTENT_GROUP_PROTOCOL); the ProtocolError thrown here does not mean
 // the connection must close.
-import { assert } from '../../common/assert.js';
-import { ProtocolError } from '../../common/errors.js';
-import { decodeMessage, encodeMessage } from './codec.js';
-import { Reader } from './reader.js';
-import { f } from './schema.js';
-import type { MessageSchema } from './schema.js';
-import { concat, Writer } from './writer.js';
+import {
+  assert,
+  concat,
+  decodeMessage,
+  encodeMessage,
+  f,
+  type MessageSchema,
+  ProtocolError,
+  Reader,
+  Writer,
+} from '../common/index.js';
 
 export interface ConsumerProtocolTopicPartition {
   topic: string;

@@ -2,6 +2,9 @@
 // from the facts in Kafka's published JSON message definitions (field names, types, versions,
 // nullable versions, flexible versions, tagged fields). One generic decoder and encoder
 // (codec.ts) walk these descriptions, so supporting a version costs one line in a table.
+// It lives in common, not in kafka/, because Kafka's own stored formats use the same language:
+// the group coordinator's records in __consumer_offsets and the consumer protocol's payloads.
+// The API tables (request/response per API key) stay in kafka/protocol.
 //
 // Decoded values are plain objects whose keys are the Kafka field names with the first letter in
 // lower case ("ThrottleTimeMs" -> throttleTimeMs). Representation of each type:
@@ -46,14 +49,6 @@ export interface MessageSchema {
   readonly validVersions: string;
   readonly flexibleVersions: string;
   readonly fields: readonly FieldSchema[];
-}
-
-/** One API: its request and response schemas. */
-export interface ApiSchema {
-  readonly apiKey: number;
-  readonly name: string;
-  readonly request: MessageSchema;
-  readonly response: MessageSchema;
 }
 
 interface FieldOptions {

@@ -2,7 +2,7 @@
 // into a growing scratch buffer; large payloads (record batches read from segment files) are
 // placed in the vector as they are, never copied. Encoding wrong values (a number out of range,
 // a string too long for its length prefix) is a bug in the caller and is asserted.
-import { assert } from '../../common/assert.js';
+import { assert } from '../assert.js';
 
 const TWO_POW_32 = 4294967296;
 const INT64_MAX_AS_NUMBER = 2 ** 63; // Long.MAX_VALUE as a double rounds up to 2^63

@@ -7,12 +7,19 @@
 //      election is retried later, when replicas come back.
 // Elections start when a leader is fenced or unregistered, and for every leadership of a broker
 // that asks for a controlled shutdown (which is then not a candidate).
-import type { Clock, ScheduledTask } from '../common/clock.js';
-import type { Logger } from '../common/log.js';
-import { chooseLeader, type SealResponse } from '../replication/protocol/index.js';
-import type { MetadataLog } from './log.js';
-import type { PartitionInfo, TopicInfo } from './state.js';
-import { resolveQuorums } from './topic-config.js';
+// It lives in replication, not metadata: sealing and choosing a leader are the replication
+// protocol's steps (DESIGN §5); metadata only records the outcome and asks for drains
+// (LeadershipDrain, which this implements).
+import type { Clock, Logger, ScheduledTask } from '../common/index.js';
+import {
+  type LeadershipDrain,
+  type MetadataLog,
+  type PartitionInfo,
+  resolveQuorums,
+  type TopicInfo,
+} from '../metadata/index.js';
+import type { ElectionRequests } from './election-requests.js';
+import { chooseLeader, type SealResponse } from './protocol/index.js';
 
 /** Sends Seal to a replica (gRPC, or a direct call for this node). */
 export interface SealClient {
@@ -27,7 +34,6 @@ const SCAN_INTERVAL_MS = 50;
 const SEAL_TIMEOUT_MS = 1_000;
 const RETRY_BACKOFF_MS = 200;
 const CONCURRENT_ELECTIONS_MAX = 64;
-const REQUESTED_ELECTIONS_MAX = 100_000;
 
 interface Attempt {
   readonly key: string;
@@ -36,21 +42,18 @@ interface Attempt {
   readonly excluded: number | null;
 }
 
-export class PartitionElections {
+export class PartitionElections implements LeadershipDrain {
   private readonly running = new Set<string>();
   private readonly retryAfterMs = new Map<string, number>();
   /** Brokers whose leaderships are being moved away (controlled shutdown). */
   private readonly draining = new Set<number>();
-  /**
-   * Partitions whose named leader asked for a new epoch (key -> the epoch it cannot take): it led
-   * that epoch before a restart, or a failover that did not finish sealed it above the epoch.
-   */
-  private readonly requested = new Map<string, number>();
   private readonly timer: ScheduledTask;
 
   constructor(
     private readonly metadata: MetadataLog,
     private readonly sealClient: SealClient,
+    /** Partitions whose named leader asked for a new epoch, because it cannot take its own. */
+    private readonly requested: ElectionRequests,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
@@ -71,15 +74,6 @@ export class PartitionElections {
     } finally {
       this.draining.delete(nodeId);
     }
-  }
-
-  /**
-   * The leader of `leaderEpoch` cannot take it (see `requested`): elect again, that replica
-   * included. Ignored once the partition has moved past that epoch.
-   */
-  requestElection(topicId: string, partition: number, leaderEpoch: number): void {
-    if (this.requested.size >= REQUESTED_ELECTIONS_MAX) return;
-    this.requested.set(`${topicId}:${partition}`, leaderEpoch);
   }
 
   /**
@@ -109,8 +103,9 @@ export class PartitionElections {
         const leaderDown = !leader || leader.fenced;
         const moving = this.draining.has(partition.leader);
         const key = `${topic.topicId}:${partition.partition}`;
-        const requested = this.requested.get(key);
-        if (requested !== undefined && requested !== partition.leaderEpoch) this.requested.delete(key);
+        const requested = this.requested.epochOf(topic.topicId, partition.partition);
+        if (requested !== undefined && requested !== partition.leaderEpoch)
+          this.requested.forget(topic.topicId, partition.partition);
         const asked = requested === partition.leaderEpoch;
         if (!leaderDown && !moving && !asked) continue;
         if (this.running.has(key)) continue;
@@ -171,7 +166,7 @@ export class PartitionElections {
       { type: 'PartitionChange', topicId: topic.topicId, partition: partition.partition, leader, leaderEpoch: epoch },
     ]);
     this.retryAfterMs.delete(key);
-    this.requested.delete(key);
+    this.requested.forget(topic.topicId, partition.partition);
     this.log.info(
       { topic: topic.name, partition: partition.partition, leader, epoch, previous: partition.leader },
       'partition leader elected',

@@ -2,13 +2,12 @@
 // version into a plan: per struct, a flat list of field steps with the encoding of that version
 // already chosen (classic or compact, nullable or not, tagged or not), so the hot path runs
 // closures, never version checks. Plans are cached per schema object.
-import { assert } from '../../common/assert.js';
-import { ProtocolError } from '../../common/errors.js';
-import { inVersions, parseVersions } from './schema.js';
-import type { FieldSchema, MessageSchema, Primitive } from './schema.js';
+import { assert } from '../assert.js';
+import { ProtocolError } from '../errors.js';
+import { type FieldSchema, inVersions, type MessageSchema, parseVersions, type Primitive } from './schema.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
-import type { UnknownTaggedField } from './messages/tagged-fields.js';
+import type { UnknownTaggedField } from './tagged-fields.js';
 
 export type { UnknownTaggedField };
 

@@ -1,0 +1,44 @@
+// The common module's door, the lowest layer: what every other module may use. Assertions and
+// typed errors, limits, node settings, the clock, logging, gRPC plumbing, the metric definitions,
+// CRC-32C, and the binary Reader/Writer with the schema-driven codec that Kafka's wire protocol
+// and Kafka's stored formats (group records, the consumer protocol) share. Nothing here imports
+// another module of src/.
+export { AssertionError, assert, unreachable } from './assert.js';
+export { type Clock, type ScheduledTask, systemClock } from './clock.js';
+export {
+  type ClusterMember,
+  type NodeConfig,
+  brokerHeartbeatIntervalMs,
+  parseClusterNodes,
+  parseConfig,
+} from './config.js';
+export { crc32c } from './crc32c.js';
+export { ConfigError, ErrorCode, KafkaError, ProtocolError, errorCodeOf, errorName } from './errors.js';
+export { CHANNEL_OPTIONS, GrpcServer, createClient, grpc, loadProto, serviceConstructor } from './grpc.js';
+export { limits } from './limits.js';
+export { LOG_LEVELS, type Logger, createLogger, silentLogger } from './log.js';
+export { type NodeGauges, type RequestMetrics, nodeGauges, requestMetrics } from './metrics.js';
+export { Reader } from './binary/reader.js';
+export { type Mark, Writer, concat } from './binary/writer.js';
+export {
+  type DefaultValue,
+  type FieldSchema,
+  type MessageSchema,
+  type Primitive,
+  type VersionSpan,
+  f,
+  inVersions,
+  parseVersions,
+} from './binary/schema.js';
+export {
+  type RecordsValue,
+  type Struct,
+  ZERO_UUID,
+  decodeMessage,
+  defaultMessage,
+  encodeMessage,
+  encodeMessageToBuffers,
+  fieldKey,
+  isFlexible,
+} from './binary/codec.js';
+export type { TaggedStruct, UnknownTaggedField } from './binary/tagged-fields.js';
