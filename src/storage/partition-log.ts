@@ -136,11 +136,7 @@ export class PartitionLog {
     const checkpointStart = parseLogStartOffset(checkpointText);
     const { cache: epochs, damage: epochDamage } = await LeaderEpochCache.load(disk, path.join(dir, LEADER_EPOCH_FILE));
     const segments = loaded.segments;
-    let created = false;
-    if (segments.length === 0) {
-      segments.push(Segment.create(disk, dir, Math.max(checkpointStart ?? 0, 0), clock.now()));
-      created = true;
-    }
+    if (segments.length === 0) segments.push(Segment.create(disk, dir, Math.max(checkpointStart ?? 0, 0), clock.now()));
     const log = new PartitionLog(
       disk,
       dir,
@@ -152,7 +148,9 @@ export class PartitionLog {
       new ProducerStateManager(),
       options.pageCacheRetainBytes ?? -1,
     );
-    log.dirDirty = created;
+    // The files found here may be entries a crashed process created and never made durable (it
+    // died before its directory fsync): the flush at the end of the open fsyncs the directory.
+    log.dirDirty = true;
     try {
       await log.finishOpen(loaded, checkpointStart, epochDamage);
     } catch (err) {
