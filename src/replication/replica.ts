@@ -3,14 +3,14 @@
 // FollowerReplica). Roles follow the metadata: the replica leads epoch e only after the
 // PartitionChange for e has been applied here (take-leadership.ts says whether it may). This file is
 // the replica's surface for the Kafka handlers (produce, fetch, HW waits) and its role changes; the
-// leader's flushes are leader-flush.ts, the election-request timer election-request.ts.
+// leader's flushes are leader-flush.ts, the election-request timer election-request-timer.ts.
 //
 // Every state change (an append from the leader, a Seal, taking or leaving leadership) runs in one
 // queue, so each sees the log as the previous one left it; fsyncs for follower acknowledgements
 // run outside it, so many appends share one flush (group commit) while the next ones apply.
 import { type Clock, ErrorCode, KafkaError, limits, type Logger } from '../common/index.js';
 import type { LogReadResult, PartitionLog } from '../storage/index.js';
-import { ElectionRequest } from './election-request.js';
+import { ElectionRequestTimer } from './election-request-timer.js';
 import { FollowerReplica } from './follower-replica.js';
 import { HighWatermarkWaiters } from './high-watermark-waiters.js';
 import { type Fatal, stopIfBroken } from './invariants.js';
@@ -89,7 +89,7 @@ export class Replica {
   private readonly follower: FollowerReplica;
   private readonly taker: EpochTaker;
   private readonly leaderFlush: LeaderFlush;
-  private readonly election: ElectionRequest;
+  private readonly election: ElectionRequestTimer;
   private leader: LeaderReplica | null = null;
   private assignmentValue: ReplicaAssignment;
   private readonly queue = new SerialQueue(limits.replicaQueueDepthMax);
@@ -125,7 +125,7 @@ export class Replica {
       durable: () => this.leader?.onLocalDurable(),
       stopped: () => this.closed,
     });
-    this.election = new ElectionRequest(io.clock, logger);
+    this.election = new ElectionRequestTimer(io.clock, logger);
     this.assignmentValue = assignment;
     this.waiters = new HighWatermarkWaiters(io.clock);
   }
@@ -309,7 +309,7 @@ export class Replica {
       this.election.cannotLead(e, refusal.reason, refusal.graceMs);
       return;
     }
-    const start = await this.taker.take(e);
+    const { startOffset: start, highWatermark } = await this.taker.take(e, this.follower.core.highWatermark);
     if (this.closed) return;
     this.follower.core.onBecomeLeader(e, start);
     const core = new LeaderCore(
@@ -319,7 +319,7 @@ export class Replica {
         writeQuorum: a.writeQuorum,
         epoch: e,
         epochStartOffset: start,
-        initialHighWatermark: Math.min(this.follower.core.highWatermark, start),
+        initialHighWatermark: highWatermark,
         limits: this.io.limits,
       },
       this.view,

@@ -36,8 +36,18 @@ export class EpochTaker {
     return resumable ? null : { reason: `the log already has epoch ${last} >= ${e}`, graceMs: 0 };
   }
 
-  /** The durable steps (refusal() said yes): resolves with where epoch `e` starts. */
-  async take(e: number): Promise<number> {
+  /**
+   * The durable steps (refusal() said yes): resolves with where epoch `e` starts and the high
+   * watermark the leader starts from — what it knew committed as a follower, never beyond the start:
+   * what lies between is committed only once W replicas durably hold the marker (high-watermark.ts).
+   */
+  async take(e: number, followerHighWatermark: number): Promise<{ startOffset: number; highWatermark: number }> {
+    const startOffset = await this.makeDurable(e);
+    return { startOffset, highWatermark: Math.min(followerHighWatermark, startOffset) };
+  }
+
+  /** Flush, the marker (or the entry it has, resuming), the sealed epoch: resolves with the start. */
+  private async makeDurable(e: number): Promise<number> {
     await this.log.flush();
     const resumed = this.log.lastEpoch === e ? entryFor(this.log.epochEntries(), e) : undefined;
     let start: number;

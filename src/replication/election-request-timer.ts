@@ -11,7 +11,7 @@ interface Wanted {
   readonly askAfterMs: number;
 }
 
-export class ElectionRequest {
+export class ElectionRequestTimer {
   private wanted: Wanted | null = null;
 
   constructor(
