@@ -309,7 +309,19 @@ export class Replica {
       this.election.cannotLead(e, refusal.reason, refusal.graceMs);
       return;
     }
-    const { startOffset: start, highWatermark } = await this.taker.take(e, this.follower.core.highWatermark);
+    let taken: { startOffset: number; highWatermark: number };
+    try {
+      taken = await this.taker.take(e, this.follower.core.highWatermark);
+    } catch (err) {
+      stopIfBroken(err, this.io.fatal);
+      // The disk failed half way (the marker may be written): this replica cannot lead e any more,
+      // and no election is wanted for a live broker's partition unless it asks.
+      const reason = `taking the epoch failed: ${err instanceof Error ? err.message : String(err)}`;
+      this.logger.warn({ epoch: e, err }, 'could not take the epoch');
+      this.election.cannotLead(e, reason, 0);
+      return;
+    }
+    const { startOffset: start, highWatermark } = taken;
     if (this.closed) return;
     this.follower.core.onBecomeLeader(e, start);
     const core = new LeaderCore(

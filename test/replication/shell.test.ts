@@ -316,6 +316,16 @@ describe('the replication shell', () => {
     expect(restarted.electionWanted(Date.now())).toBe(0);
     expect(() => restarted.append([batchOf(['x'])], { messageCount: 1 })).toThrow(KafkaError);
   });
+  it('a named leader whose disk fails while it takes the epoch asks the controller for a new election', async () => {
+    const cluster = new Cluster();
+    const replica = await cluster.start(1, { ...initial, leader: 2 });
+    replica.log.assignEpochStart = () => Promise.reject(new DiskError('EIO', 'fsync'));
+    await replica.applyAssignment({ ...initial, leader: 1, leaderEpoch: 1 });
+    expect(replica.isLeader).toBe(false);
+    // Nobody else would: the metadata names it, and its broker is alive.
+    expect(replica.electionWanted(Date.now())).toBe(1);
+    expect(replica.status().cannotLead).toMatch(/EIO/);
+  });
 });
 
 describe('invariants on the replication path', () => {
