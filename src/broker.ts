@@ -112,6 +112,10 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       log.fatal({ err }, 'a replication invariant broke; stopping');
       process.exit(1);
     },
+    storageFailed: (err) => {
+      log.fatal({ err }, 'stopping: the disk failed, and it is recovered from on restart');
+      process.exit(1);
+    },
   });
   replicasOpen = replicas;
   const admin = new ClusterAdmin(config.clusterId, controlClient, metadata, () => replicas.settled());

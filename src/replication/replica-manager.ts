@@ -59,6 +59,11 @@ export interface ReplicaManagerParts {
   readonly sessionLapsed: () => boolean;
   /** A broken invariant on the replication path (invariants.ts): called once, the node must stop. */
   readonly fatal: Fatal;
+  /**
+   * A partition log failed on a storage error (it refuses writes; after a failed fsync its page
+   * cache cannot be trusted): the node must stop, and recovers from its disk when restarted.
+   */
+  readonly storageFailed: (err: Error) => void;
   readonly limits?: Partial<ReplicationLimits>;
 }
 
@@ -109,6 +114,8 @@ export class ReplicaManager {
       leadershipChanged: (replica, leading) =>
         this.notifyLeadership(replica.topic, replica.partition, leading ? replica : null),
       fatal: parts.fatal,
+      storageFailed: (replica) =>
+        parts.storageFailed(new Error(`the log of ${replica.topic}-${replica.partition} failed on a storage error`)),
     };
   }
 
@@ -209,6 +216,11 @@ export class ReplicaManager {
 
   private notifyLeadership(topic: string, partition: number, replica: Replica | null): void {
     for (const listener of this.leadershipListeners) listener(topic, partition, replica);
+  }
+
+  /** The replica of `topic`-`partition` hosted here, leading or following. */
+  replica(topic: string, partition: number): Replica | undefined {
+    return this.replicas.get(partitionKey(topic, partition));
   }
 
   /** Every partition this node leads. */

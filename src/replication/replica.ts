@@ -58,6 +58,11 @@ export interface ReplicaIo {
   leadershipChanged(replica: Replica, leading: boolean): void;
   /** A broken invariant (invariants.ts): the node stops. */
   readonly fatal: Fatal;
+  /**
+   * The replica's log failed on a storage error and refuses writes: the node stops, and recovers
+   * from what the disk holds when it restarts (Kafka stops a broker whose only log directory fails).
+   */
+  storageFailed(replica: Replica): void;
 }
 
 export type ReplicaRole = 'leader' | 'follower';
@@ -389,6 +394,12 @@ export class Replica {
 
   /** Sends due heartbeats and retries (called on the node's replication tick). */
   tick(): void {
+    if (this.log.failed) {
+      // Whatever path hit the failure (a flush, an append, a truncation), leader or follower.
+      this.stepDown('its log failed on a storage error');
+      this.io.storageFailed(this);
+      return;
+    }
     if (this.isLeader) (this.leader as LeaderReplica).pump();
     else if (this.leader !== null) this.stepDown('fenced');
   }

@@ -258,6 +258,11 @@ export class PartitionLog {
     return this.segments[this.segments.length - 1] as Segment;
   }
 
+  /** The log saw a storage failure (a failed fsync, say): it refuses writes until it is opened again. */
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+
   private checkWritable(): void {
     if (this.closed || this.closing) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`);
     if (this.failure)

@@ -29,7 +29,9 @@ import type { WireAppendRequest } from '../../src/replication/wire.js';
 import {
   buildRecordBatch,
   decodeRecords,
+  type Disk,
   DiskError,
+  nodeDisk,
   makeLogConfig,
   PartitionLog,
   splitBatches,
@@ -79,6 +81,10 @@ class Cluster {
   readonly down = new Set<number>();
   readonly leadership: string[] = [];
   readonly dirs = new Map<number, string>();
+  /** Nodes whose disk fails every fsync from now on. */
+  readonly failingDisks = new Set<number>();
+  /** Nodes that stopped because a log failed (storageFailed). */
+  readonly stopped: number[] = [];
 
   io(nodeId: number): ReplicaIo {
     return {
@@ -98,6 +104,16 @@ class Cluster {
       leadershipChanged: (replica, leading) =>
         this.leadership.push(`${nodeId}:${leading ? 'lead' : 'stop'}:${replica.leaderEpoch}`),
       fatal: (err) => fatalErrors.push(err),
+      storageFailed: () => this.stopped.push(nodeId),
+    };
+  }
+
+  /** The node's disk: node:fs, with fsyncs that fail once the node is in `failingDisks`. */
+  disk(nodeId: number): Disk {
+    return {
+      ...nodeDisk,
+      fdatasync: (fd) =>
+        this.failingDisks.has(nodeId) ? Promise.reject(new DiskError('EIO', 'fdatasync')) : nodeDisk.fdatasync(fd),
     };
   }
 
@@ -108,7 +124,7 @@ class Cluster {
       dirs.push(dir);
       this.dirs.set(nodeId, dir);
     }
-    const log = await PartitionLog.open(dir, makeLogConfig({}), silentLogger);
+    const log = await PartitionLog.open(dir, makeLogConfig({}), silentLogger, { disk: this.disk(nodeId) });
     const replica = await Replica.open(
       { topic: 't', topicId: 'tid', partition: 0 },
       log,
@@ -325,6 +341,18 @@ describe('the replication shell', () => {
     // Nobody else would: the metadata names it, and its broker is alive.
     expect(replica.electionWanted(Date.now())).toBe(1);
     expect(replica.status().cannotLead).toMatch(/EIO/);
+  });
+  it('a replica whose log failed (an fsync error) stops its node, which recovers from the disk on restart', async () => {
+    // After a failed fsync the log refuses writes and its page cache can no longer be trusted: a
+    // leader that kept its leadership would take no write again, and its broker is alive, so no
+    // election would come.
+    const cluster = await threeReplicas();
+    const leader = cluster.replicas.get(1)!;
+    await until('followers heard from', () => leader.canAcceptAcksAll(), cluster);
+    cluster.failingDisks.add(1);
+    leader.append([batchOf(['not durable here'])], { messageCount: 1 });
+    await until('node 1 stopped', () => cluster.stopped.includes(1), cluster);
+    expect(cluster.stopped.every((id) => id === 1)).toBe(true);
   });
 });
 
