@@ -207,11 +207,29 @@ export class Segment {
     try {
       await this.disk.fdatasync(this.fd);
       if (cacheRetainBytes >= 0) this.dropCachedBelow(sizeBytes - cacheRetainBytes);
+    } catch (err) {
+      this.cutUnsynced();
+      throw err;
     } finally {
       this.release();
     }
     if (sizeBytes > this.syncedSizeBytes) this.syncedSizeBytes = sizeBytes;
     return sizeBytes;
+  }
+
+  /**
+   * After a failed fdatasync: the bytes beyond the last successful one may never reach the disk,
+   * though the page cache shows them and a later fdatasync would succeed without writing them
+   * (Linux marks the pages clean). Cut the file back, so that neither this process nor the next one
+   * on this machine reads them as the log. The log refuses writes from now on (PartitionLog.fail).
+   */
+  private cutUnsynced(): void {
+    if (this.sizeBytes <= this.syncedSizeBytes) return;
+    try {
+      this.disk.truncateSync(this.fd, this.syncedSizeBytes);
+    } catch {
+      this.broken = true;
+    }
   }
 
   /** Advises the kernel to drop cached pages below `end` (durable bytes; the caller holds the fd). */
