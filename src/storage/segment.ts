@@ -62,6 +62,8 @@ export class Segment {
   broken = false;
   /** Cached pages below this were advised to be dropped (see page-cache.ts). */
   private cacheDroppedBelow = 0;
+  /** The file's size when this process opened it (cut by truncations): bytes it did not write. */
+  private openedSizeBytes: number;
   private refs = 0;
   private closeRequested = false;
   private fdOpen = true;
@@ -76,6 +78,7 @@ export class Segment {
   ) {
     this.sizeBytes = sizeBytes;
     this.syncedSizeBytes = 0;
+    this.openedSizeBytes = sizeBytes;
     this.nextOffset = baseOffset;
     this.offsetIndex = new OffsetIndex(baseOffset);
     this.timeIndex = new TimeIndex(baseOffset);
@@ -224,9 +227,12 @@ export class Segment {
    * on this machine reads them as the log. The log refuses writes from now on (PartitionLog.fail).
    */
   private cutUnsynced(): void {
-    if (this.sizeBytes <= this.syncedSizeBytes) return;
+    // What this process wrote since then: what it found at open is not its to judge (recovery
+    // resets syncedSizeBytes of scanned segments to 0 until its first fdatasync).
+    const keep = Math.max(this.syncedSizeBytes, this.openedSizeBytes);
+    if (this.sizeBytes <= keep) return;
     try {
-      this.disk.truncateSync(this.fd, this.syncedSizeBytes);
+      this.disk.truncateSync(this.fd, keep);
     } catch {
       this.broken = true;
     }
@@ -260,6 +266,7 @@ export class Segment {
     this.disk.truncateSync(this.fd, position);
     this.sizeBytes = position;
     if (this.syncedSizeBytes > position) this.syncedSizeBytes = position;
+    if (this.openedSizeBytes > position) this.openedSizeBytes = position;
     if (this.cacheDroppedBelow > position) this.cacheDroppedBelow = position;
   }
 

@@ -35,4 +35,24 @@ describe('a failed fdatasync', () => {
     sim.crash();
     expect((await open(sim.boot())).logEndOffset).toBe(2);
   });
+
+  it('cuts only what this process wrote: what it found at open is kept even when its first fdatasync fails', async () => {
+    const loop = new VirtualLoop();
+    const sim = new SimDisk({ seed: 4, scheduler: loop, keepUnsyncedProbability: 0, tearProbability: 0 });
+    const disk = sim.boot();
+    await loop.settle(disk.mkdir('/data/p-0', true));
+    await loop.settle(disk.fsyncDir('/data'));
+    await loop.settle(disk.fsyncDir('/'));
+    const open = (d: typeof disk): Promise<PartitionLog> =>
+      loop.settle(PartitionLog.open('/data/p-0', makeLogConfig({}), silentLogger, { disk: d, clock: loop.clock() }));
+    const log = await open(disk);
+    log.appendAsLeader([batch('durable', 2)], 0);
+    await loop.settle(log.flush());
+    sim.kill();
+    // Recovery scans the active segment and syncs it once at open; that fdatasync fails.
+    sim.failNext('sync', 'EIO', '.log');
+    await expect(open(sim.boot())).rejects.toThrow(/EIO/);
+    sim.kill();
+    expect((await open(sim.boot())).logEndOffset).toBe(2);
+  });
 });
