@@ -14,6 +14,8 @@ export interface LeaderFlushIo {
   readonly fatal: Fatal;
   /** More of the leader's log counts as durable. */
   durable(): void;
+  /** The flush failed: the log refuses writes from now on. */
+  failed(): void;
   /** The replica closed: no more rounds. */
   stopped(): boolean;
 }
@@ -49,8 +51,8 @@ export class LeaderFlush {
         }
       } catch (err) {
         stopIfBroken(err, this.io.fatal);
-        // The log refuses writes from now on (storage failure); the leader's HW stays where it was.
         this.io.logger.error({ err }, 'leader flush failed');
+        this.io.failed();
       } finally {
         this.flushing = false;
       }

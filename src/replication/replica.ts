@@ -8,7 +8,7 @@
 // Every state change (an append from the leader, a Seal, taking or leaving leadership) runs in one
 // queue, so each sees the log as the previous one left it; fsyncs for follower acknowledgements
 // run outside it, so many appends share one flush (group commit) while the next ones apply.
-import { type Clock, ErrorCode, KafkaError, limits, type Logger } from '../common/index.js';
+import { assert, type Clock, ErrorCode, KafkaError, limits, type Logger } from '../common/index.js';
 import type { LogReadResult, PartitionLog } from '../storage/index.js';
 import { ElectionRequestTimer } from './election-request-timer.js';
 import { FollowerReplica } from './follower-replica.js';
@@ -128,6 +128,7 @@ export class Replica {
       logger,
       fatal: io.fatal,
       durable: () => this.leader?.onLocalDurable(),
+      failed: () => this.logFailed(),
       stopped: () => this.closed,
     });
     this.election = new ElectionRequestTimer(io.clock, logger);
@@ -217,6 +218,10 @@ export class Replica {
     try {
       const result = this.log.appendAsLeader(batches, l.epoch, { logAppendTime: options.logAppendTime });
       if (result.duplicate) return { ...result, duplicate: true };
+      assert(
+        result.baseOffset >= l.core.epochStartOffset && this.log.lastEpoch === l.epoch,
+        `a leader of epoch ${l.epoch} appends in its epoch, after its start ${l.core.epochStartOffset}`,
+      );
       for (const batch of batches) l.appended(batch);
       this.leaderFlush.appended();
       l.schedulePump();
@@ -254,6 +259,9 @@ export class Replica {
   }
 
   private highWatermarkAdvanced(): void {
+    // A failed log no longer holds what its page cache showed (see Segment): acknowledge nothing more.
+    if (this.log.failed) return this.logFailed();
+    assert(this.highWatermark <= this.log.logEndOffset, 'the high watermark lies within the leader log');
     this.waiters.advance(this.highWatermark);
     for (const listener of [...this.listeners]) listener();
   }
@@ -392,14 +400,16 @@ export class Replica {
     this.io.leadershipChanged(this, false);
   }
 
+  /** The log failed on a storage error: leave leadership at once, and stop the node. */
+  private logFailed(): void {
+    this.stepDown('its log failed on a storage error');
+    this.io.storageFailed(this);
+  }
+
   /** Sends due heartbeats and retries (called on the node's replication tick). */
   tick(): void {
-    if (this.log.failed) {
-      // Whatever path hit the failure (a flush, an append, a truncation), leader or follower.
-      this.stepDown('its log failed on a storage error');
-      this.io.storageFailed(this);
-      return;
-    }
+    // Whatever path hit the failure (a flush, an append, a truncation), leader or follower.
+    if (this.log.failed) return this.logFailed();
     if (this.isLeader) (this.leader as LeaderReplica).pump();
     else if (this.leader !== null) this.stepDown('fenced');
   }
@@ -438,7 +448,9 @@ export class Replica {
       // naming this replica leader of an epoch it may no longer serve: ask again later.
       this.election.cannotLead(a.leaderEpoch, `sealed at epoch ${epoch}`, SEALED_ELECTION_GRACE_MS);
     }
-    return this.follower.sealDurably(epoch);
+    const answer = await this.follower.sealDurably(epoch);
+    assert(this.sealed.value >= epoch, `the seal at ${epoch} is durable before it is answered`);
+    return answer;
   }
 
   // ---------------------------------------------------------------- status and close

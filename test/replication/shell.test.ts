@@ -351,6 +351,9 @@ describe('the replication shell', () => {
     await until('followers heard from', () => leader.canAcceptAcksAll(), cluster);
     cluster.failingDisks.add(1);
     leader.append([batchOf(['not durable here'])], { messageCount: 1 });
+    // At once (no tick): a leader whose log failed acknowledges nothing more.
+    await until('the leader stepped down', () => !leader.isLeader);
+    expect(cluster.stopped).toEqual([1]);
     await until('node 1 stopped', () => cluster.stopped.includes(1), cluster);
     expect(cluster.stopped.every((id) => id === 1)).toBe(true);
   });
