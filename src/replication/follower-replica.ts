@@ -73,11 +73,22 @@ export class FollowerReplica {
             break;
           case 'truncateTo':
             await this.log.truncateTo(a.offset);
+            assert(
+              this.log.logEndOffset <= a.offset,
+              `truncation to ${a.offset} left the log at ${this.log.logEndOffset}`,
+            );
             break;
           case 'assignEpochStart':
             await this.log.assignEpochStart(a.epoch, a.startOffset);
+            assert(this.log.lastEpoch === a.epoch, `the marker of epoch ${a.epoch} is the newest entry`);
             break;
           case 'append':
+            // The core decided from the same log: a batch it appends continues it (the bytes are the
+            // leader's word, checked by appendAsFollower; the decision is ours).
+            assert(
+              request.batches[a.from]?.baseOffset === this.log.logEndOffset,
+              `the follower core appends at the log end ${this.log.logEndOffset}`,
+            );
             this.log.appendAsFollower(buffers.slice(a.from, a.to));
             appended = true;
             break;

@@ -4,6 +4,7 @@
 // and leading e again could give two batches one (offset, epoch) — except as the single replica of
 // the partition, which no other replica can contradict, and which resumes e. Otherwise: flush,
 // record "e starts at the log end" durably, record the sealed epoch e durably; only then lead.
+import { assert } from '../common/index.js';
 import type { PartitionLog } from '../storage/index.js';
 import { entryFor } from './protocol/index.js';
 import type { ReplicaAssignment } from './replica.js';
@@ -43,6 +44,10 @@ export class EpochTaker {
    */
   async take(e: number, followerHighWatermark: number): Promise<{ startOffset: number; highWatermark: number }> {
     const startOffset = await this.makeDurable(e);
+    assert(
+      this.log.lastEpoch === e && startOffset <= this.log.logEndOffset,
+      `epoch ${e} starts within the log, and its marker is the newest entry`,
+    );
     return { startOffset, highWatermark: Math.min(followerHighWatermark, startOffset) };
   }
 
