@@ -1,9 +1,65 @@
-// The consume hot path: one segment's contribution to a fetch, as whole batches in (ideally) a
-// single contiguous read that is handed out as a view. Only the 27 header bytes that locate batch
-// boundaries are parsed; records are never touched.
+// The consume hot path: a fetch from a partition log, as whole batches, with one read per segment
+// touched, in (ideally) a single contiguous read per segment that is handed out as a view. Only the
+// 27 header bytes that locate batch boundaries are parsed; records are never touched.
 import { ErrorCode, KafkaError } from '../common/index.js';
+import type { LogSegments } from './log-segments.js';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, BatchOffsets, readInt64 } from './record-batch.js';
 import type { Segment } from './segment.js';
+
+export interface LogReadResult {
+  /** Whole batches, to be written to the socket back to back. */
+  readonly chunks: Buffer[];
+  readonly bytes: number;
+}
+
+/**
+ * Whole batches for a fetch: from the batch CONTAINING fetchOffset, stopping before a batch whose
+ * baseOffset >= maxOffset (exclusive, e.g. the high watermark) or before exceeding maxBytes, but
+ * always at least the first batch (KIP-74). `slackBytes` (index.interval.bytes) is read ahead in
+ * the first segment to cover the batches between its index entry and fetchOffset.
+ */
+export async function readLog(
+  segments: LogSegments,
+  fetchOffset: number,
+  maxBytes: number,
+  maxOffset: number,
+  slackBytes: number,
+): Promise<LogReadResult> {
+  if (fetchOffset < segments.logStartOffset || fetchOffset > segments.logEndOffset) {
+    throw new KafkaError(
+      ErrorCode.OFFSET_OUT_OF_RANGE,
+      `offset ${fetchOffset} outside [${segments.logStartOffset}, ${segments.logEndOffset}]`,
+    );
+  }
+  const limit = Math.min(maxOffset, segments.logEndOffset);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  if (fetchOffset >= limit) return { chunks, bytes };
+  const touched = segments.all.slice(segments.indexFor(fetchOffset));
+  let first = true;
+  for (const segment of touched) {
+    if (segment.baseOffset >= limit || (!first && bytes >= maxBytes)) break;
+    const result = await readSegment(segment, {
+      startPosition: first ? segment.offsetIndex.lookup(fetchOffset).position : 0,
+      fetchOffset,
+      maxOffset: limit,
+      budgetBytes: maxBytes - bytes,
+      atLeastOne: chunks.length === 0,
+      slackBytes: first ? slackBytes : 0,
+    });
+    first = false;
+    if (result.chunk) {
+      chunks.push(result.chunk);
+      bytes += result.bytes;
+    }
+    if (result.full) break;
+  }
+  // Retention or DeleteRecords may have removed the data while we read: never hand out a gap.
+  if (fetchOffset < segments.logStartOffset) {
+    throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${fetchOffset} was deleted during the read`);
+  }
+  return { chunks, bytes };
+}
 
 export interface SegmentReadRequest {
   readonly startPosition: number;
