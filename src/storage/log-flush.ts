@@ -28,6 +28,8 @@ export class LogFlusher {
     () => this.syncOnce(),
   );
   private durableEndOffsetValue = 0;
+  /** Rounds in flight and the log end each may vouch for (lowered when the log end moves back). */
+  private readonly rounds = new Set<{ endOffset: number }>();
   private unflushedMessages = 0;
   private lastFlushMs: number;
 
@@ -57,6 +59,8 @@ export class LogFlusher {
   /** The log end moved back to `offset` (truncation, emptying): what was durable beyond it is gone. */
   logEndMovedBack(offset: number): void {
     this.durableEndOffsetValue = Math.min(this.durableEndOffsetValue, offset);
+    // A round in flight synced bytes that are gone beyond `offset`; what is appended there next is not its.
+    for (const round of this.rounds) round.endOffset = Math.min(round.endOffset, offset);
     this.changeGeneration++;
   }
 
@@ -90,7 +94,16 @@ export class LogFlusher {
     // have dropped the failed round's writes even if this fsync succeeds.
     const failed = this.health.failedError();
     if (failed !== null) throw failed;
-    const endOffset = this.segments.logEndOffset;
+    const round = { endOffset: this.segments.logEndOffset };
+    this.rounds.add(round);
+    try {
+      await this.syncRound(round);
+    } finally {
+      this.rounds.delete(round);
+    }
+  }
+
+  private async syncRound(round: { endOffset: number }): Promise<void> {
     this.unflushedMessages = 0;
     this.lastFlushMs = this.clock.now();
     this.stats.flushes++;
@@ -107,8 +120,7 @@ export class LogFlusher {
     } catch (err) {
       throw this.health.fail(err);
     }
-    if (endOffset > this.durableEndOffsetValue)
-      this.durableEndOffsetValue = Math.min(endOffset, this.segments.logEndOffset);
+    if (round.endOffset > this.durableEndOffsetValue) this.durableEndOffsetValue = round.endOffset;
     assert(this.durableEndOffsetValue <= this.segments.logEndOffset, 'the durable end never passes the log end');
     // Inactive segments now durable get their index files (see log-loader.ts for why only now).
     for (const segment of this.segments.all.slice(0, -1)) {

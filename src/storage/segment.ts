@@ -62,6 +62,8 @@ export class Segment {
   broken = false;
   /** Cached pages below this were advised to be dropped (see page-cache.ts). */
   private cacheDroppedBelow = 0;
+  /** Bumped by every cut: an fsync that started before one vouches for bytes that are gone. */
+  private cuts = 0;
   private refs = 0;
   private closeRequested = false;
   private fdOpen = true;
@@ -203,14 +205,16 @@ export class Segment {
    */
   async sync(cacheRetainBytes = -1): Promise<number> {
     const sizeBytes = this.sizeBytes;
+    const cuts = this.cuts;
     if (!this.acquire()) return sizeBytes;
     try {
       await this.disk.fdatasync(this.fd);
-      if (cacheRetainBytes >= 0) this.dropCachedBelow(sizeBytes - cacheRetainBytes);
+      if (cacheRetainBytes >= 0 && this.cuts === cuts) this.dropCachedBelow(sizeBytes - cacheRetainBytes);
     } finally {
       this.release();
     }
-    if (sizeBytes > this.syncedSizeBytes) this.syncedSizeBytes = sizeBytes;
+    // A cut meanwhile (truncation) replaced what this fsync covered: it vouches for nothing now.
+    if (this.cuts === cuts && sizeBytes > this.syncedSizeBytes) this.syncedSizeBytes = sizeBytes;
     return sizeBytes;
   }
 
@@ -240,6 +244,7 @@ export class Segment {
   truncateSync(position: number): void {
     assert(position <= this.sizeBytes, 'truncate beyond the segment end');
     this.disk.truncateSync(this.fd, position);
+    this.cuts++;
     this.sizeBytes = position;
     if (this.syncedSizeBytes > position) this.syncedSizeBytes = position;
     if (this.cacheDroppedBelow > position) this.cacheDroppedBelow = position;
