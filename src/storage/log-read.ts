@@ -12,19 +12,24 @@ export interface LogReadResult {
   readonly bytes: number;
 }
 
+export interface LogReadRequest {
+  readonly fetchOffset: number;
+  readonly maxBytes: number;
+  /** Exclusive: no batch whose baseOffset is at or beyond it (e.g. the high watermark). */
+  readonly maxOffset: number;
+  /** The first batch comes even when larger than maxBytes (KIP-74); else it yields nothing. */
+  readonly minOneBatch: boolean;
+  /** Read ahead in the first segment to cover the batches between its index entry and fetchOffset. */
+  readonly slackBytes: number;
+}
+
 /**
  * Whole batches for a fetch: from the batch CONTAINING fetchOffset, stopping before a batch whose
- * baseOffset >= maxOffset (exclusive, e.g. the high watermark) or before exceeding maxBytes, but
- * always at least the first batch (KIP-74). `slackBytes` (index.interval.bytes) is read ahead in
- * the first segment to cover the batches between its index entry and fetchOffset.
+ * baseOffset >= maxOffset or before exceeding maxBytes (see `minOneBatch`). Never a partial batch;
+ * one read per segment touched, returned as views.
  */
-export async function readLog(
-  segments: LogSegments,
-  fetchOffset: number,
-  maxBytes: number,
-  maxOffset: number,
-  slackBytes: number,
-): Promise<LogReadResult> {
+export async function readLog(segments: LogSegments, request: LogReadRequest): Promise<LogReadResult> {
+  const { fetchOffset, maxBytes, maxOffset, minOneBatch, slackBytes } = request;
   if (fetchOffset < segments.logStartOffset || fetchOffset > segments.logEndOffset) {
     throw new KafkaError(
       ErrorCode.OFFSET_OUT_OF_RANGE,
@@ -44,7 +49,7 @@ export async function readLog(
       fetchOffset,
       maxOffset: limit,
       budgetBytes: maxBytes - bytes,
-      atLeastOne: chunks.length === 0,
+      atLeastOne: minOneBatch && chunks.length === 0,
       slackBytes: first ? slackBytes : 0,
     });
     first = false;
