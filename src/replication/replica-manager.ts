@@ -6,21 +6,17 @@
 // leader of an epoch it cannot take (it led that epoch before a restart).
 import {
   type Clock,
+  effectiveTopicSettings,
   ErrorCode,
   KafkaError,
   limits,
   type Logger,
   type NodeConfig,
+  resolveQuorums,
   type ScheduledTask,
 } from '../common/index.js';
-import {
-  effectiveConfig,
-  type MetadataChange,
-  type PartitionInfo,
-  resolveQuorums,
-  type TopicInfo,
-} from '../metadata/index.js';
-import { type Disk, LogManager, type LogConfig } from '../storage/index.js';
+import { type MetadataChange, type PartitionInfo, type TopicInfo } from '../metadata/index.js';
+import { type Disk, LogManager, type LogConfig, logConfigOf } from '../storage/index.js';
 import { type Fatal, stopIfBroken } from './invariants.js';
 import type { ReplicationLimits } from './protocol/index.js';
 import { Replica, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './replica.js';
@@ -132,11 +128,13 @@ export class ReplicaManager {
     metadata.onChange((change) => manager.enqueue(change));
     // Through the queue, so a change applied meanwhile is reacted to after the initial sync.
     manager.changes = manager.changes.then(async () => {
-      for (const topic of metadata.state.topics)
+      for (const topic of metadata.state.topics) {
+        manager.warnRejectedConfigs(topic);
         await manager.syncTopic(
           topic,
           topic.partitions.map((p) => p.partition),
         );
+      }
     });
     await manager.changes;
     manager.ticker = parts.clock.every(TICK_MS, () => manager.tick());
@@ -263,6 +261,7 @@ export class ReplicaManager {
     if (this.closed) return;
     switch (change.kind) {
       case 'topic-created':
+        this.warnRejectedConfigs(change.topic);
         await this.syncTopic(
           change.topic,
           change.topic.partitions.map((p) => p.partition),
@@ -277,6 +276,7 @@ export class ReplicaManager {
       case 'config-changed': {
         const topic = this.metadata.state.topicById(change.topic.topicId);
         if (!topic) return;
+        this.warnRejectedConfigs(topic);
         const config = this.logConfig(topic);
         const updates: Promise<void>[] = [];
         for (const p of topic.partitions) {
@@ -303,7 +303,7 @@ export class ReplicaManager {
   private assignmentOf(topic: TopicInfo, p: PartitionInfo): ReplicaAssignment {
     let writeQuorum: number;
     try {
-      writeQuorum = resolveQuorums(p.replicas.length, topic.configs).writeQuorum;
+      writeQuorum = resolveQuorums(p.replicas.length, topic.settings).writeQuorum;
     } catch {
       writeQuorum = Math.floor(p.replicas.length / 2) + 1; // validated at creation; only a damaged config lands here
     }
@@ -428,25 +428,18 @@ export class ReplicaManager {
 
   // ---------------------------------------------------------------- configs
 
+  /** Configs an older Brook committed that today's rules refuse: the broker's values apply instead. */
+  private warnRejectedConfigs(topic: TopicInfo): void {
+    if (topic.rejectedConfigs.length === 0) return;
+    this.log.warn(
+      { topic: topic.name, rejected: topic.rejectedConfigs },
+      'committed topic configs refused by this version; using the broker values instead',
+    );
+  }
+
+  /** The topic's log settings on this node: its typed overrides over this node's defaults. */
   logConfig(topic: TopicInfo): LogConfig {
-    const get = (name: string) => Number(effectiveConfig(name, topic.configs, this.config));
-    return {
-      segmentBytes: get('segment.bytes'),
-      segmentMs: get('segment.ms'),
-      retentionMs: get('retention.ms'),
-      retentionBytes: get('retention.bytes'),
-      indexIntervalBytes: get('index.interval.bytes'),
-      flushMessages: get('flush.messages'),
-      flushMs: get('flush.ms'),
-      maxMessageBytes: get('max.message.bytes'),
-      messageTimestampType:
-        effectiveConfig('message.timestamp.type', topic.configs, this.config) === 'LogAppendTime'
-          ? 'LogAppendTime'
-          : 'CreateTime',
-      cleanupPolicy: (effectiveConfig('cleanup.policy', topic.configs, this.config) ?? 'delete').includes('compact')
-        ? 'compact'
-        : 'delete',
-    };
+    return logConfigOf(effectiveTopicSettings(topic.settings, this.config));
   }
 
   async close(): Promise<void> {

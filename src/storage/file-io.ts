@@ -37,3 +37,24 @@ export function unlinkIfExistsSync(disk: Disk, file: string): void {
     if (errorCode(err) !== 'ENOENT') throw err;
   }
 }
+
+/**
+ * Replaces of a log's small files in call order, so that an older checkpoint or snapshot never
+ * lands after a newer one. Each write takes its content when it runs (the value current then).
+ */
+export class SerialWrites {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly disk: Disk) {}
+
+  replace(file: string, content: () => string, durable: boolean): Promise<void> {
+    const write = this.chain.then(() => replaceFile(this.disk, file, content(), durable));
+    this.chain = write.catch(() => undefined);
+    return write;
+  }
+
+  /** Resolves once every write queued so far has finished (failed ones included). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+}

@@ -64,6 +64,8 @@ export class Segment {
   private cacheDroppedBelow = 0;
   /** The file's size when this process opened it (cut by truncations): bytes it did not write. */
   private openedSizeBytes: number;
+  /** Bumped by every cut: an fsync that started before one vouches for bytes that are gone. */
+  private cuts = 0;
   private refs = 0;
   private closeRequested = false;
   private fdOpen = true;
@@ -206,17 +208,19 @@ export class Segment {
    */
   async sync(cacheRetainBytes = -1): Promise<number> {
     const sizeBytes = this.sizeBytes;
+    const cuts = this.cuts;
     if (!this.acquire()) return sizeBytes;
     try {
       await this.disk.fdatasync(this.fd);
-      if (cacheRetainBytes >= 0) this.dropCachedBelow(sizeBytes - cacheRetainBytes);
+      if (cacheRetainBytes >= 0 && this.cuts === cuts) this.dropCachedBelow(sizeBytes - cacheRetainBytes);
     } catch (err) {
       this.cutUnsynced();
       throw err;
     } finally {
       this.release();
     }
-    if (sizeBytes > this.syncedSizeBytes) this.syncedSizeBytes = sizeBytes;
+    // A cut meanwhile (truncation) replaced what this fsync covered: it vouches for nothing now.
+    if (this.cuts === cuts && sizeBytes > this.syncedSizeBytes) this.syncedSizeBytes = sizeBytes;
     return sizeBytes;
   }
 
@@ -233,6 +237,7 @@ export class Segment {
     if (this.sizeBytes <= keep) return;
     try {
       this.disk.truncateSync(this.fd, keep);
+      this.cuts++;
     } catch {
       this.broken = true;
     }
@@ -264,6 +269,7 @@ export class Segment {
   truncateSync(position: number): void {
     assert(position <= this.sizeBytes, 'truncate beyond the segment end');
     this.disk.truncateSync(this.fd, position);
+    this.cuts++;
     this.sizeBytes = position;
     if (this.syncedSizeBytes > position) this.syncedSizeBytes = position;
     if (this.openedSizeBytes > position) this.openedSizeBytes = position;

@@ -39,11 +39,16 @@ export class LogModel {
   /** By base offset: the batch the log assigned those offsets to last. */
   readonly batches = new Map<number, ModelBatch>();
   endOffset = 0;
-  /** Everything below was made durable by a flush that resolved (capped by later truncations). */
+  /**
+   * Everything below was promised durable: the durable end the log reported when a flush resolved
+   * (what a follower acknowledges), capped by later truncations.
+   */
   ackedEnd = 0;
   /** A resolved DeleteRecords or retention moved the log start at least here (lowered by a full truncation). */
   startFloor = 0;
   private readonly flushes = new Set<{ end: number }>();
+  /** Where the truncation in progress cuts the log, if one is. */
+  private truncatingTo: number | null = null;
 
   appended(batch: ModelBatch): void {
     this.batches.set(batch.baseOffset, batch);
@@ -51,12 +56,15 @@ export class LogModel {
   }
 
   flushStarted(log: PartitionLog): Promise<void> {
-    const pending = { end: log.logEndOffset };
+    const pending = { end: Math.min(log.logEndOffset, this.truncatingTo ?? Number.POSITIVE_INFINITY) };
     this.flushes.add(pending);
     return log.flush().then(
       () => {
         this.flushes.delete(pending);
-        this.ackedEnd = Math.max(this.ackedEnd, pending.end);
+        if (log.durableEndOffset < pending.end)
+          throw new Error(`a flush to ${pending.end} resolved with the durable end at ${log.durableEndOffset}`);
+        const claimed = Math.min(log.durableEndOffset, this.truncatingTo ?? Number.POSITIVE_INFINITY);
+        this.ackedEnd = Math.max(this.ackedEnd, claimed);
       },
       (err: unknown) => {
         this.flushes.delete(pending);
@@ -67,14 +75,18 @@ export class LogModel {
 
   /** A truncation to `cut` (the log end it leaves) started: nothing at or beyond it is promised any more. */
   truncationStarted(cut: number, full: boolean): void {
+    this.truncatingTo = cut;
     this.ackedEnd = Math.min(this.ackedEnd, cut);
     for (const pending of this.flushes) pending.end = Math.min(pending.end, cut);
     if (full) this.startFloor = Math.min(this.startFloor, cut);
   }
 
   truncated(endOffset: number): void {
+    this.truncatingTo = null;
     for (const base of [...this.batches.keys()]) if (base >= endOffset) this.batches.delete(base);
     this.endOffset = endOffset;
+    this.ackedEnd = Math.min(this.ackedEnd, endOffset);
+    for (const pending of this.flushes) pending.end = Math.min(pending.end, endOffset);
   }
 
   /** The log end truncateTo(offset) leaves: the base of the batch holding `offset`, or `offset`. */
@@ -128,7 +140,9 @@ export async function crashAndRecover(seed: number): Promise<CrashOutcome> {
   const loop = new VirtualLoop();
   const clock = loop.clock();
   const prng = createPrng(seed * 2654435761 + 17);
-  const sim = new SimDisk({ seed, scheduler: loop, clock });
+  // Some seeds get a slow, erratic disk: an fsync may then finish long after later ones started.
+  const syncMaxMs = prng.next() < 0.3 ? prng.nextInt(10, 60) : 5;
+  const sim = new SimDisk({ seed, scheduler: loop, clock, latencyMs: { sync: [1, syncMaxMs] } });
   let disk = sim.boot();
   await loop.settle(disk.mkdir(LOG_DIR, true));
   await loop.settle(disk.fsyncDir('/data'));
@@ -260,7 +274,14 @@ async function runWorkload(
       const full = cut <= log.logStartOffset;
       trace.push(`truncateTo ${target} (cut ${cut}${full ? ', full' : ''})`);
       model.truncationStarted(cut, full);
-      await log.truncateTo(target);
+      const truncating = log.truncateTo(target);
+      if (prng.next() < 0.5) {
+        // A flush asked for while the truncation runs (the replica's flush loop does not wait for it).
+        const flushing = model.flushStarted(log);
+        flushing.catch(() => undefined);
+        background.push(flushing);
+      }
+      await truncating;
       if (state.crashed) return;
       model.truncated(log.logEndOffset);
       if (full) model.startFloor = log.logStartOffset;

@@ -5,7 +5,7 @@
 // gRPC service's does; appends travel as real append frames. A crash drops the process: a machine
 // crash (power loss) also loses what the disk had not made durable, a process crash keeps the page
 // cache. The next process recovers from the disk and catches up on the metadata.
-import type { NodeConfig } from '../../../src/common/config.js';
+import type { NodeConfig } from '../../../src/common/index.js';
 import { ErrorCode, errorName, KafkaError } from '../../../src/common/errors.js';
 import { silentLogger } from '../../../src/common/log.js';
 import type { Prng } from '../../../src/raft/prng.js';

@@ -15,7 +15,7 @@
 //      fails the seed too. With `bug` set, the real shell is broken on purpose (bugs.ts).
 //   2. liveness: faults stop, the network heals, everything restarts; a leader of the registered
 //      epoch must reach a high watermark covering every acknowledged write and acknowledge new ones.
-import { type NodeConfig, parseConfig } from '../../../src/common/config.js';
+import { type NodeConfig, parseConfig } from '../../../src/common/index.js';
 import { silentLogger } from '../../../src/common/log.js';
 import type { MetadataRecord } from '../../../src/metadata/records.js';
 import type { Prng } from '../../../src/raft/prng.js';
