@@ -45,7 +45,7 @@ export async function runReplicationSeeds(o: ReplicationSimCliOptions): Promise<
       ...(o.stack === true ? { stack: true } : {}),
       ...(o.trace === true ? { trace: (line: string) => console.log(line) } : {}),
     });
-    const flags = `--nodes ${config.replicas} --w ${config.writeQuorum} --r ${config.readQuorum}`;
+    const flags = `--nodes ${config.replicas} --w ${config.writeQuorum} --r ${config.readQuorum}${o.bug !== undefined ? ` --bug ${o.bug}` : ''}`;
     if (!res.ok) {
       failed++;
       console.log(
