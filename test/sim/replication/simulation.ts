@@ -324,7 +324,8 @@ class ReplicationSimulation {
     };
     for (const id of ids) {
       // Now and then a machine with a slow disk: its page cache runs well ahead of what it has durable.
-      const fsyncMs: readonly [number, number] = r.next() < 0.2 ? [20, 100 + r.nextInt(0, 300)] : [0, fsyncMaxMs];
+      // (Not so slow that acks=all of W = N outlasts the producers' 500 ms timeout for good.)
+      const fsyncMs: readonly [number, number] = r.next() < 0.2 ? [10, 60 + r.nextInt(0, 120)] : [0, fsyncMaxMs];
       const node = new SimNode(id, nodeConfig(id, opts.replicas), env, opts.seed * 7919 + id, initial.length, fsyncMs);
       this.nodes.set(id, node);
     }
