@@ -57,7 +57,7 @@ export interface VerificationGuard {
   readonly producerId: number;
 }
 
-export interface LeaderAppendOptions {
+export interface StateAppendOptions {
   readonly origin: AppendOrigin;
   readonly startRule: TransactionStartRule;
   readonly verificationGuard?: VerificationGuard | null;
@@ -210,7 +210,7 @@ export class ProducerStateManager {
   prepareLeaderAppend(
     batches: readonly StateBatch[],
     firstOffsets: readonly number[],
-    options: LeaderAppendOptions,
+    options: StateAppendOptions,
   ): LeaderAppendPlan {
     const staged = new Map<number, ProducerEntry>();
     const events: TxnEvent[] = [];
@@ -321,7 +321,7 @@ export class ProducerStateManager {
   }
 
   /** KIP-890 part 1: may this client batch open a transaction here? */
-  private checkTxnStart(header: BatchHeader, current: ProducerEntry | undefined, options: LeaderAppendOptions): void {
+  private checkTxnStart(header: BatchHeader, current: ProducerEntry | undefined, options: StateAppendOptions): void {
     if (options.startRule === 'verified') {
       const guard = options.verificationGuard ?? null;
       if (guard === null || this.guards.get(header.producerId) !== guard) {

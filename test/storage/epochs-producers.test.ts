@@ -163,6 +163,22 @@ describe('idempotent producer state', () => {
     });
   }
 
+  it('is rebuilt from the batch holding the log start when there is no snapshot', async () => {
+    const dir = tempDir();
+    const log = await openLog(dir);
+    log.appendAsLeader([idem('a', 4, 0, 0)], 0); // offsets 0..3
+    await log.deleteRecordsBefore(2); // the log starts inside that batch
+    await log.flush();
+    const crash = tempDir();
+    fs.cpSync(dir, crash, { recursive: true });
+    fs.rmSync(path.join(crash, 'producer-state.snapshot'), { force: true });
+    const reopened = await openLog(crash);
+    expect(reopened.producerLastBatch(pid)?.batch).toEqual({ firstSeq: 0, lastSeq: 3, firstOffset: 0, lastOffset: 3 });
+    expect(reopened.appendAsLeader([idem('a', 4, 0, 0)], 0)).toMatchObject({ duplicate: true, baseOffset: 0 });
+    await reopened.close();
+    await log.close();
+  });
+
   it('is rebuilt after a truncation so a truncated batch is no longer a duplicate', async () => {
     const log = await openLog(tempDir(), { segmentBytes: 1024 });
     for (let i = 0; i < 20; i++) log.appendAsLeader([idem(`b${i}`, 1, 0, i)], 0);

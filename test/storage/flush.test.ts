@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batch, openLog, tempDir } from './helpers.js';
+import { batch, clockAt, openLog, tempDir } from './helpers.js';
 
 describe('flush (group commit)', () => {
   it('serves many concurrent flush() calls with far fewer fdatasyncs', async () => {
@@ -63,7 +63,7 @@ describe('flush (group commit)', () => {
     let now = 0;
     const strict = await openLog(tempDir());
     expect(strict.needsFlushBeforeAck()).toBe(true);
-    const relaxed = await openLog(tempDir(), { flushMessages: 10, flushMs: 1000 }, { clock: () => now });
+    const relaxed = await openLog(tempDir(), { flushMessages: 10, flushMs: 1000 }, { clock: clockAt(() => now) });
     expect(relaxed.needsFlushBeforeAck()).toBe(false);
     relaxed.appendAsLeader([batch('a', 3)], 0);
     expect(relaxed.flushDue(now)).toBe(false);
