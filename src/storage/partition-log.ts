@@ -446,6 +446,7 @@ export class PartitionLog {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} outside [0, ${this.logEndOffset}]`);
     }
     await this.retention.deleteRecordsBefore(offset);
+    this.producers.state.truncateHead(this.logStartOffset);
   }
 
   /**
@@ -455,7 +456,9 @@ export class PartitionLog {
    */
   async applyRetention(nowMs: number, highWatermark: number = this.logEndOffset): Promise<number> {
     if (this.health.closed || this.health.failed) return 0;
-    return this.retention.apply(nowMs, highWatermark, this.config);
+    const deleted = await this.retention.apply(nowMs, highWatermark, this.config);
+    if (deleted > 0) this.producers.state.truncateHead(this.logStartOffset);
+    return deleted;
   }
 
   // ---------------------------------------------------------------- leader epochs

@@ -61,6 +61,8 @@ export class ProducerSnapshots {
       if (offset !== null && offset <= end && offset <= Math.max(rebuildTxnFrom, from)) {
         snapshotOffset = offset;
         from = Math.max(offset, segments.logStartOffset);
+        // What the snapshot knew of producers gone below the log start is stale.
+        state.truncateHead(segments.logStartOffset);
       } else {
         state.clear();
       }

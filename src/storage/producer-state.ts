@@ -168,6 +168,23 @@ export class ProducerStateManager {
     if (stable > 0) this.ended = this.ended.slice(stable);
   }
 
+  /**
+   * The log now starts at `logStartOffset` (DeleteRecords, retention, a restore from a snapshot
+   * older than that): producers with nothing left at or after it go, their open transaction with
+   * them (Kafka's truncateHead). Their markers may have gone with the deleted batches, so keeping
+   * them would hold the last stable offset back on a transaction that ended long ago.
+   */
+  truncateHead(logStartOffset: number): void {
+    for (const [producerId, entry] of this.producers) {
+      const lastData = entry.batches[entry.batches.length - 1]?.lastOffset ?? -1;
+      if (lastData >= logStartOffset || entry.currentTxnFirstOffset >= logStartOffset) continue;
+      this.producers.delete(producerId);
+      this.guards.delete(producerId);
+      if (entry.currentTxnFirstOffset >= 0) this.ongoing.delete(entry.currentTxnFirstOffset);
+    }
+    this.ended = this.ended.filter((txn) => txn.lastOffset >= logStartOffset);
+  }
+
   /** Producers whose next transactional batch here needs the coordinator's word (none open in this epoch). */
   needsVerification(producerId: number, producerEpoch: number): boolean {
     const entry = this.producers.get(producerId);

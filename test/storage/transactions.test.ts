@@ -189,6 +189,20 @@ describe('producer state with transactions', () => {
     expect(copy.restore(JSON.stringify({ version: 2, offset: 5, producers: [[8, 0, 10, []]], ended: [] }))).toBeNull();
   });
 
+  it('forgets producers with nothing left after the log start, and their open transactions (truncateHead)', async () => {
+    const log = await openLog(tempDir());
+    log.appendAsLeader([txn(1, 0)], 0); // 0: producer 1 opens, its marker is lost with it below
+    log.appendAsLeader([txn(2, 0)], 0); // 1: producer 2 opens
+    log.appendAsLeader([txn(2, 1)], 0); // 2
+    expect(log.firstUnstableOffset).toBe(0);
+    await log.deleteRecordsBefore(2);
+    // Producer 1 has nothing at or after 2: gone; producer 2 keeps its transaction.
+    expect(log.ongoingTransaction(1)).toBeNull();
+    expect(log.ongoingTransaction(2)).toEqual({ firstOffset: 1, producerEpoch: 0 });
+    expect(log.firstUnstableOffset).toBe(1);
+    await log.close();
+  });
+
   it('never forgets a producer with an open transaction to make room', () => {
     const state = new ProducerStateManager(2);
     const at = (b: Buffer, offset: number) => ({ ...readBatchHeader(b), baseOffset: offset });
