@@ -174,7 +174,10 @@ export class PartitionLog {
     segments.deleteBelowLogStart();
     await recoverEpochs(this.epochs, epochDamage, loaded.epochStarts, segments, logger, dir);
     const rebuilding = segments.all.filter((segment) => segment.txnIndexNeedsRebuild);
-    await this.producers.rebuild(await ProducerSnapshots.read(this.disk, dir), rebuilding[0]?.baseOffset ?? Infinity);
+    const producerReplayFrom = await this.producers.rebuild(
+      await ProducerSnapshots.read(this.disk, dir),
+      rebuilding[0]?.baseOffset ?? Infinity,
+    );
     if (checkpointStart !== segments.logStartOffset) await this.retention.writeCheckpoint();
     // Whatever recovery kept may sit only in the page cache of the process that crashed: sync it
     // once so that durableEndOffset == logEndOffset from here on.
@@ -194,6 +197,7 @@ export class PartitionLog {
         segments: segments.all.length,
         cleanShutdown: loaded.cleanShutdown,
         truncatedBytes: loaded.truncatedBytes,
+        producerReplayFrom,
       },
       'partition log opened',
     );
