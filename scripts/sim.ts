@@ -8,7 +8,7 @@ import { runSimulation, SimBug } from '../test/sim/simulation.js';
 import { replicationMain } from './sim-replication.js';
 import { transactionsMain } from './sim-transactions.js';
 
-if (process.argv.includes('--replication')) replicationMain();
+if (process.argv.includes('--replication')) await replicationMain();
 else if (process.argv.includes('--transactions')) await transactionsMain();
 else await runRaftSeeds();
 

@@ -9,7 +9,7 @@
 // so the replication service) listening, so the service is given a function that returns it.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics } from './common/index.js';
+import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics, systemClock } from './common/index.js';
 import { attachGroupCoordinator, OFFSETS_TOPIC } from './groups/index.js';
 import { HttpServer } from './http/index.js';
 import {
@@ -42,6 +42,7 @@ import {
   ReplicationClient,
   ReplicationService,
 } from './replication/index.js';
+import { nodeDisk } from './storage/index.js';
 import { attachTransactionCoordinator } from './transactions/index.js';
 
 export interface RunningNode {
@@ -75,13 +76,20 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     metadata,
     electionRequests,
     () => replicasOpen,
+    systemClock,
     log.child({ module: 'replication' }),
   );
-  const replicationClient = new ReplicationClient(config, replication, log.child({ module: 'replication' }));
+  const replicationClient = new ReplicationClient(
+    config,
+    systemClock,
+    replication,
+    log.child({ module: 'replication' }),
+  );
   const elections = new PartitionElections(
     metadata,
     replicationClient,
     electionRequests,
+    systemClock,
     log.child({ module: 'elections' }),
   );
   const control = new ControlService(
@@ -113,7 +121,23 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   );
   await lifecycle.start(REGISTRATION_TIMEOUT_MS);
 
-  const replicas = await ReplicaManager.open(config, metadata, replicationClient, log, () => lifecycle.sessionLapsed());
+  const replicas = await ReplicaManager.open({
+    config,
+    clock: systemClock,
+    disk: nodeDisk,
+    metadata,
+    network: replicationClient,
+    logger: log,
+    sessionLapsed: () => lifecycle.sessionLapsed(),
+    fatal: (err) => {
+      log.fatal({ err }, 'a replication invariant broke; stopping');
+      process.exit(1);
+    },
+    storageFailed: (err) => {
+      log.fatal({ err }, 'stopping: the disk failed, and it is recovered from on restart');
+      process.exit(1);
+    },
+  });
   replicasOpen = replicas;
   const admin = new ClusterAdmin(config.clusterId, controlClient, metadata, () => replicas.settled());
   const producerIds = new ProducerIdAllocator(config.nodeId, (nodeId) => admin.allocateProducerIds(nodeId));

@@ -361,12 +361,10 @@ export class GroupCoordinator {
       results.set(offsetKey(record.topic, record.partition), errorCode);
       // Applied only once durable, in log order, so a reader never sees an offset a restart loses.
       if (errorCode === ErrorCode.NONE && !group.is(GroupState.Dead)) {
-        group.offsets.set(offsetKey(record.topic, record.partition), {
-          ...record.value,
-          topic: record.topic,
-          partition: record.partition,
-          logOffset: written.baseOffset + i,
-        });
+        // The later record wins, also over a transaction's offsets applied while this one waited.
+        materialize(group.offsets, [
+          { ...record.value, topic: record.topic, partition: record.partition, logOffset: written.baseOffset + i },
+        ]);
       }
     });
     return req.offsets.map((o) => ({
@@ -438,12 +436,14 @@ export class GroupCoordinator {
       if (record.kind !== 'offset' || record.value === null) return;
       results.set(offsetKey(record.topic, record.partition), written.errorCode);
       if (written.errorCode !== ErrorCode.NONE || this.shards.get(shard.partition) !== shard) return;
-      shard.txnOffsets.add(req.producerId, req.groupId, {
+      const offset = {
         ...record.value,
         topic: record.topic,
         partition: record.partition,
         logOffset: written.baseOffset + i,
-      });
+      };
+      const fate = shard.txnOffsets.add(req.producerId, req.groupId, offset);
+      if (fate === 'committed' && !group.is(GroupState.Dead)) materialize(group.offsets, [offset]);
     });
     return req.offsets.map((o) => ({
       topic: o.topic,
@@ -477,7 +477,7 @@ export class GroupCoordinator {
   }
 
   private completeTransaction(shard: Shard, c: TxnCompletion): void {
-    const ended = shard.txnOffsets.complete(c.producerId, c.markerOffset);
+    const ended = shard.txnOffsets.complete(c.producerId, c.markerOffset, c.committed);
     if (!c.committed) return;
     for (const [groupId, offsets] of ended) {
       const group = shard.groups.get(groupId);

@@ -24,7 +24,7 @@ export async function loadShard(log: CoordinatorLog): Promise<LoadedShard> {
   };
   await log.replay((entry) => {
     if (entry.kind === 'marker') {
-      const ended = txnOffsets.complete(entry.producerId, entry.offset);
+      const ended = txnOffsets.complete(entry.producerId, entry.offset, entry.committed);
       if (entry.committed) for (const [groupId, list] of ended) materialize(offsetsOf(groupId), list);
       return;
     }
@@ -35,6 +35,7 @@ export async function loadShard(log: CoordinatorLog): Promise<LoadedShard> {
     }
     if (entry.producerId !== null) {
       // TxnOffsetCommit writes no tombstones; a transactional one would mean nothing here.
+      // In log order every record comes before its marker, so it is always pending here.
       if (record.value !== null) {
         txnOffsets.add(entry.producerId, record.groupId, {
           ...record.value,

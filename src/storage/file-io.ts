@@ -1,99 +1,60 @@
-// The storage module's only contact with node:fs for positional I/O, fsync and atomic replaces.
-import fs from 'node:fs';
+// Small-file protocols built on the Disk: atomic replaces and removals that tolerate absence.
 import path from 'node:path';
-
-/** Reads up to `length` bytes at `position`; returns fewer when the file ends first. */
-export function readAt(fd: number, length: number, position: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
-  return new Promise((resolve, reject) => {
-    let done = 0;
-    const step = (): void => {
-      fs.read(fd, buf, done, length - done, position + done, (err, bytesRead) => {
-        if (err) return reject(err);
-        done += bytesRead;
-        if (bytesRead === 0 || done === length) return resolve(done === length ? buf : buf.subarray(0, done));
-        step();
-      });
-    };
-    if (length === 0) resolve(buf);
-    else step();
-  });
-}
-
-/** Writes all of `buf` at `position`, synchronously (into the page cache). */
-export function writeFullySync(fd: number, buf: Uint8Array, position: number): void {
-  let done = 0;
-  // A regular file only writes short on a full disk, where the next call throws ENOSPC: bounded.
-  while (done < buf.length) {
-    done += fs.writeSync(fd, buf, done, buf.length - done, position + done);
-  }
-}
-
-export function fdatasync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
-}
-
-/** Makes a directory's entries (created, renamed, deleted files) durable. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.promises.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-export function fsyncDirSync(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+import { type Disk, errorCode } from './disk.js';
 
 export const TEMP_SUFFIX = '.tmp';
 
 /**
  * Replaces `file` atomically: a crash leaves the old or the new content, never a mix. With
  * `durable` the new content survives power loss once this resolves (write temp, fsync, rename,
- * fsync dir); without it (rebuildable files) the fsyncs are skipped.
+ * fsync dir); without it (rebuildable files) the fsyncs are skipped. Log recovery removes a
+ * leftover temp file.
  */
-export async function replaceFile(file: string, data: Uint8Array | string, durable: boolean): Promise<void> {
+export async function replaceFile(
+  disk: Disk,
+  file: string,
+  data: Uint8Array | string,
+  durable: boolean,
+): Promise<void> {
   const temp = file + TEMP_SUFFIX;
-  const handle = await fs.promises.open(temp, 'w');
-  try {
-    await handle.writeFile(data);
-    if (durable) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.promises.rename(temp, file);
-  if (durable) await fsyncDir(path.dirname(file));
+  await disk.writeFile(temp, data, durable);
+  await disk.rename(temp, file);
+  if (durable) await disk.fsyncDir(path.dirname(file));
 }
 
-/** Reads a whole small file, or null when it does not exist. */
-export async function readFileIfExists(file: string): Promise<Buffer | null> {
+export async function unlinkIfExists(disk: Disk, file: string): Promise<void> {
   try {
-    return await fs.promises.readFile(file);
+    await disk.unlink(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    if (errorCode(err) !== 'ENOENT') throw err;
   }
 }
 
-export async function unlinkIfExists(file: string): Promise<void> {
+export function unlinkIfExistsSync(disk: Disk, file: string): void {
   try {
-    await fs.promises.unlink(file);
+    disk.unlinkSync(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (errorCode(err) !== 'ENOENT') throw err;
   }
 }
 
-export function unlinkIfExistsSync(file: string): void {
-  try {
-    fs.unlinkSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+/**
+ * Replaces of a log's small files in call order, so that an older checkpoint or snapshot never
+ * lands after a newer one. Each write takes its content when it runs (the value current then).
+ */
+export class SerialWrites {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly disk: Disk) {}
+
+  replace(file: string, content: () => string, durable: boolean): Promise<void> {
+    const write = this.chain.then(() => replaceFile(this.disk, file, content(), durable));
+    this.chain = write.catch(() => undefined);
+    return write;
+  }
+
+  /** Resolves once every write queued so far has finished (failed ones included). */
+  idle(): Promise<void> {
+    return this.chain;
   }
 }

@@ -1,7 +1,18 @@
-// The storage module's door: partition logs, their manager, configs and batch helpers. Depends on
-// common only.
+// The storage module's door: partition logs, their manager, the disk they live on, configs and
+// batch helpers. Depends on common only.
 export { LogManager, type PartitionId, partitionDirName, parsePartitionDirName } from './log-manager.js';
 export { pageCacheControlUnavailable } from './page-cache.js';
+export {
+  type Disk,
+  type DiskEntry,
+  type DiskStat,
+  type OpenMode,
+  type PageCacheAdvice,
+  DiskError,
+  errorCode,
+} from './disk.js';
+export { nodeDisk } from './node-disk.js';
+export { replaceFile, TEMP_SUFFIX } from './file-io.js';
 export {
   PartitionLog,
   type PartitionLogOptions,

@@ -2,7 +2,8 @@
 // `leader-epoch-checkpoint` and replaced atomically and durably. Semantics follow Kafka's
 // LeaderEpochFileCache (assign, endOffsetFor, truncateFromEnd/Start).
 import { assert } from '../common/index.js';
-import { readFileIfExists, replaceFile } from './file-io.js';
+import type { Disk } from './disk.js';
+import { replaceFile } from './file-io.js';
 
 export interface EpochEntry {
   readonly epoch: number;
@@ -22,12 +23,15 @@ export class LeaderEpochCache {
   dirty = false;
   private writeChain: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly file: string) {}
+  private constructor(
+    private readonly disk: Disk,
+    private readonly file: string,
+  ) {}
 
   /** Loads the checkpoint; a damaged file yields an empty cache and the reason (the caller rebuilds). */
-  static async load(file: string): Promise<{ cache: LeaderEpochCache; damage: string | null }> {
-    const cache = new LeaderEpochCache(file);
-    const bytes = await readFileIfExists(file);
+  static async load(disk: Disk, file: string): Promise<{ cache: LeaderEpochCache; damage: string | null }> {
+    const cache = new LeaderEpochCache(disk, file);
+    const bytes = await disk.readFile(file);
     if (bytes === null) return { cache, damage: null };
     try {
       cache.entries = parseCheckpoint(bytes.toString('utf8'), file);
@@ -119,7 +123,7 @@ export class LeaderEpochCache {
       if (!this.dirty) return;
       this.dirty = false;
       try {
-        await replaceFile(this.file, formatCheckpoint(this.entries), true);
+        await replaceFile(this.disk, this.file, formatCheckpoint(this.entries), true);
       } catch (err) {
         this.dirty = true;
         throw err;

@@ -7,10 +7,10 @@
 // without them (the active one, a rolled one that never got synced, or one whose index was lost or
 // damaged) is scanned batch by batch with every CRC checked, and the first bad byte ends the log:
 // the torn or corrupt tail is cut and every later segment deleted, with a warning naming the spot.
-import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCode, KafkaError, type Logger } from '../common/index.js';
-import { TEMP_SUFFIX, fsyncDir, readFileIfExists, unlinkIfExists } from './file-io.js';
+import type { Disk } from './disk.js';
+import { TEMP_SUFFIX, unlinkIfExists } from './file-io.js';
 import type { EpochEntry } from './leader-epoch-cache.js';
 import { OffsetIndex } from './offset-index.js';
 import { computeBatchCrc, lastOffsetOf, readBatchHeader } from './record-batch.js';
@@ -45,20 +45,21 @@ export interface LoadResult {
 }
 
 export interface LoadOptions {
+  readonly disk: Disk;
   readonly dir: string;
   readonly indexIntervalBytes: number;
   readonly logger: Logger;
 }
 
 export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
-  const { dir, logger } = options;
-  const names = await fs.promises.readdir(dir);
+  const { disk, dir, logger } = options;
+  const names = (await disk.readdir(dir)).map((entry) => entry.name);
   const bases = new Set<number>();
   let dirChanged = false;
   for (const name of names) {
     if (name.endsWith(TEMP_SUFFIX)) {
       // An atomic replace that never reached its rename: the old file is still whole.
-      await unlinkIfExists(path.join(dir, name));
+      await unlinkIfExists(disk, path.join(dir, name));
       dirChanged = true;
       continue;
     }
@@ -71,14 +72,14 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
       parseSegmentFileName(name, TIME_INDEX_SUFFIX) ??
       parseSegmentFileName(name, TXN_INDEX_SUFFIX);
     if (base !== null && !bases.has(base)) {
-      await unlinkIfExists(path.join(dir, name));
+      await unlinkIfExists(disk, path.join(dir, name));
       dirChanged = true;
     }
   }
-  const marker = await readMarker(path.join(dir, CLEAN_SHUTDOWN_FILE));
+  const marker = await readMarker(disk, path.join(dir, CLEAN_SHUTDOWN_FILE));
   if (marker !== null) {
     // A crash from here on must not look clean: the marker goes before anything is appended.
-    await unlinkIfExists(path.join(dir, CLEAN_SHUTDOWN_FILE));
+    await unlinkIfExists(disk, path.join(dir, CLEAN_SHUTDOWN_FILE));
     dirChanged = true;
   }
 
@@ -87,12 +88,29 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
   const epochStarts: EpochEntry[] = [];
   let truncatedBytes = 0;
   let cleanShutdown = marker !== null;
+  /** Nothing after a hole can be trusted or acknowledged: the segments from `from` on go, newest first. */
+  const deleteFrom = (from: number, reason: string): void => {
+    for (const laterBase of sorted.slice(from).reverse()) {
+      logger.warn({ dir, segment: laterBase, reason }, 'deleting a segment after the end of the recovered log');
+      const later = Segment.openExisting(disk, dir, laterBase);
+      truncatedBytes += later.sizeBytes;
+      later.deleteFilesSync();
+    }
+    dirChanged = true;
+    cleanShutdown = false;
+  };
   for (let i = 0; i < sorted.length; i++) {
     const base = sorted[i] as number;
-    const segment = Segment.openExisting(dir, base);
     const previous = segments[segments.length - 1];
+    if (previous && base > previous.nextOffset) {
+      // The previous segment lost its tail (a crash before its fsync) but this one's entry survived.
+      deleteFrom(i, `offsets ${previous.nextOffset}..${base - 1} are missing before it`);
+      break;
+    }
+    const segment = Segment.openExisting(disk, dir, base);
     if (previous && base < previous.nextOffset) {
       segment.close();
+      for (const loaded of segments) loaded.close();
       throw new KafkaError(
         ErrorCode.KAFKA_STORAGE_ERROR,
         `${dir}: segment ${base} overlaps the previous one, which ends at ${previous.nextOffset}`,
@@ -103,7 +121,7 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
       isLast && marker !== null && marker.activeBaseOffset === base && marker.activeSizeBytes === segment.sizeBytes;
     if (isLast && marker !== null && !markerMatches) cleanShutdown = false;
     let damage: string | null = 'the active segment after an unclean shutdown';
-    if (!isLast || markerMatches) damage = await loadFromIndexFiles(segment);
+    if (!isLast || markerMatches) damage = await loadFromIndexFiles(disk, segment);
     if (damage !== null) {
       if (!isLast || markerMatches)
         logger.warn({ dir, segment: base, reason: damage }, 'rebuilding segment index by a full scan');
@@ -111,19 +129,11 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
       segments.push(segment);
       if (cut > 0) {
         truncatedBytes += cut;
-        // Nothing after a hole can be trusted or acknowledged: later segments go too.
-        for (const laterBase of sorted.slice(i + 1)) {
-          logger.warn({ dir, segment: laterBase }, 'deleting segment that follows a truncated one');
-          const later = Segment.openExisting(dir, laterBase);
-          truncatedBytes += later.sizeBytes;
-          later.deleteFilesSync();
-        }
-        dirChanged = true;
-        cleanShutdown = false;
+        deleteFrom(i + 1, `segment ${base} was truncated`);
         break;
       }
     } else {
-      const txnDamage = await loadTxnIndexFile(segment);
+      const txnDamage = await loadTxnIndexFile(disk, segment);
       if (txnDamage !== null) {
         // Only aborts are missing: the producer-state replay at open rebuilds it (PartitionLog).
         logger.warn({ dir, segment: base, reason: txnDamage }, 'rebuilding segment txn index from the log');
@@ -133,16 +143,22 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
     }
   }
   const active = segments[segments.length - 1];
-  if (active && (fs.existsSync(active.indexPath) || fs.existsSync(active.timeIndexPath))) {
+  const hasIndexFile = async (file: string) => (await disk.stat(file)) !== null;
+  if (
+    active &&
+    ((await hasIndexFile(active.indexPath)) ||
+      (await hasIndexFile(active.timeIndexPath)) ||
+      (await hasIndexFile(active.txnIndexPath)))
+  ) {
     active.removeIndexFilesSync();
     dirChanged = true;
   }
-  if (dirChanged) await fsyncDir(dir);
+  if (dirChanged) await disk.fsyncDir(dir);
   return { segments, cleanShutdown, epochStarts, truncatedBytes };
 }
 
-async function readMarker(file: string): Promise<CleanShutdownMarker | null> {
-  const bytes = await readFileIfExists(file);
+async function readMarker(disk: Disk, file: string): Promise<CleanShutdownMarker | null> {
+  const bytes = await disk.readFile(file);
   if (bytes === null) return null;
   try {
     const parsed = JSON.parse(bytes.toString('utf8')) as Partial<CleanShutdownMarker>;
@@ -208,8 +224,8 @@ async function recoverByScan(segment: Segment, options: LoadOptions, epochStarts
 }
 
 /** Loads a trusted segment's txn index; returns why it cannot be trusted instead, or null. */
-async function loadTxnIndexFile(segment: Segment): Promise<string | null> {
-  const bytes = await readFileIfExists(segment.txnIndexPath);
+async function loadTxnIndexFile(disk: Disk, segment: Segment): Promise<string | null> {
+  const bytes = await disk.readFile(segment.txnIndexPath);
   if (bytes === null) return 'txn index file missing';
   const index = TxnIndex.parse(segment.baseOffset, bytes, segment.nextOffset);
   if (typeof index === 'string') return `txn index: ${index}`;
@@ -222,9 +238,9 @@ async function loadTxnIndexFile(segment: Segment): Promise<string | null> {
  * log, the last indexed position holding the indexed batch, and whole batches (the last one with a
  * good CRC) from there to the end. Returns why the files cannot be trusted, or null.
  */
-async function loadFromIndexFiles(segment: Segment): Promise<string | null> {
-  const indexBytes = await readFileIfExists(segment.indexPath);
-  const timeIndexBytes = await readFileIfExists(segment.timeIndexPath);
+async function loadFromIndexFiles(disk: Disk, segment: Segment): Promise<string | null> {
+  const indexBytes = await disk.readFile(segment.indexPath);
+  const timeIndexBytes = await disk.readFile(segment.timeIndexPath);
   if (indexBytes === null || timeIndexBytes === null) return 'index file missing';
   const offsetIndex = OffsetIndex.parse(segment.baseOffset, indexBytes, Math.max(segment.sizeBytes, 1));
   if (typeof offsetIndex === 'string') return `offset index: ${offsetIndex}`;

@@ -7,13 +7,11 @@
 // a log written before the file existed.
 //
 // Timer-free: the owner calls `retentionTick(now)` and `flushTick(now)` from its own clock.
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import { assert, ErrorCode, KafkaError, limits, type Logger } from '../common/index.js';
-import { fsyncDir } from './file-io.js';
+import { assert, type Clock, ErrorCode, KafkaError, limits, type Logger, systemClock } from '../common/index.js';
+import { type Disk, errorCode } from './disk.js';
 import { type LogConfig, makeLogConfig } from './log-config.js';
-import { pageCacheControlUnavailable } from './page-cache.js';
+import { nodeDisk } from './node-disk.js';
 import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
 
@@ -21,6 +19,8 @@ const DELETED_SUFFIX = '.deleted';
 const TOPICS_DIR = 'topics';
 /** getOrCreate waits at most this many times for another open of the same partition to finish. */
 const OPEN_WAITS_MAX = 8;
+/** Names tried for a deleted partition's directory before giving up (a name is taken only after a crash). */
+const DELETED_NAME_TRIES_MAX = 8;
 
 export interface PartitionId {
   readonly topic: string;
@@ -56,6 +56,10 @@ export class LogManager {
   private readonly opening = new Map<string, Promise<PartitionLog>>();
   private readonly background = new Set<Promise<void>>();
   private closed = false;
+  /** Makes deleted directories' names unique within this process; the clock across restarts. */
+  private deletions = 0;
+  private readonly disk: Disk;
+  private readonly clock: Clock;
 
   private constructor(
     readonly dataDir: string,
@@ -63,7 +67,10 @@ export class LogManager {
     private defaults: LogConfig,
     private readonly logger: Logger,
     private readonly options: PartitionLogOptions,
-  ) {}
+  ) {
+    this.disk = options.disk ?? nodeDisk;
+    this.clock = options.clock ?? systemClock;
+  }
 
   /**
    * Opens (recovers) every partition directory found, with `defaults` until the owner supplies a
@@ -76,13 +83,22 @@ export class LogManager {
     options: PartitionLogOptions = {},
   ): Promise<LogManager> {
     const topicsDir = path.join(dataDir, TOPICS_DIR);
-    await fs.promises.mkdir(topicsDir, { recursive: true });
     const manager = new LogManager(dataDir, topicsDir, makeLogConfig(defaults), logger, options);
-    const noPageCacheControl = (options.pageCacheRetainBytes ?? -1) >= 0 ? pageCacheControlUnavailable() : null;
-    if (noPageCacheControl !== null) logger.warn({ reason: noPageCacheControl }, 'log bytes stay in the page cache');
+    const disk = manager.disk;
+    if ((await disk.stat(topicsDir)) === null) await disk.mkdir(topicsDir, true);
+    // Made durable even when found: a process that crashed may have created them (the topics
+    // directory, partition directories) and died before its directory fsync. PartitionLog.open
+    // does the same for the files in each partition's directory.
+    await disk.fsyncDir(dataDir);
+    await disk.fsyncDir(topicsDir);
+    if ((options.pageCacheRetainBytes ?? -1) >= 0) {
+      const noPageCacheControl = disk.pageCache?.unavailable() ?? 'the disk has no page cache to advise';
+      if (noPageCacheControl !== null) logger.warn({ reason: noPageCacheControl }, 'log bytes stay in the page cache');
+    }
     const found: PartitionId[] = [];
-    for (const entry of await fs.promises.readdir(topicsDir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
+    const entries = (await disk.readdir(topicsDir)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.kind !== 'directory') continue;
       if (entry.name.endsWith(DELETED_SUFFIX)) {
         manager.removeInBackground(path.join(topicsDir, entry.name));
         continue;
@@ -184,7 +200,7 @@ export class LogManager {
       assert(topicId !== undefined && existing.topicId !== topicId, `partition ${k} needs no replacement`);
       if (existing.topicId === null) {
         // Written before directories recorded their topic (or the file was damaged): keep the data.
-        await writePartitionMetadata(dir, topicId);
+        await writePartitionMetadata(this.disk, dir, topicId);
         existing.topicId = topicId;
         existing.log.updateConfig(config);
         this.logger.info({ topic, partition, topicId }, 'recorded the topic id of a partition log that had none');
@@ -199,18 +215,18 @@ export class LogManager {
     if (topicId !== undefined) {
       // The id goes in before any segment, so a directory without it is only ever an older Brook's.
       // Not recursive: a directory here that this manager does not know of must not be adopted.
-      await fs.promises.mkdir(dir);
-      await writePartitionMetadata(dir, topicId);
+      await this.disk.mkdir(dir, false);
+      await writePartitionMetadata(this.disk, dir, topicId);
     }
     const log = await PartitionLog.open(dir, config, this.logger, this.options);
-    await fsyncDir(this.topicsDir); // the new directory's entry
+    await this.disk.fsyncDir(this.topicsDir); // the new directory's entry
     this.logs.set(k, { id: { topic, partition }, log, topicId: topicId ?? null });
     return log;
   }
 
   /** The directory's recorded topic id; a damaged file counts as none (logged), never a failed start. */
   private async recordedTopicId(dir: string): Promise<string | null> {
-    const read = await readPartitionMetadata(dir);
+    const read = await readPartitionMetadata(this.disk, dir);
     switch (read.kind) {
       case 'ok':
         return read.topicId;
@@ -236,20 +252,27 @@ export class LogManager {
     this.logs.delete(k);
     if (entry) await entry.log.close();
     const dir = this.dirOf(topic, partition);
-    const doomed = `${dir}.${randomBytes(6).toString('hex')}${DELETED_SUFFIX}`;
-    try {
-      await fs.promises.rename(dir, doomed);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
+    // Named from the clock and a counter, not at random, so a seeded simulation replays it.
+    for (let tries = 1; ; tries++) {
+      const doomed = `${dir}.${this.clock.now().toString(36)}-${++this.deletions}${DELETED_SUFFIX}`;
+      try {
+        await this.disk.rename(dir, doomed);
+      } catch (err) {
+        const code = errorCode(err);
+        if (code === 'ENOENT') return;
+        // A leftover of an earlier run has the name (removal is in the background): try another.
+        if ((code === 'EEXIST' || code === 'ENOTEMPTY') && tries < DELETED_NAME_TRIES_MAX) continue;
+        throw err;
+      }
+      await this.disk.fsyncDir(this.topicsDir);
+      this.removeInBackground(doomed);
+      return;
     }
-    await fsyncDir(this.topicsDir);
-    this.removeInBackground(doomed);
   }
 
   private removeInBackground(dir: string): void {
-    const removal = fs.promises
-      .rm(dir, { recursive: true, force: true })
+    const removal = this.disk
+      .removeTree(dir)
       .catch((err: unknown) => this.logger.warn({ dir, err }, 'failed to remove a deleted partition directory'))
       .finally(() => this.background.delete(removal));
     this.background.add(removal);

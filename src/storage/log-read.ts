@@ -1,9 +1,74 @@
-// The consume hot path: one segment's contribution to a fetch, as whole batches in (ideally) a
-// single contiguous read that is handed out as a view. Only the 27 header bytes that locate batch
-// boundaries are parsed; records are never touched.
+// The consume hot path: a fetch from a partition log, as whole batches, with one read per segment
+// touched, in (ideally) a single contiguous read per segment that is handed out as a view. Only the
+// 27 header bytes that locate batch boundaries are parsed; records are never touched.
 import { ErrorCode, KafkaError } from '../common/index.js';
+import type { LogSegments } from './log-segments.js';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, BatchOffsets, readInt64 } from './record-batch.js';
 import type { Segment } from './segment.js';
+
+export interface LogReadResult {
+  /** Whole batches, to be written to the socket back to back. */
+  readonly chunks: Buffer[];
+  readonly bytes: number;
+  /** One past the last offset of the last batch returned; the fetch offset when none was. */
+  readonly nextOffset: number;
+}
+
+export interface LogReadRequest {
+  readonly fetchOffset: number;
+  readonly maxBytes: number;
+  /** Exclusive: no batch whose baseOffset is at or beyond it (e.g. the high watermark). */
+  readonly maxOffset: number;
+  /** The first batch comes even when larger than maxBytes (KIP-74); else it yields nothing. */
+  readonly minOneBatch: boolean;
+  /** Read ahead in the first segment to cover the batches between its index entry and fetchOffset. */
+  readonly slackBytes: number;
+}
+
+/**
+ * Whole batches for a fetch: from the batch CONTAINING fetchOffset, stopping before a batch whose
+ * baseOffset >= maxOffset or before exceeding maxBytes (see `minOneBatch`). Never a partial batch;
+ * one read per segment touched, returned as views.
+ */
+export async function readLog(segments: LogSegments, request: LogReadRequest): Promise<LogReadResult> {
+  const { fetchOffset, maxBytes, maxOffset, minOneBatch, slackBytes } = request;
+  if (fetchOffset < segments.logStartOffset || fetchOffset > segments.logEndOffset) {
+    throw new KafkaError(
+      ErrorCode.OFFSET_OUT_OF_RANGE,
+      `offset ${fetchOffset} outside [${segments.logStartOffset}, ${segments.logEndOffset}]`,
+    );
+  }
+  const limit = Math.min(maxOffset, segments.logEndOffset);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let nextOffset = fetchOffset;
+  if (fetchOffset >= limit) return { chunks, bytes, nextOffset };
+  const touched = segments.all.slice(segments.indexFor(fetchOffset));
+  let first = true;
+  for (const segment of touched) {
+    if (segment.baseOffset >= limit || (!first && bytes >= maxBytes)) break;
+    const result = await readSegment(segment, {
+      startPosition: first ? segment.offsetIndex.lookup(fetchOffset).position : 0,
+      fetchOffset,
+      maxOffset: limit,
+      budgetBytes: maxBytes - bytes,
+      atLeastOne: minOneBatch && chunks.length === 0,
+      slackBytes: first ? slackBytes : 0,
+    });
+    first = false;
+    if (result.chunk) {
+      chunks.push(result.chunk);
+      bytes += result.bytes;
+      nextOffset = result.lastOffset + 1;
+    }
+    if (result.full) break;
+  }
+  // Retention or DeleteRecords may have removed the data while we read: never hand out a gap.
+  if (fetchOffset < segments.logStartOffset) {
+    throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${fetchOffset} was deleted during the read`);
+  }
+  return { chunks, bytes, nextOffset };
+}
 
 export interface SegmentReadRequest {
   readonly startPosition: number;
@@ -31,6 +96,12 @@ export async function readSegment(segment: Segment, request: SegmentReadRequest)
   if (!segment.acquire()) return { chunk: null, bytes: 0, lastOffset: -1, full: false };
   try {
     return await readAcquired(segment, request);
+  } catch (err) {
+    if (err instanceof KafkaError) throw err;
+    // EIO and the like: the fetch is answered with KAFKA_STORAGE_ERROR; the log stays writable.
+    throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `segment ${segment.baseOffset}: read failed: ${String(err)}`, {
+      cause: err,
+    });
   } finally {
     segment.release();
   }

@@ -1,59 +1,53 @@
-// The log of one partition replica: segments of RecordBatch v2 bytes, sparse indexes, recovery,
-// group-commit flushes, reads for fetch, truncation, retention, the leader-epoch checkpoint, the
-// producer state (idempotence and transactions) and the aborted-transaction indexes.
+// The log of one partition replica: the facade the rest of Brook uses. Its parts, each with one
+// reason to change: admitting leader and follower batches (log-append.ts), the segments and their
+// rolls (log-segments.ts), group commit and the flush
+// policy (log-flush.ts), reads for fetch (log-read.ts) and by time (log-timestamps.ts), the log
+// start with retention and DeleteRecords (log-retention.ts), truncation (log-truncation.ts), leader
+// epochs (log-epochs.ts), the producer state, idempotence and transactions (producer-state.ts,
+// producer-snapshots.ts), the aborted-transaction index of each segment (txn-index.ts), whether
+// the log may be written (log-health.ts), and recovery at open (log-loader.ts).
 //
 // Concurrency model: appends are synchronous (writeSync into the page cache), so offsets are
 // assigned in call order with no locks. Everything that waits on the disk (flush, reads, scans) is
 // async and holds a reference on the segments it touches. truncateTo is the one operation that
 // must not overlap appends; the replication layer calls it on followers only (asserted).
 //
-// Durability and flush policy: `flush()` resolves once every byte appended before the call is
-// fdatasync'ed, and concurrent callers share fsyncs (group commit: one runs, the next one covers
-// every caller that arrived meanwhile). With the default policy (flush.messages = 1) the produce
-// path awaits flush() before an append counts; `needsFlushBeforeAck()` says so. With a relaxed
-// policy there is no timer in here: the owner calls `flushDue(now)` after appends and on its own
-// periodic tick and starts `flush()` when it returns true.
-import fs from 'node:fs';
+// Invariants, asserted where they must hold: logStartOffset <= logEndOffset (log-segments.ts),
+// durableEndOffset <= logEndOffset (log-flush.ts), the log end is the active segment's next offset
+// after every append, and a log always has an active segment.
 import path from 'node:path';
-import { assert, ErrorCode, KafkaError, type Logger } from '../common/index.js';
-import { fsyncDir, fsyncDirSync, readFileIfExists, replaceFile } from './file-io.js';
+import { assert, type Clock, ErrorCode, KafkaError, type Logger, systemClock } from '../common/index.js';
+import type { Disk } from './disk.js';
+import { replaceFile, SerialWrites } from './file-io.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
+import { prepareFollowerAppend, prepareLeaderAppend } from './log-append.js';
 import { type LogConfig, makeLogConfig } from './log-config.js';
+import { LEADER_EPOCH_FILE, noteBatchEpoch, recoverEpochs } from './log-epochs.js';
+import { LogFlusher, type LogStats } from './log-flush.js';
+import { LogHealth } from './log-health.js';
 import { CLEAN_SHUTDOWN_FILE, type CleanShutdownMarker, type LoadResult, loadSegments } from './log-loader.js';
-import { GroupCommit } from './group-commit.js';
-import { readSegment } from './log-read.js';
+import { type LogReadResult, readLog } from './log-read.js';
+import { LogRetention, readLogStartCheckpoint } from './log-retention.js';
+import { LogSegments } from './log-segments.js';
 import { type TimestampOffset, findMaxTimestampOffset, findOffsetForTimestamp } from './log-timestamps.js';
-import { readMarker, type TxnMarker } from './control-record.js';
-import {
-  type AppendOrigin,
-  type ProducerDescription,
+import { LogTruncation } from './log-truncation.js';
+import { nodeDisk } from './node-disk.js';
+import { ProducerSnapshots } from './producer-snapshots.js';
+import type {
+  AppendOrigin,
+  ProducerDescription,
   ProducerStateManager,
-  type TransactionStartRule,
-  type VerificationGuard,
+  TransactionStartRule,
+  VerificationGuard,
 } from './producer-state.js';
-import {
-  type BatchHeader,
-  InvalidBatchError,
-  checkStoredBatch,
-  isControlBatch,
-  lastOffsetOf,
-  readBatchHeader,
-  setBaseOffsetAndEpoch,
-  setLogAppendTime,
-} from './record-batch.js';
-import type { AbortedTxn } from './txn-index.js';
 import { type BatchPlacement, Segment } from './segment.js';
-import { scanSegment } from './segment-scan.js';
-
-export const LOG_START_OFFSET_FILE = 'log-start-offset-checkpoint';
-export const LEADER_EPOCH_FILE = 'leader-epoch-checkpoint';
-export const PRODUCER_SNAPSHOT_FILE = 'producer-state.snapshot';
-
-const INT32_MAX = 0x7fffffff;
+import type { AbortedTxn } from './txn-index.js';
 
 export interface PartitionLogOptions {
-  /** Wall clock in ms; injectable for tests of segment.ms and LogAppendTime. */
-  readonly clock?: () => number;
+  /** Where the log's files live (default: node:fs). The simulation passes its own. */
+  readonly disk?: Disk;
+  /** Time for segment.ms rolls, flush.ms, LogAppendTime and new segments (only `now` is read). */
+  readonly clock?: Clock;
   /**
    * After each fsync, the kernel may drop cached pages of each segment but its newest this many
    * bytes (page-cache.ts); negative (the default here) leaves the page cache alone.
@@ -70,14 +64,6 @@ export interface LogAppendResult {
   readonly duplicate: boolean;
 }
 
-export interface LogReadResult {
-  /** Whole batches, to be written to the socket back to back. */
-  readonly chunks: Buffer[];
-  readonly bytes: number;
-  /** One past the last offset of the last batch returned; the fetch offset when none was. */
-  readonly nextOffset: number;
-}
-
 export interface LeaderAppendOptions {
   /** The broker time to stamp with LogAppendTime (default: the clock). */
   readonly logAppendTime?: number;
@@ -89,169 +75,189 @@ export interface LeaderAppendOptions {
   readonly verificationGuard?: VerificationGuard | null;
 }
 
-export type { TimestampOffset };
-
-export interface LogStats {
-  /** fdatasync calls on segment files. */
-  fsyncs: number;
-  /** Group-commit rounds (each covers every flush() caller waiting when it started). */
-  flushes: number;
-}
+export type { LogReadResult, LogStats, TimestampOffset };
 
 export class PartitionLog {
-  readonly stats: LogStats = { fsyncs: 0, flushes: 0 };
-  private segments: Segment[];
-  private logStartOffsetValue = 0;
-  private logEndOffsetValue = 0;
-  private durableEndOffsetValue = 0;
-  /** Bumped by every change that needs an fsync to be durable; flushes record the one they cover. */
-  private changeGeneration = 1;
-  private readonly groupCommit = new GroupCommit(
-    () => this.changeGeneration,
-    () => this.syncOnce(),
-  );
-  private dirDirty = false;
-  private unflushedMessages = 0;
-  private lastFlushMs: number;
-  private failure: Error | null = null;
-  private closed = false;
-  private truncating = false;
-  private closing = false;
-  /** Producer state as of a recent offset (taken at roll and open): truncation restarts from it. */
-  private producerSnapshot: { offset: number; text: string } | null = null;
-  private checkpointChain: Promise<void> = Promise.resolve();
+  private readonly health: LogHealth;
+  private readonly segments: LogSegments;
+  private readonly flusher: LogFlusher;
+  private readonly producers: ProducerSnapshots;
+  private readonly retention: LogRetention;
+  private readonly truncation: LogTruncation;
+  /** Small files (log-start checkpoint, producer snapshots) replaced in call order. */
+  private readonly writes: SerialWrites;
 
   private constructor(
+    /** The disk the log lives on; files kept beside it (replication's sealed epoch) use it too. */
+    readonly disk: Disk,
     readonly dir: string,
     private config: LogConfig,
     private readonly logger: Logger,
-    private readonly clock: () => number,
+    private readonly clock: Clock,
     segments: Segment[],
     private readonly epochs: LeaderEpochCache,
-    private readonly producers: ProducerStateManager,
-    private readonly pageCacheRetainBytes: number,
+    pageCacheRetainBytes: number,
   ) {
-    assert(segments.length > 0, 'a log always has an active segment');
-    this.segments = segments;
-    this.lastFlushMs = clock();
+    this.health = new LogHealth(dir, logger);
+    this.segments = new LogSegments(disk, dir, logger, this.health, segments);
+    this.writes = new SerialWrites(disk);
+    this.flusher = new LogFlusher(dir, logger, clock, this.segments, epochs, this.health, pageCacheRetainBytes);
+    this.producers = new ProducerSnapshots(dir, logger, this.segments, this.writes);
+    this.retention = new LogRetention(dir, logger, this.segments, epochs, this.writes);
+    this.truncation = new LogTruncation({
+      dir,
+      logger,
+      clock,
+      health: this.health,
+      segments: this.segments,
+      flusher: this.flusher,
+      epochs,
+      producers: this.producers,
+      retention: this.retention,
+    });
   }
 
-  // ---------------------------------------------------------------- open
+  // ---------------------------------------------------------------- open and close
 
+  /** Opens (recovers) the log in `dir`, creating it when absent. */
   static async open(
     dir: string,
     config: LogConfig,
     logger: Logger,
     options: PartitionLogOptions = {},
   ): Promise<PartitionLog> {
-    const clock = options.clock ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    const disk = options.disk ?? nodeDisk;
     const checked = makeLogConfig(config);
-    await fs.promises.mkdir(dir, { recursive: true });
-    const loaded = await loadSegments({ dir, indexIntervalBytes: checked.indexIntervalBytes, logger });
-    const checkpointText = (await readFileIfExists(path.join(dir, LOG_START_OFFSET_FILE)))?.toString('utf8') ?? null;
-    const checkpointStart = parseLogStartOffset(checkpointText);
-    const { cache: epochs, damage: epochDamage } = await LeaderEpochCache.load(path.join(dir, LEADER_EPOCH_FILE));
+    await disk.mkdir(dir, true);
+    const loaded = await loadSegments({ disk, dir, indexIntervalBytes: checked.indexIntervalBytes, logger });
+    const checkpointStart = await readLogStartCheckpoint(disk, dir);
+    const { cache: epochs, damage: epochDamage } = await LeaderEpochCache.load(disk, path.join(dir, LEADER_EPOCH_FILE));
     const segments = loaded.segments;
-    let created = false;
-    if (segments.length === 0) {
-      segments.push(Segment.create(dir, Math.max(checkpointStart ?? 0, 0), clock()));
-      created = true;
-    }
+    if (segments.length === 0) segments.push(Segment.create(disk, dir, Math.max(checkpointStart ?? 0, 0), clock.now()));
     const log = new PartitionLog(
+      disk,
       dir,
       checked,
       logger,
       clock,
       segments,
       epochs,
-      new ProducerStateManager(),
       options.pageCacheRetainBytes ?? -1,
     );
-    log.dirDirty = created;
+    // The files found here may be entries a crashed process created and never made durable (it
+    // died before its directory fsync): the flush at the end of the open fsyncs the directory.
+    log.segments.dirDirty = true;
     try {
-      await log.finishOpen(loaded, checkpointStart, epochDamage);
+      await log.recover(loaded, checkpointStart, epochDamage);
     } catch (err) {
-      for (const segment of log.segments) segment.close();
+      log.segments.closeAll();
       throw err;
     }
     return log;
   }
 
-  private async finishOpen(
-    loaded: LoadResult,
-    checkpointStart: number | null,
-    epochDamage: string | null,
-  ): Promise<void> {
-    const first = this.segments[0] as Segment;
-    this.logEndOffsetValue = this.active.nextOffset;
-    this.logStartOffsetValue = Math.max(checkpointStart ?? 0, first.baseOffset);
-    if (this.logStartOffsetValue > this.logEndOffsetValue) {
+  /** Brings the loaded segments, the checkpoints and the producer state into agreement. */
+  private async recover(loaded: LoadResult, checkpointStart: number | null, epochDamage: string | null): Promise<void> {
+    const { segments, logger, dir } = this;
+    const logStartOffset = Math.max(checkpointStart ?? 0, segments.logStartOffset);
+    if (logStartOffset > segments.logEndOffset) {
       // Recovery cut below a log start that DeleteRecords had moved: nothing readable is left.
-      this.logger.warn(
-        { dir: this.dir, logStartOffset: this.logStartOffsetValue, logEndOffset: this.logEndOffsetValue },
+      logger.warn(
+        { dir, logStartOffset, logEndOffset: segments.logEndOffset },
         'log start beyond recovered log end; starting empty',
       );
-      this.resetToEmptyAt(this.logStartOffsetValue);
-    }
-    this.deleteSegmentsBelowLogStart();
-    if (epochDamage !== null) {
-      this.logger.warn(
-        { dir: this.dir, reason: epochDamage },
-        'leader-epoch checkpoint damaged; rebuilding from batch headers',
-      );
-      await this.forEachBatchFrom(this.logStartOffsetValue, (header) => {
-        if (header.partitionLeaderEpoch > this.epochs.lastEpoch)
-          this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
-      });
+      segments.resetToEmptyAt(logStartOffset, this.clock.now());
     } else {
-      for (const entry of loaded.epochStarts) {
-        if (entry.epoch > this.epochs.lastEpoch) this.epochs.assign(entry.epoch, entry.startOffset);
-      }
+      segments.moveLogStart(logStartOffset);
     }
-    this.epochs.dropBeyond(this.logEndOffsetValue);
-    this.epochs.truncateFromStart(this.logStartOffsetValue);
-    const snapshot = await readFileIfExists(path.join(this.dir, PRODUCER_SNAPSHOT_FILE));
-    const rebuilding = this.segments.filter((segment) => segment.txnIndexNeedsRebuild);
-    await this.rebuildProducerState(snapshot?.toString('utf8') ?? null, rebuilding[0]?.baseOffset ?? Infinity);
-    if (checkpointStart !== this.logStartOffsetValue) await this.writeLogStartCheckpoint();
+    segments.deleteBelowLogStart();
+    await recoverEpochs(this.epochs, epochDamage, loaded.epochStarts, segments, logger, dir);
+    const rebuilding = segments.all.filter((segment) => segment.txnIndexNeedsRebuild);
+    const producerReplayFrom = await this.producers.rebuild(
+      await ProducerSnapshots.read(this.disk, dir),
+      rebuilding[0]?.baseOffset ?? Infinity,
+    );
+    if (checkpointStart !== segments.logStartOffset) await this.retention.writeCheckpoint();
     // Whatever recovery kept may sit only in the page cache of the process that crashed: sync it
     // once so that durableEndOffset == logEndOffset from here on.
     await this.flush();
+    assert(this.durableEndOffset === segments.logEndOffset, 'an opened log is durable to its end');
     // Inactive segments whose other index files were trusted get their rebuilt txn index now (the
     // flush wrote the files of the scanned ones; the active segment's stays in memory).
     for (const segment of rebuilding) {
-      if (segment === this.active || !segment.indexesPersisted) continue;
-      await segment
-        .persistTxnIndex()
-        .catch((err: unknown) => this.logger.warn({ dir: this.dir, err }, 'txn index write failed'));
+      if (segment === segments.active || !segment.indexesPersisted) continue;
+      await segment.persistTxnIndex().catch((err: unknown) => logger.warn({ dir, err }, 'txn index write failed'));
     }
-    this.logger.info(
+    logger.info(
       {
-        dir: this.dir,
-        logStartOffset: this.logStartOffsetValue,
-        logEndOffset: this.logEndOffsetValue,
-        segments: this.segments.length,
+        dir,
+        logStartOffset: segments.logStartOffset,
+        logEndOffset: segments.logEndOffset,
+        segments: segments.all.length,
         cleanShutdown: loaded.cleanShutdown,
         truncatedBytes: loaded.truncatedBytes,
+        producerReplayFrom,
       },
       'partition log opened',
     );
   }
 
+  /** Flushes, writes index files, the producer snapshot and the clean-shutdown marker; closes fds. */
+  async close(): Promise<void> {
+    const { health, segments } = this;
+    if (health.closed) return;
+    health.closing = true; // appends are refused from here; reads still work until the fds close
+    if (!health.failed) {
+      try {
+        await this.flush();
+        await this.flusher.idle();
+      } catch (err) {
+        this.logger.error({ dir: this.dir, err }, 'final flush failed');
+      }
+    }
+    health.closed = true;
+    await this.writes.idle();
+    if (!health.failed) {
+      try {
+        for (const segment of segments.all) if (!segment.indexesPersisted) await segment.persistIndexes();
+        await this.producers.writeOnClose();
+        const marker: CleanShutdownMarker = {
+          version: 1,
+          activeBaseOffset: segments.active.baseOffset,
+          activeSizeBytes: segments.active.sizeBytes,
+          logEndOffset: segments.logEndOffset,
+        };
+        await replaceFile(this.disk, path.join(this.dir, CLEAN_SHUTDOWN_FILE), JSON.stringify(marker), true);
+      } catch (err) {
+        this.logger.warn({ dir: this.dir, err }, 'clean-shutdown files not written; the next open scans the tail');
+      }
+    }
+    segments.closeAll();
+  }
+
+  /** Closes without flushing and removes the directory (topic deletion). */
+  async delete(): Promise<void> {
+    this.health.closed = true;
+    await this.writes.idle();
+    this.segments.closeAll();
+    await this.disk.removeTree(this.dir);
+  }
+
   // ---------------------------------------------------------------- state
 
   get logStartOffset(): number {
-    return this.logStartOffsetValue;
+    return this.segments.logStartOffset;
   }
 
   /** The next offset to assign. */
   get logEndOffset(): number {
-    return this.logEndOffsetValue;
+    return this.segments.logEndOffset;
   }
 
   /** Offsets below this are fdatasync'ed. */
   get durableEndOffset(): number {
-    return this.durableEndOffsetValue;
+    return this.flusher.durableEndOffset;
   }
 
   /** Newest epoch in the leader-epoch checkpoint, -1 if none. */
@@ -263,43 +269,30 @@ export class PartitionLog {
     return this.config;
   }
 
+  get stats(): LogStats {
+    return this.flusher.stats;
+  }
+
   get segmentCount(): number {
-    return this.segments.length;
+    return this.segments.all.length;
   }
 
   get sizeBytes(): number {
-    return this.segments.reduce((sum, s) => sum + s.sizeBytes, 0);
+    return this.segments.sizeBytes;
   }
 
   /** Base offsets of the segments, oldest first (tests, admin). */
   get segmentBaseOffsets(): number[] {
-    return this.segments.map((s) => s.baseOffset);
+    return this.segments.all.map((s) => s.baseOffset);
   }
 
   updateConfig(config: LogConfig): void {
     this.config = makeLogConfig(config);
   }
 
-  private get active(): Segment {
-    return this.segments[this.segments.length - 1] as Segment;
-  }
-
-  private checkWritable(): void {
-    if (this.closed || this.closing) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`);
-    if (this.failure)
-      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} failed: ${this.failure.message}`, {
-        cause: this.failure,
-      });
-    assert(!this.truncating, 'no append while the log is being truncated');
-  }
-
-  private fail(err: unknown): KafkaError {
-    const error = err instanceof Error ? err : new Error(String(err));
-    if (!this.failure) {
-      this.failure = error;
-      this.logger.error({ dir: this.dir, err: error }, 'partition log failed; it refuses further writes');
-    }
-    return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir}: ${error.message}`, { cause: error });
+  /** The log saw a storage failure (a failed fsync, say): it refuses writes until it is opened again. */
+  get failed(): boolean {
+    return this.health.failed;
   }
 
   // ---------------------------------------------------------------- append
@@ -307,10 +300,12 @@ export class PartitionLog {
   /**
    * Appends batches a leader validated (validateClientBatch): assigns offsets by rewriting
    * baseOffset and partitionLeaderEpoch in place (and maxTimestamp + CRC with LogAppendTime), checks
-   * idempotent producers, writes into the page cache. Synchronous: offsets follow call order.
+   * them against the producer state (idempotence, transactions), writes into the page cache; an
+   * ABORT marker enters the txn index of the segment it lands in. Synchronous: offsets follow call
+   * order.
    */
   appendAsLeader(batches: Buffer[], leaderEpoch: number, opts: LeaderAppendOptions = {}): LogAppendResult {
-    this.checkWritable();
+    this.health.checkWritable();
     assert(batches.length > 0, 'append needs at least one batch');
     if (leaderEpoch < this.epochs.lastEpoch) {
       throw new KafkaError(
@@ -318,57 +313,28 @@ export class PartitionLog {
         `leader epoch ${leaderEpoch} is older than the log's ${this.epochs.lastEpoch}`,
       );
     }
-    const headers = batches.map((batch) => {
-      const header = readBatchHeader(batch);
-      assert(header.magic === 2 && header.sizeBytes === batch.length, 'appendAsLeader takes validated batches');
-      return header;
-    });
-    const baseOffset = this.logEndOffsetValue;
-    const firstOffsets: number[] = [];
-    let next = baseOffset;
-    for (const header of headers) {
-      firstOffsets.push(next);
-      next += header.lastOffsetDelta + 1;
-    }
-    const stateBatches = headers.map((header, i) => ({
-      header,
-      marker: isControlBatch(header.attributes) ? readMarker(batches[i] as Buffer) : null,
-    }));
-    const plan = this.producers.prepareLeaderAppend(stateBatches, firstOffsets, {
+    const baseOffset = this.segments.logEndOffset;
+    const logAppendTimeMs =
+      this.config.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTime ?? this.clock.now()) : -1;
+    const prepared = prepareLeaderAppend(batches, leaderEpoch, baseOffset, this.producers.state, logAppendTimeMs, {
       origin: opts.origin ?? 'client',
       startRule: opts.startRule ?? 'sequence',
       verificationGuard: opts.verificationGuard ?? null,
     });
-    if (plan.duplicate) {
-      return {
-        baseOffset: plan.duplicate.firstOffset,
-        lastOffset: plan.duplicate.lastOffset,
-        logAppendTime: -1,
-        duplicate: true,
-      };
+    if (prepared.duplicate !== null) {
+      const { firstOffset, lastOffset } = prepared.duplicate;
+      return { baseOffset: firstOffset, lastOffset, logAppendTime: -1, duplicate: true };
     }
-    const logAppendTime =
-      this.config.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTime ?? this.clock()) : -1;
-    const placements: BatchPlacement[] = [];
-    let messages = 0;
-    headers.forEach((header, i) => {
-      const batch = batches[i] as Buffer;
-      const first = firstOffsets[i] as number;
-      setBaseOffsetAndEpoch(batch, first, leaderEpoch);
-      if (logAppendTime >= 0) setLogAppendTime(batch, logAppendTime);
-      placements.push({
-        baseOffset: first,
-        lastOffset: first + header.lastOffsetDelta,
-        maxTimestamp: logAppendTime >= 0 ? logAppendTime : header.maxTimestamp,
-        sizeBytes: batch.length,
-      });
-      messages += header.recordsCount;
-    });
-    this.appendToSegments(batches, placements, messages);
-    if (leaderEpoch > this.epochs.lastEpoch) this.epochs.assign(leaderEpoch, baseOffset);
+    this.appendToSegments(batches, prepared.placements, prepared.messages);
+    noteBatchEpoch(this.epochs, leaderEpoch, baseOffset);
     // One append lands in one segment (a roll happens before it), the one whose markers these are.
-    for (const aborted of plan.commit()) this.active.txnIndex.append(aborted);
-    return { baseOffset, lastOffset: this.logEndOffsetValue - 1, logAppendTime, duplicate: false };
+    for (const aborted of prepared.plan.commit()) this.segments.active.txnIndex.append(aborted);
+    return {
+      baseOffset,
+      lastOffset: this.segments.logEndOffset - 1,
+      logAppendTime: logAppendTimeMs,
+      duplicate: false,
+    };
   }
 
   /**
@@ -376,172 +342,47 @@ export class PartitionLog {
    * the log end exactly; each is checked (header, CRC) since it came over the network.
    */
   appendAsFollower(batches: Buffer[]): { firstOffset: number; lastOffset: number } {
-    this.checkWritable();
+    this.health.checkWritable();
     assert(batches.length > 0, 'append needs at least one batch');
-    const headers: BatchHeader[] = [];
-    const markers: (TxnMarker | null)[] = [];
-    let expected = this.logEndOffsetValue;
-    for (const batch of batches) {
-      const problem = checkStoredBatch(batch);
-      if (problem !== null) throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `replicated batch: ${problem}`);
-      const header = readBatchHeader(batch);
-      markers.push(isControlBatch(header.attributes) ? readMarker(batch) : null);
-      if (header.baseOffset !== expected) {
-        throw new KafkaError(
-          ErrorCode.OFFSET_OUT_OF_RANGE,
-          `replicated batch at ${header.baseOffset} does not continue the log at ${expected}`,
-        );
-      }
-      expected = lastOffsetOf(header) + 1;
-      headers.push(header);
-    }
-    const firstOffset = this.logEndOffsetValue;
-    const placements = headers.map((h) => ({
-      baseOffset: h.baseOffset,
-      lastOffset: lastOffsetOf(h),
-      maxTimestamp: h.maxTimestamp,
-      sizeBytes: h.sizeBytes,
-    }));
-    this.appendToSegments(
-      batches,
-      placements,
-      headers.reduce((n, h) => n + h.recordsCount, 0),
-    );
-    headers.forEach((header, i) => {
-      // Only a newer epoch starts an entry: a marker the replication layer already placed stays.
-      if (header.partitionLeaderEpoch > this.epochs.lastEpoch)
-        this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
-      const aborted = this.producers.applyStored(header, markers[i] ?? null, header.baseOffset);
-      if (aborted) this.active.txnIndex.append(aborted);
+    const firstOffset = this.segments.logEndOffset;
+    const append = prepareFollowerAppend(batches, firstOffset);
+    this.appendToSegments(batches, append.placements, append.messages);
+    append.headers.forEach((header, i) => {
+      noteBatchEpoch(this.epochs, header.partitionLeaderEpoch, header.baseOffset);
+      const aborted = this.producers.state.applyStored(header, append.markers[i] ?? null, header.baseOffset);
+      if (aborted) this.segments.active.txnIndex.append(aborted);
     });
-    return { firstOffset, lastOffset: this.logEndOffsetValue - 1 };
+    return { firstOffset, lastOffset: this.segments.logEndOffset - 1 };
   }
 
   private appendToSegments(batches: readonly Buffer[], placements: readonly BatchPlacement[], messages: number): void {
-    const now = this.clock();
-    const totalBytes = batches.reduce((sum, b) => sum + b.length, 0);
-    const last = placements[placements.length - 1] as BatchPlacement;
-    let active = this.active;
-    if (
-      !active.isEmpty &&
-      (active.sizeBytes + totalBytes > this.config.segmentBytes ||
-        now - active.createdMs >= this.config.segmentMs ||
-        last.lastOffset - active.baseOffset > INT32_MAX)
-    ) {
-      active = this.roll(now);
+    const nowMs = this.clock.now();
+    let totalBytes = 0;
+    for (const batch of batches) totalBytes += batch.length;
+    const lastOffset = (placements[placements.length - 1] as BatchPlacement).lastOffset;
+    if (this.segments.rollIfDue(totalBytes, lastOffset, this.config, nowMs)) {
+      this.flusher.noteChange();
+      this.producers.takeAtLogEnd();
     }
-    try {
-      active.append(batches, placements, this.config.indexIntervalBytes);
-    } catch (err) {
-      if (active.broken) throw this.fail(err);
-      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `append to ${this.dir} failed: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    active.lastModifiedMs = now;
-    this.logEndOffsetValue = last.lastOffset + 1;
-    assert(this.logEndOffsetValue === active.nextOffset, 'log end offset follows the active segment');
-    this.changeGeneration++;
-    this.unflushedMessages += messages;
-  }
-
-  private roll(now: number): Segment {
-    const previous = this.active;
-    previous.seal();
-    let segment: Segment;
-    try {
-      segment = Segment.create(this.dir, this.logEndOffsetValue, now);
-    } catch (err) {
-      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `cannot roll ${this.dir}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    this.segments.push(segment);
-    this.dirDirty = true;
-    this.changeGeneration++;
-    this.takeProducerSnapshot();
-    this.logger.debug({ dir: this.dir, baseOffset: segment.baseOffset }, 'rolled segment');
-    return segment;
-  }
-
-  private takeProducerSnapshot(): void {
-    const offset = this.logEndOffsetValue;
-    const text = this.producers.serialize(offset);
-    this.producerSnapshot = { offset, text };
-    // Rebuildable from the log, so not fsynced; written off the append path.
-    this.writeProducerSnapshotFile(text, false).catch((err: unknown) =>
-      this.logger.warn({ dir: this.dir, err }, 'producer snapshot write failed'),
-    );
-  }
-
-  /**
-   * Serialized with the other small-file writes so an older snapshot never lands after a newer one.
-   * After a truncation the write is durable: a snapshot describing removed batches must not survive.
-   */
-  private writeProducerSnapshotFile(text: string, durable: boolean): Promise<void> {
-    const write = this.checkpointChain.then(() =>
-      replaceFile(path.join(this.dir, PRODUCER_SNAPSHOT_FILE), text, durable),
-    );
-    this.checkpointChain = write.catch(() => undefined);
-    return write;
+    this.segments.appendToActive(batches, placements, this.config.indexIntervalBytes, nowMs);
+    this.flusher.noteChange(messages);
   }
 
   // ---------------------------------------------------------------- flush
 
   /** True when the produce path must await flush() before an append counts (flush.messages = 1). */
   needsFlushBeforeAck(): boolean {
-    return this.config.flushMessages <= 1;
+    return this.flusher.needsFlushBeforeAck(this.config);
   }
 
   /** Whether the flush policy asks for a flush now (message count or flush.ms reached). */
   flushDue(nowMs: number): boolean {
-    if (this.unflushedMessages === 0) return false;
-    if (this.unflushedMessages >= this.config.flushMessages) return true;
-    return this.config.flushMs >= 0 && nowMs - this.lastFlushMs >= this.config.flushMs;
+    return this.flusher.flushDue(nowMs, this.config);
   }
 
   /** Resolves when every byte appended before the call is durable (group commit). */
   flush(): Promise<void> {
-    if (this.failure) return Promise.reject(this.fail(this.failure));
-    return this.groupCommit.request();
-  }
-
-  /** One group-commit round: syncs every dirty segment, the directory and the epoch checkpoint. */
-  private async syncOnce(): Promise<void> {
-    const endOffset = this.logEndOffsetValue;
-    this.unflushedMessages = 0;
-    this.lastFlushMs = this.clock();
-    this.stats.flushes++;
-    const dirty = this.segments.filter((s) => s.sizeBytes > s.syncedSizeBytes);
-    try {
-      await Promise.all(
-        dirty.map(async (segment) => {
-          this.stats.fsyncs++;
-          await segment.sync(this.pageCacheRetainBytes);
-        }),
-      );
-      if (this.dirDirty) {
-        this.dirDirty = false;
-        try {
-          await fsyncDir(this.dir);
-        } catch (err) {
-          this.dirDirty = true;
-          throw err;
-        }
-      }
-      if (this.epochs.dirty) await this.epochs.persist();
-    } catch (err) {
-      throw this.fail(err);
-    }
-    if (endOffset > this.durableEndOffsetValue)
-      this.durableEndOffsetValue = Math.min(endOffset, this.logEndOffsetValue);
-    // Inactive segments now durable get their index files (see log-loader.ts for why only now).
-    for (const segment of this.segments.slice(0, -1)) {
-      if (segment.indexesPersisted || segment.syncedSizeBytes < segment.sizeBytes) continue;
-      await segment
-        .persistIndexes()
-        .catch((err: unknown) => this.logger.warn({ dir: this.dir, err }, 'index write failed'));
-    }
+    return this.flusher.flush();
   }
 
   // ---------------------------------------------------------------- read
@@ -553,253 +394,63 @@ export class PartitionLog {
    * it a first batch that does not fit yields nothing, as for a fetch's later partitions. Never a
    * partial batch. One read per segment touched, returned as views.
    */
-  async read(
+  read(
     fetchOffset: number,
     maxBytes: number,
     maxOffset: number,
     options: { readonly minOneBatch?: boolean } = {},
   ): Promise<LogReadResult> {
-    const minOneBatch = options.minOneBatch ?? true;
-    if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`);
-    if (fetchOffset < this.logStartOffsetValue || fetchOffset > this.logEndOffsetValue) {
-      throw new KafkaError(
-        ErrorCode.OFFSET_OUT_OF_RANGE,
-        `offset ${fetchOffset} outside [${this.logStartOffsetValue}, ${this.logEndOffsetValue}]`,
-      );
-    }
-    const limit = Math.min(maxOffset, this.logEndOffsetValue);
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let nextOffset = fetchOffset;
-    if (fetchOffset >= limit) return { chunks, bytes, nextOffset };
-    const touched = this.segments.slice(this.segmentIndexFor(fetchOffset));
-    let first = true;
-    for (const segment of touched) {
-      if (segment.baseOffset >= limit || (!first && bytes >= maxBytes)) break;
-      const result = await readSegment(segment, {
-        startPosition: first ? segment.offsetIndex.lookup(fetchOffset).position : 0,
-        fetchOffset,
-        maxOffset: limit,
-        budgetBytes: maxBytes - bytes,
-        atLeastOne: minOneBatch && chunks.length === 0,
-        slackBytes: first ? this.config.indexIntervalBytes : 0,
-      });
-      first = false;
-      if (result.chunk) {
-        chunks.push(result.chunk);
-        bytes += result.bytes;
-        nextOffset = result.lastOffset + 1;
-      }
-      if (result.full) break;
-    }
-    // Retention or DeleteRecords may have removed the data while we read: never hand out a gap.
-    if (fetchOffset < this.logStartOffsetValue) {
-      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${fetchOffset} was deleted during the read`);
-    }
-    return { chunks, bytes, nextOffset };
+    if (this.health.closed)
+      return Promise.reject(new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`));
+    return readLog(this.segments, {
+      fetchOffset,
+      maxBytes,
+      maxOffset,
+      minOneBatch: options.minOneBatch ?? true,
+      slackBytes: this.config.indexIntervalBytes,
+    });
   }
-
-  /** Index of the segment holding `offset`: the last one whose base is <= offset (0 if none). */
-  private segmentIndexFor(offset: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    let found = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.segments[mid] as Segment).baseOffset <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
-  }
-
-  /**
-   * Visits every batch header from the batch containing `fromOffset` to the log end; with
-   * `controlBatches` the bytes of control batches come too (null for every other batch).
-   */
-  private async forEachBatchFrom(
-    fromOffset: number,
-    visit: (header: BatchHeader, segment: Segment, position: number, batch: Buffer | null) => boolean | void,
-    controlBatches = false,
-  ): Promise<void> {
-    const start = this.segmentIndexFor(fromOffset);
-    for (const segment of this.segments.slice(start)) {
-      if (segment.nextOffset <= fromOffset) continue;
-      const position = segment.baseOffset <= fromOffset ? segment.offsetIndex.lookup(fromOffset).position : 0;
-      let stopped = false;
-      await scanSegment(
-        segment,
-        { fromPosition: position, verifyCrc: false, minBaseOffset: segment.baseOffset, controlBatches },
-        (header, at, batch) => {
-          if (lastOffsetOf(header) < fromOffset) return true;
-          if (visit(header, segment, at, batch) === false) {
-            stopped = true;
-            return false;
-          }
-          return true;
-        },
-      );
-      if (stopped) return;
-    }
-  }
-
-  // ---------------------------------------------------------------- timestamps
 
   /**
    * ListOffsets by time: the first offset (>= logStartOffset) whose record timestamp is >= timestamp,
    * or null. See log-timestamps.ts for the precision. The caller compares it with its high watermark.
    */
   offsetForTimestamp(timestamp: number): Promise<TimestampOffset | null> {
-    return findOffsetForTimestamp([...this.segments], this.logStartOffsetValue, timestamp);
+    return findOffsetForTimestamp([...this.segments.all], this.segments.logStartOffset, timestamp);
   }
 
   /** ListOffsets MAX_TIMESTAMP (-3): the offset of the record with the largest timestamp, or null. */
   maxTimestampOffset(): Promise<TimestampOffset | null> {
-    return findMaxTimestampOffset([...this.segments], this.logStartOffsetValue);
+    return findMaxTimestampOffset([...this.segments.all], this.segments.logStartOffset);
   }
 
-  // ---------------------------------------------------------------- truncation and deletion
+  // ---------------------------------------------------------------- truncation, retention, DeleteRecords
 
   /**
    * Durably removes every batch at or after `offset`, and every leader-epoch entry starting at or
-   * after it (also when `offset` is the log end). When `offset` falls inside a batch, that
-   * whole batch goes too and the log end becomes its base offset (as Kafka's LogSegment.truncateTo).
-   * A target at or below logStartOffset empties the log and restarts it at `offset`.
-   * Appends must not run concurrently (followers only).
+   * after it (also when `offset` is the log end); see log-truncation.ts. Followers only: appends
+   * must not run concurrently.
    */
   async truncateTo(offset: number): Promise<void> {
-    this.checkWritable();
+    this.health.checkWritable();
     assert(offset >= 0, 'truncation offset must be >= 0');
-    if (offset >= this.logEndOffsetValue) {
-      // No batch to cut, but a marker-only checkpoint entry at the log end (an epoch whose leader
-      // wrote nothing the new leader has) must still go, durably (replication's divergence step).
-      if (offset === this.logEndOffsetValue) {
-        this.epochs.truncateFromEnd(offset);
-        if (this.epochs.dirty) await this.epochs.persist();
-      }
-      return;
-    }
-    this.truncating = true;
-    try {
-      await this.groupCommit.idle();
-      if (offset <= this.logStartOffsetValue) {
-        await this.truncateFullyInternal(offset);
-        return;
-      }
-      const index = this.segmentIndexFor(offset);
-      const segment = this.segments[index] as Segment;
-      // Later segments go first, durably: a crash then leaves a longer log, never a gap that a
-      // restart would mistake for the end.
-      const later = this.segments.splice(index + 1);
-      for (const s of later) s.deleteFilesSync();
-      if (later.length > 0) fsyncDirSync(this.dir);
-      segment.resetIndexes();
-      let cutPosition = segment.sizeBytes;
-      const interval = this.config.indexIntervalBytes;
-      await scanSegment(
-        segment,
-        { fromPosition: 0, verifyCrc: false, minBaseOffset: segment.baseOffset },
-        (header, position) => {
-          if (lastOffsetOf(header) >= offset) {
-            cutPosition = position;
-            return false;
-          }
-          segment.noteBatch(
-            {
-              baseOffset: header.baseOffset,
-              lastOffset: lastOffsetOf(header),
-              maxTimestamp: header.maxTimestamp,
-              sizeBytes: header.sizeBytes,
-            },
-            position,
-            interval,
-          );
-          return true;
-        },
-      );
-      segment.txnIndex.truncateTo(segment.nextOffset);
-      const removedBytes = segment.sizeBytes - cutPosition;
-      try {
-        segment.truncateSync(cutPosition);
-        segment.syncSync();
-        if (later.length > 0 || segment.indexesPersisted) {
-          segment.removeIndexFilesSync(); // it is the active segment again
-          fsyncDirSync(this.dir);
-        }
-      } catch (err) {
-        throw this.fail(err);
-      }
-      const previousEnd = this.logEndOffsetValue;
-      this.logEndOffsetValue = segment.nextOffset;
-      this.durableEndOffsetValue = Math.min(this.durableEndOffsetValue, this.logEndOffsetValue);
-      this.changeGeneration++;
-      this.epochs.truncateFromEnd(this.logEndOffsetValue);
-      if (this.epochs.dirty) await this.epochs.persist();
-      await this.rebuildProducerState(null);
-      await this.writeProducerSnapshotFile((this.producerSnapshot as { text: string }).text, true);
-      this.logger.info(
-        { dir: this.dir, requested: offset, logEndOffset: this.logEndOffsetValue, previousEnd, removedBytes },
-        'log truncated',
-      );
-    } finally {
-      this.truncating = false;
-    }
+    await this.truncation.truncateTo(offset, this.config);
   }
 
   /** Empties the log and restarts it at `offset` (a follower far behind the leader's log start). */
   async truncateFullyAndStartAt(offset: number): Promise<void> {
-    this.checkWritable();
-    this.truncating = true;
-    try {
-      await this.groupCommit.idle();
-      await this.truncateFullyInternal(offset);
-    } finally {
-      this.truncating = false;
-    }
-  }
-
-  private async truncateFullyInternal(offset: number): Promise<void> {
-    try {
-      this.resetToEmptyAt(offset);
-      fsyncDirSync(this.dir);
-      this.dirDirty = false;
-    } catch (err) {
-      throw this.fail(err);
-    }
-    this.epochs.clear();
-    await this.epochs.persist();
-    await this.writeLogStartCheckpoint();
-    this.producers.clear();
-    this.producerSnapshot = { offset, text: this.producers.serialize(offset) };
-    await this.writeProducerSnapshotFile(this.producerSnapshot.text, true);
-    this.logger.info({ dir: this.dir, offset }, 'log emptied and restarted');
-  }
-
-  private resetToEmptyAt(offset: number): void {
-    for (const segment of this.segments) segment.deleteFilesSync();
-    this.segments = [Segment.create(this.dir, offset, this.clock())];
-    this.dirDirty = true;
-    this.logStartOffsetValue = offset;
-    this.logEndOffsetValue = offset;
-    this.durableEndOffsetValue = Math.min(this.durableEndOffsetValue, offset);
-    this.changeGeneration++;
+    this.health.checkWritable();
+    await this.truncation.truncateFullyAndStartAt(offset);
   }
 
   /** DeleteRecords: moves the log start durably and deletes segments entirely below it. */
   async deleteRecordsBefore(offset: number): Promise<void> {
-    this.checkWritable();
-    if (offset > this.logEndOffsetValue || offset < 0) {
-      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} outside [0, ${this.logEndOffsetValue}]`);
+    this.health.checkWritable();
+    if (offset > this.logEndOffset || offset < 0) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} outside [0, ${this.logEndOffset}]`);
     }
-    if (offset <= this.logStartOffsetValue) return;
-    this.logStartOffsetValue = offset;
-    this.epochs.truncateFromStart(offset);
-    await this.writeLogStartCheckpoint();
-    if (this.epochs.dirty) await this.epochs.persist();
-    this.deleteSegmentsBelowLogStart();
+    await this.retention.deleteRecordsBefore(offset);
+    this.producers.state.truncateHead(this.logStartOffset);
   }
 
   /**
@@ -807,66 +458,26 @@ export class PartitionLog {
    * (by its largest timestamp) or the log exceeds retentionBytes. Only segments entirely below
    * `highWatermark` (default: the log end) are eligible. Returns how many were deleted.
    */
-  async applyRetention(nowMs: number, highWatermark: number = this.logEndOffsetValue): Promise<number> {
-    if (this.closed || this.failure) return 0;
-    const { retentionMs, retentionBytes } = this.config;
-    if (retentionMs < 0 && retentionBytes < 0) return 0;
-    let totalBytes = this.sizeBytes;
-    let deleted = 0;
-    // Bounded by the number of segments; the active one always stays.
-    while (this.segments.length > 1) {
-      const oldest = this.segments[0] as Segment;
-      if (oldest.nextOffset > highWatermark) break;
-      const newestMs = oldest.maxTimestamp >= 0 ? oldest.maxTimestamp : oldest.lastModifiedMs;
-      const byTime = retentionMs >= 0 && nowMs - newestMs > retentionMs;
-      const bySize = retentionBytes >= 0 && totalBytes - oldest.sizeBytes >= retentionBytes;
-      if (!byTime && !bySize) break;
-      this.segments.shift();
-      totalBytes -= oldest.sizeBytes;
-      deleted++;
-      this.logger.info({ dir: this.dir, segment: oldest.baseOffset, byTime, bySize }, 'retention deleting segment');
-      oldest.deleteFilesSync();
-      const next = this.segments[0] as Segment;
-      if (next.baseOffset > this.logStartOffsetValue) this.logStartOffsetValue = next.baseOffset;
-    }
-    if (deleted > 0) {
-      this.epochs.truncateFromStart(this.logStartOffsetValue);
-      await this.writeLogStartCheckpoint();
-      if (this.epochs.dirty) await this.epochs.persist();
-    }
+  async applyRetention(nowMs: number, highWatermark: number = this.logEndOffset): Promise<number> {
+    if (this.health.closed || this.health.failed) return 0;
+    const deleted = await this.retention.apply(nowMs, highWatermark, this.config);
+    if (deleted > 0) this.producers.state.truncateHead(this.logStartOffset);
     return deleted;
-  }
-
-  private deleteSegmentsBelowLogStart(): void {
-    while (this.segments.length > 1 && (this.segments[0] as Segment).nextOffset <= this.logStartOffsetValue) {
-      const oldest = this.segments.shift() as Segment;
-      this.logger.info({ dir: this.dir, segment: oldest.baseOffset }, 'deleting segment below the log start');
-      oldest.deleteFilesSync();
-    }
-  }
-
-  private writeLogStartCheckpoint(): Promise<void> {
-    // Serialized: each write stores the value current when it runs (atomic replace, durable).
-    const write = this.checkpointChain.then(() =>
-      replaceFile(path.join(this.dir, LOG_START_OFFSET_FILE), `0\n${this.logStartOffsetValue}\n`, true),
-    );
-    this.checkpointChain = write.catch(() => undefined);
-    return write;
   }
 
   // ---------------------------------------------------------------- leader epochs
 
   /** Records durably that `epoch` starts at `startOffset` (<= log end). */
   async assignEpochStart(epoch: number, startOffset: number): Promise<void> {
-    this.checkWritable();
-    assert(startOffset <= this.logEndOffsetValue, `epoch ${epoch} cannot start beyond the log end`);
-    if (this.epochs.assign(epoch, startOffset)) this.changeGeneration++;
+    this.health.checkWritable();
+    assert(startOffset <= this.logEndOffset, `epoch ${epoch} cannot start beyond the log end`);
+    if (this.epochs.assign(epoch, startOffset)) this.flusher.noteChange();
     await this.epochs.persist();
   }
 
   /** OffsetForLeaderEpoch: largest epoch <= `epoch` and where the next epoch starts (LEO for the newest). */
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
-    return this.epochs.endOffsetFor(epoch, this.logEndOffsetValue);
+    return this.epochs.endOffsetFor(epoch, this.logEndOffset);
   }
 
   /** The checkpoint entries, oldest first. */
@@ -878,27 +489,27 @@ export class PartitionLog {
 
   /** Last batch recorded for an idempotent producer (tests, DescribeProducers). */
   producerLastBatch(producerId: number): ReturnType<ProducerStateManager['lastBatch']> {
-    return this.producers.lastBatch(producerId);
+    return this.producers.state.lastBatch(producerId);
   }
 
   /** Every producer the partition tracks (DescribeProducers). */
   describeProducers(): ProducerDescription[] {
-    return this.producers.describe();
+    return this.producers.state.describe();
   }
 
   /** The open transaction of `producerId` on this partition: its first offset and epoch, or null. */
   ongoingTransaction(producerId: number): { firstOffset: number; producerEpoch: number } | null {
-    return this.producers.ongoingTransaction(producerId);
+    return this.producers.state.ongoingTransaction(producerId);
   }
 
   /** Whether a transactional batch of this producer and epoch would open a transaction here. */
   transactionStartsHere(producerId: number, producerEpoch: number): boolean {
-    return this.producers.needsVerification(producerId, producerEpoch);
+    return this.producers.state.needsVerification(producerId, producerEpoch);
   }
 
   /** KIP-890: the guard to hold while the coordinator verifies (see ProducerStateManager). */
   startTransactionVerification(producerId: number): VerificationGuard {
-    return this.producers.startVerification(producerId);
+    return this.producers.state.startVerification(producerId);
   }
 
   /**
@@ -907,12 +518,12 @@ export class PartitionLog {
    * the high watermark.
    */
   get firstUnstableOffset(): number | null {
-    return this.producers.firstUnstableOffset;
+    return this.producers.state.firstUnstableOffset;
   }
 
   /** The replica's high watermark moved: transactions whose marker lies below it become stable. */
   onHighWatermark(highWatermark: number): void {
-    this.producers.onHighWatermark(highWatermark);
+    this.producers.state.onHighWatermark(highWatermark);
   }
 
   /**
@@ -923,109 +534,12 @@ export class PartitionLog {
    */
   abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
     const found: AbortedTxn[] = [];
-    for (const segment of this.segments.slice(this.segmentIndexFor(fetchOffset))) {
-      const search = segment.txnIndex.collect(fetchOffset, upperBoundOffset);
+    const all = this.segments.all;
+    for (let i = this.segments.indexFor(fetchOffset); i < all.length; i++) {
+      const search = (all[i] as Segment).txnIndex.collect(fetchOffset, upperBoundOffset);
       found.push(...search.found);
       if (search.complete) break;
     }
     return found;
   }
-
-  /**
-   * Restores the producer state from a snapshot (the file at open, else the in-memory one) within
-   * the log and replays the batches after it. Segments flagged `txnIndexNeedsRebuild` get the
-   * entries of the aborts replayed; `rebuildTxnFrom` is the first of them, and a snapshot beyond
-   * it is not used, since the replay must see every marker from there on.
-   */
-  private async rebuildProducerState(snapshotText: string | null, rebuildTxnFrom = Infinity): Promise<void> {
-    this.producers.clear();
-    let from = this.logStartOffsetValue;
-    const candidate =
-      snapshotText ??
-      (this.producerSnapshot && this.producerSnapshot.offset <= this.logEndOffsetValue
-        ? this.producerSnapshot.text
-        : null);
-    if (candidate !== null) {
-      const offset = this.producers.restore(candidate);
-      if (offset !== null && offset <= this.logEndOffsetValue && offset <= Math.max(rebuildTxnFrom, from))
-        from = Math.max(offset, this.logStartOffsetValue);
-      else this.producers.clear();
-    }
-    const end = this.logEndOffsetValue;
-    await this.forEachBatchFrom(
-      from,
-      (header, segment, _position, batch) => {
-        if (header.baseOffset >= end) return false;
-        if (header.baseOffset < from) return true;
-        const aborted = this.producers.applyStored(header, this.storedMarker(header, batch), header.baseOffset);
-        if (aborted && segment.txnIndexNeedsRebuild && header.baseOffset >= rebuildTxnFrom)
-          segment.txnIndex.append(aborted);
-        return true;
-      },
-      true,
-    );
-    for (const segment of this.segments) segment.txnIndexNeedsRebuild = false;
-    this.producerSnapshot = { offset: end, text: this.producers.serialize(end) };
-  }
-
-  /** The marker a stored control batch carries; an unreadable one is skipped with a warning. */
-  private storedMarker(header: BatchHeader, batch: Buffer | null): TxnMarker | null {
-    if (!isControlBatch(header.attributes) || batch === null) return null;
-    try {
-      return readMarker(batch);
-    } catch (err) {
-      this.logger.warn({ dir: this.dir, offset: header.baseOffset, err }, 'unreadable transaction marker skipped');
-      return null;
-    }
-  }
-
-  // ---------------------------------------------------------------- close
-
-  /** Flushes, writes index files, the producer snapshot and the clean-shutdown marker; closes fds. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closing = true; // appends are refused from here; reads still work until the fds close
-    if (!this.failure) {
-      try {
-        await this.flush();
-        await this.groupCommit.idle();
-      } catch (err) {
-        this.logger.error({ dir: this.dir, err }, 'final flush failed');
-      }
-    }
-    this.closed = true;
-    await this.checkpointChain;
-    if (!this.failure) {
-      try {
-        for (const segment of this.segments) if (!segment.indexesPersisted) await segment.persistIndexes();
-        const active = this.active;
-        await this.writeProducerSnapshotFile(this.producers.serialize(this.logEndOffsetValue), false);
-        const marker: CleanShutdownMarker = {
-          version: 1,
-          activeBaseOffset: active.baseOffset,
-          activeSizeBytes: active.sizeBytes,
-          logEndOffset: this.logEndOffsetValue,
-        };
-        await replaceFile(path.join(this.dir, CLEAN_SHUTDOWN_FILE), JSON.stringify(marker), true);
-      } catch (err) {
-        this.logger.warn({ dir: this.dir, err }, 'clean-shutdown files not written; the next open scans the tail');
-      }
-    }
-    for (const segment of this.segments) segment.close();
-  }
-
-  /** Closes without flushing and removes the directory (topic deletion). */
-  async delete(): Promise<void> {
-    this.closed = true;
-    await this.checkpointChain;
-    for (const segment of this.segments) segment.close();
-    await fs.promises.rm(this.dir, { recursive: true, force: true });
-  }
-}
-
-function parseLogStartOffset(text: string | null): number | null {
-  if (text === null) return null;
-  const lines = text.split('\n');
-  const value = Number(lines[1]);
-  return lines[0] === '0' && Number.isSafeInteger(value) && value >= 0 ? value : null;
 }

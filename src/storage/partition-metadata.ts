@@ -5,8 +5,8 @@
 //
 //   version: 0
 //   topic_id: <id>
-import fs from 'node:fs';
 import path from 'node:path';
+import { type Disk, errorCode } from './disk.js';
 import { replaceFile } from './file-io.js';
 
 export const PARTITION_METADATA_FILE = 'partition.metadata';
@@ -46,21 +46,19 @@ export function parsePartitionMetadata(text: string): { topicId: string } | { re
   return { topicId };
 }
 
-export async function readPartitionMetadata(dir: string): Promise<PartitionMetadataRead> {
-  let handle: fs.promises.FileHandle;
+export async function readPartitionMetadata(disk: Disk, dir: string): Promise<PartitionMetadataRead> {
+  let fd: number;
   try {
-    handle = await fs.promises.open(path.join(dir, PARTITION_METADATA_FILE), 'r');
+    fd = disk.openSync(path.join(dir, PARTITION_METADATA_FILE), 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
+    if (errorCode(err) === 'ENOENT') return { kind: 'absent' };
     throw err;
   }
   let bytes: Buffer;
   try {
-    const buf = Buffer.alloc(FILE_BYTES_MAX + 1);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    bytes = buf.subarray(0, bytesRead);
+    bytes = await disk.read(fd, FILE_BYTES_MAX + 1, 0);
   } finally {
-    await handle.close();
+    disk.closeSync(fd);
   }
   if (bytes.length > FILE_BYTES_MAX) return { kind: 'damaged', reason: `longer than ${FILE_BYTES_MAX} bytes` };
   const parsed = parsePartitionMetadata(bytes.toString('utf8'));
@@ -68,6 +66,6 @@ export async function readPartitionMetadata(dir: string): Promise<PartitionMetad
 }
 
 /** Writes the file durably (temp file, fsync, rename, fsync of the directory). */
-export function writePartitionMetadata(dir: string, topicId: string): Promise<void> {
-  return replaceFile(path.join(dir, PARTITION_METADATA_FILE), formatPartitionMetadata(topicId), true);
+export function writePartitionMetadata(disk: Disk, dir: string, topicId: string): Promise<void> {
+  return replaceFile(disk, path.join(dir, PARTITION_METADATA_FILE), formatPartitionMetadata(topicId), true);
 }

@@ -57,7 +57,7 @@ export interface VerificationGuard {
   readonly producerId: number;
 }
 
-export interface LeaderAppendOptions {
+export interface StateAppendOptions {
   readonly origin: AppendOrigin;
   readonly startRule: TransactionStartRule;
   readonly verificationGuard?: VerificationGuard | null;
@@ -168,6 +168,23 @@ export class ProducerStateManager {
     if (stable > 0) this.ended = this.ended.slice(stable);
   }
 
+  /**
+   * The log now starts at `logStartOffset` (DeleteRecords, retention, a restore from a snapshot
+   * older than that): producers with nothing left at or after it go, their open transaction with
+   * them (Kafka's truncateHead). Their markers may have gone with the deleted batches, so keeping
+   * them would hold the last stable offset back on a transaction that ended long ago.
+   */
+  truncateHead(logStartOffset: number): void {
+    for (const [producerId, entry] of this.producers) {
+      const lastData = entry.batches[entry.batches.length - 1]?.lastOffset ?? -1;
+      if (lastData >= logStartOffset || entry.currentTxnFirstOffset >= logStartOffset) continue;
+      this.producers.delete(producerId);
+      this.guards.delete(producerId);
+      if (entry.currentTxnFirstOffset >= 0) this.ongoing.delete(entry.currentTxnFirstOffset);
+    }
+    this.ended = this.ended.filter((txn) => txn.lastOffset >= logStartOffset);
+  }
+
   /** Producers whose next transactional batch here needs the coordinator's word (none open in this epoch). */
   needsVerification(producerId: number, producerEpoch: number): boolean {
     const entry = this.producers.get(producerId);
@@ -210,7 +227,7 @@ export class ProducerStateManager {
   prepareLeaderAppend(
     batches: readonly StateBatch[],
     firstOffsets: readonly number[],
-    options: LeaderAppendOptions,
+    options: StateAppendOptions,
   ): LeaderAppendPlan {
     const staged = new Map<number, ProducerEntry>();
     const events: TxnEvent[] = [];
@@ -321,7 +338,7 @@ export class ProducerStateManager {
   }
 
   /** KIP-890 part 1: may this client batch open a transaction here? */
-  private checkTxnStart(header: BatchHeader, current: ProducerEntry | undefined, options: LeaderAppendOptions): void {
+  private checkTxnStart(header: BatchHeader, current: ProducerEntry | undefined, options: StateAppendOptions): void {
     if (options.startRule === 'verified') {
       const guard = options.verificationGuard ?? null;
       if (guard === null || this.guards.get(header.producerId) !== guard) {

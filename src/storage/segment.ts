@@ -1,12 +1,11 @@
 // One segment: `<20-digit base offset>.log` with its sparse offset and time indexes. Appends are
 // synchronous positional writes into the page cache; reads are async positional reads. The fd is
 // reference counted so a read or fsync in flight never touches a closed (and maybe reused) fd.
-import fs from 'node:fs';
 import path from 'node:path';
 import { assert } from '../common/index.js';
-import { fdatasync, readAt, replaceFile, unlinkIfExistsSync, writeFullySync } from './file-io.js';
+import type { Disk } from './disk.js';
+import { replaceFile, unlinkIfExistsSync } from './file-io.js';
 import { OffsetIndex } from './offset-index.js';
-import { dropCachedRange } from './page-cache.js';
 import { TimeIndex } from './time-index.js';
 import { TxnIndex } from './txn-index.js';
 
@@ -72,11 +71,16 @@ export class Segment {
   broken = false;
   /** Cached pages below this were advised to be dropped (see page-cache.ts). */
   private cacheDroppedBelow = 0;
+  /** The file's size when this process opened it (cut by truncations): bytes it did not write. */
+  private openedSizeBytes: number;
+  /** Bumped by every cut: an fsync that started before one vouches for bytes that are gone. */
+  private cuts = 0;
   private refs = 0;
   private closeRequested = false;
   private fdOpen = true;
 
   private constructor(
+    private readonly disk: Disk,
     readonly dir: string,
     readonly baseOffset: number,
     readonly fd: number,
@@ -85,6 +89,7 @@ export class Segment {
   ) {
     this.sizeBytes = sizeBytes;
     this.syncedSizeBytes = 0;
+    this.openedSizeBytes = sizeBytes;
     this.nextOffset = baseOffset;
     this.offsetIndex = new OffsetIndex(baseOffset);
     this.timeIndex = new TimeIndex(baseOffset);
@@ -107,21 +112,21 @@ export class Segment {
   }
 
   /** A new, empty segment. An old file of the same name (a crash leftover) is emptied. */
-  static create(dir: string, baseOffset: number, nowMs: number): Segment {
-    const fd = fs.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'w+');
-    unlinkIfExistsSync(path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)));
-    unlinkIfExistsSync(path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)));
-    unlinkIfExistsSync(path.join(dir, segmentFileName(baseOffset, TXN_INDEX_SUFFIX)));
-    return new Segment(dir, baseOffset, fd, 0, nowMs);
+  static create(disk: Disk, dir: string, baseOffset: number, nowMs: number): Segment {
+    const fd = disk.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'w+');
+    unlinkIfExistsSync(disk, path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)));
+    unlinkIfExistsSync(disk, path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)));
+    unlinkIfExistsSync(disk, path.join(dir, segmentFileName(baseOffset, TXN_INDEX_SUFFIX)));
+    return new Segment(disk, dir, baseOffset, fd, 0, nowMs);
   }
 
   /** An existing file; its indexes and nextOffset are filled in by the loader. */
-  static openExisting(dir: string, baseOffset: number): Segment {
-    const fd = fs.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'r+');
-    const stat = fs.fstatSync(fd);
+  static openExisting(disk: Disk, dir: string, baseOffset: number): Segment {
+    const fd = disk.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'r+');
+    const stat = disk.fstatSync(fd);
     const createdMs = stat.birthtimeMs > 0 ? stat.birthtimeMs : stat.mtimeMs;
-    const segment = new Segment(dir, baseOffset, fd, stat.size, createdMs);
-    segment.syncedSizeBytes = stat.size;
+    const segment = new Segment(disk, dir, baseOffset, fd, stat.sizeBytes, createdMs);
+    segment.syncedSizeBytes = stat.sizeBytes;
     segment.lastModifiedMs = stat.mtimeMs;
     return segment;
   }
@@ -167,13 +172,13 @@ export class Segment {
     let position = startSizeBytes;
     try {
       for (const buffer of buffers) {
-        writeFullySync(this.fd, buffer, position);
+        this.disk.writeSync(this.fd, buffer, position);
         position += buffer.length;
       }
     } catch (err) {
       // Leave no partial batch behind: a later append must start at a batch boundary.
       try {
-        fs.ftruncateSync(this.fd, startSizeBytes);
+        this.disk.truncateSync(this.fd, startSizeBytes);
       } catch {
         this.broken = true;
       }
@@ -207,7 +212,7 @@ export class Segment {
   /** Async positional read (caller holds a reference). */
   read(position: number, length: number): Promise<Buffer> {
     assert(this.fdOpen, 'read from a closed segment');
-    return readAt(this.fd, length, position);
+    return this.disk.read(this.fd, length, position);
   }
 
   /**
@@ -217,34 +222,53 @@ export class Segment {
    */
   async sync(cacheRetainBytes = -1): Promise<number> {
     const sizeBytes = this.sizeBytes;
+    const cuts = this.cuts;
     if (!this.acquire()) return sizeBytes;
     try {
-      await fdatasync(this.fd);
-      if (cacheRetainBytes >= 0) this.dropCachedBelow(sizeBytes - cacheRetainBytes);
+      await this.disk.fdatasync(this.fd);
+      if (cacheRetainBytes >= 0 && this.cuts === cuts) this.dropCachedBelow(sizeBytes - cacheRetainBytes);
+    } catch (err) {
+      this.cutUnsynced();
+      throw err;
     } finally {
       this.release();
     }
-    if (sizeBytes > this.syncedSizeBytes) this.syncedSizeBytes = sizeBytes;
+    // A cut meanwhile (truncation) replaced what this fsync covered: it vouches for nothing now.
+    if (this.cuts === cuts && sizeBytes > this.syncedSizeBytes) this.syncedSizeBytes = sizeBytes;
     return sizeBytes;
+  }
+
+  /**
+   * After a failed fdatasync: the bytes beyond the last successful one may never reach the disk,
+   * though the page cache shows them and a later fdatasync would succeed without writing them
+   * (Linux marks the pages clean). Cut the file back, so that neither this process nor the next one
+   * on this machine reads them as the log. The log refuses writes from now on (PartitionLog.fail).
+   */
+  private cutUnsynced(): void {
+    // What this process wrote since then: what it found at open is not its to judge (recovery
+    // resets syncedSizeBytes of scanned segments to 0 until its first fdatasync).
+    const keep = Math.max(this.syncedSizeBytes, this.openedSizeBytes);
+    if (this.sizeBytes <= keep) return;
+    try {
+      this.disk.truncateSync(this.fd, keep);
+      this.cuts++;
+    } catch {
+      this.broken = true;
+    }
   }
 
   /** Advises the kernel to drop cached pages below `end` (durable bytes; the caller holds the fd). */
   private dropCachedBelow(end: number): void {
     if (end <= this.cacheDroppedBelow) return;
     const from = Math.max(0, this.cacheDroppedBelow - CACHE_DROP_RETRY_BYTES);
-    if (dropCachedRange(this.fd, from, end - from)) this.cacheDroppedBelow = end;
-  }
-
-  syncSync(): void {
-    fs.fdatasyncSync(this.fd);
-    this.syncedSizeBytes = this.sizeBytes;
+    if (this.disk.pageCache?.dropCachedRange(this.fd, from, end - from) === true) this.cacheDroppedBelow = end;
   }
 
   /** Writes the index files. Only for a segment that is immutable and durable (see recovery). */
   async persistIndexes(): Promise<void> {
     this.seal();
-    await replaceFile(this.indexPath, this.offsetIndex.serialize(), false);
-    await replaceFile(this.timeIndexPath, this.timeIndex.serialize(), false);
+    await replaceFile(this.disk, this.indexPath, this.offsetIndex.serialize(), false);
+    await replaceFile(this.disk, this.timeIndexPath, this.timeIndex.serialize(), false);
     await this.persistTxnIndex();
     this.indexesPersisted = true;
   }
@@ -256,23 +280,25 @@ export class Segment {
    */
   async persistTxnIndex(): Promise<void> {
     assert(!this.txnIndexNeedsRebuild, 'a txn index is written only once complete');
-    await replaceFile(this.txnIndexPath, this.txnIndex.serialize(), true);
+    await replaceFile(this.disk, this.txnIndexPath, this.txnIndex.serialize(), true);
   }
 
   /** Index files must not outlive the moment the segment becomes active (recovery relies on it). */
   removeIndexFilesSync(): void {
-    unlinkIfExistsSync(this.indexPath);
-    unlinkIfExistsSync(this.timeIndexPath);
-    unlinkIfExistsSync(this.txnIndexPath);
+    unlinkIfExistsSync(this.disk, this.indexPath);
+    unlinkIfExistsSync(this.disk, this.timeIndexPath);
+    unlinkIfExistsSync(this.disk, this.txnIndexPath);
     this.indexesPersisted = false;
   }
 
   /** Cuts the file at `position` (a batch boundary). Indexes are the caller's: it rebuilt them. */
   truncateSync(position: number): void {
     assert(position <= this.sizeBytes, 'truncate beyond the segment end');
-    fs.ftruncateSync(this.fd, position);
+    this.disk.truncateSync(this.fd, position);
+    this.cuts++;
     this.sizeBytes = position;
     if (this.syncedSizeBytes > position) this.syncedSizeBytes = position;
+    if (this.openedSizeBytes > position) this.openedSizeBytes = position;
     if (this.cacheDroppedBelow > position) this.cacheDroppedBelow = position;
   }
 
@@ -285,13 +311,13 @@ export class Segment {
   /** Removes the files now; the fd stays readable for readers in flight (POSIX unlink semantics). */
   deleteFilesSync(): void {
     this.close();
-    unlinkIfExistsSync(this.logPath);
+    unlinkIfExistsSync(this.disk, this.logPath);
     this.removeIndexFilesSync();
   }
 
   private closeFd(): void {
     if (!this.fdOpen) return;
     this.fdOpen = false;
-    fs.closeSync(this.fd);
+    this.disk.closeSync(this.fd);
   }
 }

@@ -3,7 +3,7 @@
 // (acks=all under the partition's write quorum); they come back out by reading the partition from
 // its start to the high watermark.
 import { ErrorCode, KafkaError, type Logger } from '../common/index.js';
-import type { Partition } from '../replication/index.js';
+import type { Replica } from '../replication/index.js';
 import { buildRecordBatch, decodeRecords, isControlBatch, readBatchHeader, splitBatches } from '../storage/index.js';
 import { decodeTxnLogRecord, encodeTxnLogRecord, type TxnLogRecord } from './records.js';
 import type { TransactionStateLog } from './state-log.js';
@@ -17,7 +17,7 @@ export class PartitionTransactionStateLog implements TransactionStateLog {
   readonly coordinatorEpoch: number;
 
   constructor(
-    private readonly partition: Partition,
+    private readonly partition: Replica,
     private readonly writeTimeoutMs: number,
     private readonly now: () => number,
     private readonly log: Logger,

@@ -56,6 +56,8 @@ export class MemoryLog implements CoordinatorLog {
   failWith: KafkaError | null = null;
   /** When set, replay waits for it: the partition is "loading". */
   gate: Promise<void> | null = null;
+  /** When set, an append waits for it after its records are in the log (not yet durable). */
+  durableGate: Promise<void> | null = null;
 
   async replay(visit: (entry: ReplayEntry) => void): Promise<void> {
     if (this.gate) await this.gate;
@@ -78,6 +80,7 @@ export class MemoryLog implements CoordinatorLog {
     const baseOffset = this.entries.length;
     for (const record of records)
       this.entries.push({ ...encodeCoordinatorRecord(record), producerId: transaction?.producerId ?? null });
+    if (this.durableGate) await this.durableGate;
     return { baseOffset };
   }
 

@@ -134,6 +134,26 @@ describe('transactional offset commits', () => {
     expect(fetched(h, true)).toMatchObject({ offset: 20, errorCode: ErrorCode.NONE });
   });
 
+  it('acknowledged only after their transaction was aborted: dropped, not left for the next one to commit', async () => {
+    const h = await harness();
+    const log = logOf(h, G);
+    let durable!: () => void;
+    log.durableGate = new Promise((resolve) => (durable = resolve));
+    const written = h.coordinator.commitTransactionalOffsets(txnCommit(20));
+    await settle();
+    // The record is in the log; before it is acknowledged, the coordinator aborts the transaction
+    // (a timeout) and the marker after it becomes durable first.
+    endTxn(h, false);
+    log.durableGate = null;
+    durable();
+    expect((await written)[0]?.errorCode).toBe(ErrorCode.NONE);
+    expect(fetched(h, true)).toMatchObject({ offset: -1, errorCode: ErrorCode.NONE });
+    // The producer's next transaction commits: the aborted offset must not ride along.
+    await h.coordinator.commitTransactionalOffsets(txnCommit(30));
+    endTxn(h, true);
+    expect(fetched(h)?.offset).toBe(30);
+  });
+
   it("check the group's member and generation (KIP-447) and the partitions named", async () => {
     const h = await harness();
     const joined = await h.coordinator.joinGroup(joinParams(G));

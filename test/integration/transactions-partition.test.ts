@@ -5,6 +5,7 @@
 // aborted_transactions and skipped; kcat (librdkafka, isolation.level=read_committed by default)
 // prints committed records only. TxnOffsetCommit offsets appear only once their commit marker
 // lands on __consumer_offsets. Producer state and the txn index come back after kill -9.
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/common/errors.js';
 import { offsetsPartitionFor } from '../../src/groups/hash.js';
@@ -220,6 +221,28 @@ describe('read_committed against open, committed and aborted transactions', () =
     expect(await endTxn(topic, 0, 5002, true)).toBe(ErrorCode.NONE);
     const released = await kcat(args);
     expect(released.stdout.trim().split('\n')).toEqual(['d1', 'e1']);
+  });
+});
+
+describe('a kafkajs consumer (readUncommitted false)', () => {
+  it('reads the committed records in order, skipping the aborted ones and the markers', async () => {
+    const kafka = new Kafka({ clientId: 'txn-reader', brokers: [node.bootstrap], logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: 'txn-reader', readUncommitted: false, maxWaitTimeInMs: 200 });
+    const seen: string[] = [];
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'txn-reads', fromBeginning: true });
+      await consumer.run({
+        eachMessage: ({ message }) => {
+          seen.push(message.value!.toString());
+          return Promise.resolve();
+        },
+      });
+      await waitFor('five committed records', () => Promise.resolve(seen.length >= 5), 20_000);
+      expect(seen).toEqual(['a1', 'a2', 'c1', 'd1', 'e1']);
+    } finally {
+      await consumer.disconnect();
+    }
   });
 });
 

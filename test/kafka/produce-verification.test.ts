@@ -1,4 +1,4 @@
-// KIP-890 part 1 in the produce handler, in one process over a real single-replica Partition: a
+// KIP-890 part 1 in the produce handler, in one process over a real single-replica Replica: a
 // transactional batch that would open a transaction asks the TransactionVerifier first, later
 // batches of the same producer to the partition wait behind the answer and land in order, a
 // refusal is the partition's answer and appends nothing, and a marker landing while the
@@ -14,11 +14,12 @@ import type { RequestContext } from '../../src/kafka/handler.js';
 import { produceHandler } from '../../src/kafka/handlers/produce.js';
 import type { ProduceRequest, ProduceResponse } from '../../src/kafka/protocol/messages/produce.js';
 import type { TransactionVerifier, VerifyTransactionRequest } from '../../src/kafka/transaction-verifier.js';
-import { Partition } from '../../src/replication/partition.js';
+import { systemClock } from '../../src/common/clock.js';
+import { Replica } from '../../src/replication/replica.js';
 import { buildMarkerBatch, buildRecordBatch, makeLogConfig, PartitionLog } from '../../src/storage/index.js';
 
 const dirs: string[] = [];
-const opened: Partition[] = [];
+const opened: Replica[] = [];
 
 afterEach(async () => {
   for (const p of opened.splice(0)) {
@@ -28,20 +29,25 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function leaderPartition(): Promise<Partition> {
+async function leaderPartition(): Promise<Replica> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-verify-'));
   dirs.push(dir);
   const log = await PartitionLog.open(dir, makeLogConfig({}), silentLogger);
   const assignment = { leader: 1, leaderEpoch: 0, replicas: [1], writeQuorum: 1 };
-  const partition = await Partition.open(
+  const partition = await Replica.open(
     { topic: 't', topicId: 'id', partition: 0 },
     log,
     assignment,
     {
       nodeId: 1,
       limits: {},
+      clock: systemClock,
       send: () => Promise.resolve(null),
       leadershipChanged: () => undefined,
+      fatal: (err) => {
+        throw err;
+      },
+      storageFailed: () => undefined,
     },
     silentLogger,
   );
@@ -74,7 +80,7 @@ class HeldVerifier implements TransactionVerifier {
   }
 }
 
-function handlerFor(partition: Partition, verifier: TransactionVerifier) {
+function handlerFor(partition: Replica, verifier: TransactionVerifier) {
   const ctx = {
     config: { legacyApiVersions: true },
     replicas: { leaderPartition: () => partition },

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EpochEntry, ReplicaLogView } from '../../src/replication/protocol/index.js';
 import { endOffsetForEpoch, epochAt } from '../../src/replication/protocol/index.js';
-import type { PartitionLog } from '../../src/storage/index.js';
+import { type PartitionLog, nodeDisk } from '../../src/storage/index.js';
 import { LeaderEpochCache } from '../../src/storage/leader-epoch-cache.js';
 
 // Compile-time: the shell can pass a PartitionLog wherever the core wants a view.
@@ -32,7 +32,7 @@ describe('epoch helpers', () => {
         fc.integer({ min: -1, max: 20 }),
         fc.integer({ min: 0, max: 5 }),
         async (entries, asked, extra) => {
-          const { cache } = await LeaderEpochCache.load('/nonexistent/brook-test/leader-epoch-checkpoint');
+          const { cache } = await LeaderEpochCache.load(nodeDisk, '/nonexistent/brook-test/leader-epoch-checkpoint');
           for (const e of entries) cache.assign(e.epoch, e.startOffset);
           const end = (entries[entries.length - 1]?.startOffset ?? 0) + extra;
           expect(endOffsetForEpoch(cache.all, end, asked)).toEqual(cache.endOffsetFor(asked, end));

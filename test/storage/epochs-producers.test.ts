@@ -150,7 +150,9 @@ describe('idempotent producer state', () => {
       } else {
         reopenedDir = tempDir();
         fs.cpSync(dir, reopenedDir, { recursive: true });
-        fs.rmSync(path.join(reopenedDir, 'producer-state.snapshot'), { force: true });
+        for (const file of ['producer-state.snapshot', 'producer-state.segment.snapshot']) {
+          fs.rmSync(path.join(reopenedDir, file), { force: true });
+        }
       }
       const reopened = await openLog(reopenedDir, { segmentBytes: 1024 });
       expect(reopened.segmentCount).toBeGreaterThan(2);
@@ -162,6 +164,24 @@ describe('idempotent producer state', () => {
       if (mode === 'crash') await log.close();
     });
   }
+
+  it('is rebuilt from the batch holding the log start when there is no snapshot', async () => {
+    const dir = tempDir();
+    const log = await openLog(dir);
+    log.appendAsLeader([idem('a', 4, 0, 0)], 0); // offsets 0..3
+    await log.deleteRecordsBefore(2); // the log starts inside that batch
+    await log.flush();
+    const crash = tempDir();
+    fs.cpSync(dir, crash, { recursive: true });
+    for (const file of ['producer-state.snapshot', 'producer-state.segment.snapshot']) {
+      fs.rmSync(path.join(crash, file), { force: true });
+    }
+    const reopened = await openLog(crash);
+    expect(reopened.producerLastBatch(pid)?.batch).toEqual({ firstSeq: 0, lastSeq: 3, firstOffset: 0, lastOffset: 3 });
+    expect(reopened.appendAsLeader([idem('a', 4, 0, 0)], 0)).toMatchObject({ duplicate: true, baseOffset: 0 });
+    await reopened.close();
+    await log.close();
+  });
 
   it('is rebuilt after a truncation so a truncated batch is no longer a duplicate', async () => {
     const log = await openLog(tempDir(), { segmentBytes: 1024 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach } from 'vitest';
+import type { Clock } from '../../src/common/clock.js';
 import { silentLogger } from '../../src/common/log.js';
 import {
   type LogConfig,
@@ -55,6 +56,14 @@ export function openLog(
   options: PartitionLogOptions = {},
 ): Promise<PartitionLog> {
   return PartitionLog.open(dir, smallConfig(overrides), silentLogger, options);
+}
+
+/** A clock that reads the time from `now` (storage only asks the time; timers are not for it). */
+export function clockAt(now: () => number): Clock {
+  const noTimers = (): never => {
+    throw new Error('storage tests run no timers');
+  };
+  return { now, schedule: noTimers, every: noTimers, soon: noTimers };
 }
 
 /** Reads every batch from `from` to the log end and returns their concatenated bytes. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, KafkaError } from '../../src/common/errors.js';
 import { decodeRecords } from '../../src/storage/index.js';
-import { batch, batchesIn, openLog, readAll, segmentFiles, tempDir } from './helpers.js';
+import { batch, batchesIn, clockAt, openLog, readAll, segmentFiles, tempDir } from './helpers.js';
 
 describe('PartitionLog append and read', () => {
   it('assigns offsets in call order and reads every record back across segment rolls', async () => {
@@ -133,7 +133,7 @@ describe('PartitionLog append and read', () => {
 
   it('rolls a segment by age (segment.ms)', async () => {
     let now = 1_000_000;
-    const log = await openLog(tempDir(), { segmentMs: 1000, segmentBytes: 1 << 20 }, { clock: () => now });
+    const log = await openLog(tempDir(), { segmentMs: 1000, segmentBytes: 1 << 20 }, { clock: clockAt(() => now) });
     log.appendAsLeader([batch('a', 1)], 0);
     now += 500;
     log.appendAsLeader([batch('b', 1)], 0);

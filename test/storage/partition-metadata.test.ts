@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/log.js';
-import { LogManager, decodeRecords, splitBatches } from '../../src/storage/index.js';
+import { LogManager, decodeRecords, nodeDisk, splitBatches } from '../../src/storage/index.js';
 import {
   PARTITION_METADATA_FILE,
   formatPartitionMetadata,
@@ -119,7 +119,7 @@ describe('LogManager with topic ids', () => {
     ];
     for (const bytes of damaged) {
       fs.writeFileSync(file, bytes);
-      expect((await readPartitionMetadata(path.dirname(file))).kind).toBe('damaged');
+      expect((await readPartitionMetadata(nodeDisk, path.dirname(file))).kind).toBe('damaged');
       const manager = await LogManager.open(dataDir, silentLogger);
       expect(manager.topicIdOf('orders', 0)).toBeNull();
       expect(manager.get('orders', 0)?.logEndOffset).toBe(3);

@@ -120,6 +120,26 @@ describe('recovery', () => {
     await log.close();
   });
 
+  it('ends the log at a hole: a rolled segment that lost its tail deletes the segments after it', async () => {
+    const dir = tempDir();
+    const log = await openLog(dir, { segmentBytes: 2048, indexIntervalBytes: 200 });
+    for (let i = 0; i < 12; i++) log.appendAsLeader([batch(`b${i}`, 1, { valueBytes: 300 })], 1);
+    const crash = crashCopy(dir);
+    const logs = segmentFiles(crash, '.log');
+    expect(logs.length).toBeGreaterThanOrEqual(3);
+    // The crash kept the second segment's first batches only, cut cleanly at a batch boundary
+    // (nothing torn to find), but the later segments' directory entries survived.
+    const second = path.join(crash, logs[1]!);
+    const kept = batchesIn(fs.readFileSync(second))[0]!;
+    fs.truncateSync(second, kept.sizeBytes);
+    const recovered = await openLog(crash, { segmentBytes: 2048, indexIntervalBytes: 200 });
+    expect(recovered.logEndOffset).toBe(kept.lastOffset + 1);
+    expect(segmentFiles(crash, '.log')).toEqual(logs.slice(0, 2));
+    expect(recovered.appendAsLeader([batch('next', 1)], 1).baseOffset).toBe(kept.lastOffset + 1);
+    await recovered.close();
+    await log.close();
+  });
+
   it('writes a clean-shutdown marker on close, and still validates the last batch on a clean open', async () => {
     const dir = tempDir();
     const log = await fillLog(dir, 30);

@@ -189,6 +189,20 @@ describe('producer state with transactions', () => {
     expect(copy.restore(JSON.stringify({ version: 2, offset: 5, producers: [[8, 0, 10, []]], ended: [] }))).toBeNull();
   });
 
+  it('forgets producers with nothing left after the log start, and their open transactions (truncateHead)', async () => {
+    const log = await openLog(tempDir());
+    log.appendAsLeader([txn(1, 0)], 0); // 0: producer 1 opens, its marker is lost with it below
+    log.appendAsLeader([txn(2, 0)], 0); // 1: producer 2 opens
+    log.appendAsLeader([txn(2, 1)], 0); // 2
+    expect(log.firstUnstableOffset).toBe(0);
+    await log.deleteRecordsBefore(2);
+    // Producer 1 has nothing at or after 2: gone; producer 2 keeps its transaction.
+    expect(log.ongoingTransaction(1)).toBeNull();
+    expect(log.ongoingTransaction(2)).toEqual({ firstOffset: 1, producerEpoch: 0 });
+    expect(log.firstUnstableOffset).toBe(1);
+    await log.close();
+  });
+
   it('never forgets a producer with an open transaction to make room', () => {
     const state = new ProducerStateManager(2);
     const at = (b: Buffer, offset: number) => ({ ...readBatchHeader(b), baseOffset: offset });
@@ -240,7 +254,10 @@ describe('transactions across restarts, crashes and truncation', () => {
       fs.cpSync(dir, crash, { recursive: true });
       await log.close();
       expect(fs.existsSync(path.join(crash, '.clean-shutdown'))).toBe(false);
-      if (snapshot === 'lost') fs.rmSync(path.join(crash, 'producer-state.snapshot'));
+      if (snapshot === 'lost') {
+        fs.rmSync(path.join(crash, 'producer-state.snapshot'));
+        fs.rmSync(path.join(crash, 'producer-state.segment.snapshot'));
+      }
       const reopened = await openLog(crash, { segmentBytes: 1024 });
       expect(abortsOf(reopened)).toEqual([expectedAbort]);
       expect(reopened.ongoingTransaction(6)).toEqual({ firstOffset: 1, producerEpoch: 0 });
@@ -249,6 +266,28 @@ describe('transactions across restarts, crashes and truncation', () => {
       expect(segmentFiles(crash, '.txnindex')).toHaveLength(2);
     });
   }
+
+  it('a crash after a clean restart replays from where the active segment starts, not the log start', async () => {
+    const dir = tempDir();
+    await (await writeLog(dir)).close(); // the newest snapshot is now at the log end (5)
+    const reopened = await openLog(dir, { segmentBytes: 1024 });
+    reopened.appendAsLeader([txn(7, 0)], 0); // 5
+    reopened.appendAsLeader([marker(7, false)], 0, COORDINATOR); // 6: an abort in the active segment
+    await reopened.flush();
+    const crash = tempDir();
+    fs.cpSync(dir, crash, { recursive: true });
+    await reopened.close();
+    const { logger, lines } = captureLogger();
+    const recovered = await PartitionLog.open(crash, smallConfig({ segmentBytes: 1024 }), logger);
+    const opened = lines.find((l) => l['msg'] === 'partition log opened');
+    expect(opened?.['cleanShutdown']).toBe(false);
+    expect(opened?.['producerReplayFrom']).toBe(2); // the active segment's base, from its snapshot
+    expect(abortsOf(recovered)).toEqual([
+      expectedAbort,
+      { producerId: 7, firstOffset: 5, lastOffset: 6, lastStableOffset: 1 },
+    ]);
+    await recovered.close();
+  });
 
   it('rebuilds a missing or damaged .txnindex of an inactive segment, with a warning', async () => {
     const dir = tempDir();

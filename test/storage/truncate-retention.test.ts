@@ -40,6 +40,17 @@ describe('truncateTo', () => {
     await log.close();
   });
 
+  it('truncating inside the batch that holds the log start empties the log and restarts it at that batch', async () => {
+    const log = await openLog(tempDir(), config);
+    for (let i = 0; i < 10; i++) log.appendAsLeader([batch(`b${i}`, 4)], 0); // offsets 4i..4i+3
+    await log.deleteRecordsBefore(9); // inside batch 8..11
+    await log.truncateTo(10); // that batch goes whole: nothing readable is left
+    expect(log.logEndOffset).toBe(8);
+    expect(log.logStartOffset).toBe(8);
+    expect(log.appendAsLeader([batch('x', 1)], 0).baseOffset).toBe(8);
+    await log.close();
+  });
+
   it('truncating at or below the log start empties the log and restarts it there', async () => {
     const log = await openLog(tempDir(), config);
     for (let i = 0; i < 10; i++) log.appendAsLeader([batch(`b${i}`, 2)], 0);

@@ -4,7 +4,7 @@
 // same bound (offset -1 when none). v0 answers in `oldStyleOffsets`. Latest answers
 // OFFSET_NOT_AVAILABLE (retriable) while a new leader's high watermark is below its epoch start.
 import { ErrorCode, KafkaError } from '../../common/index.js';
-import type { Partition } from '../../replication/index.js';
+import type { Replica } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type {
@@ -20,7 +20,7 @@ const EARLIEST = -2;
 const READ_COMMITTED = 1;
 
 async function lookup(
-  partition: Partition,
+  partition: Replica,
   timestamp: number,
   readCommitted: boolean,
 ): Promise<{ offset: number; timestamp: number }> {

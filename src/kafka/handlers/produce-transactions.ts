@@ -4,28 +4,28 @@
 // log in the order they arrived (the produce path is otherwise synchronous). Without a coordinator
 // to ask, nothing waits: the partition's local rule ('sequence') decides at once.
 import { ErrorCode, KafkaError } from '../../common/index.js';
-import type { Partition } from '../../replication/index.js';
+import type { Replica } from '../../replication/index.js';
 import type { BatchHeader, LeaderAppendOptions } from '../../storage/index.js';
 import type { TransactionVerifier, VerifiedPartition } from '../transaction-verifier.js';
 
 export interface TransactionalBatch {
   readonly topic: string;
   readonly index: number;
-  readonly partition: Partition;
+  readonly partition: Replica;
   readonly header: BatchHeader;
 }
 
 /** Appends of one producer to one partition, in arrival order. */
 export class TransactionalAppendQueues {
-  private readonly tails = new WeakMap<Partition, Map<number, Promise<unknown>>>();
+  private readonly tails = new WeakMap<Replica, Map<number, Promise<unknown>>>();
 
   /** Whether an earlier batch of this producer to this partition still waits. */
-  busy(partition: Partition, producerId: number): boolean {
+  busy(partition: Replica, producerId: number): boolean {
     return this.tails.get(partition)?.has(producerId) ?? false;
   }
 
   /** Runs `task` once every earlier task of the same partition and producer has settled. */
-  enqueue<T>(partition: Partition, producerId: number, task: () => Promise<T> | T): Promise<T> {
+  enqueue<T>(partition: Replica, producerId: number, task: () => Promise<T> | T): Promise<T> {
     let byProducer = this.tails.get(partition);
     if (!byProducer) this.tails.set(partition, (byProducer = new Map<number, Promise<unknown>>()));
     const previous = byProducer.get(producerId) ?? Promise.resolve();

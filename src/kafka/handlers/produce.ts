@@ -19,7 +19,7 @@
 // before a batch opens a transaction on a partition (produce-transactions.ts: the coordinator is
 // asked, and that producer's later batches to the partition wait behind the answer).
 import { assert, ErrorCode, KafkaError } from '../../common/index.js';
-import type { AppendResult, Partition } from '../../replication/index.js';
+import type { AppendResult, Replica } from '../../replication/index.js';
 import {
   type BatchHeader,
   type LeaderAppendOptions,
@@ -57,13 +57,13 @@ function toBuffer(records: ProduceRequest['topicData'][number]['partitionData'][
 interface PreparedBatch {
   readonly topic: string;
   readonly index: number;
-  readonly partition: Partition;
+  readonly partition: Replica;
   readonly batch: Buffer;
   readonly header: BatchHeader;
 }
 
 interface Appended {
-  readonly partition: Partition;
+  readonly partition: Replica;
   readonly result: AppendResult;
   readonly durable: Promise<void> | null;
 }

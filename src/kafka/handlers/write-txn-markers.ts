@@ -19,7 +19,7 @@
 // A coordinator on the same node may call `appendTxnMarkers` with the request body instead.
 import { ErrorCode, KafkaError, limits } from '../../common/index.js';
 import { OFFSETS_TOPIC } from '../../groups/index.js';
-import type { Partition } from '../../replication/index.js';
+import type { Replica } from '../../replication/index.js';
 import { buildMarkerBatch } from '../../storage/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
@@ -34,7 +34,7 @@ import { leaderFor } from './partition-access.js';
 
 interface Appended {
   readonly index: number;
-  readonly partition: Partition;
+  readonly partition: Replica;
   readonly markerOffset: number;
   readonly durable: Promise<void>;
 }
