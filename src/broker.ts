@@ -168,6 +168,21 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     groups: groups.coordinator,
     log: log.child({ module: 'kafka' }),
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
+    quorum: () => {
+      const raft = metadata.status();
+      const matched = new Map(raft.peers.map((p) => [p.nodeId, p.match]));
+      const isLeader = raft.role === 'leader';
+      return {
+        isLeader,
+        leaderId: raft.leaderId === 0 ? -1 : raft.leaderId,
+        term: raft.term,
+        commitIndex: raft.commit,
+        voters: config.clusterNodes.map(({ nodeId }) => ({
+          nodeId,
+          matchIndex: !isLeader ? -1 : nodeId === config.nodeId ? raft.lastIndex : (matched.get(nodeId) ?? -1),
+        })),
+      };
+    },
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
   dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry));

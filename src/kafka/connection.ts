@@ -13,6 +13,7 @@
 import type { Socket } from 'node:net';
 import { limits, type Logger, ProtocolError } from '../common/index.js';
 import type { RequestDispatcher } from './dispatcher.js';
+import type { ClientConnection } from './handler.js';
 
 const SIZE_PREFIX_BYTES = 4;
 
@@ -23,7 +24,7 @@ interface PendingResponse {
   readonly requestBytes: number;
 }
 
-export class Connection {
+export class Connection implements ClientConnection {
   private readonly chunks: Buffer[] = [];
   private bufferedBytes = 0;
   private readonly pending: PendingResponse[] = [];

@@ -1,6 +1,18 @@
 // The contract between the Kafka listener and the handler files: one handler per API key, each
 // declaring in one place the versions it serves. The registry of handlers feeds ApiVersions.
-import type { Connection } from './connection.js';
+
+/**
+ * What a handler may use of the connection its request came on: a Kafka client's socket
+ * (Connection), or one of Brook's own in-process callers (the line protocol, the node applying a
+ * topics file), which go through the same dispatcher and handlers.
+ */
+export interface ClientConnection {
+  /** host:port of the client, for log lines and group members' clientHost. */
+  readonly remoteAddress: string;
+  readonly isClosed: boolean;
+  /** Closes the connection after a protocol violation, with a log line saying why. */
+  close(reason: string): void;
+}
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */
 export const NO_RESPONSE = Symbol('no-response');
@@ -10,7 +22,7 @@ export interface RequestContext {
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly clientId: string | null;
-  readonly connection: Connection;
+  readonly connection: ClientConnection;
 }
 
 export interface ApiHandler<Request = unknown, Response = unknown> {
