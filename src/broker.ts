@@ -9,9 +9,11 @@
 // so the replication service) listening, so the service is given a function that returns it.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { applyOnNode } from './apply/index.js';
 import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics, systemClock } from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
 import { HttpServer } from './http/index.js';
+import { LineServer } from './line/index.js';
 import { type BrokerContext, createHandlers, KafkaServer, RequestDispatcher } from './kafka/index.js';
 import {
   BrokerHeartbeats,
@@ -37,6 +39,8 @@ export interface RunningNode {
   readonly config: NodeConfig;
   readonly kafkaPort: number;
   readonly httpPort: number;
+  /** The line protocol's port, when --line-port is set. */
+  readonly linePort: number | null;
   stop(): Promise<void>;
 }
 
@@ -207,17 +211,30 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   });
   const kafkaPort = await kafka.listen(config.listenHost, config.kafkaPort);
 
+  const line =
+    config.linePort === null ? null : new LineServer(dispatcher, config.nodeId, log.child({ module: 'line' }));
+  const linePort =
+    line === null || config.linePort === null ? null : await line.listen(config.listenHost, config.linePort);
+
   const httpPort = await http.listen(config.listenHost, config.httpPort);
   log.info(
-    { kafka: `${config.listenHost}:${kafkaPort}`, http: `${config.listenHost}:${httpPort}`, dataDir: config.dataDir },
+    {
+      kafka: `${config.listenHost}:${kafkaPort}`,
+      http: `${config.listenHost}:${httpPort}`,
+      ...(linePort !== null ? { line: `${config.listenHost}:${linePort}` } : {}),
+      dataDir: config.dataDir,
+    },
     'Brook node started',
   );
+  // The topics file goes through this node's own handlers, as an admin client's requests would.
+  const applied = config.apply === null ? null : applyOnNode(config.apply, dispatcher, log.child({ module: 'apply' }));
 
   let stopping: Promise<void> | null = null;
   return {
     config,
     kafkaPort,
     httpPort,
+    linePort,
     stop() {
       stopping ??= (async () => {
         ready = false;
@@ -234,7 +251,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         if (metadata.isController && config.clusterNodes.length > 1) {
           await metadata.transferLeadership(undefined, 2_000).catch(() => false);
         }
+        await line?.close();
         await kafka.close();
+        await applied;
         groups.close();
         await replicas.close();
         elections.close();
