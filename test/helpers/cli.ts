@@ -1,7 +1,7 @@
 // Runs the built `brook` command (dist/cli/main.js) as a user's shell would: its own process, the
 // given stdin, and its exit code, stdout and stderr kept apart. BROOK_BOOTSTRAP_SERVER is dropped
 // from the environment so a test names its broker itself.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const CLI_ENTRY = resolve(import.meta.dirname, '../../dist/cli/main.js');
@@ -19,7 +19,15 @@ export interface CliOptions {
   readonly timeoutMs?: number;
 }
 
-export function brook(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+export interface RunningCli {
+  readonly child: ChildProcess;
+  /** Everything written to stdout so far. */
+  stdout(): string;
+  readonly result: Promise<CliResult>;
+}
+
+/** Starts a brook command and returns at once (a consume to stop with SIGTERM, say). */
+export function startBrook(args: readonly string[], options: CliOptions = {}): RunningCli {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   if (options.env?.BROOK_BOOTSTRAP_SERVER === undefined) delete env.BROOK_BOOTSTRAP_SERVER;
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -30,7 +38,7 @@ export function brook(args: readonly string[], options: CliOptions = {}): Promis
   child.stdin.on('error', () => undefined); // a command that exits before reading stdin
   child.stdin.end(options.stdin ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
-  return new Promise((resolveResult, reject) => {
+  const result = new Promise<CliResult>((resolveResult, reject) => {
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -41,6 +49,11 @@ export function brook(args: readonly string[], options: CliOptions = {}): Promis
       });
     });
   });
+  return { child, stdout: () => Buffer.concat(stdout).toString('utf8'), result };
+}
+
+export function brook(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return startBrook(args, options).result;
 }
 
 /** The process's output for a failed expectation. */
