@@ -48,6 +48,11 @@ export class RequestDispatcher {
       correlationId,
       clientId: header.clientId,
       connection,
+      principal: connection.principal,
+      clientAddress: connection.clientAddress,
+      listenerName: connection.listener.name,
+      securityProtocol: connection.listener.securityProtocol,
+      authenticatesClients: connection.listener.authenticatesClients,
     };
     const request = decodeVersion < 0 ? {} : decodeRequest(apiKey, version, reader);
     const responseVersion = decodeVersion < 0 ? 0 : version;

@@ -4,5 +4,6 @@
 export type { BrokerContext } from './broker-context.js';
 export { RequestDispatcher } from './dispatcher.js';
 export { type ApiHandler, type RequestContext } from './handler.js';
+export { type ListenerIdentity, PLAINTEXT_LISTENER } from './listener-identity.js';
 export { createHandlers } from './handlers/index.js';
 export { KafkaServer } from './server.js';
