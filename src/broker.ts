@@ -9,7 +9,14 @@
 // so the replication service) listening, so the service is given a function that returns it.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics } from './common/index.js';
+import {
+  GrpcServer,
+  type Logger,
+  type NodeConfig,
+  nodeGauges,
+  peerCredentials,
+  requestMetrics,
+} from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
 import { HttpServer } from './http/index.js';
 import {
@@ -52,7 +59,7 @@ const BOOTSTRAP_USERS_TIMEOUT_MS = 120_000;
 
 export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
   await mkdir(config.dataDir, { recursive: true });
-  const grpcServer = new GrpcServer(log.child({ module: 'grpc' }));
+  const grpcServer = new GrpcServer(log.child({ module: 'grpc' }), peerCredentials(config));
   const metadata = await RaftMetadataLog.open(config, grpcServer, log, {
     snapshotEntries: config.raftSnapshotEntries,
     dir: join(config.dataDir, 'raft'),
@@ -73,7 +80,12 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     () => replicasOpen,
     log.child({ module: 'replication' }),
   );
-  const replicationClient = new ReplicationClient(config, replication, log.child({ module: 'replication' }));
+  const replicationClient = new ReplicationClient(
+    config,
+    replication,
+    log.child({ module: 'replication' }),
+    grpcServer.peers.client,
+  );
   const elections = new PartitionElections(
     metadata,
     replicationClient,
@@ -92,7 +104,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   control.register(grpcServer);
   replication.register(grpcServer);
   await grpcServer.listen(config.listenHost, config.grpcPort);
-  const controlClient = new ControlClient(config, metadata, control);
+  const controlClient = new ControlClient(config, metadata, control, grpcServer.peers.client);
   const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
   log.info(
     { voters: config.clusterNodes.map((m) => m.nodeId) },
