@@ -23,6 +23,7 @@ export { type QuorumSettings, type Quorums, resolveQuorums } from './quorums.js'
 export { settingsTable, withSettingsTable } from './readme-table.js';
 export {
   CLEANUP_POLICIES,
+  COMPRESSION_TYPES,
   SASL_MECHANISMS,
   SETTING_ROWS,
   SETTINGS,
