@@ -104,25 +104,23 @@ export class KafkaServer {
     if (this.setup.clientAuth === 'none') return this.accept(socket, ANONYMOUS);
     const certificate = socket.getPeerCertificate();
     const presented = certificate !== null && Object.keys(certificate).length > 0;
-    const why = !presented
-      ? this.setup.clientAuth === 'required'
-        ? 'no client certificate (ssl.client.auth=required)'
-        : null
-      : !socket.authorized
-        ? `client certificate not trusted: ${String(socket.authorizationError)}`
-        : commonName(certificate.subject) === null
-          ? 'client certificate has no CN'
-          : null;
-    if (why !== null) {
+    const cn = presented ? commonName(certificate.subject) : null;
+    let refusal: string | null = null;
+    if (!presented && this.setup.clientAuth === 'required')
+      refusal = 'no client certificate (ssl.client.auth=required)';
+    else if (presented && !socket.authorized)
+      refusal = `client certificate not trusted: ${String(socket.authorizationError)}`;
+    else if (presented && cn === null) refusal = 'client certificate has no CN';
+    if (refusal !== null) {
       this.dispatcher.authenticationFailure('tls');
       this.log.warn(
-        { client: `${socket.remoteAddress}:${socket.remotePort}`, listener: this.identity.name, reason: why },
+        { client: `${socket.remoteAddress}:${socket.remotePort}`, listener: this.identity.name, reason: refusal },
         'closing client connection',
       );
       socket.destroy();
       return;
     }
-    this.accept(socket, presented ? userPrincipal(commonName(certificate.subject)!) : ANONYMOUS);
+    this.accept(socket, cn !== null ? userPrincipal(cn) : ANONYMOUS);
   }
 
   private refuseHandshake(err: NodeJS.ErrnoException, socket: TLSSocket): void {
