@@ -3,6 +3,32 @@
 // brokers and the controller (registration, heartbeats, fencing, forwarded admin calls), and
 // producer-id blocks. Topic configs are rows of common's settings registry. Depends on raft,
 // storage and common only.
+export { AclIndex, type StoredAcl } from './acl-index.js';
+export {
+  type AclBinding,
+  type AclBindingFilter,
+  AclOperation,
+  AclPermissionType,
+  authorizationErrorOf,
+  CLUSTER_RESOURCE_NAME,
+  PatternType,
+  ResourceType,
+  supportedOperations,
+  validateAclBinding,
+  validateAclFilter,
+} from './acl-model.js';
+export { allOperations, Authorizer, type AuthorizerSettings, type Requester } from './authorizer.js';
+export {
+  type AppliedQuota,
+  type ClientQuotaEntry,
+  ClientQuotaStore,
+  entityOfParts,
+  partsOfEntity,
+  type QuotaEntity,
+  type QuotaEntityPart,
+  type QuotaFilterComponent,
+  type QuotaKey,
+} from './client-quotas.js';
 export { BrokerHeartbeats, type BrokerLiveness } from './broker-heartbeats.js';
 export { type ProbeResult, probeBroker } from './broker-probe.js';
 export { type AdminOperations, ClusterAdmin } from './cluster-admin.js';
