@@ -15,6 +15,7 @@ import {
 } from '../common/index.js';
 import type { BrokerHeartbeats } from './broker-heartbeats.js';
 import type { ProbeResult } from './broker-probe.js';
+import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { Controller, CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
 
@@ -209,6 +210,17 @@ export class ControlService {
       }
       case 'allocateProducerIds':
         return ok(await this.controller.allocateProducerIds(args.nodeId as number));
+      case 'createAcls':
+        return ok(await this.controller.createAcls(args.acls as AclBinding[]));
+      case 'deleteAcls':
+        return ok(await this.controller.deleteAcls(args.filters as AclBindingFilter[]));
+      case 'alterClientQuotas':
+        return ok(
+          await this.controller.alterClientQuotas(
+            args.alterations as Parameters<Controller['alterClientQuotas']>[0],
+            args.validateOnly === true,
+          ),
+        );
       default:
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown admin operation ${call.operation}`);
     }

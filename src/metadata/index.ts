@@ -37,6 +37,7 @@ export { type ControlResult, ControlService, type LeadershipDrain } from './cont
 export { Controller, type ControllerDefaults, type CreateTopicSpec, validateTopicName } from './controller.js';
 export type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
 export { ProducerIdAllocator } from './producer-ids.js';
+export type { AclDeletionResult, ItemResult, QuotaAlteration, QuotaAlterationResult } from './security-plans.js';
 export { RaftMetadataLog, type RaftMetadataConfig, type RaftMetadataLogOptions } from './raft-log.js';
 export { type MetadataRecord, type PartitionAssignment, decodeRecordBatch, encodeRecordBatch } from './records.js';
 export {
