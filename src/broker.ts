@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics } from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
 import { HttpServer } from './http/index.js';
-import { type BrokerContext, createHandlers, KafkaServer, RequestDispatcher } from './kafka/index.js';
+import {
+  type BrokerContext,
+  createHandlers,
+  KafkaServer,
+  RequestAuthorizer,
+  RequestDispatcher,
+} from './kafka/index.js';
 import {
   BrokerHeartbeats,
   BrokerLifecycle,
@@ -142,6 +148,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     replicas,
     producerIds,
     groups: groups.coordinator,
+    authorizer: new RequestAuthorizer(metadata.state, config),
     log: log.child({ module: 'kafka' }),
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
     supportedApis: () => dispatcher?.supportedApis() ?? [],

@@ -5,4 +5,5 @@ export type { BrokerContext } from './broker-context.js';
 export { RequestDispatcher } from './dispatcher.js';
 export { type ApiHandler, type RequestContext } from './handler.js';
 export { createHandlers } from './handlers/index.js';
+export { RequestAuthorizer } from './request-access.js';
 export { KafkaServer } from './server.js';
