@@ -11,8 +11,9 @@
 // followers fell out of the leader's in-memory tail and were served from disk. Paused, the
 // client's batches grow instead (librdkafka fills them while it waits), which costs less per byte.
 import type { Socket } from 'node:net';
-import { limits, type Logger, ProtocolError } from '../common/index.js';
+import { ANONYMOUS, type KafkaPrincipal, limits, type Logger, ProtocolError } from '../common/index.js';
 import type { RequestDispatcher } from './dispatcher.js';
+import { type ListenerIdentity, PLAINTEXT_LISTENER } from './listener-identity.js';
 
 const SIZE_PREFIX_BYTES = 4;
 
@@ -32,12 +33,15 @@ export class Connection {
   private readingPaused = false;
   private waitingForDrain = false;
   private cutting = false;
+  /** Who the client is: set from a TLS client certificate at accept, or by a SASL exchange. */
+  principal: KafkaPrincipal = ANONYMOUS;
 
   constructor(
     readonly id: number,
     private readonly socket: Socket,
     private readonly dispatcher: RequestDispatcher,
     private readonly log: Logger,
+    readonly listener: ListenerIdentity = PLAINTEXT_LISTENER,
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -49,6 +53,11 @@ export class Connection {
     socket.on('close', () => {
       this.closed = true;
     });
+  }
+
+  /** The client's IP address, without the port. */
+  get clientAddress(): string {
+    return this.socket.remoteAddress ?? '';
   }
 
   get remoteAddress(): string {

@@ -4,7 +4,6 @@
 import { ProtocolError, type RequestMetrics } from '../common/index.js';
 import type { Connection } from './connection.js';
 import { NO_RESPONSE, type ApiHandler, type RequestContext } from './handler.js';
-import { ANONYMOUS } from './principal.js';
 import { decodeRequest, decodeRequestHeader, encodeResponse } from './protocol/index.js';
 
 export const API_VERSIONS_KEY = 18;
@@ -49,11 +48,11 @@ export class RequestDispatcher {
       correlationId,
       clientId: header.clientId,
       connection,
-      // The one listener there is today: PLAINTEXT, which authenticates nobody.
-      principal: ANONYMOUS,
-      listenerName: 'PLAINTEXT',
-      securityProtocol: 'PLAINTEXT',
-      authenticatesClients: false,
+      principal: connection.principal,
+      clientAddress: connection.clientAddress,
+      listenerName: connection.listener.name,
+      securityProtocol: connection.listener.securityProtocol,
+      authenticatesClients: connection.listener.authenticatesClients,
     };
     const request = decodeVersion < 0 ? {} : decodeRequest(apiKey, version, reader);
     const responseVersion = decodeVersion < 0 ? 0 : version;

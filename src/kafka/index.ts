@@ -4,6 +4,7 @@
 export type { BrokerContext } from './broker-context.js';
 export { RequestDispatcher } from './dispatcher.js';
 export { type ApiHandler, type RequestContext } from './handler.js';
+export { type ListenerIdentity, PLAINTEXT_LISTENER } from './listener-identity.js';
 export { createHandlers } from './handlers/index.js';
 export { RequestAuthorizer } from './request-access.js';
 export { KafkaServer } from './server.js';

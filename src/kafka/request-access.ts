@@ -4,7 +4,7 @@
 // requests on a listener that authenticates nobody are not checked, so a PLAINTEXT-only node
 // behaves as before, unless authorizer.all.listeners asks for them to be checked too (as
 // User:ANONYMOUS, which is what Kafka does once an authorizer is configured).
-import type { NodeConfig } from '../common/index.js';
+import { formatPrincipal, type NodeConfig } from '../common/index.js';
 import {
   type AclOperation,
   allOperations,
@@ -15,7 +15,6 @@ import {
   ResourceType,
 } from '../metadata/index.js';
 import type { RequestContext } from './handler.js';
-import { principalText } from './principal.js';
 
 export interface RequestAccess {
   /** False on a listener whose requests are not authorized: every check then allows. */
@@ -36,11 +35,11 @@ const UNCHECKED: RequestAccess = {
   operations: (resourceType) => allOperations(resourceType),
 };
 
-/** The client's IP address as ACL hosts name it: no port, IPv4 not IPv6-mapped. */
-export function clientAddressOf(remoteAddress: string): string {
-  const colon = remoteAddress.lastIndexOf(':');
-  const host = colon > 0 ? remoteAddress.slice(0, colon) : remoteAddress;
-  return host.startsWith('::ffff:') && host.includes('.') ? host.slice('::ffff:'.length) : host;
+/** The client's IP address as ACL hosts name it: IPv4 not IPv6-mapped (Java's getHostAddress). */
+export function aclHostOf(clientAddress: string): string {
+  return clientAddress.startsWith('::ffff:') && clientAddress.includes('.')
+    ? clientAddress.slice('::ffff:'.length)
+    : clientAddress;
 }
 
 class CheckedAccess implements RequestAccess {
@@ -93,8 +92,8 @@ export class RequestAuthorizer {
   access(context: RequestContext): RequestAccess {
     if (!context.authenticatesClients && !this.config.authorizerAllListeners) return UNCHECKED;
     return new CheckedAccess(this.authorizer, {
-      principal: principalText(context.principal),
-      host: clientAddressOf(context.connection.remoteAddress),
+      principal: formatPrincipal(context.principal),
+      host: aclHostOf(context.clientAddress),
     });
   }
 }

@@ -6,6 +6,7 @@ import type { ControlClient } from './control-client.js';
 import type { CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
 import type { AclDeletionResult, ItemResult, QuotaAlteration, QuotaAlterationResult } from './security-plans.js';
+import type { ScramAlterResult, ScramDeletion, ScramUpsertion } from './scram-users.js';
 import type { TopicInfo } from './state.js';
 
 /** Admin operations; answered once the change is committed in the metadata log. */
@@ -25,6 +26,12 @@ export interface AdminOperations {
   deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclDeletionResult[]>;
   /** One result per entity, in order. */
   alterClientQuotas(alterations: readonly QuotaAlteration[], validateOnly: boolean): Promise<QuotaAlterationResult[]>;
+  /** SCRAM credential changes, answered per user; `createOnly` keeps existing credentials. */
+  alterScramCredentials(
+    deletions: readonly ScramDeletion[],
+    upsertions: readonly ScramUpsertion[],
+    createOnly: boolean,
+  ): Promise<ScramAlterResult[]>;
 }
 
 const ADMIN_TIMEOUT_MS = 10_000;
@@ -89,6 +96,14 @@ export class ClusterAdmin implements AdminOperations {
 
   alterClientQuotas(alterations: readonly QuotaAlteration[], validateOnly: boolean): Promise<QuotaAlterationResult[]> {
     return this.run('alterClientQuotas', { alterations, validateOnly });
+  }
+
+  alterScramCredentials(
+    deletions: readonly ScramDeletion[],
+    upsertions: readonly ScramUpsertion[],
+    createOnly: boolean,
+  ): Promise<ScramAlterResult[]> {
+    return this.run('alterScramCredentials', { deletions, upsertions, createOnly });
   }
 
   /** Reserves a block of producer ids for `nodeId` through the controller. */

@@ -139,13 +139,20 @@ export class BrokerLifecycle {
   ) {}
 
   private registration(): RegisterBrokerCall {
+    const endpoints = this.config.kafkaListeners.map((l) => ({
+      listener: l.name,
+      host: l.advertisedHost,
+      port: l.advertisedPort,
+      securityProtocol: l.securityProtocol,
+    }));
     return {
       clusterId: this.config.clusterId,
       nodeId: this.config.nodeId,
-      host: this.config.advertisedHost,
-      port: this.config.advertisedPort,
+      host: endpoints[0]!.host,
+      port: endpoints[0]!.port,
       rack: '',
       incarnation: this.incarnation,
+      endpoints,
     };
   }
 

@@ -39,7 +39,28 @@ export type { ControllerChangeListener, MetadataListener, MetadataLog } from './
 export { ProducerIdAllocator } from './producer-ids.js';
 export type { AclDeletionResult, ItemResult, QuotaAlteration, QuotaAlterationResult } from './security-plans.js';
 export { RaftMetadataLog, type RaftMetadataConfig, type RaftMetadataLogOptions } from './raft-log.js';
-export { type MetadataRecord, type PartitionAssignment, decodeRecordBatch, encodeRecordBatch } from './records.js';
+export {
+  type BrokerEndpoint,
+  type MetadataRecord,
+  type PartitionAssignment,
+  decodeRecordBatch,
+  encodeRecordBatch,
+} from './records.js';
+export {
+  isScramMechanism,
+  planScramChanges,
+  SCRAM_ITERATIONS_MAX,
+  SCRAM_ITERATIONS_MIN,
+  SCRAM_MECHANISM_CODES,
+  SCRAM_MECHANISM_NAMES,
+  type ScramAlterResult,
+  type ScramCredential,
+  type ScramDeletion,
+  type ScramMechanism,
+  scramMechanismOfCode,
+  type ScramUpsertion,
+  ScramUsers,
+} from './scram-users.js';
 export {
   type BrokerInfo,
   type MetadataChange,

@@ -4,12 +4,15 @@ import { assert, KafkaError, limits, readTopicConfigs, type TopicOverrides, unre
 import { AclIndex, type StoredAcl } from './acl-index.js';
 import { validateAclBinding } from './acl-model.js';
 import { type ClientQuotaEntry, ClientQuotaStore, isQuotaKey, validateQuotaValue } from './client-quotas.js';
-import type { MetadataRecord, PartitionAssignment } from './records.js';
+import type { BrokerEndpoint, MetadataRecord, PartitionAssignment } from './records.js';
+import { ScramUsers, type ScramUserSnapshot } from './scram-users.js';
 
 export interface BrokerInfo {
   readonly nodeId: number;
   readonly host: string;
   readonly port: number;
+  /** Every Kafka listener's advertised endpoint; Metadata gives a client those of its listener. */
+  readonly endpoints: readonly BrokerEndpoint[];
   readonly rack: string | null;
   readonly incarnation: string;
   readonly fenced: boolean;
@@ -39,12 +42,15 @@ export interface TopicInfo extends TopicRecordInfo {
 }
 
 export interface MetadataSnapshot {
-  readonly brokers: BrokerInfo[];
+  /** Brokers of snapshots taken before endpoints were recorded have none (one PLAINTEXT listener). */
+  readonly brokers: (Omit<BrokerInfo, 'endpoints'> & { readonly endpoints?: readonly BrokerEndpoint[] })[];
   readonly topics: TopicRecordInfo[];
   readonly nextProducerId: number;
   /** Absent in snapshots written before ACLs existed. */
   readonly acls?: StoredAcl[];
   readonly clientQuotas?: ClientQuotaEntry[];
+  /** SCRAM credentials; absent in snapshots taken before users existed. */
+  readonly scramCredentials?: readonly ScramUserSnapshot[];
 }
 
 /** The topic with its configs parsed. */
@@ -81,6 +87,8 @@ export class MetadataState {
   /** The cluster's ACLs, indexed for authorization. */
   readonly acls = new AclIndex();
   readonly clientQuotas = new ClientQuotaStore();
+  /** SCRAM users: salts, iterations and keys, never passwords. */
+  readonly scramUsers = new ScramUsers();
 
   get brokers(): readonly BrokerInfo[] {
     return [...this.brokersById.values()].sort((a, b) => a.nodeId - b.nodeId);
@@ -114,6 +122,7 @@ export class MetadataState {
           nodeId: record.nodeId,
           host: record.host,
           port: record.port,
+          endpoints: endpointsOf(record),
           rack: record.rack,
           incarnation: record.incarnation,
           fenced: false,
@@ -210,6 +219,10 @@ export class MetadataState {
         this.clientQuotas.set(entity, key, value);
         return { kind: 'client-quotas-changed' };
       }
+      case 'UpsertScramCredential':
+      case 'DeleteScramCredential':
+        this.scramUsers.apply(record);
+        return null;
       case 'Noop':
         return null;
       default:
@@ -231,6 +244,7 @@ export class MetadataState {
       nextProducerId: this.nextProducerIdValue,
       acls: this.acls.all(),
       clientQuotas: this.clientQuotas.all(),
+      scramCredentials: this.scramUsers.snapshot(),
     };
   }
 
@@ -238,7 +252,8 @@ export class MetadataState {
     this.brokersById.clear();
     this.topicsByName.clear();
     this.topicsById.clear();
-    for (const broker of snapshot.brokers) this.brokersById.set(broker.nodeId, broker);
+    for (const broker of snapshot.brokers)
+      this.brokersById.set(broker.nodeId, { ...broker, endpoints: endpointsOf(broker) });
     for (const topic of snapshot.topics) this.putTopic(withSettings(topic));
     this.nextProducerIdValue = snapshot.nextProducerId;
     // The same checks as the records that made them: every node restores the same set.
@@ -250,6 +265,7 @@ export class MetadataState {
         if (quotaRecordProblem(key, value) === null && isQuotaKey(key)) this.clientQuotas.set(entity, key, value);
       }
     }
+    this.scramUsers.restore(snapshot.scramCredentials ?? []);
   }
 
   private applyAcl(id: string, acl: StoredAcl | Omit<StoredAcl, 'id'>): MetadataChange {
@@ -289,6 +305,16 @@ function quotaRecordProblem(key: string, value: number | null): string | null {
     if (!(err instanceof KafkaError)) throw err;
     return err.message;
   }
+}
+
+/** A broker registered before endpoints were recorded had one PLAINTEXT listener at host:port. */
+function endpointsOf(broker: {
+  readonly host: string;
+  readonly port: number;
+  readonly endpoints?: readonly BrokerEndpoint[];
+}): BrokerEndpoint[] {
+  if (broker.endpoints !== undefined && broker.endpoints.length > 0) return broker.endpoints.map((e) => ({ ...e }));
+  return [{ listener: 'PLAINTEXT', host: broker.host, port: broker.port, securityProtocol: 'PLAINTEXT' }];
 }
 
 function toPartitionInfo(p: PartitionAssignment): PartitionInfo {
