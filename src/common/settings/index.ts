@@ -24,6 +24,7 @@ export { settingsTable, withSettingsTable } from './readme-table.js';
 export {
   CLEANUP_POLICIES,
   SASL_MECHANISMS,
+  COMPRESSION_TYPES,
   SETTING_ROWS,
   SETTINGS,
   type SettingKey,

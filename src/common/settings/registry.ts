@@ -14,6 +14,7 @@ import { bootstrapUsers } from './bootstrap-users.js';
 import { clusterNodes, DEFAULT_GRPC_PORT } from './cluster-nodes.js';
 import { DEFAULT_PROTOCOL_MAP, listenerList, protocolMap } from './listeners.js';
 import { principals } from './principals.js';
+import { kafkaVersion } from './kafka-version.js';
 import { setting, type Setting } from './setting.js';
 import { boolean, int, listOf, long, oneOf, optional, password, strictBoolean, text } from './value-types.js';
 
@@ -28,6 +29,8 @@ export const TLS_CLIENT_AUTH = ['none', 'requested', 'required'] as const;
 /** The SASL mechanisms Brook implements (sasl.enabled.mechanisms). */
 export const SASL_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'] as const;
 const file = () => optional(text(1, 4096, 'file'));
+/** compression.type: `producer` keeps what was sent; a codec is what the leader stores. */
+export const COMPRESSION_TYPES = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
 export const SETTINGS = {
   // ---------------------------------------------------------------- the node and its cluster
@@ -150,6 +153,13 @@ export const SETTINGS = {
     default: 'info',
     doc: 'pino log level',
     main: true,
+  }),
+  legacyApiVersions: setting({
+    broker: 'legacy.api.versions.enable',
+    flag: '--legacy-api-versions',
+    type: boolean(),
+    default: true,
+    doc: 'serve what Kafka 4 removed (KIP-896) for pre-0.11 clients: Produce 0-2, Fetch 0-3, OffsetCommit 0-1, OffsetFetch 0',
   }),
 
   // ---------------------------------------------------------------- topics
@@ -509,9 +519,16 @@ export const SETTINGS = {
   compressionType: setting({
     broker: 'compression.type',
     topic: 'compression.type',
-    type: oneOf(['producer']),
+    type: oneOf(COMPRESSION_TYPES),
     default: 'producer',
-    doc: 'batches are stored as the producer compressed them',
+    doc: 'producer: batches stored as sent; a codec: the leader recompresses batches in another one',
+  }),
+  messageFormatVersion: setting({
+    broker: 'log.message.format.version',
+    topic: 'message.format.version',
+    type: kafkaVersion(),
+    default: '3.0-IV1',
+    doc: 'accepted as Kafka 3.x did (deprecated); batches are stored as v2 whatever it says',
   }),
   segmentIndexBytes: setting({
     broker: 'log.index.size.max.bytes',
