@@ -16,8 +16,10 @@ import {
   type BrokerContext,
   createHandlers,
   KafkaServer,
+  QuotaEnforcer,
   RequestAuthorizer,
   RequestDispatcher,
+  RequestQuotas,
 } from './kafka/index.js';
 import {
   BrokerHeartbeats,
@@ -153,7 +155,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
-  dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry));
+  const quotas = new RequestQuotas(new QuotaEnforcer(metadata.state.clientQuotas, config));
+  dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry), quotas);
   const kafka = new KafkaServer(dispatcher, log.child({ module: 'kafka' }));
   nodeGauges(http.registry, {
     raft: () => {

@@ -35,6 +35,9 @@ export class Connection {
   private cutting = false;
   /** Who the client is: set from a TLS client certificate at accept, or by a SASL exchange. */
   principal: KafkaPrincipal = ANONYMOUS;
+  /** Set while a quota throttles the client: nothing more is read until it fires. */
+  private throttleTimer: NodeJS.Timeout | null = null;
+  private throttledUntilMs = 0;
 
   constructor(
     readonly id: number,
@@ -52,7 +55,25 @@ export class Connection {
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'connection error'));
     socket.on('close', () => {
       this.closed = true;
+      if (this.throttleTimer) clearTimeout(this.throttleTimer);
     });
+  }
+
+  /**
+   * A quota was exceeded (KIP-219): the response carrying the throttle time goes out as usual,
+   * but no further request is read from this client for `ms`, so it cannot take more meanwhile.
+   */
+  throttle(ms: number): void {
+    if (this.closed || ms <= 0) return;
+    const untilMs = Date.now() + ms;
+    if (untilMs <= this.throttledUntilMs) return;
+    this.throttledUntilMs = untilMs;
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      this.maybeResume();
+    }, ms);
+    this.pauseReading();
   }
 
   /** The client's IP address, without the port. */
@@ -200,7 +221,7 @@ export class Connection {
   }
 
   private maybeResume(): void {
-    if (!this.readingPaused || this.waitingForDrain) return;
+    if (!this.readingPaused || this.waitingForDrain || this.throttleTimer !== null) return;
     if (this.pending.length >= limits.connectionInflightRequestsMax / 2) return;
     if (this.unansweredBytes >= limits.connectionInflightRequestBytesMax / 2) return;
     this.readingPaused = false;

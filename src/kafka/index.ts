@@ -7,4 +7,6 @@ export { type ApiHandler, type RequestContext } from './handler.js';
 export { type ListenerIdentity, PLAINTEXT_LISTENER } from './listener-identity.js';
 export { createHandlers } from './handlers/index.js';
 export { RequestAuthorizer } from './request-access.js';
+export { QuotaEnforcer } from './quotas/quota-enforcer.js';
+export { RequestQuotas } from './quotas/request-quotas.js';
 export { KafkaServer } from './server.js';
