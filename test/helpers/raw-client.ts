@@ -45,7 +45,10 @@ export class RawClient {
   private closedWith: Error | null = null;
   readonly closed: Promise<void>;
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly clientId: string,
+  ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.closed = new Promise((resolve) => {
@@ -59,10 +62,10 @@ export class RawClient {
     socket.on('error', () => undefined);
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+  static connect(port: number, host = '127.0.0.1', clientId = 'brook-raw-test'): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port });
-      socket.once('connect', () => resolve(new RawClient(socket)));
+      socket.once('connect', () => resolve(new RawClient(socket, clientId)));
       socket.once('error', reject);
     });
   }
@@ -74,7 +77,7 @@ export class RawClient {
   /** Sends one request; resolves with the decoded response body. */
   request<T = Record<string, unknown>>(apiKey: number, version: number, body: unknown): Promise<T> {
     const correlationId = this.nextCorrelationId++;
-    const frame = encodeRequest(apiKey, version, correlationId, 'brook-raw-test', body);
+    const frame = encodeRequest(apiKey, version, correlationId, this.clientId, body);
     return new Promise<T>((resolve, reject) => {
       if (this.closedWith) return reject(this.closedWith);
       this.waiters.set(correlationId, {
@@ -118,7 +121,7 @@ export class RawClient {
 
   /** Sends a request that gets no response (produce acks=0). */
   send(apiKey: number, version: number, body: unknown): void {
-    const frame = encodeRequest(apiKey, version, this.nextCorrelationId++, 'brook-raw-test', body);
+    const frame = encodeRequest(apiKey, version, this.nextCorrelationId++, this.clientId, body);
     for (const part of frame) this.socket.write(part);
   }
 
