@@ -81,4 +81,9 @@ export class RequestDispatcher {
   protocolError(): void {
     this.metrics?.protocolError();
   }
+
+  /** Counts a client refused at its TLS handshake or SASL authentication. */
+  authenticationFailure(kind: 'tls' | 'sasl'): void {
+    this.metrics?.authenticationFailure(kind);
+  }
 }

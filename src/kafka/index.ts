@@ -9,4 +9,6 @@ export { createHandlers } from './handlers/index.js';
 export { RequestAuthorizer } from './request-access.js';
 export { QuotaEnforcer } from './quotas/quota-enforcer.js';
 export { RequestQuotas } from './quotas/request-quotas.js';
+export { type CredentialSource, KafkaListeners } from './listeners.js';
+export { createBootstrapUsers } from './sasl/bootstrap-users.js';
 export { KafkaServer } from './server.js';

@@ -40,6 +40,8 @@ export class ControlClient {
     private readonly config: NodeConfig,
     private readonly metadata: MetadataLog,
     private readonly local: ControlService,
+    /** The node's peer credentials (mutual TLS when configured). */
+    private readonly credentials: grpc.ChannelCredentials,
   ) {}
 
   private stub(nodeId: number): ControlStub | null {
@@ -47,7 +49,7 @@ export class ControlClient {
     if (!member) return null;
     let stub = this.stubs.get(nodeId);
     if (!stub) {
-      stub = createClient<ControlStub>(this.ctor, `${member.host}:${member.grpcPort}`);
+      stub = createClient<ControlStub>(this.ctor, `${member.host}:${member.grpcPort}`, this.credentials);
       this.stubs.set(nodeId, stub);
     }
     return stub;

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { assert } from '../assert.js';
 import { ConfigError } from '../errors.js';
-import { usesTls } from '../principal.js';
+import { usesSasl, usesTls } from '../principal.js';
 import { humanNumber } from './human.js';
 import { isWildcardHost, type ListenerAddress, resolveListeners } from './listeners.js';
 import { SETTING_ROWS, type SettingKey, type SettingRow } from './registry.js';
@@ -188,6 +188,15 @@ function checkSecurity(config: NodeConfig): void {
     throw new ConfigError(
       `tls-client-auth ${config.tlsClientAuth} needs --tls-ca, the CA client certificates chain to`,
     );
+  }
+  const plainAllowed = (protocol: string) => protocol === 'SASL_SSL' || config.saslPlainWithoutTls;
+  for (const listener of config.kafkaListeners) {
+    const mechanisms = config.saslMechanisms.filter((m) => m !== 'PLAIN' || plainAllowed(listener.securityProtocol));
+    if (usesSasl(listener.securityProtocol) && mechanisms.length === 0) {
+      throw new ConfigError(
+        `listener ${listener.name} offers no SASL mechanism: PLAIN needs TLS or --sasl-plain-without-tls`,
+      );
+    }
   }
   const peerFiles = [config.peerTlsCert, config.peerTlsKey, config.peerTlsCa];
   if (peerFiles.some((f) => f !== null) && peerFiles.some((f) => f === null)) {

@@ -129,7 +129,9 @@ export class ScramServerExchange implements ServerExchange {
     if (Buffer.from(final.channelBinding, 'base64').toString('utf8') !== first.gs2Header) {
       throw malformed('client final message: channel binding does not match');
     }
-    if (final.nonce !== this.nonce) throw malformed('client final message: nonce does not match');
+    // Kafka accepts a nonce that ends with ours, and librdkafka (2.0) sends its own nonce again in
+    // front of the whole one; the server's part is still there, which is what defeats replays.
+    if (!final.nonce.endsWith(this.nonce)) throw malformed('client final message: nonce does not match');
     const authMessage = `${first.bare},${this.serverFirst},${final.withoutProof}`;
     const storedKey = Buffer.from(credential.storedKey, 'base64');
     const clientSignature = hmac(this.mechanism, storedKey, authMessage);

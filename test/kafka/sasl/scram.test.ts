@@ -116,6 +116,25 @@ describe('SCRAM exchanges', () => {
     });
   }
 
+  it("accepts librdkafka's final message, which repeats its own nonce before the whole one (as Kafka does)", async () => {
+    const credential = await rfcCredential();
+    const exchange = new ScramServerExchange(
+      'SCRAM-SHA-256',
+      () => credential,
+      false,
+      () => 'SERVER',
+    );
+    const serverFirst = exchange.step(Buffer.from('n,,n=user,r=CLIENT')).response.toString();
+    expect(serverFirst).toMatch(/^r=CLIENTSERVER,/);
+    const salted = await saltedPassword('SCRAM-SHA-256', 'pencil', RFC_SALT, 4096);
+    const withoutProof = 'c=biws,r=CLIENTCLIENTSERVER';
+    const authMessage = `n=user,r=CLIENT,${serverFirst},${withoutProof}`;
+    const clientKey = hmac('SCRAM-SHA-256', salted, 'Client Key');
+    const proof = xor(clientKey, hmac('SCRAM-SHA-256', hash('SCRAM-SHA-256', clientKey), authMessage));
+    const final = exchange.step(Buffer.from(`${withoutProof},p=${proof.toString('base64')}`));
+    expect(final.principal).toEqual({ type: 'User', name: 'user' });
+  });
+
   it('gives an unknown user the same made-up salt every time', () => {
     const first = () =>
       new ScramServerExchange('SCRAM-SHA-512', () => undefined)
