@@ -23,8 +23,8 @@ export { type QuorumSettings, type Quorums, resolveQuorums } from './quorums.js'
 export { settingsTable, withSettingsTable } from './readme-table.js';
 export {
   CLEANUP_POLICIES,
-  SASL_MECHANISMS,
   COMPRESSION_TYPES,
+  SASL_MECHANISMS,
   SETTING_ROWS,
   SETTINGS,
   type SettingKey,
