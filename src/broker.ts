@@ -24,7 +24,10 @@ import {
   createBootstrapUsers,
   createHandlers,
   KafkaListeners,
+  QuotaEnforcer,
+  RequestAuthorizer,
   RequestDispatcher,
+  RequestQuotas,
 } from './kafka/index.js';
 import {
   BrokerHeartbeats,
@@ -162,11 +165,13 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     replicas,
     producerIds,
     groups: groups.coordinator,
+    authorizer: new RequestAuthorizer(metadata.state, config),
     log: log.child({ module: 'kafka' }),
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
-  dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry));
+  const quotas = new RequestQuotas(new QuotaEnforcer(metadata.state.clientQuotas, config));
+  dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry), quotas);
   const kafka = await KafkaListeners.create(
     config,
     dispatcher,

@@ -101,14 +101,26 @@ export const limits = {
   replicationTailCacheBatchesMax: 4096,
   /** A leader's in-memory tail is let go once nothing was appended for this long (idle partitions hold no memory). */
   replicationTailCacheIdleMs: 10_000,
+  /** ACLs the cluster holds (each is a metadata record, in every node's memory and snapshot). */
+  aclsMax: 100_000,
+  /** ACLs one CreateAcls request may create, or one DeleteAcls request remove (one metadata entry). */
+  aclsPerRequestMax: 2_000,
+  /** Longest resource name, principal or host an ACL may carry. */
+  aclFieldLengthMax: 1024,
+  /** Quota entities (user, client id, or both) the cluster holds. */
+  clientQuotaEntitiesMax: 100_000,
+  /** Rate sensors one node keeps for quota enforcement; the idlest are dropped beyond it. */
+  quotaSensorsMax: 100_000,
+  /** A quota sensor no request touched for this long is dropped (Kafka: one hour). */
+  quotaSensorIdleMs: 3_600_000,
 } as const;
 
 assert(limits.batchSizeBytesMax < limits.requestSizeBytesMax, 'a batch must fit in a request');
-assert(limits.saslReceiveBytesMax < limits.requestSizeBytesMax, 'a SASL token must fit in a request');
 assert(
   limits.decompressedBatchBytesMax >= 16 * limits.batchSizeBytesMax,
   'a default-sized batch must be allowed to decompress at a generous ratio',
 );
+assert(limits.saslReceiveBytesMax < limits.requestSizeBytesMax, 'a SASL token must fit in a request');
 assert(limits.topicNameLengthMax <= 249, 'topic names are capped by Kafka at 249');
 assert(limits.raftMessageSizeBytesMax <= limits.raftBatchBytesMax, 'one Raft append must fit a transport batch');
 assert(limits.raftBatchBytesMax <= limits.raftPeerQueueBytesMax, 'one transport batch must fit a peer queue');
@@ -119,4 +131,9 @@ assert(
 assert(
   limits.replicationCallBytesMax <= limits.replicationPeerQueueBytesMax,
   'one replication call must fit a peer queue',
+);
+// An ACL record is JSON: three bounded strings and about 200 bytes of field names and codes.
+assert(
+  limits.aclsPerRequestMax * (3 * limits.aclFieldLengthMax + 256) <= limits.raftProposalBytesMax,
+  'the ACLs of one CreateAcls or DeleteAcls request must fit one metadata proposal',
 );

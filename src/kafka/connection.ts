@@ -60,6 +60,9 @@ export class Connection {
   private readingPaused = false;
   private waitingForDrain = false;
   private cutting = false;
+  /** Set while a quota throttles the client: nothing more is read until it fires. */
+  private throttleTimer: NodeJS.Timeout | null = null;
+  private throttledUntilMs = 0;
   /** A failed authentication is being answered: nothing more is read, then the socket closes. */
   private closing = false;
   /** The gate is deciding on a frame (a password check): the next frame waits. */
@@ -96,8 +99,26 @@ export class Connection {
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'connection error'));
     socket.on('close', () => {
       this.closed = true;
+      if (this.throttleTimer) clearTimeout(this.throttleTimer);
       if (this.authenticationTimer) clearTimeout(this.authenticationTimer);
     });
+  }
+
+  /**
+   * A quota was exceeded (KIP-219): the response carrying the throttle time goes out as usual,
+   * but no further request is read from this client for `ms`, so it cannot take more meanwhile.
+   */
+  throttle(ms: number): void {
+    if (this.closed || ms <= 0) return;
+    const untilMs = Date.now() + ms;
+    if (untilMs <= this.throttledUntilMs) return;
+    this.throttledUntilMs = untilMs;
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      this.maybeResume();
+    }, ms);
+    this.pauseReading();
   }
 
   /**
@@ -318,7 +339,7 @@ export class Connection {
   }
 
   private maybeResume(): void {
-    if (!this.readingPaused || this.waitingForDrain || this.closing) return;
+    if (!this.readingPaused || this.waitingForDrain || this.closing || this.throttleTimer !== null) return;
     if (this.pending.length >= limits.connectionInflightRequestsMax / 2) return;
     if (this.unansweredBytes >= limits.connectionInflightRequestBytesMax / 2) return;
     this.readingPaused = false;

@@ -16,6 +16,7 @@ import {
 } from '../common/index.js';
 import type { BrokerHeartbeats } from './broker-heartbeats.js';
 import type { ProbeResult } from './broker-probe.js';
+import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { Controller, CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
 import type { BrokerEndpoint } from './records.js';
@@ -216,6 +217,17 @@ export class ControlService {
       }
       case 'allocateProducerIds':
         return ok(await this.controller.allocateProducerIds(args.nodeId as number));
+      case 'createAcls':
+        return ok(await this.controller.createAcls(args.acls as AclBinding[]));
+      case 'deleteAcls':
+        return ok(await this.controller.deleteAcls(args.filters as AclBindingFilter[]));
+      case 'alterClientQuotas':
+        return ok(
+          await this.controller.alterClientQuotas(
+            args.alterations as Parameters<Controller['alterClientQuotas']>[0],
+            args.validateOnly === true,
+          ),
+        );
       case 'alterScramCredentials':
         return ok(
           await this.controller.alterScramCredentials(

@@ -3,6 +3,32 @@
 // brokers and the controller (registration, heartbeats, fencing, forwarded admin calls), and
 // producer-id blocks. Topic configs are rows of common's settings registry. Depends on raft,
 // storage and common only.
+export { AclIndex, type StoredAcl } from './acl-index.js';
+export {
+  type AclBinding,
+  type AclBindingFilter,
+  AclOperation,
+  AclPermissionType,
+  authorizationErrorOf,
+  CLUSTER_RESOURCE_NAME,
+  PatternType,
+  ResourceType,
+  supportedOperations,
+  validateAclBinding,
+  validateAclFilter,
+} from './acl-model.js';
+export { allOperations, Authorizer, type AuthorizerSettings, type Requester } from './authorizer.js';
+export {
+  type AppliedQuota,
+  type ClientQuotaEntry,
+  ClientQuotaStore,
+  entityOfParts,
+  partsOfEntity,
+  type QuotaEntity,
+  type QuotaEntityPart,
+  type QuotaFilterComponent,
+  type QuotaKey,
+} from './client-quotas.js';
 export { BrokerHeartbeats, type BrokerLiveness } from './broker-heartbeats.js';
 export { type ProbeResult, probeBroker } from './broker-probe.js';
 export { type AdminOperations, ClusterAdmin } from './cluster-admin.js';
@@ -11,6 +37,7 @@ export { type ControlResult, ControlService, type LeadershipDrain } from './cont
 export { Controller, type ControllerDefaults, type CreateTopicSpec, validateTopicName } from './controller.js';
 export type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
 export { ProducerIdAllocator } from './producer-ids.js';
+export type { AclDeletionResult, ItemResult, QuotaAlteration, QuotaAlterationResult } from './security-plans.js';
 export { RaftMetadataLog, type RaftMetadataConfig, type RaftMetadataLogOptions } from './raft-log.js';
 export {
   type BrokerEndpoint,

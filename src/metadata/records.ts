@@ -1,5 +1,7 @@
 // The records of the metadata log. Every node applies them in order to the same state; only the
 // controller writes them. They are small and rare, so they are encoded as JSON.
+import type { AclBinding } from './acl-model.js';
+import type { QuotaEntity } from './client-quotas.js';
 import type { SecurityProtocol } from '../common/index.js';
 import type { ScramRecord } from './scram-users.js';
 
@@ -56,6 +58,11 @@ export type MetadataRecord =
       readonly firstProducerId: number;
       readonly count: number;
     }
+  /** An ACL (Kafka's AccessControlEntryRecord); its id names it for removal. */
+  | { readonly type: 'AccessControlEntry'; readonly id: string; readonly acl: AclBinding }
+  | { readonly type: 'RemoveAccessControlEntry'; readonly id: string }
+  /** Sets one quota of an entity, or removes it when `value` is null (Kafka's ClientQuotaRecord). */
+  | { readonly type: 'ClientQuota'; readonly entity: QuotaEntity; readonly key: string; readonly value: number | null }
   | ScramRecord
   | { readonly type: 'Noop' };
 

@@ -55,7 +55,10 @@ export class RawClient {
   private closedWith: Error | null = null;
   readonly closed: Promise<void>;
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly clientId: string,
+  ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.closed = new Promise((resolve) => {
@@ -70,17 +73,19 @@ export class RawClient {
     socket.on('error', () => undefined);
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+  static connect(port: number, host = '127.0.0.1', clientId = 'brook-raw-test'): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port });
-      socket.once('connect', () => resolve(new RawClient(socket)));
+      socket.once('connect', () => resolve(new RawClient(socket, clientId)));
       socket.once('error', reject);
     });
   }
 
   /** Connects over TLS (when `transport.tls`) and logs in with SCRAM (when `transport.sasl`). */
-  static async open(port: number, transport: RawTransport = {}): Promise<RawClient> {
-    const client = transport.tls ? await RawClient.connectTls(port, transport.tls) : await RawClient.connect(port);
+  static async open(port: number, transport: RawTransport = {}, clientId = 'brook-raw-test'): Promise<RawClient> {
+    const client = transport.tls
+      ? await RawClient.connectTls(port, transport.tls, clientId)
+      : await RawClient.connect(port, '127.0.0.1', clientId);
     if (transport.sasl) {
       const { mechanism, user, password } = transport.sasl;
       const result = await client.scramLogin(mechanism, user, password);
@@ -89,10 +94,10 @@ export class RawClient {
     return client;
   }
 
-  static connectTls(port: number, options: ConnectionOptions): Promise<RawClient> {
+  static connectTls(port: number, options: ConnectionOptions, clientId = 'brook-raw-test'): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const socket = connectTls({ host: '127.0.0.1', port, servername: 'localhost', ...options });
-      socket.once('secureConnect', () => resolve(new RawClient(socket)));
+      socket.once('secureConnect', () => resolve(new RawClient(socket, clientId)));
       socket.once('error', reject);
     });
   }
@@ -137,7 +142,7 @@ export class RawClient {
   /** Sends one request; resolves with the decoded response body. */
   request<T = Record<string, unknown>>(apiKey: number, version: number, body: unknown): Promise<T> {
     const correlationId = this.nextCorrelationId++;
-    const frame = encodeRequest(apiKey, version, correlationId, 'brook-raw-test', body);
+    const frame = encodeRequest(apiKey, version, correlationId, this.clientId, body);
     return new Promise<T>((resolve, reject) => {
       if (this.closedWith) return reject(this.closedWith);
       this.waiters.set(correlationId, {
@@ -181,7 +186,7 @@ export class RawClient {
 
   /** Sends a request that gets no response (produce acks=0). */
   send(apiKey: number, version: number, body: unknown): void {
-    const frame = encodeRequest(apiKey, version, this.nextCorrelationId++, 'brook-raw-test', body);
+    const frame = encodeRequest(apiKey, version, this.nextCorrelationId++, this.clientId, body);
     for (const part of frame) this.socket.write(part);
   }
 

@@ -13,6 +13,7 @@ import { limits } from '../limits.js';
 import { bootstrapUsers } from './bootstrap-users.js';
 import { clusterNodes, DEFAULT_GRPC_PORT } from './cluster-nodes.js';
 import { DEFAULT_PROTOCOL_MAP, listenerList, protocolMap } from './listeners.js';
+import { principals } from './principals.js';
 import { kafkaVersion } from './kafka-version.js';
 import { setting, type Setting } from './setting.js';
 import { boolean, int, listOf, long, oneOf, optional, password, strictBoolean, text } from './value-types.js';
@@ -357,6 +358,45 @@ export const SETTINGS = {
     unit: 'ms',
     default: 3000,
     doc: 'wait for more members before the first rebalance',
+  }),
+
+  // ---------------------------------------------------------------- authorization and quotas
+  superUsers: setting({
+    broker: 'super.users',
+    flag: '--super-users',
+    type: principals(),
+    default: [],
+    doc: 'principals allowed every operation whatever the ACLs say (User:admin;User:ops)',
+  }),
+  allowEveryoneIfNoAclFound: setting({
+    broker: 'allow.everyone.if.no.acl.found',
+    flag: '--allow-everyone-if-no-acl-found',
+    type: boolean(),
+    default: false,
+    doc: 'allow a request on a resource no ACL applies to (else it is denied)',
+  }),
+  authorizerAllListeners: setting({
+    broker: 'authorizer.all.listeners',
+    flag: '--authorizer-all-listeners',
+    type: boolean(),
+    default: false,
+    doc:
+      'authorize requests on listeners that authenticate nobody too, as User:ANONYMOUS (by default only ' +
+      'listeners that authenticate clients are authorized)',
+  }),
+  quotaWindowNum: setting({
+    broker: 'quota.window.num',
+    flag: '--quota-window-num',
+    type: int(1, 1000),
+    default: 11,
+    doc: 'samples a client quota rate is measured over',
+  }),
+  quotaWindowSizeSeconds: setting({
+    broker: 'quota.window.size.seconds',
+    flag: '--quota-window-size-seconds',
+    type: int(1, 3600),
+    default: 1,
+    doc: 'length of each client quota sample in seconds',
   }),
 
   // ---------------------------------------------------------------- the process

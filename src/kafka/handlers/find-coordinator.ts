@@ -2,8 +2,10 @@
 // leader of the __consumer_offsets partition the group id hashes to. Transactions are not
 // supported, so transaction keys get COORDINATOR_NOT_AVAILABLE. Version 0 must stay advertised:
 // librdkafka turns on group consumption and LZ4 only when it is. The coordinator's address is
-// its endpoint on the listener the request came in on.
+// its endpoint on the listener the request came in on. A group key needs DESCRIBE on the group
+// (GROUP_AUTHORIZATION_FAILED), a transaction key DESCRIBE on the transactional id.
 import { ErrorCode } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import {
@@ -12,12 +14,18 @@ import {
   type FindCoordinatorRequest,
   type FindCoordinatorResponse,
 } from '../protocol/messages/find-coordinator.js';
+import type { RequestAccess } from '../request-access.js';
+import { notAuthorized } from './authorization.js';
 import { endpointFor } from './broker-endpoints.js';
 import { errorOf } from './common.js';
 
 export function findCoordinatorHandler(ctx: BrokerContext) {
-  function locate(key: string, keyType: number, listenerName: string): Coordinator {
+  function locate(access: RequestAccess, key: string, keyType: number, listenerName: string): Coordinator {
     const none = { key, nodeId: -1, host: '', port: -1 };
+    const resourceType = keyType === CoordinatorKeyType.group ? ResourceType.GROUP : ResourceType.TRANSACTIONAL_ID;
+    if (!access.allows(AclOperation.DESCRIBE, resourceType, key)) {
+      return { ...none, ...errorOf(notAuthorized(AclOperation.DESCRIBE, resourceType, key), ctx.log) };
+    }
     if (keyType !== CoordinatorKeyType.group) {
       return {
         ...none,
@@ -48,6 +56,7 @@ export function findCoordinatorHandler(ctx: BrokerContext) {
     minVersion: 0,
     maxVersion: 4,
     handle(request, context) {
+      const access = ctx.authorizer.access(context);
       const base = {
         throttleTimeMs: 0,
         errorCode: 0,
@@ -58,10 +67,12 @@ export function findCoordinatorHandler(ctx: BrokerContext) {
         coordinators: [],
       };
       if (context.apiVersion >= 4) {
-        const coordinators = request.coordinatorKeys.map((key) => locate(key, request.keyType, context.listenerName));
+        const coordinators = request.coordinatorKeys.map((key) =>
+          locate(access, key, request.keyType, context.listenerName),
+        );
         return { ...base, coordinators };
       }
-      const found = locate(request.key, request.keyType, context.listenerName);
+      const found = locate(access, request.key, request.keyType, context.listenerName);
       return {
         ...base,
         errorCode: found.errorCode,

@@ -4,9 +4,12 @@
 // created when auto-creation is on (node setting, and the request's flag from v4). Brokers are
 // given by their endpoint on the listener the request came in on; a broker without that listener
 // is left out, and a partition it leads has no reachable leader (LISTENER_NOT_FOUND from v6, as
-// Kafka answers, LEADER_NOT_AVAILABLE before).
+// Kafka answers, LEADER_NOT_AVAILABLE before). Authorization as Kafka's handleTopicMetadataRequest:
+// a topic the principal may not DESCRIBE is never shown (left out of an all-topics answer;
+// TOPIC_AUTHORIZATION_FAILED when named, whether or not it exists), and auto-creation needs CREATE
+// on the cluster or the topic. Authorized operations (v8+) are filled when the request asks.
 import { ErrorCode, KafkaError } from '../../common/index.js';
-import type { TopicInfo } from '../../metadata/index.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType, type TopicInfo } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseTopic } from '../protocol/messages/metadata.js';
@@ -76,21 +79,45 @@ export function metadataHandler(ctx: BrokerContext) {
     async handle(request, context) {
       const version = context.apiVersion;
       const listener = context.listenerName;
+      const access = ctx.authorizer.access(context);
+      const describable = (name: string) => access.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name);
+      const creatable = (name: string) =>
+        access.allowsCluster(AclOperation.CREATE) || access.allows(AclOperation.CREATE, ResourceType.TOPIC, name);
       const all = request.topics === null || (version === 0 && request.topics.length === 0);
       const allowAutoCreate = ctx.config.autoCreateTopics && (version < 4 || request.allowAutoTopicCreation);
       let topics: MetadataResponseTopic[];
       if (all) {
-        topics = ctx.metadata.state.topics.map((topic) => describeTopic(topic, listener, version));
+        topics = ctx.metadata.state.topics
+          .filter((t) => describable(t.name))
+          .map((topic) => describeTopic(topic, listener, version));
       } else {
         topics = await Promise.all(
           (request.topics ?? []).map(async ({ name }) => {
             if (name === null) return unknownTopic('', ErrorCode.INVALID_REQUEST);
+            // Whether it exists is not told to whoever may not describe it.
+            if (!describable(name)) return unknownTopic(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
             const topic = ctx.metadata.state.topic(name);
             if (topic) return describeTopic(topic, listener, version);
-            if (allowAutoCreate && !name.startsWith('__')) return autoCreate(name, listener, version);
+            if (allowAutoCreate && !name.startsWith('__')) {
+              return creatable(name)
+                ? autoCreate(name, listener, version)
+                : unknownTopic(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+            }
             return unknownTopic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           }),
         );
+      }
+      if (version >= 8 && request.includeTopicAuthorizedOperations) {
+        for (const topic of topics) {
+          if (topic.errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED || topic.name === null) continue;
+          topic.topicAuthorizedOperations = access.operations(ResourceType.TOPIC, topic.name);
+        }
+      }
+      let clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
+      if (version >= 8 && version <= 10 && request.includeClusterAuthorizedOperations) {
+        clusterAuthorizedOperations = access.allowsCluster(AclOperation.DESCRIBE)
+          ? access.operations(ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+          : 0;
       }
       return {
         throttleTimeMs: 0,
@@ -101,7 +128,7 @@ export function metadataHandler(ctx: BrokerContext) {
         clusterId: ctx.config.clusterId,
         controllerId: ctx.metadata.controllerId,
         topics,
-        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+        clusterAuthorizedOperations,
       };
     },
   });

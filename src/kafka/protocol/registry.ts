@@ -32,6 +32,11 @@ import { createPartitionsApi } from './messages/create-partitions.js';
 import { deleteGroupsApi } from './messages/delete-groups.js';
 import { incrementalAlterConfigsApi } from './messages/incremental-alter-configs.js';
 import { offsetDeleteApi } from './messages/offset-delete.js';
+import { describeAclsApi } from './messages/describe-acls.js';
+import { createAclsApi } from './messages/create-acls.js';
+import { deleteAclsApi } from './messages/delete-acls.js';
+import { describeClientQuotasApi } from './messages/describe-client-quotas.js';
+import { alterClientQuotasApi } from './messages/alter-client-quotas.js';
 
 export const allApis: readonly ApiSchema[] = [
   produceApi,
@@ -63,6 +68,11 @@ export const allApis: readonly ApiSchema[] = [
   deleteGroupsApi,
   incrementalAlterConfigsApi,
   offsetDeleteApi,
+  describeAclsApi,
+  createAclsApi,
+  deleteAclsApi,
+  describeClientQuotasApi,
+  alterClientQuotasApi,
 ];
 
 export const apiSchemas: ReadonlyMap<number, ApiSchema> = new Map(allApis.map((api) => [api.apiKey, api]));
