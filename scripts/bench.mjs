@@ -216,6 +216,8 @@ const securityArgs = (p) => [
         certs.cert,
         '--tls-key',
         certs.key,
+        '--super-users',
+        `User:${BENCH_USER.name}`,
       ]
     : ['--kafka-port', String(p.kafka)]),
   ...(opts['peer-tls'] ? ['--peer-tls-cert', certs.cert, '--peer-tls-key', certs.key, '--peer-tls-ca', certs.ca] : []),

@@ -50,7 +50,7 @@ async function startNode(protocol: (typeof TRANSPORTS)[number]): Promise<void> {
   node = await startSingleNode({
     kafkaPort: port,
     listeners: `${protocol}://127.0.0.1:${port}`,
-    extraArgs: ['--tls-cert', server.cert, '--tls-key', server.key],
+    extraArgs: ['--tls-cert', server.cert, '--tls-key', server.key, '--super-users', 'User:tester'],
     env: { BROOK_BOOTSTRAP_USERS: 'tester:t3st' },
   });
 }

@@ -40,6 +40,9 @@ beforeAll(async () => {
       ca.cert,
       '--tls-client-auth',
       'required',
+      // Authentication is what is tested here; what each may do is the ACL suites' business.
+      '--super-users',
+      'User:app256,User:app512,User:cert-user',
     ],
     env: { BROOK_BOOTSTRAP_USERS: `${USERS['SCRAM-SHA-256'].join(':')},${USERS['SCRAM-SHA-512'].join(':')}` },
   });

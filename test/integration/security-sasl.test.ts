@@ -47,6 +47,9 @@ beforeAll(async () => {
       // Many failures follow; their growing delay is tested on the other node.
       '--connection-failed-authentication-delay-ms',
       '0',
+      // The administrator; app has no ACLs, so it may log in but not administer users.
+      '--super-users',
+      'User:admin',
     ],
     env: { BROOK_BOOTSTRAP_USERS: 'admin:admin-secret,app:app-secret' },
   });
@@ -284,6 +287,25 @@ describe('SCRAM users', () => {
     const refused = await RawClient.connectTls(saslSsl, tls);
     expect((await refused.scramLogin('SCRAM-SHA-512', 'carol', 'carol-pw')).errorCode).toBe(58);
     client.close();
+  });
+
+  it('may be altered and described only with ALTER and DESCRIBE on the cluster', async () => {
+    const app = await RawClient.open(saslSsl, {
+      tls,
+      sasl: { mechanism: 'SCRAM-SHA-256', user: 'app', password: 'app-secret' },
+    });
+    const altered = await app.request<{ results: { user: string; errorCode: number }[] }>(51, 0, {
+      deletions: [],
+      upsertions: [
+        { name: 'admin', mechanism: 1, iterations: 4096, salt: Buffer.from('s'), saltedPassword: Buffer.alloc(32) },
+      ],
+    });
+    expect(altered.results).toEqual([expect.objectContaining({ user: 'admin', errorCode: 31 })]); // CLUSTER_AUTHORIZATION_FAILED
+    const described = await app.request<{ errorCode: number; results: unknown[] }>(50, 0, { users: null });
+    expect(described).toMatchObject({ errorCode: 31, results: [] });
+    app.close();
+    // admin's password is unchanged.
+    (await RawClient.open(saslSsl, { tls, sasl: admin })).close();
   });
 
   it('keep their passwords out of DescribeConfigs', async () => {
