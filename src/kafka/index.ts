@@ -6,8 +6,14 @@
 export type { BrokerContext, QuorumView } from './broker-context.js';
 export { RequestDispatcher } from './dispatcher.js';
 export { type ApiHandler, type ClientConnection, type RequestContext } from './handler.js';
+export { type ListenerIdentity, PLAINTEXT_LISTENER } from './listener-identity.js';
 export { createHandlers } from './handlers/index.js';
 export { METADATA_TOPIC } from './handlers/describe-quorum.js';
+export { RequestAuthorizer } from './request-access.js';
+export { QuotaEnforcer } from './quotas/quota-enforcer.js';
+export { RequestQuotas } from './quotas/request-quotas.js';
+export { type CredentialSource, KafkaListeners } from './listeners.js';
+export { createBootstrapUsers } from './sasl/bootstrap-users.js';
 export { KafkaServer } from './server.js';
 export { apiSchemas, decodeResponseFrame, encodeRequest } from './protocol/index.js';
 export type { ApiVersionsResponse } from './protocol/messages/api-versions.js';
