@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The `brook` command: `brook start` runs a node; every other command is a client of a cluster
-// (topics, produce, consume, groups, the cluster and its partitions, a topics file). An error is
-// one line on stderr, `brook: ...`, and a non-zero exit: 2 for a usage error (a bad flag or
-// value), 1 for everything else (an unknown topic, an unreachable broker, a refused request).
+// (topics, produce, consume, groups, the cluster and its partitions, users and ACLs, a topics
+// file). An error is one line on stderr, `brook: ...`, and a non-zero exit: 2 for a usage error (a
+// bad flag or value), 1 for everything else (an unknown topic, an unreachable broker, a refused
+// request).
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ClientError } from '../client/index.js';
+import { aclCommand } from './commands/acl.js';
 import { applyCommand } from './commands/apply.js';
 import { clusterCommand } from './commands/cluster.js';
 import { consumeCommand } from './commands/consume.js';
@@ -13,6 +15,7 @@ import { partitionCommand } from './commands/partition.js';
 import { produceCommand } from './commands/produce.js';
 import { startCommand } from './commands/start.js';
 import { topicCommand } from './commands/topic.js';
+import { userCommand } from './commands/user.js';
 
 const VERSION = '0.1.0';
 const USAGE_EXIT = 2;
@@ -28,6 +31,8 @@ function program(): Command {
     .addCommand(groupCommand())
     .addCommand(clusterCommand())
     .addCommand(partitionCommand())
+    .addCommand(userCommand())
+    .addCommand(aclCommand())
     .addCommand(applyCommand());
   const configure = (command: Command) => {
     command

@@ -24,10 +24,15 @@ export const Api = {
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
+  DescribeAcls: 29,
+  CreateAcls: 30,
+  DeleteAcls: 31,
   DescribeConfigs: 32,
   CreatePartitions: 37,
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
+  DescribeUserScramCredentials: 50,
+  AlterUserScramCredentials: 51,
   DescribeQuorum: 55,
 } as const;
 
@@ -50,10 +55,15 @@ const CLIENT_RANGES: Readonly<Record<ApiKey, readonly [number, number]>> = {
   [Api.ApiVersions]: [0, 3],
   [Api.CreateTopics]: [2, 7],
   [Api.DeleteTopics]: [1, 5],
+  [Api.DescribeAcls]: [1, 3],
+  [Api.CreateAcls]: [1, 3],
+  [Api.DeleteAcls]: [1, 3],
   [Api.DescribeConfigs]: [1, 4],
   [Api.CreatePartitions]: [0, 3],
   [Api.DeleteGroups]: [0, 2],
   [Api.IncrementalAlterConfigs]: [0, 1],
+  [Api.DescribeUserScramCredentials]: [0, 0],
+  [Api.AlterUserScramCredentials]: [0, 0],
   [Api.DescribeQuorum]: [0, 2],
 };
 

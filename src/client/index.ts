@@ -40,3 +40,16 @@ export { type ClientProperties, clientProperties, parseProperties, type Security
 export { rangeAssign } from './range-assignor.js';
 export { type ConsumedRecord, decodeBlob, encodeBatch, type ProducerRecord, type RecordHeader } from './records.js';
 export type { Transport } from './transport.js';
+export {
+  ACL_FILTER_ANY,
+  type AclBinding,
+  type AclFilter,
+  describeAcl,
+  type OperationName,
+  type PatternName,
+  type PermissionName,
+  type ResourceTypeName,
+  SCRAM_ITERATIONS_DEFAULT,
+  SecurityAdmin,
+  type UserCredential,
+} from './security-admin.js';

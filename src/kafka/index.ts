@@ -64,3 +64,14 @@ export type { OffsetCommitRequest, OffsetCommitResponse } from './protocol/messa
 export type { OffsetFetchRequest, OffsetFetchResponse } from './protocol/messages/offset-fetch.js';
 export type { ProduceRequest, ProduceResponse } from './protocol/messages/produce.js';
 export type { SyncGroupRequest, SyncGroupResponse } from './protocol/messages/sync-group.js';
+export type {
+  AlterUserScramCredentialsRequest,
+  AlterUserScramCredentialsResponse,
+} from './protocol/messages/alter-user-scram-credentials.js';
+export type {
+  DescribeUserScramCredentialsRequest,
+  DescribeUserScramCredentialsResponse,
+} from './protocol/messages/describe-user-scram-credentials.js';
+export type { AclCreation, CreateAclsRequest, CreateAclsResponse } from './protocol/messages/create-acls.js';
+export type { DescribeAclsRequest, DescribeAclsResponse } from './protocol/messages/describe-acls.js';
+export type { DeleteAclsFilter, DeleteAclsRequest, DeleteAclsResponse } from './protocol/messages/delete-acls.js';
