@@ -61,6 +61,8 @@ export function clientOptions(flags: ConnectionFlags): ClientOptions {
     ...(settings.connectTimeoutMs !== undefined ? { connectTimeoutMs: settings.connectTimeoutMs } : {}),
     ...(settings.retryBackoffMs !== undefined ? { retryBackoffMs: settings.retryBackoffMs } : {}),
     apiTimeoutMs: settings.apiTimeoutMs ?? CLI_API_TIMEOUT_MS,
+    ...(settings.sasl !== undefined ? { sasl: settings.sasl } : {}),
+    ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
     bootstrap: parseBootstrap(flags.bootstrapServer ?? settings.bootstrap ?? DEFAULT_BOOTSTRAP),
   };
 }

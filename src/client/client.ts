@@ -14,7 +14,8 @@ import {
 import { Api } from './api-versions.js';
 import { BrokerConnection } from './broker-connection.js';
 import { brokerError, ClientError, ConnectionError } from './errors.js';
-import { SocketTransport } from './socket-transport.js';
+import { authenticate, type SaslCredentials } from './sasl.js';
+import { SocketTransport, type TlsOptions } from './socket-transport.js';
 import type { Transport } from './transport.js';
 
 export interface HostPort {
@@ -35,6 +36,10 @@ export interface ClientOptions {
   readonly apiTimeoutMs: number;
   /** Opens a transport to a broker; TCP unless given (the node's in-process dispatcher). */
   readonly connect?: (address: HostPort) => Promise<Transport>;
+  /** TLS on the TCP connections (security.protocol SSL or SASL_SSL). */
+  readonly tls?: TlsOptions;
+  /** SASL after ApiVersions on every connection (security.protocol SASL_PLAINTEXT or SASL_SSL). */
+  readonly sasl?: SaslCredentials;
 }
 
 export const CLIENT_DEFAULTS = {
@@ -123,7 +128,17 @@ export class KafkaClient {
         return this.connectTo(address);
       });
     }
-    const opening = this.open(address).then((transport) => BrokerConnection.open(transport));
+    const opening = this.open(address).then(async (transport) => {
+      const connection = await BrokerConnection.open(transport);
+      if (this.options.sasl === undefined) return connection;
+      try {
+        await authenticate(connection, this.options.sasl);
+      } catch (err) {
+        connection.close();
+        throw err;
+      }
+      return connection;
+    });
     this.connections.set(key, opening);
     opening.catch(() => this.connections.delete(key));
     return opening;
@@ -137,6 +152,7 @@ export class KafkaClient {
       clientId: this.options.clientId,
       connectTimeoutMs: this.options.connectTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs,
+      ...(this.options.tls !== undefined ? { tls: this.options.tls } : {}),
     });
   }
 

@@ -53,3 +53,5 @@ export {
   SecurityAdmin,
   type UserCredential,
 } from './security-admin.js';
+export { SASL_MECHANISMS, type SaslCredentials, type SaslMechanism } from './sasl.js';
+export type { TlsOptions } from './socket-transport.js';

@@ -1,9 +1,14 @@
 // Kafka's client settings from a Java properties file (--command-config, as Kafka's tools take
 // it): `key=value`, `key: value` or `key value` lines, `#` and `!` comments, a trailing backslash
 // continuing a line, and the usual escapes. The keys a tool understands become ClientOptions; the
-// security ones (security.protocol, sasl.*, ssl.*) are read and checked here, so a file that asks
-// for TLS or SASL gets a clear refusal rather than a plaintext connection.
+// security ones too: security.protocol (TLS for SSL and SASL_SSL, SASL for SASL_*),
+// sasl.mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) with the user in sasl.jaas.config, and a
+// PEM trust store. What this client cannot do (GSSAPI, a JKS store, client certificates) is a
+// clear refusal rather than a connection without it.
+import { readFileSync } from 'node:fs';
 import { ClientError } from './errors.js';
+import { SASL_MECHANISMS, type SaslCredentials, type SaslMechanism } from './sasl.js';
+import type { TlsOptions } from './socket-transport.js';
 
 /** Parses a Java properties text; the last value of a repeated key wins, as in java.util.Properties. */
 export function parseProperties(text: string): Map<string, string> {
@@ -62,6 +67,49 @@ export interface ClientProperties {
   readonly retryBackoffMs?: number; // retry.backoff.ms
   readonly apiTimeoutMs?: number; // default.api.timeout.ms
   readonly securityProtocol: SecurityProtocol; // security.protocol
+  readonly sasl?: SaslCredentials; // sasl.mechanism, sasl.jaas.config (or sasl.username, sasl.password)
+  readonly tls?: TlsOptions; // ssl.truststore.location (PEM) or ssl.ca.location, ssl.endpoint.identification.algorithm
+}
+
+/** username="..." and password="..." of a JAAS line (PlainLoginModule or ScramLoginModule). */
+function jaasOption(jaas: string, name: string): string | undefined {
+  const match = new RegExp(`\\b${name}\\s*=\\s*"((?:[^"\\\\]|\\\\.)*)"`).exec(jaas);
+  return match?.[1]?.replace(/\\(.)/g, '$1');
+}
+
+function saslOf(props: ReadonlyMap<string, string>): SaslCredentials {
+  const mechanism = (props.get('sasl.mechanism') ?? 'GSSAPI').trim().toUpperCase();
+  if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+    throw new ClientError(`sasl.mechanism must be one of ${SASL_MECHANISMS.join(', ')}, got '${mechanism}'`);
+  }
+  const jaas = props.get('sasl.jaas.config') ?? '';
+  const username = props.get('sasl.username') ?? jaasOption(jaas, 'username');
+  const password = props.get('sasl.password') ?? jaasOption(jaas, 'password');
+  if (username === undefined || password === undefined) {
+    throw new ClientError('SASL needs a username and password: sasl.jaas.config (username="..." password="...")');
+  }
+  return { mechanism: mechanism as SaslMechanism, username, password };
+}
+
+function tlsOf(props: ReadonlyMap<string, string>): TlsOptions {
+  if (props.has('ssl.keystore.location') || props.has('ssl.certificate.location')) {
+    throw new ClientError('client certificates (ssl.keystore.location) are not supported by this client');
+  }
+  const type = (props.get('ssl.truststore.type') ?? 'PEM').trim().toUpperCase();
+  const location = props.get('ssl.truststore.location') ?? props.get('ssl.ca.location');
+  if (location !== undefined && type !== 'PEM') {
+    throw new ClientError(`ssl.truststore.type ${type} is not supported: give a PEM file (ssl.truststore.type=PEM)`);
+  }
+  let ca: string | undefined;
+  if (location !== undefined) {
+    try {
+      ca = readFileSync(location, 'utf8');
+    } catch (err) {
+      throw new ClientError(`cannot read ${location}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  const check = (props.get('ssl.endpoint.identification.algorithm') ?? 'https').trim().toLowerCase();
+  return { ...(ca !== undefined ? { ca } : {}), checkHostname: check !== '' };
 }
 
 function positiveInt(props: ReadonlyMap<string, string>, key: string): number | undefined {
@@ -79,12 +127,11 @@ export function clientProperties(props: ReadonlyMap<string, string>): ClientProp
   if (!(SECURITY_PROTOCOLS as readonly string[]).includes(protocol)) {
     throw new ClientError(`security.protocol must be one of ${SECURITY_PROTOCOLS.join(', ')}, got '${protocol}'`);
   }
-  if (protocol !== 'PLAINTEXT') {
-    // Brook's TLS and SASL listeners are not in this build; the client's side follows them.
-    throw new ClientError(`security.protocol ${protocol} is not supported by this brook build (PLAINTEXT only)`);
-  }
+  const securityProtocol = protocol as SecurityProtocol;
   const result: ClientProperties = {
-    securityProtocol: protocol,
+    securityProtocol,
+    ...(securityProtocol.startsWith('SASL_') ? { sasl: saslOf(props) } : {}),
+    ...(securityProtocol.endsWith('SSL') ? { tls: tlsOf(props) } : {}),
     ...optional('bootstrap', props.get('bootstrap.servers')),
     ...optional('clientId', props.get('client.id')),
     ...optional('requestTimeoutMs', positiveInt(props, 'request.timeout.ms')),

@@ -4,6 +4,7 @@
 // (request.timeout.ms) gets the connection closed, as Kafka's client does, since later responses
 // on it can no longer be trusted to line up.
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { decodeResponseFrame, encodeRequest } from '../kafka/index.js';
 import { ConnectionError } from './errors.js';
 import type { Transport } from './transport.js';
@@ -17,6 +18,14 @@ export interface SocketOptions {
   readonly clientId: string;
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly tls?: TlsOptions;
+}
+
+export interface TlsOptions {
+  /** PEM certificates to trust (ssl.truststore.location); the system's when absent. */
+  readonly ca?: string;
+  /** Check the broker's name against its certificate (ssl.endpoint.identification.algorithm=https). */
+  readonly checkHostname: boolean;
 }
 
 interface Pending {
@@ -47,12 +56,22 @@ export class SocketTransport implements Transport {
   static connect(options: SocketOptions): Promise<SocketTransport> {
     const address = `${options.host}:${options.port}`;
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: options.host, port: options.port });
+      const tls = options.tls;
+      const socket =
+        tls === undefined
+          ? connect({ host: options.host, port: options.port })
+          : connectTls({
+              host: options.host,
+              port: options.port,
+              servername: options.host,
+              ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+              ...(tls.checkHostname ? {} : { checkServerIdentity: () => undefined }),
+            });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ConnectionError(`${address}: no connection within ${options.connectTimeoutMs} ms`));
       }, options.connectTimeoutMs);
-      socket.once('connect', () => {
+      socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve(new SocketTransport(socket, options));

@@ -75,3 +75,5 @@ export type {
 export type { AclCreation, CreateAclsRequest, CreateAclsResponse } from './protocol/messages/create-acls.js';
 export type { DescribeAclsRequest, DescribeAclsResponse } from './protocol/messages/describe-acls.js';
 export type { DeleteAclsFilter, DeleteAclsRequest, DeleteAclsResponse } from './protocol/messages/delete-acls.js';
+export type { SaslAuthenticateRequest, SaslAuthenticateResponse } from './protocol/messages/sasl-authenticate.js';
+export type { SaslHandshakeRequest, SaslHandshakeResponse } from './protocol/messages/sasl-handshake.js';

@@ -3,21 +3,35 @@
 // where kafkajs logs in as the users the CLI made and meets the ACLs the CLI set. A user created
 // by the CLI can log in (with SCRAM-SHA-256 or -512), a wrong password cannot, a deleted user no
 // longer can; alice's produce is refused until an ACL allows it, and again once it is deleted.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brook, shown } from '../helpers/cli.js';
-import { freePort, startSingleNode, stopAll } from '../helpers/node-process.js';
+import { makeTestCas, type TestCa } from '../helpers/certs.js';
+import { freePort, startSingleNode, stopAll, tempDir } from '../helpers/node-process.js';
 
 let at: string[];
 let saslPort: number;
+let saslSslPort: number;
+let ca: TestCa;
+let otherCa: TestCa;
 
 beforeAll(async () => {
   const plainPort = await freePort();
   saslPort = await freePort();
+  saslSslPort = await freePort();
+  ({ ca, otherCa } = makeTestCas());
+  const server = ca.issue('localhost', 'server');
   await startSingleNode({
     kafkaPort: plainPort,
-    listeners: `PLAINTEXT://127.0.0.1:${plainPort},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
-    extraArgs: ['--offsets-topic-partitions', '3'],
+    listeners:
+      `PLAINTEXT://127.0.0.1:${plainPort},SASL_PLAINTEXT://127.0.0.1:${saslPort},` +
+      `SASL_SSL://127.0.0.1:${saslSslPort}`,
+    extraArgs: [
+      ...['--offsets-topic-partitions', '3', '--super-users', 'User:root'],
+      ...['--tls-cert', server.cert, '--tls-key', server.key],
+    ],
   });
   at = ['--bootstrap-server', `127.0.0.1:${plainPort}`];
 });
@@ -187,6 +201,87 @@ describe('brook acl', () => {
       const result = await brook([...args, ...at]);
       expect(result.code, `${args.join(' ')}\n${shown(result)}`).toBe(code);
       expect(result.stderr, args.join(' ')).toMatch(stderr);
+    }
+  });
+});
+
+describe('brook over SASL and TLS (--command-config)', () => {
+  function properties(name: string, lines: readonly string[]): string {
+    const path = join(tempDir('brook-cli-props-'), name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  }
+  const jaas = (module: string, user: string, password: string) =>
+    `sasl.jaas.config=org.apache.kafka.common.security.${module} required username="${user}" password="${password}";`;
+
+  it('logs in with SCRAM over SASL_PLAINTEXT and SASL_SSL, and is refused with a wrong password', async () => {
+    for (const mechanism of ['SCRAM-SHA-256', 'SCRAM-SHA-512']) {
+      const made = await brook(['user', 'create', 'root', '--password', 'root-pw', '--mechanism', mechanism, ...at]);
+      expect(made.code, shown(made)).toBe(0);
+    }
+    const scram = (password: string, mechanism = 'SCRAM-SHA-512') => [
+      `sasl.mechanism=${mechanism}`,
+      jaas('scram.ScramLoginModule', 'root', password),
+    ];
+    const plain = properties('sasl.properties', ['security.protocol=SASL_PLAINTEXT', ...scram('root-pw')]);
+    const overSasl = ['--bootstrap-server', `127.0.0.1:${saslPort}`, '--command-config', plain];
+    const created = await brook(['topic', 'create', 'secured', '--partitions', '1', ...overSasl]);
+    expect(created.code, shown(created)).toBe(0);
+    const produced = await brook(['produce', 'secured', ...overSasl], { stdin: 'over sasl\n' });
+    expect(produced.code, shown(produced)).toBe(0);
+
+    const tls = properties('sasl-ssl.properties', [
+      'security.protocol=SASL_SSL',
+      'ssl.truststore.type=PEM',
+      `ssl.truststore.location=${ca.cert}`,
+      ...scram('root-pw', 'SCRAM-SHA-256'),
+    ]);
+    const overTls = ['--bootstrap-server', `localhost:${saslSslPort}`, '--command-config', tls];
+    const read = await brook(['consume', 'secured', '--from-beginning', '--exit-at-end', ...overTls], {
+      timeoutMs: 30_000,
+    });
+    expect(read.code, shown(read)).toBe(0);
+    expect(read.stdout).toBe('over sasl\n');
+
+    const wrong = properties('wrong.properties', ['security.protocol=SASL_PLAINTEXT', ...scram('nope')]);
+    const refused = await brook([
+      'topic',
+      'list',
+      '--bootstrap-server',
+      `127.0.0.1:${saslPort}`,
+      '--command-config',
+      wrong,
+    ]);
+    expect(refused.code, shown(refused)).toBe(1);
+    expect(refused.stderr).toMatch(/^brook: .*SASL_AUTHENTICATION_FAILED.*\n$/);
+
+    // A broker whose certificate this trust store does not vouch for is refused before any SASL.
+    const untrusted = properties('untrusted.properties', [
+      'security.protocol=SASL_SSL',
+      `ssl.truststore.location=${otherCa.cert}`,
+      ...scram('root-pw'),
+      'default.api.timeout.ms=1000',
+    ]);
+    const mistrusted = await brook([
+      ...['topic', 'list', '--bootstrap-server', `localhost:${saslSslPort}`, '--command-config', untrusted],
+    ]);
+    expect(mistrusted.code, shown(mistrusted)).toBe(1);
+    expect(mistrusted.stderr).toMatch(/^brook: cannot reach any broker .*certificate/);
+  });
+
+  it('refuses what it cannot do with one line', async () => {
+    const cases: [string[], RegExp][] = [
+      [['security.protocol=SASL_PLAINTEXT', 'sasl.mechanism=GSSAPI'], /sasl\.mechanism must be one of PLAIN/],
+      [['security.protocol=SASL_PLAINTEXT', 'sasl.mechanism=PLAIN'], /SASL needs a username and password/],
+      [['security.protocol=SSL', 'ssl.truststore.location=/x.jks', 'ssl.truststore.type=JKS'], /JKS is not supported/],
+      [['security.protocol=SSL', 'ssl.keystore.location=/x'], /client certificates .* are not supported/],
+      [['security.protocol=KERBEROS'], /security\.protocol must be one of/],
+    ];
+    for (const [i, [lines, stderr]] of cases.entries()) {
+      const file = properties(`bad${i}.properties`, lines);
+      const result = await brook(['topic', 'list', '--command-config', file, ...at]);
+      expect(result.code, `${lines.join(' ')}\n${shown(result)}`).toBe(1);
+      expect(result.stderr, lines.join(' ')).toMatch(stderr);
     }
   });
 });
