@@ -26,6 +26,7 @@ import {
   createBootstrapUsers,
   createHandlers,
   KafkaListeners,
+  type ListenerIdentity,
   QuotaEnforcer,
   RequestAuthorizer,
   RequestDispatcher,
@@ -246,8 +247,17 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const listenerPorts = await kafka.listen();
   const kafkaPort = listenerPorts.values().next().value!;
 
+  // Brook's in-process callers (the line protocol, the topics file) authenticate nobody; Metadata
+  // answers them with the addresses of the first Kafka listener, as if they had come in there.
+  const inProcessListener: ListenerIdentity = {
+    name: config.kafkaListeners[0]!.name,
+    securityProtocol: 'PLAINTEXT',
+    authenticatesClients: false,
+  };
   const line =
-    config.linePort === null ? null : new LineServer(dispatcher, config.nodeId, log.child({ module: 'line' }));
+    config.linePort === null
+      ? null
+      : new LineServer(dispatcher, config.nodeId, inProcessListener, log.child({ module: 'line' }));
   const linePort =
     line === null || config.linePort === null ? null : await line.listen(config.listenHost, config.linePort);
 
@@ -265,7 +275,10 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     'Brook node started',
   );
   // The topics file goes through this node's own handlers, as an admin client's requests would.
-  const applied = config.apply === null ? null : applyOnNode(config.apply, dispatcher, log.child({ module: 'apply' }));
+  const applied =
+    config.apply === null
+      ? null
+      : applyOnNode(config.apply, dispatcher, inProcessListener, log.child({ module: 'apply' }));
 
   let stopping: Promise<void> | null = null;
   return {

@@ -2,11 +2,13 @@
 // dispatcher — the handlers, checks and forwarding to the controller that a Kafka admin client
 // gets — retrying while the cluster cannot take admin requests yet (no controller, too few
 // brokers registered for a replication factor). What it did, or why it could not, is logged with
-// the file and line; a bad file does not stop the node.
+// the file and line; a bad file does not stop the node. Its requests are User:ANONYMOUS's on a
+// listener that authenticates nobody: with authorizer.all.listeners they need ACLs (or that
+// principal among super.users).
 import { readFile } from 'node:fs/promises';
 import { Admin, CLIENT_DEFAULTS, DispatcherTransport, KafkaClient } from '../client/index.js';
 import type { Logger } from '../common/index.js';
-import type { RequestDispatcher } from '../kafka/index.js';
+import type { ListenerIdentity, RequestDispatcher } from '../kafka/index.js';
 import { applyPlan, planFile } from './apply.js';
 import { describePlan } from './plan.js';
 import { parseTopicsFile, TopicsFileError } from './topics-file.js';
@@ -14,8 +16,13 @@ import { parseTopicsFile, TopicsFileError } from './topics-file.js';
 /** How long the node keeps trying while admin requests fail with retriable errors. */
 const APPLY_TIMEOUT_MS = 120_000;
 
-export async function applyOnNode(path: string, dispatcher: RequestDispatcher, log: Logger): Promise<boolean> {
-  const transport = new DispatcherTransport(dispatcher, '127.0.0.1:0', 'brook-apply');
+export async function applyOnNode(
+  path: string,
+  dispatcher: RequestDispatcher,
+  listener: ListenerIdentity,
+  log: Logger,
+): Promise<boolean> {
+  const transport = new DispatcherTransport(dispatcher, '127.0.0.1:0', 'brook-apply', { listener });
   const client = new KafkaClient({
     ...CLIENT_DEFAULTS,
     clientId: 'brook-apply',

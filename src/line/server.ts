@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { BrokerConnection, DispatcherTransport } from '../client/index.js';
 import type { Logger } from '../common/index.js';
-import type { RequestDispatcher } from '../kafka/index.js';
+import type { ListenerIdentity, RequestDispatcher } from '../kafka/index.js';
 import { LineSession } from './session.js';
 
 const CONNECTIONS_MAX = 1_024;
@@ -18,6 +18,8 @@ export class LineServer {
   constructor(
     private readonly dispatcher: RequestDispatcher,
     private readonly nodeId: number,
+    /** The identity its clients present: User:ANONYMOUS on a listener that authenticates nobody. */
+    private readonly listener: ListenerIdentity,
     private readonly log: Logger,
   ) {
     // Half-open: `nc -q1` closes its side after sending; the answers still go back before we close ours.
@@ -47,7 +49,7 @@ export class LineServer {
     socket.on('error', () => undefined);
     socket.pause();
     try {
-      const transport = new DispatcherTransport(this.dispatcher, client, 'brook-line');
+      const transport = new DispatcherTransport(this.dispatcher, client, 'brook-line', { listener: this.listener });
       const connection = await BrokerConnection.open(transport);
       new LineSession(socket, this.nodeId, connection, this.log.child({ client }));
       socket.resume();
