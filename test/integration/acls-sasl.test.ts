@@ -9,6 +9,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaPython, kafkaPythonAvailable, type PyAcl } from '../helpers/kafka-python-acls.js';
 import { freePort, startSingleNode, stopAll } from '../helpers/node-process.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { requireTool } from '../helpers/tools.js';
 
 const run = requireTool('python3-kafka (kafka-python 2.0.2 under /usr/bin/python3)', kafkaPythonAvailable);
@@ -160,6 +161,218 @@ describe.runIf(run)('ACLs for SASL users', () => {
     expect(await admin.createTopics({ topics: [{ topic: 'anything' }] })).toBe(true);
   });
 
+  it('authorizes every API a user without ACLs sends, each refused with its resource’s error', async () => {
+    const carol = await RawClient.open(port, {
+      sasl: { mechanism: 'SCRAM-SHA-256', user: 'carol', password: 'carol-pw' },
+    });
+    const TOPIC = 29;
+    const GROUP = 30;
+    const CLUSTER = 31;
+    const topic = 'shared';
+    const anyFilter = {
+      resourceTypeFilter: 1,
+      resourceNameFilter: null,
+      patternTypeFilter: 1,
+      principalFilter: null,
+      hostFilter: null,
+      operation: 1,
+      permissionType: 1,
+    };
+    // [name, api key, version, body, where the error is, expected]
+    const cases: [string, number, number, object, string, unknown][] = [
+      [
+        'Produce',
+        0,
+        7,
+        {
+          transactionalId: null,
+          acks: 1,
+          timeoutMs: 5000,
+          topicData: [{ name: topic, partitionData: [{ index: 0, records: null }] }],
+        },
+        'responses.0.partitionResponses.0.errorCode',
+        TOPIC,
+      ],
+      [
+        'ListOffsets',
+        2,
+        5,
+        {
+          replicaId: -1,
+          isolationLevel: 0,
+          topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: -1 }] }],
+        },
+        'topics.0.partitions.0.errorCode',
+        TOPIC,
+      ],
+      ['Metadata', 3, 9, { topics: [{ name: topic }], allowAutoTopicCreation: false }, 'topics.0.errorCode', TOPIC],
+      [
+        'OffsetCommit',
+        8,
+        8,
+        {
+          groupId: 'g',
+          memberId: '',
+          topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 0, committedMetadata: null }] }],
+        },
+        'topics.0.partitions.0.errorCode',
+        GROUP,
+      ],
+      ['OffsetFetch', 9, 7, { groupId: 'g', topics: null }, 'errorCode', GROUP],
+      ['FindCoordinator', 10, 3, { key: 'g', keyType: 0 }, 'errorCode', GROUP],
+      [
+        'JoinGroup',
+        11,
+        5,
+        {
+          groupId: 'g',
+          sessionTimeoutMs: 10000,
+          rebalanceTimeoutMs: 10000,
+          memberId: '',
+          protocolType: 'consumer',
+          protocols: [],
+        },
+        'errorCode',
+        GROUP,
+      ],
+      ['Heartbeat', 12, 3, { groupId: 'g', generationId: 1, memberId: 'm' }, 'errorCode', GROUP],
+      ['LeaveGroup', 13, 3, { groupId: 'g', members: [{ memberId: 'm' }] }, 'errorCode', GROUP],
+      ['SyncGroup', 14, 3, { groupId: 'g', generationId: 1, memberId: 'm', assignments: [] }, 'errorCode', GROUP],
+      ['DescribeGroups', 15, 3, { groups: ['g'], includeAuthorizedOperations: true }, 'groups.0.errorCode', GROUP],
+      // Only the groups carol may describe: public-group, whose READ for User:* implies DESCRIBE.
+      ['ListGroups', 16, 3, {}, 'groups.*.groupId', ['public-group']],
+      [
+        'CreateTopics',
+        19,
+        4,
+        {
+          topics: [{ name: 'carol-t', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+          validateOnly: false,
+        },
+        'topics.0.errorCode',
+        TOPIC,
+      ],
+      ['DeleteTopics', 20, 4, { topicNames: [topic], timeoutMs: 5000 }, 'responses.0.errorCode', TOPIC],
+      [
+        'DeleteRecords',
+        21,
+        1,
+        { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 0 }] }], timeoutMs: 5000 },
+        'topics.0.partitions.0.errorCode',
+        TOPIC,
+      ],
+      ['InitProducerId', 22, 2, { transactionalId: null, transactionTimeoutMs: -1 }, 'errorCode', CLUSTER],
+      [
+        'OffsetForLeaderEpoch',
+        23,
+        3,
+        { replicaId: -1, topics: [{ topic, partitions: [{ partition: 0, leaderEpoch: 0 }] }] },
+        'topics.0.partitions.0.errorCode',
+        TOPIC,
+      ],
+      [
+        'DescribeConfigs',
+        32,
+        3,
+        {
+          resources: [
+            { resourceType: 2, resourceName: topic, configurationKeys: null },
+            { resourceType: 4, resourceName: '1', configurationKeys: null },
+          ],
+        },
+        'results.*.errorCode',
+        [TOPIC, CLUSTER],
+      ],
+      [
+        'AlterConfigs',
+        33,
+        1,
+        { resources: [{ resourceType: 2, resourceName: topic, configs: [] }], validateOnly: true },
+        'responses.0.errorCode',
+        TOPIC,
+      ],
+      [
+        'CreatePartitions',
+        37,
+        1,
+        { topics: [{ name: topic, count: 2, assignments: null }], timeoutMs: 5000, validateOnly: true },
+        'results.0.errorCode',
+        TOPIC,
+      ],
+      ['DeleteGroups', 42, 1, { groupsNames: ['g'] }, 'results.0.errorCode', GROUP],
+      [
+        'IncrementalAlterConfigs',
+        44,
+        0,
+        { resources: [{ resourceType: 2, resourceName: topic, configs: [] }], validateOnly: true },
+        'responses.0.errorCode',
+        TOPIC,
+      ],
+      ['OffsetDelete', 47, 0, { groupId: 'g', topics: [] }, 'errorCode', GROUP],
+      ['DescribeAcls', 29, 1, anyFilter, 'errorCode', CLUSTER],
+      [
+        'CreateAcls',
+        30,
+        1,
+        {
+          creations: [
+            {
+              resourceType: 2,
+              resourceName: '*',
+              resourcePatternType: 3,
+              principal: 'User:carol',
+              host: '*',
+              operation: 2,
+              permissionType: 3,
+            },
+          ],
+        },
+        'results.0.errorCode',
+        CLUSTER,
+      ],
+      ['DeleteAcls', 31, 1, { filters: [anyFilter] }, 'filterResults.0.errorCode', CLUSTER],
+      ['DescribeClientQuotas', 48, 0, { components: [], strict: false }, 'errorCode', CLUSTER],
+      [
+        'AlterClientQuotas',
+        49,
+        0,
+        {
+          entries: [
+            {
+              entity: [{ entityType: 'user', entityName: 'carol' }],
+              ops: [{ key: 'producer_byte_rate', value: 1e9, remove: false }],
+            },
+          ],
+          validateOnly: false,
+        },
+        'entries.0.errorCode',
+        CLUSTER,
+      ],
+      ['DescribeUserScramCredentials', 50, 0, { users: null }, 'errorCode', CLUSTER],
+      [
+        'AlterUserScramCredentials',
+        51,
+        0,
+        { deletions: [{ name: 'alice', mechanism: 1 }], upsertions: [] },
+        'results.0.errorCode',
+        CLUSTER,
+      ],
+    ];
+    try {
+      const fetched = await carol.fetchPartition(topic, 0, 0);
+      const answers: Record<string, unknown> = { Fetch: fetched.errorCode };
+      for (const [name, apiKey, version, body, path] of cases) {
+        answers[name] = dig(await carol.request(apiKey, version, body), path);
+      }
+      expect(answers).toEqual({
+        Fetch: TOPIC,
+        ...Object.fromEntries(cases.map(([name, , , , , expected]) => [name, expected])),
+      });
+    } finally {
+      carol.close();
+    }
+  });
+
   it('authorizes idempotent producers by IDEMPOTENT_WRITE on the cluster or WRITE on some topic', async () => {
     const idempotent = async (user: User, topic: string) => {
       const producer = kafkaAs(user, 'scram-sha-512').producer({ idempotent: true, retry: { retries: 1 } });
@@ -178,6 +391,14 @@ describe.runIf(run)('ACLs for SASL users', () => {
     expect(await idempotent('carol', 'public')).toBe('CLUSTER_AUTHORIZATION_FAILED');
   });
 });
+
+/** The value at a dotted path of a decoded response ('topics.0.errorCode'; '*' maps over an array). */
+function dig(value: unknown, path: string): unknown {
+  const [head, ...rest] = path.split('.');
+  if (head === undefined || head === '') return value;
+  if (head === '*') return (value as unknown[]).map((item) => dig(item, rest.join('.')));
+  return dig((value as Record<string, unknown>)[head], rest.join('.'));
+}
 
 function errorType(err: unknown): string {
   const e = err as { type?: string; cause?: { type?: string }; message?: string };

@@ -2,8 +2,11 @@
 // StoredKey and ServerKey here, on the node that took the request, so only those travel to the
 // controller and into the metadata log. The controller checks and answers per user
 // (src/metadata/scram-users.ts); a mechanism Brook does not know is UNSUPPORTED_SASL_MECHANISM.
+// Needs ALTER on the cluster, else every user named gets CLUSTER_AUTHORIZATION_FAILED (Kafka's rule).
 import { ErrorCode } from '../../common/index.js';
 import {
+  AclOperation,
+  ResourceType,
   type ScramAlterResult,
   type ScramDeletion,
   scramMechanismOfCode,
@@ -16,6 +19,7 @@ import type {
   AlterUserScramCredentialsResponse,
 } from '../protocol/messages/alter-user-scram-credentials.js';
 import { credentialOf, SCRAM_HASHES } from '../sasl/scram-crypto.js';
+import { notAuthorized } from './authorization.js';
 import { errorOf } from './common.js';
 
 export function alterUserScramCredentialsHandler(ctx: BrokerContext) {
@@ -24,7 +28,13 @@ export function alterUserScramCredentialsHandler(ctx: BrokerContext) {
     name: 'AlterUserScramCredentials',
     minVersion: 0,
     maxVersion: 0,
-    async handle(request) {
+    async handle(request, context) {
+      if (!ctx.authorizer.access(context).allowsCluster(AclOperation.ALTER)) {
+        const denied = notAuthorized(AclOperation.ALTER, ResourceType.CLUSTER);
+        const users = new Set([...request.deletions, ...request.upsertions].map((item) => item.name));
+        const results = [...users].map((user) => ({ user, errorCode: denied.code, errorMessage: denied.message }));
+        return { throttleTimeMs: 0, results };
+      }
       const refused = new Map<string, ScramAlterResult>();
       const refuse = (user: string, errorCode: number, errorMessage: string) => {
         if (!refused.has(user)) refused.set(user, { user, errorCode, errorMessage });

@@ -1,8 +1,9 @@
 // DescribeUserScramCredentials (key 50), version 0. Answered by any node from its copy of the
 // metadata: each user's mechanisms and iterations. A user named twice gets DUPLICATE_RESOURCE, an
-// unknown one RESOURCE_NOT_FOUND (Kafka's answers); salts and keys are never sent.
+// unknown one RESOURCE_NOT_FOUND (Kafka's answers); salts and keys are never sent. Needs DESCRIBE on
+// the cluster, else CLUSTER_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../common/index.js';
-import { SCRAM_MECHANISM_CODES } from '../../metadata/index.js';
+import { AclOperation, ResourceType, SCRAM_MECHANISM_CODES } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type {
@@ -10,6 +11,7 @@ import type {
   DescribeUserScramCredentialsResponse,
   DescribeUserScramCredentialsResult,
 } from '../protocol/messages/describe-user-scram-credentials.js';
+import { notAuthorized } from './authorization.js';
 
 export function describeUserScramCredentialsHandler(ctx: BrokerContext) {
   return defineHandler<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse>({
@@ -17,7 +19,11 @@ export function describeUserScramCredentialsHandler(ctx: BrokerContext) {
     name: 'DescribeUserScramCredentials',
     minVersion: 0,
     maxVersion: 0,
-    handle(request) {
+    handle(request, context) {
+      if (!ctx.authorizer.access(context).allowsCluster(AclOperation.DESCRIBE)) {
+        const denied = notAuthorized(AclOperation.DESCRIBE, ResourceType.CLUSTER);
+        return { throttleTimeMs: 0, errorCode: denied.code, errorMessage: denied.message, results: [] };
+      }
       const users = new Map(ctx.metadata.state.scramUsers.list().map((u) => [u.user, u.credentials]));
       const describe = (user: string): DescribeUserScramCredentialsResult => {
         const credentials = users.get(user);
