@@ -47,6 +47,9 @@ beforeAll(async () => {
       // Many failures follow; their growing delay is tested on the other node.
       '--connection-failed-authentication-delay-ms',
       '0',
+      // SASL listeners are authorized: admin administers users and reads configs as a super user.
+      '--super-users',
+      'User:admin',
     ],
     env: { BROOK_BOOTSTRAP_USERS: 'admin:admin-secret,app:app-secret' },
   });
@@ -54,7 +57,7 @@ beforeAll(async () => {
   short = await startSingleNode({
     kafkaPort: port,
     listeners: `SASL_PLAINTEXT://127.0.0.1:${port}`,
-    extraArgs: ['--connections-max-reauth-ms', '3000'],
+    extraArgs: ['--connections-max-reauth-ms', '3000', '--super-users', 'User:admin'],
     env: { BROOK_BOOTSTRAP_USERS: 'admin:admin-secret,other:other-secret' },
   });
 }, 60_000);
