@@ -223,6 +223,22 @@ describe('failed authentication', () => {
   });
 });
 
+// docs/security.md, "The HTTP port": nothing there changes state, so it needs no login; health
+// and metrics stay readable on a secured node, and any other method than GET is refused.
+describe('the HTTP port of a secured node', () => {
+  it('serves /healthz and /metrics without credentials, and refuses every method but GET', async () => {
+    const url = (path: string) => `http://127.0.0.1:${short.httpPort}${path}`;
+    expect((await fetch(url('/healthz'))).status).toBe(200);
+    const metrics = await fetch(url('/metrics'));
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^# HELP /m);
+    const refused = await Promise.all(
+      ['POST', 'PUT', 'DELETE', 'PATCH'].map(async (method) => (await fetch(url('/partitions'), { method })).status),
+    );
+    expect(refused).toEqual([405, 405, 405, 405]);
+  });
+});
+
 describe('after authentication', () => {
   it('answers SaslHandshake and SaslAuthenticate with ILLEGAL_SASL_STATE, and on a listener without SASL', async () => {
     const client = await RawClient.open(saslSsl, { tls, sasl: admin });
