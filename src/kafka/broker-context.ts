@@ -4,6 +4,7 @@ import type { Logger, NodeConfig } from '../common/index.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { AdminOperations, MetadataLog, ProducerIdAllocator } from '../metadata/index.js';
 import type { ReplicaManager } from '../replication/index.js';
+import type { RequestAuthorizer } from './request-access.js';
 
 export interface BrokerContext {
   readonly config: NodeConfig;
@@ -13,6 +14,8 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdAllocator;
   /** The consumer group coordinator for the __consumer_offsets partitions this node leads. */
   readonly groups: GroupCoordinator;
+  /** What each request may do (ACLs, on listeners that authenticate clients). */
+  readonly authorizer: RequestAuthorizer;
   readonly log: Logger;
   /** The node that coordinates a consumer group. */
   coordinatorFor(groupId: string): number;

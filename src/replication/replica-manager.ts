@@ -290,6 +290,8 @@ export class ReplicaManager {
         return;
       }
       case 'brokers-changed':
+      case 'acls-changed':
+      case 'client-quotas-changed':
         return;
       case 'ignored':
         this.log.warn(
