@@ -160,6 +160,45 @@ describe('a cluster with mutual TLS between its nodes', () => {
       expect(err?.code).toBe(grpc.status.UNAVAILABLE);
     });
 
+    // The admin path (requests a node forwards to the controller) is on the same port: an
+    // intruder cannot create a topic through it, in plaintext or with a certificate of another CA.
+    it('on the Control service that serves forwarded admin requests', async () => {
+      type AdminClient = grpc.Client & {
+        Admin: (
+          request: unknown,
+          options: grpc.CallOptions,
+          cb: (err: grpc.ServiceError | null, response?: unknown) => void,
+        ) => void;
+      };
+      const control = serviceConstructor(loadProto('admin.proto'), 'brook.admin.Control');
+      const foreign = otherCa.issue('admin-intruder');
+      const member = certs.get(1)!;
+      const target = live()[0]!;
+      const refusals: (number | undefined)[] = [];
+      for (const credentials of [
+        grpc.credentials.createInsecure(),
+        grpc.credentials.createSsl(readFileSync(ca.cert), readFileSync(foreign.key), readFileSync(foreign.cert)),
+        // A member's certificate: the same call is served (so the refusals are the TLS check's).
+        grpc.credentials.createSsl(readFileSync(ca.cert), readFileSync(member.key), readFileSync(member.cert)),
+      ]) {
+        const client = new control(`127.0.0.1:${target.grpcPort}`, credentials) as unknown as AdminClient;
+        const request = {
+          clusterId: 'brook-cluster',
+          operation: 'createTopic',
+          argumentsJson: JSON.stringify({ name: 'intruded', numPartitions: 1, replicationFactor: 1, configs: {} }),
+        };
+        try {
+          const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+            client.Admin(request, { deadline: Date.now() + 3000 }, (e) => resolve(e)),
+          );
+          refusals.push(err?.code);
+        } finally {
+          client.close();
+        }
+      }
+      expect(refusals).toEqual([grpc.status.UNAVAILABLE, grpc.status.UNAVAILABLE, undefined]);
+    });
+
     it('with a certificate from another CA, and logs who it refused', async () => {
       const foreign = otherCa.issue('intruder');
       const err = await call(

@@ -5,6 +5,7 @@
 // session lifetime with re-authentication (KIP-368).
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCas } from '../helpers/certs.js';
 import { freePort, type NodeProcess, sleep, startSingleNode, stopAll, waitFor } from '../helpers/node-process.js';
@@ -57,7 +58,7 @@ beforeAll(async () => {
   short = await startSingleNode({
     kafkaPort: port,
     listeners: `SASL_PLAINTEXT://127.0.0.1:${port}`,
-    extraArgs: ['--connections-max-reauth-ms', '3000'],
+    extraArgs: ['--connections-max-reauth-ms', '3000', '--super-users', 'User:other'],
     env: { BROOK_BOOTSTRAP_USERS: 'admin:admin-secret,other:other-secret' },
   });
 }, 60_000);
@@ -222,6 +223,22 @@ describe('failed authentication', () => {
   });
 });
 
+// docs/security.md, "The HTTP port": nothing there changes state, so it needs no login; health
+// and metrics stay readable on a secured node, and any other method than GET is refused.
+describe('the HTTP port of a secured node', () => {
+  it('serves /healthz and /metrics without credentials, and refuses every method but GET', async () => {
+    const url = (path: string) => `http://127.0.0.1:${short.httpPort}${path}`;
+    expect((await fetch(url('/healthz'))).status).toBe(200);
+    const metrics = await fetch(url('/metrics'));
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^# HELP /m);
+    const refused = await Promise.all(
+      ['POST', 'PUT', 'DELETE', 'PATCH'].map(async (method) => (await fetch(url('/partitions'), { method })).status),
+    );
+    expect(refused).toEqual([405, 405, 405, 405]);
+  });
+});
+
 describe('after authentication', () => {
   it('answers SaslHandshake and SaslAuthenticate with ILLEGAL_SASL_STATE, and on a listener without SASL', async () => {
     const client = await RawClient.open(saslSsl, { tls, sasl: admin });
@@ -367,5 +384,28 @@ describe('session lifetime (connections.max.reauth.ms)', () => {
     expect(other.errorCode).toBe(58);
     expect(other.errorMessage).toMatch(/Cannot change principals during re-authentication from User:admin/);
     await client.closed;
+  });
+
+  it('kafkajs re-authenticates before each session ends and keeps producing on its connection', async () => {
+    const kafka = new Kafka({
+      brokers: [`127.0.0.1:${short.kafkaPort}`],
+      logLevel: logLevel.NOTHING,
+      sasl: { mechanism: 'scram-sha-256', username: 'other', password: 'other-secret' },
+      // Re-authenticate 1 s before the 3 s session ends (kafkajs's default is 10 s before).
+      reauthenticationThreshold: 1000,
+    });
+    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    await producer.connect();
+    const startedAt = Date.now();
+    let sent = 0;
+    while (Date.now() - startedAt < 8000) {
+      await producer.send({ topic: 'reauthenticated', acks: -1, messages: [{ value: `m${sent}` }] });
+      sent++;
+      await sleep(250);
+    }
+    await producer.disconnect();
+    expect(sent).toBeGreaterThan(10);
+    // Past two session lifetimes, and no session of this user ever ran out.
+    expect(short.logs).not.toMatch(/SASL session of User:other expired/);
   });
 });

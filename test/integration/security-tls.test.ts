@@ -1,6 +1,6 @@
 // TLS on a real node: client certificates on an SSL listener (required and requested), what is
 // refused and logged (no certificate, one from another CA, a client that does not trust ours,
-// garbage and plaintext on a TLS port) while everything else keeps being served, certificate
+// garbage, plaintext and TLS 1.1 on a TLS port) while everything else keeps being served, certificate
 // rotation without a restart, and named listeners that each advertise their own addresses.
 import { copyFileSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -103,6 +103,17 @@ describe('what a TLS listener refuses', () => {
   it('a client that does not trust the server certificate fails its handshake', async () => {
     const message = await refusedTls(required, { ca: readFileSync(otherCa.cert) });
     expect(message).toMatch(/self.signed|unable to (verify|get)/i);
+  });
+
+  it('a client that offers no protocol newer than TLS 1.1', async () => {
+    // SECLEVEL=0 lets this side's OpenSSL offer TLS 1.1, so the refusal is the server's minimum.
+    const old = withCertificate(serverFiles, {
+      maxVersion: 'TLSv1.1',
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT@SECLEVEL=0',
+    });
+    expect(await refusedTls(required, old)).toMatch(/protocol version|unsupported protocol/i);
+    await expectServing();
   });
 
   it('a plaintext Kafka client: closed with a log line that says so', async () => {
