@@ -9,6 +9,7 @@
 // so the replication service) listening, so the service is given a function that returns it.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { applyOnNode } from './apply/index.js';
 import {
   GrpcServer,
   type Logger,
@@ -25,11 +26,13 @@ import {
   createBootstrapUsers,
   createHandlers,
   KafkaListeners,
+  type ListenerIdentity,
   QuotaEnforcer,
   RequestAuthorizer,
   RequestDispatcher,
   RequestQuotas,
 } from './kafka/index.js';
+import { LineServer } from './line/index.js';
 import {
   BrokerHeartbeats,
   BrokerLifecycle,
@@ -55,6 +58,8 @@ export interface RunningNode {
   /** The first listener's port. */
   readonly kafkaPort: number;
   readonly httpPort: number;
+  /** The line protocol's port, when --line-port is set. */
+  readonly linePort: number | null;
   stop(): Promise<void>;
 }
 
@@ -189,6 +194,21 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     authorizer: new RequestAuthorizer(metadata.state, config),
     log: log.child({ module: 'kafka' }),
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
+    quorum: () => {
+      const raft = metadata.status();
+      const matched = new Map(raft.peers.map((p) => [p.nodeId, p.match]));
+      const isLeader = raft.role === 'leader';
+      return {
+        isLeader,
+        leaderId: raft.leaderId === 0 ? -1 : raft.leaderId,
+        term: raft.term,
+        commitIndex: raft.commit,
+        voters: config.clusterNodes.map(({ nodeId }) => ({
+          nodeId,
+          matchIndex: !isLeader ? -1 : nodeId === config.nodeId ? raft.lastIndex : (matched.get(nodeId) ?? -1),
+        })),
+      };
+    },
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
   const quotas = new RequestQuotas(new QuotaEnforcer(metadata.state.clientQuotas, config));
@@ -227,17 +247,45 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const listenerPorts = await kafka.listen();
   const kafkaPort = listenerPorts.values().next().value!;
 
+  // Brook's in-process callers (the line protocol, the topics file) authenticate nobody; Metadata
+  // answers them with the addresses of the first Kafka listener, as if they had come in there.
+  const inProcessListener: ListenerIdentity = {
+    name: config.kafkaListeners[0]!.name,
+    securityProtocol: 'PLAINTEXT',
+    authenticatesClients: false,
+  };
+  const line =
+    config.linePort === null
+      ? null
+      : new LineServer(dispatcher, config.nodeId, inProcessListener, log.child({ module: 'line' }));
+  const linePort =
+    line === null || config.linePort === null ? null : await line.listen(config.listenHost, config.linePort);
+
   const httpPort = await http.listen(config.listenHost, config.httpPort);
   const listeners = config.kafkaListeners.map(
     (l) => `${l.name}://${l.host}:${listenerPorts.get(l.name)} (${l.securityProtocol})`,
   );
-  log.info({ listeners, http: `${config.listenHost}:${httpPort}`, dataDir: config.dataDir }, 'Brook node started');
+  log.info(
+    {
+      listeners,
+      http: `${config.listenHost}:${httpPort}`,
+      ...(linePort !== null ? { line: `${config.listenHost}:${linePort}` } : {}),
+      dataDir: config.dataDir,
+    },
+    'Brook node started',
+  );
+  // The topics file goes through this node's own handlers, as an admin client's requests would.
+  const applied =
+    config.apply === null
+      ? null
+      : applyOnNode(config.apply, dispatcher, inProcessListener, log.child({ module: 'apply' }));
 
   let stopping: Promise<void> | null = null;
   return {
     config,
     kafkaPort,
     httpPort,
+    linePort,
     stop() {
       stopping ??= (async () => {
         ready = false;
@@ -254,7 +302,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         if (metadata.isController && config.clusterNodes.length > 1) {
           await metadata.transferLeadership(undefined, 2_000).catch(() => false);
         }
+        await line?.close();
         await kafka.close();
+        await applied;
         groups.close();
         await replicas.close();
         elections.close();

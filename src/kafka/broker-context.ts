@@ -6,6 +6,17 @@ import type { AdminOperations, MetadataLog, ProducerIdAllocator } from '../metad
 import type { ReplicaManager } from '../replication/index.js';
 import type { RequestAuthorizer } from './request-access.js';
 
+/** The metadata Raft quorum as this node sees it (DescribeQuorum). */
+export interface QuorumView {
+  readonly isLeader: boolean;
+  /** -1 while no leader is known. */
+  readonly leaderId: number;
+  readonly term: number;
+  readonly commitIndex: number;
+  /** Every voter; on the leader with the index its log is known to match, else -1. */
+  readonly voters: readonly { readonly nodeId: number; readonly matchIndex: number }[];
+}
+
 export interface BrokerContext {
   readonly config: NodeConfig;
   readonly metadata: MetadataLog;
@@ -19,6 +30,8 @@ export interface BrokerContext {
   readonly log: Logger;
   /** The node that coordinates a consumer group. */
   coordinatorFor(groupId: string): number;
+  /** The metadata quorum's state on this node. */
+  quorum(): QuorumView;
   /** The API ranges this node serves (for ApiVersions). */
   supportedApis(): readonly { apiKey: number; minVersion: number; maxVersion: number }[];
 }

@@ -122,6 +122,14 @@ export const SETTINGS = {
     doc: 'Kafka port given to clients',
     main: true,
   }),
+  linePort: setting({
+    broker: 'line.port',
+    flag: '--line-port',
+    placeholder: 'port',
+    type: optional(port()),
+    default: null,
+    doc: 'port of the line protocol (PRODUCE/CONSUME lines, as nc sends them); off when unset',
+  }),
   listeners: setting({
     broker: 'listeners',
     flag: '--listeners',
@@ -400,6 +408,14 @@ export const SETTINGS = {
   }),
 
   // ---------------------------------------------------------------- the process
+  apply: setting({
+    broker: 'apply.file',
+    flag: '--apply',
+    placeholder: 'file',
+    type: optional(text(1, 4096, 'file')),
+    default: null,
+    doc: 'a YAML topics file to apply once the node is ready (as brook apply -f does)',
+  }),
   shutdownTimeoutMs: setting({
     broker: 'shutdown.timeout.ms',
     flag: '--shutdown-timeout-ms',

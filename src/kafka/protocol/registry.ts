@@ -32,6 +32,7 @@ import { createPartitionsApi } from './messages/create-partitions.js';
 import { deleteGroupsApi } from './messages/delete-groups.js';
 import { incrementalAlterConfigsApi } from './messages/incremental-alter-configs.js';
 import { offsetDeleteApi } from './messages/offset-delete.js';
+import { describeQuorumApi } from './messages/describe-quorum.js';
 import { describeAclsApi } from './messages/describe-acls.js';
 import { createAclsApi } from './messages/create-acls.js';
 import { deleteAclsApi } from './messages/delete-acls.js';
@@ -68,6 +69,7 @@ export const allApis: readonly ApiSchema[] = [
   deleteGroupsApi,
   incrementalAlterConfigsApi,
   offsetDeleteApi,
+  describeQuorumApi,
   describeAclsApi,
   createAclsApi,
   deleteAclsApi,
