@@ -9,10 +9,24 @@
 // so the replication service) listening, so the service is given a function that returns it.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics, systemClock } from './common/index.js';
+import {
+  GrpcServer,
+  type Logger,
+  type NodeConfig,
+  nodeGauges,
+  peerCredentials,
+  requestMetrics,
+  systemClock,
+} from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
 import { HttpServer } from './http/index.js';
-import { type BrokerContext, createHandlers, KafkaServer, RequestDispatcher } from './kafka/index.js';
+import {
+  type BrokerContext,
+  createBootstrapUsers,
+  createHandlers,
+  KafkaListeners,
+  RequestDispatcher,
+} from './kafka/index.js';
 import {
   BrokerHeartbeats,
   BrokerLifecycle,
@@ -35,6 +49,7 @@ import { nodeDisk } from './storage/index.js';
 
 export interface RunningNode {
   readonly config: NodeConfig;
+  /** The first listener's port. */
   readonly kafkaPort: number;
   readonly httpPort: number;
   stop(): Promise<void>;
@@ -42,10 +57,11 @@ export interface RunningNode {
 
 const REGISTRATION_TIMEOUT_MS = 10 * 60_000;
 const OFFSETS_TOPIC_RETRY_MS = 1_000;
+const BOOTSTRAP_USERS_TIMEOUT_MS = 120_000;
 
 export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
   await mkdir(config.dataDir, { recursive: true });
-  const grpcServer = new GrpcServer(log.child({ module: 'grpc' }));
+  const grpcServer = new GrpcServer(log.child({ module: 'grpc' }), peerCredentials(config));
   const metadata = await RaftMetadataLog.open(config, grpcServer, log, {
     snapshotEntries: config.raftSnapshotEntries,
     dir: join(config.dataDir, 'raft'),
@@ -72,6 +88,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     systemClock,
     replication,
     log.child({ module: 'replication' }),
+    grpcServer.peers.client,
   );
   const elections = new PartitionElections(
     metadata,
@@ -92,7 +109,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   control.register(grpcServer);
   replication.register(grpcServer);
   await grpcServer.listen(config.listenHost, config.grpcPort);
-  const controlClient = new ControlClient(config, metadata, control);
+  const controlClient = new ControlClient(config, metadata, control, grpcServer.peers.client);
   const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
   log.info(
     { voters: config.clusterNodes.map((m) => m.nodeId) },
@@ -171,7 +188,12 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
   dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry));
-  const kafka = new KafkaServer(dispatcher, log.child({ module: 'kafka' }));
+  const kafka = await KafkaListeners.create(
+    config,
+    dispatcher,
+    (user, mechanism) => metadata.state.scramUsers.credential(user, mechanism),
+    log.child({ module: 'kafka' }),
+  );
   nodeGauges(http.registry, {
     raft: () => {
       const raft = metadata.status();
@@ -190,13 +212,21 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     },
     connections: () => kafka.connectionCount,
   });
-  const kafkaPort = await kafka.listen(config.listenHost, config.kafkaPort);
+  // Before clients can connect, so a fresh secured cluster can be logged in to at once.
+  await createBootstrapUsers(
+    config.bootstrapUsers,
+    admin,
+    log.child({ module: 'kafka' }),
+    Date.now() + BOOTSTRAP_USERS_TIMEOUT_MS,
+  );
+  const listenerPorts = await kafka.listen();
+  const kafkaPort = listenerPorts.values().next().value!;
 
   const httpPort = await http.listen(config.listenHost, config.httpPort);
-  log.info(
-    { kafka: `${config.listenHost}:${kafkaPort}`, http: `${config.listenHost}:${httpPort}`, dataDir: config.dataDir },
-    'Brook node started',
+  const listeners = config.kafkaListeners.map(
+    (l) => `${l.name}://${l.host}:${listenerPorts.get(l.name)} (${l.securityProtocol})`,
   );
+  log.info({ listeners, http: `${config.listenHost}:${httpPort}`, dataDir: config.dataDir }, 'Brook node started');
 
   let stopping: Promise<void> | null = null;
   return {

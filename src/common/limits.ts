@@ -12,6 +12,22 @@ export const limits = {
    * replication, so followers keep up from the leader's in-memory tail.
    */
   connectionInflightRequestBytesMax: 4 * 1024 * 1024,
+  /**
+   * Largest frame a client may send before it has authenticated on a SASL listener: a SASL token
+   * is small, and an unauthenticated client must not make the broker buffer 100 MiB (Kafka's
+   * sasl.server.max.receive.size).
+   */
+  saslReceiveBytesMax: 512 * 1024,
+  /** A client on a SASL listener that has not authenticated within this long is disconnected. */
+  saslAuthenticationTimeoutMs: 30_000,
+  /** A TLS handshake not finished within this long is given up. */
+  tlsHandshakeTimeoutMs: 10_000,
+  /** Longest delay of a failed authentication's answer, however many failures came before. */
+  authenticationFailureDelayMsMax: 5_000,
+  /** Client addresses whose recent authentication failures are remembered (the oldest is forgotten). */
+  authenticationFailureAddressesMax: 10_000,
+  /** How long an authentication failure counts toward a longer delay for its address. */
+  authenticationFailureMemoryMs: 60_000,
   /** Largest record batch accepted on produce (Kafka's max.message.bytes default). */
   batchSizeBytesMax: 1_048_588,
   /**
@@ -88,6 +104,7 @@ export const limits = {
 } as const;
 
 assert(limits.batchSizeBytesMax < limits.requestSizeBytesMax, 'a batch must fit in a request');
+assert(limits.saslReceiveBytesMax < limits.requestSizeBytesMax, 'a SASL token must fit in a request');
 assert(
   limits.decompressedBatchBytesMax >= 16 * limits.batchSizeBytesMax,
   'a default-sized batch must be allowed to decompress at a generous ratio',

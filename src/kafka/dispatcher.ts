@@ -48,6 +48,11 @@ export class RequestDispatcher {
       correlationId,
       clientId: header.clientId,
       connection,
+      principal: connection.principal,
+      clientAddress: connection.clientAddress,
+      listenerName: connection.listener.name,
+      securityProtocol: connection.listener.securityProtocol,
+      authenticatesClients: connection.listener.authenticatesClients,
     };
     const request = decodeVersion < 0 ? {} : decodeRequest(apiKey, version, reader);
     const responseVersion = decodeVersion < 0 ? 0 : version;
@@ -65,5 +70,10 @@ export class RequestDispatcher {
   /** Counts a connection closed for a protocol violation. */
   protocolError(): void {
     this.metrics?.protocolError();
+  }
+
+  /** Counts a client refused at its TLS handshake or SASL authentication. */
+  authenticationFailure(kind: 'tls' | 'sasl'): void {
+    this.metrics?.authenticationFailure(kind);
   }
 }

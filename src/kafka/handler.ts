@@ -1,5 +1,6 @@
 // The contract between the Kafka listener and the handler files: one handler per API key, each
 // declaring in one place the versions it serves. The registry of handlers feeds ApiVersions.
+import type { KafkaPrincipal, SecurityProtocol } from '../common/index.js';
 import type { Connection } from './connection.js';
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */
@@ -11,6 +12,22 @@ export interface RequestContext {
   readonly correlationId: number;
   readonly clientId: string | null;
   readonly connection: Connection;
+  /**
+   * Who sent the request: `User:<CN>` of a TLS client certificate, the identity a SASL exchange
+   * proved, else User:ANONYMOUS. Fixed for the request (a KIP-368 re-authentication changes it
+   * only for later requests).
+   */
+  readonly principal: KafkaPrincipal;
+  /** The client's IP address (ACLs' host). */
+  readonly clientAddress: string;
+  /** The listener the request came in on: its name (PLAINTEXT, or a named listener like INTERNAL). */
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  /**
+   * The listener authenticates clients (SASL, or TLS with client certificates requested or
+   * required), so requests are authorized against ACLs.
+   */
+  readonly authenticatesClients: boolean;
 }
 
 export interface ApiHandler<Request = unknown, Response = unknown> {

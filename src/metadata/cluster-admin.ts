@@ -4,6 +4,7 @@
 import type { ControlClient } from './control-client.js';
 import type { CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
+import type { ScramAlterResult, ScramDeletion, ScramUpsertion } from './scram-users.js';
 import type { TopicInfo } from './state.js';
 
 /** Admin operations; answered once the change is committed in the metadata log. */
@@ -17,6 +18,12 @@ export interface AdminOperations {
     validateOnly: boolean,
   ): Promise<void>;
   alterTopicConfig(name: string, configs: Readonly<Record<string, string>>, validateOnly: boolean): Promise<void>;
+  /** SCRAM credential changes, answered per user; `createOnly` keeps existing credentials. */
+  alterScramCredentials(
+    deletions: readonly ScramDeletion[],
+    upsertions: readonly ScramUpsertion[],
+    createOnly: boolean,
+  ): Promise<ScramAlterResult[]>;
 }
 
 const ADMIN_TIMEOUT_MS = 10_000;
@@ -69,6 +76,14 @@ export class ClusterAdmin implements AdminOperations {
     validateOnly: boolean,
   ): Promise<void> {
     await this.run('alterTopicConfig', { name, configs, validateOnly });
+  }
+
+  alterScramCredentials(
+    deletions: readonly ScramDeletion[],
+    upsertions: readonly ScramUpsertion[],
+    createOnly: boolean,
+  ): Promise<ScramAlterResult[]> {
+    return this.run('alterScramCredentials', { deletions, upsertions, createOnly });
   }
 
   /** Reserves a block of producer ids for `nodeId` through the controller. */

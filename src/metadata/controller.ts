@@ -6,6 +6,7 @@ import { ErrorCode, KafkaError, limits, parseTopicConfigs, resolveQuorums } from
 import type { BrokerLiveness } from './broker-heartbeats.js';
 import type { MetadataLog } from './log.js';
 import type { MetadataRecord, PartitionAssignment } from './records.js';
+import { planScramChanges, type ScramAlterResult, type ScramDeletion, type ScramUpsertion } from './scram-users.js';
 import type { TopicInfo } from './state.js';
 
 export interface CreateTopicSpec {
@@ -180,6 +181,22 @@ export class Controller {
 
   alterTopicConfig(name: string, configs: Readonly<Record<string, string>>): Promise<void> {
     return this.decide(() => this.metadata.propose([this.planTopicConfig(name, configs)]));
+  }
+
+  /**
+   * Applies SCRAM credential changes (AlterUserScramCredentials, bootstrap users with
+   * `createOnly`); the users whose changes all passed the checks are written in one entry.
+   */
+  alterScramCredentials(
+    deletions: readonly ScramDeletion[],
+    upsertions: readonly ScramUpsertion[],
+    createOnly: boolean,
+  ): Promise<ScramAlterResult[]> {
+    return this.decide(async () => {
+      const plan = planScramChanges(this.metadata.state.scramUsers, deletions, upsertions, createOnly);
+      if (plan.records.length > 0) await this.metadata.propose(plan.records);
+      return plan.results;
+    });
   }
 
   /** Reserves a block of producer ids for `nodeId`; returns the first id of the block. */

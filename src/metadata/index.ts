@@ -12,7 +12,28 @@ export { Controller, type ControllerDefaults, type CreateTopicSpec, validateTopi
 export type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
 export { ProducerIdAllocator } from './producer-ids.js';
 export { RaftMetadataLog, type RaftMetadataConfig, type RaftMetadataLogOptions } from './raft-log.js';
-export { type MetadataRecord, type PartitionAssignment, decodeRecordBatch, encodeRecordBatch } from './records.js';
+export {
+  type BrokerEndpoint,
+  type MetadataRecord,
+  type PartitionAssignment,
+  decodeRecordBatch,
+  encodeRecordBatch,
+} from './records.js';
+export {
+  isScramMechanism,
+  planScramChanges,
+  SCRAM_ITERATIONS_MAX,
+  SCRAM_ITERATIONS_MIN,
+  SCRAM_MECHANISM_CODES,
+  SCRAM_MECHANISM_NAMES,
+  type ScramAlterResult,
+  type ScramCredential,
+  type ScramDeletion,
+  type ScramMechanism,
+  scramMechanismOfCode,
+  type ScramUpsertion,
+  ScramUsers,
+} from './scram-users.js';
 export {
   type BrokerInfo,
   type MetadataChange,

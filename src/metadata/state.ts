@@ -1,12 +1,15 @@
 // The replicated metadata state: a pure function of the records applied in order. Every node
 // holds the same state after applying the same prefix of the metadata log.
 import { assert, readTopicConfigs, type TopicOverrides, unreachable } from '../common/index.js';
-import type { MetadataRecord, PartitionAssignment } from './records.js';
+import type { BrokerEndpoint, MetadataRecord, PartitionAssignment } from './records.js';
+import { ScramUsers, type ScramUserSnapshot } from './scram-users.js';
 
 export interface BrokerInfo {
   readonly nodeId: number;
   readonly host: string;
   readonly port: number;
+  /** Every Kafka listener's advertised endpoint; Metadata gives a client those of its listener. */
+  readonly endpoints: readonly BrokerEndpoint[];
   readonly rack: string | null;
   readonly incarnation: string;
   readonly fenced: boolean;
@@ -36,9 +39,12 @@ export interface TopicInfo extends TopicRecordInfo {
 }
 
 export interface MetadataSnapshot {
-  readonly brokers: BrokerInfo[];
+  /** Brokers of snapshots taken before endpoints were recorded have none (one PLAINTEXT listener). */
+  readonly brokers: (Omit<BrokerInfo, 'endpoints'> & { readonly endpoints?: readonly BrokerEndpoint[] })[];
   readonly topics: TopicRecordInfo[];
   readonly nextProducerId: number;
+  /** SCRAM credentials; absent in snapshots taken before users existed. */
+  readonly scramCredentials?: readonly ScramUserSnapshot[];
 }
 
 /** The topic with its configs parsed. */
@@ -70,6 +76,8 @@ export class MetadataState {
   private readonly topicsById = new Map<string, TopicInfo>();
   /** Next producer id not yet handed to any node; producer ids are never reused. */
   private nextProducerIdValue = 1000;
+  /** SCRAM users: salts, iterations and keys, never passwords. */
+  readonly scramUsers = new ScramUsers();
 
   get brokers(): readonly BrokerInfo[] {
     return [...this.brokersById.values()].sort((a, b) => a.nodeId - b.nodeId);
@@ -103,6 +111,7 @@ export class MetadataState {
           nodeId: record.nodeId,
           host: record.host,
           port: record.port,
+          endpoints: endpointsOf(record),
           rack: record.rack,
           incarnation: record.incarnation,
           fenced: false,
@@ -181,6 +190,10 @@ export class MetadataState {
         this.nextProducerIdValue = record.firstProducerId + record.count;
         return null;
       }
+      case 'UpsertScramCredential':
+      case 'DeleteScramCredential':
+        this.scramUsers.apply(record);
+        return null;
       case 'Noop':
         return null;
       default:
@@ -196,22 +209,39 @@ export class MetadataState {
       configs,
       partitions,
     }));
-    return { brokers: this.brokers.slice(), topics, nextProducerId: this.nextProducerIdValue };
+    return {
+      brokers: this.brokers.slice(),
+      topics,
+      nextProducerId: this.nextProducerIdValue,
+      scramCredentials: this.scramUsers.snapshot(),
+    };
   }
 
   restore(snapshot: MetadataSnapshot): void {
     this.brokersById.clear();
     this.topicsByName.clear();
     this.topicsById.clear();
-    for (const broker of snapshot.brokers) this.brokersById.set(broker.nodeId, broker);
+    for (const broker of snapshot.brokers)
+      this.brokersById.set(broker.nodeId, { ...broker, endpoints: endpointsOf(broker) });
     for (const topic of snapshot.topics) this.putTopic(withSettings(topic));
     this.nextProducerIdValue = snapshot.nextProducerId;
+    this.scramUsers.restore(snapshot.scramCredentials ?? []);
   }
 
   private putTopic(topic: TopicInfo): void {
     this.topicsByName.set(topic.name, topic);
     this.topicsById.set(topic.topicId, topic);
   }
+}
+
+/** A broker registered before endpoints were recorded had one PLAINTEXT listener at host:port. */
+function endpointsOf(broker: {
+  readonly host: string;
+  readonly port: number;
+  readonly endpoints?: readonly BrokerEndpoint[];
+}): BrokerEndpoint[] {
+  if (broker.endpoints !== undefined && broker.endpoints.length > 0) return broker.endpoints.map((e) => ({ ...e }));
+  return [{ listener: 'PLAINTEXT', host: broker.host, port: broker.port, securityProtocol: 'PLAINTEXT' }];
 }
 
 function toPartitionInfo(p: PartitionAssignment): PartitionInfo {

@@ -1,7 +1,8 @@
 // FindCoordinator (key 10), versions 0-4 (v4 batches keys). The coordinator of a group is the
 // leader of the __consumer_offsets partition the group id hashes to. Transactions are not
 // supported, so transaction keys get COORDINATOR_NOT_AVAILABLE. Version 0 must stay advertised:
-// librdkafka turns on group consumption and LZ4 only when it is.
+// librdkafka turns on group consumption and LZ4 only when it is. The coordinator's address is
+// its endpoint on the listener the request came in on.
 import { ErrorCode } from '../../common/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
@@ -11,10 +12,11 @@ import {
   type FindCoordinatorRequest,
   type FindCoordinatorResponse,
 } from '../protocol/messages/find-coordinator.js';
+import { endpointFor } from './broker-endpoints.js';
 import { errorOf } from './common.js';
 
 export function findCoordinatorHandler(ctx: BrokerContext) {
-  function locate(key: string, keyType: number): Coordinator {
+  function locate(key: string, keyType: number, listenerName: string): Coordinator {
     const none = { key, nodeId: -1, host: '', port: -1 };
     if (keyType !== CoordinatorKeyType.group) {
       return {
@@ -26,14 +28,15 @@ export function findCoordinatorHandler(ctx: BrokerContext) {
     try {
       const nodeId = ctx.coordinatorFor(key);
       const broker = ctx.metadata.state.broker(nodeId);
-      if (!broker || broker.fenced) {
+      const endpoint = broker && !broker.fenced ? endpointFor(broker, listenerName) : undefined;
+      if (!endpoint) {
         return {
           ...none,
           errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-          errorMessage: `coordinator node ${nodeId} is not available`,
+          errorMessage: `coordinator node ${nodeId} is not available on listener ${listenerName}`,
         };
       }
-      return { key, nodeId, host: broker.host, port: broker.port, errorCode: ErrorCode.NONE, errorMessage: null };
+      return { key, nodeId, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
     } catch (err) {
       return { ...none, ...errorOf(err, ctx.log) };
     }
@@ -55,10 +58,10 @@ export function findCoordinatorHandler(ctx: BrokerContext) {
         coordinators: [],
       };
       if (context.apiVersion >= 4) {
-        const coordinators = request.coordinatorKeys.map((key) => locate(key, request.keyType));
+        const coordinators = request.coordinatorKeys.map((key) => locate(key, request.keyType, context.listenerName));
         return { ...base, coordinators };
       }
-      const found = locate(request.key, request.keyType);
+      const found = locate(request.key, request.keyType, context.listenerName);
       return {
         ...base,
         errorCode: found.errorCode,

@@ -27,6 +27,10 @@ import { offsetCommitHandler } from './offset-commit.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetFetchHandler } from './offset-fetch.js';
 import { syncGroupHandler } from './sync-group.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
 
 export function createHandlers(ctx: BrokerContext): ApiHandler[] {
   return [
@@ -36,6 +40,11 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     metadataHandler(ctx),
     findCoordinatorHandler(ctx),
     apiVersionsHandler(ctx),
+    // SASL outside an exchange, and SCRAM users (src/kafka/sasl runs the exchanges).
+    saslHandshakeHandler(),
+    saslAuthenticateHandler(),
+    describeUserScramCredentialsHandler(ctx),
+    alterUserScramCredentialsHandler(ctx),
     createTopicsHandler(ctx),
     deleteTopicsHandler(ctx),
     deleteRecordsHandler(ctx),

@@ -17,6 +17,9 @@ import { syncGroupApi } from './messages/sync-group.js';
 import { describeGroupsApi } from './messages/describe-groups.js';
 import { listGroupsApi } from './messages/list-groups.js';
 import { saslHandshakeApi } from './messages/sasl-handshake.js';
+import { saslAuthenticateApi } from './messages/sasl-authenticate.js';
+import { describeUserScramCredentialsApi } from './messages/describe-user-scram-credentials.js';
+import { alterUserScramCredentialsApi } from './messages/alter-user-scram-credentials.js';
 import { apiVersionsApi } from './messages/api-versions.js';
 import { createTopicsApi } from './messages/create-topics.js';
 import { deleteTopicsApi } from './messages/delete-topics.js';
@@ -45,6 +48,9 @@ export const allApis: readonly ApiSchema[] = [
   describeGroupsApi,
   listGroupsApi,
   saslHandshakeApi,
+  saslAuthenticateApi,
+  describeUserScramCredentialsApi,
+  alterUserScramCredentialsApi,
   apiVersionsApi,
   createTopicsApi,
   deleteTopicsApi,
