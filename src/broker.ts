@@ -55,6 +55,12 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/** A host as it goes into a URL or host:port: IPv6 in brackets, an empty (wildcard) host as 0.0.0.0. */
+function urlHost(host: string): string {
+  if (host === '') return '0.0.0.0';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 const REGISTRATION_TIMEOUT_MS = 10 * 60_000;
 const OFFSETS_TOPIC_RETRY_MS = 1_000;
 const BOOTSTRAP_USERS_TIMEOUT_MS = 120_000;
@@ -223,10 +229,20 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const kafkaPort = listenerPorts.values().next().value!;
 
   const httpPort = await http.listen(config.listenHost, config.httpPort);
-  const listeners = config.kafkaListeners.map(
-    (l) => `${l.name}://${l.host}:${listenerPorts.get(l.name)} (${l.securityProtocol})`,
+  // The one line that says the node serves: where clients connect (what Metadata tells them) and
+  // where it binds, the console and metrics.
+  const httpUrl = `${http.scheme}://${urlHost(config.listenHost)}:${httpPort}`;
+  log.info(
+    {
+      clusterId: config.clusterId,
+      kafka: config.kafkaListeners.map((l) => `${l.name}://${urlHost(l.host)}:${listenerPorts.get(l.name)}`),
+      advertised: config.kafkaListeners.map((l) => `${l.name}://${urlHost(l.advertisedHost)}:${l.advertisedPort}`),
+      console: `${httpUrl}/`,
+      metrics: `${httpUrl}/metrics`,
+      dataDir: config.dataDir,
+    },
+    'Brook node ready',
   );
-  log.info({ listeners, http: `${config.listenHost}:${httpPort}`, dataDir: config.dataDir }, 'Brook node started');
 
   let stopping: Promise<void> | null = null;
   return {

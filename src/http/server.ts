@@ -15,6 +15,8 @@ export interface HttpOptions {
 
 export class HttpServer {
   readonly registry = new Registry();
+  /** http, or https when the endpoint serves TLS. */
+  readonly scheme: 'http' | 'https' = 'http';
   private readonly server: Server;
 
   constructor(
