@@ -9,15 +9,7 @@
 // so the replication service) listening, so the service is given a function that returns it.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  GrpcServer,
-  type Logger,
-  type NodeConfig,
-  nodeGauges,
-  peerCredentials,
-  requestMetrics,
-  systemClock,
-} from './common/index.js';
+import { GrpcServer, type Logger, type NodeConfig, peerCredentials, systemClock } from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
 import { HttpServer } from './http/index.js';
 import {
@@ -45,7 +37,8 @@ import {
   ReplicationClient,
   ReplicationService,
 } from './replication/index.js';
-import { nodeDisk } from './storage/index.js';
+import { NodeMetrics } from './node-metrics.js';
+import { nodeDisk, timedDisk } from './storage/index.js';
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -67,11 +60,13 @@ const BOOTSTRAP_USERS_TIMEOUT_MS = 120_000;
 
 export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
   await mkdir(config.dataDir, { recursive: true });
+  const metrics = new NodeMetrics();
   const grpcServer = new GrpcServer(log.child({ module: 'grpc' }), peerCredentials(config));
   const metadata = await RaftMetadataLog.open(config, grpcServer, log, {
     snapshotEntries: config.raftSnapshotEntries,
     dir: join(config.dataDir, 'raft'),
   });
+  metrics.follow(metadata);
   metadata.onFatal((err) => {
     log.fatal({ err }, 'metadata log failed; stopping');
     process.exit(1);
@@ -126,7 +121,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const replicas = await ReplicaManager.open({
     config,
     clock: systemClock,
-    disk: nodeDisk,
+    disk: timedDisk(nodeDisk, metrics.events.fsync),
     metadata,
     network: replicationClient,
     logger: log,
@@ -146,7 +141,14 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   // Group coordinator: follows leadership of __consumer_offsets. The topic is created once enough
   // brokers are registered for its replication factor; until then FindCoordinator says
   // COORDINATOR_NOT_AVAILABLE, which clients retry.
-  const groups = attachGroupCoordinator(config, metadata, replicas, admin, log.child({ module: 'groups' }));
+  const groups = attachGroupCoordinator(
+    config,
+    metadata,
+    replicas,
+    admin,
+    log.child({ module: 'groups' }),
+    metrics.events.rebalance,
+  );
   let offsetsTopicTimer: NodeJS.Timeout | null = null;
   const ensureOffsetsTopic = () => {
     groups.ensureOffsetsTopic().catch((err: unknown) => {
@@ -174,6 +176,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         };
       },
       ready: () => ready,
+      registry: metrics.registry,
       routes: {
         ...groups.routes,
         '/partitions': (url) => ({ nodeId: config.nodeId, partitions: replicas.status(url.searchParams.get('topic')) }),
@@ -190,34 +193,18 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     producerIds,
     groups: groups.coordinator,
     log: log.child({ module: 'kafka' }),
+    traffic: metrics.traffic,
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
-  dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry));
+  dispatcher = new RequestDispatcher(createHandlers(context), metrics.requests);
   const kafka = await KafkaListeners.create(
     config,
     dispatcher,
     (user, mechanism) => metadata.state.scramUsers.credential(user, mechanism),
     log.child({ module: 'kafka' }),
   );
-  nodeGauges(http.registry, {
-    raft: () => {
-      const raft = metadata.status();
-      return { term: raft.term, commit: raft.commit, applied: raft.applied, isLeader: metadata.isController };
-    },
-    partitions: () => {
-      let offline = 0;
-      for (const topic of metadata.state.topics) {
-        for (const p of topic.partitions) if (metadata.state.broker(p.leader)?.fenced !== false) offline++;
-      }
-      return { led: replicas.ledPartitions().length, offline };
-    },
-    brokers: () => {
-      const brokers = metadata.state.brokers;
-      return { live: brokers.filter((b) => !b.fenced).length, fenced: brokers.filter((b) => b.fenced).length };
-    },
-    connections: () => kafka.connectionCount,
-  });
+  metrics.gauges({ metadata, replicas, groups: groups.coordinator, connections: () => kafka.connectionCount });
   // Before clients can connect, so a fresh secured cluster can be logged in to at once.
   await createBootstrapUsers(
     config.bootstrapUsers,

@@ -1,7 +1,7 @@
 // The node's HTTP endpoint: Prometheus /metrics, /healthz (the node is up; its role and state),
 // /readyz (it serves Kafka clients), and small JSON views for operators.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../common/index.js';
 
 /** Answers a GET with a JSON-serializable value, or a promise of one. */
@@ -10,11 +10,12 @@ export type JsonRoute = (url: URL) => unknown;
 export interface HttpOptions {
   readonly health: () => Record<string, unknown>;
   readonly ready: () => boolean;
+  /** The node's metrics, served on /metrics. */
+  readonly registry: Registry;
   readonly routes?: Readonly<Record<string, JsonRoute>>;
 }
 
 export class HttpServer {
-  readonly registry = new Registry();
   /** http, or https when the endpoint serves TLS. */
   readonly scheme: 'http' | 'https' = 'http';
   private readonly server: Server;
@@ -23,7 +24,6 @@ export class HttpServer {
     private readonly options: HttpOptions,
     private readonly log: Logger,
   ) {
-    collectDefaultMetrics({ register: this.registry });
     this.server = createServer((req, res) => {
       this.route(req, res).catch((err: unknown) => {
         this.log.error({ err }, 'http handler failed');
@@ -38,8 +38,8 @@ export class HttpServer {
     if (req.method !== 'GET') return this.send(res, 405, { error: 'only GET is served' });
     switch (url.pathname) {
       case '/metrics': {
-        const body = await this.registry.metrics();
-        res.writeHead(200, { 'content-type': this.registry.contentType });
+        const body = await this.options.registry.metrics();
+        res.writeHead(200, { 'content-type': this.options.registry.contentType });
         res.end(body);
         return;
       }

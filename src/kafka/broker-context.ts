@@ -1,6 +1,6 @@
 // What the Kafka handlers may use of the node. Handlers depend on this interface, never on how the
 // node wires its parts, so a single node and a cluster node serve the same handlers.
-import type { Logger, NodeConfig } from '../common/index.js';
+import type { Logger, NodeConfig, TopicTraffic } from '../common/index.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { AdminOperations, MetadataLog, ProducerIdAllocator } from '../metadata/index.js';
 import type { ReplicaManager } from '../replication/index.js';
@@ -14,6 +14,8 @@ export interface BrokerContext {
   /** The consumer group coordinator for the __consumer_offsets partitions this node leads. */
   readonly groups: GroupCoordinator;
   readonly log: Logger;
+  /** Bytes and records in and out per topic (metrics, the console's charts). */
+  readonly traffic: TopicTraffic;
   /** The node that coordinates a consumer group. */
   coordinatorFor(groupId: string): number;
   /** The API ranges this node serves (for ApiVersions). */

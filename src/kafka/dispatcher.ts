@@ -59,7 +59,11 @@ export class RequestDispatcher {
     const startedAt = performance.now();
     const result = handler.handle(request, context);
     const encode = (body: unknown): Buffer[] | null => {
-      this.metrics?.observe(handler.name, (performance.now() - startedAt) / 1000);
+      this.metrics?.observe(
+        handler.name,
+        (performance.now() - startedAt) / 1000,
+        body === NO_RESPONSE ? undefined : body,
+      );
       if (body === NO_RESPONSE) return null;
       return encodeResponse(apiKey, responseVersion, correlationId, body);
     };
