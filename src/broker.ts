@@ -9,6 +9,7 @@
 // so the replication service) listening, so the service is given a function that returns it.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { applyOnNode } from './apply/index.js';
 import { GrpcServer, type Logger, type NodeConfig, peerCredentials, systemClock } from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
 import { HttpServer } from './http/index.js';
@@ -19,6 +20,7 @@ import {
   KafkaListeners,
   RequestDispatcher,
 } from './kafka/index.js';
+import { LineServer } from './line/index.js';
 import {
   BrokerHeartbeats,
   BrokerLifecycle,
@@ -45,6 +47,8 @@ export interface RunningNode {
   /** The first listener's port. */
   readonly kafkaPort: number;
   readonly httpPort: number;
+  /** The line protocol's port, when --line-port is set. */
+  readonly linePort: number | null;
   stop(): Promise<void>;
 }
 
@@ -195,6 +199,21 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     log: log.child({ module: 'kafka' }),
     traffic: metrics.traffic,
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
+    quorum: () => {
+      const raft = metadata.status();
+      const matched = new Map(raft.peers.map((p) => [p.nodeId, p.match]));
+      const isLeader = raft.role === 'leader';
+      return {
+        isLeader,
+        leaderId: raft.leaderId === 0 ? -1 : raft.leaderId,
+        term: raft.term,
+        commitIndex: raft.commit,
+        voters: config.clusterNodes.map(({ nodeId }) => ({
+          nodeId,
+          matchIndex: !isLeader ? -1 : nodeId === config.nodeId ? raft.lastIndex : (matched.get(nodeId) ?? -1),
+        })),
+      };
+    },
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
   dispatcher = new RequestDispatcher(createHandlers(context), metrics.requests);
@@ -215,6 +234,11 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const listenerPorts = await kafka.listen();
   const kafkaPort = listenerPorts.values().next().value!;
 
+  const line =
+    config.linePort === null ? null : new LineServer(dispatcher, config.nodeId, log.child({ module: 'line' }));
+  const linePort =
+    line === null || config.linePort === null ? null : await line.listen(config.listenHost, config.linePort);
+
   const httpPort = await http.listen(config.listenHost, config.httpPort);
   // The one line that says the node serves: where clients connect (what Metadata tells them) and
   // where it binds, the console and metrics.
@@ -226,16 +250,20 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       advertised: config.kafkaListeners.map((l) => `${l.name}://${urlHost(l.advertisedHost)}:${l.advertisedPort}`),
       console: `${httpUrl}/`,
       metrics: `${httpUrl}/metrics`,
+      ...(linePort !== null ? { line: `${urlHost(config.listenHost)}:${linePort}` } : {}),
       dataDir: config.dataDir,
     },
     'Brook node ready',
   );
+  // The topics file goes through this node's own handlers, as an admin client's requests would.
+  const applied = config.apply === null ? null : applyOnNode(config.apply, dispatcher, log.child({ module: 'apply' }));
 
   let stopping: Promise<void> | null = null;
   return {
     config,
     kafkaPort,
     httpPort,
+    linePort,
     stop() {
       stopping ??= (async () => {
         ready = false;
@@ -252,7 +280,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         if (metadata.isController && config.clusterNodes.length > 1) {
           await metadata.transferLeadership(undefined, 2_000).catch(() => false);
         }
+        await line?.close();
         await kafka.close();
+        await applied;
         groups.close();
         await replicas.close();
         elections.close();

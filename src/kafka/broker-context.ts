@@ -5,6 +5,17 @@ import type { GroupCoordinator } from '../groups/index.js';
 import type { AdminOperations, MetadataLog, ProducerIdAllocator } from '../metadata/index.js';
 import type { ReplicaManager } from '../replication/index.js';
 
+/** The metadata Raft quorum as this node sees it (DescribeQuorum). */
+export interface QuorumView {
+  readonly isLeader: boolean;
+  /** -1 while no leader is known. */
+  readonly leaderId: number;
+  readonly term: number;
+  readonly commitIndex: number;
+  /** Every voter; on the leader with the index its log is known to match, else -1. */
+  readonly voters: readonly { readonly nodeId: number; readonly matchIndex: number }[];
+}
+
 export interface BrokerContext {
   readonly config: NodeConfig;
   readonly metadata: MetadataLog;
@@ -18,6 +29,8 @@ export interface BrokerContext {
   readonly traffic: TopicTraffic;
   /** The node that coordinates a consumer group. */
   coordinatorFor(groupId: string): number;
+  /** The metadata quorum's state on this node. */
+  quorum(): QuorumView;
   /** The API ranges this node serves (for ApiVersions). */
   supportedApis(): readonly { apiKey: number; minVersion: number; maxVersion: number }[];
 }

@@ -18,6 +18,7 @@
 import type { Socket } from 'node:net';
 import { ANONYMOUS, type KafkaPrincipal, limits, type Logger, ProtocolError } from '../common/index.js';
 import type { RequestDispatcher } from './dispatcher.js';
+import type { ClientConnection } from './handler.js';
 import { type ListenerIdentity, PLAINTEXT_LISTENER } from './listener-identity.js';
 import type { GateOutcome } from './sasl/session.js';
 
@@ -51,7 +52,7 @@ interface PendingResponse {
   readonly requestBytes: number;
 }
 
-export class Connection {
+export class Connection implements ClientConnection {
   private readonly chunks: Buffer[] = [];
   private bufferedBytes = 0;
   private readonly pending: PendingResponse[] = [];

@@ -2,8 +2,7 @@
 // encode. An unknown API key or an unsupported version closes the connection (what Kafka does),
 // except ApiVersions, which always answers (KIP-511) so clients can learn what this broker speaks.
 import { ProtocolError, type RequestMetrics } from '../common/index.js';
-import type { Connection } from './connection.js';
-import { NO_RESPONSE, type ApiHandler, type RequestContext } from './handler.js';
+import { NO_RESPONSE, type ApiHandler, type ClientConnection, type RequestContext } from './handler.js';
 import { decodeRequest, decodeRequestHeader, encodeResponse } from './protocol/index.js';
 
 export const API_VERSIONS_KEY = 18;
@@ -28,7 +27,7 @@ export class RequestDispatcher {
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
-  dispatch(connection: Connection, frame: Buffer): Promise<Buffer[] | null> | Buffer[] | null {
+  dispatch(connection: ClientConnection, frame: Buffer): Promise<Buffer[] | null> | Buffer[] | null {
     const { header, reader } = decodeRequestHeader(frame);
     const { requestApiKey: apiKey, requestApiVersion: version, correlationId } = header;
     const handler = this.handlers.get(apiKey);

@@ -1,7 +1,26 @@
 // The contract between the Kafka listener and the handler files: one handler per API key, each
 // declaring in one place the versions it serves. The registry of handlers feeds ApiVersions.
 import type { KafkaPrincipal, SecurityProtocol } from '../common/index.js';
-import type { Connection } from './connection.js';
+import type { ListenerIdentity } from './listener-identity.js';
+
+/**
+ * What a handler may use of the connection its request came on: a Kafka client's socket
+ * (Connection), or one of Brook's own in-process callers (the line protocol, the node applying a
+ * topics file, the console), which go through the same dispatcher and handlers.
+ */
+export interface ClientConnection {
+  /** Who the client is (a TLS certificate's CN, a SASL identity, or User:ANONYMOUS). */
+  readonly principal: KafkaPrincipal;
+  /** The client's IP address, without the port. */
+  readonly clientAddress: string;
+  /** host:port of the client, for log lines and group members' clientHost. */
+  readonly remoteAddress: string;
+  /** The listener the client came in on. */
+  readonly listener: ListenerIdentity;
+  readonly isClosed: boolean;
+  /** Closes the connection after a protocol violation, with a log line saying why. */
+  close(reason: string): void;
+}
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */
 export const NO_RESPONSE = Symbol('no-response');
@@ -11,7 +30,7 @@ export interface RequestContext {
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly clientId: string | null;
-  readonly connection: Connection;
+  readonly connection: ClientConnection;
   /**
    * Who sent the request: `User:<CN>` of a TLS client certificate, the identity a SASL exchange
    * proved, else User:ANONYMOUS. Fixed for the request (a KIP-368 re-authentication changes it

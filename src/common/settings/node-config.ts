@@ -33,7 +33,9 @@ function optionOf(row: SettingRow & { readonly flag: `--${string}` }): Option {
   const option = new Option(`${row.flag} <${placeholder}>`, description)
     .env(envOf(row.flag))
     .argParser(parserOf(row, row.flag.slice(2)));
-  if (!isDerived(row.default)) {
+  if (row.default === null) {
+    option.default(null, 'unset');
+  } else if (!isDerived(row.default)) {
     const formatted = row.type.format(row.default);
     const human = typeof row.default === 'number' ? humanNumber(row.default, row.unit) : formatted;
     option.default(row.default, human.startsWith(formatted) ? formatted : `${formatted} = ${human}`);

@@ -144,6 +144,14 @@ export const SETTINGS = {
     default: DEFAULT_PROTOCOL_MAP,
     doc: 'security protocol of each listener name, NAME:PROTOCOL,... (a protocol name maps to itself)',
   }),
+  linePort: setting({
+    broker: 'line.port',
+    flag: '--line-port',
+    placeholder: 'port',
+    type: optional(port()),
+    default: null,
+    doc: 'port of the line protocol (PRODUCE/CONSUME lines, as nc sends them); off when unset',
+  }),
   logLevel: setting({
     broker: 'logger.level',
     flag: '--log-level',
@@ -369,6 +377,14 @@ export const SETTINGS = {
   }),
 
   // ---------------------------------------------------------------- the process
+  apply: setting({
+    broker: 'apply.file',
+    flag: '--apply',
+    placeholder: 'file',
+    type: optional(text(1, 4096, 'file')),
+    default: null,
+    doc: 'a YAML topics file to apply once the node is ready (as brook apply -f does)',
+  }),
   shutdownTimeoutMs: setting({
     broker: 'shutdown.timeout.ms',
     flag: '--shutdown-timeout-ms',

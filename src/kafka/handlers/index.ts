@@ -9,6 +9,7 @@ import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
+import { describeQuorumHandler } from './describe-quorum.js';
 import { fetchHandler } from './fetch.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
@@ -54,6 +55,7 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     alterConfigsHandler(ctx),
     createPartitionsHandler(ctx),
     incrementalAlterConfigsHandler(ctx),
+    describeQuorumHandler(ctx),
     // Consumer groups (src/groups).
     offsetCommitHandler(ctx),
     offsetFetchHandler(ctx),

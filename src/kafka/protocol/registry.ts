@@ -32,6 +32,7 @@ import { createPartitionsApi } from './messages/create-partitions.js';
 import { deleteGroupsApi } from './messages/delete-groups.js';
 import { incrementalAlterConfigsApi } from './messages/incremental-alter-configs.js';
 import { offsetDeleteApi } from './messages/offset-delete.js';
+import { describeQuorumApi } from './messages/describe-quorum.js';
 
 export const allApis: readonly ApiSchema[] = [
   produceApi,
@@ -63,6 +64,7 @@ export const allApis: readonly ApiSchema[] = [
   deleteGroupsApi,
   incrementalAlterConfigsApi,
   offsetDeleteApi,
+  describeQuorumApi,
 ];
 
 export const apiSchemas: ReadonlyMap<number, ApiSchema> = new Map(allApis.map((api) => [api.apiKey, api]));
