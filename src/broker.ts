@@ -11,12 +11,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyOnNode } from './apply/index.js';
 import { GrpcServer, type Logger, type NodeConfig, peerCredentials, systemClock } from './common/index.js';
+import { consoleNode } from './console-node.js';
+import { ConsoleServer } from './console/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
 import { HttpServer } from './http/index.js';
 import {
   type BrokerContext,
   createBootstrapUsers,
   createHandlers,
+  type CredentialSource,
   KafkaListeners,
   RequestDispatcher,
 } from './kafka/index.js';
@@ -217,12 +220,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
   dispatcher = new RequestDispatcher(createHandlers(context), metrics.requests);
-  const kafka = await KafkaListeners.create(
-    config,
-    dispatcher,
-    (user, mechanism) => metadata.state.scramUsers.credential(user, mechanism),
-    log.child({ module: 'kafka' }),
-  );
+  const credentials: CredentialSource = (user, mechanism) => metadata.state.scramUsers.credential(user, mechanism);
+  const kafka = await KafkaListeners.create(config, dispatcher, credentials, log.child({ module: 'kafka' }));
   metrics.gauges({ metadata, replicas, groups: groups.coordinator, connections: () => kafka.connectionCount });
   // Before clients can connect, so a fresh secured cluster can be logged in to at once.
   await createBootstrapUsers(
@@ -239,6 +238,12 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const linePort =
     line === null || config.linePort === null ? null : await line.listen(config.listenHost, config.linePort);
 
+  // The web console at / on the HTTP port; its admin calls go through this node's dispatcher.
+  const webConsole = new ConsoleServer(
+    consoleNode({ config, metadata, replicas, dispatcher, listeners: kafka.identities, credentials, metrics }),
+    log.child({ module: 'console' }),
+  );
+  http.setFront(webConsole.handle);
   const httpPort = await http.listen(config.listenHost, config.httpPort);
   // The one line that says the node serves: where clients connect (what Metadata tells them) and
   // where it binds, the console and metrics.
@@ -292,6 +297,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         controlClient.close();
         await metadata.close();
         await grpcServer.close();
+        webConsole.close();
         await http.close();
         log.info('stopped');
       })();

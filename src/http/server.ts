@@ -1,11 +1,15 @@
 // The node's HTTP endpoint: Prometheus /metrics, /healthz (the node is up; its role and state),
-// /readyz (it serves Kafka clients), and small JSON views for operators.
+// /readyz (it serves Kafka clients), small JSON views for operators, and whatever the handler in
+// front of them takes (the web console: its page at / and its API, which also take POSTs).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/index.js';
 
 /** Answers a GET with a JSON-serializable value, or a promise of one. */
 export type JsonRoute = (url: URL) => unknown;
+
+/** Tried before the routes: answers the request and returns true, or leaves it and returns false. */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
 export interface HttpOptions {
   readonly health: () => Record<string, unknown>;
@@ -19,6 +23,7 @@ export class HttpServer {
   /** http, or https when the endpoint serves TLS. */
   readonly scheme: 'http' | 'https' = 'http';
   private readonly server: Server;
+  private front: RequestHandler | null = null;
 
   constructor(
     private readonly options: HttpOptions,
@@ -33,8 +38,14 @@ export class HttpServer {
     });
   }
 
+  /** Puts `handler` in front of the routes (set once the parts it needs exist). */
+  setFront(handler: RequestHandler): void {
+    this.front = handler;
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (this.front && (await this.front(req, res, url))) return;
     if (req.method !== 'GET') return this.send(res, 405, { error: 'only GET is served' });
     switch (url.pathname) {
       case '/metrics': {

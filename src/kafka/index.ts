@@ -11,6 +11,7 @@ export { createHandlers } from './handlers/index.js';
 export { METADATA_TOPIC } from './handlers/describe-quorum.js';
 export { type CredentialSource, KafkaListeners } from './listeners.js';
 export { createBootstrapUsers } from './sasl/bootstrap-users.js';
+export { passwordMatches } from './sasl/scram-crypto.js';
 export { KafkaServer } from './server.js';
 export { apiSchemas, decodeResponseFrame, encodeRequest } from './protocol/index.js';
 export type { ApiVersionsResponse } from './protocol/messages/api-versions.js';
