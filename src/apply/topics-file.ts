@@ -57,7 +57,12 @@ export function parseTopicsFile(file: string, text: string): TopicsFile {
   };
   const yamlError = doc.errors[0];
   if (yamlError)
-    throw new TopicsFileError(file, yamlError.linePos?.[0].line ?? null, yamlError.message.split('\n')[0]!);
+    // Without prettyErrors the error has no linePos; its offset gives the line.
+    throw new TopicsFileError(
+      file,
+      yamlError.linePos?.[0].line ?? lines.linePos(yamlError.pos[0]).line,
+      yamlError.message.split('\n')[0]!,
+    );
   const root = doc.contents;
   if (root === null) return { file, topics: [] };
   if (!isMap(root)) return fail(root, 'the file must be a map with a `topics` list');

@@ -16,6 +16,12 @@ import {
 import type { OutputFormat } from './output.js';
 
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
+/**
+ * How long a command retries (an unreachable broker, a leader moving) before it gives up, unless
+ * default.api.timeout.ms says otherwise: shorter than a long-lived client's 60 s, since a person
+ * is waiting and a mistyped address should not cost a minute.
+ */
+export const CLI_API_TIMEOUT_MS = 15_000;
 
 export interface ConnectionFlags {
   readonly bootstrapServer?: string;
@@ -54,7 +60,7 @@ export function clientOptions(flags: ConnectionFlags): ClientOptions {
     ...(settings.requestTimeoutMs !== undefined ? { requestTimeoutMs: settings.requestTimeoutMs } : {}),
     ...(settings.connectTimeoutMs !== undefined ? { connectTimeoutMs: settings.connectTimeoutMs } : {}),
     ...(settings.retryBackoffMs !== undefined ? { retryBackoffMs: settings.retryBackoffMs } : {}),
-    ...(settings.apiTimeoutMs !== undefined ? { apiTimeoutMs: settings.apiTimeoutMs } : {}),
+    apiTimeoutMs: settings.apiTimeoutMs ?? CLI_API_TIMEOUT_MS,
     bootstrap: parseBootstrap(flags.bootstrapServer ?? settings.bootstrap ?? DEFAULT_BOOTSTRAP),
   };
 }

@@ -3,7 +3,7 @@
 // (topics, produce, consume, groups, the cluster and its partitions, a topics file). An error is
 // one line on stderr, `brook: ...`, and a non-zero exit: 2 for a usage error (a bad flag or
 // value), 1 for everything else (an unknown topic, an unreachable broker, a refused request).
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ClientError } from '../client/index.js';
 import { applyCommand } from './commands/apply.js';
 import { clusterCommand } from './commands/cluster.js';
@@ -62,6 +62,8 @@ async function main(argv: readonly string[]): Promise<void> {
   try {
     await program().parseAsync(argv, { from: 'user' });
   } catch (err) {
+    // Commander prints what it finds parsing; a bad value found later by an action is ours to print.
+    if (err instanceof InvalidArgumentError) return fail(err.message, USAGE_EXIT);
     if (err instanceof CommanderError) {
       // Help and the version were printed and are not errors; commander printed the rest.
       return exit(err.exitCode === 0 ? 0 : USAGE_EXIT);

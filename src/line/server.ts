@@ -20,7 +20,8 @@ export class LineServer {
     private readonly nodeId: number,
     private readonly log: Logger,
   ) {
-    this.server = createServer((socket) => void this.accept(socket));
+    // Half-open: `nc -q1` closes its side after sending; the answers still go back before we close ours.
+    this.server = createServer({ allowHalfOpen: true }, (socket) => void this.accept(socket));
   }
 
   listen(host: string, port: number): Promise<number> {

@@ -25,6 +25,8 @@ export class LineSession {
   private running = false;
   private paused = false;
   private closed = false;
+  /** The client finished sending (half-close): answer what is queued, then close. */
+  private ended = false;
 
   constructor(
     private readonly socket: Socket,
@@ -36,6 +38,10 @@ export class LineSession {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'line connection error'));
+    socket.on('end', () => {
+      this.ended = true;
+      if (!this.running) this.finishIfEnded();
+    });
     socket.on('close', () => {
       this.closed = true;
       this.connection.close();
@@ -92,7 +98,21 @@ export class LineSession {
       }
     } finally {
       this.running = false;
+      this.finishIfEnded();
     }
+  }
+
+  private finishIfEnded(): void {
+    if (!this.ended || this.closed || this.waiting.length > 0) return;
+    // A line without its newline at the end of input is a line too.
+    if (this.partialBytes > 0 && !this.skipping) {
+      const line = Buffer.concat(this.partial, this.partialBytes).toString('utf8');
+      this.partial = [];
+      this.partialBytes = 0;
+      this.enqueue(line.endsWith('\r') ? line.slice(0, -1) : line);
+      return;
+    }
+    this.socket.end();
   }
 
   private async answer(line: string): Promise<string> {

@@ -4,10 +4,10 @@
 // starts where it committed, and commits what was printed). --count stops after n records,
 // --exit-at-end once every partition is read to its high watermark (kcat -e), --timeout-ms after
 // that long without a record. Ctrl-C stops cleanly: a member commits and leaves its group.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { ClientError, Consumer, GROUP_DEFAULTS, type StartPosition } from '../../client/index.js';
 import { type ConnectionFlags, withClient, withConnection } from '../connection.js';
-import { parseFormat, recordJson } from '../format.js';
+import { parseFormat, type RecordFormatter, recordJson } from '../format.js';
 import { note, out } from '../output.js';
 import { integer, partitions, timestamp } from '../parse.js';
 
@@ -20,7 +20,8 @@ interface ConsumeFlags extends ConnectionFlags {
   readonly count?: number;
   readonly exitAtEnd?: boolean;
   readonly timeoutMs?: number;
-  readonly format: string;
+  /** Checked as the flags are parsed, so a bad template is a usage error before anything is read. */
+  readonly format: RecordFormatter;
 }
 
 function startOf(flags: ConsumeFlags): StartPosition {
@@ -52,16 +53,18 @@ export function consumeCommand(): Command {
       .option('--count <n>', 'stop after n records', integer(1))
       .option('--exit-at-end', 'stop once every partition is read to its end')
       .option('--timeout-ms <ms>', 'stop after this long without a record', integer(1))
-      .option('--format <template>', 'kcat-style: %t %p %o %T %k %s %K %S %h, \\n \\t', '%s\\n'),
+      .addOption(
+        new Option('--format <template>', 'kcat-style: %t %p %o %T %k %s %K %S %h, \\n \\t')
+          .argParser(parseFormat)
+          .default(parseFormat('%s\\n'), "'%s\\n'"),
+      ),
   ).action(async (topic: string, flags: ConsumeFlags) => {
     const start = startOf(flags);
     if (flags.group !== undefined && flags.partition !== undefined) {
       throw new ClientError('--partition and --group cannot be used together: the group assigns partitions');
     }
-    const format =
-      flags.output === 'json'
-        ? (r: Parameters<ReturnType<typeof parseFormat>>[0]) => `${JSON.stringify(recordJson(r))}\n`
-        : parseFormat(flags.format);
+    const format: RecordFormatter =
+      flags.output === 'json' ? (r) => `${JSON.stringify(recordJson(r))}\n` : flags.format;
     await withClient(flags, async (client) => {
       const consumer = new Consumer(client, {
         topic,
@@ -98,8 +101,10 @@ export function consumeCommand(): Command {
         if (idle) clearTimeout(idle);
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        await records.return(undefined);
+        // Close first: a generator's return() waits for its pending next(), which ends only once
+        // the consumer is closed (a fetch round that finds nothing would otherwise loop forever).
         await consumer.close();
+        await records.return(undefined);
       }
       if (flags.output !== 'json') note(`consumed ${printed} record${printed === 1 ? '' : 's'}`);
     });

@@ -169,6 +169,13 @@ export function groupCommand(): Command {
     await withClient(flags, async (client) => {
       const admin = new Admin(client);
       const described = await admin.describeGroup(groupId);
+      const execute = flags.execute === true;
+      // Said first: whatever the plan, a live member would overwrite it with its own commits.
+      if (execute && described.members.length > 0) {
+        throw new ClientError(
+          `group ${groupId} has ${described.members.length} active member(s) (state ${described.state}): stop its consumers first`,
+        );
+      }
       const committed = await admin.committedOffsets(groupId);
       const topics = flags.topic !== undefined ? [flags.topic] : [...new Set(committed.map((c) => c.topic))];
       if (topics.length === 0)
@@ -187,12 +194,6 @@ export function groupCommand(): Command {
             next: next.get(p)!,
           });
         }
-      }
-      const execute = flags.execute === true;
-      if (execute && described.members.length > 0) {
-        throw new ClientError(
-          `group ${groupId} has ${described.members.length} active member(s) (state ${described.state}): stop its consumers first`,
-        );
       }
       if (execute)
         await admin.commitOffsets(
