@@ -482,45 +482,66 @@ $('#show-internal').addEventListener('change', () => refresh());
 
 // ---------------------------------------------------------------- polling
 
-let timer = null;
+/**
+ * Each view is polled on its own, so a slow one (a group whose coordinator just died) does not
+ * hold the others back.
+ */
+const VIEWS = {
+  cluster: () => api('cluster').then(renderCluster),
+  topics: () => api(`topics?internal=${$('#show-internal').checked}`).then((t) => renderTopics(t.topics)),
+  groups: () =>
+    api('groups').then((g) => {
+      renderGroups(g.groups);
+      recordLag(g.groups, Date.now());
+    }),
+  traffic: () => api('traffic').then(recordTraffic),
+};
+const failures = new Map();
 let polling = false;
+const timers = new Map();
 
-async function refresh() {
-  const [cluster, topics, groups, traffic] = await Promise.all([
-    api('cluster'),
-    api(`topics?internal=${$('#show-internal').checked}`),
-    api('groups'),
-    api('traffic'),
-  ]);
-  renderCluster(cluster);
-  renderTopics(topics.topics);
-  renderGroups(groups.groups);
-  recordTraffic(traffic);
-  recordLag(groups.groups, traffic.atMs);
-  $('#status').textContent = `updated ${new Date().toLocaleTimeString()}`;
-  $('#status').className = '';
+function showStatus() {
+  const status = $('#status');
+  if (failures.size === 0) {
+    status.textContent = `updated ${new Date().toLocaleTimeString()}`;
+    status.className = '';
+  } else {
+    status.textContent = [...failures].map(([view, message]) => `${view} not updated: ${message}`).join('; ');
+    status.className = 'error';
+  }
 }
 
-async function poll() {
+async function pollView(name) {
   if (!polling) return;
   try {
-    await refresh();
+    await VIEWS[name]();
+    failures.delete(name);
   } catch (err) {
-    $('#status').textContent = `not updated: ${err.message}`;
-    $('#status').className = 'error';
+    failures.set(name, err.message);
   }
-  if (polling) timer = setTimeout(poll, POLL_MS);
+  showStatus();
+  if (polling)
+    timers.set(
+      name,
+      setTimeout(() => pollView(name), POLL_MS),
+    );
+}
+
+/** Every view now, after an action. */
+async function refresh() {
+  await Promise.allSettled(Object.values(VIEWS).map((view) => view()));
 }
 
 function startPolling() {
   if (polling) return;
   polling = true;
-  void poll();
+  for (const name of Object.keys(VIEWS)) void pollView(name);
 }
 
 function stopPolling() {
   polling = false;
-  clearTimeout(timer);
+  for (const timer of timers.values()) clearTimeout(timer);
+  timers.clear();
 }
 
 api('session').then(
