@@ -265,10 +265,12 @@ describe.runIf(haveChromium)('web console in headless Chromium', () => {
 
 describe('console API', () => {
   let api: string;
+  let kafka: Kafka;
 
   beforeAll(async () => {
     const node = await startSingleNode();
     api = `http://127.0.0.1:${node.httpPort}/console/api`;
+    kafka = new Kafka({ clientId: 'console-api-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING });
   }, 60_000);
 
   const post = (path: string, body: string, type = 'application/json') =>
@@ -303,6 +305,32 @@ describe('console API', () => {
     expect(seekError.message).toContain('to:');
     expect((await fetch(`${api}/nothing-here`)).status).toBe(404);
     expect((await post('topics', 'x'.repeat(70 * 1024))).status).toBe(413);
+  });
+  it('plans a seek within the log and moves nothing without execute', async () => {
+    expect((await post('topics', JSON.stringify({ name: 'planned', partitions: 1 }))).status).toBe(201);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'planned', acks: -1, messages: ['a', 'b', 'c', 'd'].map((value) => ({ value })) });
+    await producer.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.setOffsets({ groupId: 'planner', topic: 'planned', partitions: [{ partition: 0, offset: '1' }] });
+    const plan = async (to: unknown) => {
+      const answer = await post('groups/seek', JSON.stringify({ group: 'planner', to }));
+      expect(answer.status).toBe(200);
+      return ((await answer.json()) as { executed: boolean; plan: unknown[] }).plan;
+    };
+    // Past the end: the log end, as Kafka's --to-offset clamps; a time after every record: the end too.
+    expect(await plan({ offset: 1000 })).toEqual([{ topic: 'planned', partition: 0, currentOffset: 1, newOffset: 4 }]);
+    expect(await plan({ timestampMs: Date.now() + 3_600_000 })).toEqual([
+      { topic: 'planned', partition: 0, currentOffset: 1, newOffset: 4 },
+    ]);
+    expect(await plan({ timestampMs: 0 })).toEqual([
+      { topic: 'planned', partition: 0, currentOffset: 1, newOffset: 0 },
+    ]);
+    const [offsets] = await admin.fetchOffsets({ groupId: 'planner', topics: ['planned'] });
+    expect(offsets!.partitions).toEqual([{ partition: 0, offset: '1', metadata: null }]);
+    await admin.disconnect();
   });
 });
 
