@@ -1,17 +1,13 @@
 // The common module's door, the lowest layer: what every other module may use. Assertions and
-// typed errors, limits, node settings, the clock, logging, gRPC plumbing, the metric definitions,
+// typed errors, limits, the settings registry, the clock, logging, gRPC plumbing, the metric definitions,
 // CRC-32C, and the binary Reader/Writer with the schema-driven codec that Kafka's wire protocol
 // and Kafka's stored formats (group records, the consumer protocol) share. Nothing here imports
 // another module of src/.
 export { AssertionError, assert, unreachable } from './assert.js';
 export { type Clock, type ScheduledTask, systemClock } from './clock.js';
-export {
-  type ClusterMember,
-  type NodeConfig,
-  brokerHeartbeatIntervalMs,
-  parseClusterNodes,
-  parseConfig,
-} from './config.js';
+// The settings registry and everything derived from it (the node's typed config, topic configs,
+// quorums, DescribeConfigs' view); its own door lists them.
+export * from './settings/index.js';
 export { crc32c } from './crc32c.js';
 export { ConfigError, ErrorCode, KafkaError, ProtocolError, errorCodeOf, errorName } from './errors.js';
 export { CHANNEL_OPTIONS, GrpcServer, createClient, grpc, loadProto, serviceConstructor } from './grpc.js';

@@ -10,9 +10,12 @@
 //   durable, every member gets its part (empty bytes when the leader gave it none): Stable.
 // * A member that sends nothing for its session timeout is removed, which triggers a rebalance;
 //   a member waiting on the coordinator (in a join or a sync) is not expired meanwhile.
+// * A rebalance that waits for nobody completes at once: when the last member leaves or expires,
+//   the group is Empty (new generation stored) by the time the LeaveGroup is answered.
 // * v4+ clients with no member id get MEMBER_ID_REQUIRED and a fresh id to join with.
 // * Static members (group.instance.id) keep their place across restarts: a rejoin without a
-//   member id takes over the instance's membership, and the old member id is fenced.
+//   member id takes over the instance's membership, and the old member id is fenced. In a Stable
+//   group that changes nothing else, leader or follower (rejoinStaticMember).
 // Every timer comes from the Scheduler, so the whole machine runs on a fake clock in tests.
 import { assert, ErrorCode, limits, type Logger } from '../common/index.js';
 import { ClassicGroup, GroupState } from './group.js';
@@ -62,6 +65,15 @@ export interface LeaveResult {
   readonly memberId: string;
   readonly groupInstanceId: string | null;
   readonly errorCode: number;
+}
+
+/** What a rejoin may change on a member, kept to undo it. */
+interface MemberSnapshot {
+  readonly protocols: readonly MemberProtocol[];
+  readonly clientId: string;
+  readonly clientHost: string;
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
 }
 
 export interface MembershipOptions {
@@ -174,10 +186,20 @@ export class GroupMembership {
     }
   }
 
-  /** A static member came back without its member id: it takes over the instance's place. */
+  /**
+   * A static member came back without its member id (it restarted): it takes over the instance's
+   * place under a new id, keeping its assignment, and the old id is fenced. As Kafka's
+   * updateStaticMemberAndRebalance (KIP-345, 2.5+): in a Stable group whose chosen protocol it
+   * leaves unchanged nothing rebalances, whichever member it is. The new id is stored, then the
+   * member gets the current generation with the leader id as it was before the swap and no member
+   * list: a restarted leader thus reads itself as a follower and syncs for its stored assignment
+   * instead of assigning anew (Kafka does the same before JoinGroup v9's skipAssignment). A swap
+   * during a rebalance, or one that changes the group's protocol, rebalances.
+   */
   private rejoinStaticMember(group: ClassicGroup, req: JoinGroupParams, newId: string): Promise<JoinResult> {
     const instanceId = req.groupInstanceId;
     assert(instanceId !== null, 'only static members rejoin by instance id');
+    assert(!group.is(GroupState.Empty) && !group.is(GroupState.Dead), 'a group with a static member has members');
     const oldId = group.staticMembers.get(instanceId)!;
     const old = group.members.get(oldId)!;
     // Whatever the old incarnation was waiting for is answered: it has been replaced.
@@ -185,21 +207,63 @@ export class GroupMembership {
     old.awaitingJoin = null;
     old.awaitingSync?.(syncError(ErrorCode.FENCED_INSTANCE_ID));
     old.awaitingSync = null;
+    const leaderBefore = group.leaderId;
     const member = group.replaceStaticMember(instanceId, newId);
     this.deps.log.info(
       { groupId: group.groupId, instanceId, oldId, newId },
       'static member rejoined with a new member id',
     );
-    if (group.is(GroupState.Stable) && !group.isLeader(newId) && member.sameProtocols(req.protocols)) {
-      // Nothing changed but the id: no rebalance. The new id is stored so it survives a restart.
-      this.scheduleSession(group, member);
-      return this.deps
-        .storeGroup(group, group.toRecordValue())
-        .then((errorCode) =>
-          errorCode === ErrorCode.NONE ? this.joinResponse(group, member) : joinError(errorCode, newId),
-        );
+    if (!group.is(GroupState.Stable))
+      return this.updateMemberAndRebalance(group, member, req, 'static member rejoined');
+    const before = this.updateMember(group, member, req);
+    if (group.selectProtocol() !== group.protocolName) {
+      return this.updateMemberAndRebalance(group, member, req, 'static member rejoined with a change of protocol');
     }
-    return this.updateMemberAndRebalance(group, member, req, 'static member rejoined');
+    this.scheduleSession(group, member);
+    const generationId = group.generationId;
+    return new Promise<JoinResult>((resolve) => {
+      // Waiting like any joiner: a rebalance that starts meanwhile counts it in and answers it.
+      member.awaitingJoin = resolve;
+      void this.deps.storeGroup(group, group.toRecordValue()).then((errorCode) => {
+        // Answered by a rebalance, fenced by a newer restart, or counted in a rebalance under way
+        // (whose stored assignment will carry the new id): nothing more to answer here.
+        if (member.awaitingJoin !== resolve || !group.is(GroupState.Stable)) return;
+        assert(group.generationId === generationId, 'a new generation answers every joiner');
+        assert(group.staticMembers.get(instanceId) === newId, 'a newer restart answers the one it fences');
+        member.awaitingJoin = null;
+        if (errorCode !== ErrorCode.NONE) {
+          // The log still names the old id: so does the group again, and the client retries.
+          this.setMember(group, member, before);
+          group.replaceStaticMember(instanceId, oldId);
+          this.scheduleSession(group, member);
+          resolve(joinError(errorCode));
+          return;
+        }
+        this.scheduleSession(group, member);
+        resolve({ ...this.joinResponse(group, member), leader: leaderBefore ?? '', members: [] });
+      });
+    });
+  }
+
+  /** Takes what a rejoin brings (protocols, client, timeouts); returns what it replaced. */
+  private updateMember(group: ClassicGroup, member: Member, req: JoinGroupParams): MemberSnapshot {
+    const before: MemberSnapshot = {
+      protocols: member.protocols,
+      clientId: member.clientId,
+      clientHost: member.clientHost,
+      sessionTimeoutMs: member.sessionTimeoutMs,
+      rebalanceTimeoutMs: member.rebalanceTimeoutMs,
+    };
+    this.setMember(group, member, req);
+    return before;
+  }
+
+  private setMember(group: ClassicGroup, member: Member, snapshot: MemberSnapshot): void {
+    group.updateProtocols(member, snapshot.protocols);
+    member.clientId = snapshot.clientId;
+    member.clientHost = snapshot.clientHost;
+    member.sessionTimeoutMs = snapshot.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = snapshot.rebalanceTimeoutMs;
   }
 
   private addMemberAndRebalance(group: ClassicGroup, memberId: string, req: JoinGroupParams): Promise<JoinResult> {
@@ -231,11 +295,7 @@ export class GroupMembership {
     return new Promise<JoinResult>((resolve) => {
       // A second join from the same member while the first waits: the first is superseded.
       member.awaitingJoin?.(joinError(ErrorCode.REBALANCE_IN_PROGRESS, member.memberId));
-      group.updateProtocols(member, req.protocols);
-      member.clientId = req.clientId;
-      member.clientHost = req.clientHost;
-      member.sessionTimeoutMs = req.sessionTimeoutMs;
-      member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+      this.updateMember(group, member, req);
       member.awaitingJoin = resolve;
       this.maybePrepareRebalance(group, reason);
       this.tryCompleteJoin(group);
@@ -293,6 +353,9 @@ export class GroupMembership {
       { groupId: group.groupId, generationId: group.generationId, reason, members: group.size },
       'preparing to rebalance group',
     );
+    // As Kafka's tryCompleteElseWatch: a rebalance nobody needs to rejoin completes now. So the
+    // last member's LeaveGroup (or session expiry) leaves the group Empty before it is answered.
+    this.tryCompleteJoin(group);
   }
 
   private scheduleJoinTimer(group: ClassicGroup, delayMs: number): void {

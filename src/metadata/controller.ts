@@ -2,12 +2,11 @@
 // deletion, partition growth, config changes and producer-id blocks. It runs on whichever node
 // leads the metadata log; admin requests reaching other nodes are forwarded to it.
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, KafkaError, limits } from '../common/index.js';
+import { ErrorCode, KafkaError, limits, parseTopicConfigs, resolveQuorums } from '../common/index.js';
 import type { BrokerLiveness } from './broker-heartbeats.js';
 import type { MetadataLog } from './log.js';
 import type { MetadataRecord, PartitionAssignment } from './records.js';
 import type { TopicInfo } from './state.js';
-import { resolveQuorums, validateTopicConfigs } from './topic-config.js';
 
 export interface CreateTopicSpec {
   readonly name: string;
@@ -68,7 +67,8 @@ export class Controller {
     if (this.metadata.state.topic(spec.name)) {
       throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${spec.name}' already exists`);
     }
-    validateTopicConfigs(spec.configs);
+    // Refused here, before anything is proposed: a committed config every replica must be able to apply.
+    const { overrides, canonical } = parseTopicConfigs(spec.configs);
     let partitions: PartitionAssignment[];
     if (spec.assignments && spec.assignments.length > 0) {
       if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
@@ -89,8 +89,8 @@ export class Controller {
       }
       partitions = this.place(0, count, factor);
     }
-    resolveQuorums(partitions[0]!.replicas.length, spec.configs);
-    return { type: 'CreateTopic', name: spec.name, topicId: randomUUID(), configs: { ...spec.configs }, partitions };
+    resolveQuorums(partitions[0]!.replicas.length, overrides);
+    return { type: 'CreateTopic', name: spec.name, topicId: randomUUID(), configs: canonical, partitions };
   }
 
   createTopic(spec: CreateTopicSpec): Promise<TopicInfo> {
@@ -173,9 +173,9 @@ export class Controller {
   planTopicConfig(name: string, configs: Readonly<Record<string, string>>): MetadataRecord {
     const topic = this.metadata.state.topic(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${name}'`);
-    validateTopicConfigs(configs);
-    resolveQuorums(topic.partitions[0]!.replicas.length, configs);
-    return { type: 'AlterTopicConfig', topicId: topic.topicId, configs: { ...configs } };
+    const { overrides, canonical } = parseTopicConfigs(configs);
+    resolveQuorums(topic.partitions[0]!.replicas.length, overrides);
+    return { type: 'AlterTopicConfig', topicId: topic.topicId, configs: canonical };
   }
 
   alterTopicConfig(name: string, configs: Readonly<Record<string, string>>): Promise<void> {

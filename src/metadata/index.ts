@@ -1,7 +1,8 @@
 // The metadata module's door: the cluster's metadata log (Raft-replicated records applied to a
 // MetadataState), the controller that decides what is recorded, the control plane between
-// brokers and the controller (registration, heartbeats, fencing, forwarded admin calls), topic
-// configs, and producer-id blocks. Depends on raft, storage and common only.
+// brokers and the controller (registration, heartbeats, fencing, forwarded admin calls), and
+// producer-id blocks. Topic configs are rows of common's settings registry. Depends on raft,
+// storage and common only.
 export { BrokerHeartbeats, type BrokerLiveness } from './broker-heartbeats.js';
 export { type ProbeResult, probeBroker } from './broker-probe.js';
 export { type AdminOperations, ClusterAdmin } from './cluster-admin.js';
@@ -20,12 +21,3 @@ export {
   type PartitionInfo,
   type TopicInfo,
 } from './state.js';
-export {
-  type ConfigDefinition,
-  type ConfigKind,
-  type Quorums,
-  TOPIC_CONFIGS,
-  effectiveConfig,
-  resolveQuorums,
-  validateTopicConfigs,
-} from './topic-config.js';

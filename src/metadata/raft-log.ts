@@ -17,7 +17,7 @@ import {
 } from '../raft/index.js';
 import type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
 import { decodeRecordBatch, encodeRecordBatch, type MetadataRecord } from './records.js';
-import { type MetadataChange, type MetadataSnapshot, MetadataState, type TopicInfo } from './state.js';
+import { type BrokerInfo, type MetadataChange, type MetadataSnapshot, MetadataState, type TopicInfo } from './state.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -59,9 +59,9 @@ class MetadataStateMachine implements RaftStateMachine {
   }
 
   restore(data: Uint8Array): void {
-    const before = this.state.snapshot();
+    const before = { brokers: this.state.brokers, topics: this.state.topics };
     this.state.restore(JSON.parse(decoder.decode(data)) as MetadataSnapshot);
-    for (const change of diff(before, this.state.snapshot())) this.emit(change);
+    for (const change of diff(before, { brokers: this.state.brokers, topics: this.state.topics })) this.emit(change);
   }
 
   private emit(change: MetadataChange): void {
@@ -75,8 +75,13 @@ class MetadataStateMachine implements RaftStateMachine {
   }
 }
 
+interface StateView {
+  readonly brokers: readonly BrokerInfo[];
+  readonly topics: readonly TopicInfo[];
+}
+
 /** The changes that turn `before` into `after`, as if their records had been applied. */
-function diff(before: MetadataSnapshot, after: MetadataSnapshot): MetadataChange[] {
+function diff(before: StateView, after: StateView): MetadataChange[] {
   const changes: MetadataChange[] = [];
   const old = new Map<string, TopicInfo>(before.topics.map((t) => [t.topicId, t]));
   const now = new Map<string, TopicInfo>(after.topics.map((t) => [t.topicId, t]));

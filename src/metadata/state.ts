@@ -1,6 +1,6 @@
 // The replicated metadata state: a pure function of the records applied in order. Every node
 // holds the same state after applying the same prefix of the metadata log.
-import { assert, unreachable } from '../common/index.js';
+import { assert, readTopicConfigs, type TopicOverrides, unreachable } from '../common/index.js';
 import type { MetadataRecord, PartitionAssignment } from './records.js';
 
 export interface BrokerInfo {
@@ -19,17 +19,39 @@ export interface PartitionInfo {
   readonly leaderEpoch: number;
 }
 
-export interface TopicInfo {
+/** A topic as the metadata records describe it. */
+export interface TopicRecordInfo {
   readonly name: string;
   readonly topicId: string;
+  /** Its explicit configs as committed (canonical text). */
   readonly configs: Readonly<Record<string, string>>;
   readonly partitions: readonly PartitionInfo[];
 }
 
+export interface TopicInfo extends TopicRecordInfo {
+  /** `configs` parsed once, when the record was applied: what storage and replication read. */
+  readonly settings: TopicOverrides;
+  /** Committed configs that today's rules refuse (an older Brook's), left out of `settings`. */
+  readonly rejectedConfigs: readonly string[];
+}
+
 export interface MetadataSnapshot {
   readonly brokers: BrokerInfo[];
-  readonly topics: TopicInfo[];
+  readonly topics: TopicRecordInfo[];
   readonly nextProducerId: number;
+}
+
+/** The topic with its configs parsed. */
+function withSettings(topic: TopicRecordInfo): TopicInfo {
+  const { overrides, rejected } = readTopicConfigs(topic.configs);
+  return {
+    name: topic.name,
+    topicId: topic.topicId,
+    configs: topic.configs,
+    partitions: topic.partitions,
+    settings: overrides,
+    rejectedConfigs: rejected,
+  };
 }
 
 export type MetadataChange =
@@ -98,12 +120,12 @@ export class MetadataState {
         if (this.topicsByName.has(record.name) || this.topicsById.has(record.topicId)) {
           return { kind: 'ignored', reason: `topic ${record.name} already exists` };
         }
-        const topic: TopicInfo = {
+        const topic = withSettings({
           name: record.name,
           topicId: record.topicId,
           configs: { ...record.configs },
           partitions: record.partitions.map(toPartitionInfo),
-        };
+        });
         this.putTopic(topic);
         return { kind: 'topic-created', topic };
       }
@@ -127,7 +149,7 @@ export class MetadataState {
       case 'AlterTopicConfig': {
         const topic = this.topicsById.get(record.topicId);
         if (!topic) return null;
-        const updated = { ...topic, configs: { ...record.configs } };
+        const updated = withSettings({ ...topic, configs: { ...record.configs } });
         this.putTopic(updated);
         return { kind: 'config-changed', topic: updated };
       }
@@ -166,8 +188,15 @@ export class MetadataState {
     }
   }
 
+  /** The records' view only: a restore parses the configs again, by the rules of the node restoring. */
   snapshot(): MetadataSnapshot {
-    return { brokers: this.brokers.slice(), topics: this.topics.slice(), nextProducerId: this.nextProducerIdValue };
+    const topics = this.topics.map(({ name, topicId, configs, partitions }) => ({
+      name,
+      topicId,
+      configs,
+      partitions,
+    }));
+    return { brokers: this.brokers.slice(), topics, nextProducerId: this.nextProducerIdValue };
   }
 
   restore(snapshot: MetadataSnapshot): void {
@@ -175,7 +204,7 @@ export class MetadataState {
     this.topicsByName.clear();
     this.topicsById.clear();
     for (const broker of snapshot.brokers) this.brokersById.set(broker.nodeId, broker);
-    for (const topic of snapshot.topics) this.putTopic(topic);
+    for (const topic of snapshot.topics) this.putTopic(withSettings(topic));
     this.nextProducerIdValue = snapshot.nextProducerId;
   }
 

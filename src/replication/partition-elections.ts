@@ -10,14 +10,8 @@
 // It lives in replication, not metadata: sealing and choosing a leader are the replication
 // protocol's steps (DESIGN §5); metadata only records the outcome and asks for drains
 // (LeadershipDrain, which this implements).
-import type { Logger } from '../common/index.js';
-import {
-  type LeadershipDrain,
-  type MetadataLog,
-  type PartitionInfo,
-  resolveQuorums,
-  type TopicInfo,
-} from '../metadata/index.js';
+import { type Logger, resolveQuorums } from '../common/index.js';
+import { type LeadershipDrain, type MetadataLog, type PartitionInfo, type TopicInfo } from '../metadata/index.js';
 import type { ElectionRequests } from './election-requests.js';
 import { chooseLeader, type SealResponse } from './protocol/index.js';
 
@@ -86,7 +80,7 @@ export class PartitionElections implements LeadershipDrain {
     for (const topic of this.metadata.state.topics) {
       for (const p of topic.partitions) {
         if (p.leader !== nodeId) continue;
-        const { readQuorum } = resolveQuorums(p.replicas.length, topic.configs);
+        const { readQuorum } = resolveQuorums(p.replicas.length, topic.settings);
         if (p.replicas.filter((r) => r !== nodeId && live.has(r)).length >= readQuorum) count++;
       }
     }
@@ -134,7 +128,7 @@ export class PartitionElections implements LeadershipDrain {
   }
 
   private async elect({ key, topic, partition, excluded }: Attempt): Promise<void> {
-    const { readQuorum } = resolveQuorums(partition.replicas.length, topic.configs);
+    const { readQuorum } = resolveQuorums(partition.replicas.length, topic.settings);
     const epoch = partition.leaderEpoch + 1;
     // Seal every unfenced replica, the outgoing leader too when it is alive (it must stop taking
     // writes of the old epoch); only candidates' answers count toward the read quorum. Any R

@@ -240,14 +240,16 @@ export class Partition {
     for (const listener of [...this.listeners]) listener();
   }
 
-  /** Whole batches from fetchOffset up to the high watermark (or the log end, for replicas). */
+  /**
+   * Whole batches from fetchOffset up to the high watermark, at most maxBytes of them; the first
+   * batch comes even when larger unless minOneBatch is false (PartitionLog.read).
+   */
   read(
     fetchOffset: number,
     maxBytes: number,
-    upTo: 'highWatermark' | 'logEnd' = 'highWatermark',
+    options: { readonly minOneBatch?: boolean } = {},
   ): Promise<LogReadResult> {
-    const maxOffset = upTo === 'highWatermark' ? this.highWatermark : this.log.logEndOffset;
-    return this.log.read(fetchOffset, maxBytes, maxOffset);
+    return this.log.read(fetchOffset, maxBytes, this.highWatermark, options);
   }
 
   /** DeleteRecords on the leader; followers move their log start after it (handleAppend). */

@@ -4,16 +4,17 @@
 // a config change reaches the logs. A periodic tick sends leaders' heartbeats and retries, runs
 // retention and relaxed flushes, and asks the controller for an election when this node is named
 // leader of an epoch it cannot take (it led that epoch before a restart).
-import { ErrorCode, KafkaError, limits, type Logger, type NodeConfig } from '../common/index.js';
 import {
-  effectiveConfig,
-  type MetadataChange,
-  type MetadataLog,
-  type PartitionInfo,
+  effectiveTopicSettings,
+  ErrorCode,
+  KafkaError,
+  limits,
+  type Logger,
+  type NodeConfig,
   resolveQuorums,
-  type TopicInfo,
-} from '../metadata/index.js';
-import { LogManager, type LogConfig } from '../storage/index.js';
+} from '../common/index.js';
+import { type MetadataChange, type MetadataLog, type PartitionInfo, type TopicInfo } from '../metadata/index.js';
+import { LogManager, type LogConfig, logConfigOf } from '../storage/index.js';
 import { Partition, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './partition.js';
 import type { ReplicationLimits } from './protocol/index.js';
 import type { ReplicationClient } from './replication-client.js';
@@ -96,11 +97,13 @@ export class ReplicaManager {
     metadata.onChange((change) => manager.enqueue(change));
     // Through the queue, so a change applied meanwhile is reacted to after the initial sync.
     manager.changes = manager.changes.then(async () => {
-      for (const topic of metadata.state.topics)
+      for (const topic of metadata.state.topics) {
+        manager.warnRejectedConfigs(topic);
         await manager.syncTopic(
           topic,
           topic.partitions.map((p) => p.partition),
         );
+      }
     });
     await manager.changes;
     manager.ticker = setInterval(() => manager.tick(), TICK_MS);
@@ -222,6 +225,7 @@ export class ReplicaManager {
     if (this.closed) return;
     switch (change.kind) {
       case 'topic-created':
+        this.warnRejectedConfigs(change.topic);
         await this.syncTopic(
           change.topic,
           change.topic.partitions.map((p) => p.partition),
@@ -236,6 +240,7 @@ export class ReplicaManager {
       case 'config-changed': {
         const topic = this.metadata.state.topicById(change.topic.topicId);
         if (!topic) return;
+        this.warnRejectedConfigs(topic);
         const config = this.logConfig(topic);
         const updates: Promise<void>[] = [];
         for (const p of topic.partitions) {
@@ -262,7 +267,7 @@ export class ReplicaManager {
   private assignmentOf(topic: TopicInfo, p: PartitionInfo): ReplicaAssignment {
     let writeQuorum: number;
     try {
-      writeQuorum = resolveQuorums(p.replicas.length, topic.configs).writeQuorum;
+      writeQuorum = resolveQuorums(p.replicas.length, topic.settings).writeQuorum;
     } catch {
       writeQuorum = Math.floor(p.replicas.length / 2) + 1; // validated at creation; only a damaged config lands here
     }
@@ -387,25 +392,18 @@ export class ReplicaManager {
 
   // ---------------------------------------------------------------- configs
 
+  /** Configs an older Brook committed that today's rules refuse: the broker's values apply instead. */
+  private warnRejectedConfigs(topic: TopicInfo): void {
+    if (topic.rejectedConfigs.length === 0) return;
+    this.log.warn(
+      { topic: topic.name, rejected: topic.rejectedConfigs },
+      'committed topic configs refused by this version; using the broker values instead',
+    );
+  }
+
+  /** The topic's log settings on this node: its typed overrides over this node's defaults. */
   logConfig(topic: TopicInfo): LogConfig {
-    const get = (name: string) => Number(effectiveConfig(name, topic.configs, this.config));
-    return {
-      segmentBytes: get('segment.bytes'),
-      segmentMs: get('segment.ms'),
-      retentionMs: get('retention.ms'),
-      retentionBytes: get('retention.bytes'),
-      indexIntervalBytes: get('index.interval.bytes'),
-      flushMessages: get('flush.messages'),
-      flushMs: get('flush.ms'),
-      maxMessageBytes: get('max.message.bytes'),
-      messageTimestampType:
-        effectiveConfig('message.timestamp.type', topic.configs, this.config) === 'LogAppendTime'
-          ? 'LogAppendTime'
-          : 'CreateTime',
-      cleanupPolicy: (effectiveConfig('cleanup.policy', topic.configs, this.config) ?? 'delete').includes('compact')
-        ? 'compact'
-        : 'delete',
-    };
+    return logConfigOf(effectiveTopicSettings(topic.settings, this.config));
   }
 
   async close(): Promise<void> {

@@ -21,7 +21,7 @@ export {
   type TimestampOffset,
   type LogStats,
 } from './partition-log.js';
-export { type LogConfig, TimestampType, defaultLogConfig, makeLogConfig } from './log-config.js';
+export { type LogConfig, TimestampType, defaultLogConfig, logConfigOf, makeLogConfig } from './log-config.js';
 export {
   BatchOffsets,
   BATCH_HEADER_BYTES,

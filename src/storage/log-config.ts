@@ -1,8 +1,10 @@
-// Per-partition log settings, named after Kafka's topic configs (segment.bytes -> segmentBytes).
-import { ConfigError } from '../common/index.js';
+// Per-partition log settings, the typed object the storage layer is given: the topic configs that
+// concern a log (segment.bytes -> segmentBytes). Their bounds and defaults are the settings
+// registry's; nothing here parses text.
+import { ConfigError, InvalidSettingValue, SETTINGS, TIMESTAMP_TYPES, type TopicSettings } from '../common/index.js';
 
 export const TimestampType = { CreateTime: 'CreateTime', LogAppendTime: 'LogAppendTime' } as const;
-export type TimestampType = (typeof TimestampType)[keyof typeof TimestampType];
+export type TimestampType = (typeof TIMESTAMP_TYPES)[number];
 
 export interface LogConfig {
   /** Roll the active segment before it would grow past this (segment.bytes). Index positions are int32. */
@@ -29,50 +31,69 @@ export interface LogConfig {
   readonly cleanupPolicy: 'delete' | 'compact';
 }
 
-export const defaultLogConfig: LogConfig = {
-  segmentBytes: 1024 * 1024 * 1024,
-  segmentMs: 7 * 24 * 60 * 60 * 1000,
-  retentionMs: 7 * 24 * 60 * 60 * 1000,
-  retentionBytes: -1,
-  indexIntervalBytes: 4096,
-  flushMessages: 1,
-  flushMs: -1,
-  maxMessageBytes: 1_048_588,
-  messageTimestampType: TimestampType.CreateTime,
+/** The part of a topic's settings a log is given. */
+export function logConfigOf(settings: TopicSettings): LogConfig {
+  return {
+    segmentBytes: settings.segmentBytes,
+    segmentMs: settings.segmentMs,
+    retentionMs: settings.retentionMs,
+    retentionBytes: settings.retentionBytes,
+    indexIntervalBytes: settings.indexIntervalBytes,
+    flushMessages: settings.flushMessages,
+    flushMs: settings.flushMs,
+    maxMessageBytes: settings.maxMessageBytes,
+    messageTimestampType: settings.messageTimestampType,
+    cleanupPolicy: settings.cleanupPolicy.includes('compact') ? 'compact' : 'delete',
+  };
+}
+
+/** The registry's defaults. */
+export const defaultLogConfig: LogConfig = Object.freeze({
+  segmentBytes: SETTINGS.segmentBytes.default,
+  segmentMs: SETTINGS.segmentMs.default,
+  retentionMs: SETTINGS.retentionMs.default,
+  retentionBytes: SETTINGS.retentionBytes.default,
+  indexIntervalBytes: SETTINGS.indexIntervalBytes.default,
+  flushMessages: SETTINGS.flushMessages.default,
+  flushMs: SETTINGS.flushMs.default,
+  maxMessageBytes: SETTINGS.maxMessageBytes.default,
+  messageTimestampType: SETTINGS.messageTimestampType.default,
   cleanupPolicy: 'delete',
-};
+});
 
-const INT32_MAX = 0x7fffffff;
+const NUMERIC_FIELDS = [
+  'segmentBytes',
+  'segmentMs',
+  'retentionMs',
+  'retentionBytes',
+  'indexIntervalBytes',
+  'flushMessages',
+  'flushMs',
+  'maxMessageBytes',
+] as const;
 
-/** Merges overrides onto a base config and checks every value; a bad value throws ConfigError. */
+/**
+ * Merges overrides onto a base config and checks every value against the registry's range (a
+ * test or a tool that builds a LogConfig in code gets the same bounds as a topic config); a bad
+ * value throws ConfigError.
+ */
 export function makeLogConfig(overrides: Partial<LogConfig> = {}, base: LogConfig = defaultLogConfig): LogConfig {
-  const merged = { ...base, ...stripUndefined(overrides) };
-  // Kafka's "never" values (Long.MAX_VALUE, e.g. flush.messages) arrive as numbers beyond 2^53.
-  for (const name of ['segmentMs', 'retentionMs', 'retentionBytes', 'flushMessages', 'flushMs'] as const) {
-    if (typeof merged[name] === 'number' && merged[name] > Number.MAX_SAFE_INTEGER)
-      merged[name] = Number.MAX_SAFE_INTEGER;
-  }
-  const config: LogConfig = merged;
-  const intIn = (name: keyof LogConfig, min: number, max: number): void => {
-    const value = config[name];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-      throw new ConfigError(`log config ${name}=${String(value)} must be an integer in [${min}, ${max}]`);
+  const config: LogConfig = { ...base, ...stripUndefined(overrides) };
+  const check = (name: string, run: () => void): void => {
+    try {
+      run();
+    } catch (err) {
+      if (!(err instanceof InvalidSettingValue)) throw err;
+      throw new ConfigError(`log config ${name} ${err.message}`);
     }
   };
-  // A segment of at least one batch header; positions in the offset index are int32.
-  intIn('segmentBytes', 61, INT32_MAX);
-  intIn('segmentMs', 1, Number.MAX_SAFE_INTEGER);
-  intIn('retentionMs', -1, Number.MAX_SAFE_INTEGER);
-  intIn('retentionBytes', -1, Number.MAX_SAFE_INTEGER);
-  intIn('indexIntervalBytes', 0, INT32_MAX);
-  intIn('flushMessages', 1, Number.MAX_SAFE_INTEGER);
-  intIn('flushMs', -1, Number.MAX_SAFE_INTEGER);
-  intIn('maxMessageBytes', 61, INT32_MAX);
-  if (config.messageTimestampType !== 'CreateTime' && config.messageTimestampType !== 'LogAppendTime') {
-    throw new ConfigError(
-      `log config messageTimestampType=${String(config.messageTimestampType)} must be CreateTime or LogAppendTime`,
-    );
+  for (const name of NUMERIC_FIELDS) {
+    const value = config[name];
+    check(`${name}=${String(value)}`, () => SETTINGS[name].type.check(value));
   }
+  check(`messageTimestampType=${String(config.messageTimestampType)}`, () =>
+    SETTINGS.messageTimestampType.type.check(config.messageTimestampType),
+  );
   if (config.cleanupPolicy !== 'delete' && config.cleanupPolicy !== 'compact') {
     throw new ConfigError(`log config cleanupPolicy=${String(config.cleanupPolicy)} must be delete or compact`);
   }

@@ -6,6 +6,13 @@ import type { LogSegments } from './log-segments.js';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, BatchOffsets, readInt64 } from './record-batch.js';
 import type { Segment } from './segment.js';
 
+export interface ReadLogOptions {
+  /** index.interval.bytes: read ahead in the first segment to cover the batches between its index
+   * entry and fetchOffset. */
+  readonly slackBytes: number;
+  readonly minOneBatch: boolean;
+}
+
 export interface LogReadResult {
   /** Whole batches, to be written to the socket back to back. */
   readonly chunks: Buffer[];
@@ -14,16 +21,16 @@ export interface LogReadResult {
 
 /**
  * Whole batches for a fetch: from the batch CONTAINING fetchOffset, stopping before a batch whose
- * baseOffset >= maxOffset (exclusive, e.g. the high watermark) or before exceeding maxBytes, but
- * always at least the first batch (KIP-74). `slackBytes` (index.interval.bytes) is read ahead in
- * the first segment to cover the batches between its index entry and fetchOffset.
+ * baseOffset >= maxOffset (exclusive, e.g. the high watermark) or before exceeding maxBytes. With
+ * minOneBatch the first batch comes even when larger than maxBytes (KIP-74); without it a first
+ * batch that does not fit yields nothing, as for a fetch's later partitions. Never a partial batch.
  */
 export async function readLog(
   segments: LogSegments,
   fetchOffset: number,
   maxBytes: number,
   maxOffset: number,
-  slackBytes: number,
+  options: ReadLogOptions,
 ): Promise<LogReadResult> {
   if (fetchOffset < segments.logStartOffset || fetchOffset > segments.logEndOffset) {
     throw new KafkaError(
@@ -44,8 +51,8 @@ export async function readLog(
       fetchOffset,
       maxOffset: limit,
       budgetBytes: maxBytes - bytes,
-      atLeastOne: chunks.length === 0,
-      slackBytes: first ? slackBytes : 0,
+      atLeastOne: options.minOneBatch && chunks.length === 0,
+      slackBytes: first ? options.slackBytes : 0,
     });
     first = false;
     if (result.chunk) {

@@ -345,12 +345,22 @@ export class PartitionLog {
 
   /**
    * Whole batches for a fetch: from the batch CONTAINING fetchOffset, stopping before a batch whose
-   * baseOffset >= maxOffset (exclusive, e.g. the high watermark) or before exceeding maxBytes, but
-   * always at least the first batch (KIP-74). One read per segment touched, returned as views.
+   * baseOffset >= maxOffset (exclusive, e.g. the high watermark) or before exceeding maxBytes. With
+   * minOneBatch (the default) the first batch comes even when larger than maxBytes (KIP-74); without
+   * it a first batch that does not fit yields nothing, as for a fetch's later partitions. Never a
+   * partial batch. One read per segment touched, returned as views.
    */
-  async read(fetchOffset: number, maxBytes: number, maxOffset: number): Promise<LogReadResult> {
+  async read(
+    fetchOffset: number,
+    maxBytes: number,
+    maxOffset: number,
+    options: { readonly minOneBatch?: boolean } = {},
+  ): Promise<LogReadResult> {
     if (this.health.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`);
-    return await readLog(this.segments, fetchOffset, maxBytes, maxOffset, this.config.indexIntervalBytes);
+    return await readLog(this.segments, fetchOffset, maxBytes, maxOffset, {
+      slackBytes: this.config.indexIntervalBytes,
+      minOneBatch: options.minOneBatch ?? true,
+    });
   }
 
   /**

@@ -3,7 +3,7 @@
 // and overrides are pinned here.
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type NodeConfig } from '../../src/common/config.js';
+import { parseConfig, type NodeConfig } from '../../src/common/settings/index.js';
 import { ConfigError } from '../../src/common/errors.js';
 
 function parse(argv: string[], env: Record<string, string> = {}): NodeConfig {

@@ -341,6 +341,44 @@ describe('leaving', () => {
   });
 });
 
+describe('the group after its last member', () => {
+  it('is Empty as soon as the last member leaves, before any timer runs', async () => {
+    const h = await harness();
+    const { ids, generationId } = await stableGroup(h, 1);
+    const left = h.coordinator.leaveGroup(G, [{ memberId: ids[0]!, groupInstanceId: null }]);
+    expect(left.members.map((m) => m.errorCode)).toEqual([ErrorCode.NONE]);
+    // No clock advance: DescribeGroups and ListGroups agree right after the LeaveGroup answer.
+    expect(h.coordinator.describeGroup(G)).toMatchObject({ state: GroupState.Empty, members: [] });
+    expect(h.coordinator.listGroups().groups).toContainEqual(
+      expect.objectContaining({ groupId: G, state: GroupState.Empty }),
+    );
+    expect(h.coordinator.describeGroup(G).generationId).toBe(generationId + 1);
+  });
+
+  it('is Empty as soon as the last static member leaves by its instance id', async () => {
+    const h = await harness();
+    const joined = await h.coordinator.joinGroup(joinParams(G, { groupInstanceId: 'pod-a' }));
+    expect(joined.errorCode).toBe(ErrorCode.NONE);
+    const left = h.coordinator.leaveGroup(G, [{ memberId: '', groupInstanceId: 'pod-a' }]);
+    expect(left.members.map((m) => m.errorCode)).toEqual([ErrorCode.NONE]);
+    expect(h.coordinator.describeGroup(G).state).toBe(GroupState.Empty);
+  });
+
+  it("is Empty the moment the last member's session expires", async () => {
+    const h = await harness();
+    await stableGroup(h, 2);
+    h.clock.advance(10_000); // both sessions (10 s) end together
+    expect(h.coordinator.describeGroup(G)).toMatchObject({ state: GroupState.Empty, members: [] });
+  });
+
+  it('keeps rebalancing while a remaining member has not rejoined', async () => {
+    const h = await harness();
+    const { ids } = await stableGroup(h, 2);
+    h.coordinator.leaveGroup(G, [{ memberId: ids[1]!, groupInstanceId: null }]);
+    expect(h.coordinator.describeGroup(G).state).toBe(GroupState.PreparingRebalance);
+  });
+});
+
 describe('static membership', () => {
   it('lets a restarted static member take its place without a rebalance, fencing the old id', async () => {
     const h = await harness();

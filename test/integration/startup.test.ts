@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { envOf, SETTING_ROWS } from '../../src/common/settings/index.js';
 import { startSingleNode, stopAll, tempDir } from '../helpers/node-process.js';
 
 const entry = resolve(import.meta.dirname, '../../dist/node.js');
@@ -38,6 +39,12 @@ describe('start-up', () => {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain('BROOK_DATA_DIR');
+    // Every start-up setting of the registry, with its variable.
+    for (const row of SETTING_ROWS) {
+      if (row.flag === undefined) continue;
+      expect(stdout).toContain(`${row.flag} <`);
+      expect(stdout).toContain(envOf(row.flag));
+    }
   });
 
   it.each([
@@ -47,6 +54,7 @@ describe('start-up', () => {
     [['--cluster-nodes', '1,x'], /cluster-nodes/],
     [['--log-level', 'loud'], /log-level/],
     [['--retention-ms', '-5'], /retention-ms/],
+    [['--segment-bytes', '3000000000'], /segment-bytes must be an integer in \[1024, 2147483647\]/],
     [['--no-such-flag'], /no-such-flag/],
   ])('refuses %j with one line naming the setting', (args, pattern) => {
     const { code, stderr, stdout } = run(args, { BROOK_DATA_DIR: tempDir() });
@@ -61,6 +69,16 @@ describe('start-up', () => {
     const { code, stderr } = run([], { BROOK_FLUSH_MESSAGES: 'zero', BROOK_DATA_DIR: tempDir() });
     expect(code).toBe(2);
     expect(stderr).toMatch(/flush-messages/);
+  });
+
+  it('refuses a bad BROOK_* variable with one line naming the variable', () => {
+    const { code, stderr, stdout } = run([], { BROOK_SEGMENT_BYTES: '3000000000', BROOK_DATA_DIR: tempDir() });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/BROOK_SEGMENT_BYTES/);
+    expect(lines[0]).toMatch(/3000000000/);
   });
 
   it('refuses a second node on the same data directory', async () => {

@@ -2,7 +2,7 @@
 // answered for a whole session, sessionLapsed() says so (the produce path then sends clients to
 // another broker), and the next answered heartbeat clears it.
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/common/config.js';
+import { parseConfig } from '../../src/common/settings/index.js';
 import { silentLogger } from '../../src/common/log.js';
 import { BrokerLifecycle, type ControlClient } from '../../src/metadata/control-client.js';
 

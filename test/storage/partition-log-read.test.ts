@@ -53,6 +53,22 @@ describe('PartitionLog append and read', () => {
     await log.close();
   });
 
+  it('without minOneBatch returns nothing when the first batch does not fit, and never a partial batch', async () => {
+    const log = await openLog(tempDir(), { segmentBytes: 1024, indexIntervalBytes: 128 });
+    for (let i = 0; i < 20; i++) log.appendAsLeader([batch(`b${i}`, 2, { valueBytes: 50 })], 0);
+    const size = batchesIn(Buffer.concat((await log.read(0, 1, log.logEndOffset)).chunks))[0]!.sizeBytes;
+    for (const maxBytes of [0, 1, size - 1]) {
+      const none = await log.read(0, maxBytes, log.logEndOffset, { minOneBatch: false });
+      expect(none).toEqual({ chunks: [], bytes: 0 });
+    }
+    // Across a segment boundary too: two and a half batches' room gives two whole ones.
+    const two = await log.read(8, size * 2 + size / 2, log.logEndOffset, { minOneBatch: false });
+    expect(two.chunks).toHaveLength(2); // one view per segment
+    expect(batchesIn(Buffer.concat(two.chunks)).map((b) => b.baseOffset)).toEqual([8, 10]);
+    expect(two.bytes).toBe(size * 2);
+    await log.close();
+  });
+
   it('reads across segments in one call and stops at the byte budget', async () => {
     const log = await openLog(tempDir(), { segmentBytes: 1024, indexIntervalBytes: 128 });
     for (let i = 0; i < 40; i++) log.appendAsLeader([batch(`b${i}`, 2, { valueBytes: 50 })], 0);

@@ -24,21 +24,22 @@ describe('read against a model (property)', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: end }),
-        fc.integer({ min: 1, max: 8000 }),
+        fc.integer({ min: 0, max: 8000 }),
         fc.integer({ min: 0, max: end + 5 }),
-        async (fetchOffset, maxBytes, maxOffset) => {
+        fc.boolean(),
+        async (fetchOffset, maxBytes, maxOffset, minOneBatch) => {
           const expected: number[] = [];
           let bytes = 0;
           if (fetchOffset < Math.min(maxOffset, end)) {
             for (const b of model) {
               if (b.lastOffset < fetchOffset) continue;
               if (b.baseOffset >= maxOffset) break;
-              if (expected.length > 0 && bytes + b.sizeBytes > maxBytes) break;
+              if ((expected.length > 0 || !minOneBatch) && bytes + b.sizeBytes > maxBytes) break;
               expected.push(b.baseOffset);
               bytes += b.sizeBytes;
             }
           }
-          const result = await log.read(fetchOffset, maxBytes, maxOffset);
+          const result = await log.read(fetchOffset, maxBytes, maxOffset, { minOneBatch });
           const got = batchesIn(Buffer.concat(result.chunks));
           expect(got.map((b) => b.baseOffset)).toEqual(expected);
           expect(result.bytes).toBe(bytes);

@@ -1,7 +1,6 @@
 // CreateTopics (key 19), versions 0-7. Forwarded to the controller; answered once the topic is
 // committed in the metadata log (or validated only). Results per topic, in request order.
 import { ErrorCode } from '../../common/index.js';
-import { resolveQuorums } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type {
@@ -54,7 +53,6 @@ export function createTopicsHandler(ctx: BrokerContext) {
             );
             if (created) {
               const factor = created.partitions[0]?.replicas.length ?? 0;
-              resolveQuorums(factor, created.configs);
               return {
                 ...result,
                 topicId: created.topicId,

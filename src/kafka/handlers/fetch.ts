@@ -1,9 +1,14 @@
 // Fetch (key 1), versions 4-12. Whole batches from the one containing fetchOffset up to the high
-// watermark (no transactions, so the last stable offset equals it), at least one batch even past
-// maxBytes (KIP-74). Long polling: with fewer than minBytes available the request waits until a
-// high watermark of one of its partitions moves or maxWaitMs passes. Fetch sessions (KIP-227)
-// are declined: every response carries sessionId 0, so clients send full fetches.
-import { ErrorCode, KafkaError, limits } from '../../common/index.js';
+// watermark (no transactions, so the last stable offset equals it). Size limits as Kafka's
+// ReplicaManager.readFromLocalLog applies them (KIP-74): the response holds at most maxBytes and each
+// partition at most partitionMaxBytes, except that the first batch of the first partition with data
+// comes whole however large, so a consumer always progresses. Where Kafka then cuts a later
+// partition's bytes mid-batch (clients drop the partial tail), Brook stops before a batch that does
+// not fit: the same records reach the client, and the response is no larger than Kafka's.
+// Long polling: with fewer than minBytes available the request waits until a high watermark of one
+// of its partitions moves or maxWaitMs passes. Fetch sessions (KIP-227) are declined: every response
+// carries sessionId 0, so clients send full fetches.
+import { assert, ErrorCode, KafkaError, limits } from '../../common/index.js';
 import type { Partition } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
@@ -43,6 +48,7 @@ export function fetchHandler(ctx: BrokerContext) {
   async function readAll(slots: readonly Slot[], maxBytes: number, readCommitted: boolean) {
     let remaining = maxBytes;
     let total = 0;
+    let partitionsWithData = 0;
     let anyError = false;
     const results: FetchPartitionData[] = [];
     for (const slot of slots) {
@@ -64,13 +70,16 @@ export function fetchHandler(ctx: BrokerContext) {
           );
         }
         let records: Buffer[] | Buffer = EMPTY;
-        // The first partition with data may exceed the limits by one batch (KIP-74).
-        const budget = Math.min(slot.partitionMaxBytes, total === 0 ? Math.max(remaining, 1) : remaining);
-        if (slot.fetchOffset < p.highWatermark && budget > 0) {
-          const read = await p.read(slot.fetchOffset, budget);
+        // Until some partition has returned data, the next one's first batch may pass both limits.
+        const minOneBatch = total === 0;
+        const budget = Math.max(Math.min(slot.partitionMaxBytes, remaining), 0);
+        if (slot.fetchOffset < p.highWatermark && (budget > 0 || minOneBatch)) {
+          const read = await p.read(slot.fetchOffset, budget, { minOneBatch });
+          assert(minOneBatch || read.bytes <= budget, `fetch read ${read.bytes} bytes past its budget ${budget}`);
           records = read.chunks;
-          remaining -= read.bytes;
+          remaining = Math.max(remaining - read.bytes, 0);
           total += read.bytes;
+          if (read.bytes > 0) partitionsWithData++;
         }
         results.push({
           ...data,
@@ -90,6 +99,8 @@ export function fetchHandler(ctx: BrokerContext) {
         });
       }
     }
+    // Past maxBytes only through the first batch of the one partition that returned data (KIP-74).
+    assert(total <= maxBytes || partitionsWithData === 1, `fetch of ${total} bytes past maxBytes ${maxBytes}`);
     return { results, total, anyError };
   }
 

@@ -55,9 +55,8 @@ export function produceHandler(ctx: BrokerContext) {
     if (batches.length !== 1)
       throw new KafkaError(ErrorCode.INVALID_RECORD, `exactly one record batch per partition, got ${batches.length}`);
     const batch = batches[0]!;
-    const topicInfo = ctx.metadata.state.topic(topic);
-    const maxMessageBytes = Number(topicInfo?.configs['max.message.bytes'] ?? ctx.config.maxMessageBytes);
-    const header = validateClientBatch(batch, { maxMessageBytes });
+    // The topic's max.message.bytes as the replica's log was given it (typed once, from metadata).
+    const header = validateClientBatch(batch, { maxMessageBytes: partition.log.logConfig.maxMessageBytes });
     if (compressionOf(header.attributes) === Compression.zstd && version < ZSTD_MIN_PRODUCE_VERSION) {
       throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `zstd needs produce v${ZSTD_MIN_PRODUCE_VERSION}+`);
     }

@@ -1,0 +1,143 @@
+// Start-up settings: every broker row with a flag becomes a commander option with its BROOK_*
+// variable; argv and the environment are parsed once into the node's typed config. A bad value
+// stops start-up with one line that names the setting (ConfigError), never a stack trace.
+import { hostname } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { assert } from '../assert.js';
+import { ConfigError } from '../errors.js';
+import { humanNumber } from './human.js';
+import { SETTING_ROWS, type SettingKey, type SettingRow } from './registry.js';
+import { envOf, isDerived } from './setting.js';
+import type { BrokerSettings, NodeConfig } from './typed.js';
+import { InvalidSettingValue } from './value-types.js';
+
+function parserOf(row: SettingRow, name: string) {
+  return (raw: string): unknown => {
+    try {
+      return row.type.parse(raw);
+    } catch (err) {
+      if (err instanceof InvalidSettingValue) throw new InvalidArgumentError(`${name} ${err.message}, got '${raw}'`);
+      throw err;
+    }
+  };
+}
+
+/** The option of a row with a flag; its attribute is the row's key (--segment-bytes → segmentBytes). */
+function optionOf(row: SettingRow & { readonly flag: `--${string}` }): Option {
+  const placeholder = row.placeholder ?? (row.unit === 'ms' ? 'ms' : row.type.placeholder);
+  const description = isDerived(row.default) ? `${row.doc} (default: ${row.default.derived})` : row.doc;
+  const option = new Option(`${row.flag} <${placeholder}>`, description)
+    .env(envOf(row.flag))
+    .argParser(parserOf(row, row.flag.slice(2)));
+  if (!isDerived(row.default)) {
+    const formatted = row.type.format(row.default);
+    const human = typeof row.default === 'number' ? humanNumber(row.default, row.unit) : formatted;
+    option.default(row.default, human.startsWith(formatted) ? formatted : `${formatted} = ${human}`);
+  }
+  assert(option.attributeName() === row.key, `flag ${row.flag} must spell its row's key ${row.key}`);
+  return option;
+}
+
+function buildCommand(): Command {
+  const cmd = new Command('brook')
+    .description('Brook: a Kafka-compatible, Raft-replicated message broker')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) })
+    .allowExcessArguments(false);
+  for (const row of SETTING_ROWS) if (row.flag !== undefined) cmd.addOption(optionOf({ ...row, flag: row.flag }));
+  return cmd;
+}
+
+/**
+ * Parses argv (without node and script) and the environment. Throws ConfigError with one line
+ * naming the bad setting; returns null when --help was asked for (help already printed).
+ */
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeConfig | null {
+  const cmd = buildCommand();
+  // commander reads process.env for Option.env(); give it the caller's environment. Copy both
+  // first: `env` is often process.env itself.
+  const wanted = Object.entries(env).filter(([key]) => key.startsWith('BROOK_'));
+  const saved = { ...process.env };
+  try {
+    for (const key of Object.keys(process.env)) if (key.startsWith('BROOK_')) delete process.env[key];
+    for (const [key, value] of wanted) process.env[key] = value;
+    cmd.parse(argv, { from: 'user' });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.help') return null;
+    const message = (err as Error).message.replace(/^error: /, '');
+    throw new ConfigError(message);
+  } finally {
+    for (const key of Object.keys(process.env)) if (key.startsWith('BROOK_')) delete process.env[key];
+    for (const [key, value] of Object.entries(saved)) if (key.startsWith('BROOK_')) process.env[key] = value;
+  }
+  return resolve(cmd);
+}
+
+/** The rows' values: given, default, or derived from the others; then the checks across settings. */
+function resolve(cmd: Command): NodeConfig {
+  const given = cmd.opts<Record<string, unknown>>();
+  const values: Record<string, unknown> = {};
+  const explicitSettings = new Set<SettingKey>();
+  for (const row of SETTING_ROWS) {
+    if (row.broker === undefined) continue;
+    if (row.flag === undefined) {
+      assert(!isDerived(row.default), `${row.key}: a setting without a flag has a fixed default`);
+      values[row.key] = row.default;
+      continue;
+    }
+    const source = cmd.getOptionValueSource(row.key);
+    if (source === 'cli' || source === 'env') explicitSettings.add(row.key);
+    values[row.key] = given[row.key];
+  }
+  const raw = values as Partial<BrokerSettings> & Omit<BrokerSettings, DerivedKey>;
+  const clusterSize = raw.clusterNodes.length;
+  const wildcard = raw.listenHost === '0.0.0.0' || raw.listenHost === '::';
+  const config: NodeConfig = {
+    ...raw,
+    advertisedHost: raw.advertisedHost ?? (wildcard ? hostname() : raw.listenHost),
+    advertisedPort: raw.advertisedPort ?? raw.kafkaPort,
+    defaultReplicationFactor: raw.defaultReplicationFactor ?? Math.min(3, clusterSize),
+    explicitSettings,
+  };
+  for (const row of SETTING_ROWS) {
+    if (row.broker !== undefined) assert((config as Record<string, unknown>)[row.key] !== undefined, `${row.key} set`);
+  }
+  check(config);
+  return config;
+}
+
+/** The settings whose default is derived from others (their rows say from what). */
+type DerivedKey = 'advertisedHost' | 'advertisedPort' | 'defaultReplicationFactor';
+
+/** Relations between settings that no single row's range can say. */
+function check(config: NodeConfig): void {
+  if (!config.clusterNodes.some((m) => m.nodeId === config.nodeId)) {
+    throw new ConfigError(
+      `node-id ${config.nodeId} is not one of cluster-nodes (${config.clusterNodes.map((m) => m.nodeId).join(',')})`,
+    );
+  }
+  if (config.raftElectionTimeoutMs <= 2 * config.raftHeartbeatMs) {
+    throw new ConfigError('raft-election-timeout-ms must be more than twice raft-heartbeat-ms');
+  }
+  if (config.brokerSessionTimeoutMs <= config.raftHeartbeatMs) {
+    throw new ConfigError('broker-session-timeout-ms must be more than raft-heartbeat-ms');
+  }
+  if (config.groupMinSessionTimeoutMs > config.groupMaxSessionTimeoutMs) {
+    throw new ConfigError('group-min-session-timeout-ms must not exceed group-max-session-timeout-ms');
+  }
+  const clusterSize = config.clusterNodes.length;
+  if (config.defaultReplicationFactor > clusterSize) {
+    throw new ConfigError(
+      `default-replication-factor ${config.defaultReplicationFactor} exceeds the ${clusterSize} cluster nodes`,
+    );
+  }
+}
+
+/**
+ * Brokers heartbeat to the controller this often: a fifth of the session, at most 300 ms, so a
+ * silent broker is probed soon even with a long session.
+ */
+export function brokerHeartbeatIntervalMs(config: Pick<NodeConfig, 'brokerSessionTimeoutMs'>): number {
+  return Math.max(5, Math.min(300, Math.floor(config.brokerSessionTimeoutMs / 5)));
+}

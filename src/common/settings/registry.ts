@@ -1,0 +1,432 @@
+// Every setting Brook has, one row each: its Kafka name, start-up flag (and so its BROOK_*
+// variable), topic key, type and range, unit, default, whether it can change at run time, and its
+// doc line. The start-up flags and --help, the node's typed config, topic config validation,
+// DescribeConfigs and the README's table are all derived from this table; add a row here and
+// every one of them knows the setting. Rows keep the order --help lists them in.
+//
+// Names: the broker setting takes Kafka's name where Kafka has the setting (log.segment.bytes),
+// and its topic key is Kafka's topic config (segment.bytes), whose broker synonym it is. Brook's
+// own settings take names in Kafka's style (grpc.port). A row's key is the field of the typed
+// config that holds its value (NodeConfig.segmentBytes, LogConfig.segmentBytes).
+import { LOG_LEVELS } from '../log.js';
+import { limits } from '../limits.js';
+import { clusterNodes, DEFAULT_GRPC_PORT } from './cluster-nodes.js';
+import { setting, type Setting } from './setting.js';
+import { boolean, int, listOf, long, oneOf, optional, strictBoolean, text } from './value-types.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const MIB = 1024 * 1024;
+const port = () => int(0, 65535);
+
+export const CLEANUP_POLICIES = ['delete', 'compact'] as const;
+export const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
+
+export const SETTINGS = {
+  // ---------------------------------------------------------------- the node and its cluster
+  nodeId: setting({
+    broker: 'broker.id',
+    flag: '--node-id',
+    placeholder: 'id',
+    type: int(1),
+    default: 1,
+    doc: 'this node id',
+    main: true,
+  }),
+  clusterNodes: setting({
+    broker: 'controller.quorum.voters',
+    flag: '--cluster-nodes',
+    type: clusterNodes(),
+    default: [{ nodeId: 1, host: 'node1', grpcPort: DEFAULT_GRPC_PORT }],
+    doc: "voters: '1,2,3' (host node<id>:9093) or '1@host:port,...'",
+    main: true,
+  }),
+  clusterId: setting({
+    broker: 'cluster.id',
+    flag: '--cluster-id',
+    placeholder: 'id',
+    type: text(1, 64, 'id'),
+    default: 'brook-cluster',
+    doc: 'cluster id reported to clients',
+  }),
+  dataDir: setting({
+    broker: 'log.dir',
+    flag: '--data-dir',
+    placeholder: 'dir',
+    type: text(1, 4096, 'dir'),
+    default: './data',
+    doc: 'where logs and Raft state live',
+    main: true,
+  }),
+  listenHost: setting({
+    broker: 'host.name',
+    flag: '--listen-host',
+    placeholder: 'host',
+    type: text(1, 253, 'host'),
+    default: '127.0.0.1',
+    doc: 'address the listeners bind',
+    main: true,
+  }),
+  kafkaPort: setting({
+    broker: 'port',
+    flag: '--kafka-port',
+    placeholder: 'port',
+    type: port(),
+    default: 9092,
+    doc: 'Kafka listener port',
+    main: true,
+  }),
+  grpcPort: setting({
+    broker: 'grpc.port',
+    flag: '--grpc-port',
+    placeholder: 'port',
+    type: port(),
+    default: DEFAULT_GRPC_PORT,
+    doc: 'internal gRPC port (Raft, replication, forwarded admin requests)',
+    main: true,
+  }),
+  httpPort: setting({
+    broker: 'http.port',
+    flag: '--http-port',
+    placeholder: 'port',
+    type: port(),
+    default: 9094,
+    doc: 'HTTP port: /healthz, /readyz, /metrics',
+    main: true,
+  }),
+  advertisedHost: setting({
+    broker: 'advertised.host.name',
+    flag: '--advertised-host',
+    placeholder: 'host',
+    type: text(1, 253, 'host'),
+    default: { derived: "the listen host (this machine's name when that is 0.0.0.0 or ::)" },
+    doc: 'Kafka host given to clients',
+    main: true,
+  }),
+  advertisedPort: setting({
+    broker: 'advertised.port',
+    flag: '--advertised-port',
+    placeholder: 'port',
+    type: port(),
+    default: { derived: 'the Kafka port' },
+    doc: 'Kafka port given to clients',
+    main: true,
+  }),
+  logLevel: setting({
+    broker: 'logger.level',
+    flag: '--log-level',
+    placeholder: 'level',
+    type: oneOf(LOG_LEVELS),
+    default: 'info',
+    doc: 'pino log level',
+    main: true,
+  }),
+
+  // ---------------------------------------------------------------- topics
+  autoCreateTopics: setting({
+    broker: 'auto.create.topics.enable',
+    flag: '--auto-create-topics',
+    type: boolean(),
+    default: true,
+    doc: 'create unknown topics on metadata/produce',
+    main: true,
+  }),
+  defaultPartitions: setting({
+    broker: 'num.partitions',
+    flag: '--default-partitions',
+    type: int(1, limits.partitionsPerTopicMax),
+    default: 1,
+    doc: 'partitions of auto-created topics',
+  }),
+  defaultReplicationFactor: setting({
+    broker: 'default.replication.factor',
+    flag: '--default-replication-factor',
+    type: int(1, 64),
+    default: { derived: 'min(3, cluster size)' },
+    doc: 'replication factor of auto-created topics',
+  }),
+
+  // ---------------------------------------------------------------- logs (per topic too)
+  segmentBytes: setting({
+    broker: 'log.segment.bytes',
+    flag: '--segment-bytes',
+    topic: 'segment.bytes',
+    type: int(1024),
+    unit: 'bytes',
+    default: 1024 * MIB,
+    doc: 'roll a segment at this size',
+    main: true,
+  }),
+  segmentMs: setting({
+    broker: 'log.roll.ms',
+    flag: '--segment-ms',
+    topic: 'segment.ms',
+    type: long(1),
+    unit: 'ms',
+    default: 7 * DAY_MS,
+    doc: 'roll a segment at this age',
+    main: true,
+  }),
+  retentionMs: setting({
+    broker: 'log.retention.ms',
+    flag: '--retention-ms',
+    topic: 'retention.ms',
+    type: long(-1),
+    unit: 'ms',
+    default: 7 * DAY_MS,
+    doc: 'delete segments older than this (-1: forever)',
+    main: true,
+  }),
+  retentionBytes: setting({
+    broker: 'log.retention.bytes',
+    flag: '--retention-bytes',
+    topic: 'retention.bytes',
+    type: long(-1),
+    unit: 'bytes',
+    default: -1,
+    doc: 'keep at most this many bytes per partition (-1: unlimited)',
+    main: true,
+  }),
+  indexIntervalBytes: setting({
+    broker: 'log.index.interval.bytes',
+    flag: '--index-interval-bytes',
+    topic: 'index.interval.bytes',
+    type: int(1),
+    unit: 'bytes',
+    default: 4096,
+    doc: 'bytes between sparse index entries',
+  }),
+  flushMessages: setting({
+    broker: 'log.flush.interval.messages',
+    flag: '--flush-messages',
+    topic: 'flush.messages',
+    type: long(1),
+    unit: 'messages',
+    default: 1,
+    doc: 'fsync after this many messages (1: fsync before every ack, group-committed)',
+    main: true,
+  }),
+  flushMs: setting({
+    broker: 'log.flush.interval.ms',
+    flag: '--flush-ms',
+    topic: 'flush.ms',
+    type: long(-1),
+    unit: 'ms',
+    default: -1,
+    doc: 'fsync at least this often when flush-messages > 1 (-1: unset)',
+  }),
+  maxMessageBytes: setting({
+    broker: 'message.max.bytes',
+    flag: '--max-message-bytes',
+    topic: 'max.message.bytes',
+    // A batch never exceeds the request that carries it.
+    type: int(64, limits.requestSizeBytesMax),
+    unit: 'bytes',
+    default: 1_048_588,
+    doc: 'largest record batch accepted',
+  }),
+  pageCacheRetainBytes: setting({
+    broker: 'log.page.cache.retain.bytes',
+    flag: '--page-cache-retain-bytes',
+    type: long(-1),
+    unit: 'bytes',
+    default: 32 * MIB,
+    doc:
+      'after each fsync, let the kernel drop cached log bytes but the newest n of each segment ' +
+      '(-1: leave the page cache alone)',
+    main: true,
+  }),
+  retentionCheckIntervalMs: setting({
+    broker: 'log.retention.check.interval.ms',
+    flag: '--retention-check-interval-ms',
+    type: long(10),
+    unit: 'ms',
+    default: 300_000,
+    doc: 'how often retention runs',
+  }),
+
+  // ---------------------------------------------------------------- Raft and the controller
+  raftHeartbeatMs: setting({
+    broker: 'raft.heartbeat.interval.ms',
+    flag: '--raft-heartbeat-ms',
+    type: long(1),
+    unit: 'ms',
+    default: 100,
+    doc: 'Raft heartbeat interval',
+  }),
+  raftElectionTimeoutMs: setting({
+    broker: 'controller.quorum.election.timeout.ms',
+    flag: '--raft-election-timeout-ms',
+    type: long(2),
+    unit: 'ms',
+    default: 500,
+    doc: 'Raft minimum election timeout (randomized up to 2x)',
+  }),
+  raftSnapshotEntries: setting({
+    broker: 'raft.snapshot.entries',
+    flag: '--raft-snapshot-entries',
+    type: long(2),
+    default: 1000,
+    doc: 'snapshot the metadata and compact the Raft log every n entries',
+  }),
+  brokerSessionTimeoutMs: setting({
+    broker: 'broker.session.timeout.ms',
+    flag: '--broker-session-timeout-ms',
+    type: long(10),
+    unit: 'ms',
+    default: 3000,
+    doc: 'fence a broker silent this long (a crashed one is fenced sooner: its connection is refused)',
+    main: true,
+  }),
+
+  // ---------------------------------------------------------------- consumer groups
+  offsetsTopicPartitions: setting({
+    broker: 'offsets.topic.num.partitions',
+    flag: '--offsets-topic-partitions',
+    type: int(1, 1000),
+    default: 50,
+    doc: 'partitions of __consumer_offsets',
+  }),
+  offsetsRetentionMs: setting({
+    broker: 'offsets.retention.ms',
+    flag: '--offsets-retention-ms',
+    type: long(1),
+    unit: 'ms',
+    default: 7 * DAY_MS,
+    doc: 'expire committed offsets of empty groups after this',
+  }),
+  groupMinSessionTimeoutMs: setting({
+    broker: 'group.min.session.timeout.ms',
+    flag: '--group-min-session-timeout-ms',
+    type: int(1),
+    unit: 'ms',
+    default: 6000,
+    doc: 'smallest session timeout a member may ask for',
+  }),
+  groupMaxSessionTimeoutMs: setting({
+    broker: 'group.max.session.timeout.ms',
+    flag: '--group-max-session-timeout-ms',
+    type: int(1),
+    unit: 'ms',
+    default: 1_800_000,
+    doc: 'largest session timeout a member may ask for',
+  }),
+  groupInitialRebalanceDelayMs: setting({
+    broker: 'group.initial.rebalance.delay.ms',
+    flag: '--group-initial-rebalance-delay-ms',
+    type: int(0),
+    unit: 'ms',
+    default: 3000,
+    doc: 'wait for more members before the first rebalance',
+  }),
+
+  // ---------------------------------------------------------------- the process
+  shutdownTimeoutMs: setting({
+    broker: 'shutdown.timeout.ms',
+    flag: '--shutdown-timeout-ms',
+    type: long(100),
+    unit: 'ms',
+    default: 10_000,
+    doc: 'longest graceful stop before exiting anyway',
+  }),
+
+  // ---------------------------------------------------------------- topic configs (broker value fixed)
+  cleanupPolicy: setting({
+    broker: 'log.cleanup.policy',
+    topic: 'cleanup.policy',
+    type: listOf(oneOf(CLEANUP_POLICIES), { itemsMin: 1 }),
+    default: ['delete'],
+    doc: 'delete or compact old segments',
+  }),
+  compressionType: setting({
+    broker: 'compression.type',
+    topic: 'compression.type',
+    type: oneOf(['producer']),
+    default: 'producer',
+    doc: 'batches are stored as the producer compressed them',
+  }),
+  segmentIndexBytes: setting({
+    broker: 'log.index.size.max.bytes',
+    topic: 'segment.index.bytes',
+    type: int(4),
+    unit: 'bytes',
+    default: 10 * MIB,
+    doc: 'accepted for compatibility',
+  }),
+  messageTimestampType: setting({
+    broker: 'log.message.timestamp.type',
+    topic: 'message.timestamp.type',
+    type: oneOf(TIMESTAMP_TYPES),
+    default: 'CreateTime',
+    doc: 'keep the producer timestamp or use the broker time',
+  }),
+  messageTimestampDifferenceMaxMs: setting({
+    broker: 'log.message.timestamp.difference.max.ms',
+    topic: 'message.timestamp.difference.max.ms',
+    type: long(0),
+    unit: 'ms',
+    default: Number.MAX_SAFE_INTEGER,
+    doc: 'accepted for compatibility',
+  }),
+  deleteRetentionMs: setting({
+    broker: 'log.cleaner.delete.retention.ms',
+    topic: 'delete.retention.ms',
+    type: long(0),
+    unit: 'ms',
+    default: DAY_MS,
+    doc: 'accepted for compatibility',
+  }),
+  minCompactionLagMs: setting({
+    broker: 'log.cleaner.min.compaction.lag.ms',
+    topic: 'min.compaction.lag.ms',
+    type: long(0),
+    unit: 'ms',
+    default: 0,
+    doc: 'accepted for compatibility',
+  }),
+  uncleanLeaderElectionEnable: setting({
+    broker: 'unclean.leader.election.enable',
+    topic: 'unclean.leader.election.enable',
+    type: strictBoolean(false),
+    default: false,
+    doc: 'never: no unclean elections',
+  }),
+
+  // ---------------------------------------------------------------- quorums (per topic)
+  minInsyncReplicas: setting({
+    broker: 'min.insync.replicas',
+    topic: 'min.insync.replicas',
+    type: optional(int(1)),
+    default: null,
+    doc: 'alias of write.quorum',
+  }),
+  writeQuorum: setting({
+    topic: 'write.quorum',
+    type: optional(int(1)),
+    default: null,
+    doc: 'replicas that must hold a write before it is acknowledged (default: a majority)',
+  }),
+  readQuorum: setting({
+    topic: 'read.quorum',
+    type: optional(int(1)),
+    default: null,
+    doc: 'replicas that must answer before a new leader is chosen (default: N - W + 1)',
+  }),
+  unsafeQuorums: setting({
+    topic: 'unsafe.quorums',
+    type: strictBoolean(),
+    default: false,
+    doc: 'allow write.quorum + read.quorum <= replication factor',
+  }),
+};
+
+export type Settings = typeof SETTINGS;
+export type SettingKey = keyof Settings;
+
+/** A row read without its own value type: for code that handles every row alike. */
+export type SettingRow = Setting<unknown> & { readonly key: SettingKey };
+
+/** Every row, in the table's order, with its key. */
+export const SETTING_ROWS: readonly SettingRow[] = (Object.keys(SETTINGS) as SettingKey[]).map((key): SettingRow => ({
+  ...(SETTINGS[key] as Setting<unknown>),
+  key,
+}));
