@@ -6,6 +6,20 @@ import { ConfigError, InvalidSettingValue, SETTINGS, TIMESTAMP_TYPES, type Topic
 export const TimestampType = { CreateTime: 'CreateTime', LogAppendTime: 'LogAppendTime' } as const;
 export type TimestampType = (typeof TIMESTAMP_TYPES)[number];
 
+/** cleanup.policy as the log applies it: retention, compaction, or both (Kafka's "compact,delete"). */
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+const CLEANUP_POLICY_VALUES: readonly CleanupPolicy[] = ['delete', 'compact', 'compact,delete'];
+
+/** Whether the log is compacted by the cleaner. */
+export function isCompacted(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
+  return config.cleanupPolicy !== 'delete';
+}
+
+/** Whether retention (retention.ms, retention.bytes) deletes old segments of the log. */
+export function appliesRetention(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
+  return config.cleanupPolicy !== 'compact';
+}
+
 export interface LogConfig {
   /** Roll the active segment before it would grow past this (segment.bytes). Index positions are int32. */
   readonly segmentBytes: number;
@@ -27,8 +41,16 @@ export interface LogConfig {
   /** Largest batch accepted on produce (max.message.bytes). */
   readonly maxMessageBytes: number;
   readonly messageTimestampType: TimestampType;
-  /** Only 'delete' is implemented; 'compact' is accepted but behaves as 'delete' for now. */
-  readonly cleanupPolicy: 'delete' | 'compact';
+  /** cleanup.policy: retention deletes old segments ('delete'), the cleaner compacts ('compact'), or both. */
+  readonly cleanupPolicy: CleanupPolicy;
+  /** min.cleanable.dirty.ratio: clean once dirty bytes are this share of the cleanable bytes. */
+  readonly minCleanableDirtyRatio: number;
+  /** min.compaction.lag.ms: a segment whose newest record is younger than this is not cleaned. */
+  readonly minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a log whose oldest dirty record is this old is cleaned whatever its ratio. */
+  readonly maxCompactionLagMs: number;
+  /** delete.retention.ms: a tombstone survives this long after the cleaner first passed it. */
+  readonly deleteRetentionMs: number;
 }
 
 /** The part of a topic's settings a log is given. */
@@ -43,8 +65,18 @@ export function logConfigOf(settings: TopicSettings): LogConfig {
     flushMs: settings.flushMs,
     maxMessageBytes: settings.maxMessageBytes,
     messageTimestampType: settings.messageTimestampType,
-    cleanupPolicy: settings.cleanupPolicy.includes('compact') ? 'compact' : 'delete',
+    cleanupPolicy: cleanupPolicyOf(settings.cleanupPolicy),
+    minCleanableDirtyRatio: settings.minCleanableDirtyRatio,
+    minCompactionLagMs: settings.minCompactionLagMs,
+    maxCompactionLagMs: settings.maxCompactionLagMs,
+    deleteRetentionMs: settings.deleteRetentionMs,
   };
+}
+
+function cleanupPolicyOf(policies: readonly string[]): CleanupPolicy {
+  const compact = policies.includes('compact');
+  const remove = policies.includes('delete');
+  return compact ? (remove ? 'compact,delete' : 'compact') : 'delete';
 }
 
 /** The registry's defaults. */
@@ -59,6 +91,10 @@ export const defaultLogConfig: LogConfig = Object.freeze({
   maxMessageBytes: SETTINGS.maxMessageBytes.default,
   messageTimestampType: SETTINGS.messageTimestampType.default,
   cleanupPolicy: 'delete',
+  minCleanableDirtyRatio: SETTINGS.minCleanableDirtyRatio.default,
+  minCompactionLagMs: SETTINGS.minCompactionLagMs.default,
+  maxCompactionLagMs: SETTINGS.maxCompactionLagMs.default,
+  deleteRetentionMs: SETTINGS.deleteRetentionMs.default,
 });
 
 const NUMERIC_FIELDS = [
@@ -70,6 +106,10 @@ const NUMERIC_FIELDS = [
   'flushMessages',
   'flushMs',
   'maxMessageBytes',
+  'minCleanableDirtyRatio',
+  'minCompactionLagMs',
+  'maxCompactionLagMs',
+  'deleteRetentionMs',
 ] as const;
 
 /**
@@ -94,8 +134,10 @@ export function makeLogConfig(overrides: Partial<LogConfig> = {}, base: LogConfi
   check(`messageTimestampType=${String(config.messageTimestampType)}`, () =>
     SETTINGS.messageTimestampType.type.check(config.messageTimestampType),
   );
-  if (config.cleanupPolicy !== 'delete' && config.cleanupPolicy !== 'compact') {
-    throw new ConfigError(`log config cleanupPolicy=${String(config.cleanupPolicy)} must be delete or compact`);
+  if (!CLEANUP_POLICY_VALUES.includes(config.cleanupPolicy)) {
+    throw new ConfigError(
+      `log config cleanupPolicy=${String(config.cleanupPolicy)} must be one of ${CLEANUP_POLICY_VALUES.join(', ')}`,
+    );
   }
   return Object.freeze(config);
 }
