@@ -9,8 +9,16 @@
 // so the replication service) listening, so the service is given a function that returns it.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics } from './common/index.js';
+import {
+  GrpcServer,
+  type Logger,
+  type NodeConfig,
+  cleanerMetrics,
+  nodeGauges,
+  requestMetrics,
+} from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
+import { parsePartitionDirName } from './storage/index.js';
 import { HttpServer } from './http/index.js';
 import { type BrokerContext, createHandlers, KafkaServer, RequestDispatcher } from './kafka/index.js';
 import {
@@ -165,6 +173,15 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       return { live: brokers.filter((b) => !b.fenced).length, fenced: brokers.filter((b) => b.fenced).length };
     },
     connections: () => kafka.connectionCount,
+  });
+  cleanerMetrics(http.registry, {
+    stats: () => replicas.logCleaner?.stats ?? null,
+    *dirtyRatios() {
+      for (const [name, ratio] of replicas.logCleaner?.dirtyRatios ?? []) {
+        const id = parsePartitionDirName(name);
+        if (id !== null) yield { topic: id.topic, partition: id.partition, ratio };
+      }
+    },
   });
   const kafkaPort = await kafka.listen(config.listenHost, config.kafkaPort);
 

@@ -13,7 +13,14 @@ export { ConfigError, ErrorCode, KafkaError, ProtocolError, errorCodeOf, errorNa
 export { CHANNEL_OPTIONS, GrpcServer, createClient, grpc, loadProto, serviceConstructor } from './grpc.js';
 export { limits } from './limits.js';
 export { LOG_LEVELS, type Logger, createLogger, silentLogger } from './log.js';
-export { type NodeGauges, type RequestMetrics, nodeGauges, requestMetrics } from './metrics.js';
+export {
+  type CleanerMetricsSource,
+  type NodeGauges,
+  type RequestMetrics,
+  cleanerMetrics,
+  nodeGauges,
+  requestMetrics,
+} from './metrics.js';
 export { Reader } from './binary/reader.js';
 export { type Mark, Writer, concat } from './binary/writer.js';
 export {

@@ -14,7 +14,7 @@ import {
   resolveQuorums,
 } from '../common/index.js';
 import { type MetadataChange, type MetadataLog, type PartitionInfo, type TopicInfo } from '../metadata/index.js';
-import { LogManager, type LogConfig, logConfigOf } from '../storage/index.js';
+import { type LogCleaner, LogManager, type LogConfig, logConfigOf } from '../storage/index.js';
 import { Partition, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './partition.js';
 import type { ReplicationLimits } from './protocol/index.js';
 import type { ReplicationClient } from './replication-client.js';
@@ -82,7 +82,15 @@ export class ReplicaManager {
       config.dataDir,
       log.child({ module: 'storage' }),
       {},
-      { pageCacheRetainBytes: config.pageCacheRetainBytes },
+      {
+        pageCacheRetainBytes: config.pageCacheRetainBytes,
+        cleaner: {
+          enabled: config.logCleanerEnable,
+          ioMaxBytesPerSecond: config.logCleanerIoMaxBytesPerSecond,
+          dedupeBufferBytes: config.logCleanerDedupeBufferSize,
+          backoffMs: config.logCleanerBackoffMs,
+        },
+      },
     );
     const manager = new ReplicaManager(
       config,
@@ -112,6 +120,11 @@ export class ReplicaManager {
   }
 
   // ---------------------------------------------------------------- lookups
+
+  /** The node's log cleaner (its stats and dirty ratios for /metrics), or null when none runs. */
+  get logCleaner(): LogCleaner | null {
+    return this.logs.cleaner;
+  }
 
   /** The partition if this node leads it; otherwise the Kafka error clients act on. */
   leaderPartition(topic: string, partition: number): Partition {

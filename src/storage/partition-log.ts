@@ -114,6 +114,7 @@ export class PartitionLog {
       lock: this.lock,
       checkpoint: cleanerCheckpoint,
       config: () => this.config,
+      epochStartOffsets: () => this.epochs.all.map((entry) => entry.startOffset),
     });
   }
 

@@ -59,8 +59,9 @@ function writeRounds(log: PartitionLog, keys: number, rounds: number, perBatch =
 /** Writes records of fresh keys until the active segment has rolled: what came before is cleanable. */
 function roll(log: PartitionLog, tag = 'fill'): void {
   const segments = log.segmentCount;
+  const epoch = Math.max(log.lastEpoch, 0);
   for (let i = 0; i < 1000 && log.segmentCount === segments; i++) {
-    log.appendAsLeader([keyedBatch([{ key: `${tag}-${log.logEndOffset}`, value: 'f'.repeat(40) }])], 0);
+    log.appendAsLeader([keyedBatch([{ key: `${tag}-${log.logEndOffset}`, value: 'f'.repeat(40) }])], epoch);
   }
 }
 
@@ -371,5 +372,24 @@ describe('idempotent producers', () => {
     const gap = keyedBatch([{ key: 'a', value: '4' }], { producerId: pid, producerEpoch: 0, baseSequence: 9 });
     expect(() => log.appendAsLeader([gap], 0)).toThrow(/sequence/);
     await log.close();
+  });
+});
+
+describe('leader epochs', () => {
+  it('keep their first batch and the batch ending where they start, empty if need be', async () => {
+    const now = { ms: T0 };
+    const log = await compactedLog(tempDir(), now);
+    writeRounds(log, 10, 2, 5, 0);
+    const epochOneStart = log.logEndOffset;
+    writeRounds(log, 10, 2, 5, 1);
+    writeRounds(log, 10, 3, 5, 2); // supersedes every record of epochs 0 and 1
+    roll(log);
+    await cleanFully(log);
+    const batches = (await storedBatches(log)).map((b) => readBatchHeader(b));
+    const first = batches.find((h) => h.baseOffset === epochOneStart);
+    const before = batches.find((h) => h.baseOffset + h.lastOffsetDelta + 1 === epochOneStart);
+    expect(first).toMatchObject({ partitionLeaderEpoch: 1, recordsCount: 0 });
+    expect(before).toMatchObject({ partitionLeaderEpoch: 0, recordsCount: 0 });
+    expect(log.epochEntries().map((e) => e.startOffset)).toContain(epochOneStart);
   });
 });

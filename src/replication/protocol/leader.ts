@@ -234,8 +234,9 @@ export class LeaderCore {
     const last = request.batches[request.batches.length - 1];
     if (last === undefined) return; // a heartbeat
     const first = request.batches[0] as BatchInfo;
+    // A compacted range may have no batch at nextOffset: the first one sent then starts after it.
     assert(
-      first.baseOffset === pr.nextOffset,
+      first.baseOffset >= pr.nextOffset,
       `follower ${followerId}: append at ${first.baseOffset}, next is ${pr.nextOffset}`,
     );
     let bytes = 0;

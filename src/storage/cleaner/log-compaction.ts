@@ -8,7 +8,10 @@
 // the log still tracks (its header keeps the producer's epoch and last sequence, so de-duplication
 // and sequence checks work after cleaning, restart and failover) or the last batch of a rewritten
 // group (so a cleaned segment ends where its sources did, and recovery's hole check stays true):
-// those stay as empty batches. Batches keep their base and last offsets, so offsets only ever go
+// those stay as empty batches. So do the first batch of each leader epoch and the batch that ends
+// where an epoch starts: a follower copying a cleaned range then still reaches each epoch's start
+// offset exactly and finds the epoch's first batch there, as replication's marker rules expect
+// (protocol/follower.ts). Batches keep their base and last offsets, so offsets only ever go
 // missing between batches, never move.
 //
 // Control and transactional batches are kept as they are and their keys are not mapped: a record
@@ -89,6 +92,8 @@ export interface CompactionParts {
   readonly lock: StructureLock;
   readonly checkpoint: CleanerCheckpoint;
   readonly config: () => LogConfig;
+  /** Where each leader epoch starts (the leader-epoch checkpoint's offsets). */
+  readonly epochStartOffsets: () => readonly number[];
 }
 
 /** The most a batch's records may decompress to (a bound on hostile bytes; batches are at most 100 MiB). */
@@ -230,7 +235,9 @@ export class LogCompaction {
     try {
       cleaned = Segment.createCleaned(disk, dir, base, nowMs);
       const writer = new RunWriter(cleaned, config.indexIntervalBytes);
-      const rewrite = new GroupRewrite(context, this.parts.producers, endOffset, nowMs, config.deleteRetentionMs);
+      const rewrite = new GroupRewrite(context, this.parts.producers, endOffset, nowMs, config.deleteRetentionMs, [
+        ...this.parts.epochStartOffsets(),
+      ]);
       let lastDropped: Buffer | null = null;
       for (const segment of group) {
         for await (const { batch } of batchesOf(segment)) {
@@ -330,7 +337,12 @@ class GroupRewrite {
     private readonly endOffset: number,
     private readonly nowMs: number,
     private readonly deleteRetentionMs: number,
-  ) {}
+    epochStartOffsets: readonly number[],
+  ) {
+    this.epochStarts = new Set(epochStartOffsets);
+  }
+
+  private readonly epochStarts: Set<number>;
 
   /** The batch to write (itself, or rewritten), or null to drop it. */
   batch(batch: Buffer): Buffer | null {
@@ -348,7 +360,7 @@ class GroupRewrite {
     this.recordsRemoved += records.length - kept.length;
     if (kept.length === records.length && setHorizon === null) return batch;
     this.changed = true;
-    if (kept.length === 0 && !this.isLastOfActiveProducer(header)) return null;
+    if (kept.length === 0 && !this.isLastOfActiveProducer(header) && !this.bordersEpoch(header)) return null;
     return rewriteBatch(batch, kept, codec, { setDeleteHorizonMs: setHorizon });
   }
 
@@ -359,6 +371,11 @@ class GroupRewrite {
       if (latest > record.offset) return false;
     }
     return !record.isTombstone || horizon === null || this.nowMs < horizon;
+  }
+
+  /** The first batch of an epoch, or the one ending where an epoch starts. */
+  private bordersEpoch(header: BatchHeader): boolean {
+    return this.epochStarts.has(header.baseOffset) || this.epochStarts.has(lastOffsetOf(header) + 1);
   }
 
   private isLastOfActiveProducer(header: BatchHeader): boolean {
