@@ -9,6 +9,7 @@ export {
 } from './log-manager.js';
 export { type CleanerSettings, type CleanerStats, LogCleaner } from './cleaner/log-cleaner.js';
 export type { CleanableBound } from './cleaner/log-compaction.js';
+export { keylessRecordIndexes } from './cleaner/batch-records.js';
 export { pageCacheControlUnavailable } from './page-cache.js';
 export {
   type Disk,

@@ -149,6 +149,7 @@ describe('what users rely on stays as it was', () => {
     '--raft-snapshot-entries': 1000,
     '--broker-session-timeout-ms': 3000,
     '--offsets-topic-partitions': 50,
+    '--offsets-topic-segment-bytes': 104857600,
     '--offsets-retention-ms': 604800000,
     '--group-min-session-timeout-ms': 6000,
     '--group-max-session-timeout-ms': 1800000,

@@ -363,6 +363,14 @@ export const SETTINGS = {
     default: 50,
     doc: 'partitions of __consumer_offsets',
   }),
+  offsetsTopicSegmentBytes: setting({
+    broker: 'offsets.topic.segment.bytes',
+    flag: '--offsets-topic-segment-bytes',
+    type: int(1024),
+    unit: 'bytes',
+    default: 100 * MIB,
+    doc: 'segment.bytes of __consumer_offsets when it is created (smaller segments are compacted sooner)',
+  }),
   offsetsRetentionMs: setting({
     broker: 'offsets.retention.ms',
     flag: '--offsets-retention-ms',

@@ -24,7 +24,7 @@ import {
   writeInt64,
 } from '../record-batch.js';
 import { ByteSink, ByteSource } from '../record-codec.js';
-import { type Codec, compressRecords, decompressRecords } from './record-codecs.js';
+import { type Codec, canRecompress, compressRecords, decompressRecords } from './record-codecs.js';
 
 /** One record of a batch, with the bytes needed to write it again unchanged. */
 export interface StoredRecord {
@@ -151,7 +151,17 @@ export function rewriteBatch(
   return batch;
 }
 
-/** The codec bits of a stored batch. */
-export function codecOf(header: BatchHeader): number {
-  return compressionOf(header.attributes);
+/**
+ * The indexes (within the batch) of its records without a key, for a produce to a compacted
+ * topic, which refuses them (Kafka's LogValidator). Null when the batch's codec cannot be opened
+ * here: such a batch is not checked (the cleaner drops keyless records it can open later anyway).
+ */
+export function keylessRecordIndexes(batch: Buffer, maxRecordBytes: number): number[] | null {
+  const codec = compressionOf(readBatchHeader(batch).attributes);
+  if (!canRecompress(codec)) return null;
+  const indexes: number[] = [];
+  readStoredRecords(batch, codec, maxRecordBytes).forEach((record, i) => {
+    if (record.key === null) indexes.push(i);
+  });
+  return indexes;
 }
