@@ -3,6 +3,9 @@
 //   1. produce throughput: kcat (librdkafka) sends N records of S bytes with acks=all,
 //   2. consume throughput: kcat reads them all back from the beginning,
 //   3. produce latency: a librdkafka producer (python3-confluent-kafka) at a steady rate,
+//   4. the cost of topic compression.type: the same records produced in one codec to a topic
+//      that keeps it (compression.type=producer) and to one whose codec differs, so the leader
+//      recompresses every batch (--recompress PRODUCER:TOPIC, default lz4:gzip; '' skips it),
 // and prints MB/s, records/s and p50/p99/p99.9 latency with the flush policy it ran.
 // Options: --nodes 1|3 (3: a local cluster, topic replication factor 3, W=2 R=2)
 //          --records N (default 1000000) --size BYTES (1024) --partitions P (4)
@@ -24,6 +27,7 @@ const { values: opts } = parseArgs({
     'flush-messages': { type: 'string', default: '1' },
     'latency-records': { type: 'string', default: '50000' },
     'latency-rate': { type: 'string', default: '5000' },
+    recompress: { type: 'string', default: 'lz4:gzip' },
   },
 });
 const records = Number(opts.records);
@@ -170,12 +174,24 @@ try {
   const bootstrap = ports.map((p) => `127.0.0.1:${p.kafka}`).join(',');
   const file = join(dir, 'records.txt');
   await new Promise((res) => {
-    const line = Buffer.alloc(size, 'b');
-    line[size - 1] = 0x0a; // each line is `size` bytes including the newline delimiter
+    // Text that codecs do real work on (16 letters drawn from a seeded xorshift generator, lines
+    // cut from a 64 KiB pool: one line alone gzips about 1.8:1); each line is `size` bytes including
+    // the newline delimiter.
+    let seed = 42;
+    const pool = Buffer.alloc(1 << 16);
+    for (let j = 0; j < pool.length; j++) {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      pool[j] = 0x61 + ((seed >>> 0) % 16);
+    }
     const stream = createWriteStream(file);
     let i = 0;
     const write = () => {
       while (i < records) {
+        const start = (i * 131) % (pool.length - size);
+        const line = Buffer.from(pool.subarray(start, start + size));
+        line[size - 1] = 0x0a;
         i++;
         if (!stream.write(line)) return stream.once('drain', write);
       }
@@ -188,12 +204,12 @@ try {
   const policy =
     flushMessages === 1 ? 'fsync before ack (group commit), the default' : `flush.messages=${flushMessages}`;
 
-  const producerArgs = [
+  const producerArgs = (topic = 'bench', codec = 'none') => [
     '-b',
     bootstrap,
     '-P',
     '-t',
-    'bench',
+    topic,
     '-l',
     file,
     '-X',
@@ -211,13 +227,13 @@ try {
     '-X',
     'message.max.bytes=1048576',
     '-X',
-    'compression.codec=none',
+    `compression.codec=${codec}`,
   ];
   // Create the topic first (auto-created with the bench's partition count) so the timed run is steady state.
   await run('kcat', ['-b', bootstrap, '-P', '-t', 'bench', '-X', 'acks=all'], { input: Readable.from(['x\n']) });
 
   let t0 = performance.now();
-  await run('kcat', producerArgs);
+  await run('kcat', producerArgs());
   const produceSeconds = (performance.now() - t0) / 1000;
 
   t0 = performance.now();
@@ -241,6 +257,48 @@ try {
     'fetch.wait.max.ms=10',
   ]);
   const consumeSeconds = (performance.now() - t0) / 1000;
+
+  // Recompression on the leader: the same producer codec to a topic that keeps it, then to one
+  // whose compression.type differs. Topics are created with their config through kafkajs.
+  let recompression = null;
+  if (opts.recompress !== '') {
+    const [producerCodec, topicCodec] = opts.recompress.split(':');
+    const { Kafka, logLevel } = await import('kafkajs');
+    const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: 'bench-kept', numPartitions: partitions, replicationFactor: nodeCount },
+        {
+          topic: 'bench-recompressed',
+          numPartitions: partitions,
+          replicationFactor: nodeCount,
+          configEntries: [{ name: 'compression.type', value: topicCodec }],
+        },
+      ],
+    });
+    await admin.disconnect();
+    const timed = async (topic) => {
+      const start = performance.now();
+      await run('kcat', producerArgs(topic, producerCodec));
+      const seconds = (performance.now() - start) / 1000;
+      return {
+        seconds: +seconds.toFixed(2),
+        MBps: +(mb / seconds).toFixed(1),
+        recordsPerSec: Math.round(records / seconds),
+      };
+    };
+    const kept = await timed('bench-kept');
+    const recompressed = await timed('bench-recompressed');
+    recompression = {
+      producerCodec,
+      topicCodec,
+      keptAsSent: kept,
+      recompressedOnLeader: recompressed,
+      throughputRatio: +(recompressed.MBps / kept.MBps).toFixed(2),
+    };
+  }
 
   let latency = null;
   if (haveLatencyTool) {
@@ -286,6 +344,7 @@ try {
       MBps: +(mb / consumeSeconds).toFixed(1),
       recordsPerSec: Math.round(records / consumeSeconds),
     },
+    compressionType: recompression ?? 'skipped (--recompress "")',
     latency: latency
       ? { acks: 'all', ratePerSec: Number(opts['latency-rate']), ...latency }
       : 'skipped: /usr/bin/python3 with confluent_kafka not found (apt-get install python3-confluent-kafka)',

@@ -7,9 +7,9 @@ import { runSimulation, SimBug } from '../test/sim/simulation.js';
 import { replicationMain } from './sim-replication.js';
 
 if (process.argv.includes('--replication')) replicationMain();
-else runRaftSeeds();
+else await runRaftSeeds();
 
-function runRaftSeeds(): void {
+async function runRaftSeeds(): Promise<void> {
   const program = new Command()
     .option('--seeds <n>', 'number of seeds to run', '100')
     .option('--start <s>', 'first seed', '1')
@@ -36,7 +36,7 @@ function runRaftSeeds(): void {
   const began = Date.now();
   for (let seed = start; seed < start + seeds; seed++) {
     const nodes = o.nodes === '' ? (seed % 2 === 0 ? 5 : 3) : (Number(o.nodes) as 3 | 5);
-    const res = runSimulation({
+    const res = await runSimulation({
       seed,
       nodes,
       safetyMs: Number(o.safetyMs),

@@ -5,6 +5,7 @@
 // another module of src/.
 export { AssertionError, assert, unreachable } from './assert.js';
 export { type Clock, type ScheduledTask, systemClock } from './clock.js';
+export { crc32 } from './crc32.js';
 // The settings registry and everything derived from it (the node's typed config, topic configs,
 // quorums, DescribeConfigs' view); its own door lists them.
 export * from './settings/index.js';

@@ -14,6 +14,11 @@ export const limits = {
   connectionInflightRequestBytesMax: 4 * 1024 * 1024,
   /** Largest record batch accepted on produce (Kafka's max.message.bytes default). */
   batchSizeBytesMax: 1_048_588,
+  /**
+   * Bytes one compressed batch or message set may decompress to (recompression for a topic's
+   * compression.type, the old message formats' conversions): a compression bomb stops here.
+   */
+  decompressedBatchBytesMax: 64 * 1024 * 1024,
   /** Array elements a decoder accepts in one request before refusing it as hostile. */
   arrayLengthMax: 1_000_000,
   /** Longest topic name (Kafka: 249). */
@@ -83,6 +88,10 @@ export const limits = {
 } as const;
 
 assert(limits.batchSizeBytesMax < limits.requestSizeBytesMax, 'a batch must fit in a request');
+assert(
+  limits.decompressedBatchBytesMax >= 16 * limits.batchSizeBytesMax,
+  'a default-sized batch must be allowed to decompress at a generous ratio',
+);
 assert(limits.topicNameLengthMax <= 249, 'topic names are capped by Kafka at 249');
 assert(limits.raftMessageSizeBytesMax <= limits.raftBatchBytesMax, 'one Raft append must fit a transport batch');
 assert(limits.raftBatchBytesMax <= limits.raftPeerQueueBytesMax, 'one transport batch must fit a peer queue');

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { ErrorCode, type GrpcServer, KafkaError, type Logger, type NodeConfig } from '../common/index.js';
 import {
   type Entry,
+  type NodeRaftDriverOptions,
   NotLeaderError,
+  openNodeRaftDriver,
   ProposalDroppedError,
-  RaftDriver,
-  type RaftDriverOptions,
+  type RaftDriver,
   type RaftDriverStatus,
   type RaftStateMachine,
   RaftUnavailableError,
@@ -134,7 +135,7 @@ export class RaftMetadataLog implements MetadataLog {
     const log = logger.child({ module: 'metadata' });
     const state = new MetadataState();
     const machine = new MetadataStateMachine(state, log);
-    const driverOptions: RaftDriverOptions = {
+    const driverOptions: NodeRaftDriverOptions = {
       nodeId: config.nodeId,
       clusterId: config.clusterId,
       peers: config.clusterNodes.map((m) => ({ nodeId: m.nodeId, address: `${m.host}:${m.grpcPort}` })),
@@ -151,7 +152,7 @@ export class RaftMetadataLog implements MetadataLog {
       ...(options.proposalTimeoutMs !== undefined ? { proposalTimeoutMs: options.proposalTimeoutMs } : {}),
       ...(options.readIndexTimeoutMs !== undefined ? { readIndexTimeoutMs: options.readIndexTimeoutMs } : {}),
     };
-    const driver = await RaftDriver.open(driverOptions);
+    const driver = await openNodeRaftDriver(driverOptions);
     return new RaftMetadataLog(state, machine, driver, log);
   }
 
@@ -163,7 +164,7 @@ export class RaftMetadataLog implements MetadataLog {
     }
     this.driver.readIndex().then(
       () => {
-        if (!this.driver.isLeader || this.driver.status().term !== term) return;
+        if (!this.driver.isLeader || this.driver.basicStatus().term !== term) return;
         this.readyTerm = term;
         this.notifyController(true, controllerId);
       },
@@ -186,7 +187,7 @@ export class RaftMetadataLog implements MetadataLog {
   }
 
   get isController(): boolean {
-    return this.driver.isLeader && this.readyTerm === this.driver.status().term;
+    return this.driver.isLeader && this.readyTerm === this.driver.basicStatus().term;
   }
 
   get controllerId(): number {

@@ -15,8 +15,8 @@ export class NotLeaderError extends Error {
   }
 }
 
-/** The proposal was appended but will never commit: leadership changed and another entry took its
- * place (or it cannot be told apart from one that did). Safe to retry on `leaderId`. */
+/** The proposal was appended but will never commit: leadership changed and another entry committed
+ * at its index (or a snapshot of a later term covers it). Safe to retry on `leaderId`. */
 export class ProposalDroppedError extends Error {
   override name = 'ProposalDroppedError';
   constructor(

@@ -5,6 +5,7 @@
 // the core reads from is a mirror of what this file has written.
 import { ClassicLevel } from 'classic-level';
 import { assert } from '../common/index.js';
+import type { LoadedRaftState, RaftStore, RaftWrite } from './driver-io.js';
 import { EMPTY_HARD_STATE, type Entry, EntryType, type HardState, type Snapshot } from './types.js';
 
 const HARD_STATE_KEY = 'hardstate';
@@ -79,23 +80,8 @@ function decodeSnapshot(bytes: Uint8Array): Snapshot {
 
 // ---------------------------------------------------------------- the store
 
-export interface LoadedRaftState {
-  readonly hardState: HardState;
-  /** Undefined if no snapshot was ever stored. */
-  readonly snapshot: Snapshot | undefined;
-  /** The entries after the snapshot, contiguous, in index order. */
-  readonly entries: readonly Entry[];
-}
-
-/** What one Ready asks to be written. */
-export interface RaftWrite {
-  readonly snapshot?: Snapshot | undefined;
-  readonly entries: readonly Entry[];
-  readonly hardState?: HardState | undefined;
-  readonly sync: boolean;
-}
-
-export class RaftDiskStorage {
+/** The production RaftStore: LevelDB, one atomic batch per write. */
+export class RaftDiskStorage implements RaftStore {
   /** Index range of the entries on disk; empty when first > last. Kept so that deleting a suffix
    * or a compacted prefix is a bounded list of point deletes inside the same atomic batch. */
   private diskFirstIndex = 1;

@@ -22,6 +22,7 @@ import {
   type Logger,
   serviceConstructor,
 } from '../common/index.js';
+import type { RaftTransport, RaftTransportHandler } from './driver-io.js';
 import { MessageType, type RaftMessage } from './messages.js';
 import { type Entry, EntryType, type NodeId, NONE, type Snapshot } from './types.js';
 
@@ -38,15 +39,6 @@ interface RaftClient extends grpc.Client {
     callback: (err: grpc.ServiceError | null, reply?: unknown) => void,
   ): grpc.ClientUnaryCall;
   Stream(callback: (err: grpc.ServiceError | null, reply?: unknown) => void): grpc.ClientWritableStream<WireBatch>;
-}
-
-export interface TransportHandler {
-  /** Messages received from a peer of this cluster, in the order sent. */
-  receive(messages: readonly RaftMessage[]): void;
-  /** Messages to `to` were lost (its stream failed, its queue was full): the peer may be down. */
-  unreachable(to: NodeId): void;
-  /** A MsgSnap to `to` was delivered (ok) or not. */
-  snapshotSent(to: NodeId, ok: boolean): void;
 }
 
 export interface TransportOptions {
@@ -189,7 +181,7 @@ class PeerSender {
     private readonly to: NodeId,
     readonly address: string,
     private readonly opts: TransportOptions,
-    private readonly handler: TransportHandler,
+    private readonly handler: RaftTransportHandler,
   ) {
     this.client = createClient<RaftClient>(raftServiceConstructor(), address);
   }
@@ -379,7 +371,8 @@ class PeerSender {
   }
 }
 
-export class RaftTransport {
+/** The production RaftTransport: gRPC on the node's shared server. */
+export class GrpcRaftTransport implements RaftTransport {
   private readonly senders = new Map<NodeId, PeerSender>();
   private readonly service: grpc.ServiceDefinition;
   private closed = false;
@@ -388,7 +381,7 @@ export class RaftTransport {
 
   constructor(
     private readonly opts: TransportOptions,
-    private readonly handler: TransportHandler,
+    private readonly handler: RaftTransportHandler,
   ) {
     for (const [id, address] of opts.peers) {
       if (id !== opts.nodeId) this.senders.set(id, new PeerSender(id, address, opts, handler));

@@ -1,23 +1,33 @@
-// The Raft driver: the I/O shell around the pure core (src/raft/raft-node.ts). It owns the clock
-// (a tick every heartbeatMs), the disk (LevelDB, driver-storage.ts), the network (gRPC,
-// driver-transport.ts) and the application's state machine, and runs the Ready loop in the order
-// the core requires (ready.ts): persist -> send -> apply -> advance.
+// The Raft driver: the I/O shell around the pure core (src/raft/raft-node.ts). It takes its I/O as
+// parameters (driver-io.ts): a Clock (a tick every heartbeatMs, deadlines, the Ready batching), a
+// RaftStore (the disk) and a RaftTransport (the network); it drives the application's state
+// machine and runs the Ready loop in the order the core requires (ready.ts): persist -> send ->
+// apply -> advance. A Brook node opens it through driver-node.ts (system clock, LevelDB, gRPC);
+// the seeded simulation (test/sim/) through virtual time, an in-memory disk and a simulated network.
 //
-// Readies are processed on setImmediate after any step/propose/tick, so a burst of messages and
-// proposals arriving in one turn of the event loop shares one Ready and one fsync.
+// Readies are processed on clock.soon (setImmediate) after any step/propose/tick, so a burst of
+// messages and proposals arriving in one turn of the event loop shares one Ready and one fsync.
 import { randomBytes, randomInt } from 'node:crypto';
-import { assert, ConfigError, type GrpcServer, limits, type Logger } from '../common/index.js';
+import { assert, type Clock, ConfigError, limits, type Logger, type ScheduledTask } from '../common/index.js';
 import { ELECTION_TICKS_MIN, type RaftConfig } from './config.js';
+import type { ConfChange } from './conf-change.js';
+import type { OpenRaftTransport, RaftStore, RaftTransport } from './driver-io.js';
 import { NotLeaderError, ProposalDroppedError, RaftUnavailableError, UnavailableReason } from './driver-errors.js';
-import { RaftDiskStorage } from './driver-storage.js';
-import { RaftTransport } from './driver-transport.js';
 import type { RaftMessage } from './messages.js';
 import { createPrng } from './prng.js';
 import { ProposalRefusal, type ProposalResult, ReadIndexRefusal } from './proposal.js';
 import { RaftNode } from './raft-node.js';
 import type { Ready } from './ready.js';
 import { MemoryStorage } from './storage.js';
-import { type Entry, EntryType, type NodeId, NONE, type StateRole, StateRole as Role } from './types.js';
+import {
+  type ConfState,
+  type Entry,
+  EntryType,
+  type NodeId,
+  NONE,
+  type StateRole,
+  StateRole as Role,
+} from './types.js';
 
 export { NotLeaderError, ProposalDroppedError, RaftUnavailableError, UnavailableReason } from './driver-errors.js';
 
@@ -32,23 +42,23 @@ export interface RaftStateMachine {
   restore(data: Uint8Array): void;
 }
 
-export interface RaftPeer {
-  readonly nodeId: NodeId;
-  /** gRPC "host:port". */
-  readonly address: string;
-}
-
 export interface RaftDriverOptions {
   readonly nodeId: NodeId;
-  /** Batches from a different cluster id are refused. */
-  readonly clusterId: string;
-  /** Every voter of the cluster, this node included. */
-  readonly peers: readonly RaftPeer[];
-  /** LevelDB directory of this node's Raft state (normally <data-dir>/raft). */
-  readonly dir: string;
-  readonly grpcServer: GrpcServer;
+  /** Every voter the cluster started with, this node included; [] for a node that joins a running
+   * cluster (it waits to be added as a learner and learns the configuration from the leader). */
+  readonly peers: readonly NodeId[];
   readonly stateMachine: RaftStateMachine;
   readonly logger: Logger;
+  /** Time, timers and the Ready batching. */
+  readonly clock: Clock;
+  /** The node's Raft state on disk, opened; the driver owns it from here (closes it on close, and
+   * when open fails). */
+  readonly store: RaftStore;
+  /** Starts the network side once the driver can take messages. */
+  readonly transport: OpenRaftTransport;
+  /** Seeds the driver's randomness (election jitter, read-request ids) so that a simulation
+   * replays exactly; default: random per start, so nodes that restart together differ. */
+  readonly seed?: number;
   /** Tick and heartbeat interval (default 100). */
   readonly heartbeatMs?: number;
   /** Minimum election timeout; the actual one is random in [this, 2 * this) (default 500). */
@@ -61,9 +71,6 @@ export interface RaftDriverOptions {
   readonly proposalTimeoutMs?: number;
   /** How long readIndex() waits, including for a leader to be elected (default 5 000). */
   readonly readIndexTimeoutMs?: number;
-  /** How long a peer's stream may stay unable to take more (no drain) before it is given up (default 2 000); a snapshot send's deadline (default 30 000). */
-  readonly sendTimeoutMs?: number;
-  readonly snapshotSendTimeoutMs?: number;
   /** Fault injection for tests and drills: an outbound message is sent only if this returns
    * true (Raft treats the others as lost on the network). */
   readonly outboundFilter?: (m: RaftMessage) => boolean;
@@ -71,7 +78,8 @@ export interface RaftDriverOptions {
   readonly raft?: Omit<RaftConfig, 'id' | 'peers' | 'applied' | 'electionTicks' | 'heartbeatTicks'>;
 }
 
-export interface RaftDriverStatus {
+/** The cheap part of the status: no per-member data. */
+export interface RaftDriverBasicStatus {
   readonly nodeId: NodeId;
   readonly role: StateRole;
   readonly term: number;
@@ -81,6 +89,9 @@ export interface RaftDriverStatus {
   readonly applied: number;
   readonly firstIndex: number;
   readonly lastIndex: number;
+}
+
+export interface RaftDriverStatus extends RaftDriverBasicStatus {
   readonly snapshotIndex: number;
   /** Snapshots installed from a leader / delivered to followers / taken locally, since start. */
   readonly snapshotsReceived: number;
@@ -92,6 +103,8 @@ export interface RaftDriverStatus {
   readonly droppedMessages: number;
   readonly pendingProposals: number;
   readonly pendingReads: number;
+  /** The configuration in force (voters and learners) as this node knows it. */
+  readonly confState: ConfState;
   /** On the leader, where it stands with each member's log (empty on followers). */
   readonly peers: readonly { nodeId: NodeId; match: number; next: number; state: string; inflight: number }[];
 }
@@ -124,15 +137,14 @@ const DEFAULTS = {
   snapshotTrailingEntries: 100,
   proposalTimeoutMs: 10_000,
   readIndexTimeoutMs: 5_000,
-  sendTimeoutMs: 2_000,
-  snapshotSendTimeoutMs: 30_000,
 } as const;
 
 export class RaftDriver {
   readonly nodeId: NodeId;
   private readonly node: RaftNode;
+  private readonly clock: Clock;
   private readonly transport: RaftTransport;
-  private readonly tickTimer: NodeJS.Timeout;
+  private readonly tickTimer: ScheduledTask;
   private readonly heartbeatMs: number;
   private readonly electionTimeoutMs: number;
   private readonly snapshotEntries: number;
@@ -146,8 +158,8 @@ export class RaftDriver {
   private readonly appliedWaiters = new Set<{ index: number; resolve: () => void; reject: (err: Error) => void }>();
   private readonly leaderListeners = new Set<LeaderChangeListener>();
   private readonly fatalListeners = new Set<(err: Error) => void>();
-  /** Random per process, so a read answer meant for an earlier incarnation matches nothing. */
-  private readonly readContextPrefix = randomBytes(8).toString('hex');
+  /** Random per start, so a read answer meant for an earlier incarnation matches nothing. */
+  private readonly readContextPrefix: string;
   private readCounter = 0;
 
   /** Highest index applied to the state machine (or restored from a snapshot). */
@@ -165,11 +177,12 @@ export class RaftDriver {
 
   private constructor(
     private readonly opts: RaftDriverOptions,
-    private readonly disk: RaftDiskStorage,
+    private readonly disk: RaftStore,
     private readonly mem: MemoryStorage,
     private readonly log: Logger,
   ) {
     this.nodeId = opts.nodeId;
+    this.clock = opts.clock;
     this.heartbeatMs = opts.heartbeatMs ?? DEFAULTS.heartbeatMs;
     this.electionTimeoutMs = opts.electionTimeoutMs ?? DEFAULTS.electionTimeoutMs;
     this.snapshotEntries = opts.snapshotEntries ?? DEFAULTS.snapshotEntries;
@@ -187,58 +200,61 @@ export class RaftDriver {
     if (!(this.snapshotTrailingEntries >= 0)) throw new ConfigError('raft snapshotTrailingEntries must be >= 0');
 
     this.appliedIndex = mem.snapshot().metadata.index;
+    let prng = opts.raft?.prng;
+    if (opts.seed === undefined) {
+      this.readContextPrefix = randomBytes(8).toString('hex');
+    } else {
+      const seeded = createPrng(opts.seed);
+      const word = (): string =>
+        seeded
+          .nextInt(0, 2 ** 32)
+          .toString(16)
+          .padStart(8, '0');
+      this.readContextPrefix = word() + word();
+      prng ??= seeded;
+    }
     this.node = new RaftNode(
       {
         ...opts.raft,
         id: opts.nodeId,
-        peers: opts.peers.map((p) => p.nodeId),
+        peers: opts.peers,
         applied: this.appliedIndex,
         heartbeatTicks: 1,
         electionTicks: Math.round(this.electionTimeoutMs / this.heartbeatMs),
         // Real jitter: nodes that restart together must not draw the same timeouts.
-        prng: opts.raft?.prng ?? createPrng(randomInt(2 ** 31)),
+        prng: prng ?? createPrng(randomInt(2 ** 31)),
       },
       mem,
     );
-    this.transport = new RaftTransport(
-      {
-        nodeId: opts.nodeId,
-        clusterId: opts.clusterId,
-        peers: new Map(opts.peers.map((p) => [p.nodeId, p.address])),
-        server: opts.grpcServer,
-        log: this.log,
-        sendTimeoutMs: opts.sendTimeoutMs ?? DEFAULTS.sendTimeoutMs,
-        snapshotSendTimeoutMs: opts.snapshotSendTimeoutMs ?? DEFAULTS.snapshotSendTimeoutMs,
+    this.transport = opts.transport({
+      receive: (messages) => this.receive(messages),
+      unreachable: (to) => {
+        this.node.reportUnreachable(to);
+        this.kick();
       },
-      {
-        receive: (messages) => this.receive(messages),
-        unreachable: (to) => {
-          this.node.reportUnreachable(to);
-          this.kick();
-        },
-        snapshotSent: (to, ok) => {
-          if (ok) this.snapshotsSent++;
-          this.node.reportSnapshot(to, ok);
-          this.kick();
-        },
+      snapshotSent: (to, ok) => {
+        if (ok) this.snapshotsSent++;
+        this.node.reportSnapshot(to, ok);
+        this.kick();
       },
-    );
-    this.tickTimer = setInterval(() => this.onTick(), this.heartbeatMs);
+    });
+    this.tickTimer = this.clock.every(this.heartbeatMs, () => this.onTick());
     // A cluster of one needs no election timeout to find out it is the only voter.
     const voters = this.node.confState().voters;
     if (voters.length === 1 && voters[0] === this.nodeId) this.node.campaign();
     this.kick();
   }
 
-  /** Opens <dir>, restores the state machine from the stored snapshot, registers the Raft gRPC
-   * service on the shared server (before or after it listens) and starts ticking. Resolves once
-   * the entries this node already knew committed have been re-applied. */
+  /** Loads the store, restores the state machine from the stored snapshot, starts the transport
+   * and the tick. Resolves once the entries this node already knew committed have been
+   * re-applied. */
   static async open(opts: RaftDriverOptions): Promise<RaftDriver> {
-    if (!opts.peers.some((p) => p.nodeId === opts.nodeId)) {
+    const disk = opts.store;
+    if (opts.peers.length > 0 && !opts.peers.includes(opts.nodeId)) {
+      await disk.close();
       throw new ConfigError(`raft: node ${opts.nodeId} is not among the cluster nodes`);
     }
     const log = opts.logger.child({ module: 'raft' });
-    const disk = await RaftDiskStorage.open(opts.dir);
     let driver: RaftDriver | undefined;
     try {
       const loaded = await disk.load();
@@ -281,8 +297,23 @@ export class RaftDriver {
     return this.closed ? NONE : this.node.basicStatus().lead;
   }
 
-  status(): RaftDriverStatus {
+  /** Role, term, leader, commit and applied index, log bounds: cheap enough to ask per request. */
+  basicStatus(): RaftDriverBasicStatus {
     const s = this.node.basicStatus();
+    return {
+      nodeId: this.nodeId,
+      role: s.role,
+      term: s.term,
+      leaderId: s.lead,
+      commit: s.commit,
+      applied: this.appliedIndex,
+      firstIndex: s.firstIndex,
+      lastIndex: s.lastIndex,
+    };
+  }
+
+  status(): RaftDriverStatus {
+    const s = this.node.status();
     return {
       nodeId: this.nodeId,
       role: s.role,
@@ -300,7 +331,8 @@ export class RaftDriver {
       droppedMessages: this.transport.droppedMessageCount,
       pendingProposals: this.proposals.size,
       pendingReads: this.reads.size,
-      peers: [...this.node.status().progress]
+      confState: s.confState,
+      peers: [...s.progress]
         .filter(([id]) => id !== this.nodeId)
         .map(([nodeId, pr]) => ({
           nodeId,
@@ -345,21 +377,46 @@ export class RaftDriver {
         new RaftUnavailableError(UnavailableReason.overloaded, 'too many pending proposals', this.leaderId),
       );
     }
-    const result = this.node.propose(data);
+    return this.track(this.node.propose(data));
+  }
+
+  /** Proposes a single-server membership change (add a learner, promote it, remove a member) on
+   * the leader, one at a time; resolves once its entry committed and was applied here (the new
+   * configuration is then in force). Rejects as propose() does, and with RaftUnavailableError
+   * while another change is pending or the change does not fit the configuration. */
+  proposeConfChange(change: ConfChange): Promise<{ index: number; term: number }> {
+    if (this.closed) return Promise.reject(new RaftUnavailableError(UnavailableReason.closed, 'raft driver closed'));
+    if (this.proposals.size >= limits.raftPendingProposalsMax) {
+      return Promise.reject(
+        new RaftUnavailableError(UnavailableReason.overloaded, 'too many pending proposals', this.leaderId),
+      );
+    }
+    return this.track(this.node.proposeConfChange(change));
+  }
+
+  /** Waits for a proposal the core accepted to apply: its index settles it. */
+  private track(result: ProposalResult): Promise<{ index: number; term: number }> {
     if (!result.ok) return Promise.reject(refusalError(result));
     const stale = this.proposals.get(result.index);
     if (stale !== undefined) {
-      // An older proposal of ours at this index whose loss we had not seen yet: our new entry
-      // just took its place, so it is certainly lost.
+      // An older proposal of ours at this index: another leader's entries replaced it here, and
+      // now our own new one did. It may still commit (another node that holds it can win a later
+      // election while ours does not commit), so its outcome is unknown, not lost.
       assert(stale.term < result.term, `two pending proposals at index ${result.index} in term ${result.term}`);
       this.proposals.delete(result.index);
-      stale.reject(new ProposalDroppedError(result.index, stale.term, this.leaderId));
+      stale.reject(
+        new RaftUnavailableError(
+          UnavailableReason.timeout,
+          `proposal at ${result.index} superseded here before its outcome was known; outcome unknown`,
+          this.leaderId,
+        ),
+      );
     }
     this.kick();
     return new Promise((resolve, reject) => {
       this.proposals.set(result.index, {
         term: result.term,
-        deadlineMs: Date.now() + this.proposalTimeoutMs,
+        deadlineMs: this.clock.now() + this.proposalTimeoutMs,
         resolve,
         reject,
       });
@@ -381,7 +438,7 @@ export class RaftDriver {
         context: '',
         issuedMs: -Infinity,
         index: undefined,
-        deadlineMs: Date.now() + this.readIndexTimeoutMs,
+        deadlineMs: this.clock.now() + this.readIndexTimeoutMs,
         resolve,
         reject,
       };
@@ -400,13 +457,13 @@ export class RaftDriver {
     if (!this.node.transferLeadership(target)) return Promise.resolve(false);
     this.kick();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.schedule(timeoutMs, () => {
         unsubscribe();
         resolve(false);
-      }, timeoutMs);
+      });
       const unsubscribe = this.onLeaderChange((leader) => {
         if (leader !== target) return;
-        clearTimeout(timer);
+        timer.cancel();
         unsubscribe();
         resolve(true);
       });
@@ -433,7 +490,7 @@ export class RaftDriver {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.tickTimer);
+    this.tickTimer.cancel();
     this.transport.close();
     await this.loopDone;
     this.failAll(new RaftUnavailableError(UnavailableReason.closed, 'raft driver closed'));
@@ -458,7 +515,7 @@ export class RaftDriver {
   private onTick(): void {
     if (this.closed) return;
     this.node.tick();
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [index, p] of this.proposals) {
       if (now < p.deadlineMs) continue;
       this.proposals.delete(index);
@@ -496,7 +553,7 @@ export class RaftDriver {
     this.reads.set(read.context, read);
     const result = this.node.readIndex(Buffer.from(read.context, 'hex'));
     if (result.ok) {
-      read.issuedMs = Date.now();
+      read.issuedMs = this.clock.now();
       this.kick();
     } else if (result.reason === ReadIndexRefusal.tooManyPending) {
       this.reads.delete(read.context);
@@ -514,7 +571,7 @@ export class RaftDriver {
   private kick(): void {
     if (this.closed || this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.clock.soon(() => {
       this.scheduled = false;
       if (this.processing) return; // the running loop picks the new work up before it stops
       this.processing = true;
@@ -544,8 +601,6 @@ export class RaftDriver {
     if (rd.snapshot !== undefined) this.mem.applySnapshot(rd.snapshot);
     this.mem.append(rd.entries);
     if (rd.hardState !== undefined) this.mem.setHardState(rd.hardState);
-    const firstNew = rd.entries[0];
-    if (firstNew !== undefined) this.dropOverwrittenProposals(firstNew.index);
     if (this.closed) return; // killed while writing: say nothing more (as a crash would)
 
     // 2. Send.
@@ -577,7 +632,12 @@ export class RaftDriver {
       this.appliedWaiters.delete(waiter);
       waiter.resolve();
     }
-    if (rd.softState !== undefined && rd.softState.lead !== this.knownLeader) this.leaderChanged(rd.softState.lead);
+    // Messages of a newer term may have arrived while this Ready was written: if its leader is no
+    // longer ours, say nothing (listeners would pair it with the newer term); the next Ready tells.
+    const lead = rd.softState?.lead;
+    if (lead !== undefined && lead !== this.knownLeader && lead === this.node.basicStatus().lead) {
+      this.leaderChanged(lead);
+    }
     await this.maybeSnapshot();
   }
 
@@ -603,27 +663,15 @@ export class RaftDriver {
     }
   }
 
+  /** A proposal settles when its index applies, as nothing before can tell: the index holding
+   * another term here (a new leader's entries replaced ours) does not mean our entry is lost,
+   * as another node that holds it may still win an election and commit it. */
   private settleProposal(e: Entry): void {
     const p = this.proposals.get(e.index);
     if (p === undefined) return;
     this.proposals.delete(e.index);
     if (e.term === p.term) p.resolve({ index: e.index, term: e.term });
     else p.reject(new ProposalDroppedError(e.index, p.term, this.leaderId));
-  }
-
-  /** Entries were written from `fromIndex` on, replacing whatever the log held there: a
-   * proposal whose index now holds another term, or lies beyond the log's end, is lost. */
-  private dropOverwrittenProposals(fromIndex: number): void {
-    if (this.proposals.size === 0) return;
-    const lastIndex = this.node.basicStatus().lastIndex;
-    for (const [at, p] of this.proposals) {
-      if (at < fromIndex) continue;
-      const term = this.node.logTerm(at);
-      if (at > lastIndex || (term !== undefined && term !== p.term)) {
-        this.proposals.delete(at);
-        p.reject(new ProposalDroppedError(at, p.term, this.leaderId));
-      }
-    }
   }
 
   private serveReads(): void {
@@ -683,13 +731,13 @@ export class RaftDriver {
     this.log.fatal({ err }, 'raft driver stopped on a fatal error');
     if (!this.closed) {
       this.closed = true;
-      clearInterval(this.tickTimer);
+      this.tickTimer.cancel();
       this.transport.close();
       this.failAll(new RaftUnavailableError(UnavailableReason.closed, `raft driver stopped: ${err.message}`));
       void this.disk.close().catch(() => undefined);
     }
     if (this.fatalListeners.size === 0) {
-      setImmediate(() => {
+      this.clock.soon(() => {
         throw err;
       });
       return;
@@ -715,7 +763,7 @@ function refusalError(result: Extract<ProposalResult, { ok: false }>): Error {
     default:
       return new RaftUnavailableError(
         UnavailableReason.overloaded,
-        `proposal refused: ${result.reason}`,
+        `proposal refused: ${result.reason}${result.detail === undefined ? '' : ` (${result.detail})`}`,
         result.leaderId,
       );
   }

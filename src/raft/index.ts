@@ -1,6 +1,7 @@
 // The raft module's door. Its core is pure and synchronous: outside driver*, nothing imports from
 // Node, uses timers or promises. The driver (src/raft/driver*, exported at the end) is the I/O
-// shell around it: LevelDB, gRPC and a tick timer. Depends on storage and common only.
+// shell around it, taking its clock, disk and network as parameters (driver-io.ts); driver-node.ts
+// wires LevelDB, gRPC and the system clock for a node. Depends on storage and common only.
 export { RaftNode } from './raft-node.js';
 export type { BasicStatus, RaftStatus, ProgressStatus } from './raft-node.js';
 export type { RaftConfig, ResolvedRaftConfig } from './config.js';
@@ -31,9 +32,18 @@ export type { Entry, HardState, ConfState, Snapshot, SnapshotMetadata, SoftState
 export {
   type LeaderChangeListener,
   RaftDriver,
+  type RaftDriverBasicStatus,
   type RaftDriverOptions,
   type RaftDriverStatus,
-  type RaftPeer,
   type RaftStateMachine,
 } from './driver.js';
+export type {
+  LoadedRaftState,
+  OpenRaftTransport,
+  RaftStore,
+  RaftTransport,
+  RaftTransportHandler,
+  RaftWrite,
+} from './driver-io.js';
+export { type NodeRaftDriverOptions, type RaftPeer, openNodeRaftDriver } from './driver-node.js';
 export { NotLeaderError, ProposalDroppedError, RaftUnavailableError, UnavailableReason } from './driver-errors.js';

@@ -23,7 +23,10 @@ export class SealedEpochFile {
     this.valueDurable = value;
   }
 
-  /** Reads the sealed epoch kept in `dir` (NO_EPOCH when never sealed). A damaged file is an error: refusing to start beats forgetting a seal. */
+  /**
+   * Reads the sealed epoch kept in `dir` on `disk` (NO_EPOCH when never sealed). A damaged file is
+   * an error: refusing to start beats forgetting a seal.
+   */
   static async open(disk: Disk, dir: string): Promise<SealedEpochFile> {
     const file = path.join(dir, SEALED_EPOCH_FILE);
     const text = (await disk.readFile(file))?.toString('utf8') ?? null;

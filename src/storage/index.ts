@@ -60,11 +60,31 @@ export {
   compressionOf,
 } from './record-batch.js';
 export {
+  type CompressionCodec,
+  type CompressionType,
+  CODEC_NAMES,
+  codecOfCompressionType,
+  compress,
+  decompress,
+  isCodec,
+} from './compression.js';
+export {
   buildRecordBatch,
   decodeRecords,
+  recordsSection,
+  recompressBatch,
   type RecordInput,
   type RecordHeader,
   type DecodedRecord,
   type BuildBatchOptions,
 } from './record-codec.js';
+export {
+  type LegacyMagic,
+  NO_TIMESTAMP,
+  firstMagic,
+  parseMessageSet,
+  messageSetToBatch,
+  batchToMessageSet,
+  batchesToMessageSet,
+} from './message-set.js';
 export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEntry } from './leader-epoch-cache.js';

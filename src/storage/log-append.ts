@@ -5,7 +5,7 @@
 // (header, CRC) since it came over the network. Both
 // end as placements for the segments to write.
 import { assert, ErrorCode, KafkaError } from '../common/index.js';
-import type { ProducerBatch, ProducerStateManager } from './producer-state.js';
+import type { LeaderAppendPlan, ProducerBatch, ProducerStateManager } from './producer-state.js';
 import {
   type BatchHeader,
   InvalidBatchError,
@@ -26,12 +26,11 @@ export interface PreparedAppend {
 export type LeaderAppend =
   /** The single batch repeats one the producer state retains: store nothing, answer with its offsets. */
   | { readonly duplicate: ProducerBatch }
-  | {
+  | (PreparedAppend & {
       readonly duplicate: null;
-      readonly append: PreparedAppend;
-      /** Records the batches in the producer state: call once they are in the log. */
-      readonly commit: () => void;
-    };
+      /** `commit()` records the batches in the producer state: call it once they are in the log. */
+      readonly plan: LeaderAppendPlan;
+    });
 
 /**
  * Checks validated batches against the producer state and, unless a duplicate, assigns them
@@ -73,11 +72,7 @@ export function prepareLeaderAppend(
     });
     messages += header.recordsCount;
   });
-  return {
-    duplicate: null,
-    append: { placements, messages },
-    commit: () => plan.commit(),
-  };
+  return { duplicate: null, placements, messages, plan };
 }
 
 /** Checks a leader's batches for a follower's log that ends at `logEndOffset`: in order, none overlapping. */

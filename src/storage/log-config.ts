@@ -1,7 +1,14 @@
 // Per-partition log settings, the typed object the storage layer is given: the topic configs that
 // concern a log (segment.bytes -> segmentBytes). Their bounds and defaults are the settings
 // registry's; nothing here parses text.
-import { ConfigError, InvalidSettingValue, SETTINGS, TIMESTAMP_TYPES, type TopicSettings } from '../common/index.js';
+import {
+  type COMPRESSION_TYPES,
+  ConfigError,
+  InvalidSettingValue,
+  SETTINGS,
+  TIMESTAMP_TYPES,
+  type TopicSettings,
+} from '../common/index.js';
 
 export const TimestampType = { CreateTime: 'CreateTime', LogAppendTime: 'LogAppendTime' } as const;
 export type TimestampType = (typeof TIMESTAMP_TYPES)[number];
@@ -41,6 +48,8 @@ export interface LogConfig {
   /** Largest batch accepted on produce (max.message.bytes). */
   readonly maxMessageBytes: number;
   readonly messageTimestampType: TimestampType;
+  /** compression.type: `producer` stores batches as sent; a codec has the leader recompress the others. */
+  readonly compressionType: (typeof COMPRESSION_TYPES)[number];
   /** cleanup.policy: retention deletes old segments ('delete'), the cleaner compacts ('compact'), or both. */
   readonly cleanupPolicy: CleanupPolicy;
   /** min.cleanable.dirty.ratio: clean once dirty bytes are this share of the cleanable bytes. */
@@ -65,6 +74,7 @@ export function logConfigOf(settings: TopicSettings): LogConfig {
     flushMs: settings.flushMs,
     maxMessageBytes: settings.maxMessageBytes,
     messageTimestampType: settings.messageTimestampType,
+    compressionType: settings.compressionType,
     cleanupPolicy: cleanupPolicyOf(settings.cleanupPolicy),
     minCleanableDirtyRatio: settings.minCleanableDirtyRatio,
     minCompactionLagMs: settings.minCompactionLagMs,
@@ -90,6 +100,7 @@ export const defaultLogConfig: LogConfig = Object.freeze({
   flushMs: SETTINGS.flushMs.default,
   maxMessageBytes: SETTINGS.maxMessageBytes.default,
   messageTimestampType: SETTINGS.messageTimestampType.default,
+  compressionType: SETTINGS.compressionType.default,
   cleanupPolicy: 'delete',
   minCleanableDirtyRatio: SETTINGS.minCleanableDirtyRatio.default,
   minCompactionLagMs: SETTINGS.minCompactionLagMs.default,

@@ -6,32 +6,30 @@ import type { LogSegments } from './log-segments.js';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, BatchOffsets, readInt64 } from './record-batch.js';
 import type { Segment } from './segment.js';
 
-export interface ReadLogOptions {
-  /** index.interval.bytes: read ahead in the first segment to cover the batches between its index
-   * entry and fetchOffset. */
-  readonly slackBytes: number;
-  readonly minOneBatch: boolean;
-}
-
 export interface LogReadResult {
   /** Whole batches, to be written to the socket back to back. */
   readonly chunks: Buffer[];
   readonly bytes: number;
 }
 
+export interface LogReadRequest {
+  readonly fetchOffset: number;
+  readonly maxBytes: number;
+  /** Exclusive: no batch whose baseOffset is at or beyond it (e.g. the high watermark). */
+  readonly maxOffset: number;
+  /** The first batch comes even when larger than maxBytes (KIP-74); else it yields nothing. */
+  readonly minOneBatch: boolean;
+  /** Read ahead in the first segment to cover the batches between its index entry and fetchOffset. */
+  readonly slackBytes: number;
+}
+
 /**
  * Whole batches for a fetch: from the batch CONTAINING fetchOffset, stopping before a batch whose
- * baseOffset >= maxOffset (exclusive, e.g. the high watermark) or before exceeding maxBytes. With
- * minOneBatch the first batch comes even when larger than maxBytes (KIP-74); without it a first
- * batch that does not fit yields nothing, as for a fetch's later partitions. Never a partial batch.
+ * baseOffset >= maxOffset or before exceeding maxBytes (see `minOneBatch`). Never a partial batch;
+ * one read per segment touched, returned as views.
  */
-export async function readLog(
-  segments: LogSegments,
-  fetchOffset: number,
-  maxBytes: number,
-  maxOffset: number,
-  options: ReadLogOptions,
-): Promise<LogReadResult> {
+export async function readLog(segments: LogSegments, request: LogReadRequest): Promise<LogReadResult> {
+  const { fetchOffset, maxBytes, maxOffset, minOneBatch, slackBytes } = request;
   if (fetchOffset < segments.logStartOffset || fetchOffset > segments.logEndOffset) {
     throw new KafkaError(
       ErrorCode.OFFSET_OUT_OF_RANGE,
@@ -57,8 +55,8 @@ export async function readLog(
       fetchOffset: next,
       maxOffset: limit,
       budgetBytes: maxBytes - bytes,
-      atLeastOne: options.minOneBatch && chunks.length === 0,
-      slackBytes: first ? options.slackBytes : 0,
+      atLeastOne: minOneBatch && chunks.length === 0,
+      slackBytes: first ? slackBytes : 0,
     });
     if (result.closed) {
       // The cleaner swapped this segment out (or retention deleted it) after we looked it up:

@@ -32,7 +32,7 @@ export class LogRetention {
     private readonly writes: SerialWrites,
   ) {}
 
-  /** DeleteRecords: moves the log start (<= the log end, checked by the caller) durably, then deletes what lies below. */
+  /** DeleteRecords: moves the log start (<= the log end: the caller checked) durably, then deletes what is below. */
   async deleteRecordsBefore(offset: number): Promise<void> {
     if (offset <= this.segments.logStartOffset) return;
     this.segments.moveLogStart(offset);

@@ -19,7 +19,7 @@ import { assert, type Clock, ErrorCode, KafkaError, type Logger, systemClock } f
 import type { Disk } from './disk.js';
 import { replaceFile, SerialWrites } from './file-io.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
-import { type PreparedAppend, prepareFollowerAppend, prepareLeaderAppend } from './log-append.js';
+import { prepareFollowerAppend, prepareLeaderAppend } from './log-append.js';
 import { type LogConfig, makeLogConfig } from './log-config.js';
 import { LEADER_EPOCH_FILE, noteBatchEpoch, recoverEpochs } from './log-epochs.js';
 import { LogFlusher, type LogStats } from './log-flush.js';
@@ -314,9 +314,9 @@ export class PartitionLog {
       const { firstOffset, lastOffset } = prepared.duplicate;
       return { baseOffset: firstOffset, lastOffset, logAppendTime: -1, duplicate: true };
     }
-    this.appendToSegments(batches, prepared.append);
+    this.appendToSegments(batches, prepared.placements, prepared.messages);
     noteBatchEpoch(this.epochs, leaderEpoch, baseOffset);
-    prepared.commit();
+    prepared.plan.commit();
     return {
       baseOffset,
       lastOffset: this.segments.logEndOffset - 1,
@@ -335,7 +335,7 @@ export class PartitionLog {
     assert(batches.length > 0, 'append needs at least one batch');
     const firstOffset = this.segments.logEndOffset;
     const append = prepareFollowerAppend(batches, firstOffset);
-    this.appendToSegments(batches, append);
+    this.appendToSegments(batches, append.placements, append.messages);
     for (const header of append.headers) {
       noteBatchEpoch(this.epochs, header.partitionLeaderEpoch, header.baseOffset);
       this.producers.state.applyStored(header, header.baseOffset);
@@ -343,7 +343,7 @@ export class PartitionLog {
     return { firstOffset, lastOffset: this.segments.logEndOffset - 1 };
   }
 
-  private appendToSegments(batches: readonly Buffer[], { placements, messages }: PreparedAppend): void {
+  private appendToSegments(batches: readonly Buffer[], placements: readonly BatchPlacement[], messages: number): void {
     const nowMs = this.clock.now();
     let totalBytes = 0;
     for (const batch of batches) totalBytes += batch.length;
@@ -382,16 +382,20 @@ export class PartitionLog {
    * it a first batch that does not fit yields nothing, as for a fetch's later partitions. Never a
    * partial batch. One read per segment touched, returned as views.
    */
-  async read(
+  read(
     fetchOffset: number,
     maxBytes: number,
     maxOffset: number,
     options: { readonly minOneBatch?: boolean } = {},
   ): Promise<LogReadResult> {
-    if (this.health.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`);
-    return await readLog(this.segments, fetchOffset, maxBytes, maxOffset, {
-      slackBytes: this.config.indexIntervalBytes,
+    if (this.health.closed)
+      return Promise.reject(new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`));
+    return readLog(this.segments, {
+      fetchOffset,
+      maxBytes,
+      maxOffset,
       minOneBatch: options.minOneBatch ?? true,
+      slackBytes: this.config.indexIntervalBytes,
     });
   }
 

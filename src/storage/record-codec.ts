@@ -1,8 +1,11 @@
-// Encoding and decoding of the records inside an UNCOMPRESSED RecordBatch v2 (DefaultRecord):
-// length varint, attributes int8, timestampDelta varlong, offsetDelta varint, key, value, headers,
-// all lengths ZigZag varints. Used off the hot path only: the group coordinator's own records,
-// exact offsetsForTimes lookups and tests. Produce and fetch never decode records.
-import { ErrorCode } from '../common/index.js';
+// Encoding and decoding of the records inside a RecordBatch v2 (DefaultRecord): length varint,
+// attributes int8, timestampDelta varlong, offsetDelta varint, key, value, headers, all lengths
+// ZigZag varints; the records section compressed as the attributes say. Used off the hot path
+// only: the group coordinator's own records, exact offsetsForTimes lookups, the leader's
+// recompression for a topic's compression.type, the old message formats' conversions and tests.
+// Produce and fetch of magic 2 batches never decode records.
+import { ErrorCode, limits } from '../common/index.js';
+import { compress, decompress, isCodec, type CompressionCodec } from './compression.js';
 import {
   Attributes,
   BATCH_HEADER_BYTES,
@@ -48,6 +51,8 @@ export interface BuildBatchOptions {
   readonly logAppendTime?: boolean;
   readonly transactional?: boolean;
   readonly control?: boolean;
+  /** The codec of the records section (default none). */
+  readonly compression?: CompressionCodec;
 }
 
 // ---- ZigZag varints on JS numbers (exact below 2^53, which covers Kafka timestamps) ----
@@ -148,7 +153,7 @@ export class ByteSource {
   }
 }
 
-/** Encodes an uncompressed batch with a valid CRC. Offsets start at `baseOffset` (default 0). */
+/** Encodes a batch with a valid CRC. Offsets start at `baseOffset` (default 0). */
 export function buildRecordBatch(records: readonly RecordInput[], options: BuildBatchOptions = {}): Buffer {
   if (records.length === 0) throw new RangeError('a batch needs at least one record');
   const first = records[0] as RecordInput;
@@ -175,8 +180,10 @@ export function buildRecordBatch(records: readonly RecordInput[], options: Build
     body.varlong(recordSink.length);
     body.bytes(recordSink.view());
   });
-  const batch = Buffer.alloc(BATCH_HEADER_BYTES + body.length);
-  let attributes = Compression.none;
+  const codec = options.compression ?? Compression.none;
+  const section = compress(codec, body.view());
+  const batch = Buffer.alloc(BATCH_HEADER_BYTES + section.length);
+  let attributes: number = codec;
   if (options.logAppendTime === true) attributes |= Attributes.timestampTypeLogAppend;
   if (options.transactional === true) attributes |= Attributes.transactional;
   if (options.control === true) attributes |= Attributes.control;
@@ -192,7 +199,7 @@ export function buildRecordBatch(records: readonly RecordInput[], options: Build
   batch.writeInt16BE(options.producerEpoch ?? -1, BatchOffsets.producerEpoch);
   batch.writeInt32BE(options.baseSequence ?? NO_SEQUENCE, BatchOffsets.baseSequence);
   batch.writeInt32BE(records.length, BatchOffsets.recordsCount);
-  body.view().copy(batch, BATCH_HEADER_BYTES);
+  section.copy(batch, BATCH_HEADER_BYTES);
   batch.writeUInt32BE(computeBatchCrc(batch), BatchOffsets.crc);
   return batch;
 }
@@ -201,23 +208,33 @@ export function buildRecordBatch(records: readonly RecordInput[], options: Build
 const RECORD_BYTES_MIN = 7;
 
 /**
- * Decodes the records of one uncompressed batch (views into `batch`, no copies). Hostile input is
- * refused with CORRUPT_MESSAGE; a compressed batch with UNSUPPORTED_COMPRESSION_TYPE.
+ * The records section of a batch, decompressed (a view when uncompressed). Refuses output beyond
+ * `maxBytes`, an unknown codec and malformed compressed data with CORRUPT_MESSAGE.
  */
-export function decodeRecords(batch: Buffer): DecodedRecord[] {
+export function recordsSection(batch: Buffer, maxBytes: number = limits.decompressedBatchBytesMax): Buffer {
   if (batch.length < BATCH_HEADER_BYTES)
     throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, 'batch shorter than its header');
   const header = readBatchHeader(batch);
-  if (compressionOf(header.attributes) !== Compression.none) {
-    throw new InvalidBatchError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'decoding compressed records is not supported');
-  }
-  const end = Math.min(batch.length, header.sizeBytes);
+  const codec = compressionOf(header.attributes);
+  if (!isCodec(codec)) throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `unknown compression codec ${codec}`);
+  const raw = batch.subarray(BATCH_HEADER_BYTES, Math.min(batch.length, header.sizeBytes));
+  return decompress(codec, raw, maxBytes);
+}
+
+/**
+ * Decodes the records of one batch (views into the batch, or into its decompressed section, no
+ * copies). Hostile input is refused with CORRUPT_MESSAGE.
+ */
+export function decodeRecords(batch: Buffer, maxBytes: number = limits.decompressedBatchBytesMax): DecodedRecord[] {
+  const section = recordsSection(batch, maxBytes);
+  const header = readBatchHeader(batch);
+  const end = section.length;
   const count = header.recordsCount;
-  if (count < 0 || count > (end - BATCH_HEADER_BYTES) / RECORD_BYTES_MIN) {
+  if (count < 0 || count > end / RECORD_BYTES_MIN) {
     throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `recordsCount ${count} does not fit in ${end} bytes`);
   }
   const logAppendTime = isLogAppendTime(header.attributes);
-  const source = new ByteSource(batch, BATCH_HEADER_BYTES, end);
+  const source = new ByteSource(section, 0, end);
   const records: DecodedRecord[] = [];
   for (let i = 0; i < count; i++) {
     const length = source.varint();
@@ -225,7 +242,7 @@ export function decodeRecords(batch: Buffer): DecodedRecord[] {
     if (length < RECORD_BYTES_MIN - 1 || recordEnd > end) {
       throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `record ${i} length ${length} overruns the batch`);
     }
-    const inner = new ByteSource(batch, source.at, recordEnd);
+    const inner = new ByteSource(section, source.at, recordEnd);
     inner.byte(); // attributes: unused in magic 2
     const timestampDelta = inner.varlong();
     const offsetDelta = inner.varint();
@@ -253,5 +270,37 @@ export function decodeRecords(batch: Buffer): DecodedRecord[] {
       headers,
     });
   }
+  if (source.at !== end) throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, 'trailing bytes after the records');
   return records;
+}
+
+/**
+ * The same batch with its records section in `codec` (Kafka's recompression on the leader for a
+ * topic's compression.type): every header field but the codec bits is kept, the CRC recomputed.
+ * The records are decoded first, so a batch whose records do not parse is refused, as Kafka's
+ * LogValidator does when it recompresses; their offset deltas must run 0..recordsCount-1.
+ */
+export function recompressBatch(
+  batch: Buffer,
+  codec: CompressionCodec,
+  maxBytes: number = limits.decompressedBatchBytesMax,
+): Buffer {
+  const header = readBatchHeader(batch);
+  const records = decodeRecords(batch, maxBytes);
+  records.forEach((record, i) => {
+    if (record.offset !== header.baseOffset + i) {
+      throw new InvalidBatchError(
+        ErrorCode.INVALID_RECORD,
+        `record ${i} has offset delta ${record.offset - header.baseOffset}`,
+      );
+    }
+  });
+  const section = compress(codec, recordsSection(batch, maxBytes));
+  const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + section.length);
+  batch.copy(out, 0, 0, BATCH_HEADER_BYTES);
+  section.copy(out, BATCH_HEADER_BYTES);
+  out.writeInt32BE(out.length - BATCH_LOG_OVERHEAD_BYTES, BatchOffsets.batchLength);
+  out.writeInt16BE((header.attributes & ~Attributes.compressionMask) | codec, BatchOffsets.attributes);
+  out.writeUInt32BE(computeBatchCrc(out), BatchOffsets.crc);
+  return out;
 }

@@ -57,6 +57,7 @@ const KAFKA_SYNONYMS: Readonly<Record<string, string>> = {
   'message.timestamp.type': 'log.message.timestamp.type',
   'message.timestamp.difference.max.ms': 'log.message.timestamp.difference.max.ms',
   'message.downconversion.enable': 'log.message.downconversion.enable',
+  'message.format.version': 'log.message.format.version',
 };
 
 /** Brook's own topic configs, which Kafka does not have. */
@@ -123,6 +124,7 @@ describe('what users rely on stays as it was', () => {
     '--advertised-port': 9092,
     '--log-level': 'info',
     '--auto-create-topics': true,
+    '--legacy-api-versions': true,
     '--default-partitions': 1,
     '--default-replication-factor': 1,
     '--segment-bytes': 1073741824,
@@ -183,6 +185,7 @@ describe('what users rely on stays as it was', () => {
       'index.interval.bytes': '4096',
       'max.message.bytes': '1048588',
       'message.timestamp.type': 'CreateTime',
+      'message.format.version': '3.0-IV1',
       'flush.messages': '1',
       'flush.ms': '-1',
       'min.insync.replicas': '1',
@@ -256,7 +259,9 @@ describe('topic configs', () => {
       { 'cleanup.policy': 'shred' },
       { 'cleanup.policy': '' },
       { 'cleanup.policy': 'delete,delete' },
-      { 'compression.type': 'zstd' },
+      { 'compression.type': 'brotli' },
+      { 'compression.type': 'none' },
+      { 'message.format.version': '0.10.3' },
       { 'unclean.leader.election.enable': 'true' },
       { 'unsafe.quorums': 'yes' },
       { 'write.quorum': '0' },

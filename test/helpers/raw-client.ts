@@ -13,11 +13,19 @@ export interface FetchedPartition {
 
 /** The compression codec ids of the batches stored at the start of a partition. */
 export async function storedCodecs(port: number, topic: string): Promise<number[]> {
+  return (await storedBatches(port, topic)).map((b) => b.codec);
+}
+
+/** The codec and record count of each batch stored in partition 0 of `topic`. */
+export async function storedBatches(port: number, topic: string): Promise<{ codec: number; records: number }[]> {
   const client = await RawClient.connect(port);
   try {
     const data = await client.fetchPartition(topic, 0, 0, 1 << 20);
     if (!data.records || data.records.length === 0) throw new Error(`no records: ${JSON.stringify(data)}`);
-    return splitBatches(data.records).map((batch) => compressionOf(readBatchHeader(batch).attributes));
+    return splitBatches(data.records).map((batch) => {
+      const header = readBatchHeader(batch);
+      return { codec: compressionOf(header.attributes), records: header.recordsCount };
+    });
   } finally {
     client.close();
   }

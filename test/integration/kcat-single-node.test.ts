@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kcat } from '../helpers/kcat.js';
 import { startSingleNode, stopAll, type NodeProcess } from '../helpers/node-process.js';
-import { storedCodecs } from '../helpers/raw-client.js';
+import { storedBatches } from '../helpers/raw-client.js';
 import { kcatAvailable, requireTool } from '../helpers/tools.js';
 
 const run = requireTool('kcat', kcatAvailable);
@@ -69,10 +69,12 @@ describe.runIf(run)('kcat against a single node', () => {
       const messages = await consume(topic, ['-o', 'beginning']);
       expect(messages.map((m) => m.payload)).toEqual(lines);
       expect(messages.map((m) => m.offset)).toEqual(lines.map((_, i) => i));
-      // The batches are stored as librdkafka compressed them (not silently downgraded).
-      const codecs = await storedCodecs(node.kafkaPort, topic);
-      expect(codecs.length).toBeGreaterThan(0);
-      expect(new Set(codecs)).toEqual(new Set([codecIds[codec]]));
+      // The batches are stored as librdkafka compressed them (not silently downgraded). librdkafka
+      // sends a batch uncompressed when compressing it would not make it smaller: on a busy machine
+      // a lone record can leave in a batch of its own, so only batches of several records count.
+      const batches = await storedBatches(node.kafkaPort, topic);
+      expect(batches.some((b) => b.codec === codecIds[codec])).toBe(true);
+      for (const b of batches) if (b.records > 1) expect(b.codec).toBe(codecIds[codec]);
     });
   }
 

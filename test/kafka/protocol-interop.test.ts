@@ -11,6 +11,15 @@ import type { ApiVersionsRequest } from '../../src/kafka/protocol/messages/api-v
 import type { FetchRequest, FetchResponse } from '../../src/kafka/protocol/messages/fetch.js';
 import type { MetadataRequest, MetadataResponse } from '../../src/kafka/protocol/messages/metadata.js';
 import type { ProduceRequest, ProduceResponse } from '../../src/kafka/protocol/messages/produce.js';
+import type { OffsetCommitRequest } from '../../src/kafka/protocol/messages/offset-commit.js';
+import {
+  batchesToMessageSet,
+  buildRecordBatch,
+  compressionOf,
+  decodeRecords,
+  messageSetToBatch,
+  readBatchHeader,
+} from '../../src/storage/index.js';
 
 // platformatic's per-version API modules are not in its package exports: load them by path.
 const plt = '../../node_modules/@platformatic/kafka/dist';
@@ -304,5 +313,132 @@ describe('kafkajs (classic versions)', () => {
     const batch = decoded.topicData[0]!.partitionData[0]!.records as Buffer;
     expect(batch.readInt8(16)).toBe(2);
     expect(batch.readInt32BE(57)).toBe(1);
+  });
+});
+
+// The versions for clients older than Kafka 0.11 (KIP-896 removed them in Kafka 4): kafkajs's
+// v0-2 encoders write message formats v0/v1, which decode here and convert to the records meant;
+// its v0-3 Fetch decoders read the message sets Brook converts its batches down to.
+describe('kafkajs (the versions Kafka 4 removed)', () => {
+  type Encodable = (args: unknown) => { encode: () => Promise<{ buffer: Buffer }> };
+
+  it.each([0, 1, 2])('Produce v%i message sets (gzip too) decode and convert to the records sent', async (version) => {
+    const request = require(`kafkajs/src/protocol/requests/produce/v${version}/request`) as Encodable;
+    for (const compression of [0, 1]) {
+      const encoded = await request({
+        acks: -1,
+        timeout: 1000,
+        compression,
+        topicData: [
+          {
+            topic: 't',
+            partitions: [
+              {
+                partition: 0,
+                messages: [
+                  { key: 'a', value: 'one', timestamp: 1_600_000_000_000 },
+                  { key: null, value: 'two', timestamp: 1_600_000_000_001 },
+                ],
+              },
+            ],
+          },
+        ],
+      }).encode();
+      const decoded = decodeRequest<ProduceRequest>(0, version, new Reader(encoded.buffer));
+      const set = decoded.topicData[0]!.partitionData[0]!.records as Buffer;
+      const { batch, magic } = messageSetToBatch(set, null);
+      expect(magic).toBe(version === 2 ? 1 : 0);
+      // kafkajs compresses from v2 only.
+      expect(compressionOf(readBatchHeader(batch).attributes)).toBe(version === 2 ? compression : 0);
+      const records = decodeRecords(batch);
+      expect(records.map((r) => [r.key?.toString() ?? null, r.value?.toString()])).toEqual([
+        ['a', 'one'],
+        [null, 'two'],
+      ]);
+      expect(records.map((r) => r.timestamp)).toEqual(
+        version === 2 ? [1_600_000_000_000, 1_600_000_000_001] : [-1, -1],
+      );
+    }
+  });
+
+  it.each([0, 1, 2, 3])(
+    'Fetch v%i requests decode; our responses with converted message sets decode in kafkajs',
+    async (version) => {
+      const request = require(`kafkajs/src/protocol/requests/fetch/v${version}/request`) as Encodable;
+      const encoded = await request({
+        replicaId: -1,
+        maxWaitTime: 100,
+        minBytes: 1,
+        maxBytes: 1000,
+        topics: [{ topic: 't', partitions: [{ partition: 0, fetchOffset: '5', maxBytes: 2000 }] }],
+      }).encode();
+      const decodedRequest = decodeRequest<FetchRequest>(1, version, new Reader(encoded.buffer));
+      expect(decodedRequest.topics[0]!.partitions[0]).toMatchObject({
+        partition: 0,
+        fetchOffset: 5,
+        partitionMaxBytes: 2000,
+      });
+      if (version >= 3) expect(decodedRequest.maxBytes).toBe(1000);
+      const magic = version <= 1 ? 0 : 1;
+      const stored = [
+        buildRecordBatch([{ key: Buffer.from('k'), value: Buffer.from('plain'), timestamp: 1_650_000_000_000 }], {
+          baseOffset: 5,
+        }),
+        buildRecordBatch(
+          [
+            { key: null, value: Buffer.from('zipped-1'), timestamp: 1_650_000_000_001 },
+            { key: null, value: Buffer.from('zipped-2'), timestamp: 1_650_000_000_002 },
+          ],
+          { baseOffset: 6, compression: 1 },
+        ),
+      ];
+      const frame = encodeResponse(1, version, 1, {
+        throttleTimeMs: 0,
+        responses: [
+          {
+            topic: 't',
+            partitions: [
+              { partitionIndex: 0, errorCode: 0, highWatermark: 8, records: batchesToMessageSet(stored, magic, 5) },
+            ],
+          },
+        ],
+      });
+      const response = require(`kafkajs/src/protocol/requests/fetch/v${version}/response`) as {
+        decode: (b: Buffer) => Promise<{
+          responses: {
+            partitions: { highWatermark: string; messages: { offset: string; value: Buffer; magicByte: number }[] }[];
+          }[];
+        }>;
+      };
+      const decoded = await response.decode(responseBody(frame, 4));
+      const partition = decoded.responses[0]!.partitions[0]!;
+      expect(partition.highWatermark).toBe('8');
+      expect(partition.messages.map((m) => [m.offset, m.value.toString(), m.magicByte])).toEqual([
+        ['5', 'plain', magic],
+        ['6', 'zipped-1', magic],
+        ['7', 'zipped-2', magic],
+      ]);
+    },
+  );
+
+  it.each([0, 1])('OffsetCommit v%i requests decode', async (version) => {
+    const request = require(`kafkajs/src/protocol/requests/offsetCommit/v${version}/request`) as Encodable;
+    const encoded = await request({
+      groupId: 'g',
+      groupGenerationId: 3,
+      memberId: 'member-1',
+      topics: [
+        { topic: 't', partitions: [{ partition: 2, offset: '42', timestamp: 1_600_000_000_000, metadata: 'm' }] },
+      ],
+    }).encode();
+    const decoded = decodeRequest<OffsetCommitRequest>(8, version, new Reader(encoded.buffer));
+    expect(decoded.groupId).toBe('g');
+    expect(decoded.generationIdOrMemberEpoch).toBe(version === 0 ? -1 : 3);
+    expect(decoded.memberId).toBe(version === 0 ? '' : 'member-1');
+    expect(decoded.topics[0]!.partitions[0]).toMatchObject({
+      partitionIndex: 2,
+      committedOffset: 42,
+      committedMetadata: 'm',
+    });
   });
 });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { GrpcServer } from '../../src/common/grpc.js';
 import { silentLogger } from '../../src/common/log.js';
 import type { RaftDriverOptions, RaftStateMachine } from '../../src/raft/driver.js';
-import { RaftDriver } from '../../src/raft/driver.js';
+import type { RaftDriver } from '../../src/raft/driver.js';
+import { openNodeRaftDriver } from '../../src/raft/driver-node.js';
 import type { Entry } from '../../src/raft/index.js';
 import { freePort } from '../helpers/node-process.js';
 
@@ -82,7 +83,7 @@ export class TestCluster {
     const dir = join(this.root, `node${id}`);
     const server = new GrpcServer(silentLogger);
     const machine = new ListMachine();
-    const driver = await RaftDriver.open({
+    const driver = await openNodeRaftDriver({
       clusterId: 'test-cluster',
       ...this.tuning,
       nodeId: id,

@@ -12,8 +12,8 @@ import { createClient, GrpcServer, grpc, loadProto, serviceConstructor } from '.
 import { limits } from '../../src/common/limits.js';
 import type { Logger } from '../../src/common/log.js';
 import { silentLogger } from '../../src/common/log.js';
-import type { TransportHandler } from '../../src/raft/driver-transport.js';
-import { messageFromWire, messagesFromWire, RaftTransport } from '../../src/raft/driver-transport.js';
+import type { RaftTransportHandler } from '../../src/raft/driver-io.js';
+import { messageFromWire, messagesFromWire, GrpcRaftTransport } from '../../src/raft/driver-transport.js';
 import type { RaftMessage } from '../../src/raft/index.js';
 import { EntryType, message, MessageType } from '../../src/raft/index.js';
 import { freePort } from '../helpers/node-process.js';
@@ -22,7 +22,7 @@ import { bytes, TestCluster, waitFor } from './driver-harness.js';
 const CLUSTER_ID = 'transport-test';
 
 /** What a transport told its driver. */
-class RecordingHandler implements TransportHandler {
+class RecordingHandler implements RaftTransportHandler {
   readonly received: RaftMessage[] = [];
   readonly unreachableReports: number[] = [];
   readonly snapshotReports: { to: number; ok: boolean }[] = [];
@@ -54,7 +54,7 @@ interface Node {
   readonly id: number;
   readonly port: number;
   server: GrpcServer;
-  transport: RaftTransport;
+  transport: GrpcRaftTransport;
   readonly handler: RecordingHandler;
 }
 
@@ -70,7 +70,7 @@ async function startNode(
   const port = peers.get(id) as number;
   const server = new GrpcServer(silentLogger);
   const handler = options.handler ?? new RecordingHandler();
-  const transport = new RaftTransport(
+  const transport = new GrpcRaftTransport(
     {
       nodeId: id,
       clusterId: options.clusterId ?? CLUSTER_ID,
@@ -144,7 +144,7 @@ afterEach(() => {
   for (const server of servers.splice(0)) server.server.forceShutdown();
 });
 
-describe('RaftTransport over gRPC', () => {
+describe('GrpcRaftTransport over gRPC', () => {
   it('carries every non-snapshot message on one stream per peer, in send order, and a MsgSnap by unary Send', async () => {
     const ports = await portsFor(1, 2);
     const peer = await startRecordingPeer(ports.get(2) as number);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcServer, createClient, grpc, loadProto, serviceConstructor } from '../../src/common/grpc.js';
 import { silentLogger } from '../../src/common/log.js';
-import { NotLeaderError, ProposalDroppedError, RaftDriver } from '../../src/raft/driver.js';
+import { NotLeaderError, ProposalDroppedError } from '../../src/raft/driver.js';
+import { openNodeRaftDriver } from '../../src/raft/driver-node.js';
 import { message, MessageType } from '../../src/raft/index.js';
 import { freePort } from '../helpers/node-process.js';
 import { bytes, ListMachine, TestCluster, waitFor } from './driver-harness.js';
@@ -202,7 +203,7 @@ describe('RaftDriver durability', () => {
 
     const server = new GrpcServer(silentLogger);
     const machine = new ListMachine();
-    const driver = await RaftDriver.open({
+    const driver = await openNodeRaftDriver({
       nodeId: 1,
       clusterId: 'durability',
       peers: [{ nodeId: 1, address: `127.0.0.1:${port}` }],

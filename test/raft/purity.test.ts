@@ -31,3 +31,20 @@ describe('the Raft core is pure', () => {
     });
   }
 });
+
+// The driver's I/O is a parameter (driver-io.ts): the seeded simulation runs it on virtual time, an
+// in-memory disk and a simulated network, which holds only if it reaches for nothing else.
+describe('the Raft driver takes its I/O as parameters', () => {
+  const ambient: Array<[string, RegExp]> = [
+    ['timers', /\b(setTimeout|setInterval|setImmediate|queueMicrotask|process\.nextTick)\b/],
+    ['wall-clock time', /\b(Date\.now|performance\.now|new Date)\b/],
+    ['LevelDB or gRPC', /(classic-level|@grpc\/|driver-storage|driver-transport|GrpcServer)/],
+    ['Math.random', /Math\.random/],
+  ];
+  it('driver.ts uses only its Clock, RaftStore and RaftTransport', () => {
+    const code = readFileSync(dir + 'driver.ts', 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/.*$/gm, '');
+    for (const [what, re] of ambient) expect(re.test(code), `driver.ts contains ${what}`).toBe(false);
+  });
+});

@@ -134,18 +134,22 @@ async function problemsOf(outcome: CrashOutcome): Promise<string[]> {
 }
 
 describe('crash recovery on SimDisk', () => {
-  it(`keeps storage's promises after a power loss at a seeded moment (${SEEDS} seeds)`, async () => {
-    const failures: string[] = [];
-    const torn = { seeds: 0 };
-    for (let seed = 1; seed <= SEEDS && failures.length < 3; seed++) {
-      const outcome = await crashAndRecover(seed);
-      if (outcome.tornSegments.length > 0) torn.seeds++;
-      const problems = await problemsOf(outcome);
-      if (problems.length > 0)
-        failures.push(`seed ${seed}:\n  ${problems.join('\n  ')}\n  trace: ${outcome.trace.slice(-25).join(' | ')}`);
-    }
-    expect(failures.join('\n\n')).toBe('');
-    // The seeds must exercise the torn-tail path, not only clean cuts.
-    expect(torn.seeds).toBeGreaterThan(SEEDS / 20);
-  });
+  it(
+    `keeps storage's promises after a power loss at a seeded moment (${SEEDS} seeds)`,
+    async () => {
+      const failures: string[] = [];
+      const torn = { seeds: 0 };
+      for (let seed = 1; seed <= SEEDS && failures.length < 3; seed++) {
+        const outcome = await crashAndRecover(seed);
+        if (outcome.tornSegments.length > 0) torn.seeds++;
+        const problems = await problemsOf(outcome);
+        if (problems.length > 0)
+          failures.push(`seed ${seed}:\n  ${problems.join('\n  ')}\n  trace: ${outcome.trace.slice(-25).join(' | ')}`);
+      }
+      expect(failures.join('\n\n')).toBe('');
+      // The seeds must exercise the torn-tail path, not only clean cuts.
+      expect(torn.seeds).toBeGreaterThan(SEEDS / 20);
+    },
+    Math.max(60_000, SEEDS * 50), // a long run (BROOK_CRASH_SEEDS) gets time in proportion
+  );
 });

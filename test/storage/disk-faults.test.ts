@@ -82,7 +82,7 @@ describe('disk faults', () => {
     expect(log.durableEndOffset).toBe(0);
   });
 
-  it('fails an append on a full disk with a typed ENOSPC error, leaves no partial batch, and goes on once there is room', async () => {
+  it('fails an append on a full disk with a typed ENOSPC error, no partial batch left, and goes on after', async () => {
     const { loop, sim, log } = await setup();
     log.appendAsLeader([batch('a', 2, { valueBytes: 100 })], 0);
     await loop.settle(log.flush());

@@ -14,6 +14,7 @@ export { type QuorumSettings, type Quorums, resolveQuorums } from './quorums.js'
 export { settingsTable, withSettingsTable } from './readme-table.js';
 export {
   CLEANUP_POLICIES,
+  COMPRESSION_TYPES,
   SETTING_ROWS,
   SETTINGS,
   type SettingKey,

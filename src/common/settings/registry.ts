@@ -11,6 +11,7 @@
 import { LOG_LEVELS } from '../log.js';
 import { limits } from '../limits.js';
 import { clusterNodes, DEFAULT_GRPC_PORT } from './cluster-nodes.js';
+import { kafkaVersion } from './kafka-version.js';
 import { setting, type Setting } from './setting.js';
 import { boolean, double, int, listOf, long, oneOf, optional, strictBoolean, text } from './value-types.js';
 
@@ -20,6 +21,8 @@ const port = () => int(0, 65535);
 
 export const CLEANUP_POLICIES = ['delete', 'compact'] as const;
 export const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
+/** compression.type: `producer` keeps what was sent; a codec is what the leader stores. */
+export const COMPRESSION_TYPES = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
 export const SETTINGS = {
   // ---------------------------------------------------------------- the node and its cluster
@@ -119,6 +122,13 @@ export const SETTINGS = {
     default: 'info',
     doc: 'pino log level',
     main: true,
+  }),
+  legacyApiVersions: setting({
+    broker: 'legacy.api.versions.enable',
+    flag: '--legacy-api-versions',
+    type: boolean(),
+    default: true,
+    doc: 'serve what Kafka 4 removed (KIP-896) for pre-0.11 clients: Produce 0-2, Fetch 0-3, OffsetCommit 0-1, OffsetFetch 0',
   }),
 
   // ---------------------------------------------------------------- topics
@@ -418,9 +428,16 @@ export const SETTINGS = {
   compressionType: setting({
     broker: 'compression.type',
     topic: 'compression.type',
-    type: oneOf(['producer']),
+    type: oneOf(COMPRESSION_TYPES),
     default: 'producer',
-    doc: 'batches are stored as the producer compressed them',
+    doc: 'producer: batches stored as sent; a codec: the leader recompresses batches in another one',
+  }),
+  messageFormatVersion: setting({
+    broker: 'log.message.format.version',
+    topic: 'message.format.version',
+    type: kafkaVersion(),
+    default: '3.0-IV1',
+    doc: 'accepted as Kafka 3.x did (deprecated); batches are stored as v2 whatever it says',
   }),
   segmentIndexBytes: setting({
     broker: 'log.index.size.max.bytes',

@@ -1,4 +1,6 @@
-// Fetch (key 1), versions 4-12. Whole batches from the one containing fetchOffset up to the high
+// Fetch (key 1), versions 0-12 (4-12 with legacy.api.versions.enable=false, as Kafka 4). v0-3
+// are for clients older than Kafka 0.11: the stored batches are converted down to message format
+// v0 (Fetch v0-1) or v1 (v2-3) after they are read (storage/message-set.ts). Whole batches from the one containing fetchOffset up to the high
 // watermark (no transactions, so the last stable offset equals it). Size limits as Kafka's
 // ReplicaManager.readFromLocalLog applies them (KIP-74): the response holds at most maxBytes and each
 // partition at most partitionMaxBytes, except that the first batch of the first partition with data
@@ -13,6 +15,7 @@ import type { Partition } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { FetchPartitionData, FetchRequest, FetchResponse } from '../protocol/messages/fetch.js';
+import { batchesToMessageSet, type LegacyMagic } from '../../storage/index.js';
 import { errorOf } from './common.js';
 import { leaderFor } from './partition-access.js';
 
@@ -42,6 +45,17 @@ function emptyData(index: number): FetchPartitionData {
     preferredReadReplica: -1,
     records: EMPTY,
   };
+}
+
+/** A partition's batches as a message set for Fetch v0-3; a batch that cannot be converted fails the partition. */
+function downConverted(data: FetchPartitionData, magic: LegacyMagic, fetchOffset: number): FetchPartitionData {
+  if (data.records === null || data.errorCode !== ErrorCode.NONE) return data;
+  try {
+    return { ...data, records: batchesToMessageSet(data.records, magic, fetchOffset) };
+  } catch (err) {
+    const errorCode = err instanceof KafkaError ? err.code : ErrorCode.CORRUPT_MESSAGE;
+    return { ...data, errorCode, records: EMPTY };
+  }
 }
 
 export function fetchHandler(ctx: BrokerContext) {
@@ -120,7 +134,7 @@ export function fetchHandler(ctx: BrokerContext) {
   return defineHandler<FetchRequest, FetchResponse>({
     apiKey: 1,
     name: 'Fetch',
-    minVersion: 4,
+    minVersion: ctx.config.legacyApiVersions ? 0 : 4,
     maxVersion: 12,
     async handle(request, context) {
       if (context.apiVersion >= 7 && request.sessionId !== 0) {
@@ -166,9 +180,11 @@ export function fetchHandler(ctx: BrokerContext) {
         read = await readAll(slots, maxBytes, readCommitted);
       }
       const byTopic = new Map<string, FetchPartitionData[]>();
+      const legacyMagic: LegacyMagic | null = context.apiVersion <= 1 ? 0 : context.apiVersion <= 3 ? 1 : null;
       slots.forEach((slot, i) => {
         const list = byTopic.get(slot.topic) ?? [];
-        list.push(read.results[i]!);
+        const data = read.results[i]!;
+        list.push(legacyMagic === null ? data : downConverted(data, legacyMagic, slot.fetchOffset));
         byTopic.set(slot.topic, list);
       });
       return {

@@ -1,4 +1,5 @@
-// OffsetFetch (key 9), versions 1-8. A partition with no commit answers offset -1. v1 reports
+// OffsetFetch (key 9), versions 0-8 (1-8 with legacy.api.versions.enable=false, as Kafka 4); v0
+// is v1 (Kafka 0.8.2 read v0 from ZooKeeper; the offsets are the same here). A partition with no commit answers offset -1. v1 reports
 // coordinator errors per partition; v2+ also at the top level and accept null topics (every
 // partition the group has committed); v5 adds the leader epoch; v7 adds requireStable (no
 // transactions here, so every offset is stable). v8 asks for many groups at once and answers per
@@ -50,7 +51,7 @@ export function offsetFetchHandler(ctx: BrokerContext) {
   return defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
     apiKey: 9,
     name: 'OffsetFetch',
-    minVersion: 1,
+    minVersion: ctx.config.legacyApiVersions ? 0 : 1,
     maxVersion: 8,
     handle(request, context) {
       if (context.apiVersion >= 8) {

@@ -1,8 +1,12 @@
-// Produce (key 0), versions 0-9; only magic 2 record batches are stored. Versions 0-2 are
-// advertised because librdkafka (< 2.11) compresses with gzip, snappy or lz4 only when the Produce
-// range includes version 0 (Kafka 4.0 kept advertising them for the same reason); their old
-// message formats are refused per partition with UNSUPPORTED_FOR_MESSAGE_FORMAT. Per partition: validate the batch
-// (CRC-32C, header, size, exactly one batch), append it as leader — synchronously, so pipelined
+// Produce (key 0), versions 0-9; only magic 2 record batches are stored. Versions 0-2 carry
+// message formats v0/v1 (message sets), converted here into one record batch v2 per partition
+// as Kafka 3.x did (storage/message-set.ts); with legacy.api.versions.enable=false they are
+// refused per partition with UNSUPPORTED_FOR_MESSAGE_FORMAT, as Kafka 4 does, but still
+// advertised: librdkafka (< 2.11) compresses with gzip, snappy or lz4 only when the Produce range
+// includes version 0. A topic whose compression.type names a codec gets every batch in that codec:
+// one that differs is recompressed here, on the leader, before it is stored (offsets, timestamps,
+// producer fields and the other attributes kept; `producer` keeps what was sent). Per partition:
+// validate the batch (CRC-32C, header, size, exactly one batch), append it as leader — synchronously, so pipelined
 // requests on one connection append in order — then answer: acks=0 never (an error closes the
 // connection, as Kafka does, so the client refreshes metadata), acks=1 after the leader's append,
 // acks=-1 once the high watermark passes the batch, i.e. once write.quorum replicas hold it
@@ -14,11 +18,15 @@
 import { ErrorCode, KafkaError } from '../../common/index.js';
 import type { AppendResult } from '../../replication/index.js';
 import {
+  codecOfCompressionType,
   compressionOf,
   Compression,
+  firstMagic,
   isCompacted,
   isTransactionalBatch,
   keylessRecordIndexes,
+  messageSetToBatch,
+  recompressBatch,
   splitBatches,
   validateClientBatch,
 } from '../../storage/index.js';
@@ -73,20 +81,34 @@ export function produceHandler(ctx: BrokerContext) {
     if (topic.startsWith('__'))
       throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic ${topic} cannot be written by clients`);
     const partition = leaderFor(ctx, topic, index);
-    if (version < 3)
+    if (version < 3 && !ctx.config.legacyApiVersions)
       throw new KafkaError(
         ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
         'produce v0-2 carry message formats 0/1; use v3+ (record batch v2)',
       );
     if (records === null || records.length === 0)
       throw new KafkaError(ErrorCode.INVALID_RECORD, 'no record batch for partition');
-    const batches = splitBatches(records);
-    if (batches.length !== 1)
-      throw new KafkaError(ErrorCode.INVALID_RECORD, `exactly one record batch per partition, got ${batches.length}`);
-    const batch = batches[0]!;
-    // The topic's max.message.bytes as the replica's log was given it (typed once, from metadata).
-    const header = validateClientBatch(batch, { maxMessageBytes: partition.log.logConfig.maxMessageBytes });
-    if (compressionOf(header.attributes) === Compression.zstd && version < ZSTD_MIN_PRODUCE_VERSION) {
+    // The topic's max.message.bytes and compression.type as the replica's log was given them.
+    const { maxMessageBytes, compressionType } = partition.log.logConfig;
+    const topicCodec = codecOfCompressionType(compressionType);
+    let batch: Buffer;
+    // Kafka checked the magic of v0-2 requests by content, not by version (old clients send either).
+    const legacy = version < 3 && firstMagic(records) !== 2;
+    if (legacy) {
+      if (records.length > maxMessageBytes)
+        throw new KafkaError(
+          ErrorCode.MESSAGE_TOO_LARGE,
+          `message set of ${records.length} bytes exceeds max.message.bytes ${maxMessageBytes}`,
+        );
+      batch = messageSetToBatch(records, topicCodec).batch;
+    } else {
+      const batches = splitBatches(records);
+      if (batches.length !== 1)
+        throw new KafkaError(ErrorCode.INVALID_RECORD, `exactly one record batch per partition, got ${batches.length}`);
+      batch = batches[0]!;
+    }
+    const header = validateClientBatch(batch, { maxMessageBytes });
+    if (!legacy && compressionOf(header.attributes) === Compression.zstd && version < ZSTD_MIN_PRODUCE_VERSION) {
       throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `zstd needs produce v${ZSTD_MIN_PRODUCE_VERSION}+`);
     }
     if (isTransactionalBatch(header.attributes))
@@ -99,6 +121,15 @@ export function produceHandler(ctx: BrokerContext) {
         ErrorCode.NOT_ENOUGH_REPLICAS,
         `fewer than write.quorum replicas of ${topic}-${index} are live`,
       );
+    }
+    // Last, so a batch refused anyway costs no compression.
+    if (!legacy && topicCodec !== null && compressionOf(header.attributes) !== topicCodec) {
+      batch = recompressBatch(batch, topicCodec);
+      if (batch.length > maxMessageBytes)
+        throw new KafkaError(
+          ErrorCode.MESSAGE_TOO_LARGE,
+          `batch recompressed for compression.type is ${batch.length} bytes, over max.message.bytes ${maxMessageBytes}`,
+        );
     }
     const result: AppendResult = partition.append([batch], { messageCount: header.recordsCount });
     const durable = acks === -1 ? partition.waitForHighWatermark(result.lastOffset + 1, timeoutMs) : null;
