@@ -91,6 +91,7 @@ export interface CleanerMetricsSource {
     readonly errors: number;
     readonly lastRunMs: number;
     readonly lastRunDurationMs: number;
+    readonly busyMs: number;
   } | null;
   /** Dirty ratio per compacted partition log, keyed by topic and partition. */
   dirtyRatios(): Iterable<{ readonly topic: string; readonly partition: number; readonly ratio: number }>;
@@ -122,6 +123,7 @@ export function cleanerMetrics(registry: Registry, source: CleanerMetricsSource)
   counter('brook_log_cleaner_records_removed_total', 'Records the log cleaner removed', (s) => s.recordsRemoved);
   counter('brook_log_cleaner_passes_total', 'Cleaning passes run (one log each)', (s) => s.passes);
   counter('brook_log_cleaner_errors_total', 'Cleaning passes that failed', (s) => s.errors);
+  counter('brook_log_cleaner_busy_seconds_total', 'Time the log cleaner spent in passes', (s) => s.busyMs / 1000);
   new Gauge({
     name: 'brook_log_cleaner_last_run_timestamp_seconds',
     help: 'When the last cleaning pass ended (0 before the first)',

@@ -32,6 +32,8 @@ export interface CleanerStats extends CleanerCounters {
   lastRunMs: number;
   /** How long the last pass took. */
   lastRunDurationMs: number;
+  /** Time spent in passes, all together (bytesRead over it is the cleaner's throughput). */
+  busyMs: number;
 }
 
 /** A log the cleaner may clean, named for metrics and logs. */
@@ -53,6 +55,7 @@ export class LogCleaner {
     errors: 0,
     lastRunMs: 0,
     lastRunDurationMs: 0,
+    busyMs: 0,
   };
   /** Dirty ratio per compacted log at the last look (the /metrics gauge). */
   readonly dirtyRatios = new Map<string, number>();
@@ -167,6 +170,7 @@ export class LogCleaner {
     } finally {
       this.stats.lastRunMs = this.clock.now();
       this.stats.lastRunDurationMs = this.stats.lastRunMs - startMs;
+      this.stats.busyMs += this.stats.lastRunDurationMs;
     }
   }
 }
