@@ -20,7 +20,7 @@
 // delete horizon once their transaction's data is gone), with the last stable offset as the
 // cleanable bound.
 import path from 'node:path';
-import { type Clock, ErrorCode, KafkaError, type Logger } from '../../common/index.js';
+import { assert, type Clock, ErrorCode, KafkaError, type Logger } from '../../common/index.js';
 import type { Disk } from '../disk.js';
 import { unlinkIfExists } from '../file-io.js';
 import type { LogConfig } from '../log-config.js';
@@ -258,6 +258,9 @@ export class LogCompaction {
       if (lastDropped !== null)
         writer.add(rewriteBatch(lastDropped, [], Compression.none, { setDeleteHorizonMs: null }));
       writer.flush();
+      // Checked before any rename: recovery of a swap trusts the cleaned segment's offset range.
+      const last = group[group.length - 1] as Segment;
+      assert(cleaned.nextOffset === last.nextOffset, `cleaned segment ${base} must end at ${last.nextOffset}`);
       cleaned.lastModifiedMs = Math.max(...group.map((s) => s.lastModifiedMs));
       if (!rewrite.changed) {
         await this.discard(cleaned);
