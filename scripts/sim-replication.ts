@@ -5,7 +5,12 @@
 // --unsafe). A failing seed prints `seed=N` and its configuration; rerun it alone with the same
 // flags and `--start N --seeds 1`: it replays exactly.
 import { Command } from 'commander';
-import { configForSeed, describeConfig, runReplicationSimulation } from '../test/sim/replication/simulation.js';
+import {
+  configForSeed,
+  describeConfig,
+  ReplicationSimBug,
+  runReplicationSimulation,
+} from '../test/sim/replication/simulation.js';
 
 export interface ReplicationSimCliOptions {
   readonly seeds: number;
@@ -17,18 +22,30 @@ export interface ReplicationSimCliOptions {
   readonly safetyMs: number;
   readonly livenessMs: number;
   readonly verbose: boolean;
+  readonly bug?: ReplicationSimBug;
+  /** Stack traces and the replicas' state in a failure; `trace`: print crashes, leaderships and commits. */
+  readonly stack?: boolean;
+  readonly trace?: boolean;
 }
 
-/** Runs the seeds; returns how many failed. */
-export function runReplicationSeeds(o: ReplicationSimCliOptions): number {
+/** Runs the seeds; resolves with how many failed. */
+export async function runReplicationSeeds(o: ReplicationSimCliOptions): Promise<number> {
   let failed = 0;
   const began = Date.now();
   for (let seed = o.start; seed < o.start + o.seeds; seed++) {
     const base = configForSeed(seed, o.unsafe ? 'unsafe' : 'safe', o.nodes);
     const config =
       o.w !== undefined && o.r !== undefined ? { replicas: base.replicas, writeQuorum: o.w, readQuorum: o.r } : base;
-    const res = runReplicationSimulation({ seed, ...config, safetyMs: o.safetyMs, livenessMs: o.livenessMs });
-    const flags = `--nodes ${config.replicas} --w ${config.writeQuorum} --r ${config.readQuorum}`;
+    const res = await runReplicationSimulation({
+      seed,
+      ...config,
+      safetyMs: o.safetyMs,
+      livenessMs: o.livenessMs,
+      ...(o.bug !== undefined ? { bug: o.bug } : {}),
+      ...(o.stack === true ? { stack: true } : {}),
+      ...(o.trace === true ? { trace: (line: string) => console.log(line) } : {}),
+    });
+    const flags = `--nodes ${config.replicas} --w ${config.writeQuorum} --r ${config.readQuorum}${o.bug !== undefined ? ` --bug ${o.bug}` : ''}`;
     if (!res.ok) {
       failed++;
       console.log(
@@ -43,7 +60,7 @@ export function runReplicationSeeds(o: ReplicationSimCliOptions): number {
 }
 
 /** The command line; `argv` defaults to this process's. */
-export function replicationMain(argv: readonly string[] = process.argv): void {
+export async function replicationMain(argv: readonly string[] = process.argv): Promise<void> {
   const program = new Command()
     .option('--replication', 'accepted for symmetry with `npm run sim -- --replication`', false)
     .option('--seeds <n>', 'number of seeds to run', '200')
@@ -55,6 +72,9 @@ export function replicationMain(argv: readonly string[] = process.argv): void {
     .option('--safety-ms <ms>', 'virtual duration of the fault phase', '4000')
     .option('--liveness-ms <ms>', 'bound on the liveness phase', '10000')
     .option('--verbose', 'print stats for every seed', false)
+    .option('--bug <name>', `plant a bug in the real shell (${Object.values(ReplicationSimBug).join(', ')})`, '')
+    .option('--stack', 'with a failure: stack trace and the replicas state', false)
+    .option('--trace', 'print crashes, leadership changes and metadata commits', false)
     .parse([...argv]);
   const o = program.opts<{
     seeds: string;
@@ -66,8 +86,13 @@ export function replicationMain(argv: readonly string[] = process.argv): void {
     safetyMs: string;
     livenessMs: string;
     verbose: boolean;
+    bug: string;
+    stack: boolean;
+    trace: boolean;
   }>();
-  const failed = runReplicationSeeds({
+  if (o.bug !== '' && !(Object.values(ReplicationSimBug) as string[]).includes(o.bug))
+    throw new Error(`unknown --bug ${o.bug}; one of ${Object.values(ReplicationSimBug).join(', ')}`);
+  const failed = await runReplicationSeeds({
     seeds: Number(o.seeds),
     start: Number(o.start),
     ...(o.nodes !== '' ? { nodes: Number(o.nodes) as 3 | 5 } : {}),
@@ -76,6 +101,9 @@ export function replicationMain(argv: readonly string[] = process.argv): void {
     safetyMs: Number(o.safetyMs),
     livenessMs: Number(o.livenessMs),
     verbose: o.verbose,
+    ...(o.bug !== '' ? { bug: o.bug as ReplicationSimBug } : {}),
+    stack: o.stack,
+    trace: o.trace,
   });
   // With unsafe quorums a violation is the expected finding; finding none means the checker is blind.
   process.exitCode = o.unsafe ? (failed === 0 ? 1 : 0) : failed > 0 ? 1 : 0;
@@ -87,4 +115,4 @@ export function replicationMain(argv: readonly string[] = process.argv): void {
     );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) replicationMain();
+if (import.meta.url === `file://${process.argv[1]}`) await replicationMain();

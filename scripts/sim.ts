@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { runSimulation, SimBug } from '../test/sim/simulation.js';
 import { replicationMain } from './sim-replication.js';
 
-if (process.argv.includes('--replication')) replicationMain();
+if (process.argv.includes('--replication')) await replicationMain();
 else await runRaftSeeds();
 
 async function runRaftSeeds(): Promise<void> {

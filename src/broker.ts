@@ -16,6 +16,7 @@ import {
   cleanerMetrics,
   nodeGauges,
   requestMetrics,
+  systemClock,
 } from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
 import { parsePartitionDirName } from './storage/index.js';
@@ -39,6 +40,7 @@ import {
   ReplicationClient,
   ReplicationService,
 } from './replication/index.js';
+import { nodeDisk } from './storage/index.js';
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -71,13 +73,20 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     metadata,
     electionRequests,
     () => replicasOpen,
+    systemClock,
     log.child({ module: 'replication' }),
   );
-  const replicationClient = new ReplicationClient(config, replication, log.child({ module: 'replication' }));
+  const replicationClient = new ReplicationClient(
+    config,
+    systemClock,
+    replication,
+    log.child({ module: 'replication' }),
+  );
   const elections = new PartitionElections(
     metadata,
     replicationClient,
     electionRequests,
+    systemClock,
     log.child({ module: 'elections' }),
   );
   const control = new ControlService(
@@ -100,7 +109,23 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   );
   await lifecycle.start(REGISTRATION_TIMEOUT_MS);
 
-  const replicas = await ReplicaManager.open(config, metadata, replicationClient, log, () => lifecycle.sessionLapsed());
+  const replicas = await ReplicaManager.open({
+    config,
+    clock: systemClock,
+    disk: nodeDisk,
+    metadata,
+    network: replicationClient,
+    logger: log,
+    sessionLapsed: () => lifecycle.sessionLapsed(),
+    fatal: (err) => {
+      log.fatal({ err }, 'a replication invariant broke; stopping');
+      process.exit(1);
+    },
+    storageFailed: (err) => {
+      log.fatal({ err }, 'stopping: the disk failed, and it is recovered from on restart');
+      process.exit(1);
+    },
+  });
   replicasOpen = replicas;
   const admin = new ClusterAdmin(config.clusterId, controlClient, metadata, () => replicas.settled());
   const producerIds = new ProducerIdAllocator(config.nodeId, (nodeId) => admin.allocateProducerIds(nodeId));

@@ -2,7 +2,7 @@
 // uncompressed batch appended as leader, acknowledged once the high watermark passes it, and come
 // back out by reading the partition from its start to the high watermark.
 import { ErrorCode, KafkaError, type Logger } from '../common/index.js';
-import type { Partition } from '../replication/index.js';
+import type { Replica } from '../replication/index.js';
 import { buildRecordBatch, decodeRecords, isControlBatch, readBatchHeader, splitBatches } from '../storage/index.js';
 import type { CoordinatorLog } from './coordinator-log.js';
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecord } from './records.js';
@@ -14,7 +14,7 @@ const LOAD_WAIT_ATTEMPTS_MAX = 120;
 
 export class PartitionCoordinatorLog implements CoordinatorLog {
   constructor(
-    private readonly partition: Partition,
+    private readonly partition: Replica,
     private readonly writeTimeoutMs: number,
     private readonly now: () => number,
     private readonly log: Logger,

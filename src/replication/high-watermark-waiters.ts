@@ -1,17 +1,19 @@
 // Requests waiting for a partition's high watermark to reach an offset: acks=all produces and
 // coordinator writes. Bounded; each waiter has its own deadline; all of them fail at once when
 // the replica stops leading.
-import { ErrorCode, KafkaError, limits } from '../common/index.js';
+import { type Clock, ErrorCode, KafkaError, limits, type ScheduledTask } from '../common/index.js';
 
 interface Waiter {
   readonly offset: number;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
-  timer: NodeJS.Timeout | null;
+  timer: ScheduledTask | null;
 }
 
 export class HighWatermarkWaiters {
   private waiters: Waiter[] = [];
+
+  constructor(private readonly clock: Clock) {}
 
   get size(): number {
     return this.waiters.length;
@@ -26,15 +28,12 @@ export class HighWatermarkWaiters {
     }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { offset, resolve, reject, timer: null };
-      waiter.timer = setTimeout(
-        () => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(
-            new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `high watermark did not reach ${offset} in ${timeoutMs} ms`),
-          );
-        },
-        Math.max(timeoutMs, 1),
-      );
+      waiter.timer = this.clock.schedule(Math.max(timeoutMs, 1), () => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(
+          new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `high watermark did not reach ${offset} in ${timeoutMs} ms`),
+        );
+      });
       this.waiters.push(waiter);
     });
   }
@@ -44,7 +43,7 @@ export class HighWatermarkWaiters {
     const still: Waiter[] = [];
     for (const w of this.waiters) {
       if (w.offset <= highWatermark) {
-        if (w.timer) clearTimeout(w.timer);
+        w.timer?.cancel();
         w.resolve();
       } else {
         still.push(w);
@@ -57,7 +56,7 @@ export class HighWatermarkWaiters {
     const all = this.waiters;
     this.waiters = [];
     for (const w of all) {
-      if (w.timer) clearTimeout(w.timer);
+      w.timer?.cancel();
       w.reject(err);
     }
   }

@@ -3,7 +3,7 @@
 // partitions), and feeds the answers back. Reads are asynchronous, so a plan is checked against the
 // core again once its bytes are in hand: anything that changed meanwhile (an answer moved the
 // follower back to probing, say) drops the read and the core plans afresh.
-import type { Logger } from '../common/index.js';
+import type { Clock, Logger } from '../common/index.js';
 import { type PartitionLog, readBatchHeader, splitBatches } from '../storage/index.js';
 import {
   type AppendPlan,
@@ -14,6 +14,7 @@ import {
   type LeaderCore,
 } from './protocol/index.js';
 import type { PartitionLogView } from './replica-log-view.js';
+import { type Fatal, stopIfBroken } from './invariants.js';
 import { TailCache } from './tail-cache.js';
 import { appendRequestToWire, type WireAppendRequest } from './wire.js';
 
@@ -23,12 +24,14 @@ const READ_ERROR_LOG_INTERVAL_MS = 10_000;
 
 export interface LeaderIo {
   readonly ids: { topic: string; topicId: string; partition: number };
+  readonly clock: Clock;
   send(to: number, request: WireAppendRequest): Promise<AppendResponse | null>;
   /** The core's high watermark moved. */
   highWatermarkAdvanced(): void;
   /** A follower answered from a newer epoch: this leader is deposed. */
   deposed(): void;
   readonly logger: Logger;
+  readonly fatal: Fatal;
 }
 
 export class LeaderReplica {
@@ -71,6 +74,7 @@ export class LeaderReplica {
         sizeBytes: batch.length,
       },
       batch,
+      this.io.clock.now(),
     );
   }
 
@@ -78,7 +82,7 @@ export class LeaderReplica {
   schedulePump(): void {
     if (this.pumpScheduled || !this.active) return;
     this.pumpScheduled = true;
-    setImmediate(() => {
+    this.io.clock.soon(() => {
       this.pumpScheduled = false;
       this.pump();
     });
@@ -87,7 +91,7 @@ export class LeaderReplica {
   /** Sends what is due now: batches, heartbeats, divergence answers, re-probes after timeouts. */
   pump(): void {
     if (!this.active) return;
-    this.tail.releaseIfIdle(Date.now());
+    this.tail.releaseIfIdle(this.io.clock.now());
     for (const f of this.core.followerIds) this.pumpFollower(f);
   }
 
@@ -98,14 +102,14 @@ export class LeaderReplica {
 
   private pumpFollower(f: number): void {
     if (!this.active || this.reading.has(f)) return;
-    const now = Date.now();
+    const now = this.io.clock.now();
     for (let i = 0; i < PLANS_PER_PASS_MAX; i++) {
       const plan = this.core.nextRequest(f, this.view, now);
       if (plan === null) return;
       if (plan.maxBytes === 0 || plan.fromOffset < this.log.logStartOffset) {
         // Nothing to send, or what the follower needs next was deleted here (retention,
         // DeleteRecords): an empty request carries this log's start, and a follower whose log
-        // ends below it starts over there (see Partition.handleAppend).
+        // ends below it starts over there (see FollowerReplica.apply).
         this.send(f, buildAppendRequest(plan, []), []);
         continue;
       }
@@ -127,8 +131,9 @@ export class LeaderReplica {
     try {
       ({ infos, buffers } = await this.readBatches(plan.fromOffset, plan.maxBytes));
     } catch (err) {
+      stopIfBroken(err, this.io.fatal);
       failed = true;
-      const now = Date.now();
+      const now = this.io.clock.now();
       if (now - this.lastReadErrorLogMs >= READ_ERROR_LOG_INTERVAL_MS) {
         this.lastReadErrorLogMs = now;
         this.io.logger.warn(
@@ -143,7 +148,7 @@ export class LeaderReplica {
     const first = infos[0];
     // The first batch starts at fromOffset, or after it where the cleaner removed whole batches.
     if (first !== undefined && first.baseOffset >= plan.fromOffset) {
-      const again = this.core.nextRequest(f, this.view, Date.now());
+      const again = this.core.nextRequest(f, this.view, this.io.clock.now());
       const unchanged =
         again !== null &&
         again.maxBytes > 0 &&
@@ -193,17 +198,21 @@ export class LeaderReplica {
   }
 
   private send(f: number, request: AppendRequest, buffers: Buffer[]): void {
-    this.core.onSent(f, request, Date.now());
-    this.io.send(f, appendRequestToWire(request, this.io.ids, buffers, this.log.logStartOffset)).then(
-      (response) => this.onResponse(f, response),
-      (err: unknown) => this.io.logger.error({ err, follower: f }, 'append send failed'),
-    );
+    this.core.onSent(f, request, this.io.clock.now());
+    this.io
+      .send(f, appendRequestToWire(request, this.io.ids, buffers, this.log.logStartOffset))
+      .then((response) => this.onResponse(f, response))
+      .catch((err: unknown) => {
+        // A send that failed (rather than lost) or an answer the core cannot take.
+        stopIfBroken(err, this.io.fatal);
+        this.io.logger.error({ err, follower: f }, 'append send failed');
+      });
   }
 
   private onResponse(f: number, response: AppendResponse | null): void {
     // A lost request: the core's request timeout re-probes the follower.
     if (response === null || !this.active || response.replicaId !== f) return;
-    const outcome = this.core.onAppendResponse(response, this.view, Date.now());
+    const outcome = this.core.onAppendResponse(response, this.view, this.io.clock.now());
     if (outcome.deposed) {
       this.io.deposed();
       return;
@@ -217,7 +226,7 @@ export class LeaderReplica {
 
   /** Logs a refused follower response, at most once per interval (a confused peer repeats itself). */
   private reportInvalid(reason: string): void {
-    const now = Date.now();
+    const now = this.io.clock.now();
     if (now - this.lastInvalidLogMs < READ_ERROR_LOG_INTERVAL_MS) return;
     this.lastInvalidLogMs = now;
     this.io.logger.error({ reason }, 'refused a follower response that contradicts this log');

@@ -10,7 +10,7 @@
 // It lives in replication, not metadata: sealing and choosing a leader are the replication
 // protocol's steps (DESIGN §5); metadata only records the outcome and asks for drains
 // (LeadershipDrain, which this implements).
-import { type Logger, resolveQuorums } from '../common/index.js';
+import { type Clock, type Logger, resolveQuorums, type ScheduledTask } from '../common/index.js';
 import { type LeadershipDrain, type MetadataLog, type PartitionInfo, type TopicInfo } from '../metadata/index.js';
 import type { ElectionRequests } from './election-requests.js';
 import { chooseLeader, type SealResponse } from './protocol/index.js';
@@ -41,29 +41,29 @@ export class PartitionElections implements LeadershipDrain {
   private readonly retryAfterMs = new Map<string, number>();
   /** Brokers whose leaderships are being moved away (controlled shutdown). */
   private readonly draining = new Set<number>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: ScheduledTask;
 
   constructor(
     private readonly metadata: MetadataLog,
     private readonly sealClient: SealClient,
     /** Partitions whose named leader asked for a new epoch, because it cannot take its own. */
     private readonly requested: ElectionRequests,
+    private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    this.timer = setInterval(() => this.scan(), SCAN_INTERVAL_MS);
-    this.timer.unref();
+    this.timer = clock.every(SCAN_INTERVAL_MS, () => this.scan());
   }
 
   /** Moves every leadership away from `nodeId`; resolves when none is left or after `timeoutMs`. */
   async drain(nodeId: number, timeoutMs: number): Promise<number> {
     this.draining.add(nodeId);
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.now() + timeoutMs;
     try {
       for (;;) {
         this.scan();
         const remaining = this.ledBy(nodeId);
-        if (remaining === 0 || Date.now() >= deadline) return remaining;
-        await new Promise((r) => setTimeout(r, SCAN_INTERVAL_MS));
+        if (remaining === 0 || this.clock.now() >= deadline) return remaining;
+        await new Promise<void>((r) => this.clock.schedule(SCAN_INTERVAL_MS, r));
       }
     } finally {
       this.draining.delete(nodeId);
@@ -89,7 +89,7 @@ export class PartitionElections implements LeadershipDrain {
 
   /** Partitions that need a new leader now. */
   private wanted(): Attempt[] {
-    const now = Date.now();
+    const now = this.clock.now();
     const out: Attempt[] = [];
     for (const topic of this.metadata.state.topics) {
       for (const partition of topic.partitions) {
@@ -121,7 +121,7 @@ export class PartitionElections implements LeadershipDrain {
             { err: (err as Error).message, topic: attempt.topic.name, partition: attempt.partition.partition },
             'partition election failed',
           );
-          this.retryAfterMs.set(attempt.key, Date.now() + RETRY_BACKOFF_MS);
+          this.retryAfterMs.set(attempt.key, this.clock.now() + RETRY_BACKOFF_MS);
         })
         .finally(() => this.running.delete(attempt.key));
     }
@@ -150,7 +150,7 @@ export class PartitionElections implements LeadershipDrain {
         { topic: topic.name, partition: partition.partition, epoch, answered: accepted, readQuorum },
         'partition unavailable: fewer replicas answered than its read quorum',
       );
-      this.retryAfterMs.set(key, Date.now() + RETRY_BACKOFF_MS);
+      this.retryAfterMs.set(key, this.clock.now() + RETRY_BACKOFF_MS);
       return;
     }
     // The partition may have changed while sealing (another election, deletion): decide again later.
@@ -201,6 +201,6 @@ export class PartitionElections implements LeadershipDrain {
   }
 
   close(): void {
-    clearInterval(this.timer);
+    this.timer.cancel();
   }
 }

@@ -3,6 +3,7 @@
 // durable on W replicas. With a relaxed policy the operator chose Kafka's trade-off: durability by
 // replication, fsync by count or time; the page cache then counts as "durable" for the high
 // watermark, and Seal still flushes before it answers.
+import type { Logger } from '../common/index.js';
 import type { PartitionLog } from '../storage/index.js';
 import type { EpochEntry, ReplicaLogView } from './protocol/index.js';
 
@@ -33,4 +34,9 @@ export class PartitionLogView implements ReplicaLogView {
   epochEntries(): readonly EpochEntry[] {
     return this.log.epochEntries();
   }
+}
+
+/** With a relaxed policy: starts a flush in the background when the count or time is reached. */
+export function flushIfDue(log: PartitionLog, nowMs: number, logger: Logger): void {
+  if (log.flushDue(nowMs)) log.flush().catch((err: unknown) => logger.error({ err }, 'flush failed'));
 }

@@ -5,6 +5,7 @@
 // retention and relaxed flushes, and asks the controller for an election when this node is named
 // leader of an epoch it cannot take (it led that epoch before a restart).
 import {
+  type Clock,
   effectiveTopicSettings,
   ErrorCode,
   KafkaError,
@@ -12,12 +13,15 @@ import {
   type Logger,
   type NodeConfig,
   resolveQuorums,
+  type ScheduledTask,
 } from '../common/index.js';
-import { type MetadataChange, type MetadataLog, type PartitionInfo, type TopicInfo } from '../metadata/index.js';
-import { type LogCleaner, LogManager, type LogConfig, logConfigOf } from '../storage/index.js';
-import { Partition, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './partition.js';
+import { type MetadataChange, type PartitionInfo, type TopicInfo } from '../metadata/index.js';
+import { type Disk, type LogCleaner, LogManager, type LogConfig, logConfigOf } from '../storage/index.js';
+import { type Fatal, stopIfBroken } from './invariants.js';
 import type { ReplicationLimits } from './protocol/index.js';
-import type { ReplicationClient } from './replication-client.js';
+import { Replica, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './replica.js';
+import { ReplicaInbound } from './replica-inbound.js';
+import type { ReplicaMetadata, ReplicaNetwork } from './replica-network.js';
 
 /** Leaders send heartbeats and re-probe lost requests from this tick (the core decides what is due). */
 const TICK_MS = 50;
@@ -34,56 +38,93 @@ function idKey(topicId: string, partition: number): string {
   return `${topicId}:${partition}`;
 }
 
+/**
+ * What a ReplicaManager is made of: its I/O comes in as parameters. Production (broker.ts) passes
+ * the system clock, node:fs, the gRPC ReplicationClient and the MetadataLog; the deterministic
+ * simulation (test/sim/replication) its virtual clock, SimDisk, simulated network and metadata.
+ */
+export interface ReplicaManagerParts {
+  readonly config: NodeConfig;
+  readonly clock: Clock;
+  /** Where the logs (config.dataDir) live. */
+  readonly disk: Disk;
+  readonly metadata: ReplicaMetadata;
+  readonly network: ReplicaNetwork;
+  readonly logger: Logger;
+  /** The controller has not confirmed this broker alive for a whole session (BrokerLifecycle). */
+  readonly sessionLapsed: () => boolean;
+  /** A broken invariant on the replication path (invariants.ts): called once, the node must stop. */
+  readonly fatal: Fatal;
+  /**
+   * A partition log failed on a storage error (it refuses writes; after a failed fsync its page
+   * cache cannot be trusted): the node must stop, and recovers from its disk when restarted.
+   */
+  readonly storageFailed: (err: Error) => void;
+  readonly limits?: Partial<ReplicationLimits>;
+}
+
 /** Called when this node starts leading a partition (with it) or stops (with null). */
-export type LeadershipListener = (topic: string, partition: number, replica: Partition | null) => void;
+export type LeadershipListener = (topic: string, partition: number, replica: Replica | null) => void;
 
 export class ReplicaManager {
-  private readonly replicas = new Map<string, Partition>();
-  private readonly byId = new Map<string, Partition>();
+  private readonly replicas = new Map<string, Replica>();
+  private readonly byId = new Map<string, Replica>();
   private readonly leadershipListeners: LeadershipListener[] = [];
   private readonly replicaWaiters = new Map<string, Array<() => void>>();
   private waiterCount = 0;
   private readonly electionRequestedMs = new Map<string, number>();
   /** Serializes reactions to metadata changes; they open and delete files. */
   private changes: Promise<void> = Promise.resolve();
-  private ticker: NodeJS.Timeout | null = null;
-  private lastRetentionMs = Date.now();
+  private ticker: ScheduledTask | null = null;
+  private lastRetentionMs: number;
   private closed = false;
   private readonly io: ReplicaIo;
+  private readonly config: NodeConfig;
+  private readonly clock: Clock;
+  private readonly metadata: ReplicaMetadata;
+  private readonly network: ReplicaNetwork;
+  private readonly log: Logger;
+  private readonly sessionLapsed: () => boolean;
+  private readonly fatal: Fatal;
+  /** Appends and seals from other nodes, for this node's replicas (whatever carries them). */
+  readonly inbound: ReplicaInbound;
 
   private constructor(
-    private readonly config: NodeConfig,
-    private readonly metadata: MetadataLog,
+    parts: ReplicaManagerParts,
     private readonly logs: LogManager,
-    private readonly client: ReplicationClient,
-    private readonly log: Logger,
-    /** The controller has not confirmed this broker alive for a whole session (BrokerLifecycle). */
-    private readonly sessionLapsed: () => boolean,
-    limits: Partial<ReplicationLimits>,
   ) {
+    this.config = parts.config;
+    this.clock = parts.clock;
+    this.metadata = parts.metadata;
+    this.network = parts.network;
+    this.log = parts.logger.child({ module: 'replication' });
+    this.sessionLapsed = parts.sessionLapsed;
+    this.fatal = parts.fatal;
+    this.inbound = new ReplicaInbound(this, parts.config.nodeId, this.log, parts.fatal);
+    this.lastRetentionMs = parts.clock.now();
     this.io = {
-      nodeId: config.nodeId,
-      limits,
-      send: (to, request) => this.client.append(to, request),
+      nodeId: parts.config.nodeId,
+      limits: parts.limits ?? {},
+      clock: parts.clock,
+      send: (to, request) => this.network.append(to, request),
       leadershipChanged: (replica, leading) =>
         this.notifyLeadership(replica.topic, replica.partition, leading ? replica : null),
+      fatal: parts.fatal,
+      storageFailed: (replica) =>
+        parts.storageFailed(new Error(`the log of ${replica.topic}-${replica.partition} failed on a storage error`)),
     };
   }
 
-  static async open(
-    config: NodeConfig,
-    metadata: MetadataLog,
-    client: ReplicationClient,
-    log: Logger,
-    sessionLapsed: () => boolean,
-    limits: Partial<ReplicationLimits> = {},
-  ): Promise<ReplicaManager> {
+  static async open(parts: ReplicaManagerParts): Promise<ReplicaManager> {
+    const { config, metadata } = parts;
     const logs = await LogManager.open(
       config.dataDir,
-      log.child({ module: 'storage' }),
+      parts.logger.child({ module: 'storage' }),
       {},
       {
         pageCacheRetainBytes: config.pageCacheRetainBytes,
+        clock: parts.clock,
+        disk: parts.disk,
         cleaner: {
           enabled: config.logCleanerEnable,
           ioMaxBytesPerSecond: config.logCleanerIoMaxBytesPerSecond,
@@ -92,15 +133,7 @@ export class ReplicaManager {
         },
       },
     );
-    const manager = new ReplicaManager(
-      config,
-      metadata,
-      logs,
-      client,
-      log.child({ module: 'replication' }),
-      sessionLapsed,
-      limits,
-    );
+    const manager = new ReplicaManager(parts, logs);
     await manager.removeOrphans();
     metadata.onChange((change) => manager.enqueue(change));
     // Through the queue, so a change applied meanwhile is reacted to after the initial sync.
@@ -114,8 +147,7 @@ export class ReplicaManager {
       }
     });
     await manager.changes;
-    manager.ticker = setInterval(() => manager.tick(), TICK_MS);
-    manager.ticker.unref();
+    manager.ticker = parts.clock.every(TICK_MS, () => manager.tick());
     return manager;
   }
 
@@ -127,7 +159,7 @@ export class ReplicaManager {
   }
 
   /** The partition if this node leads it; otherwise the Kafka error clients act on. */
-  leaderPartition(topic: string, partition: number): Partition {
+  leaderPartition(topic: string, partition: number): Replica {
     const replica = this.replicas.get(partitionKey(topic, partition));
     if (replica?.isLeader) {
       // This broker lost its controller session (so the controller fenced it and is moving its
@@ -160,7 +192,7 @@ export class ReplicaManager {
   }
 
   /** The replica, waiting up to `timeoutMs` for it to open (the leader may be ahead of our metadata). */
-  async awaitReplica(topicId: string, partition: number, timeoutMs: number): Promise<Partition | undefined> {
+  async awaitReplica(topicId: string, partition: number, timeoutMs: number): Promise<Replica | undefined> {
     const key = idKey(topicId, partition);
     const found = this.byId.get(key);
     if (found || this.closed || this.waiterCount >= REPLICA_WAITERS_MAX) return found;
@@ -168,9 +200,9 @@ export class ReplicaManager {
       const list = this.replicaWaiters.get(key) ?? [];
       this.replicaWaiters.set(key, list);
       this.waiterCount++;
-      let timer: NodeJS.Timeout | null = null;
+      let timer: ScheduledTask | null = null;
       const done = (): void => {
-        if (timer !== null) clearTimeout(timer);
+        timer?.cancel();
         const i = list.indexOf(done);
         if (i >= 0) {
           list.splice(i, 1);
@@ -179,7 +211,7 @@ export class ReplicaManager {
         if (list.length === 0 && this.replicaWaiters.get(key) === list) this.replicaWaiters.delete(key);
         resolve();
       };
-      timer = setTimeout(done, timeoutMs);
+      timer = this.clock.schedule(timeoutMs, done);
       list.push(done);
     });
     return this.byId.get(key);
@@ -195,12 +227,17 @@ export class ReplicaManager {
       if (replica.isLeader) listener(replica.topic, replica.partition, replica);
   }
 
-  private notifyLeadership(topic: string, partition: number, replica: Partition | null): void {
+  private notifyLeadership(topic: string, partition: number, replica: Replica | null): void {
     for (const listener of this.leadershipListeners) listener(topic, partition, replica);
   }
 
+  /** The replica of `topic`-`partition` hosted here, leading or following. */
+  replica(topic: string, partition: number): Replica | undefined {
+    return this.replicas.get(partitionKey(topic, partition));
+  }
+
   /** Every partition this node leads. */
-  ledPartitions(): Partition[] {
+  ledPartitions(): Replica[] {
     return [...this.replicas.values()].filter((r) => r.isLeader);
   }
 
@@ -229,9 +266,10 @@ export class ReplicaManager {
   private enqueue(change: MetadataChange): void {
     this.changes = this.changes
       .then(() => this.react(change))
-      .catch((err: unknown) =>
-        this.log.error({ err, change: change.kind }, 'failed to apply a metadata change to replicas'),
-      );
+      .catch((err: unknown) => {
+        stopIfBroken(err, this.fatal);
+        this.log.error({ err, change: change.kind }, 'failed to apply a metadata change to replicas');
+      });
   }
 
   private async react(change: MetadataChange): Promise<void> {
@@ -306,7 +344,7 @@ export class ReplicaManager {
       if (!replica) {
         // With the topic id, a log left by a deleted topic of the same name is replaced, not reused.
         const log = await this.logs.getOrCreate(topic.name, id, this.logConfig(topic), topic.topicId);
-        replica = await Partition.open(
+        replica = await Replica.open(
           { topic: topic.name, topicId: topic.topicId, partition: id },
           log,
           assignment,
@@ -334,7 +372,7 @@ export class ReplicaManager {
     for (const done of [...list]) done();
   }
 
-  private async removeReplica(replica: Partition): Promise<void> {
+  private async removeReplica(replica: Replica): Promise<void> {
     this.replicas.delete(partitionKey(replica.topic, replica.partition));
     this.byId.delete(idKey(replica.topicId, replica.partition));
     await replica.close();
@@ -375,7 +413,7 @@ export class ReplicaManager {
   // ---------------------------------------------------------------- tick
 
   private tick(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const replica of this.replicas.values()) {
       replica.tick();
       const epoch = replica.electionWanted(now);
@@ -388,13 +426,13 @@ export class ReplicaManager {
     }
   }
 
-  private requestElection(replica: Partition, epoch: number, now: number): void {
+  private requestElection(replica: Replica, epoch: number, now: number): void {
     const key = idKey(replica.topicId, replica.partition);
     if (now - (this.electionRequestedMs.get(key) ?? 0) < ELECTION_REQUEST_INTERVAL_MS) return;
     this.electionRequestedMs.set(key, now);
     const controllerId = this.metadata.controllerId;
     if (controllerId < 0) return;
-    this.client
+    this.network
       .requestElection(controllerId, { topicId: replica.topicId, partition: replica.partition, leaderEpoch: epoch })
       .then((refusal) => {
         if (refusal !== '')
@@ -421,7 +459,7 @@ export class ReplicaManager {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.ticker) clearInterval(this.ticker);
+    this.ticker?.cancel();
     await this.changes;
     for (const list of [...this.replicaWaiters.values()]) for (const done of [...list]) done();
     for (const replica of this.replicas.values()) await replica.close();

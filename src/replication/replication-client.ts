@@ -7,16 +7,19 @@
 // failover step) implements SealClient, calling this node's replicas directly when the target is
 // this node.
 import {
+  type Clock,
   createClient,
   grpc,
   limits,
   loadProto,
   type Logger,
   type NodeConfig,
+  type ScheduledTask,
   serviceConstructor,
 } from '../common/index.js';
 import type { SealClient } from './partition-elections.js';
 import { decodeAppendAnswers, encodeAppendCall } from './append-frames.js';
+import type { ReplicaNetwork } from './replica-network.js';
 import type { AppendResponse, SealResponse } from './protocol/index.js';
 import {
   sealResponseFromWire,
@@ -97,7 +100,7 @@ class PeerChannel {
   private readonly inflight = new Map<number, InflightCall>();
   private nextCallId = 1;
   private reopenAtMs = 0;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private retryTimer: ScheduledTask | null = null;
   private reachable = true;
   private closed = false;
   dropped = 0;
@@ -107,6 +110,7 @@ class PeerChannel {
     private readonly address: string,
     private readonly stub: ReplicationStub,
     private readonly clusterId: string,
+    private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
 
@@ -125,7 +129,7 @@ class PeerChannel {
       this.queue.push({ request, bytes, resolve });
       this.queuedBytes += bytes;
       // Appends made in the same turn of the event loop leave together.
-      if (this.queue.length === 1) setImmediate(() => this.pump());
+      if (this.queue.length === 1) this.clock.soon(() => this.pump());
     });
   }
 
@@ -149,7 +153,7 @@ class PeerChannel {
       const appends = this.takeCall();
       const callId = this.nextCallId;
       this.nextCallId = this.nextCallId >= 0xffffffff ? 1 : this.nextCallId + 1;
-      this.inflight.set(callId, { appends, sentAtMs: Date.now() });
+      this.inflight.set(callId, { appends, sentAtMs: this.clock.now() });
       stream.write(
         encodeAppendCall(
           callId,
@@ -163,12 +167,12 @@ class PeerChannel {
   /** The open stream, opening one if allowed now; null while backing off (a retry is scheduled). */
   private openStream(): grpc.ClientDuplexStream<Buffer, Buffer> | null {
     if (this.stream !== null) return this.stream;
-    const wait = this.reopenAtMs - Date.now();
+    const wait = this.reopenAtMs - this.clock.now();
     if (wait > 0) {
-      this.retryTimer ??= setTimeout(() => {
+      this.retryTimer ??= this.clock.schedule(wait, () => {
         this.retryTimer = null;
         this.pump();
-      }, wait);
+      });
       return null;
     }
     const stream = this.stub.AppendStream();
@@ -208,7 +212,7 @@ class PeerChannel {
     this.stream = null;
     stream.cancel();
     if (err !== null) this.unreachable(err);
-    this.reopenAtMs = Date.now() + STREAM_REOPEN_BACKOFF_MS;
+    this.reopenAtMs = this.clock.now() + STREAM_REOPEN_BACKOFF_MS;
     const lost = [...this.inflight.values()];
     this.inflight.clear();
     for (const call of lost) for (const p of call.appends) p.resolve(null);
@@ -244,7 +248,7 @@ class PeerChannel {
 
   close(): void {
     this.closed = true;
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     if (this.stream !== null) this.failStream(this.stream, null);
     for (const p of this.queue) p.resolve(null);
     this.queue = [];
@@ -252,23 +256,23 @@ class PeerChannel {
   }
 }
 
-export class ReplicationClient implements SealClient {
+export class ReplicationClient implements SealClient, ReplicaNetwork {
   private readonly stubs = new Map<number, ReplicationStub>();
   private readonly channels = new Map<number, PeerChannel>();
   private closed = false;
-  private readonly timeoutTimer: NodeJS.Timeout;
+  private readonly timeoutTimer: ScheduledTask;
 
   constructor(
     private readonly config: NodeConfig,
+    private readonly clock: Clock,
     /** This node's replicas, answering Seal and RequestElection addressed to this node. */
     private readonly local: LocalReplication,
     private readonly log: Logger,
   ) {
-    this.timeoutTimer = setInterval(() => {
-      const now = Date.now();
+    this.timeoutTimer = clock.every(APPEND_TIMEOUT_CHECK_INTERVAL_MS, () => {
+      const now = clock.now();
       for (const channel of this.channels.values()) channel.checkTimeouts(now);
-    }, APPEND_TIMEOUT_CHECK_INTERVAL_MS);
-    this.timeoutTimer.unref();
+    });
   }
 
   private stub(nodeId: number): ReplicationStub | null {
@@ -288,7 +292,14 @@ export class ReplicationClient implements SealClient {
       const stub = this.stub(to);
       if (!stub) return Promise.resolve(null);
       const member = this.config.clusterNodes.find((m) => m.nodeId === to);
-      channel = new PeerChannel(to, `${member?.host}:${member?.grpcPort}`, stub, this.config.clusterId, this.log);
+      channel = new PeerChannel(
+        to,
+        `${member?.host}:${member?.grpcPort}`,
+        stub,
+        this.config.clusterId,
+        this.clock,
+        this.log,
+      );
       this.channels.set(to, channel);
     }
     return channel.append(request);
@@ -306,7 +317,7 @@ export class ReplicationClient implements SealClient {
     const stub = this.stub(nodeId);
     if (!stub) throw new Error(`no address for node ${nodeId}`);
     return new Promise((resolve, reject) => {
-      stub.Seal(wire, { deadline: Date.now() + timeoutMs }, (err, response) => {
+      stub.Seal(wire, { deadline: this.clock.now() + timeoutMs }, (err, response) => {
         if (err || !response) return reject(err ?? new Error('no seal response'));
         try {
           resolve(sealResponseFromWire(response));
@@ -327,7 +338,7 @@ export class ReplicationClient implements SealClient {
     const stub = this.stub(controllerId);
     if (!stub) return Promise.resolve('no_controller');
     return new Promise((resolve) => {
-      stub.RequestElection(wire, { deadline: Date.now() + ELECTION_CALL_TIMEOUT_MS }, (err, response) => {
+      stub.RequestElection(wire, { deadline: this.clock.now() + ELECTION_CALL_TIMEOUT_MS }, (err, response) => {
         resolve(err ? `unreachable: ${err.details}` : (response?.error ?? ''));
       });
     });
@@ -335,7 +346,7 @@ export class ReplicationClient implements SealClient {
 
   close(): void {
     this.closed = true;
-    clearInterval(this.timeoutTimer);
+    this.timeoutTimer.cancel();
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();
     for (const stub of this.stubs.values()) stub.close();

@@ -4,7 +4,7 @@
 // case the metadata that creates it is still on its way); Seal reaches the replica the same way;
 // RequestElection is noted for the controller's PartitionElections (ElectionRequests). Calls from
 // another cluster are refused.
-import { grpc, type GrpcServer, type Logger, type NodeConfig } from '../common/index.js';
+import { type Clock, grpc, type GrpcServer, type Logger, type NodeConfig } from '../common/index.js';
 import type { MetadataLog } from '../metadata/index.js';
 import type { ElectionRequests } from './election-requests.js';
 import { type LocalReplication, replicationServiceDefinition } from './replication-client.js';
@@ -20,8 +20,6 @@ import {
   type WireSealResponse,
 } from './wire.js';
 
-/** How long an append or seal for a partition not open here waits for it to open. */
-const REPLICA_OPEN_WAIT_MS = 1_000;
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
 /** Unanswered calls one append stream may carry (the leader keeps replicationPeerCallsInflightMax). */
 const APPEND_STREAM_CALLS_MAX = 64;
@@ -42,6 +40,7 @@ export class ReplicationService implements LocalReplication {
      * service listening already. Until then appends and seals are answered `unknown`.
      */
     private readonly replicas: () => ReplicaManager | null,
+    private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
 
@@ -71,7 +70,7 @@ export class ReplicationService implements LocalReplication {
 
   private checkCluster(clusterId: unknown): Partial<grpc.StatusObject> | null {
     if (clusterId === this.config.clusterId) return null;
-    const now = Date.now();
+    const now = this.clock.now();
     if (now - this.lastRefusalLogMs >= REFUSAL_LOG_INTERVAL_MS) {
       this.lastRefusalLogMs = now;
       this.log.error(
@@ -134,7 +133,6 @@ export class ReplicationService implements LocalReplication {
   }
 
   private async append(received: ReceivedAppend): Promise<WireAppendResponse> {
-    const me = this.config.nodeId;
     const manager = this.replicas();
     if ('refused' in received.decoded || manager === null) {
       if ('refused' in received.decoded)
@@ -142,21 +140,9 @@ export class ReplicationService implements LocalReplication {
           { reason: received.decoded.refused, topic: received.topic, partition: received.partition },
           'malformed append request',
         );
-      return unknownPartitionResponse(me);
+      return unknownPartitionResponse(this.config.nodeId);
     }
-    const { request, buffers, leaderLogStartOffset } = received.decoded;
-    const replica = await manager.awaitReplica(received.topicId, received.partition, REPLICA_OPEN_WAIT_MS);
-    if (!replica) return unknownPartitionResponse(me);
-    try {
-      return await replica.handleAppend(request, buffers, leaderLogStartOffset);
-    } catch (err) {
-      // The leader treats it as lost and sends again.
-      this.log.warn(
-        { err: (err as Error).message, topic: replica.topic, partition: replica.partition },
-        'append from the leader failed',
-      );
-      return unknownPartitionResponse(me);
-    }
+    return manager.inbound.append({ topicId: received.topicId, partition: received.partition, ...received.decoded });
   }
 
   /** Ends every open append stream (their leaders treat what is in flight as lost) and refuses new ones. */
@@ -168,13 +154,8 @@ export class ReplicationService implements LocalReplication {
   async seal(request: WireSealRequest): Promise<WireSealResponse> {
     const none = { replicaId: this.config.nodeId, sealedEpoch: -1, lastEpoch: -1, logEndOffset: 0, accepted: false };
     const manager = this.replicas();
-    const replica = manager
-      ? await manager.awaitReplica(request.topicId, request.partition, REPLICA_OPEN_WAIT_MS)
-      : undefined;
-    if (!replica) return { ...none, error: 'unknown' };
-    const response = await replica.handleSeal(request.epoch);
-    this.log.debug({ topic: replica.topic, partition: replica.partition, epoch: request.epoch, ...response }, 'sealed');
-    return { ...response, error: '' };
+    const response = manager ? await manager.inbound.seal(request.topicId, request.partition, request.epoch) : null;
+    return response === null ? { ...none, error: 'unknown' } : { ...response, error: '' };
   }
 
   requestElection(request: WireElectionRequest): string {

@@ -36,7 +36,7 @@ export class TailCache {
    * batch in a produce request for many, a socket chunk): that is copied, so a cached batch never
    * keeps more than twice its size alive.
    */
-  add(info: BatchInfo, bytes: Buffer, nowMs = Date.now()): void {
+  add(info: BatchInfo, bytes: Buffer, nowMs: number): void {
     this.lastAddMs = nowMs;
     const last = this.entries[this.entries.length - 1];
     if (last !== undefined && this.head < this.entries.length && last.info.lastOffset + 1 !== info.baseOffset)

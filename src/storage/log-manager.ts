@@ -105,10 +105,12 @@ export class LogManager {
     const topicsDir = path.join(dataDir, TOPICS_DIR);
     const manager = new LogManager(dataDir, topicsDir, makeLogConfig(defaults), logger, options);
     const disk = manager.disk;
-    if ((await disk.stat(topicsDir)) === null) {
-      await disk.mkdir(topicsDir, true);
-      await disk.fsyncDir(dataDir); // the topics directory's own entry
-    }
+    if ((await disk.stat(topicsDir)) === null) await disk.mkdir(topicsDir, true);
+    // Made durable even when found: a process that crashed may have created them (the topics
+    // directory, partition directories) and died before its directory fsync. PartitionLog.open
+    // does the same for the files in each partition's directory.
+    await disk.fsyncDir(dataDir);
+    await disk.fsyncDir(topicsDir);
     if ((options.pageCacheRetainBytes ?? -1) >= 0) {
       const noPageCacheControl = disk.pageCache?.unavailable() ?? 'the disk has no page cache to advise';
       if (noPageCacheControl !== null) logger.warn({ reason: noPageCacheControl }, 'log bytes stay in the page cache');

@@ -137,8 +137,7 @@ export class PartitionLog {
     const writes = new SerialWrites(disk);
     const cleanerCheckpoint = await CleanerCheckpoint.load(disk, dir, writes);
     const segments = loaded.segments;
-    const created = segments.length === 0;
-    if (created) segments.push(Segment.create(disk, dir, Math.max(checkpointStart ?? 0, 0), clock.now()));
+    if (segments.length === 0) segments.push(Segment.create(disk, dir, Math.max(checkpointStart ?? 0, 0), clock.now()));
     const log = new PartitionLog(
       disk,
       dir,
@@ -151,7 +150,9 @@ export class PartitionLog {
       writes,
       cleanerCheckpoint,
     );
-    log.segments.dirDirty = created;
+    // The files found here may be entries a crashed process created and never made durable (it
+    // died before its directory fsync): the flush at the end of the open fsyncs the directory.
+    log.segments.dirDirty = true;
     try {
       await log.recover(loaded, checkpointStart, epochDamage);
     } catch (err) {
@@ -288,6 +289,11 @@ export class PartitionLog {
 
   updateConfig(config: LogConfig): void {
     this.config = makeLogConfig(config);
+  }
+
+  /** The log saw a storage failure (a failed fsync, say): it refuses writes until it is opened again. */
+  get failed(): boolean {
+    return this.health.failed;
   }
 
   // ---------------------------------------------------------------- append

@@ -71,6 +71,8 @@ export class Segment {
   private indexWrite: Promise<void> | null = null;
   /** Cached pages below this were advised to be dropped (see page-cache.ts). */
   private cacheDroppedBelow = 0;
+  /** The file's size when this process opened it (cut by truncations): bytes it did not write. */
+  private openedSizeBytes: number;
   /** Bumped by every cut: an fsync that started before one vouches for bytes that are gone. */
   private cuts = 0;
   private refs = 0;
@@ -87,6 +89,7 @@ export class Segment {
   ) {
     this.sizeBytes = sizeBytes;
     this.syncedSizeBytes = 0;
+    this.openedSizeBytes = sizeBytes;
     this.nextOffset = baseOffset;
     this.offsetIndex = new OffsetIndex(baseOffset);
     this.timeIndex = new TimeIndex(baseOffset);
@@ -246,12 +249,34 @@ export class Segment {
     try {
       await this.disk.fdatasync(this.fd);
       if (cacheRetainBytes >= 0 && this.cuts === cuts) this.dropCachedBelow(sizeBytes - cacheRetainBytes);
+    } catch (err) {
+      this.cutUnsynced();
+      throw err;
     } finally {
       this.release();
     }
     // A cut meanwhile (truncation) replaced what this fsync covered: it vouches for nothing now.
     if (this.cuts === cuts && sizeBytes > this.syncedSizeBytes) this.syncedSizeBytes = sizeBytes;
     return sizeBytes;
+  }
+
+  /**
+   * After a failed fdatasync: the bytes beyond the last successful one may never reach the disk,
+   * though the page cache shows them and a later fdatasync would succeed without writing them
+   * (Linux marks the pages clean). Cut the file back, so that neither this process nor the next one
+   * on this machine reads them as the log. The log refuses writes from now on (PartitionLog.fail).
+   */
+  private cutUnsynced(): void {
+    // What this process wrote since then: what it found at open is not its to judge (recovery
+    // resets syncedSizeBytes of scanned segments to 0 until its first fdatasync).
+    const keep = Math.max(this.syncedSizeBytes, this.openedSizeBytes);
+    if (this.sizeBytes <= keep) return;
+    try {
+      this.disk.truncateSync(this.fd, keep);
+      this.cuts++;
+    } catch {
+      this.broken = true;
+    }
   }
 
   /** Advises the kernel to drop cached pages below `end` (durable bytes; the caller holds the fd). */
@@ -292,6 +317,7 @@ export class Segment {
     this.cuts++;
     this.sizeBytes = position;
     if (this.syncedSizeBytes > position) this.syncedSizeBytes = position;
+    if (this.openedSizeBytes > position) this.openedSizeBytes = position;
     if (this.cacheDroppedBelow > position) this.cacheDroppedBelow = position;
   }
 

@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { AssertionError } from '../../src/common/assert.js';
 import { answerDivergence, FollowerCore } from '../../src/replication/protocol/index.js';
 import { batchesOf, logOf, perform, request, types } from './helpers.js';
-import { SimLog } from '../sim/replication/sim-log.js';
+import { MemoryLog } from './memory-log.js';
 
 describe('FollowerCore: fencing', () => {
   it('refuses an append from an epoch below its sealed epoch, answering with the sealed epoch', () => {
     const f = new FollowerCore(2, 5);
-    const log = new SimLog();
+    const log = new MemoryLog();
     const actions = f.onAppendRequest(request({ epoch: 4 }), log);
     expect(types(actions)).toEqual(['respond(fenced)']);
     expect(actions[0]?.type === 'respond' && actions[0].response.epoch).toBe(5);
@@ -17,7 +17,7 @@ describe('FollowerCore: fencing', () => {
 
   it('refuses the previous leader once it followed a newer epoch, and persists the new epoch first', () => {
     const f = new FollowerCore(2, -1);
-    const log = new SimLog();
+    const log = new MemoryLog();
     const first = f.onAppendRequest(request({ epoch: 3, leaderId: 1 }), log);
     expect(types(first)[0]).toBe('persistSealedEpoch');
     expect(f.sealedEpoch).toBe(3);
@@ -60,7 +60,7 @@ describe('FollowerCore: appending', () => {
   it('an empty follower records the marker before the first batch of the epoch, then appends', () => {
     const leader = logOf([[1, 3]]);
     const f = new FollowerCore(2, -1);
-    const log = new SimLog();
+    const log = new MemoryLog();
     const req = request({ epoch: 1, batches: batchesOf(leader, 0), highWatermark: 2, epochStartOffset: 0 });
     const actions = f.onAppendRequest(req, log);
     expect(types(actions)).toEqual(['persistSealedEpoch', 'marker(1@0)', 'append(0,1,2)', 'respond(none)']);
@@ -78,7 +78,7 @@ describe('FollowerCore: appending', () => {
   it('skips batches it already has (a resent request) and appends only the rest', () => {
     const leader = logOf([[1, 5]]);
     const f = new FollowerCore(2, -1);
-    const log = new SimLog();
+    const log = new MemoryLog();
     const r1 = request({ epoch: 1, batches: batchesOf(leader, 0).slice(0, 3) });
     perform(f, log, r1, f.onAppendRequest(r1, log));
     const r2 = request({ epoch: 1, batches: batchesOf(leader, 0) });
@@ -90,7 +90,7 @@ describe('FollowerCore: appending', () => {
   it('answers gap when prevOffset is at or beyond its log end', () => {
     const leader = logOf([[1, 6]]);
     const f = new FollowerCore(2, -1);
-    const log = new SimLog();
+    const log = new MemoryLog();
     const r1 = request({ epoch: 1, batches: batchesOf(leader, 0).slice(0, 2) });
     perform(f, log, r1, f.onAppendRequest(r1, log));
     const r2 = request({ epoch: 1, prevOffset: 3, prevEpoch: 1, batches: batchesOf(leader, 4) });
@@ -106,7 +106,7 @@ describe('FollowerCore: appending', () => {
       [2, 0],
     ]);
     const f = new FollowerCore(2, -1);
-    const log = new SimLog();
+    const log = new MemoryLog();
     const r1 = request({ epoch: 2, batches: batchesOf(leader, 0), epochStartOffset: 3 });
     const actions = f.onAppendRequest(r1, log);
     expect(types(actions)).toEqual(['persistSealedEpoch', 'append(0,1,2)', 'marker(2@3)', 'respond(none)']);
@@ -119,7 +119,7 @@ describe('FollowerCore: appending', () => {
       [2, 0],
     ]);
     const f = new FollowerCore(2, -1);
-    const log = new SimLog();
+    const log = new MemoryLog();
     const r1 = request({ epoch: 2, batches: batchesOf(leader, 0), epochStartOffset: 3 });
     const actions = f.onAppendRequest(r1, log);
     // Perform without flushing the appended batches.
@@ -140,7 +140,7 @@ describe('FollowerCore: appending', () => {
   it('learns the high watermark as min(leader HW, own log end) and never lowers it', () => {
     const leader = logOf([[1, 6]]);
     const f = new FollowerCore(2, -1);
-    const log = new SimLog();
+    const log = new MemoryLog();
     const r1 = request({ epoch: 1, batches: batchesOf(leader, 0).slice(0, 3), highWatermark: 5 });
     perform(f, log, r1, f.onAppendRequest(r1, log));
     expect(f.highWatermark).toBe(3);
@@ -234,7 +234,7 @@ describe('FollowerCore: divergence', () => {
       [3, 1],
       [6, 0],
     ]); // 0-1 e1, 2 e3, epoch 6 at 3
-    const log = new SimLog();
+    const log = new MemoryLog();
     log.assignEpochStart(1, 0);
     log.appendAsLeader(1, [11]);
     log.appendAsLeader(1, [12]);
@@ -308,7 +308,7 @@ describe('FollowerCore: divergence', () => {
   it('asserts rather than cut below a high watermark it learned (that data is committed)', () => {
     const leader = logOf([[1, 4]]);
     const f = new FollowerCore(2, -1);
-    const log = new SimLog();
+    const log = new MemoryLog();
     const r1 = request({ epoch: 1, batches: batchesOf(leader, 0), highWatermark: 4 });
     perform(f, log, r1, f.onAppendRequest(r1, log));
     expect(f.highWatermark).toBe(4);
@@ -350,5 +350,30 @@ describe('FollowerCore: a compacted range from the leader', () => {
       inside,
     );
     expect(types(actions)).toEqual(['respond(diverged)']);
+  });
+});
+
+describe('FollowerCore: pipelined appends', () => {
+  it('refreshes an earlier answer while a later request is still being applied (its high watermark counts batches not yet in the log)', () => {
+    // The shell applies requests one at a time but answers each after its flush, outside the queue:
+    // the next request is decided (and the high watermark raised over its batches) before it is applied.
+    const leaderLog = logOf([[0, 10]]);
+    const f = new FollowerCore(2, -1);
+    const log = new MemoryLog();
+    const first = request({ epoch: 0, batches: batchesOf(leaderLog, 0).slice(0, 5), highWatermark: 0 });
+    const firstActions = f.onAppendRequest(first, log);
+    perform(f, log, first, firstActions);
+    const answer = firstActions.find((a) => a.type === 'respond');
+    if (answer?.type !== 'respond') throw new Error('expected a response');
+    const second = request({
+      epoch: 0,
+      prevOffset: 4,
+      prevEpoch: 0,
+      batches: batchesOf(leaderLog, 5),
+      highWatermark: 10,
+    });
+    expect(types(f.onAppendRequest(second, log))).toEqual(['append(5,6,7,8,9)', 'respond(none)']);
+    expect(f.highWatermark).toBe(10);
+    expect(f.refreshResponse(answer.response, log)).toMatchObject({ error: 'none', logEndOffset: 5 });
   });
 });

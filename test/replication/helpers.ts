@@ -1,4 +1,4 @@
-// Small builders for replication core tests, over the simulation's in-memory log.
+// Small builders for replication core tests, over an in-memory log (memory-log.ts).
 import type {
   AppendRequest,
   AppendResponse,
@@ -7,7 +7,7 @@ import type {
   FollowerCore,
 } from '../../src/replication/protocol/index.js';
 import { NO_EPOCH } from '../../src/replication/protocol/index.js';
-import { type SimBatch, SimLog } from '../sim/replication/sim-log.js';
+import { type MemoryBatch, MemoryLog } from './memory-log.js';
 
 let nextValue = 1;
 
@@ -15,8 +15,8 @@ let nextValue = 1;
  * A durable log built from [epoch, batchCount] runs, one record per batch; each run's epoch is
  * also recorded as an explicit start marker (as its leader did).
  */
-export function logOf(runs: ReadonlyArray<readonly [number, number]>, opts: { durable?: boolean } = {}): SimLog {
-  const log = new SimLog();
+export function logOf(runs: ReadonlyArray<readonly [number, number]>, opts: { durable?: boolean } = {}): MemoryLog {
+  const log = new MemoryLog();
   for (const [epoch, count] of runs) {
     if (epoch > log.lastEpoch) log.assignEpochStart(epoch, log.logEndOffset);
     for (let i = 0; i < count; i++) log.appendAsLeader(epoch, [nextValue++]);
@@ -38,14 +38,14 @@ export function request(fields: Partial<AppendRequest> & { epoch: number }): App
   };
 }
 
-export function batchesOf(log: SimLog, fromOffset: number): SimBatch[] {
+export function batchesOf(log: MemoryLog, fromOffset: number): MemoryBatch[] {
   return log.read(fromOffset, Number.MAX_SAFE_INTEGER);
 }
 
-/** Performs follower actions on a SimLog (durably, at once) and returns the refreshed response. */
+/** Performs follower actions on a MemoryLog (durably, at once) and returns the refreshed response. */
 export function perform(
   follower: FollowerCore,
-  log: SimLog,
+  log: MemoryLog,
   req: AppendRequest,
   actions: readonly FollowerAction[],
 ): AppendResponse {
@@ -61,7 +61,7 @@ export function perform(
         log.assignEpochStart(a.epoch, a.startOffset);
         break;
       case 'append':
-        log.appendAsFollower(req.batches.slice(a.from, a.to) as SimBatch[]);
+        log.appendAsFollower(req.batches.slice(a.from, a.to) as MemoryBatch[]);
         log.completeFlush(log.logEndOffset, log.flushGeneration);
         break;
       case 'respond':

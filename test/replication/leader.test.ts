@@ -10,7 +10,7 @@ import {
   nextHighWatermark,
   quorumDurableOffset,
 } from '../../src/replication/protocol/index.js';
-import type { SimLog } from '../sim/replication/sim-log.js';
+import type { MemoryLog } from './memory-log.js';
 import { logOf, perform } from './helpers.js';
 
 function ack(replicaId: number, epoch: number, fields: Partial<AppendResponse>): AppendResponse {
@@ -28,7 +28,7 @@ function ack(replicaId: number, epoch: number, fields: Partial<AppendResponse>):
 
 /** A leader of `epoch` over `log` (whose last entry is the epoch's marker). */
 function leaderOn(
-  log: SimLog,
+  log: MemoryLog,
   epoch: number,
   opts: { replicas?: number[]; w?: number; hw?: number; limits?: object } = {},
 ): LeaderCore {
@@ -258,7 +258,7 @@ describe('LeaderCore with FollowerCores, no faults', () => {
       [1, 2],
       [2, 0],
     ]); // took over at offset 2
-    const logs = new Map<number, SimLog>([
+    const logs = new Map<number, MemoryLog>([
       [2, logOf([[1, 3]])], // a divergent extra batch at offset 2 from epoch 1
       [3, logOf([[1, 1]])], // behind
     ]);

@@ -1,4 +1,4 @@
-// The replication shell in one process: three Partition replicas over real PartitionLogs, with
+// The replication shell in one process: three replicas (Replica) over real PartitionLogs, with
 // the network replaced by direct calls through the append frames (so the wire encoding is
 // exercised too). Checks the write path (HW, acks=all waiters, follower logs), NOT_ENOUGH_REPLICAS
 // liveness, failover by Seal with truncation of an uncommitted suffix, the durable sealed epoch,
@@ -7,9 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AssertionError } from '../../src/common/assert.js';
+import { systemClock } from '../../src/common/clock.js';
 import { ErrorCode, KafkaError } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/log.js';
-import { Partition, type ReplicaAssignment, type ReplicaIo } from '../../src/replication/partition.js';
+import { Replica, type ReplicaAssignment, type ReplicaIo } from '../../src/replication/replica.js';
 import {
   AppendError,
   chooseLeader,
@@ -22,11 +24,23 @@ import {
   encodeAppendAnswers,
   encodeAppendCall,
 } from '../../src/replication/append-frames.js';
+import { isOperatingError } from '../../src/replication/invariants.js';
 import type { WireAppendRequest } from '../../src/replication/wire.js';
-import { buildRecordBatch, decodeRecords, makeLogConfig, PartitionLog, splitBatches } from '../../src/storage/index.js';
+import {
+  buildRecordBatch,
+  decodeRecords,
+  type Disk,
+  DiskError,
+  nodeDisk,
+  makeLogConfig,
+  PartitionLog,
+  splitBatches,
+} from '../../src/storage/index.js';
 
 const dirs: string[] = [];
-const open: Partition[] = [];
+const open: Replica[] = [];
+/** Broken invariants the replicas reported (none may happen). */
+const fatalErrors: unknown[] = [];
 
 afterEach(async () => {
   for (const p of open.splice(0)) {
@@ -34,6 +48,7 @@ afterEach(async () => {
     await p.log.close();
   }
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  expect(fatalErrors.splice(0)).toEqual([]);
 });
 
 function batchOf(values: string[], options: Parameters<typeof buildRecordBatch>[1] = {}): Buffer {
@@ -62,15 +77,20 @@ async function until(what: string, cond: () => boolean, cluster?: Cluster, timeo
 
 /** Three replicas of one partition, wired to each other by direct calls; links can be cut. */
 class Cluster {
-  readonly replicas = new Map<number, Partition>();
+  readonly replicas = new Map<number, Replica>();
   readonly down = new Set<number>();
   readonly leadership: string[] = [];
   readonly dirs = new Map<number, string>();
+  /** Nodes whose disk fails every fsync from now on. */
+  readonly failingDisks = new Set<number>();
+  /** Nodes that stopped because a log failed (storageFailed). */
+  readonly stopped: number[] = [];
 
   io(nodeId: number): ReplicaIo {
     return {
       nodeId,
       limits: { replicaLiveTimeoutMs: 300, requestTimeoutMs: 200 },
+      clock: systemClock,
       send: async (to: number, request: WireAppendRequest): Promise<AppendResponse | null> => {
         if (this.down.has(to) || this.down.has(nodeId)) return null;
         const target = this.replicas.get(to);
@@ -83,18 +103,29 @@ class Cluster {
       },
       leadershipChanged: (replica, leading) =>
         this.leadership.push(`${nodeId}:${leading ? 'lead' : 'stop'}:${replica.leaderEpoch}`),
+      fatal: (err) => fatalErrors.push(err),
+      storageFailed: () => this.stopped.push(nodeId),
     };
   }
 
-  async start(nodeId: number, assignment: ReplicaAssignment): Promise<Partition> {
+  /** The node's disk: node:fs, with fsyncs that fail once the node is in `failingDisks`. */
+  disk(nodeId: number): Disk {
+    return {
+      ...nodeDisk,
+      fdatasync: (fd) =>
+        this.failingDisks.has(nodeId) ? Promise.reject(new DiskError('EIO', 'fdatasync')) : nodeDisk.fdatasync(fd),
+    };
+  }
+
+  async start(nodeId: number, assignment: ReplicaAssignment): Promise<Replica> {
     let dir = this.dirs.get(nodeId);
     if (!dir) {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-shell-'));
       dirs.push(dir);
       this.dirs.set(nodeId, dir);
     }
-    const log = await PartitionLog.open(dir, makeLogConfig({}), silentLogger);
-    const replica = await Partition.open(
+    const log = await PartitionLog.open(dir, makeLogConfig({}), silentLogger, { disk: this.disk(nodeId) });
+    const replica = await Replica.open(
       { topic: 't', topicId: 'tid', partition: 0 },
       log,
       assignment,
@@ -300,5 +331,63 @@ describe('the replication shell', () => {
     expect(restarted.isLeader).toBe(false);
     expect(restarted.electionWanted(Date.now())).toBe(0);
     expect(() => restarted.append([batchOf(['x'])], { messageCount: 1 })).toThrow(KafkaError);
+  });
+  it('a named leader whose disk fails while it takes the epoch asks the controller for a new election', async () => {
+    const cluster = new Cluster();
+    const replica = await cluster.start(1, { ...initial, leader: 2 });
+    replica.log.assignEpochStart = () => Promise.reject(new DiskError('EIO', 'fsync'));
+    await replica.applyAssignment({ ...initial, leader: 1, leaderEpoch: 1 });
+    expect(replica.isLeader).toBe(false);
+    // Nobody else would: the metadata names it, and its broker is alive.
+    expect(replica.electionWanted(Date.now())).toBe(1);
+    expect(replica.status().cannotLead).toMatch(/EIO/);
+  });
+  it('a replica whose log failed (an fsync error) stops its node, which recovers from the disk on restart', async () => {
+    // After a failed fsync the log refuses writes and its page cache can no longer be trusted: a
+    // leader that kept its leadership would take no write again, and its broker is alive, so no
+    // election would come.
+    const cluster = await threeReplicas();
+    const leader = cluster.replicas.get(1)!;
+    await until('followers heard from', () => leader.canAcceptAcksAll(), cluster);
+    cluster.failingDisks.add(1);
+    leader.append([batchOf(['not durable here'])], { messageCount: 1 });
+    // At once (no tick): a leader whose log failed acknowledges nothing more.
+    await until('the leader stepped down', () => !leader.isLeader);
+    expect(cluster.stopped).toEqual([1]);
+    await until('node 1 stopped', () => cluster.stopped.includes(1), cluster);
+    expect(cluster.stopped.every((id) => id === 1)).toBe(true);
+  });
+});
+
+describe('invariants on the replication path', () => {
+  it('a broken invariant in a follower append stops the node; a disk error is an operating error for the leader to retry', async () => {
+    const cluster = await threeReplicas();
+    const leader = cluster.replicas.get(1)!;
+    const follower = cluster.replicas.get(2)!;
+    await until('followers heard from', () => leader.canAcceptAcksAll(), cluster);
+    const appendAsFollower = follower.log.appendAsFollower.bind(follower.log);
+    const request = {
+      epoch: 0,
+      leaderId: 1,
+      prevOffset: -1,
+      prevEpoch: -1,
+      batches: [{ baseOffset: 0, lastOffset: 0, epoch: 0, sizeBytes: batchOf(['x']).length }],
+      highWatermark: 0,
+      epochStartOffset: 0,
+      divergence: null,
+    };
+    follower.log.appendAsFollower = () => {
+      throw new DiskError('EIO', 'write');
+    };
+    await expect(follower.handleAppend(request, [batchOf(['x'])])).rejects.toMatchObject({ code: 'EIO' });
+    expect(fatalErrors).toEqual([]);
+    follower.log.appendAsFollower = () => {
+      throw new AssertionError('the log moved under the follower');
+    };
+    await expect(follower.handleAppend(request, [batchOf(['x'])])).rejects.toBeInstanceOf(AssertionError);
+    expect(fatalErrors.splice(0)).toEqual([new AssertionError('the log moved under the follower')]);
+    follower.log.appendAsFollower = appendAsFollower;
+    expect(isOperatingError(new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR))).toBe(true);
+    expect(isOperatingError(new TypeError('x is undefined'))).toBe(false);
   });
 });

@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { TailCache } from '../../src/replication/tail-cache.js';
 
 function add(cache: TailCache, base: number, records: number, size: number): void {
-  cache.add({ baseOffset: base, lastOffset: base + records - 1, epoch: 0, sizeBytes: size }, Buffer.alloc(size, base));
+  cache.add(
+    { baseOffset: base, lastOffset: base + records - 1, epoch: 0, sizeBytes: size },
+    Buffer.alloc(size, base),
+    0,
+  );
 }
 
 describe('TailCache', () => {
@@ -39,9 +43,9 @@ describe('TailCache', () => {
   it('keeps a batch that fills most of its buffer as given, and copies a small part of a large buffer', () => {
     const cache = new TailCache(1_000_000, 100);
     const whole = Buffer.allocUnsafeSlow(1000).fill(1);
-    cache.add({ baseOffset: 0, lastOffset: 0, epoch: 0, sizeBytes: 1000 }, whole.subarray(0, 600));
+    cache.add({ baseOffset: 0, lastOffset: 0, epoch: 0, sizeBytes: 1000 }, whole.subarray(0, 600), 0);
     const request = Buffer.allocUnsafeSlow(10_000).fill(2); // e.g. a produce request for many partitions
-    cache.add({ baseOffset: 1, lastOffset: 1, epoch: 0, sizeBytes: 1000 }, request.subarray(5000, 6000));
+    cache.add({ baseOffset: 1, lastOffset: 1, epoch: 0, sizeBytes: 1000 }, request.subarray(5000, 6000), 0);
     const [kept, copied] = cache.read(0, 1_000_000)!.buffers as [Buffer, Buffer];
     expect(kept.buffer).toBe(whole.buffer);
     expect(copied.buffer).not.toBe(request.buffer);

@@ -11,7 +11,7 @@
 // of its partitions moves or maxWaitMs passes. Fetch sessions (KIP-227) are declined: every response
 // carries sessionId 0, so clients send full fetches.
 import { assert, ErrorCode, KafkaError, limits } from '../../common/index.js';
-import type { Partition } from '../../replication/index.js';
+import type { Replica } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { FetchPartitionData, FetchRequest, FetchResponse } from '../protocol/messages/fetch.js';
@@ -27,7 +27,7 @@ interface Slot {
   readonly index: number;
   readonly fetchOffset: number;
   readonly partitionMaxBytes: number;
-  readonly partition: Partition | null;
+  readonly partition: Replica | null;
   readonly error: unknown;
 }
 
@@ -149,7 +149,7 @@ export function fetchHandler(ctx: BrokerContext) {
       const slots: Slot[] = [];
       for (const topic of request.topics) {
         for (const p of topic.partitions) {
-          let partition: Partition | null = null;
+          let partition: Replica | null = null;
           let error: unknown = null;
           try {
             partition = leaderFor(ctx, topic.topic, p.partition, p.currentLeaderEpoch);

@@ -3,7 +3,7 @@
 // at or after the given one (offset -1 when none). v0 answers in `oldStyleOffsets`. Latest answers
 // OFFSET_NOT_AVAILABLE (retriable) while a new leader's high watermark is below its epoch start.
 import { ErrorCode, KafkaError } from '../../common/index.js';
-import type { Partition } from '../../replication/index.js';
+import type { Replica } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type {
@@ -17,7 +17,7 @@ import { leaderFor } from './partition-access.js';
 const LATEST = -1;
 const EARLIEST = -2;
 
-async function lookup(partition: Partition, timestamp: number): Promise<{ offset: number; timestamp: number }> {
+async function lookup(partition: Replica, timestamp: number): Promise<{ offset: number; timestamp: number }> {
   if (timestamp === LATEST) {
     // A new leader's high watermark may still trail what the previous one acknowledged (KIP-207).
     if (partition.highWatermark < partition.epochStartOffset) {

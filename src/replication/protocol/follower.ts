@@ -347,6 +347,13 @@ export class FollowerCore {
   }
 
   private respond(error: AppendError, p: Projection, epoch = this.epochValue): FollowerAction {
+    // On the projection (the log once this request's actions are done). Not on the log as it is
+    // when an earlier answer is refreshed: the shell may have decided a later request already,
+    // whose batches count toward the high watermark before they are in the log.
+    assert(
+      error !== AppendError.none || this.highWatermarkValue <= p.logEndOffset,
+      `follower high watermark ${this.highWatermarkValue} beyond its log end ${p.logEndOffset}`,
+    );
     return {
       type: FollowerActionType.respond,
       response: this.respondFrom(error, p.logStartOffset, p.logEndOffset, p.durableEndOffset, p.entries, epoch),
@@ -364,13 +371,8 @@ export class FollowerCore {
     const s = epochStartWithin(this.epochStartOffsetValue, logStartOffset);
     const holdsEpochMarker =
       error === AppendError.none && hasEpochStart(entries, this.epochValue, s) && durableEndOffset >= s;
-    if (error === AppendError.none) {
-      assert(
-        this.highWatermarkValue <= logEndOffset,
-        `follower high watermark ${this.highWatermarkValue} beyond its log end ${logEndOffset}`,
-      );
-      if (durableEndOffset > this.lastReportedDurable) this.lastReportedDurable = durableEndOffset;
-    }
+    if (error === AppendError.none && durableEndOffset > this.lastReportedDurable)
+      this.lastReportedDurable = durableEndOffset;
     return {
       replicaId: this.replicaId,
       epoch,

@@ -7,8 +7,10 @@
 //   always holds the same value, and no value is committed at two offsets (no duplicates);
 // * a client's acknowledged writes keep their order (offsets increase);
 // * a leader's high watermark never decreases within its epoch.
+// The logs are read as the nodes' processes see them (log-mirror.ts: the bytes the real PartitionLog
+// wrote, in SimDisk's page cache).
 import { Violation } from '../checker.js';
-import type { SimLog } from './sim-log.js';
+import type { LogValues } from './log-mirror.js';
 
 export { Violation };
 
@@ -21,7 +23,7 @@ interface Committed {
 export interface ActiveLeader {
   readonly id: number;
   readonly epoch: number;
-  readonly log: SimLog;
+  readonly log: LogValues;
 }
 
 export class ReplicationChecker {
@@ -55,7 +57,7 @@ export class ReplicationChecker {
     });
   }
 
-  onBecomeLeader(id: number, epoch: number, log: SimLog, initialHighWatermark: number): void {
+  onBecomeLeader(id: number, epoch: number, log: LogValues, initialHighWatermark: number): void {
     const known = this.leaderOfEpoch.get(epoch);
     if (known !== undefined && known !== id) this.fail(`two leaders in epoch ${epoch}: ${known} and ${id}`);
     this.leaderOfEpoch.set(epoch, id);
@@ -68,7 +70,7 @@ export class ReplicationChecker {
     this.highWatermarkOfEpoch.set(epoch, initialHighWatermark);
   }
 
-  onLeaderHighWatermark(id: number, epoch: number, highWatermark: number, log: SimLog): void {
+  onLeaderHighWatermark(id: number, epoch: number, highWatermark: number, log: LogValues): void {
     const before = this.highWatermarkOfEpoch.get(epoch);
     if (before === undefined) this.fail(`leader ${id} of epoch ${epoch} reports a high watermark before taking office`);
     if (highWatermark < before)
@@ -79,7 +81,7 @@ export class ReplicationChecker {
   }
 
   /** A follower's high watermark rose from `from` to `to`: it may serve reads below it. */
-  onFollowerHighWatermark(id: number, log: SimLog, from: number, to: number): void {
+  onFollowerHighWatermark(id: number, log: LogValues, from: number, to: number): void {
     for (let o = from; o < to; o++) {
       const c = this.committed.get(o);
       const has = log.valueAt(o);
@@ -111,7 +113,7 @@ export class ReplicationChecker {
     });
   }
 
-  private expose(who: string, epoch: number, log: SimLog, from: number, to: number): void {
+  private expose(who: string, epoch: number, log: LogValues, from: number, to: number): void {
     const leaders = [...this.activeLeaders()].filter((l) => l.epoch > epoch);
     for (let offset = from; offset < to; offset++) {
       const value = log.valueAt(offset);

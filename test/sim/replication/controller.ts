@@ -1,149 +1,182 @@
-// The simulated controller for one partition. Raft is modelled as what it provides here: a
-// linearizable register holding the PartitionChange (epoch, leader), updated by compare-and-set.
-// The controller watches broker heartbeats; when the leader has not been seen actively leading
-// the registered epoch for a session timeout (dead, restarted, deposed, or merely cut off from the
-// controller: false positives are part of the test), it seals the replicas at epoch + 1, waits for
-// R answers (retrying after a timeout), chooses the leader with chooseLeader and commits the
-// change. Replicas and clients learn it by push and by polling, with network delays.
+// The simulated controller: the real PartitionElections (src/replication/partition-elections.ts: seal
+// the unfenced replicas at epoch + 1, choose among R accepted answers with chooseLeader, commit the
+// PartitionChange, retry after a backoff) over the simulation's metadata register standing in for
+// Raft, and a failure detector like ControlService's: a broker silent for a session is fenced, a
+// fenced one that heartbeats again is unfenced, a restarted one (a new incarnation) registers again.
+// Heartbeats cross the simulated network, so partitions fence live brokers too (false suspicions
+// are part of the test). The controller crashes and restarts: its elections in flight die with it,
+// the register (Raft) survives, and a new controller gives every broker a full session.
+import type { Logger } from '../../../src/common/log.js';
+import type { MetadataLog } from '../../../src/metadata/log.js';
+import { ElectionRequests } from '../../../src/replication/election-requests.js';
+import { PartitionElections, type SealClient } from '../../../src/replication/partition-elections.js';
+import type { MetadataRecord } from '../../../src/metadata/records.js';
 import type { Prng } from '../../../src/raft/prng.js';
 import type { SealResponse } from '../../../src/replication/protocol/index.js';
-import { chooseLeader } from '../../../src/replication/protocol/index.js';
-import type { SimMessage } from './messages.js';
-import { CONTROLLER_ID } from './messages.js';
+import type { SimLoop } from './sim-loop.js';
+import type { MetadataRegister } from './metadata.js';
+import { CONTROLLER_ID } from './network.js';
+import { ProcessClock } from './process-clock.js';
 
-export interface PartitionRegister {
+/** As ControlService checks its brokers. */
+const LIVENESS_CHECK_MS = 100;
+
+export interface SealCall {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly partition: number;
   readonly epoch: number;
-  readonly leader: number;
 }
 
 export interface ControllerEnv {
-  now(): number;
-  send(m: SimMessage): void;
+  readonly loop: SimLoop;
   readonly rng: Prng;
-  readonly replicas: readonly number[];
-  readonly readQuorum: number;
+  readonly register: MetadataRegister;
   readonly sessionTimeoutMs: number;
-  readonly sealTimeoutMs: number;
-  /** Who learns of a committed change by push (replicas and clients). */
-  readonly subscribers: () => readonly number[];
-  /** Called after every committed change (the checker and stats watch it). */
-  readonly onCommit: (reg: PartitionRegister) => void;
-}
-
-interface Failover {
-  readonly epoch: number;
-  readonly answers: Map<number, SealResponse>;
-  readonly deadlineMs: number;
+  readonly logger: Logger;
+  /** Carries a seal to node `nodeId` and its answer back (null: lost); `reply` runs at the controller. */
+  sendSeal(nodeId: number, request: SealCall, reply: (response: SealResponse | Error) => void): void;
+  /** Records from index `from` were committed: push them to the nodes. */
+  published(from: number): void;
 }
 
 export class SimController {
-  up = true;
-  /** The register lives in Raft: it survives controller restarts. */
-  register: PartitionRegister = { epoch: 0, leader: -1 };
-  private failover: Failover | null = null;
-  /** Answers gathered for an epoch whose failover timed out: still valid (a sealed replica cannot move). */
-  private carried: { epoch: number; answers: Map<number, SealResponse> } | null = null;
-  private lastHealthyMs: number;
-  private retryAfterMs = 0;
+  private clock: ProcessClock;
+  private elections: PartitionElections | null = null;
+  private requests = new ElectionRequests();
+  private readonly heardAtMs = new Map<number, number>();
+  private readonly fencing = new Set<number>();
+  private electedAtMs = 0;
   failovers = 0;
-  failedAttempts = 0;
-  voluntary = 0;
+  transfers = 0;
+  electionRequests = 0;
 
   constructor(private readonly env: ControllerEnv) {
-    this.lastHealthyMs = env.now();
+    this.clock = new ProcessClock(env.loop);
+    this.clock.kill();
+  }
+
+  get up(): boolean {
+    return this.clock.isAlive;
+  }
+
+  start(): void {
+    if (this.up) return;
+    const clock = new ProcessClock(this.env.loop);
+    this.clock = clock;
+    this.electedAtMs = clock.now();
+    this.heardAtMs.clear();
+    this.fencing.clear();
+    const register = this.env.register;
+    const propose = (records: readonly MetadataRecord[]): Promise<void> => this.propose(clock, records);
+    const metadata: MetadataLog = {
+      state: register.state,
+      get isController() {
+        return clock.isAlive;
+      },
+      controllerId: CONTROLLER_ID,
+      propose,
+      barrier: () => Promise.resolve(),
+      onChange: () => undefined,
+      onControllerChange: () => undefined,
+      close: () => Promise.resolve(),
+    };
+    const sealClient: SealClient = {
+      seal: (nodeId, request, timeoutMs) => this.seal(clock, nodeId, request, timeoutMs),
+    };
+    this.requests = new ElectionRequests();
+    this.elections = new PartitionElections(metadata, sealClient, this.requests, clock, this.env.logger);
+    clock.every(LIVENESS_CHECK_MS, () => this.checkLiveness(clock));
   }
 
   crash(): void {
-    this.up = false;
-    this.failover = null;
-    this.carried = null;
-  }
-
-  restart(): void {
-    this.up = true;
-    this.lastHealthyMs = this.env.now(); // a new controller gives the leader a full session
-  }
-
-  tick(): void {
     if (!this.up) return;
-    const now = this.env.now();
-    if (this.failover !== null) {
-      if (now < this.failover.deadlineMs) return;
-      this.carried = { epoch: this.failover.epoch, answers: this.failover.answers };
-      this.failover = null;
-      this.failedAttempts++;
-      this.retryAfterMs = now + this.env.sealTimeoutMs;
-      return;
-    }
-    if (now < this.retryAfterMs) return;
-    if (this.register.leader < 0 || now - this.lastHealthyMs > this.env.sessionTimeoutMs) this.startFailover();
+    this.clock.kill();
+    this.elections?.close();
+    this.elections = null;
   }
 
-  /** A leader change that no fault asked for (rebalancing, transfer). */
+  /** Raft commits the records a little later, if the controller that proposed them still runs. */
+  private propose(clock: ProcessClock, records: readonly MetadataRecord[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!clock.isAlive) return reject(new Error('not the controller'));
+      clock.schedule(1 + this.env.rng.nextInt(0, 4), () => {
+        const from = this.env.register.records.length;
+        for (const r of records) if (r.type === 'PartitionChange') this.failovers++;
+        this.env.register.commit(records);
+        for (const r of records) if (r.type === 'FenceBroker') this.fencing.delete(r.nodeId);
+        this.env.published(from);
+        resolve();
+      });
+    });
+  }
+
+  private seal(clock: ProcessClock, nodeId: number, request: SealCall, timeoutMs: number): Promise<SealResponse> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      clock.schedule(timeoutMs, () => {
+        if (done) return;
+        done = true;
+        reject(new Error(`seal of node ${nodeId} timed out`));
+      });
+      this.env.sendSeal(nodeId, request, (answer) => {
+        if (done || !clock.isAlive) return;
+        done = true;
+        if (answer instanceof Error) reject(answer);
+        else resolve(answer);
+      });
+    });
+  }
+
+  /** A broker's heartbeat (with its process incarnation); resolves once the controller answered it. */
+  async heartbeat(nodeId: number, incarnation: number): Promise<boolean> {
+    const clock = this.clock;
+    if (!clock.isAlive) return false;
+    this.heardAtMs.set(nodeId, clock.now());
+    const broker = this.env.register.state.broker(nodeId);
+    if (broker === undefined || broker.incarnation !== String(incarnation)) {
+      await this.propose(clock, [
+        {
+          type: 'RegisterBroker',
+          nodeId,
+          host: `node${nodeId}`,
+          port: 9092,
+          rack: null,
+          incarnation: String(incarnation),
+        },
+      ]);
+    } else if (broker.fenced) {
+      await this.propose(clock, [{ type: 'UnfenceBroker', nodeId }]);
+    }
+    return clock.isAlive;
+  }
+
+  /** RequestElection from a named leader that cannot take its epoch. */
+  requestElection(topicId: string, partition: number, leaderEpoch: number): string {
+    if (this.elections === null) return 'not_controller';
+    this.electionRequests++;
+    this.requests.add(topicId, partition, leaderEpoch);
+    return '';
+  }
+
+  /** A leader change no fault asked for: the controlled shutdown's drain of the current leader. */
   transfer(): void {
-    if (!this.up || this.failover !== null || this.register.leader < 0) return;
-    this.voluntary++;
-    this.startFailover();
+    const elections = this.elections;
+    const topic = this.env.register.state.topics[0];
+    const leader = topic?.partitions[0]?.leader;
+    if (elections === null || leader === undefined) return;
+    this.transfers++;
+    elections.drain(leader, 300).catch(() => undefined);
   }
 
-  receive(m: SimMessage): void {
-    if (!this.up) return;
-    switch (m.kind) {
-      case 'heartbeat':
-        if (m.from === this.register.leader && m.leadingEpoch === this.register.epoch)
-          this.lastHealthyMs = Math.max(this.lastHealthyMs, this.env.now());
-        return;
-      case 'poll':
-        this.env.send({
-          kind: 'partitionChange',
-          from: CONTROLLER_ID,
-          to: m.from,
-          epoch: this.register.epoch,
-          leader: this.register.leader,
-        });
-        return;
-      case 'sealResponse':
-        return this.onSealResponse(m.response);
-      default:
-        return;
+  private checkLiveness(clock: ProcessClock): void {
+    const now = clock.now();
+    for (const broker of this.env.register.state.brokers) {
+      if (broker.fenced || this.fencing.has(broker.nodeId)) continue;
+      const last = Math.max(this.heardAtMs.get(broker.nodeId) ?? 0, this.electedAtMs);
+      if (now - last <= this.env.sessionTimeoutMs) continue;
+      this.fencing.add(broker.nodeId);
+      this.propose(clock, [{ type: 'FenceBroker', nodeId: broker.nodeId }]).catch(() => undefined);
     }
-  }
-
-  private startFailover(): void {
-    const epoch = this.register.epoch + 1;
-    const answers =
-      this.carried !== null && this.carried.epoch === epoch ? this.carried.answers : new Map<number, SealResponse>();
-    this.carried = null;
-    this.failover = { epoch, answers, deadlineMs: this.env.now() + this.env.sealTimeoutMs };
-    for (const r of this.env.replicas) this.env.send({ kind: 'seal', from: CONTROLLER_ID, to: r, epoch });
-    this.tryChoose();
-  }
-
-  private onSealResponse(resp: SealResponse): void {
-    const f = this.failover;
-    if (f === null || !resp.accepted || resp.sealedEpoch !== f.epoch) return;
-    f.answers.set(resp.replicaId, resp);
-    this.tryChoose();
-  }
-
-  private tryChoose(): void {
-    const f = this.failover;
-    if (f === null) return;
-    const preferred = this.env.replicas[0] ?? -1;
-    const leader = chooseLeader([...f.answers.values()], this.env.readQuorum, preferred, f.epoch);
-    if (leader === null) return;
-    this.failover = null;
-    this.commit(f.epoch - 1, { epoch: f.epoch, leader });
-  }
-
-  /** Compare-and-set on the register: only the controller that read epoch `expected` may write. */
-  private commit(expected: number, next: PartitionRegister): void {
-    if (this.register.epoch !== expected) return;
-    this.register = next;
-    this.failovers++;
-    this.lastHealthyMs = this.env.now();
-    this.env.onCommit(next);
-    for (const to of this.env.subscribers())
-      this.env.send({ kind: 'partitionChange', from: CONTROLLER_ID, to, epoch: next.epoch, leader: next.leader });
   }
 }

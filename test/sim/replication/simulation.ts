@@ -1,29 +1,37 @@
-// A deterministic, seeded, single-threaded simulation of one partition's replication over virtual
-// time (DESIGN §5 and §9, in the manner of the Raft simulation next door). One seed fixes every
-// choice. N replicas (pure LeaderCore/FollowerCore inside the shells of replica.ts), a controller
-// with a linearizable register standing in for Raft (controller.ts), and clients that produce
-// unique values with acks=all. Two phases:
+// A deterministic, seeded simulation of one partition's replication over virtual time (DESIGN §5
+// and §9), running the production shells: every node is the real ReplicaManager with its real
+// Replica, LeaderReplica and FollowerReplica over the real PartitionLog on a SimDisk (node.ts); the
+// controller is the real PartitionElections over a linearizable register standing in for Raft
+// (controller.ts); clients produce unique values with acks=all. One seed fixes every choice. The
+// loop (sim-loop.ts) runs one timed event at a time and lets every promise
+// continuation it caused run before the next: nothing real (timers, files, sockets) runs.
 //   1. safety: the network drops, delays, duplicates, reorders and partitions messages (the
-//      controller included, so failovers happen on false suspicions too); replicas crash, losing
-//      their page cache or not, alone or several at once (a rack losing power), and sometimes
-//      aimed right after they answered a seal or acknowledged an append; they restart from disk;
-//      fsyncs take time, so acknowledgements race with crashes; the controller crashes and
-//      restarts, and moves leadership on its own. The checker (checker.ts) runs after every event.
-//      With `bug` set, the replica shell breaks one protocol rule on purpose (replica.ts).
+//      controller included, so failovers happen on false suspicions too); nodes crash — the process
+//      alone (the page cache survives) or the machine (what was not fsynced is lost or torn), one
+//      or several at once (a rack losing power), sometimes aimed right after they answered a seal
+//      or acknowledged an append — and restart from their disks; fsyncs take time, so
+//      acknowledgements race with crashes; the controller crashes, restarts and moves leadership
+//      on its own. The checker (checker.ts) runs after every event; a broken assertion in a shell
+//      fails the seed too. With `bug` set, the real shell is broken on purpose (bugs.ts).
 //   2. liveness: faults stop, the network heals, everything restarts; a leader of the registered
 //      epoch must reach a high watermark covering every acknowledged write and acknowledge new ones.
+import { type NodeConfig, parseConfig } from '../../../src/common/index.js';
+import { silentLogger } from '../../../src/common/log.js';
+import type { MetadataRecord } from '../../../src/metadata/records.js';
 import type { Prng } from '../../../src/raft/prng.js';
 import { createPrng } from '../../../src/raft/prng.js';
-import { quorumsAreSafe } from '../../../src/replication/protocol/index.js';
-import { EventQueue } from '../event-queue.js';
+import { quorumsAreSafe, type ReplicationLimits } from '../../../src/replication/protocol/index.js';
+import type { Replica } from '../../../src/replication/replica.js';
+import { SimLoop } from './sim-loop.js';
+import type { FaultRates } from '../disk.js';
+import { plantBug, type ReplicationSimBug } from './bugs.js';
 import { ReplicationChecker, Violation } from './checker.js';
-import { type PartitionRegister, SimController } from './controller.js';
-import type { SimMessage } from './messages.js';
-import { CLIENT_ID_BASE, CONTROLLER_ID } from './messages.js';
-import { SimNetwork } from './network.js';
-import { type ReplicationSimBug, SimReplica } from './replica.js';
+import { SimController } from './controller.js';
+import { MetadataRegister } from './metadata.js';
+import { CLIENT_ID_BASE, CONTROLLER_ID, SimNetwork } from './network.js';
+import { DATA_DIR, type ProduceAnswer, SIM_TOPIC, SimNode } from './node.js';
 
-export { ReplicationSimBug } from './replica.js';
+export { ReplicationSimBug } from './bugs.js';
 
 export interface ReplicationSimOptions {
   readonly seed: number;
@@ -34,10 +42,12 @@ export interface ReplicationSimOptions {
   readonly safetyMs?: number;
   /** Bound on the liveness phase (default 10000 ms). */
   readonly livenessMs?: number;
-  /** Add the stack trace to the violation (debugging a seed). */
+  /** Add the stack trace and the replicas' state to the violation (debugging a seed). */
   readonly stack?: boolean;
-  /** A deliberate protocol mistake in the replica shell (proof the checker catches it). */
+  /** A deliberate mistake planted in the real shell for the run (proof the checker catches it). */
   readonly bug?: ReplicationSimBug;
+  /** Prints crashes, leadership changes and metadata commits as they happen (debugging a seed). */
+  readonly trace?: (line: string) => void;
 }
 
 export interface ReplicationSimStats {
@@ -50,14 +60,16 @@ export interface ReplicationSimStats {
   notLeader: number;
   timeouts: number;
   failovers: number;
-  failedFailoverAttempts: number;
   transfers: number;
+  electionRequests: number;
   crashes: number;
   machineCrashes: number;
   correlatedCrashes: number;
   aimedCrashes: number;
   controllerCrashes: number;
   partitions: number;
+  /** Disk calls failed on purpose (EIO, ENOSPC). */
+  diskFaults: number;
   maxEpoch: number;
 }
 
@@ -117,7 +129,7 @@ export function describeConfig(o: Pick<ReplicationSimOptions, 'replicas' | 'writ
   return `N=${o.replicas} W=${o.writeQuorum} R=${o.readQuorum}${quorumsAreSafe(o.replicas, o.writeQuorum, o.readQuorum) ? '' : ' (unsafe)'}`;
 }
 
-export function runReplicationSimulation(opts: ReplicationSimOptions): ReplicationSimResult {
+export function runReplicationSimulation(opts: ReplicationSimOptions): Promise<ReplicationSimResult> {
   return new ReplicationSimulation(opts).run();
 }
 
@@ -130,20 +142,36 @@ interface SimClient {
   lastPollMs: number;
 }
 
-const REPLICA_TICK_MS = 10;
-const CONTROLLER_TICK_MS = 20;
 const CLIENTS = 3;
-const EVENTS_MAX = 3_000_000;
+const EVENTS_MAX = 5_000_000;
+const TOPIC_ID = 'sim-topic-id';
+
+const configs = new Map<string, NodeConfig>();
+function nodeConfig(nodeId: number, replicas: number): NodeConfig {
+  const key = `${nodeId}/${replicas}`;
+  let config = configs.get(key);
+  if (config === undefined) {
+    const ids = Array.from({ length: replicas }, (_, i) => i + 1).join(',');
+    config = parseConfig(
+      ['--node-id', String(nodeId), '--cluster-nodes', ids, '--data-dir', DATA_DIR],
+      {},
+    ) as NodeConfig;
+    configs.set(key, config);
+  }
+  return config;
+}
 
 class ReplicationSimulation {
   private readonly rng: Prng;
-  private readonly queue = new EventQueue();
-  private now = 0;
+  private readonly loop = new SimLoop();
   private readonly checker: ReplicationChecker;
   private readonly network: SimNetwork;
-  private readonly replicas = new Map<number, SimReplica>();
+  private readonly register = new MetadataRegister();
+  private readonly nodes = new Map<number, SimNode>();
   private readonly controller: SimController;
   private readonly clients: SimClient[] = [];
+  /** A violation seen inside a hook the real shell called, or a shell's broken invariant: ends the run. */
+  private failure: Error | null = null;
   private faults = true;
   private valueSeq = 1;
   private readonly stats: ReplicationSimStats = {
@@ -156,14 +184,15 @@ class ReplicationSimulation {
     notLeader: 0,
     timeouts: 0,
     failovers: 0,
-    failedFailoverAttempts: 0,
     transfers: 0,
+    electionRequests: 0,
     crashes: 0,
     machineCrashes: 0,
     correlatedCrashes: 0,
     aimedCrashes: 0,
     controllerCrashes: 0,
     partitions: 0,
+    diskFaults: 0,
     maxEpoch: 0,
   };
 
@@ -175,9 +204,13 @@ class ReplicationSimulation {
   private readonly partitionMeanMs: number;
   private readonly produceGapMeanMs: number;
   private readonly clientTimeoutMs = 600;
-  /** Chance that a replica loses power right after answering a seal / acknowledging an append. */
+  /** Chance that a node loses power right after answering a seal / acknowledging an append. */
   private readonly aimAfterSeal: number;
   private readonly aimAfterAck: number;
+  /** flush.messages > 1: the page cache counts (Kafka's trade-off), so no machine loses power and no disk fails. */
+  private readonly relaxedFlush: boolean;
+  /** Disks that fail calls (EIO, ENOSPC) during the fault phase, or null. */
+  private readonly diskFaults: FaultRates | null;
   private liveness: { deadline: number; acksAtHeal: number } | null = null;
   private livenessDone = false;
 
@@ -192,87 +225,145 @@ class ReplicationSimulation {
     this.produceGapMeanMs = 3 + r.next() * 20;
     this.aimAfterSeal = r.next() * 0.3;
     this.aimAfterAck = r.next() * 0.01;
-    const ackAfterFlush = r.next() < 0.6;
+    this.relaxedFlush = r.next() < 0.3;
     const fsyncMaxMs = 1 + r.nextInt(0, 40);
-    this.network = new SimNetwork(
-      this.queue,
-      r,
-      () => this.now,
-      {
-        dropRate: r.next() * 0.08,
-        dupRate: r.next() * 0.05,
-        delayMinMs: 1 + r.nextInt(0, 3),
-        delayMeanMs: 1 + r.next() * 12,
-      },
-      (m) => this.deliver(m),
-    );
+    // Not with a relaxed flush policy either: a failed fsync loses what the page cache held, which
+    // that policy counted as durable.
+    this.diskFaults =
+      r.next() < 0.25 && !this.relaxedFlush
+        ? {
+            syncEio: r.next() * 0.01,
+            writeEio: r.next() * 0.005,
+            writeEnospc: r.next() * 0.01,
+            readEio: r.next() * 0.01,
+          }
+        : null;
+    const sessionTimeoutMs = 250 + r.nextInt(0, 250);
+    this.network = new SimNetwork(this.loop, r, {
+      dropRate: r.next() * 0.08,
+      dupRate: r.next() * 0.05,
+      delayMinMs: 1 + r.nextInt(0, 3),
+      delayMeanMs: 1 + r.next() * 12,
+    });
     this.checker = new ReplicationChecker(() => this.activeLeaders());
     const ids = Array.from({ length: opts.replicas }, (_, i) => i + 1);
-    const env = {
-      now: () => this.now,
-      schedule: (at: number, run: () => void) => this.queue.push(at, run),
-      send: (m: SimMessage) => this.network.send(m),
-      rng: r,
-      checker: this.checker,
-      replicas: ids,
-      writeQuorum: opts.writeQuorum,
-      ackAfterFlush,
-      fsyncMinMs: 0,
-      fsyncMaxMs,
-      limits: {
-        inflightRequestsMax: 1 + r.nextInt(0, 6),
-        requestBytesMax: 100 * (1 + r.nextInt(0, 8)),
-        inflightBytesMax: 4000,
-        heartbeatIntervalMs: 30,
-        requestTimeoutMs: 150,
-        replicaLiveTimeoutMs: 300,
-        replicaLagTimeMaxMs: 1000,
-      },
-      heartbeatToControllerMs: 40,
-      pollMs: 250,
-      ...(opts.bug !== undefined ? { bug: opts.bug } : {}),
-      justAnswered: (replica: SimReplica, what: 'seal' | 'append') => this.aimCrash(replica, what),
+    const limits: Partial<ReplicationLimits> = {
+      inflightRequestsMax: 1 + r.nextInt(0, 6),
+      requestBytesMax: 100 * (1 + r.nextInt(0, 8)),
+      inflightBytesMax: 4000,
+      heartbeatIntervalMs: 30,
+      requestTimeoutMs: 150,
+      replicaLiveTimeoutMs: 300,
+      replicaLagTimeMaxMs: 1000,
     };
-    for (const id of ids) this.replicas.set(id, new SimReplica(id, env));
+    const initial: MetadataRecord[] = ids.map((nodeId) => ({
+      type: 'RegisterBroker',
+      nodeId,
+      host: `node${nodeId}`,
+      port: 9092,
+      rack: null,
+      incarnation: '1',
+    }));
+    initial.push({
+      type: 'CreateTopic',
+      name: SIM_TOPIC,
+      topicId: TOPIC_ID,
+      configs: {
+        'write.quorum': String(opts.writeQuorum),
+        'read.quorum': String(opts.readQuorum),
+        ...(quorumsAreSafe(opts.replicas, opts.writeQuorum, opts.readQuorum) ? {} : { 'unsafe.quorums': 'true' }),
+        ...(this.relaxedFlush ? { 'flush.messages': String(2 + r.nextInt(0, 50)), 'flush.ms': '100' } : {}),
+      },
+      partitions: [{ partition: 0, replicas: ids, leader: ids[0] as number, leaderEpoch: 0 }],
+    });
+    this.register.commit(initial);
+    this.controller = new SimController({
+      loop: this.loop,
+      rng: r,
+      register: this.register,
+      sessionTimeoutMs,
+      logger: silentLogger,
+      sendSeal: (nodeId, request, reply) =>
+        this.network.send(CONTROLLER_ID, nodeId, () =>
+          this.nodes
+            .get(nodeId)
+            ?.receiveSeal(request, (answer) => this.network.send(nodeId, CONTROLLER_ID, () => reply(answer))),
+        ),
+      published: (from) => {
+        const records = this.register.records.slice(from);
+        this.trace(() => `committed ${JSON.stringify(records)}`);
+        this.noteRegister();
+        for (const node of this.nodes.values())
+          this.network.send(CONTROLLER_ID, node.id, () => node.receiveMetadata(records, from));
+      },
+    });
+    const env = {
+      loop: this.loop,
+      rng: r,
+      network: this.network,
+      register: this.register,
+      controller: this.controller,
+      limits,
+      sessionTimeoutMs,
+      heartbeatIntervalMs: Math.max(5, Math.min(300, Math.floor(sessionTimeoutMs / 5))),
+      pollMs: 250,
+      produceTimeoutMs: 500,
+      node: (id: number) => this.nodes.get(id),
+      exited: (node: SimNode) => this.restartLater(node),
+      trace: (what: () => string) => this.trace(what),
+      fatal: (node: SimNode, err: unknown) => {
+        const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        this.fail(new Violation(`t=${this.loop.nowMs}ms node ${node.id} stopped on a broken invariant: ${what}`), err);
+      },
+      leadershipChanged: (node: SimNode, replica: Replica | null) => this.leadershipChanged(node, replica),
+      answered: (node: SimNode, what: 'seal' | 'append') => this.aimCrash(node, what),
+      appended: (node: SimNode, epoch: number, baseOffset: number, values: readonly number[]) => {
+        this.trace(() => `node ${node.id} appended ${JSON.stringify(values)} at ${baseOffset} in epoch ${epoch}`);
+        this.hook(() => this.checker.onLeaderAppend(node.id, epoch, baseOffset, values));
+      },
+    };
+    for (const id of ids) {
+      // Now and then a machine with a slow disk: its page cache runs well ahead of what it has durable.
+      // (Not so slow that acks=all of W = N outlasts the producers' 500 ms timeout for good.)
+      const fsyncMs: readonly [number, number] = r.next() < 0.2 ? [10, 60 + r.nextInt(0, 120)] : [0, fsyncMaxMs];
+      const node = new SimNode(id, nodeConfig(id, opts.replicas), env, opts.seed * 7919 + id, initial.length, fsyncMs);
+      this.nodes.set(id, node);
+    }
     for (let i = 0; i < CLIENTS; i++) {
       this.clients.push({
         id: CLIENT_ID_BASE + i,
         leader: -1,
-        leaderEpoch: 0,
+        leaderEpoch: -1,
         outstanding: null,
         nextRequestId: 1,
         lastPollMs: Number.NEGATIVE_INFINITY,
       });
     }
-    this.controller = new SimController({
-      now: () => this.now,
-      send: (m) => this.network.send(m),
-      rng: r,
-      replicas: ids,
-      readQuorum: opts.readQuorum,
-      sessionTimeoutMs: 250 + r.nextInt(0, 250),
-      sealTimeoutMs: 150,
-      subscribers: () => [...ids, ...this.clients.map((c) => c.id)],
-      onCommit: (reg: PartitionRegister) => {
-        if (reg.epoch > this.stats.maxEpoch) this.stats.maxEpoch = reg.epoch;
-      },
-    });
   }
 
-  run(): ReplicationSimResult {
+  async run(): Promise<ReplicationSimResult> {
     const config = describeConfig(this.opts);
+    const restore = this.opts.bug !== undefined ? plantBug(this.opts.bug) : () => undefined;
+    // The shells throw Kafka errors by the thousand (NOT_LEADER_OR_FOLLOWER to every client that
+    // is behind); their stack traces were a tenth of the run. Kept when a failure is to be read.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (this.opts.stack !== true) Error.stackTraceLimit = 0;
     try {
+      this.trace(() => `relaxed flush ${this.relaxedFlush}, disk faults ${JSON.stringify(this.diskFaults)}`);
+      await this.loop.settle(Promise.all([...this.nodes.values()].map((n) => n.provision())));
+      if (this.diskFaults !== null) for (const node of this.nodes.values()) node.disk.setFaults(this.diskFaults);
+      this.controller.start();
+      for (const node of this.nodes.values()) node.start();
       this.schedule();
       const end = this.safetyMs + this.livenessMs + 1;
-      for (let guard = 0; guard < EVENTS_MAX; guard++) {
-        const ev = this.queue.pop();
-        if (ev === undefined || ev.at > end || this.livenessDone) break;
-        this.now = ev.at;
-        this.checker.now = ev.at;
-        ev.run();
+      for (let guard = 0; guard < EVENTS_MAX && !this.livenessDone; guard++) {
+        if (!(await this.loop.step()) || this.loop.nowMs > end) break;
         this.stats.events++;
+        this.checker.now = this.loop.nowMs;
+        if (this.failure !== null) throw this.failure;
         this.checkAfterEvent();
       }
+      if (this.failure !== null) throw this.failure;
       if (!this.livenessDone)
         throw new Violation(
           `liveness: no leader covered every acknowledged write within ${this.livenessMs}ms after healing\n${this.describe()}`,
@@ -281,9 +372,30 @@ class ReplicationSimulation {
     } catch (err) {
       const what =
         err instanceof Error
-          ? `${err.name}: ${err.message}${this.opts.stack === true ? `\n${err.stack ?? ''}\n${this.describe()}` : ''}`
+          ? `${err.name}: ${err.message}${this.opts.stack === true ? `\n${this.failureStack ?? err.stack ?? ''}\n${this.describe()}` : ''}`
           : String(err);
       return { seed: this.opts.seed, config, ok: false, violation: what, stats: this.finalStats() };
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+      restore();
+    }
+  }
+
+  private failureStack: string | undefined;
+
+  private fail(violation: Violation, cause?: unknown): void {
+    if (this.failure !== null) return;
+    this.failure = violation;
+    if (cause instanceof Error) this.failureStack = cause.stack;
+  }
+
+  /** Runs a checker call made from inside the shell's code: a violation ends the run, it is not thrown into the shell. */
+  private hook(check: () => void): void {
+    try {
+      check();
+    } catch (err) {
+      if (err instanceof Violation) this.fail(err, err);
+      else throw err;
     }
   }
 
@@ -292,28 +404,41 @@ class ReplicationSimulation {
     this.stats.ackedEnd = this.checker.ackedEnd;
     this.stats.committedEnd = this.checker.committedEnd;
     this.stats.failovers = this.controller.failovers;
-    this.stats.failedFailoverAttempts = this.controller.failedAttempts;
-    this.stats.transfers = this.controller.voluntary;
+    this.stats.transfers = this.controller.transfers;
+    this.stats.electionRequests = this.controller.electionRequests;
+    this.stats.diskFaults = [...this.nodes.values()].reduce((n, node) => n + node.disk.stats.faults, 0);
     return this.stats;
+  }
+
+  private noteRegister(): void {
+    const epoch = this.register.state.topic(SIM_TOPIC)?.partitions[0]?.leaderEpoch ?? 0;
+    if (epoch > this.stats.maxEpoch) this.stats.maxEpoch = epoch;
   }
 
   // ---------------------------------------------------------------- wiring
 
-  private deliver(m: SimMessage): void {
-    if (m.to === CONTROLLER_ID) return this.controller.receive(m);
-    const replica = this.replicas.get(m.to);
-    if (replica !== undefined) return replica.receive(m);
-    const client = this.clients.find((c) => c.id === m.to);
-    if (client !== undefined) this.clientReceive(client, m);
-  }
-
-  private activeLeaders(): Array<{ id: number; epoch: number; log: SimReplica['log'] }> {
+  private activeLeaders(): Array<{ id: number; epoch: number; log: SimNode['mirror'] }> {
     const out = [];
-    for (const r of this.replicas.values()) {
-      const l = r.up ? r.activeLeader : null;
-      if (l !== null) out.push({ id: r.id, epoch: l.epoch, log: r.log });
+    for (const node of this.nodes.values()) {
+      const r = node.replica;
+      if (r?.isLeader === true && node.announcedEpoch === r.leaderEpoch)
+        out.push({ id: node.id, epoch: r.leaderEpoch, log: node.mirror });
     }
     return out;
+  }
+
+  private trace(what: () => string): void {
+    if (this.opts.trace !== undefined) this.opts.trace(`t=${this.loop.nowMs} ${what()}`);
+  }
+
+  private leadershipChanged(node: SimNode, replica: Replica | null): void {
+    this.trace(
+      () =>
+        `node ${node.id} ${replica === null ? 'stopped leading' : `leads epoch ${replica.leaderEpoch} hw ${replica.highWatermark} leo ${replica.logEndOffset}`}`,
+    );
+    if (replica === null || node.announcedEpoch === replica.leaderEpoch) return;
+    node.announcedEpoch = replica.leaderEpoch;
+    this.hook(() => this.checker.onBecomeLeader(node.id, replica.leaderEpoch, node.mirror, replica.highWatermark));
   }
 
   private exp(meanMs: number): number {
@@ -325,81 +450,90 @@ class ReplicationSimulation {
     const loop = (): void => {
       if (!this.faults) return;
       action();
-      this.queue.push(this.now + this.exp(meanMs), loop);
+      this.loop.schedule(this.exp(meanMs), loop);
     };
-    this.queue.push(this.exp(meanMs), loop);
-  }
-
-  /** Runs `action` every `periodMs` for the whole run. */
-  private periodic(periodMs: number, offsetMs: number, action: () => void): void {
-    const loop = (): void => {
-      action();
-      this.queue.push(this.now + periodMs, loop);
-    };
-    this.queue.push(offsetMs, loop);
+    this.loop.schedule(this.exp(meanMs), loop);
   }
 
   private schedule(): void {
-    for (const r of this.replicas.values())
-      this.periodic(REPLICA_TICK_MS, 1 + this.rng.nextInt(0, REPLICA_TICK_MS), () => r.tick());
-    this.periodic(CONTROLLER_TICK_MS, 1, () => this.controller.tick());
-    for (const c of this.clients) {
-      const loop = (): void => {
-        this.clientStep(c);
-        this.queue.push(this.now + this.exp(this.produceGapMeanMs), loop);
-      };
-      this.queue.push(this.exp(this.produceGapMeanMs), loop);
-    }
+    for (const c of this.clients) this.clientLater(c);
     this.every(this.partitionMeanMs, () => this.partition());
     this.every(this.crashMeanMs, () => this.crashSome());
     this.every(this.crashMeanMs * 3, () => this.crashMany());
     this.every(4000, () => this.crashController());
     this.every(1500, () => this.controller.transfer());
-    this.queue.push(this.safetyMs, () => this.heal());
+    this.loop.schedule(this.safetyMs, () => this.heal());
   }
 
   // ---------------------------------------------------------------- clients
 
+  /** The client's next step, a think time from now. */
+  private clientLater(c: SimClient): void {
+    this.loop.schedule(this.exp(this.produceGapMeanMs), () => this.clientStep(c));
+  }
+
+  /** Sends the next produce (one at a time: the next step comes with its answer or its timeout). */
   private clientStep(c: SimClient): void {
-    if (c.outstanding !== null && this.now - c.outstanding.sentMs > this.clientTimeoutMs) {
+    const now = this.loop.nowMs;
+    if (c.outstanding !== null && now - c.outstanding.sentMs > this.clientTimeoutMs) {
       c.outstanding = null; // the outcome is unknown: the values are never retried
       this.stats.timeouts++;
       this.clientPoll(c);
     }
     if (c.outstanding !== null) return;
-    if (c.leader < 0 || this.now - c.lastPollMs > 1000) this.clientPoll(c);
-    if (c.leader < 0) return;
+    if (c.leader < 0 || now - c.lastPollMs > 1000) this.clientPoll(c);
+    if (c.leader < 0) return this.clientLater(c);
     const count = 1 + this.rng.nextInt(0, 3);
     const values: number[] = [];
     for (let i = 0; i < count; i++) values.push(this.valueSeq++);
     const requestId = c.nextRequestId++;
-    c.outstanding = { requestId, values, sentMs: this.now };
+    c.outstanding = { requestId, values, sentMs: now };
+    this.loop.schedule(this.clientTimeoutMs + 1, () => {
+      if (c.outstanding?.requestId === requestId) this.clientStep(c);
+    });
     this.stats.produced += count;
-    this.network.send({ kind: 'produce', from: c.id, to: c.leader, requestId, values });
+    const to = c.leader;
+    this.network.send(
+      c.id,
+      to,
+      () =>
+        this.nodes
+          .get(to)
+          ?.receiveProduce(values, (answer) =>
+            this.network.send(to, c.id, () => this.clientReceive(c, requestId, answer), false),
+          ),
+      false,
+    );
   }
 
+  /** Metadata for the client: the partition's leader as the controller has it. */
   private clientPoll(c: SimClient): void {
-    c.lastPollMs = this.now;
-    this.network.send({ kind: 'poll', from: c.id, to: CONTROLLER_ID });
+    c.lastPollMs = this.loop.nowMs;
+    this.network.send(c.id, CONTROLLER_ID, () => {
+      if (!this.controller.up) return;
+      const p = this.register.state.topic(SIM_TOPIC)?.partitions[0];
+      if (p === undefined) return;
+      const { leader, leaderEpoch } = p;
+      this.network.send(CONTROLLER_ID, c.id, () => {
+        if (leaderEpoch > c.leaderEpoch) {
+          c.leaderEpoch = leaderEpoch;
+          c.leader = leader;
+        }
+      });
+    });
   }
 
-  private clientReceive(c: SimClient, m: SimMessage): void {
-    if (m.kind === 'partitionChange') {
-      if (m.epoch > c.leaderEpoch) {
-        c.leaderEpoch = m.epoch;
-        c.leader = m.leader;
-      }
-      return;
-    }
-    if (m.kind !== 'produceResponse') return;
+  private clientReceive(c: SimClient, requestId: number, answer: ProduceAnswer): void {
     const out = c.outstanding;
-    if (out === null || out.requestId !== m.requestId) return; // late: the client gave up on it
+    if (out === null || out.requestId !== requestId) return; // late: the client gave up on it
     c.outstanding = null;
-    if (m.error === null) {
-      this.checker.onAck(c.id, out.values, m.baseOffset, m.epoch);
+    this.clientLater(c);
+    if (answer.error === null) {
+      this.checker.onAck(c.id, out.values, answer.baseOffset, answer.epoch);
       return;
     }
-    if (m.error === 'NOT_ENOUGH_REPLICAS') this.stats.notEnoughReplicas++;
+    if (answer.error === 'NOT_ENOUGH_REPLICAS') this.stats.notEnoughReplicas++;
+    else if (answer.error === 'REQUEST_TIMED_OUT') this.stats.timeouts++;
     else this.stats.notLeader++;
     this.clientPoll(c);
   }
@@ -407,7 +541,7 @@ class ReplicationSimulation {
   // ---------------------------------------------------------------- faults
 
   private partition(): void {
-    const ids = [CONTROLLER_ID, ...this.replicas.keys()];
+    const ids = [CONTROLLER_ID, ...this.nodes.keys()];
     const blocked = new Set<string>();
     const mode = this.rng.nextInt(0, 4);
     const pick = (): number => ids[this.rng.nextInt(0, ids.length)] as number;
@@ -426,52 +560,56 @@ class ReplicationSimulation {
     this.stats.partitions++;
     this.network.setBlocked(blocked);
     const duration = 100 + this.rng.nextInt(0, 1500);
-    this.queue.push(this.now + duration, () => {
+    this.loop.schedule(duration, () => {
       if (this.network.blockedLinks === blocked) this.network.setBlocked(new Set());
     });
   }
 
+  private crash(node: SimNode, machine: boolean): void {
+    this.trace(() => `node ${node.id} crashes${machine ? ' (machine)' : ''}`);
+    node.crash(machine);
+    this.stats.crashes++;
+    if (machine) this.stats.machineCrashes++;
+    this.restartLater(node);
+  }
+
+  private restartLater(node: SimNode): void {
+    this.loop.schedule(1 + this.rng.nextInt(0, this.faults ? this.downMaxMs : 100), () => {
+      this.trace(() => `node ${node.id} starts`);
+      node.start();
+    });
+  }
+
   private crashSome(): void {
-    const up = [...this.replicas.values()].filter((r) => r.up);
-    const leaders = up.filter((r) => r.activeLeader !== null);
+    const up = [...this.nodes.values()].filter((n) => n.up);
+    const leaders = up.filter((n) => n.replica?.isLeader === true);
     // Half the time aim at the leader: that is where acknowledgements race with crashes.
     const pool = leaders.length > 0 && this.rng.next() < 0.5 ? leaders : up;
     const victim = pool[this.rng.nextInt(0, pool.length)];
     if (victim === undefined) return;
-    const losePageCache = this.rng.next() < 0.7;
-    victim.crash(losePageCache);
-    this.stats.crashes++;
-    if (losePageCache) this.stats.machineCrashes++;
-    this.queue.push(this.now + 1 + this.rng.nextInt(0, this.downMaxMs), () => victim.restart());
+    this.crash(victim, !this.relaxedFlush && this.rng.next() < 0.7);
   }
 
   /** Aims a machine crash where acknowledgements race with durability: just after an answer left. */
-  private aimCrash(replica: SimReplica, what: 'seal' | 'append'): void {
-    if (!this.faults || this.rng.next() >= (what === 'seal' ? this.aimAfterSeal : this.aimAfterAck)) return;
-    const inc = replica.incarnation;
-    this.queue.push(this.now + this.rng.nextInt(0, 30), () => {
-      if (!this.faults || replica.incarnation !== inc || !replica.up) return;
-      replica.crash(true);
-      this.stats.crashes++;
-      this.stats.machineCrashes++;
+  private aimCrash(node: SimNode, what: 'seal' | 'append'): void {
+    if (!this.faults || this.relaxedFlush) return;
+    if (this.rng.next() >= (what === 'seal' ? this.aimAfterSeal : this.aimAfterAck)) return;
+    const incarnation = node.incarnation;
+    // Half the time before anything else runs there (an fsync the answer did not wait for, say).
+    this.loop.schedule(this.rng.next() < 0.5 ? 0 : this.rng.nextInt(0, 30), () => {
+      if (!this.faults || node.incarnation !== incarnation || !node.up) return;
       this.stats.aimedCrashes++;
-      this.queue.push(this.now + 1 + this.rng.nextInt(0, this.downMaxMs), () => replica.restart());
+      this.crash(node, true);
     });
   }
 
-  /** A correlated failure (a rack or a whole site losing power): several replicas at the same instant. */
+  /** A correlated failure (a rack or a whole site losing power): several nodes at the same instant. */
   private crashMany(): void {
-    const up = [...this.replicas.values()].filter((r) => r.up);
+    const up = [...this.nodes.values()].filter((n) => n.up);
     if (up.length < 2) return;
     const count = 2 + this.rng.nextInt(0, up.length - 1);
-    const losePageCache = this.rng.next() < 0.8;
-    for (let i = 0; i < count; i++) {
-      const victim = up.splice(this.rng.nextInt(0, up.length), 1)[0] as SimReplica;
-      victim.crash(losePageCache);
-      this.stats.crashes++;
-      if (losePageCache) this.stats.machineCrashes++;
-      this.queue.push(this.now + 1 + this.rng.nextInt(0, this.downMaxMs), () => victim.restart());
-    }
+    const machine = !this.relaxedFlush && this.rng.next() < 0.8;
+    for (let i = 0; i < count; i++) this.crash(up.splice(this.rng.nextInt(0, up.length), 1)[0] as SimNode, machine);
     this.stats.correlatedCrashes++;
   }
 
@@ -479,7 +617,7 @@ class ReplicationSimulation {
     if (!this.controller.up) return;
     this.controller.crash();
     this.stats.controllerCrashes++;
-    this.queue.push(this.now + 50 + this.rng.nextInt(0, 500), () => this.controller.restart());
+    this.loop.schedule(50 + this.rng.nextInt(0, 500), () => this.controller.start());
   }
 
   // ---------------------------------------------------------------- liveness
@@ -487,28 +625,28 @@ class ReplicationSimulation {
   private heal(): void {
     this.faults = false;
     this.network.heal();
-    for (const r of this.replicas.values()) r.restart();
-    this.controller.restart();
-    this.liveness = { deadline: this.now + this.livenessMs, acksAtHeal: this.checker.acks };
+    for (const node of this.nodes.values()) node.disk.setFaults({});
+    for (const node of this.nodes.values()) node.start();
+    this.controller.start();
+    this.liveness = { deadline: this.loop.nowMs + this.livenessMs, acksAtHeal: this.checker.acks };
   }
 
   private checkLiveness(): void {
     const live = this.liveness;
     if (live === null) return;
-    const reg = this.controller.register;
-    const leader = this.replicas.get(reg.leader);
-    const l = leader?.up === true ? leader.activeLeader : null;
+    const p = this.register.state.topic(SIM_TOPIC)?.partitions[0];
+    const replica = p === undefined ? undefined : this.nodes.get(p.leader)?.replica;
     if (
-      l !== null &&
-      l.epoch === reg.epoch &&
-      leader !== undefined &&
-      leader.effectiveHighWatermark >= this.checker.ackedEnd &&
+      p !== undefined &&
+      replica?.isLeader === true &&
+      replica.leaderEpoch === p.leaderEpoch &&
+      replica.highWatermark >= this.checker.ackedEnd &&
       this.checker.acks > live.acksAtHeal
     ) {
       this.livenessDone = true;
       return;
     }
-    if (this.now > live.deadline)
+    if (this.loop.nowMs > live.deadline)
       throw new Violation(
         `liveness: no leader covered every acknowledged write within ${this.livenessMs}ms after healing\n${this.describe()}`,
       );
@@ -517,34 +655,44 @@ class ReplicationSimulation {
   // ---------------------------------------------------------------- checks
 
   private checkAfterEvent(): void {
-    for (const r of this.replicas.values()) {
-      if (!r.up) continue;
-      const l = r.activeLeader;
-      if (l !== null) this.checker.onLeaderHighWatermark(r.id, l.epoch, r.effectiveHighWatermark, r.log);
-      const fhw = r.follower.highWatermark;
-      if (fhw > r.followerHighWatermarkSeen) {
-        this.checker.onFollowerHighWatermark(r.id, r.log, r.followerHighWatermarkSeen, fhw);
-        r.followerHighWatermarkSeen = fhw;
+    for (const node of this.nodes.values()) {
+      const r = node.replica;
+      if (r === undefined) continue;
+      if (r.isLeader) {
+        if (node.announcedEpoch === r.leaderEpoch)
+          this.checker.onLeaderHighWatermark(node.id, r.leaderEpoch, r.highWatermark, node.mirror);
+        continue;
+      }
+      const fhw = r.highWatermark;
+      if (fhw > node.followerHighWatermarkSeen) {
+        this.checker.onFollowerHighWatermark(node.id, node.mirror, node.followerHighWatermarkSeen, fhw);
+        node.followerHighWatermarkSeen = fhw;
       }
     }
     this.checkLiveness();
   }
 
-  /** One line per replica, for a failure report. */
+  /** One line per node, for a failure report. */
   describe(): string {
-    const reg = this.controller.register;
-    const lines = [`  register: epoch ${reg.epoch} leader ${reg.leader}; acked end ${this.checker.ackedEnd}`];
-    for (const r of this.replicas.values()) {
-      const l = r.leader;
-      const role = !r.up
-        ? 'down'
-        : l === null
-          ? `follower of ${r.follower.leaderEpoch}`
-          : `leader of ${l.epoch}${l.fenced ? ' (fenced)' : ''} hw ${l.highWatermark}`;
-      const progress = l === null ? '' : l.followerIds.map((f) => JSON.stringify(l.progressOf(f))).join(' ');
+    const p = this.register.state.topic(SIM_TOPIC)?.partitions[0];
+    const lines = [
+      `  register: epoch ${p?.leaderEpoch} leader ${p?.leader}; acked end ${this.checker.ackedEnd}; controller ${this.controller.up ? 'up' : 'down'}`,
+    ];
+    for (const node of this.nodes.values()) {
+      const r = node.replica;
+      if (!node.up || r === undefined) {
+        lines.push(`  node ${node.id}: ${node.up ? 'opening' : 'down'}`);
+        continue;
+      }
+      const s = r.status();
+      const role =
+        s.role === 'leader'
+          ? `leader of ${s.leaderEpoch} hw ${s.highWatermark}`
+          : `follower of ${s.leaderEpoch} hw ${s.highWatermark}`;
       lines.push(
-        `  replica ${r.id}: ${role}; sealed ${r.follower.sealedEpoch} log end ${r.log.logEndOffset} durable ${r.log.durableEndOffset} ` +
-          `epochs ${JSON.stringify(r.log.epochEntries())} ${progress}`,
+        `  node ${node.id}: ${role}; sealed ${s.sealedEpoch} log end ${s.logEndOffset} durable ${s.durableEndOffset} ` +
+          `epochs ${JSON.stringify(r.log.epochEntries())}${s.cannotLead !== null ? ` cannot lead: ${s.cannotLead}` : ''} ` +
+          `${s.followers.map((f) => JSON.stringify(f)).join(' ')}`,
       );
     }
     return lines.join('\n');

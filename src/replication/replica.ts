@@ -1,21 +1,24 @@
-// One partition replica on this node (DESIGN §5): its log, its sealed epoch, and its role — the
-// leader of an epoch (a LeaderCore driven by LeaderReplica) or a follower (a FollowerCore that
-// turns the leader's appends into truncations, appends and epoch markers). Roles follow the
-// metadata: the replica leads epoch e only after the PartitionChange for e has been applied here.
+// One partition's replica on this node (DESIGN §5): its log, its sealed epoch, and its role — the
+// leader of an epoch (a LeaderCore driven by LeaderReplica) or a follower (a FollowerCore driven by
+// FollowerReplica). Roles follow the metadata: the replica leads epoch e only after the
+// PartitionChange for e has been applied here (take-leadership.ts says whether it may). This file is
+// the replica's surface for the Kafka handlers (produce, fetch, HW waits) and its role changes; the
+// leader's flushes are leader-flush.ts, the election-request timer election-request-timer.ts.
 //
 // Every state change (an append from the leader, a Seal, taking or leaving leadership) runs in one
 // queue, so each sees the log as the previous one left it; fsyncs for follower acknowledgements
 // run outside it, so many appends share one flush (group commit) while the next ones apply.
-import { assert, ErrorCode, KafkaError, limits, type Logger } from '../common/index.js';
+import { assert, type Clock, ErrorCode, KafkaError, limits, type Logger } from '../common/index.js';
 import type { LogReadResult, PartitionLog } from '../storage/index.js';
+import { ElectionRequestTimer } from './election-request-timer.js';
+import { FollowerReplica } from './follower-replica.js';
 import { HighWatermarkWaiters } from './high-watermark-waiters.js';
+import { type Fatal, stopIfBroken } from './invariants.js';
+import { LeaderFlush } from './leader-flush.js';
 import { LeaderReplica } from './leader-replica.js';
 import {
-  AppendError,
   type AppendRequest,
   type AppendResponse,
-  entryFor,
-  FollowerCore,
   LeaderCore,
   type ProgressStatus,
   type ReplicationLimits,
@@ -24,10 +27,9 @@ import {
 import { PartitionLogView } from './replica-log-view.js';
 import { SealedEpochFile } from './sealed-epoch.js';
 import { SerialQueue } from './serial-queue.js';
+import { EpochTaker, SEALED_ELECTION_GRACE_MS } from './take-leadership.js';
 import type { WireAppendRequest } from './wire.js';
 
-/** How long a replica sealed above the epoch it is named leader of waits for that failover to finish before asking for one. */
-const SEALED_ELECTION_GRACE_MS = 3_000;
 /** How long a leader deposed by a sealed follower waits for the failover that sealed it before asking for one (a seal round takes at most ~1 s). */
 const DEPOSED_ELECTION_GRACE_MS = 1_500;
 
@@ -50,9 +52,17 @@ export interface ReplicaAssignment {
 export interface ReplicaIo {
   readonly nodeId: number;
   readonly limits: Partial<ReplicationLimits>;
+  readonly clock: Clock;
   send(to: number, request: WireAppendRequest): Promise<AppendResponse | null>;
   /** This replica started (true, after its epoch marker is durable) or stopped (false) leading. */
-  leadershipChanged(replica: Partition, leading: boolean): void;
+  leadershipChanged(replica: Replica, leading: boolean): void;
+  /** A broken invariant (invariants.ts): the node stops. */
+  readonly fatal: Fatal;
+  /**
+   * The replica's log failed on a storage error and refuses writes: the node stops, and recovers
+   * from what the disk holds when it restarts (Kafka stops a broker whose only log directory fails).
+   */
+  storageFailed(replica: Replica): void;
 }
 
 export type ReplicaRole = 'leader' | 'follower';
@@ -79,18 +89,17 @@ export interface ReplicaStatus {
   readonly cannotLead: string | null;
 }
 
-export class Partition {
+export class Replica {
   private readonly view: PartitionLogView;
-  private readonly sealView: PartitionLogView;
-  private follower: FollowerCore;
+  private readonly follower: FollowerReplica;
+  private readonly taker: EpochTaker;
+  private readonly leaderFlush: LeaderFlush;
+  private readonly election: ElectionRequestTimer;
   private leader: LeaderReplica | null = null;
   private assignmentValue: ReplicaAssignment;
   private readonly queue = new SerialQueue(limits.replicaQueueDepthMax);
-  private readonly waiters = new HighWatermarkWaiters();
+  private readonly waiters: HighWatermarkWaiters;
   private readonly listeners = new Set<() => void>();
-  private leaderFlushing = false;
-  /** Named leader of `epoch` but unable to take it; an election is asked for from `askAfterMs`. */
-  private cannotLead: { reason: string; epoch: number; askAfterMs: number } | null = null;
   private closed = false;
 
   private constructor(
@@ -104,9 +113,27 @@ export class Partition {
     private readonly logger: Logger,
   ) {
     this.view = new PartitionLogView(log);
-    this.sealView = new PartitionLogView(log, true);
-    this.follower = new FollowerCore(io.nodeId, sealed.value);
+    this.follower = new FollowerReplica(
+      io.nodeId,
+      log,
+      this.view,
+      new PartitionLogView(log, true),
+      sealed,
+      io.clock,
+      logger,
+    );
+    this.taker = new EpochTaker(log, sealed);
+    this.leaderFlush = new LeaderFlush(log, this.view, {
+      clock: io.clock,
+      logger,
+      fatal: io.fatal,
+      durable: () => this.leader?.onLocalDurable(),
+      failed: () => this.logFailed(),
+      stopped: () => this.closed,
+    });
+    this.election = new ElectionRequestTimer(io.clock, logger);
     this.assignmentValue = assignment;
+    this.waiters = new HighWatermarkWaiters(io.clock);
     // The log cleaner works below this replica's high watermark only: above it, a record may be
     // uncommitted, and cleaning could drop a committed older value for a newer one that a failover
     // then truncates. Leader and follower alike use their own. With transactions this becomes the
@@ -120,9 +147,9 @@ export class Partition {
     assignment: ReplicaAssignment,
     io: ReplicaIo,
     logger: Logger,
-  ): Promise<Partition> {
+  ): Promise<Replica> {
     const sealed = await SealedEpochFile.open(log.disk, log.dir);
-    return new Partition(ids.topic, ids.topicId, ids.partition, log, sealed, assignment, io, logger);
+    return new Replica(ids.topic, ids.topicId, ids.partition, log, sealed, assignment, io, logger);
   }
 
   // ---------------------------------------------------------------- what clients see (leader)
@@ -141,8 +168,14 @@ export class Partition {
     return this.assignmentValue;
   }
 
+  /**
+   * The leader's high watermark; a follower's is min(the leader's, its own log end). The follower
+   * core counts the appends it decided as if done, and they take a while: the log may still be
+   * shorter.
+   */
   get highWatermark(): number {
-    return this.leader !== null ? this.leader.core.highWatermark : this.follower.highWatermark;
+    if (this.leader !== null) return this.leader.core.highWatermark;
+    return Math.min(this.follower.core.highWatermark, this.log.logEndOffset);
   }
 
   /** Where the led epoch starts; -1 when not leading. */
@@ -165,12 +198,12 @@ export class Partition {
 
   /** acks=all is taken only with at least W live replicas, the leader included. */
   canAcceptAcksAll(): boolean {
-    return this.leader !== null && this.leader.active && this.leader.core.canAcceptAcksAll(Date.now());
+    return this.leader !== null && this.leader.active && this.leader.core.canAcceptAcksAll(this.io.clock.now());
   }
 
   /** The leader and the live followers that hold the epoch marker and keep up; null when not leading. */
   inSyncReplicas(): number[] | null {
-    return this.isLeader ? (this.leader as LeaderReplica).core.inSyncReplicas(this.view, Date.now()) : null;
+    return this.isLeader ? (this.leader as LeaderReplica).core.inSyncReplicas(this.view, this.io.clock.now()) : null;
   }
 
   private activeLeader(): LeaderReplica {
@@ -187,41 +220,31 @@ export class Partition {
   /** Appends validated batches as leader; followers get them next, HW follows their answers. */
   append(batches: Buffer[], options: { logAppendTime?: number; messageCount: number }): AppendResult {
     const l = this.activeLeader();
-    const result = this.log.appendAsLeader(batches, l.epoch, { logAppendTime: options.logAppendTime });
-    if (result.duplicate) return { ...result, duplicate: true };
-    for (const batch of batches) l.appended(batch);
-    if (this.view.strict) {
-      this.flushAsLeader();
-    } else {
-      // Relaxed policy: the page cache counts; fsync by count or time.
-      l.onLocalDurable();
-      if (this.log.flushDue(Date.now())) this.flushInBackground();
+    try {
+      const result = this.log.appendAsLeader(batches, l.epoch, { logAppendTime: options.logAppendTime });
+      if (result.duplicate) return { ...result, duplicate: true };
+      assert(
+        result.baseOffset >= l.core.epochStartOffset && this.log.lastEpoch === l.epoch,
+        `a leader of epoch ${l.epoch} appends in its epoch, after its start ${l.core.epochStartOffset}`,
+      );
+      for (const batch of batches) l.appended(batch);
+      this.leaderFlush.appended();
+      l.schedulePump();
+      return { ...result, duplicate: false };
+    } catch (err) {
+      stopIfBroken(err, this.io.fatal);
+      throw err;
     }
-    l.schedulePump();
-    return { ...result, duplicate: false };
   }
 
-  /** Group commit for the leader: one loop at a time, each round covers every append made before it. */
-  private flushAsLeader(): void {
-    if (this.leaderFlushing) return;
-    this.leaderFlushing = true;
-    void (async () => {
-      try {
-        // Each round makes everything appended before it durable; bounded by the appends that keep coming.
-        while (!this.closed && this.log.durableEndOffset < this.log.logEndOffset) {
-          await this.log.flush();
-          this.leader?.onLocalDurable();
-        }
-      } catch (err) {
-        this.logger.error({ err }, 'leader flush failed');
-      } finally {
-        this.leaderFlushing = false;
-      }
-    })();
-  }
-
-  private flushInBackground(): void {
-    this.log.flush().catch((err: unknown) => this.logger.error({ err }, 'flush failed'));
+  /** Runs `work`, stopping the node if it breaks an invariant (operating errors go to the caller). */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      stopIfBroken(err, this.io.fatal);
+      throw err;
+    }
   }
 
   /** Resolves once the high watermark reaches `offset`; REQUEST_TIMED_OUT, or NOT_LEADER_OR_FOLLOWER when leadership ends. */
@@ -241,6 +264,9 @@ export class Partition {
   }
 
   private highWatermarkAdvanced(): void {
+    // A failed log no longer holds what its page cache showed (see Segment): acknowledge nothing more.
+    if (this.log.failed) return this.logFailed();
+    assert(this.highWatermark <= this.log.logEndOffset, 'the high watermark lies within the leader log');
     this.waiters.advance(this.highWatermark);
     for (const listener of [...this.listeners]) listener();
   }
@@ -254,11 +280,15 @@ export class Partition {
     maxBytes: number,
     options: { readonly minOneBatch?: boolean } = {},
   ): Promise<LogReadResult> {
-    return this.log.read(fetchOffset, maxBytes, this.highWatermark, options);
+    return this.guarded(() => this.log.read(fetchOffset, maxBytes, this.highWatermark, options));
   }
 
   /** DeleteRecords on the leader; followers move their log start after it (handleAppend). */
-  async deleteRecordsBefore(offset: number): Promise<number> {
+  deleteRecordsBefore(offset: number): Promise<number> {
+    return this.guarded(() => this.deleteRecords(offset));
+  }
+
+  private async deleteRecords(offset: number): Promise<number> {
     this.activeLeader();
     const hw = this.highWatermark;
     const target = offset === -1 ? hw : offset;
@@ -273,50 +303,47 @@ export class Partition {
 
   /** A PartitionChange (or config change) was applied: take, keep or leave leadership accordingly. */
   applyAssignment(assignment: ReplicaAssignment): Promise<void> {
-    return this.queue.run(async () => {
-      // A late notification of an older epoch (the state was read newer already) changes nothing.
-      if (this.closed || assignment.leaderEpoch < this.assignmentValue.leaderEpoch) return;
-      this.assignmentValue = assignment;
-      const me = this.io.nodeId;
-      if (this.leader !== null && (assignment.leaderEpoch > this.leader.epoch || assignment.leader !== me)) {
-        this.stepDown(`the metadata moved to epoch ${assignment.leaderEpoch} led by ${assignment.leader}`);
-      }
-      if (assignment.leader !== me) {
-        this.cannotLead = null;
-        return;
-      }
-      if (this.leader === null) await this.tryLead(assignment);
-    });
+    return this.guarded(() => this.queue.run(() => this.assign(assignment)));
   }
 
-  /** Takes epoch e as leader: flush, record "e starts at the log end" durably, then lead. */
-  private async tryLead(a: ReplicaAssignment): Promise<void> {
-    const e = a.leaderEpoch;
-    if (e < this.follower.fencingEpoch) {
-      // Usually a failover under way (its PartitionChange follows); ask only if none comes.
-      this.refuseLeadership(e, `sealed at epoch ${this.follower.fencingEpoch}, above ${e}`, SEALED_ELECTION_GRACE_MS);
+  private async assign(assignment: ReplicaAssignment): Promise<void> {
+    // A late notification of an older epoch (the state was read newer already) changes nothing.
+    if (this.closed || assignment.leaderEpoch < this.assignmentValue.leaderEpoch) return;
+    this.assignmentValue = assignment;
+    const me = this.io.nodeId;
+    if (this.leader !== null && (assignment.leaderEpoch > this.leader.epoch || assignment.leader !== me)) {
+      this.stepDown(`the metadata moved to epoch ${assignment.leaderEpoch} led by ${assignment.leader}`);
+    }
+    if (assignment.leader !== me) {
+      this.election.clear();
       return;
     }
-    const last = this.log.lastEpoch;
-    let start: number;
-    if (last >= e) {
-      // This process led (or a previous one did) epoch e already. Leading it again could give two
-      // batches one (offset, epoch), unless no other replica can hold any batch of it.
-      const entry = entryFor(this.log.epochEntries(), e);
-      if (a.replicas.length !== 1 || last !== e || entry === undefined) {
-        this.refuseLeadership(e, `the log already has epoch ${last} >= ${e}`, 0);
-        return;
-      }
-      await this.log.flush();
-      start = entry.startOffset;
-    } else {
-      await this.log.flush();
-      start = this.log.logEndOffset;
-      await this.log.assignEpochStart(e, start);
+    if (this.leader === null) await this.tryLead(assignment);
+  }
+
+  /** Takes epoch e as leader if it may (take-leadership.ts), then leads it. */
+  private async tryLead(a: ReplicaAssignment): Promise<void> {
+    const e = a.leaderEpoch;
+    const refusal = this.taker.refusal(a, this.follower.core.fencingEpoch);
+    if (refusal !== null) {
+      this.election.cannotLead(e, refusal.reason, refusal.graceMs);
+      return;
     }
-    await this.sealed.persist(e);
+    let taken: { startOffset: number; highWatermark: number };
+    try {
+      taken = await this.taker.take(e, this.follower.core.highWatermark);
+    } catch (err) {
+      stopIfBroken(err, this.io.fatal);
+      // The disk failed half way (the marker may be written): this replica cannot lead e any more,
+      // and no election is wanted for a live broker's partition unless it asks.
+      const reason = `taking the epoch failed: ${err instanceof Error ? err.message : String(err)}`;
+      this.logger.warn({ epoch: e, err }, 'could not take the epoch');
+      this.election.cannotLead(e, reason, 0);
+      return;
+    }
+    const { startOffset: start, highWatermark } = taken;
     if (this.closed) return;
-    this.follower.onBecomeLeader(e, start);
+    this.follower.core.onBecomeLeader(e, start);
     const core = new LeaderCore(
       {
         replicaId: this.io.nodeId,
@@ -324,13 +351,14 @@ export class Partition {
         writeQuorum: a.writeQuorum,
         epoch: e,
         epochStartOffset: start,
-        initialHighWatermark: Math.min(this.follower.highWatermark, start),
+        initialHighWatermark: highWatermark,
         limits: this.io.limits,
       },
       this.view,
     );
     const leader = new LeaderReplica(core, this.log, this.view, {
       ids: { topic: this.topic, topicId: this.topicId, partition: this.partition },
+      clock: this.io.clock,
       send: (to, request) => this.io.send(to, request),
       highWatermarkAdvanced: () => {
         if (this.leader === leader) this.highWatermarkAdvanced();
@@ -341,14 +369,15 @@ export class Partition {
         // A failover sealed the followers but did not finish (too few answered, say, because this
         // replica was fenced for a moment and is back): the metadata still names this replica leader
         // of the epoch it can no longer serve, and no election is wanted for a live leader. Ask.
-        const a = this.assignmentValue;
-        if (a.leader === this.io.nodeId && a.leaderEpoch === e)
-          this.refuseLeadership(e, 'a follower is sealed at a newer epoch', DEPOSED_ELECTION_GRACE_MS);
+        const named = this.assignmentValue;
+        if (named.leader === this.io.nodeId && named.leaderEpoch === e)
+          this.election.cannotLead(e, 'a follower is sealed at a newer epoch', DEPOSED_ELECTION_GRACE_MS);
       },
       logger: this.logger,
+      fatal: this.io.fatal,
     });
     this.leader = leader;
-    this.cannotLead = null;
+    this.election.clear();
     leader.onLocalDurable();
     leader.pump();
     this.logger.info(
@@ -359,18 +388,9 @@ export class Partition {
     this.highWatermarkAdvanced();
   }
 
-  private refuseLeadership(epoch: number, reason: string, graceMs: number): void {
-    if (this.cannotLead?.epoch === epoch) return;
-    this.cannotLead = { reason, epoch, askAfterMs: Date.now() + graceMs };
-    this.logger.info({ epoch, reason }, 'named leader but cannot take the epoch; a new election is needed');
-  }
-
   /** The epoch to ask the controller to replace, when named its leader but unable to take it. */
   electionWanted(now: number): number | null {
-    const c = this.cannotLead;
-    if (c === null || this.leader !== null || now < c.askAfterMs) return null;
-    const a = this.assignmentValue;
-    return a.leader === this.io.nodeId && a.leaderEpoch === c.epoch ? c.epoch : null;
+    return this.leader === null ? this.election.due(now, this.assignmentValue, this.io.nodeId) : null;
   }
 
   /** Leaves leadership: the core is fenced, waiting producers are told to go to the new leader. */
@@ -387,102 +407,57 @@ export class Partition {
     this.io.leadershipChanged(this, false);
   }
 
+  /** The log failed on a storage error: leave leadership at once, and stop the node. */
+  private logFailed(): void {
+    this.stepDown('its log failed on a storage error');
+    this.io.storageFailed(this);
+  }
+
   /** Sends due heartbeats and retries (called on the node's replication tick). */
   tick(): void {
+    // Whatever path hit the failure (a flush, an append, a truncation), leader or follower.
+    if (this.log.failed) return this.logFailed();
     if (this.isLeader) (this.leader as LeaderReplica).pump();
     else if (this.leader !== null) this.stepDown('fenced');
   }
 
   // ---------------------------------------------------------------- follower side
 
-  /**
-   * An AppendRequest from the leader: apply it in order, flush by policy, answer. Also moves the
-   * log start up to the leader's (DeleteRecords), never beyond what this replica knows is committed.
-   */
+  /** An AppendRequest from the leader: applied in the queue (follower-replica.ts), made durable and answered outside it. */
   async handleAppend(
     request: AppendRequest,
     buffers: readonly Buffer[],
     leaderLogStartOffset = 0,
   ): Promise<AppendResponse> {
     if (this.closed) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'replica closed');
-    const applied = await this.queue.run(async () => {
-      if (this.leader !== null && request.epoch > this.leader.epoch)
-        this.stepDown(`leader ${request.leaderId} of epoch ${request.epoch} spoke`);
-      if (
-        leaderLogStartOffset > this.log.logEndOffset &&
-        request.epoch >= this.sealed.value &&
-        request.epoch >= this.log.lastEpoch
-      ) {
-        // Everything this replica holds lies below the leader's log start: committed data the
-        // leader has already deleted. Start over where the leader's log starts, as a new replica.
-        this.logger.info(
-          { logEndOffset: this.log.logEndOffset, leaderLogStartOffset },
-          'follower log is behind the leader log start; starting over there',
-        );
-        await this.log.truncateFullyAndStartAt(leaderLogStartOffset);
-        this.follower = new FollowerCore(this.io.nodeId, this.sealed.value);
-      }
-      const actions = this.follower.onAppendRequest(request, this.view);
-      let response: AppendResponse | null = null;
-      let appended = false;
-      try {
-        for (const a of actions) {
-          switch (a.type) {
-            case 'persistSealedEpoch':
-              await this.sealed.persist(a.epoch);
-              break;
-            case 'truncateTo':
-              await this.log.truncateTo(a.offset);
-              break;
-            case 'assignEpochStart':
-              await this.log.assignEpochStart(a.epoch, a.startOffset);
-              break;
-            case 'append':
-              this.log.appendAsFollower(buffers.slice(a.from, a.to));
-              appended = true;
-              break;
-            case 'respond':
-              response = a.response;
-              break;
-          }
-        }
-      } catch (err) {
-        // The core's projection no longer matches the log: forget its volatile state, as a restart would.
-        this.follower = new FollowerCore(this.io.nodeId, this.sealed.value);
-        throw err;
-      }
-      assert(response !== null, 'every append request is answered');
-      const done: AppendResponse = response;
-      if (done.error === AppendError.none && leaderLogStartOffset > this.log.logStartOffset) {
-        const target = Math.min(leaderLogStartOffset, this.follower.highWatermark, this.log.logEndOffset);
-        if (target > this.log.logStartOffset) await this.log.deleteRecordsBefore(target);
-      }
-      return { response: done, appended };
+    return this.guarded(async () => {
+      const applied = await this.queue.run(() => {
+        if (this.leader !== null && request.epoch > this.leader.epoch)
+          this.stepDown(`leader ${request.leaderId} of epoch ${request.epoch} spoke`);
+        return this.follower.apply(request, buffers, leaderLogStartOffset);
+      });
+      return this.follower.acknowledge(applied);
     });
-    if (this.view.strict) {
-      if (applied.appended || this.log.durableEndOffset < this.log.logEndOffset) await this.log.flush();
-    } else if (this.log.flushDue(Date.now())) {
-      this.flushInBackground();
-    }
-    return this.follower.refreshResponse(applied.response, this.view);
   }
 
   /** Seal(epoch) from the controller: refuse older epochs from now on, durably, and report the durable log. */
   handleSeal(epoch: number): Promise<SealResponse> {
-    return this.queue.run(async () => {
-      const first = this.follower.onSeal({ epoch }, this.sealView);
-      if (!first.response.accepted) return first.response;
-      if (this.leader !== null && this.leader.epoch < epoch) this.stepDown(`sealed at epoch ${epoch}`);
-      const a = this.assignmentValue;
-      if (a.leader === this.io.nodeId && a.leaderEpoch < epoch) {
-        // If the failover that sealed us does not finish (too few answers), the metadata keeps
-        // naming this replica leader of an epoch it may no longer serve: ask again later.
-        this.refuseLeadership(a.leaderEpoch, `sealed at epoch ${epoch}`, SEALED_ELECTION_GRACE_MS);
-      }
-      await this.sealed.persist(epoch);
-      await this.log.flush();
-      return this.follower.onSeal({ epoch }, this.sealView).response;
-    });
+    return this.guarded(() => this.queue.run(() => this.seal(epoch)));
+  }
+
+  private async seal(epoch: number): Promise<SealResponse> {
+    const first = this.follower.sealDecision(epoch);
+    if (!first.accepted) return first;
+    if (this.leader !== null && this.leader.epoch < epoch) this.stepDown(`sealed at epoch ${epoch}`);
+    const a = this.assignmentValue;
+    if (a.leader === this.io.nodeId && a.leaderEpoch < epoch) {
+      // If the failover that sealed us does not finish (too few answers), the metadata keeps
+      // naming this replica leader of an epoch it may no longer serve: ask again later.
+      this.election.cannotLead(a.leaderEpoch, `sealed at epoch ${epoch}`, SEALED_ELECTION_GRACE_MS);
+    }
+    const answer = await this.follower.sealDurably(epoch);
+    assert(this.sealed.value >= epoch, `the seal at ${epoch} is durable before it is answered`);
+    return answer;
   }
 
   // ---------------------------------------------------------------- status and close
@@ -495,7 +470,7 @@ export class Partition {
       role: this.isLeader ? 'leader' : 'follower',
       metadataLeader: this.assignmentValue.leader,
       metadataEpoch: this.assignmentValue.leaderEpoch,
-      leaderEpoch: l?.epoch ?? this.follower.leaderEpoch,
+      leaderEpoch: l?.epoch ?? this.follower.core.leaderEpoch,
       sealedEpoch: this.sealed.value,
       lastEpoch: this.log.lastEpoch,
       epochStartOffset: this.epochStartOffset,
@@ -505,7 +480,7 @@ export class Partition {
       highWatermark: this.highWatermark,
       inSyncReplicas: this.inSyncReplicas(),
       followers: l !== null ? l.core.followerIds.map((f) => l.core.progressOf(f)) : [],
-      cannotLead: this.cannotLead?.reason ?? null,
+      cannotLead: this.election.reason,
     };
   }
 

@@ -1,13 +1,12 @@
-// An in-memory replica log with PartitionLog's semantics where replication depends on them:
-// batches with offsets and epochs, a page cache (everything appended) and a disk (up to the
-// durable end), a leader-epoch checkpoint assigned like LeaderEpochCache (auto-assigned on append,
-// durable on assignEpochStart, truncation and flush) and recovery like PartitionLog.open (keep the
-// durable batches, rebuild epochs from their headers, drop entries starting beyond the log end).
-import { assert } from '../../../src/common/assert.js';
-import type { BatchInfo, EpochEntry, ReplicaLogView } from '../../../src/replication/protocol/index.js';
-import { lastEpochOf } from '../../../src/replication/protocol/index.js';
+// An in-memory replica log for the pure core's unit tests, with PartitionLog's semantics where
+// replication depends on them: batches with offsets and epochs, a page cache (everything appended)
+// and a durable end, a leader-epoch checkpoint assigned like LeaderEpochCache (auto-assigned on
+// append). The simulation runs the real PartitionLog on a SimDisk instead (test/sim/replication).
+import { assert } from '../../src/common/assert.js';
+import type { BatchInfo, EpochEntry, ReplicaLogView } from '../../src/replication/protocol/index.js';
+import { lastEpochOf } from '../../src/replication/protocol/index.js';
 
-export interface SimBatch extends BatchInfo {
+export interface MemoryBatch extends BatchInfo {
   /** The unique client values, one per offset. */
   readonly values: readonly number[];
 }
@@ -15,11 +14,10 @@ export interface SimBatch extends BatchInfo {
 /** Bytes per record in the model (only flow control looks at sizes). */
 export const RECORD_BYTES = 100;
 
-export class SimLog implements ReplicaLogView {
+export class MemoryLog implements ReplicaLogView {
   readonly logStartOffset = 0;
-  private batches: SimBatch[] = [];
+  private batches: MemoryBatch[] = [];
   private entries: EpochEntry[] = [];
-  private persistedEntries: EpochEntry[] = [];
   private durableEnd = 0;
   /** Bumped by truncation: a flush that started before it must not mark the new tail durable. */
   private generation = 0;
@@ -45,7 +43,7 @@ export class SimLog implements ReplicaLogView {
     return this.entries;
   }
 
-  allBatches(): readonly SimBatch[] {
+  allBatches(): readonly MemoryBatch[] {
     return this.batches;
   }
 
@@ -55,12 +53,12 @@ export class SimLog implements ReplicaLogView {
     return b === undefined ? undefined : b.values[offset - b.baseOffset];
   }
 
-  batchAt(offset: number): SimBatch | undefined {
+  batchAt(offset: number): MemoryBatch | undefined {
     let lo = 0;
     let hi = this.batches.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const b = this.batches[mid] as SimBatch;
+      const b = this.batches[mid] as MemoryBatch;
       if (offset < b.baseOffset) hi = mid - 1;
       else if (offset > b.lastOffset) lo = mid + 1;
       else return b;
@@ -68,11 +66,11 @@ export class SimLog implements ReplicaLogView {
     return undefined;
   }
 
-  appendAsLeader(epoch: number, values: readonly number[]): SimBatch {
+  appendAsLeader(epoch: number, values: readonly number[]): MemoryBatch {
     assert(values.length > 0, 'a batch holds records');
     assert(epoch >= this.lastEpoch, 'a leader appends at its own epoch');
     const base = this.logEndOffset;
-    const batch: SimBatch = {
+    const batch: MemoryBatch = {
       baseOffset: base,
       lastOffset: base + values.length - 1,
       epoch,
@@ -84,7 +82,7 @@ export class SimLog implements ReplicaLogView {
     return batch;
   }
 
-  appendAsFollower(batches: readonly SimBatch[]): void {
+  appendAsFollower(batches: readonly MemoryBatch[]): void {
     for (const b of batches) {
       assert(
         b.baseOffset === this.logEndOffset,
@@ -96,15 +94,15 @@ export class SimLog implements ReplicaLogView {
   }
 
   /** Whole batches from `fromOffset` (a batch boundary), at least one, at most maxBytes after the first. */
-  read(fromOffset: number, maxBytes: number): SimBatch[] {
-    const out: SimBatch[] = [];
+  read(fromOffset: number, maxBytes: number): MemoryBatch[] {
+    const out: MemoryBatch[] = [];
     const first = this.batchAt(fromOffset);
     if (first === undefined || maxBytes <= 0) return out;
     assert(first.baseOffset === fromOffset, `reads start at batch boundaries (${fromOffset})`);
     let i = this.batches.indexOf(first);
     let bytes = 0;
     for (; i < this.batches.length; i++) {
-      const b = this.batches[i] as SimBatch;
+      const b = this.batches[i] as MemoryBatch;
       if (out.length > 0 && bytes + b.sizeBytes > maxBytes) break;
       out.push(b);
       bytes += b.sizeBytes;
@@ -123,7 +121,6 @@ export class SimLog implements ReplicaLogView {
     if (keep >= 0) this.batches = this.batches.slice(0, keep);
     const end = this.logEndOffset;
     this.entries = this.entries.filter((e) => e.startOffset < end);
-    this.persistedEntries = [...this.entries];
     this.durableEnd = Math.min(this.durableEnd, this.logEndOffset);
     this.generation++;
   }
@@ -132,7 +129,6 @@ export class SimLog implements ReplicaLogView {
   assignEpochStart(epoch: number, startOffset: number): void {
     assert(startOffset <= this.logEndOffset, `epoch ${epoch} cannot start beyond the log end`);
     this.assign(epoch, startOffset);
-    this.persistedEntries = [...this.entries];
   }
 
   /** A flush that started when the log ended at `target` (in `generation`) completed. */
@@ -140,29 +136,6 @@ export class SimLog implements ReplicaLogView {
     if (generation !== this.generation) return;
     const durable = Math.min(target, this.logEndOffset);
     if (durable > this.durableEnd) this.durableEnd = durable;
-    this.persistedEntries = [...this.entries];
-  }
-
-  /**
-   * The process dies. A machine crash loses the page cache (everything past the durable end); a
-   * process crash keeps it. Recovery as PartitionLog.open: checkpoint from disk, epochs re-derived
-   * from the surviving batches, entries beyond the log end dropped, then everything is durable.
-   */
-  crash(losePageCache: boolean): void {
-    if (losePageCache) {
-      const keep = this.batches.findIndex((b) => b.lastOffset >= this.durableEnd);
-      if (keep >= 0) {
-        assert((this.batches[keep] as SimBatch).baseOffset === this.durableEnd, 'durable ends are batch boundaries');
-        this.batches = this.batches.slice(0, keep);
-      }
-    }
-    this.entries = [...this.persistedEntries];
-    for (const b of this.batches) if (b.epoch > this.lastEpoch) this.assign(b.epoch, b.baseOffset);
-    const end = this.logEndOffset;
-    this.entries = this.entries.filter((e) => e.startOffset <= end);
-    this.persistedEntries = [...this.entries];
-    this.durableEnd = end;
-    this.generation++;
   }
 
   /** LeaderEpochCache.assign: a later start for the newest epoch is ignored; conflicting entries go. */

@@ -1,0 +1,103 @@
+// Deliberate mistakes planted in the real replication shell for one simulation run, each breaking
+// one rule of the protocol, to show the checker catches them (and why the rule is there). They are
+// planted from here, by replacing one prototype method for the run — no flag in production code.
+import type { PartitionLog } from '../../../src/storage/index.js';
+import { FollowerReplica } from '../../../src/replication/follower-replica.js';
+import type { FollowerCore, ReplicaLogView } from '../../../src/replication/protocol/index.js';
+import { entryFor } from '../../../src/replication/protocol/index.js';
+import type { SealedEpochFile } from '../../../src/replication/sealed-epoch.js';
+import { EpochTaker, type LeadershipRefusal } from '../../../src/replication/take-leadership.js';
+import type { ReplicaAssignment } from '../../../src/replication/replica.js';
+import type { AppliedAppend } from '../../../src/replication/follower-replica.js';
+
+export const ReplicationSimBug = {
+  /** A follower acknowledges before its fsync: it answers at once and reports its page cache as durable. */
+  ackBeforeDurable: 'ackBeforeDurable',
+  /**
+   * A leader advances the high watermark before its epoch marker is durable on W replicas: it starts
+   * its epoch with the high watermark at the epoch start, so what it holds of older epochs counts as
+   * committed at once (Raft's figure 8), instead of from what it knew committed as a follower.
+   */
+  highWatermarkBeforeMarker: 'highWatermarkBeforeMarker',
+  /**
+   * Seal is answered from the page cache: the sealed epoch is persisted, the log not flushed. Not
+   * in CI: the first seed to catch it was 1260 (N=5 W=3 R=3). The real follower fsyncs every append before
+   * it answers, so its page cache runs ahead of its disk only for an fsync's time; the seal must land
+   * in that window, on the replica that then wins the election and loses power before its next
+   * fsync, and what it loses must be committed.
+   */
+  sealReportsPageCache: 'sealReportsPageCache',
+  /** A leader that restarts takes its epoch up again (and may give two batches one offset and epoch). */
+  resumeEpochAfterRestart: 'resumeEpochAfterRestart',
+} as const;
+export type ReplicationSimBug = (typeof ReplicationSimBug)[keyof typeof ReplicationSimBug];
+
+/** What the patches reach inside the shell's classes (private there). */
+interface FollowerInternals {
+  readonly log: PartitionLog;
+  readonly sealed: SealedEpochFile;
+  readonly core: FollowerCore;
+}
+
+interface TakerInternals {
+  readonly log: PartitionLog;
+}
+
+/** The log as if everything in the page cache were durable. */
+function pageCacheView(log: PartitionLog): ReplicaLogView {
+  return {
+    logStartOffset: log.logStartOffset,
+    logEndOffset: log.logEndOffset,
+    durableEndOffset: log.logEndOffset,
+    epochEntries: () => log.epochEntries(),
+  };
+}
+
+/** The method `name` of `proto` as it is now (before a patch replaces it). */
+function methodOf<F>(proto: object, name: string): F {
+  return (Object.getOwnPropertyDescriptor(proto, name) as PropertyDescriptor).value as F;
+}
+
+function patch(target: object, name: string, replacement: unknown): () => void {
+  const record = target as Record<string, unknown>;
+  const original = record[name];
+  record[name] = replacement;
+  return () => {
+    record[name] = original;
+  };
+}
+
+/** Plants `bug` in the shell's classes; returns the function that removes it. */
+export function plantBug(bug: ReplicationSimBug): () => void {
+  switch (bug) {
+    case ReplicationSimBug.ackBeforeDurable:
+      return patch(FollowerReplica.prototype, 'acknowledge', function (this: FollowerInternals, a: AppliedAppend) {
+        return Promise.resolve(this.core.refreshResponse(a.response, pageCacheView(this.log)));
+      });
+    case ReplicationSimBug.highWatermarkBeforeMarker: {
+      const original = methodOf<EpochTaker['take']>(EpochTaker.prototype, 'take');
+      return patch(EpochTaker.prototype, 'take', async function (this: EpochTaker, e: number, followerHw: number) {
+        const { startOffset } = await original.call(this, e, followerHw);
+        return { startOffset, highWatermark: startOffset };
+      });
+    }
+    case ReplicationSimBug.sealReportsPageCache:
+      return patch(FollowerReplica.prototype, 'sealDurably', async function (this: FollowerInternals, epoch: number) {
+        await this.sealed.persist(epoch);
+        return this.core.onSeal({ epoch }, pageCacheView(this.log)).response;
+      });
+    case ReplicationSimBug.resumeEpochAfterRestart: {
+      const original = methodOf<EpochTaker['refusal']>(EpochTaker.prototype, 'refusal');
+      return patch(
+        EpochTaker.prototype,
+        'refusal',
+        function (this: EpochTaker, a: ReplicaAssignment, fencingEpoch: number): LeadershipRefusal | null {
+          const refusal = original.call(this, a, fencingEpoch);
+          const log = (this as unknown as TakerInternals).log;
+          const led = log.lastEpoch === a.leaderEpoch && entryFor(log.epochEntries(), a.leaderEpoch) !== undefined;
+          return refusal !== null && refusal.graceMs === 0 && led ? null : refusal;
+        },
+      );
+    }
+  }
+}
