@@ -59,9 +59,10 @@ export interface AppendPlan {
 
 export function buildAppendRequest(plan: AppendPlan, batches: readonly BatchInfo[]): AppendRequest {
   assert(plan.maxBytes > 0 || batches.length === 0, 'a plan without bytes carries no batches');
+  // At the planned offset, or after it where the leader's cleaner removed whole batches.
   assert(
-    batches.length === 0 || (batches[0] as BatchInfo).baseOffset === plan.fromOffset,
-    'batches start at the planned offset',
+    batches.length === 0 || (batches[0] as BatchInfo).baseOffset >= plan.fromOffset,
+    'batches start at or after the planned offset',
   );
   return {
     epoch: plan.epoch,
