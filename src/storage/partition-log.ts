@@ -451,11 +451,14 @@ export class PartitionLog {
   /**
    * Retention: deletes whole inactive segments, oldest first, while the oldest is past retentionMs
    * (by its largest timestamp) or the log exceeds retentionBytes. Only segments entirely below
-   * `highWatermark` (default: the log end) are eligible. Returns how many were deleted.
+   * `highWatermark` (default: the log end) and below the replica's bound (setCleanableBound) are
+   * eligible: above its high watermark a segment may hold a record no other replica has, and retention
+   * must not delete it any more than the cleaner may rewrite it. Returns how many were deleted.
    */
   async applyRetention(nowMs: number, highWatermark: number = this.logEndOffset): Promise<number> {
     if (this.health.closed || this.health.failed) return 0;
-    return this.lock.run(() => this.retention.apply(nowMs, highWatermark, this.config));
+    const bound = this.compaction.bound?.cleanableEndOffset() ?? highWatermark;
+    return this.lock.run(() => this.retention.apply(nowMs, Math.min(highWatermark, bound), this.config));
   }
 
   // ---------------------------------------------------------------- compaction (cleaner/)
