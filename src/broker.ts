@@ -9,19 +9,32 @@
 // so the replication service) listening, so the service is given a function that returns it.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { applyOnNode } from './apply/index.js';
 import {
   GrpcServer,
   type Logger,
   type NodeConfig,
   cleanerMetrics,
   nodeGauges,
+  peerCredentials,
   requestMetrics,
   systemClock,
 } from './common/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
 import { parsePartitionDirName } from './storage/index.js';
 import { HttpServer } from './http/index.js';
-import { type BrokerContext, createHandlers, KafkaServer, RequestDispatcher } from './kafka/index.js';
+import {
+  type BrokerContext,
+  createBootstrapUsers,
+  createHandlers,
+  KafkaListeners,
+  type ListenerIdentity,
+  QuotaEnforcer,
+  RequestAuthorizer,
+  RequestDispatcher,
+  RequestQuotas,
+} from './kafka/index.js';
+import { LineServer } from './line/index.js';
 import {
   BrokerHeartbeats,
   BrokerLifecycle,
@@ -44,17 +57,21 @@ import { nodeDisk } from './storage/index.js';
 
 export interface RunningNode {
   readonly config: NodeConfig;
+  /** The first listener's port. */
   readonly kafkaPort: number;
   readonly httpPort: number;
+  /** The line protocol's port, when --line-port is set. */
+  readonly linePort: number | null;
   stop(): Promise<void>;
 }
 
 const REGISTRATION_TIMEOUT_MS = 10 * 60_000;
 const OFFSETS_TOPIC_RETRY_MS = 1_000;
+const BOOTSTRAP_USERS_TIMEOUT_MS = 120_000;
 
 export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
   await mkdir(config.dataDir, { recursive: true });
-  const grpcServer = new GrpcServer(log.child({ module: 'grpc' }));
+  const grpcServer = new GrpcServer(log.child({ module: 'grpc' }), peerCredentials(config));
   const metadata = await RaftMetadataLog.open(config, grpcServer, log, {
     snapshotEntries: config.raftSnapshotEntries,
     dir: join(config.dataDir, 'raft'),
@@ -81,6 +98,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     systemClock,
     replication,
     log.child({ module: 'replication' }),
+    grpcServer.peers.client,
   );
   const elections = new PartitionElections(
     metadata,
@@ -101,7 +119,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   control.register(grpcServer);
   replication.register(grpcServer);
   await grpcServer.listen(config.listenHost, config.grpcPort);
-  const controlClient = new ControlClient(config, metadata, control);
+  const controlClient = new ControlClient(config, metadata, control, grpcServer.peers.client);
   const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
   log.info(
     { voters: config.clusterNodes.map((m) => m.nodeId) },
@@ -175,12 +193,34 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     replicas,
     producerIds,
     groups: groups.coordinator,
+    authorizer: new RequestAuthorizer(metadata.state, config),
     log: log.child({ module: 'kafka' }),
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
+    quorum: () => {
+      const raft = metadata.status();
+      const matched = new Map(raft.peers.map((p) => [p.nodeId, p.match]));
+      const isLeader = raft.role === 'leader';
+      return {
+        isLeader,
+        leaderId: raft.leaderId === 0 ? -1 : raft.leaderId,
+        term: raft.term,
+        commitIndex: raft.commit,
+        voters: config.clusterNodes.map(({ nodeId }) => ({
+          nodeId,
+          matchIndex: !isLeader ? -1 : nodeId === config.nodeId ? raft.lastIndex : (matched.get(nodeId) ?? -1),
+        })),
+      };
+    },
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
-  dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry));
-  const kafka = new KafkaServer(dispatcher, log.child({ module: 'kafka' }));
+  const quotas = new RequestQuotas(new QuotaEnforcer(metadata.state.clientQuotas, config));
+  dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry), quotas);
+  const kafka = await KafkaListeners.create(
+    config,
+    dispatcher,
+    (user, mechanism) => metadata.state.scramUsers.credential(user, mechanism),
+    log.child({ module: 'kafka' }),
+  );
   nodeGauges(http.registry, {
     raft: () => {
       const raft = metadata.status();
@@ -208,19 +248,55 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       }
     },
   });
-  const kafkaPort = await kafka.listen(config.listenHost, config.kafkaPort);
+  // Before clients can connect, so a fresh secured cluster can be logged in to at once.
+  await createBootstrapUsers(
+    config.bootstrapUsers,
+    admin,
+    log.child({ module: 'kafka' }),
+    Date.now() + BOOTSTRAP_USERS_TIMEOUT_MS,
+  );
+  const listenerPorts = await kafka.listen();
+  const kafkaPort = listenerPorts.values().next().value!;
+
+  // Brook's in-process callers (the line protocol, the topics file) authenticate nobody; Metadata
+  // answers them with the addresses of the first Kafka listener, as if they had come in there.
+  const inProcessListener: ListenerIdentity = {
+    name: config.kafkaListeners[0]!.name,
+    securityProtocol: 'PLAINTEXT',
+    authenticatesClients: false,
+  };
+  const line =
+    config.linePort === null
+      ? null
+      : new LineServer(dispatcher, config.nodeId, inProcessListener, log.child({ module: 'line' }));
+  const linePort =
+    line === null || config.linePort === null ? null : await line.listen(config.listenHost, config.linePort);
 
   const httpPort = await http.listen(config.listenHost, config.httpPort);
+  const listeners = config.kafkaListeners.map(
+    (l) => `${l.name}://${l.host}:${listenerPorts.get(l.name)} (${l.securityProtocol})`,
+  );
   log.info(
-    { kafka: `${config.listenHost}:${kafkaPort}`, http: `${config.listenHost}:${httpPort}`, dataDir: config.dataDir },
+    {
+      listeners,
+      http: `${config.listenHost}:${httpPort}`,
+      ...(linePort !== null ? { line: `${config.listenHost}:${linePort}` } : {}),
+      dataDir: config.dataDir,
+    },
     'Brook node started',
   );
+  // The topics file goes through this node's own handlers, as an admin client's requests would.
+  const applied =
+    config.apply === null
+      ? null
+      : applyOnNode(config.apply, dispatcher, inProcessListener, log.child({ module: 'apply' }));
 
   let stopping: Promise<void> | null = null;
   return {
     config,
     kafkaPort,
     httpPort,
+    linePort,
     stop() {
       stopping ??= (async () => {
         ready = false;
@@ -237,7 +313,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         if (metadata.isController && config.clusterNodes.length > 1) {
           await metadata.transferLeadership(undefined, 2_000).catch(() => false);
         }
+        await line?.close();
         await kafka.close();
+        await applied;
         groups.close();
         await replicas.close();
         elections.close();

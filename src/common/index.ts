@@ -13,6 +13,19 @@ export { crc32c } from './crc32c.js';
 export { ConfigError, ErrorCode, KafkaError, ProtocolError, errorCodeOf, errorName } from './errors.js';
 export { CHANNEL_OPTIONS, GrpcServer, createClient, grpc, loadProto, serviceConstructor } from './grpc.js';
 export { limits } from './limits.js';
+export { INSECURE_PEERS, type PeerCredentials, peerCredentials } from './peer-tls.js';
+export {
+  ANONYMOUS,
+  formatPrincipal,
+  type KafkaPrincipal,
+  parsePrincipal,
+  SECURITY_PROTOCOLS,
+  type SecurityProtocol,
+  samePrincipal,
+  userPrincipal,
+  usesSasl,
+  usesTls,
+} from './principal.js';
 export { LOG_LEVELS, type Logger, createLogger, silentLogger } from './log.js';
 export {
   type CleanerMetricsSource,

@@ -7,6 +7,8 @@ export interface RequestMetrics {
   observe(apiName: string, seconds: number): void;
   /** Records a connection closed for a protocol violation. */
   protocolError(): void;
+  /** Records a client refused at its TLS handshake or its SASL authentication. */
+  authenticationFailure(kind: 'tls' | 'sasl'): void;
 }
 
 export function requestMetrics(registry: Registry): RequestMetrics {
@@ -28,6 +30,12 @@ export function requestMetrics(registry: Registry): RequestMetrics {
     help: 'Client connections the broker closed (malformed or unsupported request, failed acks=0 produce)',
     registers: [registry],
   });
+  const authenticationFailures = new Counter({
+    name: 'brook_kafka_authentication_failures_total',
+    help: 'Client connections refused at the TLS handshake or the SASL authentication',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
   const children = new Map<
     string,
     { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof latency.labels> }
@@ -44,6 +52,9 @@ export function requestMetrics(registry: Registry): RequestMetrics {
     },
     protocolError() {
       protocolErrors.inc();
+    },
+    authenticationFailure(kind) {
+      authenticationFailures.labels(kind).inc();
     },
   };
 }

@@ -4,6 +4,18 @@ import type { Logger, NodeConfig } from '../common/index.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { AdminOperations, MetadataLog, ProducerIdAllocator } from '../metadata/index.js';
 import type { ReplicaManager } from '../replication/index.js';
+import type { RequestAuthorizer } from './request-access.js';
+
+/** The metadata Raft quorum as this node sees it (DescribeQuorum). */
+export interface QuorumView {
+  readonly isLeader: boolean;
+  /** -1 while no leader is known. */
+  readonly leaderId: number;
+  readonly term: number;
+  readonly commitIndex: number;
+  /** Every voter; on the leader with the index its log is known to match, else -1. */
+  readonly voters: readonly { readonly nodeId: number; readonly matchIndex: number }[];
+}
 
 export interface BrokerContext {
   readonly config: NodeConfig;
@@ -13,9 +25,13 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdAllocator;
   /** The consumer group coordinator for the __consumer_offsets partitions this node leads. */
   readonly groups: GroupCoordinator;
+  /** What each request may do (ACLs, on listeners that authenticate clients). */
+  readonly authorizer: RequestAuthorizer;
   readonly log: Logger;
   /** The node that coordinates a consumer group. */
   coordinatorFor(groupId: string): number;
+  /** The metadata quorum's state on this node. */
+  quorum(): QuorumView;
   /** The API ranges this node serves (for ApiVersions). */
   supportedApis(): readonly { apiKey: number; minVersion: number; maxVersion: number }[];
 }

@@ -305,6 +305,8 @@ export class ReplicaManager {
         return;
       }
       case 'brokers-changed':
+      case 'acls-changed':
+      case 'client-quotas-changed':
         return;
       case 'ignored':
         this.log.warn(

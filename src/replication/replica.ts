@@ -1,4 +1,4 @@
-// One partition's replica on this node (DESIGN §5): its log, its sealed epoch, and its role — the
+// One partition's replica on this node (docs/architecture.md): its log, its sealed epoch, and its role — the
 // leader of an epoch (a LeaderCore driven by LeaderReplica) or a follower (a FollowerCore driven by
 // FollowerReplica). Roles follow the metadata: the replica leads epoch e only after the
 // PartitionChange for e has been applied here (take-leadership.ts says whether it may). This file is

@@ -10,10 +10,13 @@
 // config that holds its value (NodeConfig.segmentBytes, LogConfig.segmentBytes).
 import { LOG_LEVELS } from '../log.js';
 import { limits } from '../limits.js';
+import { bootstrapUsers } from './bootstrap-users.js';
 import { clusterNodes, DEFAULT_GRPC_PORT } from './cluster-nodes.js';
+import { DEFAULT_PROTOCOL_MAP, listenerList, protocolMap } from './listeners.js';
+import { principals } from './principals.js';
 import { kafkaVersion } from './kafka-version.js';
 import { setting, type Setting } from './setting.js';
-import { boolean, double, int, listOf, long, oneOf, optional, strictBoolean, text } from './value-types.js';
+import { boolean, double, int, listOf, long, oneOf, optional, password, strictBoolean, text } from './value-types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MIB = 1024 * 1024;
@@ -21,6 +24,11 @@ const port = () => int(0, 65535);
 
 export const CLEANUP_POLICIES = ['delete', 'compact'] as const;
 export const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
+/** Kafka's ssl.client.auth. */
+export const TLS_CLIENT_AUTH = ['none', 'requested', 'required'] as const;
+/** The SASL mechanisms Brook implements (sasl.enabled.mechanisms). */
+export const SASL_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'] as const;
+const file = () => optional(text(1, 4096, 'file'));
 /** compression.type: `producer` keeps what was sent; a codec is what the leader stores. */
 export const COMPRESSION_TYPES = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
@@ -113,6 +121,37 @@ export const SETTINGS = {
     default: { derived: 'the Kafka port' },
     doc: 'Kafka port given to clients',
     main: true,
+  }),
+  linePort: setting({
+    broker: 'line.port',
+    flag: '--line-port',
+    placeholder: 'port',
+    type: optional(port()),
+    default: null,
+    doc: 'port of the line protocol (PRODUCE/CONSUME lines, as nc sends them); off when unset',
+  }),
+  listeners: setting({
+    broker: 'listeners',
+    flag: '--listeners',
+    type: listenerList(),
+    default: { derived: 'PLAINTEXT://<listen-host>:<kafka-port>' },
+    doc: 'Kafka listeners, NAME://host:port,... (NAME: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL or a mapped name)',
+    main: true,
+  }),
+  advertisedListeners: setting({
+    broker: 'advertised.listeners',
+    flag: '--advertised-listeners',
+    type: listenerList(),
+    default: { derived: "each listener's own address (this machine's name for a wildcard host)" },
+    doc: 'addresses given to clients, per listener name; a client is told those of the listener it came in on',
+    main: true,
+  }),
+  listenerSecurityProtocolMap: setting({
+    broker: 'listener.security.protocol.map',
+    flag: '--listener-security-protocol-map',
+    type: protocolMap(),
+    default: DEFAULT_PROTOCOL_MAP,
+    doc: 'security protocol of each listener name, NAME:PROTOCOL,... (a protocol name maps to itself)',
   }),
   logLevel: setting({
     broker: 'logger.level',
@@ -414,7 +453,54 @@ export const SETTINGS = {
     doc: 'wait for more members before the first rebalance',
   }),
 
+  // ---------------------------------------------------------------- authorization and quotas
+  superUsers: setting({
+    broker: 'super.users',
+    flag: '--super-users',
+    type: principals(),
+    default: [],
+    doc: 'principals allowed every operation whatever the ACLs say (User:admin;User:ops)',
+  }),
+  allowEveryoneIfNoAclFound: setting({
+    broker: 'allow.everyone.if.no.acl.found',
+    flag: '--allow-everyone-if-no-acl-found',
+    type: boolean(),
+    default: false,
+    doc: 'allow a request on a resource no ACL applies to (else it is denied)',
+  }),
+  authorizerAllListeners: setting({
+    broker: 'authorizer.all.listeners',
+    flag: '--authorizer-all-listeners',
+    type: boolean(),
+    default: false,
+    doc:
+      'authorize requests on listeners that authenticate nobody too, as User:ANONYMOUS (by default only ' +
+      'listeners that authenticate clients are authorized)',
+  }),
+  quotaWindowNum: setting({
+    broker: 'quota.window.num',
+    flag: '--quota-window-num',
+    type: int(1, 1000),
+    default: 11,
+    doc: 'samples a client quota rate is measured over',
+  }),
+  quotaWindowSizeSeconds: setting({
+    broker: 'quota.window.size.seconds',
+    flag: '--quota-window-size-seconds',
+    type: int(1, 3600),
+    default: 1,
+    doc: 'length of each client quota sample in seconds',
+  }),
+
   // ---------------------------------------------------------------- the process
+  apply: setting({
+    broker: 'apply.file',
+    flag: '--apply',
+    placeholder: 'file',
+    type: optional(text(1, 4096, 'file')),
+    default: null,
+    doc: 'a YAML topics file to apply once the node is ready (as brook apply -f does)',
+  }),
   shutdownTimeoutMs: setting({
     broker: 'shutdown.timeout.ms',
     flag: '--shutdown-timeout-ms',
@@ -422,6 +508,105 @@ export const SETTINGS = {
     unit: 'ms',
     default: 10_000,
     doc: 'longest graceful stop before exiting anyway',
+  }),
+
+  // ---------------------------------------------------------------- TLS and SASL on the Kafka listeners
+  tlsCert: setting({
+    broker: 'ssl.certificate.location',
+    flag: '--tls-cert',
+    type: file(),
+    default: null,
+    doc: 'PEM certificate chain of SSL and SASL_SSL listeners (re-read when the file changes)',
+  }),
+  tlsKey: setting({
+    broker: 'ssl.key.location',
+    flag: '--tls-key',
+    type: file(),
+    default: null,
+    doc: "PEM private key of the listeners' certificate (re-read when the file changes)",
+  }),
+  tlsKeyPassword: setting({
+    broker: 'ssl.key.password',
+    flag: '--tls-key-password',
+    type: optional(password()),
+    default: null,
+    sensitive: true,
+    doc: 'passphrase of an encrypted --tls-key',
+  }),
+  tlsCa: setting({
+    broker: 'ssl.ca.location',
+    flag: '--tls-ca',
+    type: file(),
+    default: null,
+    doc: 'PEM CA certificates that client certificates must chain to',
+  }),
+  tlsClientAuth: setting({
+    broker: 'ssl.client.auth',
+    flag: '--tls-client-auth',
+    type: oneOf(TLS_CLIENT_AUTH),
+    default: 'none',
+    doc: 'client certificates on TLS listeners: none, requested (checked if sent) or required; principal User:<CN>',
+  }),
+  saslMechanisms: setting({
+    broker: 'sasl.enabled.mechanisms',
+    flag: '--sasl-mechanisms',
+    type: listOf(oneOf(SASL_MECHANISMS), { itemsMin: 1 }),
+    default: ['SCRAM-SHA-256', 'SCRAM-SHA-512'],
+    doc: 'SASL mechanisms of SASL listeners: SCRAM-SHA-256, SCRAM-SHA-512, PLAIN',
+  }),
+  saslPlainWithoutTls: setting({
+    broker: 'sasl.plain.without.tls.enable',
+    flag: '--sasl-plain-without-tls',
+    type: boolean(),
+    default: false,
+    doc: 'offer PLAIN on SASL_PLAINTEXT listeners too, where passwords cross the network in clear',
+  }),
+  connectionsMaxReauthMs: setting({
+    broker: 'connections.max.reauth.ms',
+    flag: '--connections-max-reauth-ms',
+    type: long(0),
+    unit: 'ms',
+    default: 0,
+    doc: 'SASL session lifetime: clients re-authenticate before it ends or are disconnected (0: unlimited)',
+  }),
+  connectionFailedAuthenticationDelayMs: setting({
+    broker: 'connection.failed.authentication.delay.ms',
+    flag: '--connection-failed-authentication-delay-ms',
+    type: int(0, 60_000),
+    unit: 'ms',
+    default: 100,
+    doc: "delay before a failed authentication's answer and close, doubling per recent failure from that address",
+  }),
+  bootstrapUsers: setting({
+    broker: 'sasl.bootstrap.users',
+    flag: '--bootstrap-users',
+    type: bootstrapUsers(),
+    default: [],
+    sensitive: true,
+    doc: 'SCRAM users created at start when missing, NAME:PASSWORD,... (prefer BROOK_BOOTSTRAP_USERS to a flag)',
+  }),
+
+  // ---------------------------------------------------------------- mutual TLS between the nodes
+  peerTlsCert: setting({
+    broker: 'grpc.ssl.certificate.location',
+    flag: '--peer-tls-cert',
+    type: file(),
+    default: null,
+    doc: 'PEM certificate chain this node shows its peers on the gRPC port (mutual TLS between nodes)',
+  }),
+  peerTlsKey: setting({
+    broker: 'grpc.ssl.key.location',
+    flag: '--peer-tls-key',
+    type: file(),
+    default: null,
+    doc: 'PEM private key of --peer-tls-cert',
+  }),
+  peerTlsCa: setting({
+    broker: 'grpc.ssl.ca.location',
+    flag: '--peer-tls-ca',
+    type: file(),
+    default: null,
+    doc: 'PEM cluster CA: the gRPC port accepts only peers whose certificate chains to it',
   }),
 
   // ---------------------------------------------------------------- topic configs (broker value fixed)

@@ -9,12 +9,15 @@
 // not fit: the same records reach the client, and the response is no larger than Kafka's.
 // Long polling: with fewer than minBytes available the request waits until a high watermark of one
 // of its partitions moves or maxWaitMs passes. Fetch sessions (KIP-227) are declined: every response
-// carries sessionId 0, so clients send full fetches.
+// carries sessionId 0, so clients send full fetches. Each topic needs READ, else its partitions
+// get TOPIC_AUTHORIZATION_FAILED.
 import { assert, ErrorCode, KafkaError, limits } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { Replica } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { FetchPartitionData, FetchRequest, FetchResponse } from '../protocol/messages/fetch.js';
+import { notAuthorized } from './authorization.js';
 import { batchesToMessageSet, type LegacyMagic } from '../../storage/index.js';
 import { errorOf } from './common.js';
 import { leaderFor } from './partition-access.js';
@@ -147,11 +150,15 @@ export function fetchHandler(ctx: BrokerContext) {
         };
       }
       const slots: Slot[] = [];
+      const access = ctx.authorizer.access(context);
       for (const topic of request.topics) {
         for (const p of topic.partitions) {
           let partition: Replica | null = null;
           let error: unknown = null;
           try {
+            if (!access.allows(AclOperation.READ, ResourceType.TOPIC, topic.topic)) {
+              throw notAuthorized(AclOperation.READ, ResourceType.TOPIC, topic.topic);
+            }
             partition = leaderFor(ctx, topic.topic, p.partition, p.currentLeaderEpoch);
           } catch (err) {
             error = err;

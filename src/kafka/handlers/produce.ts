@@ -12,10 +12,15 @@
 // acks=-1 once the high watermark passes the batch, i.e. once write.quorum replicas hold it
 // (REQUEST_TIMED_OUT after timeoutMs; NOT_ENOUGH_REPLICAS up front, nothing appended, when fewer
 // than write.quorum replicas are live; NOT_LEADER_OR_FOLLOWER if leadership moves meanwhile). A retried
-// idempotent batch gets its original offset and is not stored again. A compacted topic (cleanup.policy
-// with compact) refuses a batch holding a record without a key, as Kafka does: INVALID_RECORD with a
-// record error per keyless record, nothing stored; only for such topics are the records decoded.
+// idempotent batch gets its original offset and is not stored again. Authorization (as Kafka's
+// handleProduceRequest): WRITE on a transactional id the request names, else every partition gets
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED; WRITE on each topic, else its partitions get
+// TOPIC_AUTHORIZATION_FAILED, checked before anything else about the topic.
+// A compacted topic (cleanup.policy with compact) refuses a batch holding a record without a key, as
+// Kafka does: INVALID_RECORD with a record error per keyless record, nothing stored; only for such
+// topics are the records decoded.
 import { ErrorCode, KafkaError } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { AppendResult } from '../../replication/index.js';
 import {
   codecOfCompressionType,
@@ -33,6 +38,8 @@ import {
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
 import type { PartitionProduceResponse, ProduceRequest, ProduceResponse } from '../protocol/messages/produce.js';
+import type { RequestAccess } from '../request-access.js';
+import { notAuthorized } from './authorization.js';
 import { errorOf } from './common.js';
 import { leaderFor } from './partition-access.js';
 
@@ -71,6 +78,7 @@ function toBuffer(records: ProduceRequest['topicData'][number]['partitionData'][
 
 export function produceHandler(ctx: BrokerContext) {
   function appendOne(
+    access: RequestAccess,
     topic: string,
     index: number,
     records: Buffer | null,
@@ -78,6 +86,9 @@ export function produceHandler(ctx: BrokerContext) {
     timeoutMs: number,
     version: number,
   ) {
+    if (!access.allows(AclOperation.WRITE, ResourceType.TOPIC, topic)) {
+      throw notAuthorized(AclOperation.WRITE, ResourceType.TOPIC, topic);
+    }
     if (topic.startsWith('__'))
       throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic ${topic} cannot be written by clients`);
     const partition = leaderFor(ctx, topic, index);
@@ -144,11 +155,21 @@ export function produceHandler(ctx: BrokerContext) {
     async handle(request, context: RequestContext) {
       const { acks } = request;
       const version = context.apiVersion;
+      const access = ctx.authorizer.access(context);
+      const transactionalId = version >= 3 ? request.transactionalId : null;
+      const refused =
+        transactionalId !== null && !access.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)
+          ? notAuthorized(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)
+          : null;
       let anyError = false;
       // Phase 1, synchronous and in request order: validate and append every partition's batch.
       const pending = request.topicData.map((topic) => ({
         name: topic.name,
         partitions: topic.partitionData.map((data) => {
+          if (refused !== null) {
+            anyError = true;
+            return { index: data.index, error: refused };
+          }
           if (acks !== 0 && acks !== 1 && acks !== -1) {
             anyError = true;
             return {
@@ -159,7 +180,7 @@ export function produceHandler(ctx: BrokerContext) {
           try {
             return {
               index: data.index,
-              ...appendOne(topic.name, data.index, toBuffer(data.records), acks, request.timeoutMs, version),
+              ...appendOne(access, topic.name, data.index, toBuffer(data.records), acks, request.timeoutMs, version),
             };
           } catch (err) {
             anyError = true;

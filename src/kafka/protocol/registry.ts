@@ -17,6 +17,9 @@ import { syncGroupApi } from './messages/sync-group.js';
 import { describeGroupsApi } from './messages/describe-groups.js';
 import { listGroupsApi } from './messages/list-groups.js';
 import { saslHandshakeApi } from './messages/sasl-handshake.js';
+import { saslAuthenticateApi } from './messages/sasl-authenticate.js';
+import { describeUserScramCredentialsApi } from './messages/describe-user-scram-credentials.js';
+import { alterUserScramCredentialsApi } from './messages/alter-user-scram-credentials.js';
 import { apiVersionsApi } from './messages/api-versions.js';
 import { createTopicsApi } from './messages/create-topics.js';
 import { deleteTopicsApi } from './messages/delete-topics.js';
@@ -29,6 +32,12 @@ import { createPartitionsApi } from './messages/create-partitions.js';
 import { deleteGroupsApi } from './messages/delete-groups.js';
 import { incrementalAlterConfigsApi } from './messages/incremental-alter-configs.js';
 import { offsetDeleteApi } from './messages/offset-delete.js';
+import { describeQuorumApi } from './messages/describe-quorum.js';
+import { describeAclsApi } from './messages/describe-acls.js';
+import { createAclsApi } from './messages/create-acls.js';
+import { deleteAclsApi } from './messages/delete-acls.js';
+import { describeClientQuotasApi } from './messages/describe-client-quotas.js';
+import { alterClientQuotasApi } from './messages/alter-client-quotas.js';
 
 export const allApis: readonly ApiSchema[] = [
   produceApi,
@@ -45,6 +54,9 @@ export const allApis: readonly ApiSchema[] = [
   describeGroupsApi,
   listGroupsApi,
   saslHandshakeApi,
+  saslAuthenticateApi,
+  describeUserScramCredentialsApi,
+  alterUserScramCredentialsApi,
   apiVersionsApi,
   createTopicsApi,
   deleteTopicsApi,
@@ -57,6 +69,12 @@ export const allApis: readonly ApiSchema[] = [
   deleteGroupsApi,
   incrementalAlterConfigsApi,
   offsetDeleteApi,
+  describeQuorumApi,
+  describeAclsApi,
+  createAclsApi,
+  deleteAclsApi,
+  describeClientQuotasApi,
+  alterClientQuotasApi,
 ];
 
 export const apiSchemas: ReadonlyMap<number, ApiSchema> = new Map(allApis.map((api) => [api.apiKey, api]));

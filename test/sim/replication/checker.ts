@@ -1,4 +1,4 @@
-// Safety invariants of partition replication, checked as the simulation runs (DESIGN §5, §9):
+// Safety invariants of partition replication, checked as the simulation runs (docs/architecture.md):
 // * at most one leader per epoch, and a leader writes each offset at most once in its epoch;
 // * no acknowledged write is lost: every value exposed below a high watermark (every acked value
 //   among them) is, at the same offset, in the log of every leader of the same or a later epoch —

@@ -1,4 +1,4 @@
-// A deterministic, seeded simulation of one partition's replication over virtual time (DESIGN §5
+// A deterministic, seeded simulation of one partition's replication over virtual time (docs/architecture.md
 // and §9), running the production shells: every node is the real ReplicaManager with its real
 // Replica, LeaderReplica and FollowerReplica over the real PartitionLog on a SimDisk (node.ts); the
 // controller is the real PartitionElections over a linearizable register standing in for Raft
@@ -85,7 +85,7 @@ export interface ReplicationSimResult {
   readonly stats: ReplicationSimStats;
 }
 
-/** W + R > N combinations the CI runs (DESIGN §5 examples among them). */
+/** W + R > N combinations the CI runs (the examples of docs/architecture.md among them). */
 export const SAFE_QUORUMS: Readonly<Record<3 | 5, ReadonlyArray<readonly [number, number]>>> = {
   3: [
     [2, 2],
