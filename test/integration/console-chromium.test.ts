@@ -342,7 +342,8 @@ describe.runIf(haveChromium)('web console behind SASL', () => {
     node = await startSingleNode({
       kafkaPort: port,
       listeners: `SASL_PLAINTEXT://127.0.0.1:${port}`,
-      env: { BROOK_BOOTSTRAP_USERS: 'admin:admin-secret' },
+      // A SASL listener authorizes every request: the console's user administers as a super user.
+      env: { BROOK_BOOTSTRAP_USERS: 'admin:admin-secret', BROOK_SUPER_USERS: 'User:admin' },
     });
   }, 60_000);
 
