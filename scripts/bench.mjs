@@ -6,13 +6,22 @@
 //   4. the cost of topic compression.type: the same records produced in one codec to a topic
 //      that keeps it (compression.type=producer) and to one whose codec differs, so the leader
 //      recompresses every batch (--recompress PRODUCER:TOPIC, default lz4:gzip; '' skips it),
+//   5. the log cleaner: a compacted topic is filled with --compaction-records keyed records over
+//      --compaction-keys keys while min.compaction.lag.ms holds the cleaner off, then released;
+//      while it cleans, the produce run of 1. is repeated to another topic. Reports the cleaner's
+//      MB/s (bytes read over the time in passes, from /metrics) and produce MB/s while it cleans
+//      (--compaction-records 0 skips it),
 // and prints MB/s, records/s and p50/p99/p99.9 latency with the flush policy it ran.
+//   5. with --security sasl_ssl, the cost of TLS: every node gets a SASL_SSL listener beside its
+//      PLAINTEXT one (certificates made with openssl in the bench's directory, a SCRAM-SHA-512
+//      user), and the same records are produced and consumed through each, one after the other;
+//      --peer-tls also puts the links between the nodes on mutual TLS (for both runs).
 // Options: --nodes 1|3 (3: a local cluster, topic replication factor 3, W=2 R=2)
 //          --records N (default 1000000) --size BYTES (1024) --partitions P (4)
 //          --flush-messages N (1 = fsync before ack, the default) --latency-rate R (5000/s)
 //          --transaction-records N (100000; 0 skips) --records-per-transaction T (100)
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,8 +40,17 @@ const { values: opts } = parseArgs({
     recompress: { type: 'string', default: 'lz4:gzip' },
     'transaction-records': { type: 'string', default: '100000' },
     'records-per-transaction': { type: 'string', default: '100' },
+    'compaction-records': { type: 'string', default: '300000' },
+    'compaction-keys': { type: 'string', default: '20000' },
+    security: { type: 'string', default: 'plaintext' },
+    'peer-tls': { type: 'boolean', default: false },
   },
 });
+const secured = opts.security === 'sasl_ssl';
+if (!['plaintext', 'sasl_ssl'].includes(opts.security)) {
+  console.error('bench: --security must be plaintext or sasl_ssl');
+  process.exit(2);
+}
 const records = Number(opts.records);
 const size = Number(opts.size);
 const partitions = Number(opts.partitions);
@@ -133,7 +151,87 @@ async function waitForLeaders(nodePorts) {
 const dir = mkdtempSync(join(tmpdir(), 'brook-bench-'));
 const ports = [];
 for (let i = 0; i < nodeCount; i++)
-  ports.push({ kafka: await freePort(), grpc: await freePort(), http: await freePort() });
+  ports.push({ kafka: await freePort(), secure: await freePort(), grpc: await freePort(), http: await freePort() });
+
+/** A CA and one certificate for 127.0.0.1 and localhost, which every node shows (TLS and peers). */
+function makeCertificates() {
+  const openssl = (...args) => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr ?? r.error}`);
+  };
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=brook-bench-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'node.key',
+    '-out',
+    'node.csr',
+    '-subj',
+    '/CN=brook-bench',
+  );
+  writeFileSync(
+    join(dir, 'node.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'node.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-set_serial',
+    '1',
+    '-days',
+    '1',
+    '-extfile',
+    'node.ext',
+    '-out',
+    'node.crt',
+  );
+  return { ca: join(dir, 'ca.crt'), cert: join(dir, 'node.crt'), key: join(dir, 'node.key') };
+}
+const BENCH_USER = { name: 'bench', password: 'bench-secret' };
+const certs =
+  secured || opts['peer-tls']
+    ? (requireTool('openssl', ['version'], 'apt-get install openssl'), makeCertificates())
+    : null;
+const securityArgs = (p) => [
+  ...(secured
+    ? [
+        '--listeners',
+        `PLAINTEXT://127.0.0.1:${p.kafka},SASL_SSL://127.0.0.1:${p.secure}`,
+        '--tls-cert',
+        certs.cert,
+        '--tls-key',
+        certs.key,
+        '--super-users',
+        `User:${BENCH_USER.name}`,
+      ]
+    : ['--kafka-port', String(p.kafka)]),
+  ...(opts['peer-tls'] ? ['--peer-tls-cert', certs.cert, '--peer-tls-key', certs.key, '--peer-tls-ca', certs.ca] : []),
+];
 const clusterNodes = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.grpc}`).join(',');
 const nodes = ports.map((p, i) =>
   spawn(
@@ -146,8 +244,7 @@ const nodes = ports.map((p, i) =>
       clusterNodes,
       '--data-dir',
       join(dir, `node-${i + 1}`),
-      '--kafka-port',
-      String(p.kafka),
+      ...securityArgs(p),
       '--http-port',
       String(p.http),
       '--grpc-port',
@@ -161,7 +258,13 @@ const nodes = ports.map((p, i) =>
       '--default-replication-factor',
       String(nodeCount),
     ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: {
+        ...process.env,
+        ...(secured ? { BROOK_BOOTSTRAP_USERS: `${BENCH_USER.name}:${BENCH_USER.password}` } : {}),
+      },
+    },
   ),
 );
 const cleanup = () => {
@@ -173,6 +276,7 @@ process.on('SIGINT', () => process.exit(130));
 
 try {
   for (const p of ports) await waitForPort(p.kafka);
+  if (secured) for (const p of ports) await waitForPort(p.secure);
   await waitForLeaders(ports);
   const bootstrap = ports.map((p) => `127.0.0.1:${p.kafka}`).join(',');
   const file = join(dir, 'records.txt');
@@ -203,13 +307,134 @@ try {
     write();
   });
   const payloadBytes = records * (size - 1);
+
+  /** The cleaner's counters summed over the nodes' /metrics. */
+  const cleanerMetrics = async () => {
+    const sums = { read: 0, written: 0, busy: 0, passes: 0 };
+    for (const p of ports) {
+      const text = await (await fetch(`http://127.0.0.1:${p.http}/metrics`)).text();
+      const value = (name) =>
+        Number(
+          text
+            .split('\n')
+            .find((l) => l.startsWith(`${name} `))
+            ?.split(' ')[1] ?? 0,
+        );
+      sums.read += value('brook_log_cleaner_bytes_read_total');
+      sums.written += value('brook_log_cleaner_bytes_written_total');
+      sums.busy += value('brook_log_cleaner_busy_seconds_total');
+      sums.passes += value('brook_log_cleaner_passes_total');
+    }
+    return sums;
+  };
+
+  /** Step 5: the cleaner's throughput, and produce throughput while it works. */
+  async function compactionRun(bootstrap, count, keys) {
+    const keyed = join(dir, 'keyed.txt');
+    await new Promise((res) => {
+      const stream = createWriteStream(keyed);
+      let i = 0;
+      const write = () => {
+        while (i < count) {
+          const line = `k${i % keys}:${'v'.repeat(size - 2 - String(i % keys).length - 2)}${i % 10}\n`;
+          i++;
+          if (!stream.write(line)) return stream.once('drain', write);
+        }
+        stream.end(res);
+      };
+      write();
+    });
+    const { Kafka, logLevel } = await import('kafkajs');
+    const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const topic = 'bench-compacted';
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions: partitions,
+          replicationFactor: nodeCount,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'segment.bytes', value: String(16 * 1024 * 1024) },
+            { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+            { name: 'min.compaction.lag.ms', value: String(24 * 3600 * 1000) },
+          ],
+        },
+        { topic: 'bench-while-cleaning', numPartitions: partitions, replicationFactor: nodeCount },
+      ],
+    });
+    await run('kcat', [...producerArgs(topic).map((a) => (a === file ? keyed : a)), '-K:']);
+    const before = await cleanerMetrics();
+    // AlterConfigs replaces a topic's whole config set: give all of it, the lag released.
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: 2,
+          name: topic,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'segment.bytes', value: String(16 * 1024 * 1024) },
+            { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+            { name: 'min.compaction.lag.ms', value: '0' },
+          ],
+        },
+      ],
+    });
+    const start = performance.now();
+    await run('kcat', producerArgs('bench-while-cleaning'));
+    const produceSeconds = (performance.now() - start) / 1000;
+    // The cleaner is done once it reads nothing more for a while (bounded: 10 minutes).
+    let last = await cleanerMetrics();
+    for (let quiet = 0, i = 0; quiet < 20 && i < 6000; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await cleanerMetrics();
+      quiet = now.read === last.read && now.read > before.read ? quiet + 1 : 0;
+      last = now;
+    }
+    await admin.disconnect();
+    const readMB = (last.read - before.read) / 1e6;
+    const busy = last.busy - before.busy;
+    return {
+      records: count,
+      keys,
+      replicasCleaning: nodeCount,
+      cleanerReadMB: +readMB.toFixed(1),
+      cleanerWrittenMB: +((last.written - before.written) / 1e6).toFixed(1),
+      cleanerSeconds: +busy.toFixed(2),
+      cleanerMBps: busy > 0 ? +(readMB / busy).toFixed(1) : null,
+      produceWhileCleaning: {
+        seconds: +produceSeconds.toFixed(2),
+        MBps: +(mb / produceSeconds).toFixed(1),
+        recordsPerSec: Math.round(records / produceSeconds),
+      },
+    };
+  }
   const mb = payloadBytes / 1e6;
   const policy =
     flushMessages === 1 ? 'fsync before ack (group commit), the default' : `flush.messages=${flushMessages}`;
 
-  const producerArgs = (topic = 'bench', codec = 'none') => [
+  const secureBootstrap = ports.map((p) => `127.0.0.1:${p.secure}`).join(',');
+  const saslSslArgs = secured
+    ? [
+        '-X',
+        'security.protocol=SASL_SSL',
+        '-X',
+        'sasl.mechanisms=SCRAM-SHA-512',
+        '-X',
+        `sasl.username=${BENCH_USER.name}`,
+        '-X',
+        `sasl.password=${BENCH_USER.password}`,
+        '-X',
+        `ssl.ca.location=${certs.ca}`,
+      ]
+    : [];
+  const producerArgs = (topic = 'bench', codec = 'none', via = bootstrap) => [
     '-b',
-    bootstrap,
+    via,
+    ...(via === bootstrap ? [] : saslSslArgs),
     '-P',
     '-t',
     topic,
@@ -239,13 +464,13 @@ try {
   await run('kcat', producerArgs());
   const produceSeconds = (performance.now() - t0) / 1000;
 
-  t0 = performance.now();
-  await run('kcat', [
+  const consumerArgs = (topic, via = bootstrap) => [
     '-b',
-    bootstrap,
+    via,
+    ...(via === bootstrap ? [] : saslSslArgs),
     '-C',
     '-t',
-    'bench',
+    topic,
     '-o',
     'beginning',
     '-e',
@@ -258,8 +483,36 @@ try {
     'fetch.message.max.bytes=10485760',
     '-X',
     'fetch.wait.max.ms=10',
-  ]);
+  ];
+  t0 = performance.now();
+  await run('kcat', consumerArgs('bench'));
   const consumeSeconds = (performance.now() - t0) / 1000;
+
+  // The same through SASL_SSL (SCRAM-SHA-512 login, TLS on every byte), to a topic of its own.
+  let tls = null;
+  if (secured) {
+    await run('kcat', ['-b', secureBootstrap, ...saslSslArgs, '-P', '-t', 'bench-tls', '-X', 'acks=all'], {
+      input: Readable.from(['x\n']),
+    });
+    let start = performance.now();
+    await run('kcat', producerArgs('bench-tls', 'none', secureBootstrap));
+    const tlsProduceSeconds = (performance.now() - start) / 1000;
+    start = performance.now();
+    await run('kcat', consumerArgs('bench-tls', secureBootstrap));
+    const tlsConsumeSeconds = (performance.now() - start) / 1000;
+    const rate = (seconds) => ({
+      seconds: +seconds.toFixed(2),
+      MBps: +(mb / seconds).toFixed(1),
+      recordsPerSec: Math.round(records / seconds),
+    });
+    tls = {
+      listener: 'SASL_SSL (SCRAM-SHA-512 over TLS), after the PLAINTEXT runs above',
+      produce: rate(tlsProduceSeconds),
+      consume: rate(tlsConsumeSeconds),
+      produceThroughputRatio: +(produceSeconds / tlsProduceSeconds).toFixed(2),
+      consumeThroughputRatio: +(consumeSeconds / tlsConsumeSeconds).toFixed(2),
+    };
+  }
 
   // Recompression on the leader: the same producer codec to a topic that keeps it, then to one
   // whose compression.type differs. Topics are created with their config through kafkajs.
@@ -302,6 +555,11 @@ try {
       throughputRatio: +(recompressed.MBps / kept.MBps).toFixed(2),
     };
   }
+
+  let compaction = null;
+  const compactionRecords = Number(opts['compaction-records']);
+  if (compactionRecords > 0)
+    compaction = await compactionRun(bootstrap, compactionRecords, Number(opts['compaction-keys']));
 
   let latency = null;
   if (haveLatencyTool) {
@@ -366,7 +624,10 @@ try {
       MBps: +(mb / consumeSeconds).toFixed(1),
       recordsPerSec: Math.round(records / consumeSeconds),
     },
+    saslSsl: tls ?? 'skipped (--security sasl_ssl measures it)',
+    peerTls: opts['peer-tls'] ? 'mutual TLS between the nodes' : 'plaintext between the nodes',
     compressionType: recompression ?? 'skipped (--recompress "")',
+    compaction: compaction ?? 'skipped (--compaction-records 0)',
     latency: latency
       ? { acks: 'all', ratePerSec: Number(opts['latency-rate']), ...latency }
       : 'skipped: /usr/bin/python3 with confluent_kafka not found (apt-get install python3-confluent-kafka)',

@@ -9,21 +9,39 @@
 // so the replication service) listening, so the service is given a function that returns it.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GrpcServer, type Logger, type NodeConfig, nodeGauges, requestMetrics, systemClock } from './common/index.js';
+import { applyOnNode } from './apply/index.js';
+import {
+  cleanerMetrics,
+  GrpcServer,
+  type Logger,
+  type NodeConfig,
+  peerCredentials,
+  systemClock,
+} from './common/index.js';
+import { consoleNode } from './console-node.js';
+import { ConsoleServer } from './console/index.js';
 import { attachGroupCoordinator, OFFSETS_TOPIC } from './groups/index.js';
+import { parsePartitionDirName } from './storage/index.js';
 import { HttpServer } from './http/index.js';
 import {
   type BrokerContext,
   CoordinatorVerifier,
+  createBootstrapUsers,
   createHandlers,
+  type CredentialSource,
   InterBrokerClient,
   InterBrokerService,
   interBrokerApis,
+  KafkaListeners,
   KafkaMarkerTransport,
-  KafkaServer,
+  type ListenerIdentity,
   noCoordinatorVerifier,
+  QuotaEnforcer,
+  RequestAuthorizer,
   RequestDispatcher,
+  RequestQuotas,
 } from './kafka/index.js';
+import { LineServer } from './line/index.js';
 import {
   BrokerHeartbeats,
   BrokerLifecycle,
@@ -42,26 +60,39 @@ import {
   ReplicationClient,
   ReplicationService,
 } from './replication/index.js';
-import { nodeDisk } from './storage/index.js';
+import { NodeMetrics } from './node-metrics.js';
+import { nodeDisk, timedDisk } from './storage/index.js';
 import { attachTransactionCoordinator } from './transactions/index.js';
 
 export interface RunningNode {
   readonly config: NodeConfig;
+  /** The first listener's port. */
   readonly kafkaPort: number;
   readonly httpPort: number;
+  /** The line protocol's port, when --line-port is set. */
+  readonly linePort: number | null;
   stop(): Promise<void>;
+}
+
+/** A host as it goes into a URL or host:port: IPv6 in brackets, an empty (wildcard) host as 0.0.0.0. */
+function urlHost(host: string): string {
+  if (host === '') return '0.0.0.0';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 const REGISTRATION_TIMEOUT_MS = 10 * 60_000;
 const OFFSETS_TOPIC_RETRY_MS = 1_000;
+const BOOTSTRAP_USERS_TIMEOUT_MS = 120_000;
 
 export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
   await mkdir(config.dataDir, { recursive: true });
-  const grpcServer = new GrpcServer(log.child({ module: 'grpc' }));
+  const metrics = new NodeMetrics();
+  const grpcServer = new GrpcServer(log.child({ module: 'grpc' }), peerCredentials(config));
   const metadata = await RaftMetadataLog.open(config, grpcServer, log, {
     snapshotEntries: config.raftSnapshotEntries,
     dir: join(config.dataDir, 'raft'),
   });
+  metrics.follow(metadata);
   metadata.onFatal((err) => {
     log.fatal({ err }, 'metadata log failed; stopping');
     process.exit(1);
@@ -84,6 +115,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     systemClock,
     replication,
     log.child({ module: 'replication' }),
+    grpcServer.peers.client,
   );
   const elections = new PartitionElections(
     metadata,
@@ -111,9 +143,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     interBrokerApis(() => contextBuilt),
     log.child({ module: 'inter-broker' }),
   ).register(grpcServer);
-  const interBroker = new InterBrokerClient(config);
+  const interBroker = new InterBrokerClient(config, grpcServer.peers.client);
   await grpcServer.listen(config.listenHost, config.grpcPort);
-  const controlClient = new ControlClient(config, metadata, control);
+  const controlClient = new ControlClient(config, metadata, control, grpcServer.peers.client);
   const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
   log.info(
     { voters: config.clusterNodes.map((m) => m.nodeId) },
@@ -124,7 +156,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const replicas = await ReplicaManager.open({
     config,
     clock: systemClock,
-    disk: nodeDisk,
+    disk: timedDisk(nodeDisk, metrics.events.fsync),
     metadata,
     network: replicationClient,
     logger: log,
@@ -144,7 +176,14 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   // Group coordinator: follows leadership of __consumer_offsets. The topic is created once enough
   // brokers are registered for its replication factor; until then FindCoordinator says
   // COORDINATOR_NOT_AVAILABLE, which clients retry.
-  const groups = attachGroupCoordinator(config, metadata, replicas, admin, log.child({ module: 'groups' }));
+  const groups = attachGroupCoordinator(
+    config,
+    metadata,
+    replicas,
+    admin,
+    log.child({ module: 'groups' }),
+    metrics.events.rebalance,
+  );
   let offsetsTopicTimer: NodeJS.Timeout | null = null;
   const ensureOffsetsTopic = () => {
     groups.ensureOffsetsTopic().catch((err: unknown) => {
@@ -184,6 +223,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         };
       },
       ready: () => ready,
+      registry: metrics.registry,
       routes: {
         ...groups.routes,
         ...transactions.routes,
@@ -200,7 +240,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     replicas,
     producerIds,
     groups: groups.coordinator,
+    authorizer: new RequestAuthorizer(metadata.state, config),
     log: log.child({ module: 'kafka' }),
+    traffic: metrics.traffic,
     // KIP-890 part 1; with transaction.partition.verification.enable=false each partition applies
     // its local rule instead, as Kafka does.
     transactionVerifier: config.transactionPartitionVerificationEnable
@@ -209,42 +251,96 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
     transactions: transactions.coordinator,
     txnCoordinatorFor: (transactionalId) => transactions.coordinatorFor(transactionalId),
+    quorum: () => {
+      const raft = metadata.status();
+      const matched = new Map(raft.peers.map((p) => [p.nodeId, p.match]));
+      const isLeader = raft.role === 'leader';
+      return {
+        isLeader,
+        leaderId: raft.leaderId === 0 ? -1 : raft.leaderId,
+        term: raft.term,
+        commitIndex: raft.commit,
+        voters: config.clusterNodes.map(({ nodeId }) => ({
+          nodeId,
+          matchIndex: !isLeader ? -1 : nodeId === config.nodeId ? raft.lastIndex : (matched.get(nodeId) ?? -1),
+        })),
+      };
+    },
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
   contextBuilt = context;
-  dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry));
-  const kafka = new KafkaServer(dispatcher, log.child({ module: 'kafka' }));
-  nodeGauges(http.registry, {
-    raft: () => {
-      const raft = metadata.status();
-      return { term: raft.term, commit: raft.commit, applied: raft.applied, isLeader: metadata.isController };
-    },
-    partitions: () => {
-      let offline = 0;
-      for (const topic of metadata.state.topics) {
-        for (const p of topic.partitions) if (metadata.state.broker(p.leader)?.fenced !== false) offline++;
+  const quotas = new RequestQuotas(new QuotaEnforcer(metadata.state.clientQuotas, config));
+  dispatcher = new RequestDispatcher(createHandlers(context), metrics.requests, quotas);
+  const credentials: CredentialSource = (user, mechanism) => metadata.state.scramUsers.credential(user, mechanism);
+  const kafka = await KafkaListeners.create(config, dispatcher, credentials, log.child({ module: 'kafka' }));
+  metrics.gauges({ metadata, replicas, groups: groups.coordinator, connections: () => kafka.connectionCount });
+  cleanerMetrics(metrics.registry, {
+    stats: () => replicas.logCleaner?.stats ?? null,
+    *dirtyRatios() {
+      for (const [name, ratio] of replicas.logCleaner?.dirtyRatios ?? []) {
+        const id = parsePartitionDirName(name);
+        if (id !== null) yield { topic: id.topic, partition: id.partition, ratio };
       }
-      return { led: replicas.ledPartitions().length, offline };
     },
-    brokers: () => {
-      const brokers = metadata.state.brokers;
-      return { live: brokers.filter((b) => !b.fenced).length, fenced: brokers.filter((b) => b.fenced).length };
-    },
-    connections: () => kafka.connectionCount,
   });
-  const kafkaPort = await kafka.listen(config.listenHost, config.kafkaPort);
-
-  const httpPort = await http.listen(config.listenHost, config.httpPort);
-  log.info(
-    { kafka: `${config.listenHost}:${kafkaPort}`, http: `${config.listenHost}:${httpPort}`, dataDir: config.dataDir },
-    'Brook node started',
+  // Before clients can connect, so a fresh secured cluster can be logged in to at once.
+  await createBootstrapUsers(
+    config.bootstrapUsers,
+    admin,
+    log.child({ module: 'kafka' }),
+    Date.now() + BOOTSTRAP_USERS_TIMEOUT_MS,
   );
+  const listenerPorts = await kafka.listen();
+  const kafkaPort = listenerPorts.values().next().value!;
+
+  // Brook's in-process callers (the line protocol, the topics file) authenticate nobody; Metadata
+  // answers them with the addresses of the first Kafka listener, as if they had come in there.
+  const inProcessListener: ListenerIdentity = {
+    name: config.kafkaListeners[0]!.name,
+    securityProtocol: 'PLAINTEXT',
+    authenticatesClients: false,
+  };
+  const line =
+    config.linePort === null
+      ? null
+      : new LineServer(dispatcher, config.nodeId, inProcessListener, log.child({ module: 'line' }));
+  const linePort =
+    line === null || config.linePort === null ? null : await line.listen(config.listenHost, config.linePort);
+
+  // The web console at / on the HTTP port; its admin calls go through this node's dispatcher.
+  const webConsole = new ConsoleServer(
+    consoleNode({ config, metadata, replicas, dispatcher, listeners: kafka.identities, credentials, metrics }),
+    log.child({ module: 'console' }),
+  );
+  http.setFront(webConsole.handle);
+  const httpPort = await http.listen(config.listenHost, config.httpPort);
+  // The one line that says the node serves: where clients connect (what Metadata tells them) and
+  // where it binds, the console and metrics.
+  const httpUrl = `${http.scheme}://${urlHost(config.listenHost)}:${httpPort}`;
+  log.info(
+    {
+      clusterId: config.clusterId,
+      kafka: config.kafkaListeners.map((l) => `${l.name}://${urlHost(l.host)}:${listenerPorts.get(l.name)}`),
+      advertised: config.kafkaListeners.map((l) => `${l.name}://${urlHost(l.advertisedHost)}:${l.advertisedPort}`),
+      console: `${httpUrl}/`,
+      metrics: `${httpUrl}/metrics`,
+      ...(linePort !== null ? { line: `${urlHost(config.listenHost)}:${linePort}` } : {}),
+      dataDir: config.dataDir,
+    },
+    'Brook node ready',
+  );
+  // The topics file goes through this node's own handlers, as an admin client's requests would.
+  const applied =
+    config.apply === null
+      ? null
+      : applyOnNode(config.apply, dispatcher, inProcessListener, log.child({ module: 'apply' }));
 
   let stopping: Promise<void> | null = null;
   return {
     config,
     kafkaPort,
     httpPort,
+    linePort,
     stop() {
       stopping ??= (async () => {
         ready = false;
@@ -261,7 +357,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         if (metadata.isController && config.clusterNodes.length > 1) {
           await metadata.transferLeadership(undefined, 2_000).catch(() => false);
         }
+        await line?.close();
         await kafka.close();
+        await applied;
         transactions.close();
         interBroker.close();
         groups.close();
@@ -273,6 +371,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         controlClient.close();
         await metadata.close();
         await grpcServer.close();
+        webConsole.close();
         await http.close();
         log.info('stopped');
       })();

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Logger } from './log.js';
+import { INSECURE_PEERS, type PeerCredentials } from './peer-tls.js';
 
 export { grpc };
 
@@ -80,8 +81,12 @@ const CONNECT_CHECK_INTERVAL_MS = 500;
  * replaced channel fail as on a lost connection. Each client has its own connections
  * (`use_local_subchannel_pool`), so a replaced channel never inherits the hung attempt.
  */
-export function createClient<T extends grpc.Client>(ctor: grpc.ServiceClientConstructor, address: string): T {
-  const make = (): grpc.Client => new ctor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+export function createClient<T extends grpc.Client>(
+  ctor: grpc.ServiceClientConstructor,
+  address: string,
+  credentials: grpc.ChannelCredentials,
+): T {
+  const make = (): grpc.Client => new ctor(address, credentials, CHANNEL_OPTIONS);
   let current = make();
   let connectingSinceMs: number | null = null;
   const watchdog = setInterval(() => {
@@ -121,7 +126,11 @@ export class GrpcServer {
     'grpc.http2.min_ping_interval_without_data_ms': 1_000,
   });
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    /** Mutual TLS between the nodes, or plaintext; clients of this node's peers use `peers.client`. */
+    readonly peers: PeerCredentials = INSECURE_PEERS,
+  ) {}
 
   addService(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
     this.server.addService(service, implementation);
@@ -129,9 +138,10 @@ export class GrpcServer {
 
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      this.server.bindAsync(`${host}:${port}`, this.peers.server, (err, bound) => {
         if (err) return reject(err);
         this.widenFlowControlWindows();
+        this.logRefusedPeers();
         this.log.debug({ port: bound }, 'gRPC listening');
         resolve(bound);
       });
@@ -153,6 +163,23 @@ export class GrpcServer {
       http2Server.on('session', (session: ServerHttp2Session) => {
         session.settings({ initialWindowSize: STREAM_WINDOW_BYTES });
         session.setLocalWindowSize(SESSION_WINDOW_BYTES);
+      });
+    }
+  }
+
+  /**
+   * grpc-js refuses a peer without a certificate of the cluster CA silently; say who was refused.
+   * Reaches into the same list of HTTP/2 servers as widenFlowControlWindows.
+   */
+  private logRefusedPeers(): void {
+    const servers = (this.server as unknown as { http2Servers?: unknown }).http2Servers;
+    if (!this.peers.secure || !(servers instanceof Map)) return;
+    for (const http2Server of servers.keys() as IterableIterator<Http2Server>) {
+      http2Server.on('tlsClientError', (err: Error, socket: { remoteAddress?: string; remotePort?: number }) => {
+        this.log.warn(
+          { peer: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, err: err.message },
+          'refused a gRPC connection without a certificate of the cluster CA',
+        );
       });
     }
   }

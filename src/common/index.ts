@@ -14,8 +14,39 @@ export { javaStringHashCode, kafkaAbs, partitionForKey } from './java-hash.js';
 export { ConfigError, ErrorCode, KafkaError, ProtocolError, errorCodeOf, errorName } from './errors.js';
 export { CHANNEL_OPTIONS, GrpcServer, createClient, grpc, loadProto, serviceConstructor } from './grpc.js';
 export { limits } from './limits.js';
+export { INSECURE_PEERS, type PeerCredentials, peerCredentials } from './peer-tls.js';
+export {
+  ANONYMOUS,
+  formatPrincipal,
+  type KafkaPrincipal,
+  parsePrincipal,
+  SECURITY_PROTOCOLS,
+  type SecurityProtocol,
+  samePrincipal,
+  userPrincipal,
+  usesSasl,
+  usesTls,
+} from './principal.js';
 export { LOG_LEVELS, type Logger, createLogger, silentLogger } from './log.js';
-export { type NodeGauges, type RequestMetrics, nodeGauges, requestMetrics } from './metrics.js';
+export {
+  type CleanerMetricsSource,
+  LATENCY_BUCKETS_SECONDS,
+  type NodeGauges,
+  type RequestMetrics,
+  cleanerMetrics,
+  countResponseErrors,
+  nodeGauges,
+  requestMetrics,
+} from './metrics.js';
+export { type TopicTotals, TopicTraffic } from './metrics-topics.js';
+export {
+  type EventMetrics,
+  type GroupLagHealth,
+  type HealthSource,
+  type LedPartitionHealth,
+  eventMetrics,
+  healthMetrics,
+} from './metrics-health.js';
 export { Reader } from './binary/reader.js';
 export { type Mark, Writer, concat } from './binary/writer.js';
 export {

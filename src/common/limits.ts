@@ -12,6 +12,22 @@ export const limits = {
    * replication, so followers keep up from the leader's in-memory tail.
    */
   connectionInflightRequestBytesMax: 4 * 1024 * 1024,
+  /**
+   * Largest frame a client may send before it has authenticated on a SASL listener: a SASL token
+   * is small, and an unauthenticated client must not make the broker buffer 100 MiB (Kafka's
+   * sasl.server.max.receive.size).
+   */
+  saslReceiveBytesMax: 512 * 1024,
+  /** A client on a SASL listener that has not authenticated within this long is disconnected. */
+  saslAuthenticationTimeoutMs: 30_000,
+  /** A TLS handshake not finished within this long is given up. */
+  tlsHandshakeTimeoutMs: 10_000,
+  /** Longest delay of a failed authentication's answer, however many failures came before. */
+  authenticationFailureDelayMsMax: 5_000,
+  /** Client addresses whose recent authentication failures are remembered (the oldest is forgotten). */
+  authenticationFailureAddressesMax: 10_000,
+  /** How long an authentication failure counts toward a longer delay for its address. */
+  authenticationFailureMemoryMs: 60_000,
   /** Largest record batch accepted on produce (Kafka's max.message.bytes default). */
   batchSizeBytesMax: 1_048_588,
   /**
@@ -124,6 +140,18 @@ export const limits = {
   replicationTailCacheBatchesMax: 4096,
   /** A leader's in-memory tail is let go once nothing was appended for this long (idle partitions hold no memory). */
   replicationTailCacheIdleMs: 10_000,
+  /** ACLs the cluster holds (each is a metadata record, in every node's memory and snapshot). */
+  aclsMax: 100_000,
+  /** ACLs one CreateAcls request may create, or one DeleteAcls request remove (one metadata entry). */
+  aclsPerRequestMax: 2_000,
+  /** Longest resource name, principal or host an ACL may carry. */
+  aclFieldLengthMax: 1024,
+  /** Quota entities (user, client id, or both) the cluster holds. */
+  clientQuotaEntitiesMax: 100_000,
+  /** Rate sensors one node keeps for quota enforcement; the idlest are dropped beyond it. */
+  quotaSensorsMax: 100_000,
+  /** A quota sensor no request touched for this long is dropped (Kafka: one hour). */
+  quotaSensorIdleMs: 3_600_000,
 } as const;
 
 assert(limits.batchSizeBytesMax < limits.requestSizeBytesMax, 'a batch must fit in a request');
@@ -131,6 +159,7 @@ assert(
   limits.decompressedBatchBytesMax >= 16 * limits.batchSizeBytesMax,
   'a default-sized batch must be allowed to decompress at a generous ratio',
 );
+assert(limits.saslReceiveBytesMax < limits.requestSizeBytesMax, 'a SASL token must fit in a request');
 assert(limits.topicNameLengthMax <= 249, 'topic names are capped by Kafka at 249');
 assert(limits.raftMessageSizeBytesMax <= limits.raftBatchBytesMax, 'one Raft append must fit a transport batch');
 assert(limits.raftBatchBytesMax <= limits.raftPeerQueueBytesMax, 'one transport batch must fit a peer queue');
@@ -141,4 +170,9 @@ assert(
 assert(
   limits.replicationCallBytesMax <= limits.replicationPeerQueueBytesMax,
   'one replication call must fit a peer queue',
+);
+// An ACL record is JSON: three bounded strings and about 200 bytes of field names and codes.
+assert(
+  limits.aclsPerRequestMax * (3 * limits.aclFieldLengthMax + 256) <= limits.raftProposalBytesMax,
+  'the ACLs of one CreateAcls or DeleteAcls request must fit one metadata proposal',
 );

@@ -10,9 +10,38 @@
 // leader's log far ahead of what the followers hold (its requests answered only later), so
 // followers fell out of the leader's in-memory tail and were served from disk. Paused, the
 // client's batches grow instead (librdkafka fills them while it waits), which costs less per byte.
+//
+// On a SASL listener every frame first passes the connection's SASL session (a gate): until the
+// client has authenticated, frames are small, taken one at a time, and only the SASL exchange and
+// ApiVersions are served; a failed authentication is answered after a delay and the connection
+// closes. The socket may be a TLS socket; the connection does not care.
 import type { Socket } from 'node:net';
-import { limits, type Logger, ProtocolError } from '../common/index.js';
+import { ANONYMOUS, type KafkaPrincipal, limits, type Logger, ProtocolError } from '../common/index.js';
 import type { RequestDispatcher } from './dispatcher.js';
+import type { ClientConnection } from './handler.js';
+import { type ListenerIdentity, PLAINTEXT_LISTENER } from './listener-identity.js';
+import type { GateOutcome } from './sasl/session.js';
+
+/** What sees each frame before the dispatcher: a SASL listener's session. */
+export interface FrameGate {
+  /** True once the client has authenticated. */
+  readonly authenticated: boolean;
+  /** Largest frame accepted now. */
+  frameSizeMax(): number;
+  admit(frame: Buffer): GateOutcome | Promise<GateOutcome>;
+}
+
+/** Who the client is and how it came in, as the listener established it. */
+export interface ConnectionSecurity {
+  readonly listener: ListenerIdentity;
+  /** The principal of a TLS client certificate; ANONYMOUS without one. */
+  readonly principal?: KafkaPrincipal;
+  /** A SASL listener's session for this connection; `authenticated` sets the principal. */
+  readonly gate?: (clientAddress: string, authenticated: (principal: KafkaPrincipal) => void) => FrameGate;
+}
+
+/** A half-closed connection whose client does not close its side is destroyed after this. */
+const CLOSE_AFTER_END_MS = 1000;
 
 const SIZE_PREFIX_BYTES = 4;
 
@@ -23,7 +52,7 @@ interface PendingResponse {
   readonly requestBytes: number;
 }
 
-export class Connection {
+export class Connection implements ClientConnection {
   private readonly chunks: Buffer[] = [];
   private bufferedBytes = 0;
   private readonly pending: PendingResponse[] = [];
@@ -32,13 +61,36 @@ export class Connection {
   private readingPaused = false;
   private waitingForDrain = false;
   private cutting = false;
+  /** Set while a quota throttles the client: nothing more is read until it fires. */
+  private throttleTimer: NodeJS.Timeout | null = null;
+  private throttledUntilMs = 0;
+  /** A failed authentication is being answered: nothing more is read, then the socket closes. */
+  private closing = false;
+  /** The gate is deciding on a frame (a password check): the next frame waits. */
+  private gateBusy = false;
+  private readonly gate: FrameGate | null;
+  private authenticationTimer: NodeJS.Timeout | null = null;
+  private principalValue: KafkaPrincipal;
+  readonly listener: ListenerIdentity;
 
   constructor(
     readonly id: number,
     private readonly socket: Socket,
     private readonly dispatcher: RequestDispatcher,
     private readonly log: Logger,
+    security: ConnectionSecurity = { listener: PLAINTEXT_LISTENER },
   ) {
+    this.listener = security.listener;
+    this.principalValue = security.principal ?? ANONYMOUS;
+    this.gate = security.gate?.(this.clientAddress, (principal) => (this.principalValue = principal)) ?? null;
+    if (this.gate) {
+      this.authenticationTimer = setTimeout(() => {
+        if (!this.gate?.authenticated) {
+          this.close(`SASL authentication did not complete within ${limits.saslAuthenticationTimeoutMs} ms`);
+        }
+      }, limits.saslAuthenticationTimeoutMs);
+      this.authenticationTimer.unref();
+    }
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
@@ -48,7 +100,39 @@ export class Connection {
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'connection error'));
     socket.on('close', () => {
       this.closed = true;
+      if (this.throttleTimer) clearTimeout(this.throttleTimer);
+      if (this.authenticationTimer) clearTimeout(this.authenticationTimer);
     });
+  }
+
+  /**
+   * A quota was exceeded (KIP-219): the response carrying the throttle time goes out as usual,
+   * but no further request is read from this client for `ms`, so it cannot take more meanwhile.
+   */
+  throttle(ms: number): void {
+    if (this.closed || ms <= 0) return;
+    const untilMs = Date.now() + ms;
+    if (untilMs <= this.throttledUntilMs) return;
+    this.throttledUntilMs = untilMs;
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      this.maybeResume();
+    }, ms);
+    this.pauseReading();
+  }
+
+  /**
+   * Who the client is: `User:<CN>` of its TLS certificate, the identity its SASL exchange proved,
+   * or User:ANONYMOUS. Set only by the listener and the SASL session.
+   */
+  get principal(): KafkaPrincipal {
+    return this.principalValue;
+  }
+
+  /** The client's IP address, without the port. */
+  get clientAddress(): string {
+    return this.socket.remoteAddress ?? '';
   }
 
   get remoteAddress(): string {
@@ -64,12 +148,12 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.dispatcher.protocolError();
-    this.log.warn({ client: this.remoteAddress, reason }, 'closing client connection');
+    this.log.warn({ client: this.remoteAddress, listener: this.listener.name, reason }, 'closing client connection');
     this.socket.destroy();
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
     this.chunks.push(chunk);
     this.bufferedBytes += chunk.length;
     this.handleBuffered();
@@ -89,10 +173,18 @@ export class Connection {
   }
 
   private cutFrames(): void {
-    while (!this.closed && !this.readingPaused && this.bufferedBytes >= SIZE_PREFIX_BYTES) {
+    while (
+      !this.closed &&
+      !this.closing &&
+      !this.gateBusy &&
+      !this.readingPaused &&
+      this.bufferedBytes >= SIZE_PREFIX_BYTES
+    ) {
       const size = this.peekSize();
-      if (size < 0 || size > limits.requestSizeBytesMax) {
-        throw new ProtocolError(`frame size ${size} outside [0, ${limits.requestSizeBytesMax}]`);
+      const sizeMax = this.gate?.frameSizeMax() ?? limits.requestSizeBytesMax;
+      if (size < 0 || size > sizeMax) {
+        const unauthenticated = sizeMax < limits.requestSizeBytesMax ? ' before SASL authentication' : '';
+        throw new ProtocolError(`frame size ${size} outside [0, ${sizeMax}]${unauthenticated}`);
       }
       if (this.bufferedBytes < SIZE_PREFIX_BYTES + size) return;
       this.consume(SIZE_PREFIX_BYTES);
@@ -144,6 +236,63 @@ export class Connection {
     const slot: PendingResponse = { done: false, frame: null, requestBytes: frame.length };
     this.pending.push(slot);
     this.unansweredBytes += frame.length;
+    if (!this.gate) {
+      this.dispatchInto(slot, frame);
+      return;
+    }
+    const outcome = this.gate.admit(frame);
+    if (!(outcome instanceof Promise)) {
+      this.follow(slot, frame, outcome);
+      return;
+    }
+    this.gateBusy = true;
+    outcome.then(
+      (decided) => {
+        this.gateBusy = false;
+        this.follow(slot, frame, decided);
+        this.handleBuffered();
+      },
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  /** Does what the gate decided for a frame. */
+  private follow(slot: PendingResponse, frame: Buffer, outcome: GateOutcome): void {
+    switch (outcome.kind) {
+      case 'dispatch':
+        return this.dispatchInto(slot, frame);
+      case 'answer':
+        return this.complete(slot, outcome.frame);
+      case 'close':
+        return this.close(outcome.reason);
+      case 'fail':
+        return this.failAuthentication(slot, outcome.frame, outcome.delayMs, outcome.reason);
+    }
+  }
+
+  /**
+   * A failed authentication: nothing more is read; after the delay the answer (if the protocol
+   * has one) is written and the connection closes.
+   */
+  private failAuthentication(slot: PendingResponse, frame: Buffer[] | null, delayMs: number, reason: string): void {
+    this.closing = true;
+    this.pauseReading();
+    this.dispatcher.authenticationFailure('sasl');
+    this.log.warn(
+      { client: this.remoteAddress, listener: this.listener.name, reason, delayMs },
+      'closing client connection',
+    );
+    const timer = setTimeout(() => {
+      if (this.closed) return;
+      this.complete(slot, frame);
+      this.closed = true;
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), CLOSE_AFTER_END_MS).unref();
+    }, delayMs);
+    timer.unref();
+  }
+
+  private dispatchInto(slot: PendingResponse, frame: Buffer): void {
     const outcome = this.dispatcher.dispatch(this, frame);
     if (outcome instanceof Promise) {
       outcome.then(
@@ -191,7 +340,7 @@ export class Connection {
   }
 
   private maybeResume(): void {
-    if (!this.readingPaused || this.waitingForDrain) return;
+    if (!this.readingPaused || this.waitingForDrain || this.closing || this.throttleTimer !== null) return;
     if (this.pending.length >= limits.connectionInflightRequestsMax / 2) return;
     if (this.unansweredBytes >= limits.connectionInflightRequestBytesMax / 2) return;
     this.readingPaused = false;

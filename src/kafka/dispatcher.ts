@@ -2,9 +2,9 @@
 // encode. An unknown API key or an unsupported version closes the connection (what Kafka does),
 // except ApiVersions, which always answers (KIP-511) so clients can learn what this broker speaks.
 import { ProtocolError, type RequestMetrics } from '../common/index.js';
-import type { Connection } from './connection.js';
-import { NO_RESPONSE, type ApiHandler, type RequestContext } from './handler.js';
+import { NO_RESPONSE, type ApiHandler, type ClientConnection, type RequestContext } from './handler.js';
 import { decodeRequest, decodeRequestHeader, encodeResponse } from './protocol/index.js';
+import type { RequestQuotas } from './quotas/request-quotas.js';
 
 export const API_VERSIONS_KEY = 18;
 
@@ -14,6 +14,8 @@ export class RequestDispatcher {
   constructor(
     handlers: readonly ApiHandler[],
     private readonly metrics: RequestMetrics | null = null,
+    /** Client quotas: throttle times in responses, and muting (none in tests of the codec path). */
+    private readonly quotas: RequestQuotas | null = null,
   ) {
     for (const handler of handlers) {
       if (this.handlers.has(handler.apiKey)) throw new Error(`two handlers for API key ${handler.apiKey}`);
@@ -28,7 +30,7 @@ export class RequestDispatcher {
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
-  dispatch(connection: Connection, frame: Buffer): Promise<Buffer[] | null> | Buffer[] | null {
+  dispatch(connection: ClientConnection, frame: Buffer): Promise<Buffer[] | null> | Buffer[] | null {
     const { header, reader } = decodeRequestHeader(frame);
     const { requestApiKey: apiKey, requestApiVersion: version, correlationId } = header;
     const handler = this.handlers.get(apiKey);
@@ -48,15 +50,31 @@ export class RequestDispatcher {
       correlationId,
       clientId: header.clientId,
       connection,
+      principal: connection.principal,
+      clientAddress: connection.clientAddress,
+      listenerName: connection.listener.name,
+      securityProtocol: connection.listener.securityProtocol,
+      authenticatesClients: connection.listener.authenticatesClients,
     };
     const request = decodeVersion < 0 ? {} : decodeRequest(apiKey, version, reader);
     const responseVersion = decodeVersion < 0 ? 0 : version;
+    if (decodeVersion >= 0) this.quotas?.capRequest(context, request);
     const startedAt = performance.now();
     const result = handler.handle(request, context);
+    // The handler's synchronous part: the time it held the event loop (request_percentage).
+    const syncMs = performance.now() - startedAt;
     const encode = (body: unknown): Buffer[] | null => {
-      this.metrics?.observe(handler.name, (performance.now() - startedAt) / 1000);
-      if (body === NO_RESPONSE) return null;
-      return encodeResponse(apiKey, responseVersion, correlationId, body);
+      const encodeStartedAt = performance.now();
+      this.metrics?.observe(
+        handler.name,
+        (encodeStartedAt - startedAt) / 1000,
+        body === NO_RESPONSE ? undefined : body,
+      );
+      const toFrame = (b: unknown) => encodeResponse(apiKey, responseVersion, correlationId, b);
+      if (this.quotas === null) return body === NO_RESPONSE ? null : toFrame(body);
+      const busyMs = syncMs + (performance.now() - encodeStartedAt);
+      const usage = { requestBytes: frame.length, busyMs, noResponse: body === NO_RESPONSE };
+      return this.quotas.settle(context, usage, body, toFrame);
     };
     if (result instanceof Promise) return result.then(encode);
     return encode(result);
@@ -65,5 +83,10 @@ export class RequestDispatcher {
   /** Counts a connection closed for a protocol violation. */
   protocolError(): void {
     this.metrics?.protocolError();
+  }
+
+  /** Counts a client refused at its TLS handshake or SASL authentication. */
+  authenticationFailure(kind: 'tls' | 'sasl'): void {
+    this.metrics?.authenticationFailure(kind);
   }
 }

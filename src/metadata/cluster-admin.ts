@@ -1,9 +1,12 @@
 // Admin operations as every node serves them: decided by the controller (here or over gRPC),
 // then answered only once this node has applied the change too, so a client that creates a topic
 // through one node sees it in the Metadata of that node at once.
+import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { ControlClient } from './control-client.js';
 import type { CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
+import type { AclDeletionResult, ItemResult, QuotaAlteration, QuotaAlterationResult } from './security-plans.js';
+import type { ScramAlterResult, ScramDeletion, ScramUpsertion } from './scram-users.js';
 import type { TopicInfo } from './state.js';
 
 /** Admin operations; answered once the change is committed in the metadata log. */
@@ -17,6 +20,18 @@ export interface AdminOperations {
     validateOnly: boolean,
   ): Promise<void>;
   alterTopicConfig(name: string, configs: Readonly<Record<string, string>>, validateOnly: boolean): Promise<void>;
+  /** One result per ACL, in order. */
+  createAcls(acls: readonly AclBinding[]): Promise<ItemResult[]>;
+  /** One result per filter, in order, with the ACLs it removed. */
+  deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclDeletionResult[]>;
+  /** One result per entity, in order. */
+  alterClientQuotas(alterations: readonly QuotaAlteration[], validateOnly: boolean): Promise<QuotaAlterationResult[]>;
+  /** SCRAM credential changes, answered per user; `createOnly` keeps existing credentials. */
+  alterScramCredentials(
+    deletions: readonly ScramDeletion[],
+    upsertions: readonly ScramUpsertion[],
+    createOnly: boolean,
+  ): Promise<ScramAlterResult[]>;
 }
 
 const ADMIN_TIMEOUT_MS = 10_000;
@@ -69,6 +84,26 @@ export class ClusterAdmin implements AdminOperations {
     validateOnly: boolean,
   ): Promise<void> {
     await this.run('alterTopicConfig', { name, configs, validateOnly });
+  }
+
+  createAcls(acls: readonly AclBinding[]): Promise<ItemResult[]> {
+    return this.run('createAcls', { acls });
+  }
+
+  deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclDeletionResult[]> {
+    return this.run('deleteAcls', { filters });
+  }
+
+  alterClientQuotas(alterations: readonly QuotaAlteration[], validateOnly: boolean): Promise<QuotaAlterationResult[]> {
+    return this.run('alterClientQuotas', { alterations, validateOnly });
+  }
+
+  alterScramCredentials(
+    deletions: readonly ScramDeletion[],
+    upsertions: readonly ScramUpsertion[],
+    createOnly: boolean,
+  ): Promise<ScramAlterResult[]> {
+    return this.run('alterScramCredentials', { deletions, upsertions, createOnly });
   }
 
   /** Reserves a block of producer ids for `nodeId` through the controller. */

@@ -40,6 +40,8 @@ export class ControlClient {
     private readonly config: NodeConfig,
     private readonly metadata: MetadataLog,
     private readonly local: ControlService,
+    /** The node's peer credentials (mutual TLS when configured). */
+    private readonly credentials: grpc.ChannelCredentials,
   ) {}
 
   private stub(nodeId: number): ControlStub | null {
@@ -47,7 +49,7 @@ export class ControlClient {
     if (!member) return null;
     let stub = this.stubs.get(nodeId);
     if (!stub) {
-      stub = createClient<ControlStub>(this.ctor, `${member.host}:${member.grpcPort}`);
+      stub = createClient<ControlStub>(this.ctor, `${member.host}:${member.grpcPort}`, this.credentials);
       this.stubs.set(nodeId, stub);
     }
     return stub;
@@ -139,13 +141,20 @@ export class BrokerLifecycle {
   ) {}
 
   private registration(): RegisterBrokerCall {
+    const endpoints = this.config.kafkaListeners.map((l) => ({
+      listener: l.name,
+      host: l.advertisedHost,
+      port: l.advertisedPort,
+      securityProtocol: l.securityProtocol,
+    }));
     return {
       clusterId: this.config.clusterId,
       nodeId: this.config.nodeId,
-      host: this.config.advertisedHost,
-      port: this.config.advertisedPort,
+      host: endpoints[0]!.host,
+      port: endpoints[0]!.port,
       rack: '',
       incarnation: this.incarnation,
+      endpoints,
     };
   }
 

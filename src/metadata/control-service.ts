@@ -11,12 +11,16 @@ import {
   loadProto,
   type Logger,
   type NodeConfig,
+  SECURITY_PROTOCOLS,
   serviceConstructor,
 } from '../common/index.js';
 import type { BrokerHeartbeats } from './broker-heartbeats.js';
 import type { ProbeResult } from './broker-probe.js';
+import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { Controller, CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
+import type { BrokerEndpoint } from './records.js';
+import type { ScramDeletion, ScramUpsertion } from './scram-users.js';
 
 const LIVENESS_CHECK_MS = 100;
 
@@ -130,12 +134,14 @@ export class ControlService {
     this.requireController();
     const current = this.metadata.state.broker(request.nodeId);
     this.heartbeats.heard(request.nodeId);
+    const endpoints = registeredEndpoints(request);
     const unchanged =
       current &&
       !current.fenced &&
       current.incarnation === request.incarnation &&
       current.host === request.host &&
-      current.port === request.port;
+      current.port === request.port &&
+      JSON.stringify(current.endpoints) === JSON.stringify(endpoints);
     if (!unchanged) {
       await this.metadata.propose([
         {
@@ -143,11 +149,13 @@ export class ControlService {
           nodeId: request.nodeId,
           host: request.host,
           port: request.port,
+          endpoints,
           rack: request.rack === '' ? null : request.rack,
           incarnation: request.incarnation,
         },
       ]);
-      this.log.info({ broker: request.nodeId, host: request.host, port: request.port }, 'broker registered');
+      const listeners = endpoints.map((e) => `${e.listener}://${e.host}:${e.port}`);
+      this.log.info({ broker: request.nodeId, listeners }, 'broker registered');
     }
     return ok();
   }
@@ -209,6 +217,25 @@ export class ControlService {
       }
       case 'allocateProducerIds':
         return ok(await this.controller.allocateProducerIds(args.nodeId as number));
+      case 'createAcls':
+        return ok(await this.controller.createAcls(args.acls as AclBinding[]));
+      case 'deleteAcls':
+        return ok(await this.controller.deleteAcls(args.filters as AclBindingFilter[]));
+      case 'alterClientQuotas':
+        return ok(
+          await this.controller.alterClientQuotas(
+            args.alterations as Parameters<Controller['alterClientQuotas']>[0],
+            args.validateOnly === true,
+          ),
+        );
+      case 'alterScramCredentials':
+        return ok(
+          await this.controller.alterScramCredentials(
+            args.deletions as ScramDeletion[],
+            args.upsertions as ScramUpsertion[],
+            args.createOnly === true,
+          ),
+        );
       default:
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown admin operation ${call.operation}`);
     }
@@ -264,6 +291,21 @@ export interface RegisterBrokerCall {
   readonly port: number;
   readonly rack: string;
   readonly incarnation: string;
+  /** Empty from a broker that registers one PLAINTEXT listener by host and port alone. */
+  readonly endpoints: readonly BrokerEndpoint[];
+}
+
+/** The registration's endpoints, checked: a protocol Brook does not know is refused. */
+function registeredEndpoints(request: RegisterBrokerCall): BrokerEndpoint[] {
+  if (request.endpoints.length === 0) {
+    return [{ listener: 'PLAINTEXT', host: request.host, port: request.port, securityProtocol: 'PLAINTEXT' }];
+  }
+  return request.endpoints.map((e) => {
+    if (!(SECURITY_PROTOCOLS as readonly string[]).includes(e.securityProtocol)) {
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown security protocol ${e.securityProtocol}`);
+    }
+    return { listener: e.listener, host: e.host, port: e.port, securityProtocol: e.securityProtocol };
+  });
 }
 
 export interface HeartbeatCall {

@@ -3,9 +3,21 @@
 // leads the metadata log; admin requests reaching other nodes are forwarded to it.
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, KafkaError, limits, parseTopicConfigs, resolveQuorums } from '../common/index.js';
+import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { BrokerLiveness } from './broker-heartbeats.js';
 import type { MetadataLog } from './log.js';
 import type { MetadataRecord, PartitionAssignment } from './records.js';
+import {
+  type AclDeletionResult,
+  type ItemResult,
+  type Plan,
+  planAclCreation,
+  planAclDeletion,
+  planClientQuotas,
+  type QuotaAlteration,
+  type QuotaAlterationResult,
+} from './security-plans.js';
+import { planScramChanges, type ScramAlterResult, type ScramDeletion, type ScramUpsertion } from './scram-users.js';
 import type { TopicInfo } from './state.js';
 
 export interface CreateTopicSpec {
@@ -182,6 +194,22 @@ export class Controller {
     return this.decide(() => this.metadata.propose([this.planTopicConfig(name, configs)]));
   }
 
+  /**
+   * Applies SCRAM credential changes (AlterUserScramCredentials, bootstrap users with
+   * `createOnly`); the users whose changes all passed the checks are written in one entry.
+   */
+  alterScramCredentials(
+    deletions: readonly ScramDeletion[],
+    upsertions: readonly ScramUpsertion[],
+    createOnly: boolean,
+  ): Promise<ScramAlterResult[]> {
+    return this.decide(async () => {
+      const plan = planScramChanges(this.metadata.state.scramUsers, deletions, upsertions, createOnly);
+      if (plan.records.length > 0) await this.metadata.propose(plan.records);
+      return plan.results;
+    });
+  }
+
   /** Reserves a block of producer ids for `nodeId`; returns the first id of the block. */
   allocateProducerIds(nodeId: number): Promise<{ first: number; count: number }> {
     return this.decide(async () => {
@@ -194,6 +222,29 @@ export class Controller {
       }
       return { first, count: PRODUCER_ID_BLOCK };
     });
+  }
+
+  /** CreateAcls: one result per ACL; the new ones are committed together. */
+  createAcls(acls: readonly AclBinding[]): Promise<ItemResult[]> {
+    return this.decide(() => this.commit(planAclCreation(this.metadata.state, acls)));
+  }
+
+  /** DeleteAcls: one result per filter, with the ACLs it matched; all of them removed together. */
+  deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclDeletionResult[]> {
+    return this.decide(() => this.commit(planAclDeletion(this.metadata.state, filters)));
+  }
+
+  /** AlterClientQuotas: one result per entity; validateOnly checks without committing. */
+  alterClientQuotas(alterations: readonly QuotaAlteration[], validateOnly: boolean): Promise<QuotaAlterationResult[]> {
+    return this.decide(async () => {
+      const plan = planClientQuotas(this.metadata.state, alterations);
+      return validateOnly ? plan.results : this.commit(plan);
+    });
+  }
+
+  private async commit<R>(plan: Plan<R>): Promise<R[]> {
+    await this.metadata.propose(plan.records);
+    return plan.results;
   }
 
   private liveBrokerIds(): number[] {

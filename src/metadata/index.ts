@@ -3,6 +3,32 @@
 // brokers and the controller (registration, heartbeats, fencing, forwarded admin calls), and
 // producer-id blocks. Topic configs are rows of common's settings registry. Depends on raft,
 // storage and common only.
+export { AclIndex, type StoredAcl } from './acl-index.js';
+export {
+  type AclBinding,
+  type AclBindingFilter,
+  AclOperation,
+  AclPermissionType,
+  authorizationErrorOf,
+  CLUSTER_RESOURCE_NAME,
+  PatternType,
+  ResourceType,
+  supportedOperations,
+  validateAclBinding,
+  validateAclFilter,
+} from './acl-model.js';
+export { allOperations, Authorizer, type AuthorizerSettings, type Requester } from './authorizer.js';
+export {
+  type AppliedQuota,
+  type ClientQuotaEntry,
+  ClientQuotaStore,
+  entityOfParts,
+  partsOfEntity,
+  type QuotaEntity,
+  type QuotaEntityPart,
+  type QuotaFilterComponent,
+  type QuotaKey,
+} from './client-quotas.js';
 export { BrokerHeartbeats, type BrokerLiveness } from './broker-heartbeats.js';
 export { type ProbeResult, probeBroker } from './broker-probe.js';
 export { type AdminOperations, ClusterAdmin } from './cluster-admin.js';
@@ -11,8 +37,30 @@ export { type ControlResult, ControlService, type LeadershipDrain } from './cont
 export { Controller, type ControllerDefaults, type CreateTopicSpec, validateTopicName } from './controller.js';
 export type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
 export { ProducerIdAllocator } from './producer-ids.js';
+export type { AclDeletionResult, ItemResult, QuotaAlteration, QuotaAlterationResult } from './security-plans.js';
 export { RaftMetadataLog, type RaftMetadataConfig, type RaftMetadataLogOptions } from './raft-log.js';
-export { type MetadataRecord, type PartitionAssignment, decodeRecordBatch, encodeRecordBatch } from './records.js';
+export {
+  type BrokerEndpoint,
+  type MetadataRecord,
+  type PartitionAssignment,
+  decodeRecordBatch,
+  encodeRecordBatch,
+} from './records.js';
+export {
+  isScramMechanism,
+  planScramChanges,
+  SCRAM_ITERATIONS_MAX,
+  SCRAM_ITERATIONS_MIN,
+  SCRAM_MECHANISM_CODES,
+  SCRAM_MECHANISM_NAMES,
+  type ScramAlterResult,
+  type ScramCredential,
+  type ScramDeletion,
+  type ScramMechanism,
+  scramMechanismOfCode,
+  type ScramUpsertion,
+  ScramUsers,
+} from './scram-users.js';
 export {
   type BrokerInfo,
   type MetadataChange,

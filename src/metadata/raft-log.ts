@@ -63,6 +63,9 @@ class MetadataStateMachine implements RaftStateMachine {
     const before = { brokers: this.state.brokers, topics: this.state.topics };
     this.state.restore(JSON.parse(decoder.decode(data)) as MetadataSnapshot);
     for (const change of diff(before, { brokers: this.state.brokers, topics: this.state.topics })) this.emit(change);
+    // Rare (a follower far behind): whoever caches what ACLs and quotas say looks again.
+    this.emit({ kind: 'acls-changed' });
+    this.emit({ kind: 'client-quotas-changed' });
   }
 
   private emit(change: MetadataChange): void {

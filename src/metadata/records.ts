@@ -1,5 +1,17 @@
 // The records of the metadata log. Every node applies them in order to the same state; only the
 // controller writes them. They are small and rare, so they are encoded as JSON.
+import type { AclBinding } from './acl-model.js';
+import type { QuotaEntity } from './client-quotas.js';
+import type { SecurityProtocol } from '../common/index.js';
+import type { ScramRecord } from './scram-users.js';
+
+/** Where one of a broker's Kafka listeners is reached: its advertised address, by listener name. */
+export interface BrokerEndpoint {
+  readonly listener: string;
+  readonly host: string;
+  readonly port: number;
+  readonly securityProtocol: SecurityProtocol;
+}
 
 export interface PartitionAssignment {
   readonly partition: number;
@@ -12,8 +24,11 @@ export type MetadataRecord =
   | {
       readonly type: 'RegisterBroker';
       readonly nodeId: number;
+      /** The first endpoint's address, which records written before endpoints existed carry alone. */
       readonly host: string;
       readonly port: number;
+      /** Every listener's advertised endpoint; absent in older records (one PLAINTEXT listener). */
+      readonly endpoints?: readonly BrokerEndpoint[];
       readonly rack: string | null;
       readonly incarnation: string;
     }
@@ -43,6 +58,12 @@ export type MetadataRecord =
       readonly firstProducerId: number;
       readonly count: number;
     }
+  /** An ACL (Kafka's AccessControlEntryRecord); its id names it for removal. */
+  | { readonly type: 'AccessControlEntry'; readonly id: string; readonly acl: AclBinding }
+  | { readonly type: 'RemoveAccessControlEntry'; readonly id: string }
+  /** Sets one quota of an entity, or removes it when `value` is null (Kafka's ClientQuotaRecord). */
+  | { readonly type: 'ClientQuota'; readonly entity: QuotaEntity; readonly key: string; readonly value: number | null }
+  | ScramRecord
   | { readonly type: 'Noop' };
 
 const encoder = new TextEncoder();

@@ -1,12 +1,18 @@
 // The replicated metadata state: a pure function of the records applied in order. Every node
 // holds the same state after applying the same prefix of the metadata log.
-import { assert, readTopicConfigs, type TopicOverrides, unreachable } from '../common/index.js';
-import type { MetadataRecord, PartitionAssignment } from './records.js';
+import { assert, KafkaError, limits, readTopicConfigs, type TopicOverrides, unreachable } from '../common/index.js';
+import { AclIndex, type StoredAcl } from './acl-index.js';
+import { validateAclBinding } from './acl-model.js';
+import { type ClientQuotaEntry, ClientQuotaStore, isQuotaKey, validateQuotaValue } from './client-quotas.js';
+import type { BrokerEndpoint, MetadataRecord, PartitionAssignment } from './records.js';
+import { ScramUsers, type ScramUserSnapshot } from './scram-users.js';
 
 export interface BrokerInfo {
   readonly nodeId: number;
   readonly host: string;
   readonly port: number;
+  /** Every Kafka listener's advertised endpoint; Metadata gives a client those of its listener. */
+  readonly endpoints: readonly BrokerEndpoint[];
   readonly rack: string | null;
   readonly incarnation: string;
   readonly fenced: boolean;
@@ -36,9 +42,15 @@ export interface TopicInfo extends TopicRecordInfo {
 }
 
 export interface MetadataSnapshot {
-  readonly brokers: BrokerInfo[];
+  /** Brokers of snapshots taken before endpoints were recorded have none (one PLAINTEXT listener). */
+  readonly brokers: (Omit<BrokerInfo, 'endpoints'> & { readonly endpoints?: readonly BrokerEndpoint[] })[];
   readonly topics: TopicRecordInfo[];
   readonly nextProducerId: number;
+  /** Absent in snapshots written before ACLs existed. */
+  readonly acls?: StoredAcl[];
+  readonly clientQuotas?: ClientQuotaEntry[];
+  /** SCRAM credentials; absent in snapshots taken before users existed. */
+  readonly scramCredentials?: readonly ScramUserSnapshot[];
 }
 
 /** The topic with its configs parsed. */
@@ -60,6 +72,8 @@ export type MetadataChange =
   | { readonly kind: 'partitions-changed'; readonly topic: TopicInfo; readonly partitions: readonly number[] }
   | { readonly kind: 'config-changed'; readonly topic: TopicInfo }
   | { readonly kind: 'brokers-changed' }
+  | { readonly kind: 'acls-changed' }
+  | { readonly kind: 'client-quotas-changed' }
   /** A committed record that conflicts with the state (a deposed controller's late decision): it is
    * ignored the same way on every node, never half-applied. */
   | { readonly kind: 'ignored'; readonly reason: string };
@@ -70,6 +84,11 @@ export class MetadataState {
   private readonly topicsById = new Map<string, TopicInfo>();
   /** Next producer id not yet handed to any node; producer ids are never reused. */
   private nextProducerIdValue = 1000;
+  /** The cluster's ACLs, indexed for authorization. */
+  readonly acls = new AclIndex();
+  readonly clientQuotas = new ClientQuotaStore();
+  /** SCRAM users: salts, iterations and keys, never passwords. */
+  readonly scramUsers = new ScramUsers();
 
   get brokers(): readonly BrokerInfo[] {
     return [...this.brokersById.values()].sort((a, b) => a.nodeId - b.nodeId);
@@ -103,6 +122,7 @@ export class MetadataState {
           nodeId: record.nodeId,
           host: record.host,
           port: record.port,
+          endpoints: endpointsOf(record),
           rack: record.rack,
           incarnation: record.incarnation,
           fenced: false,
@@ -181,6 +201,28 @@ export class MetadataState {
         this.nextProducerIdValue = record.firstProducerId + record.count;
         return null;
       }
+      case 'AccessControlEntry':
+        return this.applyAcl(record.id, record.acl);
+      case 'RemoveAccessControlEntry':
+        return this.acls.remove(record.id) ? { kind: 'acls-changed' } : null;
+      case 'ClientQuota': {
+        const { key, value, entity } = record;
+        const problem = quotaRecordProblem(key, value);
+        if (problem !== null || !isQuotaKey(key)) return { kind: 'ignored', reason: problem ?? key };
+        if (
+          value !== null &&
+          !this.clientQuotas.has(entity) &&
+          this.clientQuotas.size >= limits.clientQuotaEntitiesMax
+        ) {
+          return { kind: 'ignored', reason: `more than ${limits.clientQuotaEntitiesMax} quota entities` };
+        }
+        this.clientQuotas.set(entity, key, value);
+        return { kind: 'client-quotas-changed' };
+      }
+      case 'UpsertScramCredential':
+      case 'DeleteScramCredential':
+        this.scramUsers.apply(record);
+        return null;
       case 'Noop':
         return null;
       default:
@@ -196,22 +238,83 @@ export class MetadataState {
       configs,
       partitions,
     }));
-    return { brokers: this.brokers.slice(), topics, nextProducerId: this.nextProducerIdValue };
+    return {
+      brokers: this.brokers.slice(),
+      topics,
+      nextProducerId: this.nextProducerIdValue,
+      acls: this.acls.all(),
+      clientQuotas: this.clientQuotas.all(),
+      scramCredentials: this.scramUsers.snapshot(),
+    };
   }
 
   restore(snapshot: MetadataSnapshot): void {
     this.brokersById.clear();
     this.topicsByName.clear();
     this.topicsById.clear();
-    for (const broker of snapshot.brokers) this.brokersById.set(broker.nodeId, broker);
+    for (const broker of snapshot.brokers)
+      this.brokersById.set(broker.nodeId, { ...broker, endpoints: endpointsOf(broker) });
     for (const topic of snapshot.topics) this.putTopic(withSettings(topic));
     this.nextProducerIdValue = snapshot.nextProducerId;
+    // The same checks as the records that made them: every node restores the same set.
+    this.acls.clear();
+    for (const { id, ...acl } of snapshot.acls ?? []) this.applyAcl(id, acl);
+    this.clientQuotas.clear();
+    for (const { entity, values } of snapshot.clientQuotas ?? []) {
+      for (const [key, value] of Object.entries(values)) {
+        if (quotaRecordProblem(key, value) === null && isQuotaKey(key)) this.clientQuotas.set(entity, key, value);
+      }
+    }
+    this.scramUsers.restore(snapshot.scramCredentials ?? []);
+  }
+
+  private applyAcl(id: string, acl: StoredAcl | Omit<StoredAcl, 'id'>): MetadataChange {
+    try {
+      validateAclBinding(acl);
+    } catch (err) {
+      if (!(err instanceof KafkaError)) throw err;
+      return { kind: 'ignored', reason: `ACL ${id}: ${err.message}` };
+    }
+    if (this.acls.size >= limits.aclsMax) return { kind: 'ignored', reason: `more than ${limits.aclsMax} ACLs` };
+    const binding = {
+      resourceType: acl.resourceType,
+      resourceName: acl.resourceName,
+      patternType: acl.patternType,
+      principal: acl.principal,
+      host: acl.host,
+      operation: acl.operation,
+      permissionType: acl.permissionType,
+    };
+    if (!this.acls.add({ id, ...binding })) return { kind: 'ignored', reason: `ACL ${id} exists already` };
+    return { kind: 'acls-changed' };
   }
 
   private putTopic(topic: TopicInfo): void {
     this.topicsByName.set(topic.name, topic);
     this.topicsById.set(topic.topicId, topic);
   }
+}
+
+/** Why a committed quota record cannot apply (an older or newer Brook's key), or null. */
+function quotaRecordProblem(key: string, value: number | null): string | null {
+  if (value === null) return isQuotaKey(key) ? null : `unknown quota key ${key}`;
+  try {
+    validateQuotaValue(key, value);
+    return null;
+  } catch (err) {
+    if (!(err instanceof KafkaError)) throw err;
+    return err.message;
+  }
+}
+
+/** A broker registered before endpoints were recorded had one PLAINTEXT listener at host:port. */
+function endpointsOf(broker: {
+  readonly host: string;
+  readonly port: number;
+  readonly endpoints?: readonly BrokerEndpoint[];
+}): BrokerEndpoint[] {
+  if (broker.endpoints !== undefined && broker.endpoints.length > 0) return broker.endpoints.map((e) => ({ ...e }));
+  return [{ listener: 'PLAINTEXT', host: broker.host, port: broker.port, securityProtocol: 'PLAINTEXT' }];
 }
 
 function toPartitionInfo(p: PartitionAssignment): PartitionInfo {

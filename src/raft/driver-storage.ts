@@ -1,7 +1,7 @@
 // The Raft node's disk: hard state, log entries and the latest snapshot in LevelDB under
 // <data-dir>/raft. Each Ready is written as ONE atomic batch (snapshot, entries, the deletion of a
 // conflicting suffix, hard state), with `sync: true` whenever the Ready says it must be durable
-// before its messages leave (DESIGN.md section 3, persistence rules). The in-memory MemoryStorage
+// before its messages leave (docs/architecture.md, Raft). The in-memory MemoryStorage
 // the core reads from is a mirror of what this file has written.
 import { ClassicLevel } from 'classic-level';
 import { assert } from '../common/index.js';

@@ -183,7 +183,8 @@ class PeerSender {
     private readonly opts: TransportOptions,
     private readonly handler: RaftTransportHandler,
   ) {
-    this.client = createClient<RaftClient>(raftServiceConstructor(), address);
+    // The node's peer credentials: mutual TLS when configured, like every other internal link.
+    this.client = createClient<RaftClient>(raftServiceConstructor(), address, opts.server.peers.client);
   }
 
   enqueue(m: RaftMessage): void {

@@ -1,4 +1,4 @@
-// Partition leader elections, run by the controller (DESIGN §5, failover):
+// Partition leader elections, run by the controller (docs/architecture.md):
 //   1. choose epoch e+1 and send Seal(e+1) to the partition's unfenced replicas; each persists it and
 //      from then on refuses epoch e, answering with its last epoch and durable log end;
 //   2. with R accepted answers from candidate replicas, pick the greatest (last epoch, log end),
@@ -8,7 +8,7 @@
 // Elections start when a leader is fenced or unregistered, and for every leadership of a broker
 // that asks for a controlled shutdown (which is then not a candidate).
 // It lives in replication, not metadata: sealing and choosing a leader are the replication
-// protocol's steps (DESIGN §5); metadata only records the outcome and asks for drains
+// protocol's steps (docs/architecture.md); metadata only records the outcome and asks for drains
 // (LeadershipDrain, which this implements).
 import { type Clock, type Logger, resolveQuorums, type ScheduledTask } from '../common/index.js';
 import { type LeadershipDrain, type MetadataLog, type PartitionInfo, type TopicInfo } from '../metadata/index.js';

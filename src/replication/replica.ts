@@ -1,4 +1,4 @@
-// One partition's replica on this node (DESIGN §5): its log, its sealed epoch, and its role — the
+// One partition's replica on this node (docs/architecture.md): its log, its sealed epoch, and its role — the
 // leader of an epoch (a LeaderCore driven by LeaderReplica) or a follower (a FollowerCore driven by
 // FollowerReplica). Roles follow the metadata: the replica leads epoch e only after the
 // PartitionChange for e has been applied here (take-leadership.ts says whether it may). This file is
@@ -136,6 +136,11 @@ export class Replica {
     this.election = new ElectionRequestTimer(io.clock, logger);
     this.assignmentValue = assignment;
     this.waiters = new HighWatermarkWaiters(io.clock);
+    // The log cleaner works below this replica's high watermark only: above it, a record may be
+    // uncommitted, and cleaning could drop a committed older value for a newer one that a failover
+    // then truncates. Leader and follower alike use their own. With transactions this becomes the
+    // last stable offset.
+    log.setCleanableBound({ cleanableEndOffset: () => (this.closed ? 0 : this.highWatermark) });
   }
 
   static async open(
@@ -401,7 +406,9 @@ export class Replica {
     this.election.clear();
     leader.onLocalDurable();
     leader.pump();
-    this.logger.info(
+    // Per partition (50 of __consumer_offsets at every start): debug. The controller's 'partition
+    // leader elected' says at info when a failover moved a leadership.
+    this.logger.debug(
       { epoch: e, epochStartOffset: start, logEndOffset: this.log.logEndOffset, highWatermark: core.highWatermark },
       'leading partition',
     );
@@ -424,7 +431,7 @@ export class Replica {
       new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.partition} is no longer led here`),
     );
     for (const listener of [...this.listeners]) listener();
-    this.logger.info({ epoch: l.epoch, reason }, 'stopped leading partition');
+    this.logger.debug({ epoch: l.epoch, reason }, 'stopped leading partition');
     this.io.leadershipChanged(this, false);
   }
 
@@ -516,5 +523,6 @@ export class Replica {
     // After the changes already queued; at once if the queue refuses more.
     await this.queue.run(stop).catch(stop);
     this.listeners.clear();
+    this.log.setCleanableBound(null);
   }
 }

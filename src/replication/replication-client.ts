@@ -268,6 +268,8 @@ export class ReplicationClient implements SealClient, ReplicaNetwork {
     /** This node's replicas, answering Seal and RequestElection addressed to this node. */
     private readonly local: LocalReplication,
     private readonly log: Logger,
+    /** The node's peer credentials (mutual TLS when configured). */
+    private readonly credentials: grpc.ChannelCredentials,
   ) {
     this.timeoutTimer = clock.every(APPEND_TIMEOUT_CHECK_INTERVAL_MS, () => {
       const now = clock.now();
@@ -280,7 +282,11 @@ export class ReplicationClient implements SealClient, ReplicaNetwork {
     if (stub) return stub;
     const member = this.config.clusterNodes.find((m) => m.nodeId === nodeId);
     if (!member || this.closed) return null;
-    stub = createClient<ReplicationStub>(replicationClientConstructor(), `${member.host}:${member.grpcPort}`);
+    stub = createClient<ReplicationStub>(
+      replicationClientConstructor(),
+      `${member.host}:${member.grpcPort}`,
+      this.credentials,
+    );
     this.stubs.set(nodeId, stub);
     return stub;
   }

@@ -1,4 +1,4 @@
-// Taking epoch e as leader (DESIGN §5), after the PartitionChange for e was applied here: whether
+// Taking epoch e as leader (docs/architecture.md), after the PartitionChange for e was applied here: whether
 // this replica may, and the durable steps before it leads. Refused when sealed above e (a newer
 // failover is under way), and when its log already has epoch e or newer: it led e before a restart,
 // and leading e again could give two batches one (offset, epoch) — except as the single replica of

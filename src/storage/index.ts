@@ -1,6 +1,15 @@
 // The storage module's door: partition logs, their manager, the disk they live on, configs and
 // batch helpers. Depends on common only.
-export { LogManager, type PartitionId, partitionDirName, parsePartitionDirName } from './log-manager.js';
+export {
+  LogManager,
+  type LogManagerOptions,
+  type PartitionId,
+  partitionDirName,
+  parsePartitionDirName,
+} from './log-manager.js';
+export { type CleanerSettings, type CleanerStats, LogCleaner } from './cleaner/log-cleaner.js';
+export type { CleanableBound } from './cleaner/log-compaction.js';
+export { keylessRecordIndexes } from './cleaner/batch-records.js';
 export { pageCacheControlUnavailable } from './page-cache.js';
 export {
   type Disk,
@@ -12,6 +21,7 @@ export {
   errorCode,
 } from './disk.js';
 export { nodeDisk } from './node-disk.js';
+export { timedDisk } from './timed-disk.js';
 export { replaceFile, TEMP_SUFFIX } from './file-io.js';
 export {
   PartitionLog,
@@ -30,7 +40,16 @@ export {
 } from './producer-state.js';
 export { type TxnMarker, buildMarkerBatch, readMarker, ControlRecordType } from './control-record.js';
 export { type AbortedTxn, TxnIndex } from './txn-index.js';
-export { type LogConfig, TimestampType, defaultLogConfig, logConfigOf, makeLogConfig } from './log-config.js';
+export {
+  type CleanupPolicy,
+  type LogConfig,
+  TimestampType,
+  appliesRetention,
+  defaultLogConfig,
+  isCompacted,
+  logConfigOf,
+  makeLogConfig,
+} from './log-config.js';
 export {
   BatchOffsets,
   BATCH_HEADER_BYTES,
@@ -41,6 +60,7 @@ export {
   readBatchHeader,
   lastOffsetOf,
   splitBatches,
+  recordsInBatches,
   validateClientBatch,
   type ValidateOptions,
   setBaseOffsetAndEpoch,

@@ -1,4 +1,4 @@
-// Leader-epoch checkpoint (DESIGN §5): "epoch e starts at offset s" entries, newest last, kept in
+// Leader-epoch checkpoint (docs/architecture.md): "epoch e starts at offset s" entries, newest last, kept in
 // `leader-epoch-checkpoint` and replaced atomically and durably. Semantics follow Kafka's
 // LeaderEpochFileCache (assign, endOffsetFor, truncateFromEnd/Start).
 import { assert } from '../common/index.js';

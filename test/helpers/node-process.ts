@@ -62,7 +62,10 @@ export interface NodeOptions {
   readonly nodeId?: number;
   readonly clusterNodes?: string;
   readonly dataDir?: string;
+  /** The port readiness is checked on; with `listeners`, one of theirs. */
   readonly kafkaPort?: number;
+  /** --listeners instead of --kafka-port (NAME://127.0.0.1:port,...). */
+  readonly listeners?: string;
   readonly grpcPort?: number;
   readonly httpPort?: number;
   readonly extraArgs?: readonly string[];
@@ -127,7 +130,7 @@ export class NodeProcess {
     while (Date.now() < deadline) {
       if (this.exitCode !== null)
         throw new Error(`node ${this.nodeId} exited with ${this.exitCode}:\n${this.logs.slice(-4000)}`);
-      if (this.logs.includes('Brook node started') && (await canConnect(this.kafkaPort))) return;
+      if (this.logs.includes('Brook node ready') && (await canConnect(this.kafkaPort))) return;
       await sleep(50);
     }
     throw new Error(`node ${this.nodeId} not ready in ${timeoutMs} ms:\n${this.logs.slice(-4000)}`);
@@ -193,8 +196,7 @@ export async function createNode(options: NodeOptions = {}): Promise<NodeProcess
     dataDir,
     '--listen-host',
     '127.0.0.1',
-    '--kafka-port',
-    String(kafkaPort),
+    ...(options.listeners !== undefined ? ['--listeners', options.listeners] : ['--kafka-port', String(kafkaPort)]),
     '--grpc-port',
     String(grpcPort),
     '--http-port',
@@ -260,7 +262,12 @@ function canConnect(port: number): Promise<boolean> {
 /** Creates and starts an n-node cluster on free ports; all nodes start together (quorum). */
 export async function startCluster(
   count: number,
-  options: { extraArgs?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
+  options: {
+    extraArgs?: readonly string[];
+    /** More arguments for one node (its own certificate). */
+    extraArgsFor?: (nodeId: number) => readonly string[];
+    env?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<NodeProcess[]> {
   const ports = [];
   for (let i = 0; i < count; i++)
@@ -275,7 +282,7 @@ export async function startCluster(
         kafkaPort: ports[i]!.kafka,
         grpcPort: ports[i]!.grpc,
         httpPort: ports[i]!.http,
-        extraArgs: options.extraArgs,
+        extraArgs: [...(options.extraArgs ?? []), ...(options.extraArgsFor?.(i + 1) ?? [])],
         env: options.env,
       }),
     );

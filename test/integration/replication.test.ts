@@ -1,4 +1,4 @@
-// Partition replication between three real node processes (DESIGN §5): acks=all writes reach every
+// Partition replication between three real node processes (docs/architecture.md): acks=all writes reach every
 // replica's log; kill -9 of a partition leader elects a new one within seconds that has every
 // acknowledged record; the killed node catches up as a follower when it returns; without W live
 // replicas acks=all is refused with NOT_ENOUGH_REPLICAS and nothing acknowledged is lost; W=3/R=1

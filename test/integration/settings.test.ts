@@ -33,12 +33,23 @@ async function commitIndex(): Promise<number> {
   return (await httpJson<{ commitIndex: number }>(node, '/healthz')).commitIndex;
 }
 
-/** The metadata log's commit index, once it has stood still for a while (start-up records are in). */
+/**
+ * The metadata log's commit index, once it has stood still for two seconds: start-up records (the
+ * broker's registration, the leaders of `__consumer_offsets`) come in bursts with pauses between them
+ * on a loaded machine, so one quiet half second is not enough to say they are all in.
+ */
 async function quietCommitIndex(): Promise<number> {
-  for (let tries = 0; tries < 20; tries++) {
-    const before = await commitIndex();
-    await sleep(500);
-    if ((await commitIndex()) === before) return before;
+  let last = await commitIndex();
+  let stillSinceMs = Date.now();
+  for (let tries = 0; tries < 60; tries++) {
+    await sleep(250);
+    const now = await commitIndex();
+    if (now !== last) {
+      last = now;
+      stillSinceMs = Date.now();
+    } else if (Date.now() - stillSinceMs >= 2000) {
+      return last;
+    }
   }
   throw new Error('the metadata log never stood still');
 }

@@ -1,13 +1,23 @@
 // A client connection's flow control over a real loopback socket: requests are handed on while
 // fewer than the byte bound are unanswered, then reading pauses until answers drain it, always at
-// least one request (however large) is handled, and responses keep request order.
+// least one request (however large) is handled, and responses keep request order. The same over
+// TLS, and over TLS through a SASL session the client logged in to first.
+import { readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { limits } from '../../src/common/limits.js';
 import { silentLogger } from '../../src/common/log.js';
-import { Connection } from '../../src/kafka/connection.js';
+import { Connection, type ConnectionSecurity } from '../../src/kafka/connection.js';
 import type { RequestDispatcher } from '../../src/kafka/dispatcher.js';
-import { waitFor } from '../helpers/node-process.js';
+import { decodeResponseFrame, encodeRequest } from '../../src/kafka/protocol/index.js';
+import { FailureDelays } from '../../src/kafka/sasl/failure-delays.js';
+import { credentialFromPassword } from '../../src/kafka/sasl/scram-crypto.js';
+import { SaslSession } from '../../src/kafka/sasl/session.js';
+import type { ScramCredential } from '../../src/metadata/index.js';
+import { makeTestCas } from '../helpers/certs.js';
+import { stopAll, waitFor } from '../helpers/node-process.js';
+import { ScramClient } from '../helpers/scram-client.js';
 
 /** A dispatcher whose answers the test releases by hand: each request is answered with its first byte. */
 class HeldDispatcher {
@@ -40,17 +50,79 @@ function frame(size: number, tag: number): Buffer {
   return out;
 }
 
-describe('connection flow control', () => {
+/** Reads one size-prefixed frame off a socket. */
+function nextFrame(socket: Socket): Promise<Buffer> {
+  return new Promise((resolve) => {
+    let buffered = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length < 4 || buffered.length < 4 + buffered.readInt32BE(0)) return;
+      socket.off('data', onData);
+      resolve(buffered.subarray(4, 4 + buffered.readInt32BE(0)));
+    };
+    socket.on('data', onData);
+  });
+}
+
+/** SaslHandshake v1 and SaslAuthenticate v2 with SCRAM-SHA-256, before any test frame. */
+async function logIn(socket: Socket): Promise<void> {
+  const request = async <T>(apiKey: number, version: number, id: number, body: unknown): Promise<T> => {
+    const answer = nextFrame(socket);
+    socket.write(Buffer.concat(encodeRequest(apiKey, version, id, 'test', body)));
+    return decodeResponseFrame<T & object>(apiKey, version, await answer).body;
+  };
+  const scram = new ScramClient('SCRAM-SHA-256', 'user', 'pw');
+  await request(17, 1, 1, { mechanism: 'SCRAM-SHA-256' });
+  const first = await request<{ authBytes: Buffer }>(36, 2, 2, { authBytes: scram.first() });
+  const final = await request<{ errorCode: number; authBytes: Buffer }>(36, 2, 3, {
+    authBytes: scram.final(first.authBytes),
+  });
+  expect(final.errorCode).toBe(0);
+  expect(scram.verifies(final.authBytes)).toBe(true);
+}
+
+const MODES = ['TCP', 'TLS', 'TLS and SASL'] as const;
+
+describe.each(MODES)('connection flow control over %s', (mode) => {
   let server: Server;
   let port = 0;
   const sockets: Socket[] = [];
   let dispatcher: HeldDispatcher;
+  let ca = Buffer.alloc(0);
+  let credential: ScramCredential;
 
   beforeAll(async () => {
-    server = createServer((socket) => {
+    credential = await credentialFromPassword('SCRAM-SHA-256', 'pw', 4096);
+    const security: ConnectionSecurity = {
+      listener: { name: 'TEST', securityProtocol: 'SASL_SSL', authenticatesClients: true },
+      gate: (address, authenticated) =>
+        new SaslSession(
+          {
+            listenerName: 'TEST',
+            mechanisms: ['SCRAM-SHA-256'],
+            credentials: (user) => (user === 'user' ? credential : undefined),
+            sessionLifetimeMs: 0,
+            failureDelays: new FailureDelays(0),
+            log: silentLogger,
+          },
+          address,
+          authenticated,
+        ),
+    };
+    const accept = (socket: Socket) => {
       sockets.push(socket);
-      new Connection(1, socket, dispatcher as unknown as RequestDispatcher, silentLogger);
-    });
+      const secured = mode === 'TLS and SASL' ? security : undefined;
+      new Connection(1, socket, dispatcher as unknown as RequestDispatcher, silentLogger, secured);
+    };
+    if (mode === 'TCP') {
+      server = createServer(accept);
+    } else {
+      const cas = makeTestCas();
+      const files = cas.ca.issue('localhost', 'server');
+      ca = readFileSync(cas.ca.cert);
+      server = createTlsServer({ cert: readFileSync(files.cert), key: readFileSync(files.key) }, accept);
+      rmSync(cas.dir, { recursive: true, force: true });
+    }
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
   });
@@ -58,11 +130,17 @@ describe('connection flow control', () => {
   afterAll(async () => {
     for (const s of sockets) s.destroy();
     await new Promise((resolve) => server.close(resolve));
+    await stopAll();
   });
 
   async function client(): Promise<{ socket: Socket; answers: number[] }> {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket: Socket | TLSSocket =
+      mode === 'TCP'
+        ? connect({ host: '127.0.0.1', port })
+        : connectTls({ host: '127.0.0.1', port, servername: 'localhost', ca });
+    await new Promise((resolve) => socket.once(mode === 'TCP' ? 'connect' : 'secureConnect', resolve));
     sockets.push(socket);
+    if (mode === 'TLS and SASL') await logIn(socket);
     const answers: number[] = [];
     let buffered = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
@@ -72,7 +150,6 @@ describe('connection flow control', () => {
         buffered = buffered.subarray(5);
       }
     });
-    await new Promise((resolve) => socket.once('connect', resolve));
     return { socket, answers };
   }
 

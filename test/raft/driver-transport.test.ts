@@ -278,7 +278,7 @@ describe('GrpcRaftTransport over gRPC', () => {
     type StreamClient = grpc.Client & {
       Stream: (cb: (err: grpc.ServiceError | null) => void) => grpc.ClientWritableStream<unknown>;
     };
-    const client = createClient<StreamClient>(ctor, `127.0.0.1:${b.port}`);
+    const client = createClient<StreamClient>(ctor, `127.0.0.1:${b.port}`, grpc.credentials.createInsecure());
     const status = await new Promise<grpc.ServiceError | null>((resolve) => {
       const call = client.Stream(resolve);
       call.write({ clusterId: 'another-cluster', messages: [heartbeat(9, 2, 99)] });

@@ -144,7 +144,7 @@ describe('RaftDriver: three nodes over gRPC and LevelDB', () => {
     const ctor = serviceConstructor(loadProto('raft.proto'), 'brook.raft.Raft');
     const client = createClient<
       grpc.Client & { Send: (b: unknown, cb: (err: grpc.ServiceError | null) => void) => void }
-    >(ctor, `127.0.0.1:${target.port}`);
+    >(ctor, `127.0.0.1:${target.port}`, grpc.credentials.createInsecure());
     const intruder = message({ type: MessageType.MsgHeartbeat, from: 9, to: target.id, term: termBefore + 50 });
     const err = await new Promise<grpc.ServiceError | null>((resolve) =>
       client.Send({ clusterId: 'another-cluster', messages: [intruder] }, resolve),

@@ -1,4 +1,4 @@
-// The Raft core is pure and synchronous (DESIGN.md section 3): outside src/raft/driver*, nothing
+// The Raft core is pure and synchronous (docs/architecture.md, Raft): outside src/raft/driver*, nothing
 // imports from Node, gRPC or LevelDB, and nothing uses timers, promises or Math.random.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,7 +1,16 @@
 // The settings registry: one row per setting (registry.ts), the types its values have
 // (value-types.ts), and what is derived from it — the start-up flags and the node's typed config,
 // topic config parsing, the quorums, DescribeConfigs' view and the README's table.
+export { type BootstrapUser } from './bootstrap-users.js';
 export { type ClusterMember, parseClusterNodes } from './cluster-nodes.js';
+export {
+  formatListener,
+  type KafkaListener,
+  type ListenerAddress,
+  type ListenerProtocol,
+  parseListener,
+  resolveListeners,
+} from './listeners.js';
 export {
   type ConfigSourceName,
   type DescribedConfig,
@@ -15,11 +24,13 @@ export { settingsTable, withSettingsTable } from './readme-table.js';
 export {
   CLEANUP_POLICIES,
   COMPRESSION_TYPES,
+  SASL_MECHANISMS,
   SETTING_ROWS,
   SETTINGS,
   type SettingKey,
   type SettingRow,
   TIMESTAMP_TYPES,
+  TLS_CLIENT_AUTH,
 } from './registry.js';
 export { type DerivedDefault, envOf, isDerived, type Setting, type Unit } from './setting.js';
 export {

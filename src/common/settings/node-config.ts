@@ -5,7 +5,9 @@ import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { assert } from '../assert.js';
 import { ConfigError } from '../errors.js';
+import { usesSasl, usesTls } from '../principal.js';
 import { humanNumber } from './human.js';
+import { isWildcardHost, type ListenerAddress, resolveListeners } from './listeners.js';
 import { SETTING_ROWS, type SettingKey, type SettingRow } from './registry.js';
 import { envOf, isDerived } from './setting.js';
 import type { BrokerSettings, NodeConfig } from './typed.js';
@@ -16,8 +18,10 @@ function parserOf(row: SettingRow, name: string) {
     try {
       return row.type.parse(raw);
     } catch (err) {
-      if (err instanceof InvalidSettingValue) throw new InvalidArgumentError(`${name} ${err.message}, got '${raw}'`);
-      throw err;
+      if (!(err instanceof InvalidSettingValue)) throw err;
+      // A secret's text is never repeated, not even in an error (commander's message would quote it).
+      if (row.sensitive === true) throw new ConfigError(`${name} ${err.message}`);
+      throw new InvalidArgumentError(`${name} ${err.message}, got '${raw}'`);
     }
   };
 }
@@ -29,7 +33,9 @@ function optionOf(row: SettingRow & { readonly flag: `--${string}` }): Option {
   const option = new Option(`${row.flag} <${placeholder}>`, description)
     .env(envOf(row.flag))
     .argParser(parserOf(row, row.flag.slice(2)));
-  if (!isDerived(row.default)) {
+  if (row.default === null) {
+    option.default(null, 'unset');
+  } else if (!isDerived(row.default)) {
     const formatted = row.type.format(row.default);
     const human = typeof row.default === 'number' ? humanNumber(row.default, row.unit) : formatted;
     option.default(row.default, human.startsWith(formatted) ? formatted : `${formatted} = ${human}`);
@@ -92,12 +98,33 @@ function resolve(cmd: Command): NodeConfig {
   }
   const raw = values as Partial<BrokerSettings> & Omit<BrokerSettings, DerivedKey>;
   const clusterSize = raw.clusterNodes.length;
-  const wildcard = raw.listenHost === '0.0.0.0' || raw.listenHost === '::';
+  checkListenerFlags(explicitSettings);
+  const advertisedHost = raw.advertisedHost ?? (isWildcardHost(raw.listenHost) ? hostname() : raw.listenHost);
+  const advertisedPort = raw.advertisedPort ?? raw.kafkaPort;
+  // Without --listeners, today's single PLAINTEXT listener from --listen-host and --kafka-port.
+  const legacy: ListenerAddress = { name: 'PLAINTEXT', host: raw.listenHost, port: raw.kafkaPort };
+  const listeners = raw.listeners ?? [legacy];
+  const legacyAdvertised =
+    raw.listeners === undefined ? [{ ...legacy, host: advertisedHost, port: advertisedPort }] : [];
+  let kafkaListeners;
+  try {
+    kafkaListeners = resolveListeners({
+      listeners,
+      advertisedListeners: raw.advertisedListeners ?? legacyAdvertised,
+      listenerSecurityProtocolMap: raw.listenerSecurityProtocolMap,
+    });
+  } catch (err) {
+    if (err instanceof InvalidSettingValue) throw new ConfigError(`listeners: ${err.message}`);
+    throw err;
+  }
   const config: NodeConfig = {
     ...raw,
-    advertisedHost: raw.advertisedHost ?? (wildcard ? hostname() : raw.listenHost),
-    advertisedPort: raw.advertisedPort ?? raw.kafkaPort,
+    advertisedHost,
+    advertisedPort,
+    listeners,
+    advertisedListeners: kafkaListeners.map((l) => ({ name: l.name, host: l.advertisedHost, port: l.advertisedPort })),
     defaultReplicationFactor: raw.defaultReplicationFactor ?? Math.min(3, clusterSize),
+    kafkaListeners,
     explicitSettings,
   };
   for (const row of SETTING_ROWS) {
@@ -108,7 +135,25 @@ function resolve(cmd: Command): NodeConfig {
 }
 
 /** The settings whose default is derived from others (their rows say from what). */
-type DerivedKey = 'advertisedHost' | 'advertisedPort' | 'defaultReplicationFactor';
+type DerivedKey =
+  'advertisedHost' | 'advertisedPort' | 'defaultReplicationFactor' | 'listeners' | 'advertisedListeners';
+
+/**
+ * --listeners replaces --kafka-port, --advertised-host and --advertised-port (which describe the one
+ * default listener), and --advertised-listeners replaces the latter two: given together, which
+ * one counts would be a guess.
+ */
+function checkListenerFlags(explicit: ReadonlySet<SettingKey>): void {
+  const clash = (key: SettingKey, others: readonly SettingKey[], flag: string) => {
+    const given = others.filter((other) => explicit.has(other));
+    if (explicit.has(key) && given.length > 0) {
+      const names = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+      throw new ConfigError(`${flag} replaces ${names}: give the address in ${flag}`);
+    }
+  };
+  clash('listeners', ['kafkaPort', 'advertisedHost', 'advertisedPort'], '--listeners');
+  clash('advertisedListeners', ['advertisedHost', 'advertisedPort'], '--advertised-listeners');
+}
 
 /** Relations between settings that no single row's range can say. */
 function check(config: NodeConfig): void {
@@ -126,11 +171,38 @@ function check(config: NodeConfig): void {
   if (config.groupMinSessionTimeoutMs > config.groupMaxSessionTimeoutMs) {
     throw new ConfigError('group-min-session-timeout-ms must not exceed group-max-session-timeout-ms');
   }
+  checkSecurity(config);
   const clusterSize = config.clusterNodes.length;
   if (config.defaultReplicationFactor > clusterSize) {
     throw new ConfigError(
       `default-replication-factor ${config.defaultReplicationFactor} exceeds the ${clusterSize} cluster nodes`,
     );
+  }
+}
+
+/** TLS listeners need a certificate, client certificates a CA, peer TLS all three of its files. */
+function checkSecurity(config: NodeConfig): void {
+  const tlsListeners = config.kafkaListeners.filter((l) => usesTls(l.securityProtocol)).map((l) => l.name);
+  if (tlsListeners.length > 0 && (config.tlsCert === null || config.tlsKey === null)) {
+    throw new ConfigError(`listener ${tlsListeners[0]} uses TLS: give --tls-cert and --tls-key`);
+  }
+  if (tlsListeners.length > 0 && config.tlsClientAuth !== 'none' && config.tlsCa === null) {
+    throw new ConfigError(
+      `tls-client-auth ${config.tlsClientAuth} needs --tls-ca, the CA client certificates chain to`,
+    );
+  }
+  const plainAllowed = (protocol: string) => protocol === 'SASL_SSL' || config.saslPlainWithoutTls;
+  for (const listener of config.kafkaListeners) {
+    const mechanisms = config.saslMechanisms.filter((m) => m !== 'PLAIN' || plainAllowed(listener.securityProtocol));
+    if (usesSasl(listener.securityProtocol) && mechanisms.length === 0) {
+      throw new ConfigError(
+        `listener ${listener.name} offers no SASL mechanism: PLAIN needs TLS or --sasl-plain-without-tls`,
+      );
+    }
+  }
+  const peerFiles = [config.peerTlsCert, config.peerTlsKey, config.peerTlsCa];
+  if (peerFiles.some((f) => f !== null) && peerFiles.some((f) => f === null)) {
+    throw new ConfigError('peer TLS needs all of --peer-tls-cert, --peer-tls-key and --peer-tls-ca');
   }
 }
 

@@ -8,12 +8,15 @@
 // and its topic key is Kafka's topic config (segment.bytes), whose broker synonym it is. Brook's
 // own settings take names in Kafka's style (grpc.port). A row's key is the field of the typed
 // config that holds its value (NodeConfig.segmentBytes, LogConfig.segmentBytes).
-import { LOG_LEVELS } from '../log.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../log.js';
 import { limits } from '../limits.js';
+import { bootstrapUsers } from './bootstrap-users.js';
 import { clusterNodes, DEFAULT_GRPC_PORT } from './cluster-nodes.js';
+import { DEFAULT_PROTOCOL_MAP, listenerList, protocolMap } from './listeners.js';
+import { principals } from './principals.js';
 import { kafkaVersion } from './kafka-version.js';
 import { setting, type Setting } from './setting.js';
-import { boolean, int, listOf, long, oneOf, optional, strictBoolean, text } from './value-types.js';
+import { boolean, double, int, listOf, long, oneOf, optional, password, strictBoolean, text } from './value-types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MIB = 1024 * 1024;
@@ -21,6 +24,11 @@ const port = () => int(0, 65535);
 
 export const CLEANUP_POLICIES = ['delete', 'compact'] as const;
 export const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
+/** Kafka's ssl.client.auth. */
+export const TLS_CLIENT_AUTH = ['none', 'requested', 'required'] as const;
+/** The SASL mechanisms Brook implements (sasl.enabled.mechanisms). */
+export const SASL_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'] as const;
+const file = () => optional(text(1, 4096, 'file'));
 /** compression.type: `producer` keeps what was sent; a codec is what the leader stores. */
 export const COMPRESSION_TYPES = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
@@ -114,6 +122,37 @@ export const SETTINGS = {
     doc: 'Kafka port given to clients',
     main: true,
   }),
+  linePort: setting({
+    broker: 'line.port',
+    flag: '--line-port',
+    placeholder: 'port',
+    type: optional(port()),
+    default: null,
+    doc: 'port of the line protocol (PRODUCE/CONSUME lines, as nc sends them); off when unset',
+  }),
+  listeners: setting({
+    broker: 'listeners',
+    flag: '--listeners',
+    type: listenerList(),
+    default: { derived: 'PLAINTEXT://<listen-host>:<kafka-port>' },
+    doc: 'Kafka listeners, NAME://host:port,... (NAME: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL or a mapped name)',
+    main: true,
+  }),
+  advertisedListeners: setting({
+    broker: 'advertised.listeners',
+    flag: '--advertised-listeners',
+    type: listenerList(),
+    default: { derived: "each listener's own address (this machine's name for a wildcard host)" },
+    doc: 'addresses given to clients, per listener name; a client is told those of the listener it came in on',
+    main: true,
+  }),
+  listenerSecurityProtocolMap: setting({
+    broker: 'listener.security.protocol.map',
+    flag: '--listener-security-protocol-map',
+    type: protocolMap(),
+    default: DEFAULT_PROTOCOL_MAP,
+    doc: 'security protocol of each listener name, NAME:PROTOCOL,... (a protocol name maps to itself)',
+  }),
   logLevel: setting({
     broker: 'logger.level',
     flag: '--log-level',
@@ -121,6 +160,15 @@ export const SETTINGS = {
     type: oneOf(LOG_LEVELS),
     default: 'info',
     doc: 'pino log level',
+    main: true,
+  }),
+  logFormat: setting({
+    broker: 'logger.format',
+    flag: '--log-format',
+    placeholder: 'format',
+    type: oneOf(LOG_FORMATS),
+    default: 'auto',
+    doc: 'log lines as json, pretty (for people), or auto: pretty when stdout is a terminal, else json',
     main: true,
   }),
   legacyApiVersions: setting({
@@ -254,6 +302,83 @@ export const SETTINGS = {
     doc: 'how often retention runs',
   }),
 
+  // ---------------------------------------------------------------- log compaction (per topic too)
+  cleanupPolicy: setting({
+    broker: 'log.cleanup.policy',
+    flag: '--cleanup-policy',
+    topic: 'cleanup.policy',
+    type: listOf(oneOf(CLEANUP_POLICIES), { itemsMin: 1 }),
+    default: ['delete'],
+    doc: 'delete: retention removes old segments; compact: keep the latest record of each key; both: compact,delete',
+  }),
+  minCleanableDirtyRatio: setting({
+    broker: 'log.cleaner.min.cleanable.ratio',
+    flag: '--min-cleanable-dirty-ratio',
+    topic: 'min.cleanable.dirty.ratio',
+    type: double(0, 1),
+    unit: 'ratio',
+    default: 0.5,
+    doc: 'clean a compacted log once dirty bytes are this share of its cleanable bytes',
+  }),
+  minCompactionLagMs: setting({
+    broker: 'log.cleaner.min.compaction.lag.ms',
+    flag: '--min-compaction-lag-ms',
+    topic: 'min.compaction.lag.ms',
+    type: long(0),
+    unit: 'ms',
+    default: 0,
+    doc: 'a record stays uncompacted at least this long',
+  }),
+  maxCompactionLagMs: setting({
+    broker: 'log.cleaner.max.compaction.lag.ms',
+    flag: '--max-compaction-lag-ms',
+    topic: 'max.compaction.lag.ms',
+    type: long(1),
+    unit: 'ms',
+    default: Number.MAX_SAFE_INTEGER,
+    doc: 'a log whose oldest dirty record is this old is cleaned whatever its dirty ratio',
+  }),
+  deleteRetentionMs: setting({
+    broker: 'log.cleaner.delete.retention.ms',
+    flag: '--delete-retention-ms',
+    topic: 'delete.retention.ms',
+    type: long(0),
+    unit: 'ms',
+    default: DAY_MS,
+    doc: 'a tombstone stays this long after the cleaner first passed it',
+  }),
+  logCleanerEnable: setting({
+    broker: 'log.cleaner.enable',
+    flag: '--log-cleaner-enable',
+    type: boolean(),
+    default: true,
+    doc: 'run the log cleaner (compacted topics are not compacted without it)',
+  }),
+  logCleanerIoMaxBytesPerSecond: setting({
+    broker: 'log.cleaner.io.max.bytes.per.second',
+    flag: '--log-cleaner-io-max-bytes-per-second',
+    type: double(1, Number.MAX_VALUE),
+    unit: 'bytes/s',
+    default: Number.MAX_VALUE,
+    doc: 'the cleaner reads and writes at most this many bytes per second',
+  }),
+  logCleanerDedupeBufferSize: setting({
+    broker: 'log.cleaner.dedupe.buffer.size',
+    flag: '--log-cleaner-dedupe-buffer-size',
+    type: long(1024),
+    unit: 'bytes',
+    default: 128 * MIB,
+    doc: "memory for the cleaner's key -> offset map (24 bytes a key); a larger dirty section takes several passes",
+  }),
+  logCleanerBackoffMs: setting({
+    broker: 'log.cleaner.backoff.ms',
+    flag: '--log-cleaner-backoff-ms',
+    type: long(0),
+    unit: 'ms',
+    default: 15_000,
+    doc: 'how long the cleaner sleeps when no log needs cleaning',
+  }),
+
   // ---------------------------------------------------------------- Raft and the controller
   raftHeartbeatMs: setting({
     broker: 'raft.heartbeat.interval.ms',
@@ -295,6 +420,14 @@ export const SETTINGS = {
     type: int(1, 1000),
     default: 50,
     doc: 'partitions of __consumer_offsets',
+  }),
+  offsetsTopicSegmentBytes: setting({
+    broker: 'offsets.topic.segment.bytes',
+    flag: '--offsets-topic-segment-bytes',
+    type: int(1024),
+    unit: 'bytes',
+    default: 100 * MIB,
+    doc: 'segment.bytes of __consumer_offsets when it is created (smaller segments are compacted sooner)',
   }),
   offsetsRetentionMs: setting({
     broker: 'offsets.retention.ms',
@@ -377,7 +510,54 @@ export const SETTINGS = {
     doc: 'how often the coordinator removes expired transactional ids',
   }),
 
+  // ---------------------------------------------------------------- authorization and quotas
+  superUsers: setting({
+    broker: 'super.users',
+    flag: '--super-users',
+    type: principals(),
+    default: [],
+    doc: 'principals allowed every operation whatever the ACLs say (User:admin;User:ops)',
+  }),
+  allowEveryoneIfNoAclFound: setting({
+    broker: 'allow.everyone.if.no.acl.found',
+    flag: '--allow-everyone-if-no-acl-found',
+    type: boolean(),
+    default: false,
+    doc: 'allow a request on a resource no ACL applies to (else it is denied)',
+  }),
+  authorizerAllListeners: setting({
+    broker: 'authorizer.all.listeners',
+    flag: '--authorizer-all-listeners',
+    type: boolean(),
+    default: false,
+    doc:
+      'authorize requests on listeners that authenticate nobody too, as User:ANONYMOUS (by default only ' +
+      'listeners that authenticate clients are authorized)',
+  }),
+  quotaWindowNum: setting({
+    broker: 'quota.window.num',
+    flag: '--quota-window-num',
+    type: int(1, 1000),
+    default: 11,
+    doc: 'samples a client quota rate is measured over',
+  }),
+  quotaWindowSizeSeconds: setting({
+    broker: 'quota.window.size.seconds',
+    flag: '--quota-window-size-seconds',
+    type: int(1, 3600),
+    default: 1,
+    doc: 'length of each client quota sample in seconds',
+  }),
+
   // ---------------------------------------------------------------- the process
+  apply: setting({
+    broker: 'apply.file',
+    flag: '--apply',
+    placeholder: 'file',
+    type: optional(text(1, 4096, 'file')),
+    default: null,
+    doc: 'a YAML topics file to apply once the node is ready (as brook apply -f does)',
+  }),
   shutdownTimeoutMs: setting({
     broker: 'shutdown.timeout.ms',
     flag: '--shutdown-timeout-ms',
@@ -387,14 +567,106 @@ export const SETTINGS = {
     doc: 'longest graceful stop before exiting anyway',
   }),
 
-  // ---------------------------------------------------------------- topic configs (broker value fixed)
-  cleanupPolicy: setting({
-    broker: 'log.cleanup.policy',
-    topic: 'cleanup.policy',
-    type: listOf(oneOf(CLEANUP_POLICIES), { itemsMin: 1 }),
-    default: ['delete'],
-    doc: 'delete or compact old segments',
+  // ---------------------------------------------------------------- TLS and SASL on the Kafka listeners
+  tlsCert: setting({
+    broker: 'ssl.certificate.location',
+    flag: '--tls-cert',
+    type: file(),
+    default: null,
+    doc: 'PEM certificate chain of SSL and SASL_SSL listeners (re-read when the file changes)',
   }),
+  tlsKey: setting({
+    broker: 'ssl.key.location',
+    flag: '--tls-key',
+    type: file(),
+    default: null,
+    doc: "PEM private key of the listeners' certificate (re-read when the file changes)",
+  }),
+  tlsKeyPassword: setting({
+    broker: 'ssl.key.password',
+    flag: '--tls-key-password',
+    type: optional(password()),
+    default: null,
+    sensitive: true,
+    doc: 'passphrase of an encrypted --tls-key',
+  }),
+  tlsCa: setting({
+    broker: 'ssl.ca.location',
+    flag: '--tls-ca',
+    type: file(),
+    default: null,
+    doc: 'PEM CA certificates that client certificates must chain to',
+  }),
+  tlsClientAuth: setting({
+    broker: 'ssl.client.auth',
+    flag: '--tls-client-auth',
+    type: oneOf(TLS_CLIENT_AUTH),
+    default: 'none',
+    doc: 'client certificates on TLS listeners: none, requested (checked if sent) or required; principal User:<CN>',
+  }),
+  saslMechanisms: setting({
+    broker: 'sasl.enabled.mechanisms',
+    flag: '--sasl-mechanisms',
+    type: listOf(oneOf(SASL_MECHANISMS), { itemsMin: 1 }),
+    default: ['SCRAM-SHA-256', 'SCRAM-SHA-512'],
+    doc: 'SASL mechanisms of SASL listeners: SCRAM-SHA-256, SCRAM-SHA-512, PLAIN',
+  }),
+  saslPlainWithoutTls: setting({
+    broker: 'sasl.plain.without.tls.enable',
+    flag: '--sasl-plain-without-tls',
+    type: boolean(),
+    default: false,
+    doc: 'offer PLAIN on SASL_PLAINTEXT listeners too, where passwords cross the network in clear',
+  }),
+  connectionsMaxReauthMs: setting({
+    broker: 'connections.max.reauth.ms',
+    flag: '--connections-max-reauth-ms',
+    type: long(0),
+    unit: 'ms',
+    default: 0,
+    doc: 'SASL session lifetime: clients re-authenticate before it ends or are disconnected (0: unlimited)',
+  }),
+  connectionFailedAuthenticationDelayMs: setting({
+    broker: 'connection.failed.authentication.delay.ms',
+    flag: '--connection-failed-authentication-delay-ms',
+    type: int(0, 60_000),
+    unit: 'ms',
+    default: 100,
+    doc: "delay before a failed authentication's answer and close, doubling per recent failure from that address",
+  }),
+  bootstrapUsers: setting({
+    broker: 'sasl.bootstrap.users',
+    flag: '--bootstrap-users',
+    type: bootstrapUsers(),
+    default: [],
+    sensitive: true,
+    doc: 'SCRAM users created at start when missing, NAME:PASSWORD,... (prefer BROOK_BOOTSTRAP_USERS to a flag)',
+  }),
+
+  // ---------------------------------------------------------------- mutual TLS between the nodes
+  peerTlsCert: setting({
+    broker: 'grpc.ssl.certificate.location',
+    flag: '--peer-tls-cert',
+    type: file(),
+    default: null,
+    doc: 'PEM certificate chain this node shows its peers on the gRPC port (mutual TLS between nodes)',
+  }),
+  peerTlsKey: setting({
+    broker: 'grpc.ssl.key.location',
+    flag: '--peer-tls-key',
+    type: file(),
+    default: null,
+    doc: 'PEM private key of --peer-tls-cert',
+  }),
+  peerTlsCa: setting({
+    broker: 'grpc.ssl.ca.location',
+    flag: '--peer-tls-ca',
+    type: file(),
+    default: null,
+    doc: 'PEM cluster CA: the gRPC port accepts only peers whose certificate chains to it',
+  }),
+
+  // ---------------------------------------------------------------- topic configs (broker value fixed)
   compressionType: setting({
     broker: 'compression.type',
     topic: 'compression.type',
@@ -430,22 +702,6 @@ export const SETTINGS = {
     type: long(0),
     unit: 'ms',
     default: Number.MAX_SAFE_INTEGER,
-    doc: 'accepted for compatibility',
-  }),
-  deleteRetentionMs: setting({
-    broker: 'log.cleaner.delete.retention.ms',
-    topic: 'delete.retention.ms',
-    type: long(0),
-    unit: 'ms',
-    default: DAY_MS,
-    doc: 'accepted for compatibility',
-  }),
-  minCompactionLagMs: setting({
-    broker: 'log.cleaner.min.compaction.lag.ms',
-    topic: 'min.compaction.lag.ms',
-    type: long(0),
-    unit: 'ms',
-    default: 0,
     doc: 'accepted for compatibility',
   }),
   uncleanLeaderElectionEnable: setting({

@@ -1,6 +1,7 @@
 // The typed objects the registry's values are parsed into, derived from the table so a row and
 // its field cannot drift apart: the node's config (every broker setting) and a topic's settings
 // (every topic config).
+import type { KafkaListener } from './listeners.js';
 import type { Settings, SettingKey } from './registry.js';
 import type { ValueOf } from './setting.js';
 
@@ -12,6 +13,8 @@ export type BrokerSettings = { readonly [K in BrokerKey]: ValueOf<Settings[K]> }
 
 /** The node's typed config: the broker settings, and which of them were given explicitly. */
 export type NodeConfig = BrokerSettings & {
+  /** The Kafka listeners resolved: protocol from the map, advertised address filled in. */
+  readonly kafkaListeners: readonly KafkaListener[];
   /** Settings given by a flag or a BROOK_* variable (DescribeConfigs: STATIC_BROKER_CONFIG). */
   readonly explicitSettings: ReadonlySet<SettingKey>;
 };

@@ -11,8 +11,9 @@ export function alterConfigsHandler(ctx: BrokerContext) {
     name: 'AlterConfigs',
     minVersion: 0,
     maxVersion: 2,
-    async handle(request) {
-      const responses = await alterTopicConfigs(ctx, request.resources, request.validateOnly, (resource) =>
+    async handle(request, context) {
+      const access = ctx.authorizer.access(context);
+      const responses = await alterTopicConfigs(ctx, access, request.resources, request.validateOnly, (resource) =>
         configMap(resource.configs),
       );
       return { throttleTimeMs: 0, responses };

@@ -1,6 +1,9 @@
 // Small helpers the handler files share.
 import { ErrorCode, errorCodeOf, KafkaError, type Logger } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
+import type { RequestAccess } from '../request-access.js';
+import { notAuthorized } from './authorization.js';
 
 /** Kafka's "authorized operations were not requested" marker. */
 export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
@@ -32,10 +35,13 @@ interface ConfigResource {
 /**
  * Applies new explicit configs to each topic resource (AlterConfigs, IncrementalAlterConfigs):
  * `nextConfigs` computes a topic's whole new config set. Broker settings are static (flags and
- * BROOK_* variables), so broker resources are refused. One result per resource, in order.
+ * BROOK_* variables), so broker resources are refused. One result per resource, in order. A topic
+ * needs ALTER_CONFIGS on it, a broker resource ALTER_CONFIGS on the cluster (checked first, as Kafka
+ * does, so an unauthorized client learns nothing else).
  */
 export function alterTopicConfigs<R extends ConfigResource>(
   ctx: BrokerContext,
+  access: RequestAccess,
   resources: readonly R[],
   validateOnly: boolean,
   nextConfigs: (resource: R) => Record<string, string>,
@@ -43,7 +49,17 @@ export function alterTopicConfigs<R extends ConfigResource>(
   return Promise.all(
     resources.map(async (resource) => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
-      if (resource.resourceType !== RESOURCE_TYPE_TOPIC) {
+      const isTopic = resource.resourceType === RESOURCE_TYPE_TOPIC;
+      const allowed = isTopic
+        ? access.allows(AclOperation.ALTER_CONFIGS, ResourceType.TOPIC, resource.resourceName)
+        : resource.resourceType !== RESOURCE_TYPE_BROKER || access.allowsCluster(AclOperation.ALTER_CONFIGS);
+      if (!allowed) {
+        const err = isTopic
+          ? notAuthorized(AclOperation.ALTER_CONFIGS, ResourceType.TOPIC, resource.resourceName)
+          : notAuthorized(AclOperation.ALTER_CONFIGS, ResourceType.CLUSTER);
+        return { ...base, errorCode: err.code, errorMessage: err.message };
+      }
+      if (!isTopic) {
         return {
           ...base,
           errorCode: ErrorCode.INVALID_REQUEST,

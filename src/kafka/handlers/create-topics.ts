@@ -1,6 +1,9 @@
 // CreateTopics (key 19), versions 0-7. Forwarded to the controller; answered once the topic is
-// committed in the metadata log (or validated only). Results per topic, in request order.
+// committed in the metadata log (or validated only). Results per topic, in request order. Creating
+// needs CREATE on the cluster or on the topic (else TOPIC_AUTHORIZATION_FAILED); the configs in the
+// answer need DESCRIBE_CONFIGS on the topic (else topicConfigErrorCode says so), as in Kafka.
 import { ErrorCode } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type {
@@ -8,6 +11,7 @@ import type {
   CreateTopicsRequest,
   CreateTopicsResponse,
 } from '../protocol/messages/create-topics.js';
+import { notAuthorized } from './authorization.js';
 import { configMap, errorOf } from './common.js';
 
 export function createTopicsHandler(ctx: BrokerContext) {
@@ -16,7 +20,9 @@ export function createTopicsHandler(ctx: BrokerContext) {
     name: 'CreateTopics',
     minVersion: 0,
     maxVersion: 7,
-    async handle(request) {
+    async handle(request, context) {
+      const access = ctx.authorizer.access(context);
+      const clusterCreate = access.allowsCluster(AclOperation.CREATE);
       const seen = new Map<string, number>();
       for (const topic of request.topics) seen.set(topic.name, (seen.get(topic.name) ?? 0) + 1);
       const topics = await Promise.all(
@@ -39,6 +45,9 @@ export function createTopicsHandler(ctx: BrokerContext) {
             };
           }
           try {
+            if (!clusterCreate && !access.allows(AclOperation.CREATE, ResourceType.TOPIC, topic.name)) {
+              throw notAuthorized(AclOperation.CREATE, ResourceType.TOPIC, topic.name);
+            }
             const created = await ctx.admin.createTopic(
               {
                 name: topic.name,
@@ -53,6 +62,15 @@ export function createTopicsHandler(ctx: BrokerContext) {
             );
             if (created) {
               const factor = created.partitions[0]?.replicas.length ?? 0;
+              if (!access.allows(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, topic.name)) {
+                return {
+                  ...result,
+                  topicId: created.topicId,
+                  numPartitions: created.partitions.length,
+                  replicationFactor: factor,
+                  topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                };
+              }
               return {
                 ...result,
                 topicId: created.topicId,

@@ -4,14 +4,17 @@
 // and quorums resolved for the topic's replication factor — librdkafka's read-modify-write needs
 // the full list; brokers get every broker setting, read-only (none changes at run time yet).
 // Synonyms (v1+, when asked) follow Kafka's precedence: a topic config's broker setting is its
-// synonym (segment.bytes → log.segment.bytes).
+// synonym (segment.bytes → log.segment.bytes). A topic needs DESCRIBE_CONFIGS on it
+// (TOPIC_AUTHORIZATION_FAILED), the broker DESCRIBE_CONFIGS on the cluster (CLUSTER_AUTHORIZATION_FAILED).
 import {
   type ConfigSourceName,
   type DescribedConfig,
   describeBrokerConfigs,
   describeTopicConfigs,
   ErrorCode,
+  type KafkaError,
 } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import {
@@ -22,6 +25,7 @@ import {
   type DescribeConfigsResponse,
   type DescribeConfigsResult,
 } from '../protocol/messages/describe-configs.js';
+import { notAuthorized } from './authorization.js';
 import { RESOURCE_TYPE_BROKER, RESOURCE_TYPE_TOPIC } from './common.js';
 
 const SOURCE: Record<ConfigSourceName, number> = {
@@ -52,11 +56,16 @@ export function describeConfigsHandler(ctx: BrokerContext) {
     name: 'DescribeConfigs',
     minVersion: 0,
     maxVersion: 4,
-    handle(request) {
+    handle(request, context) {
+      const access = ctx.authorizer.access(context);
       const results = request.resources.map((resource): DescribeConfigsResult => {
         const base = { resourceType: resource.resourceType, resourceName: resource.resourceName, configs: [] };
+        const refused = (err: KafkaError) => ({ ...base, errorCode: err.code, errorMessage: err.message });
         let entries: DescribedConfig[];
         if (resource.resourceType === RESOURCE_TYPE_TOPIC) {
+          if (!access.allows(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, resource.resourceName)) {
+            return refused(notAuthorized(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, resource.resourceName));
+          }
           const topic = ctx.metadata.state.topic(resource.resourceName);
           if (!topic)
             return {
@@ -66,6 +75,9 @@ export function describeConfigsHandler(ctx: BrokerContext) {
             };
           entries = describeTopicConfigs(topic.settings, ctx.config, topic.partitions[0]?.replicas.length ?? 1);
         } else if (resource.resourceType === RESOURCE_TYPE_BROKER) {
+          if (!access.allowsCluster(AclOperation.DESCRIBE_CONFIGS)) {
+            return refused(notAuthorized(AclOperation.DESCRIBE_CONFIGS, ResourceType.CLUSTER));
+          }
           if (resource.resourceName !== '' && resource.resourceName !== String(ctx.config.nodeId)) {
             return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `this is node ${ctx.config.nodeId}` };
           }

@@ -1,6 +1,9 @@
 // DescribeGroups (key 15), versions 0-5. Per group: state, protocol type, and members with client
 // id and host; while Stable also the chosen protocol and each member's metadata and assignment.
-// An unknown group is reported as Dead with no members (Kafka's answer before v6).
+// An unknown group is reported as Dead with no members (Kafka's answer before v6). Each group needs
+// DESCRIBE, else GROUP_AUTHORIZATION_FAILED; authorized operations (v3+) when asked for.
+import { ErrorCode } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import {
@@ -15,10 +18,22 @@ export function describeGroupsHandler(ctx: BrokerContext) {
     name: 'DescribeGroups',
     minVersion: 0,
     maxVersion: 5,
-    handle(request) {
+    handle(request, context) {
+      const access = ctx.authorizer.access(context);
       return {
         throttleTimeMs: 0,
         groups: request.groups.map((groupId) => {
+          if (!access.allows(AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
+            return {
+              errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+              groupId,
+              groupState: '',
+              protocolType: '',
+              protocolData: '',
+              members: [],
+              authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+            };
+          }
           const d = ctx.groups.describeGroup(groupId);
           return {
             errorCode: d.errorCode,
@@ -34,7 +49,10 @@ export function describeGroupsHandler(ctx: BrokerContext) {
               memberMetadata: m.metadata,
               memberAssignment: m.assignment,
             })),
-            authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+            authorizedOperations:
+              context.apiVersion >= 3 && request.includeAuthorizedOperations
+                ? access.operations(ResourceType.GROUP, groupId)
+                : AUTHORIZED_OPERATIONS_OMITTED,
           };
         }),
       };

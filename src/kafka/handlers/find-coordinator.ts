@@ -4,7 +4,11 @@
 // (COORDINATOR_NOT_AVAILABLE meanwhile, which clients retry). Share groups (key type 2) and unknown
 // key types get INVALID_REQUEST. Version 0 must stay advertised: librdkafka turns on group
 // consumption and LZ4 only when it is.
+// The coordinator's address is its endpoint on the listener the request came in on. A group key
+// needs DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED), a transaction key DESCRIBE on the
+// transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
 import { ErrorCode } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import {
@@ -13,11 +17,18 @@ import {
   type FindCoordinatorRequest,
   type FindCoordinatorResponse,
 } from '../protocol/messages/find-coordinator.js';
+import type { RequestAccess } from '../request-access.js';
+import { notAuthorized } from './authorization.js';
+import { endpointFor } from './broker-endpoints.js';
 import { errorOf } from './common.js';
 
 export function findCoordinatorHandler(ctx: BrokerContext) {
-  function locate(key: string, keyType: number): Coordinator {
+  function locate(access: RequestAccess, key: string, keyType: number, listenerName: string): Coordinator {
     const none = { key, nodeId: -1, host: '', port: -1 };
+    const resourceType = keyType === CoordinatorKeyType.group ? ResourceType.GROUP : ResourceType.TRANSACTIONAL_ID;
+    if (!access.allows(AclOperation.DESCRIBE, resourceType, key)) {
+      return { ...none, ...errorOf(notAuthorized(AclOperation.DESCRIBE, resourceType, key), ctx.log) };
+    }
     if (keyType !== CoordinatorKeyType.group && keyType !== CoordinatorKeyType.transaction) {
       return {
         ...none,
@@ -28,14 +39,15 @@ export function findCoordinatorHandler(ctx: BrokerContext) {
     try {
       const nodeId = keyType === CoordinatorKeyType.group ? ctx.coordinatorFor(key) : ctx.txnCoordinatorFor(key);
       const broker = ctx.metadata.state.broker(nodeId);
-      if (!broker || broker.fenced) {
+      const endpoint = broker && !broker.fenced ? endpointFor(broker, listenerName) : undefined;
+      if (!endpoint) {
         return {
           ...none,
           errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-          errorMessage: `coordinator node ${nodeId} is not available`,
+          errorMessage: `coordinator node ${nodeId} is not available on listener ${listenerName}`,
         };
       }
-      return { key, nodeId, host: broker.host, port: broker.port, errorCode: ErrorCode.NONE, errorMessage: null };
+      return { key, nodeId, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
     } catch (err) {
       return { ...none, ...errorOf(err, ctx.log) };
     }
@@ -47,6 +59,7 @@ export function findCoordinatorHandler(ctx: BrokerContext) {
     minVersion: 0,
     maxVersion: 4,
     handle(request, context) {
+      const access = ctx.authorizer.access(context);
       const base = {
         throttleTimeMs: 0,
         errorCode: 0,
@@ -57,10 +70,12 @@ export function findCoordinatorHandler(ctx: BrokerContext) {
         coordinators: [],
       };
       if (context.apiVersion >= 4) {
-        const coordinators = request.coordinatorKeys.map((key) => locate(key, request.keyType));
+        const coordinators = request.coordinatorKeys.map((key) =>
+          locate(access, key, request.keyType, context.listenerName),
+        );
         return { ...base, coordinators };
       }
-      const found = locate(request.key, request.keyType);
+      const found = locate(access, request.key, request.keyType, context.listenerName);
       return {
         ...base,
         errorCode: found.errorCode,

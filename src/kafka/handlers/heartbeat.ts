@@ -1,6 +1,9 @@
 // Heartbeat (key 12), versions 0-4. Keeps a member's session alive; answers
 // REBALANCE_IN_PROGRESS (27) while the group rebalances (the member must rejoin), ILLEGAL_GENERATION
 // (22) for a stale generation and UNKNOWN_MEMBER_ID (25) for a member the group does not have.
+// The group needs READ, else GROUP_AUTHORIZATION_FAILED.
+import { ErrorCode } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { HeartbeatRequest, HeartbeatResponse } from '../protocol/messages/heartbeat.js';
@@ -12,6 +15,9 @@ export function heartbeatHandler(ctx: BrokerContext) {
     minVersion: 0,
     maxVersion: 4,
     handle(request, context) {
+      if (!ctx.authorizer.access(context).allows(AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+      }
       const errorCode = ctx.groups.heartbeat({
         groupId: request.groupId,
         generationId: request.generationId,

@@ -70,8 +70,9 @@ export function incrementalAlterConfigsHandler(ctx: BrokerContext) {
     name: 'IncrementalAlterConfigs',
     minVersion: 0,
     maxVersion: 1,
-    async handle(request) {
-      const responses = await alterTopicConfigs(ctx, request.resources, request.validateOnly, (resource) => {
+    async handle(request, context) {
+      const access = ctx.authorizer.access(context);
+      const responses = await alterTopicConfigs(ctx, access, request.resources, request.validateOnly, (resource) => {
         const topic = ctx.metadata.state.topic(resource.resourceName);
         if (!topic)
           throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${resource.resourceName}'`);

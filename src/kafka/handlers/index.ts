@@ -9,6 +9,7 @@ import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
+import { describeQuorumHandler } from './describe-quorum.js';
 import { fetchHandler } from './fetch.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
@@ -35,6 +36,15 @@ import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
 import { describeTransactionsHandler } from './describe-transactions.js';
 import { endTxnHandler } from './end-txn.js';
 import { listTransactionsHandler } from './list-transactions.js';
+import { alterClientQuotasHandler } from './alter-client-quotas.js';
+import { createAclsHandler } from './create-acls.js';
+import { deleteAclsHandler } from './delete-acls.js';
+import { describeAclsHandler } from './describe-acls.js';
+import { describeClientQuotasHandler } from './describe-client-quotas.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
 
 export function createHandlers(ctx: BrokerContext): ApiHandler[] {
   return [
@@ -44,6 +54,11 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     metadataHandler(ctx),
     findCoordinatorHandler(ctx),
     apiVersionsHandler(ctx),
+    // SASL outside an exchange, and SCRAM users (src/kafka/sasl runs the exchanges).
+    saslHandshakeHandler(),
+    saslAuthenticateHandler(),
+    describeUserScramCredentialsHandler(ctx),
+    alterUserScramCredentialsHandler(ctx),
     createTopicsHandler(ctx),
     deleteTopicsHandler(ctx),
     deleteRecordsHandler(ctx),
@@ -53,6 +68,7 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     alterConfigsHandler(ctx),
     createPartitionsHandler(ctx),
     incrementalAlterConfigsHandler(ctx),
+    describeQuorumHandler(ctx),
     // Consumer groups (src/groups).
     offsetCommitHandler(ctx),
     offsetFetchHandler(ctx),
@@ -73,5 +89,11 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     endTxnHandler(ctx),
     describeTransactionsHandler(ctx),
     listTransactionsHandler(ctx),
+    // ACLs and client quotas (the replicated metadata).
+    describeAclsHandler(ctx),
+    createAclsHandler(ctx),
+    deleteAclsHandler(ctx),
+    describeClientQuotasHandler(ctx),
+    alterClientQuotasHandler(ctx),
   ];
 }

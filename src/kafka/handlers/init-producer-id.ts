@@ -6,7 +6,11 @@
 // the producer's current id and epoch (v3+), a new producer id once the epoch is exhausted;
 // INVALID_TRANSACTION_TIMEOUT above transaction.max.timeout.ms; PRODUCER_FENCED from v4,
 // INVALID_PRODUCER_EPOCH before.
+// Authorization as Kafka's (KIP-679): WRITE on the transactional id when there is one
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), else IDEMPOTENT_WRITE on the cluster or WRITE on some
+// topic (CLUSTER_AUTHORIZATION_FAILED).
 import { ErrorCode } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../protocol/messages/init-producer-id.js';
@@ -22,7 +26,12 @@ export function initProducerIdHandler(ctx: BrokerContext) {
     minVersion: 0,
     maxVersion: 4,
     async handle(request, context) {
+      const access = ctx.authorizer.access(context);
+      const refused = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 });
       if (request.transactionalId !== null) {
+        if (!access.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+          return refused(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        }
         const result = await ctx.transactions.initProducerId({
           transactionalId: request.transactionalId,
           transactionTimeoutMs: request.transactionTimeoutMs,
@@ -31,6 +40,12 @@ export function initProducerIdHandler(ctx: BrokerContext) {
         });
         const errorCode = forVersion(result.errorCode, context.apiVersion, PRODUCER_FENCED_FROM_VERSION);
         return { throttleTimeMs: 0, ...result, errorCode };
+      }
+      if (
+        !access.allowsCluster(AclOperation.IDEMPOTENT_WRITE) &&
+        !access.allowsAny(AclOperation.WRITE, ResourceType.TOPIC)
+      ) {
+        return refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
       }
       try {
         const producerId = await ctx.producerIds.allocate();

@@ -2,7 +2,10 @@
 // from v4 a member without an id first gets MEMBER_ID_REQUIRED (79) with the id to join with;
 // v5 adds group.instance.id (static membership); v7 returns the protocol type. The response
 // waits until the rebalance completes (bounded by the rebalance timeout). The leader gets every
-// member's metadata for the chosen protocol; the others get none.
+// member's metadata for the chosen protocol; the others get none. The group needs READ, else
+// GROUP_AUTHORIZATION_FAILED.
+import { ErrorCode } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { JoinGroupRequest, JoinGroupResponse } from '../protocol/messages/join-group.js';
@@ -16,6 +19,19 @@ export function joinGroupHandler(ctx: BrokerContext) {
     maxVersion: 7,
     async handle(request, context) {
       const version = context.apiVersion;
+      if (!ctx.authorizer.access(context).allows(AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+          generationId: -1,
+          protocolType: null,
+          protocolName: version >= 7 ? null : '',
+          leader: '',
+          skipAssignment: false,
+          memberId: '',
+          members: [],
+        };
+      }
       const result = await ctx.groups.joinGroup({
         groupId: request.groupId,
         memberId: request.memberId,

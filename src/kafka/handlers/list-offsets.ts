@@ -3,7 +3,9 @@
 // otherwise the first offset whose timestamp is at or after the given one, if it lies below that
 // same bound (offset -1 when none). v0 answers in `oldStyleOffsets`. Latest answers
 // OFFSET_NOT_AVAILABLE (retriable) while a new leader's high watermark is below its epoch start.
+// Each topic needs DESCRIBE, else its partitions get TOPIC_AUTHORIZATION_FAILED.
 import { ErrorCode, KafkaError } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { Replica } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
@@ -12,6 +14,7 @@ import type {
   ListOffsetsRequest,
   ListOffsetsResponse,
 } from '../protocol/messages/list-offsets.js';
+import { notAuthorized } from './authorization.js';
 import { errorOf } from './common.js';
 import { leaderFor } from './partition-access.js';
 
@@ -49,6 +52,7 @@ export function listOffsetsHandler(ctx: BrokerContext) {
     maxVersion: 6,
     async handle(request, context) {
       const readCommitted = context.apiVersion >= 2 && request.isolationLevel === READ_COMMITTED;
+      const access = ctx.authorizer.access(context);
       const topics = await Promise.all(
         request.topics.map(async (topic) => ({
           name: topic.name,
@@ -62,6 +66,9 @@ export function listOffsetsHandler(ctx: BrokerContext) {
                 leaderEpoch: -1,
               };
               try {
+                if (!access.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name)) {
+                  throw notAuthorized(AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name);
+                }
                 const partition = leaderFor(ctx, topic.name, p.partitionIndex, p.currentLeaderEpoch);
                 const found = await lookup(partition, p.timestamp, readCommitted);
                 if (context.apiVersion === 0) {

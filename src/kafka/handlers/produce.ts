@@ -18,7 +18,14 @@
 // INVALID_TXN_STATE for a non-transactional batch inside an open transaction, and KIP-890 part 1
 // before a batch opens a transaction on a partition (produce-transactions.ts: the coordinator is
 // asked, and that producer's later batches to the partition wait behind the answer).
+// Authorization (as Kafka's handleProduceRequest): WRITE on a transactional id the request names,
+// else every partition gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED; WRITE on each topic, else its
+// partitions get TOPIC_AUTHORIZATION_FAILED, checked before anything else about the topic.
+// A compacted topic (cleanup.policy with compact) refuses a batch holding a record without a key, as
+// Kafka does: INVALID_RECORD with a record error per keyless record, nothing stored; only for such
+// topics are the records decoded.
 import { assert, ErrorCode, KafkaError } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { AppendResult, Replica } from '../../replication/index.js';
 import {
   type BatchHeader,
@@ -27,6 +34,8 @@ import {
   compressionOf,
   Compression,
   firstMagic,
+  isCompacted,
+  keylessRecordIndexes,
   messageSetToBatch,
   recompressBatch,
   splitBatches,
@@ -36,6 +45,8 @@ import {
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
 import type { PartitionProduceResponse, ProduceRequest, ProduceResponse } from '../protocol/messages/produce.js';
+import type { RequestAccess } from '../request-access.js';
+import { notAuthorized } from './authorization.js';
 import { errorOf } from './common.js';
 import { leaderFor } from './partition-access.js';
 import {
@@ -47,6 +58,31 @@ import {
 } from './produce-transactions.js';
 
 const ZSTD_MIN_PRODUCE_VERSION = 7;
+/** How far a compressed batch of a compacted topic may expand while its keys are checked. */
+const KEY_CHECK_RECORDS_BYTES_MAX = 256 * 1024 * 1024;
+
+/** INVALID_RECORD naming the records refused (Produce v8+ carries them as record errors). */
+class RecordErrors extends KafkaError {
+  override name = 'RecordErrors';
+
+  constructor(
+    message: string,
+    readonly records: readonly { batchIndex: number; batchIndexErrorMessage: string | null }[],
+  ) {
+    super(ErrorCode.INVALID_RECORD, message);
+  }
+}
+
+/** A compacted topic keeps the latest value of each key: a record without one is refused, the batch with it. */
+function refuseKeylessRecords(batch: Buffer, maxBytes: number, topic: string, index: number): void {
+  const keyless = keylessRecordIndexes(batch, maxBytes);
+  if (keyless === null || keyless.length === 0) return;
+  const message = `Compacted topic cannot accept message without key in topic partition ${topic}-${index}.`;
+  throw new RecordErrors(
+    message,
+    keyless.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: message })),
+  );
+}
 
 function toBuffer(records: ProduceRequest['topicData'][number]['partitionData'][number]['records']): Buffer | null {
   if (records === null) return null;
@@ -82,7 +118,16 @@ export function produceHandler(ctx: BrokerContext) {
   const queues = new TransactionalAppendQueues();
 
   /** Every check that needs no producer state; the batch is ready to append. */
-  function prepareOne(topic: string, index: number, records: Buffer | null, version: number): PreparedBatch {
+  function prepareOne(
+    access: RequestAccess,
+    topic: string,
+    index: number,
+    records: Buffer | null,
+    version: number,
+  ): PreparedBatch {
+    if (!access.allows(AclOperation.WRITE, ResourceType.TOPIC, topic)) {
+      throw notAuthorized(AclOperation.WRITE, ResourceType.TOPIC, topic);
+    }
     if (topic.startsWith('__'))
       throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic ${topic} cannot be written by clients`);
     const partition = leaderFor(ctx, topic, index);
@@ -116,6 +161,7 @@ export function produceHandler(ctx: BrokerContext) {
     if (!legacy && compressionOf(header.attributes) === Compression.zstd && version < ZSTD_MIN_PRODUCE_VERSION) {
       throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `zstd needs produce v${ZSTD_MIN_PRODUCE_VERSION}+`);
     }
+    if (isCompacted(partition.log.logConfig)) refuseKeylessRecords(batch, KEY_CHECK_RECORDS_BYTES_MAX, topic, index);
     // Last, so a batch refused anyway costs no compression.
     if (!legacy && topicCodec !== null && compressionOf(header.attributes) !== topicCodec) {
       batch = recompressBatch(batch, topicCodec);
@@ -138,6 +184,7 @@ export function produceHandler(ctx: BrokerContext) {
       );
     }
     const result: AppendResult = partition.append([p.batch], { ...options, messageCount: header.recordsCount });
+    if (!result.duplicate) ctx.traffic.produced(p.topic, p.batch.length, header.recordsCount);
     const durable = acks === -1 ? partition.waitForHighWatermark(result.lastOffset + 1, timeoutMs) : null;
     return { partition, result, durable };
   }
@@ -150,6 +197,12 @@ export function produceHandler(ctx: BrokerContext) {
     async handle(request, context: RequestContext) {
       const { acks } = request;
       const version = context.apiVersion;
+      const access = ctx.authorizer.access(context);
+      const transactionalId = version >= 3 ? request.transactionalId : null;
+      const refused =
+        transactionalId !== null && !access.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)
+          ? notAuthorized(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)
+          : null;
       let anyError = false;
       const verifier = ctx.transactionVerifier;
       const waiting: TransactionalBatch[] = [];
@@ -158,6 +211,10 @@ export function produceHandler(ctx: BrokerContext) {
       const pending = request.topicData.map((topic) => ({
         name: topic.name,
         partitions: topic.partitionData.map((data): PartitionOutcome => {
+          if (refused !== null) {
+            anyError = true;
+            return { index: data.index, error: refused };
+          }
           if (acks !== 0 && acks !== 1 && acks !== -1) {
             anyError = true;
             return {
@@ -166,7 +223,7 @@ export function produceHandler(ctx: BrokerContext) {
             };
           }
           try {
-            const prepared = prepareOne(topic.name, data.index, toBuffer(data.records), version);
+            const prepared = prepareOne(access, topic.name, data.index, toBuffer(data.records), version);
             if (!isTransactionalBatch(prepared.header.attributes)) {
               return { index: data.index, ...appendPrepared(prepared, CLIENT_APPEND, acks, request.timeoutMs) };
             }
@@ -236,7 +293,10 @@ export function produceHandler(ctx: BrokerContext) {
                 errorMessage: null,
                 currentLeader: { leaderId: -1, leaderEpoch: -1 },
               };
-              if ('error' in p) return { ...base, ...errorOf(p.error, ctx.log) };
+              if ('error' in p) {
+                const recordErrors = p.error instanceof RecordErrors ? [...p.error.records] : [];
+                return { ...base, ...errorOf(p.error, ctx.log), recordErrors };
+              }
               try {
                 if (p.durable) await p.durable;
                 return {

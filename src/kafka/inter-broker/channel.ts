@@ -63,7 +63,11 @@ function encode(apiKey: number, apiVersion: number, which: 'request' | 'response
 export class InterBrokerClient {
   private readonly stubs = new Map<number, CallStub>();
 
-  constructor(private readonly config: NodeConfig) {}
+  constructor(
+    private readonly config: NodeConfig,
+    /** The node's peer credentials (mutual TLS when configured), as Raft and replication use. */
+    private readonly credentials: grpc.ChannelCredentials,
+  ) {}
 
   /**
    * Sends `request` (API `apiKey` at `apiVersion`) to broker `nodeId` and returns its response.
@@ -108,7 +112,7 @@ export class InterBrokerClient {
     if (stub) return stub;
     const member = this.config.clusterNodes.find((m) => m.nodeId === nodeId);
     if (!member) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `node ${nodeId} is not in --cluster-nodes`);
-    stub = createClient<CallStub>(serviceCtor(), `${member.host}:${member.grpcPort}`);
+    stub = createClient<CallStub>(serviceCtor(), `${member.host}:${member.grpcPort}`, this.credentials);
     this.stubs.set(nodeId, stub);
     return stub;
   }

@@ -17,6 +17,9 @@ import { syncGroupApi } from './messages/sync-group.js';
 import { describeGroupsApi } from './messages/describe-groups.js';
 import { listGroupsApi } from './messages/list-groups.js';
 import { saslHandshakeApi } from './messages/sasl-handshake.js';
+import { saslAuthenticateApi } from './messages/sasl-authenticate.js';
+import { describeUserScramCredentialsApi } from './messages/describe-user-scram-credentials.js';
+import { alterUserScramCredentialsApi } from './messages/alter-user-scram-credentials.js';
 import { apiVersionsApi } from './messages/api-versions.js';
 import { createTopicsApi } from './messages/create-topics.js';
 import { deleteTopicsApi } from './messages/delete-topics.js';
@@ -37,6 +40,12 @@ import { addOffsetsToTxnApi } from './messages/add-offsets-to-txn.js';
 import { endTxnApi } from './messages/end-txn.js';
 import { describeTransactionsApi } from './messages/describe-transactions.js';
 import { listTransactionsApi } from './messages/list-transactions.js';
+import { describeQuorumApi } from './messages/describe-quorum.js';
+import { describeAclsApi } from './messages/describe-acls.js';
+import { createAclsApi } from './messages/create-acls.js';
+import { deleteAclsApi } from './messages/delete-acls.js';
+import { describeClientQuotasApi } from './messages/describe-client-quotas.js';
+import { alterClientQuotasApi } from './messages/alter-client-quotas.js';
 
 export const allApis: readonly ApiSchema[] = [
   produceApi,
@@ -53,6 +62,9 @@ export const allApis: readonly ApiSchema[] = [
   describeGroupsApi,
   listGroupsApi,
   saslHandshakeApi,
+  saslAuthenticateApi,
+  describeUserScramCredentialsApi,
+  alterUserScramCredentialsApi,
   apiVersionsApi,
   createTopicsApi,
   deleteTopicsApi,
@@ -73,6 +85,12 @@ export const allApis: readonly ApiSchema[] = [
   endTxnApi,
   describeTransactionsApi,
   listTransactionsApi,
+  describeQuorumApi,
+  describeAclsApi,
+  createAclsApi,
+  deleteAclsApi,
+  describeClientQuotasApi,
+  alterClientQuotasApi,
 ];
 
 export const apiSchemas: ReadonlyMap<number, ApiSchema> = new Map(allApis.map((api) => [api.apiKey, api]));

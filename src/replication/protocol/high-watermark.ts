@@ -1,4 +1,4 @@
-// THE high-watermark rule (DESIGN §5, write path step 3), as one pure function.
+// THE high-watermark rule (docs/architecture.md), as one pure function.
 //
 // HW is the W-th largest durable log end offset among the replicas (the leader included) that
 // durably hold the current epoch's start marker "epoch e starts at s", and that are durable up to

@@ -1,4 +1,4 @@
-// The pure core of partition replication (DESIGN §5): wire messages, the leader's and the
+// The pure core of partition replication (docs/architecture.md): wire messages, the leader's and the
 // follower's state machines, the high-watermark rule, sealing and leader choice. No I/O, timers,
 // promises or randomness: the shell (gRPC, PartitionLog, flush policy) drives it with events and
 // performs the actions it returns; the simulation (test/sim/replication) drives it the same way.

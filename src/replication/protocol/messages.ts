@@ -1,4 +1,4 @@
-// The messages of partition replication (DESIGN §5), as plain data: numbers, strings, arrays and
+// The messages of partition replication (docs/architecture.md), as plain data: numbers, strings, arrays and
 // nested plain objects only, so the shell can carry them over gRPC (proto/replication.proto) or the
 // simulation can carry them over its in-memory network unchanged. Every message concerns one
 // partition; the shell adds the topic and partition around it.

@@ -1,4 +1,4 @@
-// Failover (DESIGN §5): the controller seals the live replicas at a new epoch, waits for R
+// Failover (docs/architecture.md): the controller seals the live replicas at a new epoch, waits for R
 // answers and picks the most complete one. Both halves are pure functions.
 import { assert } from '../../common/index.js';
 import type { ReplicaLogView } from './log-view.js';
