@@ -85,6 +85,9 @@ function handlerFor(partition: Replica, verifier: TransactionVerifier) {
     config: { legacyApiVersions: true },
     replicas: { leaderPartition: () => partition },
     transactionVerifier: verifier,
+    // No ACLs on this listener: every request is allowed, as on an unauthenticated PLAINTEXT one.
+    authorizer: { access: () => ({ allows: () => true, allowsCluster: () => true, allowsAny: () => true }) },
+    traffic: { produced: () => undefined },
     log: silentLogger,
   } as unknown as BrokerContext;
   const handler = produceHandler(ctx);

@@ -8,7 +8,9 @@
 // (src/kafka/inter-broker/). PRODUCER_FENCED from v2, INVALID_PRODUCER_EPOCH before.
 import { ErrorCode } from '../../common/index.js';
 import type { PartitionError, TopicPartition } from '../../transactions/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
+import { notAuthorized } from './authorization.js';
 import { defineHandler } from '../handler.js';
 import type {
   AddPartitionsToTxnRequest,
@@ -95,6 +97,39 @@ export function addPartitionsToTxnHandler(ctx: BrokerContext) {
     name: 'AddPartitionsToTxn',
     minVersion: 0,
     maxVersion: 4,
-    handle: (request, context) => answerAddPartitionsToTxn(ctx, request, context.apiVersion),
+    handle: (request, context) => {
+      const access = ctx.authorizer.access(context);
+      if (context.apiVersion >= 4) {
+        // v4 is the brokers' batched form (KIP-890): CLUSTER_ACTION on the cluster, as in Kafka.
+        if (!access.allowsCluster(AclOperation.CLUSTER_ACTION)) {
+          const denied = notAuthorized(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER);
+          return { throttleTimeMs: 0, errorCode: denied.code, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
+        }
+        return answerAddPartitionsToTxn(ctx, request, context.apiVersion);
+      }
+      const partitions = flatten(request.v3AndBelowTopics);
+      const id = request.v3AndBelowTransactionalId;
+      const idAllowed = access.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, id);
+      const writable = (topic: string) => access.allows(AclOperation.WRITE, ResourceType.TOPIC, topic);
+      if (idAllowed && partitions.every((p) => writable(p.topic))) {
+        return answerAddPartitionsToTxn(ctx, request, context.apiVersion);
+      }
+      // Refused as a whole: the id's error on every partition, else each unwritable topic's error and
+      // OPERATION_NOT_ATTEMPTED for the rest, as Kafka answers.
+      const results = partitions.map((p) => ({
+        ...p,
+        errorCode: !idAllowed
+          ? notAuthorized(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, id).code
+          : writable(p.topic)
+            ? ErrorCode.OPERATION_NOT_ATTEMPTED
+            : notAuthorized(AclOperation.WRITE, ResourceType.TOPIC, p.topic).code,
+      }));
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        resultsByTransaction: [],
+        resultsByTopicV3AndBelow: byTopic(results, context.apiVersion),
+      };
+    },
   });
 }

@@ -4,7 +4,9 @@
 // kafka-transactions.sh describe-producers and find-hanging read. Only the leader answers
 // (NOT_LEADER_OR_FOLLOWER elsewhere), as in Kafka.
 import { ErrorCode } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
+import { notAuthorized } from './authorization.js';
 import { defineHandler } from '../handler.js';
 import type {
   DescribeProducersPartitionResponse,
@@ -20,11 +22,15 @@ export function describeProducersHandler(ctx: BrokerContext) {
     name: 'DescribeProducers',
     minVersion: 0,
     maxVersion: 0,
-    handle(request) {
+    handle(request, context) {
+      const access = ctx.authorizer.access(context);
       const topics = request.topics.map((topic) => ({
         name: topic.name,
         partitions: topic.partitionIndexes.map((index): DescribeProducersPartitionResponse => {
           try {
+            if (!access.allows(AclOperation.READ, ResourceType.TOPIC, topic.name)) {
+              throw notAuthorized(AclOperation.READ, ResourceType.TOPIC, topic.name);
+            }
             const partition = leaderFor(ctx, topic.name, index);
             return {
               partitionIndex: index,

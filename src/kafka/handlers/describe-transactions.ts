@@ -2,7 +2,9 @@
 // partitions of each transactional id this node coordinates; NOT_COORDINATOR for an id it does
 // not, COORDINATOR_LOAD_IN_PROGRESS while its partition loads, TRANSACTIONAL_ID_NOT_FOUND (105) for
 // an id it has no state for.
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
+import { notAuthorized } from './authorization.js';
 import { defineHandler } from '../handler.js';
 import type {
   DescribeTransactionsRequest,
@@ -16,8 +18,21 @@ export function describeTransactionsHandler(ctx: BrokerContext) {
     name: 'DescribeTransactions',
     minVersion: 0,
     maxVersion: 0,
-    handle(request) {
+    handle(request, context) {
+      const access = ctx.authorizer.access(context);
       const transactionStates = request.transactionalIds.map((id) => {
+        if (!access.allows(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id)) {
+          return {
+            errorCode: notAuthorized(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id).code,
+            transactionalId: id,
+            transactionState: '',
+            transactionTimeoutMs: 0,
+            transactionStartTimeMs: -1,
+            producerId: -1,
+            producerEpoch: -1,
+            topics: [],
+          };
+        }
         const d = ctx.transactions.describe(id);
         const topics = new Map<string, DescribeTransactionsTopicData>();
         for (const { topic, partition } of d.partitions) {

@@ -4,7 +4,9 @@
 // (CONCURRENT_TRANSACTIONS). A retry after the end gets NONE; the wrong outcome for the state
 // INVALID_TXN_STATE; PRODUCER_FENCED from v2, INVALID_PRODUCER_EPOCH before. v5 (transaction
 // version 2) is not served: no feature level for it is advertised.
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
+import { notAuthorized } from './authorization.js';
 import { defineHandler } from '../handler.js';
 import type { EndTxnRequest, EndTxnResponse } from '../protocol/messages/end-txn.js';
 import { forVersion } from './txn-errors.js';
@@ -18,6 +20,14 @@ export function endTxnHandler(ctx: BrokerContext) {
     minVersion: 0,
     maxVersion: 4,
     async handle(request, context) {
+      if (
+        !ctx.authorizer
+          .access(context)
+          .allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)
+      ) {
+        const denied = notAuthorized(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId);
+        return { throttleTimeMs: 0, errorCode: denied.code, producerId: -1, producerEpoch: -1 };
+      }
       const errorCode = await ctx.transactions.endTxn(
         request.transactionalId,
         request.producerId,

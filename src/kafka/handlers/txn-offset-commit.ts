@@ -8,7 +8,9 @@
 // generation (KIP-447), checked like OffsetCommit's: UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
 // ILLEGAL_GENERATION. v4 (TRANSACTION_ABORTABLE, KIP-890 part 2) is not served.
 import { ErrorCode } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
+import { notAuthorized } from './authorization.js';
 import { defineHandler } from '../handler.js';
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../protocol/messages/txn-offset-commit.js';
 import { errorOf } from './common.js';
@@ -35,6 +37,26 @@ export function txnOffsetCommitHandler(ctx: BrokerContext) {
         throttleTimeMs: 0,
         topics: byTopic(results, (r) => ({ partitionIndex: r.partition, errorCode: r.errorCode })),
       });
+      const access = ctx.authorizer.access(context);
+      if (!access.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+        const code = notAuthorized(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId).code;
+        return answer(offsets.map((o) => ({ ...o, errorCode: code })));
+      }
+      if (!access.allows(AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+        const code = notAuthorized(AclOperation.READ, ResourceType.GROUP, request.groupId).code;
+        return answer(offsets.map((o) => ({ ...o, errorCode: code })));
+      }
+      const unreadable = offsets.filter((o) => !access.allows(AclOperation.READ, ResourceType.TOPIC, o.topic));
+      if (unreadable.length > 0) {
+        return answer(
+          offsets.map((o) => ({
+            ...o,
+            errorCode: access.allows(AclOperation.READ, ResourceType.TOPIC, o.topic)
+              ? ErrorCode.OPERATION_NOT_ATTEMPTED
+              : notAuthorized(AclOperation.READ, ResourceType.TOPIC, o.topic).code,
+          })),
+        );
+      }
       let verdict: number;
       try {
         verdict = await ctx.transactionVerifier.verifyOffsetCommit({

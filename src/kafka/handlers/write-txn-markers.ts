@@ -21,7 +21,9 @@ import { ErrorCode, KafkaError, limits } from '../../common/index.js';
 import { OFFSETS_TOPIC } from '../../groups/index.js';
 import type { Replica } from '../../replication/index.js';
 import { buildMarkerBatch } from '../../storage/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
+import { notAuthorized } from './authorization.js';
 import { defineHandler } from '../handler.js';
 import type {
   WritableTxnMarker,
@@ -118,6 +120,22 @@ export function writeTxnMarkersHandler(ctx: BrokerContext) {
     name: 'WriteTxnMarkers',
     minVersion: 0,
     maxVersion: 1,
-    handle: (request) => appendTxnMarkers(ctx, request),
+    // A broker's request: CLUSTER_ACTION on the cluster, as in Kafka (every partition otherwise
+    // gets CLUSTER_AUTHORIZATION_FAILED). The coordinators of this cluster send markers over the
+    // internal port (appendTxnMarkers), which peer TLS guards instead.
+    handle: (request, context) => {
+      if (ctx.authorizer.access(context).allowsCluster(AclOperation.CLUSTER_ACTION))
+        return appendTxnMarkers(ctx, request);
+      const errorCode = notAuthorized(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER).code;
+      return {
+        markers: request.markers.map((m) => ({
+          producerId: m.producerId,
+          topics: m.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode })),
+          })),
+        })),
+      };
+    },
   });
 }
