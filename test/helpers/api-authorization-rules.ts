@@ -452,6 +452,16 @@ export const API_AUTHORIZATION_RULES: Readonly<Record<number, AuthorizedApi | Un
     grants: [cluster(AclOperation.ALTER)],
     granted: ErrorCode.RESOURCE_NOT_FOUND,
   },
+  // The metadata quorum, as __cluster_metadata partition 0 (the single node leads it).
+  55: {
+    name: 'DescribeQuorum',
+    version: 1,
+    body: { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] },
+    at: 'errorCode',
+    refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    grants: [cluster(AclOperation.DESCRIBE)],
+    granted: ErrorCode.NONE,
+  },
 };
 
 /** The value at a dotted path of a decoded response ('topics.0.errorCode'; '*' maps over an array). */

@@ -3,8 +3,10 @@
 // log index. As Kafka's Raft client does, only the leader answers (its followers know nothing of
 // each other's logs): another node answers NOT_LEADER_OR_FOLLOWER, and clients ask the controller,
 // which Metadata names. Another topic or partition gets UNKNOWN_TOPIC_OR_PARTITION at the top
-// level. Brook has no observers (every node is a voter) and no log directory ids.
+// level. Brook has no observers (every node is a voter) and no log directory ids. Needs DESCRIBE
+// on the cluster, else CLUSTER_AUTHORIZATION_FAILED (Kafka's rule).
 import { ErrorCode, ZERO_UUID } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type {
@@ -12,6 +14,7 @@ import type {
   DescribeQuorumResponse,
   DescribeQuorumResponsePartition,
 } from '../protocol/messages/describe-quorum.js';
+import { notAuthorized } from './authorization.js';
 
 export const METADATA_TOPIC = '__cluster_metadata';
 
@@ -48,7 +51,11 @@ export function describeQuorumHandler(ctx: BrokerContext) {
     name: 'DescribeQuorum',
     minVersion: 0,
     maxVersion: 2,
-    handle(request) {
+    handle(request, context) {
+      if (!ctx.authorizer.access(context).allowsCluster(AclOperation.DESCRIBE)) {
+        const denied = notAuthorized(AclOperation.DESCRIBE, ResourceType.CLUSTER);
+        return { errorCode: denied.code, errorMessage: denied.message, topics: [], nodes: [] };
+      }
       const asked = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topicName, ...p })));
       if (asked.length !== 1 || asked[0]!.topic !== METADATA_TOPIC || asked[0]!.partitionIndex !== 0) {
         return {
