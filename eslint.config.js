@@ -12,7 +12,8 @@ import tseslint from 'typescript-eslint';
 // leaders, configs) and the controller's partition elections are replication's protocol; raft
 // may use storage and common, nothing above. Near the top: http, the endpoint the node serves;
 // client, Brook's own Kafka client on kafka's codec; line, the line-protocol listener, and apply,
-// the declarative topics file, both written on the client. Then the wiring: broker.ts and
+// the declarative topics file, both written on the client; console, the web console, on the client
+// and the http endpoint. Then the wiring: broker.ts and
 // node.ts build the node from the doors below, and src/index.ts is the package's door (embedded
 // Brook). Last, cli: the `brook` command, which runs the node (`brook start`) or the client.
 // Tests may reach into a module's files (they test them); the rule applies to src/.
@@ -28,6 +29,7 @@ const LAYERS = [
   'client',
   'line',
   'apply',
+  'console',
   'wiring',
   'cli',
 ];
@@ -115,6 +117,12 @@ export default tseslint.config(
     files: ['**/*.mjs', 'eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
+  },
+  {
+    // The web console's page script: plain JavaScript run by the browser, no type information.
+    files: ['src/console/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.browser },
   },
   layering,
   prettier,

@@ -10,21 +10,16 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyOnNode } from './apply/index.js';
-import {
-  GrpcServer,
-  type Logger,
-  type NodeConfig,
-  nodeGauges,
-  peerCredentials,
-  requestMetrics,
-  systemClock,
-} from './common/index.js';
+import { GrpcServer, type Logger, type NodeConfig, peerCredentials, systemClock } from './common/index.js';
+import { consoleNode } from './console-node.js';
+import { ConsoleServer } from './console/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
 import { HttpServer } from './http/index.js';
 import {
   type BrokerContext,
   createBootstrapUsers,
   createHandlers,
+  type CredentialSource,
   KafkaListeners,
   type ListenerIdentity,
   QuotaEnforcer,
@@ -51,7 +46,8 @@ import {
   ReplicationClient,
   ReplicationService,
 } from './replication/index.js';
-import { nodeDisk } from './storage/index.js';
+import { NodeMetrics } from './node-metrics.js';
+import { nodeDisk, timedDisk } from './storage/index.js';
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -63,17 +59,25 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/** A host as it goes into a URL or host:port: IPv6 in brackets, an empty (wildcard) host as 0.0.0.0. */
+function urlHost(host: string): string {
+  if (host === '') return '0.0.0.0';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 const REGISTRATION_TIMEOUT_MS = 10 * 60_000;
 const OFFSETS_TOPIC_RETRY_MS = 1_000;
 const BOOTSTRAP_USERS_TIMEOUT_MS = 120_000;
 
 export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
   await mkdir(config.dataDir, { recursive: true });
+  const metrics = new NodeMetrics();
   const grpcServer = new GrpcServer(log.child({ module: 'grpc' }), peerCredentials(config));
   const metadata = await RaftMetadataLog.open(config, grpcServer, log, {
     snapshotEntries: config.raftSnapshotEntries,
     dir: join(config.dataDir, 'raft'),
   });
+  metrics.follow(metadata);
   metadata.onFatal((err) => {
     log.fatal({ err }, 'metadata log failed; stopping');
     process.exit(1);
@@ -128,7 +132,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const replicas = await ReplicaManager.open({
     config,
     clock: systemClock,
-    disk: nodeDisk,
+    disk: timedDisk(nodeDisk, metrics.events.fsync),
     metadata,
     network: replicationClient,
     logger: log,
@@ -148,7 +152,14 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   // Group coordinator: follows leadership of __consumer_offsets. The topic is created once enough
   // brokers are registered for its replication factor; until then FindCoordinator says
   // COORDINATOR_NOT_AVAILABLE, which clients retry.
-  const groups = attachGroupCoordinator(config, metadata, replicas, admin, log.child({ module: 'groups' }));
+  const groups = attachGroupCoordinator(
+    config,
+    metadata,
+    replicas,
+    admin,
+    log.child({ module: 'groups' }),
+    metrics.events.rebalance,
+  );
   let offsetsTopicTimer: NodeJS.Timeout | null = null;
   const ensureOffsetsTopic = () => {
     groups.ensureOffsetsTopic().catch((err: unknown) => {
@@ -176,6 +187,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         };
       },
       ready: () => ready,
+      registry: metrics.registry,
       routes: {
         ...groups.routes,
         '/partitions': (url) => ({ nodeId: config.nodeId, partitions: replicas.status(url.searchParams.get('topic')) }),
@@ -193,6 +205,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     groups: groups.coordinator,
     authorizer: new RequestAuthorizer(metadata.state, config),
     log: log.child({ module: 'kafka' }),
+    traffic: metrics.traffic,
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
     quorum: () => {
       const raft = metadata.status();
@@ -212,31 +225,10 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
   const quotas = new RequestQuotas(new QuotaEnforcer(metadata.state.clientQuotas, config));
-  dispatcher = new RequestDispatcher(createHandlers(context), requestMetrics(http.registry), quotas);
-  const kafka = await KafkaListeners.create(
-    config,
-    dispatcher,
-    (user, mechanism) => metadata.state.scramUsers.credential(user, mechanism),
-    log.child({ module: 'kafka' }),
-  );
-  nodeGauges(http.registry, {
-    raft: () => {
-      const raft = metadata.status();
-      return { term: raft.term, commit: raft.commit, applied: raft.applied, isLeader: metadata.isController };
-    },
-    partitions: () => {
-      let offline = 0;
-      for (const topic of metadata.state.topics) {
-        for (const p of topic.partitions) if (metadata.state.broker(p.leader)?.fenced !== false) offline++;
-      }
-      return { led: replicas.ledPartitions().length, offline };
-    },
-    brokers: () => {
-      const brokers = metadata.state.brokers;
-      return { live: brokers.filter((b) => !b.fenced).length, fenced: brokers.filter((b) => b.fenced).length };
-    },
-    connections: () => kafka.connectionCount,
-  });
+  dispatcher = new RequestDispatcher(createHandlers(context), metrics.requests, quotas);
+  const credentials: CredentialSource = (user, mechanism) => metadata.state.scramUsers.credential(user, mechanism);
+  const kafka = await KafkaListeners.create(config, dispatcher, credentials, log.child({ module: 'kafka' }));
+  metrics.gauges({ metadata, replicas, groups: groups.coordinator, connections: () => kafka.connectionCount });
   // Before clients can connect, so a fresh secured cluster can be logged in to at once.
   await createBootstrapUsers(
     config.bootstrapUsers,
@@ -261,18 +253,27 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const linePort =
     line === null || config.linePort === null ? null : await line.listen(config.listenHost, config.linePort);
 
-  const httpPort = await http.listen(config.listenHost, config.httpPort);
-  const listeners = config.kafkaListeners.map(
-    (l) => `${l.name}://${l.host}:${listenerPorts.get(l.name)} (${l.securityProtocol})`,
+  // The web console at / on the HTTP port; its admin calls go through this node's dispatcher.
+  const webConsole = new ConsoleServer(
+    consoleNode({ config, metadata, replicas, dispatcher, listeners: kafka.identities, credentials, metrics }),
+    log.child({ module: 'console' }),
   );
+  http.setFront(webConsole.handle);
+  const httpPort = await http.listen(config.listenHost, config.httpPort);
+  // The one line that says the node serves: where clients connect (what Metadata tells them) and
+  // where it binds, the console and metrics.
+  const httpUrl = `${http.scheme}://${urlHost(config.listenHost)}:${httpPort}`;
   log.info(
     {
-      listeners,
-      http: `${config.listenHost}:${httpPort}`,
-      ...(linePort !== null ? { line: `${config.listenHost}:${linePort}` } : {}),
+      clusterId: config.clusterId,
+      kafka: config.kafkaListeners.map((l) => `${l.name}://${urlHost(l.host)}:${listenerPorts.get(l.name)}`),
+      advertised: config.kafkaListeners.map((l) => `${l.name}://${urlHost(l.advertisedHost)}:${l.advertisedPort}`),
+      console: `${httpUrl}/`,
+      metrics: `${httpUrl}/metrics`,
+      ...(linePort !== null ? { line: `${urlHost(config.listenHost)}:${linePort}` } : {}),
       dataDir: config.dataDir,
     },
-    'Brook node started',
+    'Brook node ready',
   );
   // The topics file goes through this node's own handlers, as an admin client's requests would.
   const applied =
@@ -314,6 +315,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         controlClient.close();
         await metadata.close();
         await grpcServer.close();
+        webConsole.close();
         await http.close();
         log.info('stopped');
       })();

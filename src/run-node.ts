@@ -16,7 +16,7 @@ export async function runNode(argv: readonly string[]): Promise<void> {
     throw err;
   }
   if (config === null) return; // --help
-  const log = createLogger(config.logLevel, { nodeId: config.nodeId });
+  const log = createLogger(config.logLevel, { nodeId: config.nodeId }, config.logFormat);
   let node: RunningNode;
   try {
     node = await startNode(config, log);

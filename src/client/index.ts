@@ -33,6 +33,7 @@ export {
 } from './client.js';
 export { Consumer, type ConsumerOptions, type StartPosition } from './consumer.js';
 export { DispatcherTransport } from './dispatcher-transport.js';
+export { SocketTransport } from './socket-transport.js';
 export { brokerError, check, ClientError, ConnectionError } from './errors.js';
 export { GROUP_DEFAULTS, type GroupOptions } from './group-member.js';
 export { murmur2, partitionForKey } from './murmur2.js';

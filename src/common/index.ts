@@ -27,7 +27,23 @@ export {
   usesTls,
 } from './principal.js';
 export { LOG_LEVELS, type Logger, createLogger, silentLogger } from './log.js';
-export { type NodeGauges, type RequestMetrics, nodeGauges, requestMetrics } from './metrics.js';
+export {
+  LATENCY_BUCKETS_SECONDS,
+  type NodeGauges,
+  type RequestMetrics,
+  countResponseErrors,
+  nodeGauges,
+  requestMetrics,
+} from './metrics.js';
+export { type TopicTotals, TopicTraffic } from './metrics-topics.js';
+export {
+  type EventMetrics,
+  type GroupLagHealth,
+  type HealthSource,
+  type LedPartitionHealth,
+  eventMetrics,
+  healthMetrics,
+} from './metrics-health.js';
 export { Reader } from './binary/reader.js';
 export { type Mark, Writer, concat } from './binary/writer.js';
 export {

@@ -30,6 +30,8 @@ export interface GroupCoordinatorOptions {
   readonly minSessionTimeoutMs: number;
   readonly maxSessionTimeoutMs: number;
   readonly initialRebalanceDelayMs: number;
+  /** Told when a group begins a rebalance (the rebalance counter). */
+  readonly onRebalance?: (groupId: string) => void;
   readonly offsetsRetentionMs: number;
   /** How often expired offsets are looked for; default min(retention, Kafka's 10 minutes). */
   readonly offsetsRetentionCheckIntervalMs?: number;

@@ -80,6 +80,8 @@ export interface MembershipOptions {
   readonly minSessionTimeoutMs: number;
   readonly maxSessionTimeoutMs: number;
   readonly initialRebalanceDelayMs: number;
+  /** Told when a group begins a rebalance (the rebalance counter). */
+  readonly onRebalance?: (groupId: string) => void;
 }
 
 export interface MembershipDeps {
@@ -339,6 +341,7 @@ export class GroupMembership {
     group.pendingSyncMembers.clear();
     const wasEmpty = group.is(GroupState.Empty);
     group.transitionTo(GroupState.PreparingRebalance, this.now);
+    this.deps.options.onRebalance?.(group.groupId);
     const rebalanceTimeoutMs = group.rebalanceTimeoutMs();
     const initialDelayMs = this.deps.options.initialRebalanceDelayMs;
     group.joinTimer?.cancel();

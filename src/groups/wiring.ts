@@ -39,6 +39,8 @@ export function attachGroupCoordinator(
   /** Only topic creation, for __consumer_offsets. */
   admin: Pick<AdminOperations, 'createTopic'>,
   log: Logger,
+  /** Told when a group this node coordinates begins a rebalance. */
+  onRebalance: (groupId: string) => void = () => {},
   scheduler: Scheduler = systemScheduler,
 ): AttachedGroups {
   const offsetsPartitionCount = () =>
@@ -48,6 +50,7 @@ export function attachGroupCoordinator(
     maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
     initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
     offsetsRetentionMs: config.offsetsRetentionMs,
+    onRebalance,
     offsetsPartitionCount,
     partitionExists: (topic, partition) => {
       const info = metadata.state.topic(topic);

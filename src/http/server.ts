@@ -1,27 +1,34 @@
 // The node's HTTP endpoint: Prometheus /metrics, /healthz (the node is up; its role and state),
-// /readyz (it serves Kafka clients), and small JSON views for operators.
+// /readyz (it serves Kafka clients), small JSON views for operators, and whatever the handler in
+// front of them takes (the web console: its page at / and its API, which also take POSTs).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../common/index.js';
 
 /** Answers a GET with a JSON-serializable value, or a promise of one. */
 export type JsonRoute = (url: URL) => unknown;
 
+/** Tried before the routes: answers the request and returns true, or leaves it and returns false. */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+
 export interface HttpOptions {
   readonly health: () => Record<string, unknown>;
   readonly ready: () => boolean;
+  /** The node's metrics, served on /metrics. */
+  readonly registry: Registry;
   readonly routes?: Readonly<Record<string, JsonRoute>>;
 }
 
 export class HttpServer {
-  readonly registry = new Registry();
+  /** http, or https when the endpoint serves TLS. */
+  readonly scheme: 'http' | 'https' = 'http';
   private readonly server: Server;
+  private front: RequestHandler | null = null;
 
   constructor(
     private readonly options: HttpOptions,
     private readonly log: Logger,
   ) {
-    collectDefaultMetrics({ register: this.registry });
     this.server = createServer((req, res) => {
       this.route(req, res).catch((err: unknown) => {
         this.log.error({ err }, 'http handler failed');
@@ -31,13 +38,19 @@ export class HttpServer {
     });
   }
 
+  /** Puts `handler` in front of the routes (set once the parts it needs exist). */
+  setFront(handler: RequestHandler): void {
+    this.front = handler;
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (this.front && (await this.front(req, res, url))) return;
     if (req.method !== 'GET') return this.send(res, 405, { error: 'only GET is served' });
     switch (url.pathname) {
       case '/metrics': {
-        const body = await this.registry.metrics();
-        res.writeHead(200, { 'content-type': this.registry.contentType });
+        const body = await this.options.registry.metrics();
+        res.writeHead(200, { 'content-type': this.options.registry.contentType });
         res.end(body);
         return;
       }

@@ -1,6 +1,6 @@
 // What the Kafka handlers may use of the node. Handlers depend on this interface, never on how the
 // node wires its parts, so a single node and a cluster node serve the same handlers.
-import type { Logger, NodeConfig } from '../common/index.js';
+import type { Logger, NodeConfig, TopicTraffic } from '../common/index.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { AdminOperations, MetadataLog, ProducerIdAllocator } from '../metadata/index.js';
 import type { ReplicaManager } from '../replication/index.js';
@@ -28,6 +28,8 @@ export interface BrokerContext {
   /** What each request may do (ACLs, on listeners that authenticate clients). */
   readonly authorizer: RequestAuthorizer;
   readonly log: Logger;
+  /** Bytes and records in and out per topic (metrics, the console's charts). */
+  readonly traffic: TopicTraffic;
   /** The node that coordinates a consumer group. */
   coordinatorFor(groupId: string): number;
   /** The metadata quorum's state on this node. */

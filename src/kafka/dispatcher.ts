@@ -65,7 +65,11 @@ export class RequestDispatcher {
     const syncMs = performance.now() - startedAt;
     const encode = (body: unknown): Buffer[] | null => {
       const encodeStartedAt = performance.now();
-      this.metrics?.observe(handler.name, (encodeStartedAt - startedAt) / 1000);
+      this.metrics?.observe(
+        handler.name,
+        (encodeStartedAt - startedAt) / 1000,
+        body === NO_RESPONSE ? undefined : body,
+      );
       const toFrame = (b: unknown) => encodeResponse(apiKey, responseVersion, correlationId, b);
       if (this.quotas === null) return body === NO_RESPONSE ? null : toFrame(body);
       const busyMs = syncMs + (performance.now() - encodeStartedAt);

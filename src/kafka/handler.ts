@@ -6,15 +6,16 @@ import type { ListenerIdentity } from './listener-identity.js';
 /**
  * What a handler may use of the connection its request came on: a Kafka client's socket
  * (Connection), or one of Brook's own in-process callers (the line protocol, the node applying a
- * topics file), which go through the same dispatcher, handlers, ACLs and quotas.
+ * topics file, the console), which go through the same dispatcher, handlers, ACLs and quotas.
  */
 export interface ClientConnection {
+  /** Who the client is (a TLS certificate's CN, a SASL identity, or User:ANONYMOUS). */
+  readonly principal: KafkaPrincipal;
+  /** The client's IP address, without the port. */
+  readonly clientAddress: string;
   /** host:port of the client, for log lines and group members' clientHost. */
   readonly remoteAddress: string;
-  /** The client's IP address (ACLs' host). */
-  readonly clientAddress: string;
-  /** Who the client is (ANONYMOUS until a SASL exchange or a TLS certificate says otherwise). */
-  readonly principal: KafkaPrincipal;
+  /** The listener the client came in on. */
   readonly listener: ListenerIdentity;
   readonly isClosed: boolean;
   /** Closes the connection after a protocol violation, with a log line saying why. */

@@ -14,6 +14,7 @@ export { QuotaEnforcer } from './quotas/quota-enforcer.js';
 export { RequestQuotas } from './quotas/request-quotas.js';
 export { type CredentialSource, KafkaListeners } from './listeners.js';
 export { createBootstrapUsers } from './sasl/bootstrap-users.js';
+export { passwordMatches } from './sasl/scram-crypto.js';
 export { KafkaServer } from './server.js';
 export { apiSchemas, decodeResponseFrame, encodeRequest } from './protocol/index.js';
 export type { ApiVersionsResponse } from './protocol/messages/api-versions.js';

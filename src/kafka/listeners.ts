@@ -6,6 +6,7 @@
 import { type KafkaListener, type Logger, type NodeConfig, usesSasl, usesTls } from '../common/index.js';
 import type { ScramCredential, ScramMechanism } from '../metadata/index.js';
 import type { RequestDispatcher } from './dispatcher.js';
+import type { ListenerIdentity } from './listener-identity.js';
 import { FailureDelays } from './sasl/failure-delays.js';
 import { KafkaServer } from './server.js';
 import { TlsCredentials } from './tls-credentials.js';
@@ -84,6 +85,11 @@ export class KafkaListeners {
     const ports = new Map<string, number>();
     for (const server of this.servers) ports.set(server.identity.name, await server.listen());
     return ports;
+  }
+
+  /** Each listener's name and security, in the settings' order. */
+  get identities(): ListenerIdentity[] {
+    return this.servers.map((server) => server.identity);
   }
 
   get connectionCount(): number {

@@ -375,7 +375,9 @@ export class Replica {
     this.election.clear();
     leader.onLocalDurable();
     leader.pump();
-    this.logger.info(
+    // Per partition (50 of __consumer_offsets at every start): debug. The controller's 'partition
+    // leader elected' says at info when a failover moved a leadership.
+    this.logger.debug(
       { epoch: e, epochStartOffset: start, logEndOffset: this.log.logEndOffset, highWatermark: core.highWatermark },
       'leading partition',
     );
@@ -398,7 +400,7 @@ export class Replica {
       new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.partition} is no longer led here`),
     );
     for (const listener of [...this.listeners]) listener();
-    this.logger.info({ epoch: l.epoch, reason }, 'stopped leading partition');
+    this.logger.debug({ epoch: l.epoch, reason }, 'stopped leading partition');
     this.io.leadershipChanged(this, false);
   }
 

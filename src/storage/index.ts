@@ -12,6 +12,7 @@ export {
   errorCode,
 } from './disk.js';
 export { nodeDisk } from './node-disk.js';
+export { timedDisk } from './timed-disk.js';
 export { replaceFile, TEMP_SUFFIX } from './file-io.js';
 export {
   PartitionLog,
@@ -32,6 +33,7 @@ export {
   readBatchHeader,
   lastOffsetOf,
   splitBatches,
+  recordsInBatches,
   validateClientBatch,
   type ValidateOptions,
   setBaseOffsetAndEpoch,

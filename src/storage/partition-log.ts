@@ -160,7 +160,9 @@ export class PartitionLog {
     // once so that durableEndOffset == logEndOffset from here on.
     await this.flush();
     assert(this.durableEndOffset === segments.logEndOffset, 'an opened log is durable to its end');
-    logger.info(
+    // One line per partition at every start: debug, unless recovery cut something (that one matters).
+    const level = loaded.truncatedBytes > 0 ? 'info' : 'debug';
+    logger[level](
       {
         dir,
         logStartOffset: segments.logStartOffset,

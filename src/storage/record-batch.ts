@@ -122,6 +122,20 @@ export function hasValidCrc(batch: Buffer): boolean {
   return batch.length >= BATCH_HEADER_BYTES && computeBatchCrc(batch) === batch.readUInt32BE(BatchOffsets.crc);
 }
 
+/**
+ * Records in stored batches read back to back (a fetch's chunk, which holds whole v2 batches):
+ * one header read per batch, for the records-fetched counter. A short tail counts nothing.
+ */
+export function recordsInBatches(chunk: Buffer): number {
+  let records = 0;
+  let at = 0;
+  while (at + BATCH_HEADER_BYTES <= chunk.length) {
+    records += chunk.readInt32BE(at + BatchOffsets.recordsCount);
+    at += BATCH_LOG_OVERHEAD_BYTES + chunk.readInt32BE(at + BatchOffsets.batchLength);
+  }
+  return records;
+}
+
 /** Largest number of batches one produce `records` blob may carry before it is refused. */
 export const BATCHES_PER_BLOB_MAX = 10_000;
 

@@ -130,7 +130,7 @@ export class NodeProcess {
     while (Date.now() < deadline) {
       if (this.exitCode !== null)
         throw new Error(`node ${this.nodeId} exited with ${this.exitCode}:\n${this.logs.slice(-4000)}`);
-      if (this.logs.includes('Brook node started') && (await canConnect(this.kafkaPort))) return;
+      if (this.logs.includes('Brook node ready') && (await canConnect(this.kafkaPort))) return;
       await sleep(50);
     }
     throw new Error(`node ${this.nodeId} not ready in ${timeoutMs} ms:\n${this.logs.slice(-4000)}`);

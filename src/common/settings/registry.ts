@@ -8,7 +8,7 @@
 // and its topic key is Kafka's topic config (segment.bytes), whose broker synonym it is. Brook's
 // own settings take names in Kafka's style (grpc.port). A row's key is the field of the typed
 // config that holds its value (NodeConfig.segmentBytes, LogConfig.segmentBytes).
-import { LOG_LEVELS } from '../log.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../log.js';
 import { limits } from '../limits.js';
 import { bootstrapUsers } from './bootstrap-users.js';
 import { clusterNodes, DEFAULT_GRPC_PORT } from './cluster-nodes.js';
@@ -160,6 +160,15 @@ export const SETTINGS = {
     type: oneOf(LOG_LEVELS),
     default: 'info',
     doc: 'pino log level',
+    main: true,
+  }),
+  logFormat: setting({
+    broker: 'logger.format',
+    flag: '--log-format',
+    placeholder: 'format',
+    type: oneOf(LOG_FORMATS),
+    default: 'auto',
+    doc: 'log lines as json, pretty (for people), or auto: pretty when stdout is a terminal, else json',
     main: true,
   }),
   legacyApiVersions: setting({

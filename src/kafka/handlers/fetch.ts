@@ -11,14 +11,14 @@
 // of its partitions moves or maxWaitMs passes. Fetch sessions (KIP-227) are declined: every response
 // carries sessionId 0, so clients send full fetches. Each topic needs READ, else its partitions
 // get TOPIC_AUTHORIZATION_FAILED.
-import { assert, ErrorCode, KafkaError, limits } from '../../common/index.js';
+import { assert, ErrorCode, KafkaError, limits, type TopicTraffic } from '../../common/index.js';
 import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { Replica } from '../../replication/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { FetchPartitionData, FetchRequest, FetchResponse } from '../protocol/messages/fetch.js';
 import { notAuthorized } from './authorization.js';
-import { batchesToMessageSet, type LegacyMagic } from '../../storage/index.js';
+import { batchesToMessageSet, type LegacyMagic, recordsInBatches } from '../../storage/index.js';
 import { errorOf } from './common.js';
 import { leaderFor } from './partition-access.js';
 
@@ -59,6 +59,23 @@ function downConverted(data: FetchPartitionData, magic: LegacyMagic, fetchOffset
     const errorCode = err instanceof KafkaError ? err.code : ErrorCode.CORRUPT_MESSAGE;
     return { ...data, errorCode, records: EMPTY };
   }
+}
+
+/** Counts what the final read hands the client (a long poll's earlier empty reads count nothing). */
+function countFetched(traffic: TopicTraffic, slots: readonly Slot[], results: readonly FetchPartitionData[]): void {
+  slots.forEach((slot, i) => {
+    const records = results[i]?.records;
+    // A read hands its chunks over as an array; a Buffer here is an empty or error answer.
+    if (!Array.isArray(records) || records.length === 0) return;
+    const chunks: readonly Buffer[] = records;
+    let bytes = 0;
+    let count = 0;
+    for (const chunk of chunks) {
+      bytes += chunk.length;
+      count += recordsInBatches(chunk);
+    }
+    traffic.fetched(slot.topic, bytes, count);
+  });
 }
 
 export function fetchHandler(ctx: BrokerContext) {
@@ -186,6 +203,7 @@ export function fetchHandler(ctx: BrokerContext) {
         await waitForData(slots, deadline - Date.now());
         read = await readAll(slots, maxBytes, readCommitted);
       }
+      countFetched(ctx.traffic, slots, read.results);
       const byTopic = new Map<string, FetchPartitionData[]>();
       const legacyMagic: LegacyMagic | null = context.apiVersion <= 1 ? 0 : context.apiVersion <= 3 ? 1 : null;
       slots.forEach((slot, i) => {

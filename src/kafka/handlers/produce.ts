@@ -111,6 +111,7 @@ export function produceHandler(ctx: BrokerContext) {
         );
     }
     const result: AppendResult = partition.append([batch], { messageCount: header.recordsCount });
+    if (!result.duplicate) ctx.traffic.produced(topic, batch.length, header.recordsCount);
     const durable = acks === -1 ? partition.waitForHighWatermark(result.lastOffset + 1, timeoutMs) : null;
     return { partition, result, durable };
   }

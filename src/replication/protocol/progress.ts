@@ -33,6 +33,8 @@ export interface ProgressStatus {
   readonly inflightRequests: number;
   readonly inflightBytes: number;
   readonly lastContactMs: number;
+  /** When an answer last showed it at the leader's log end (-Infinity: not in this epoch). */
+  readonly lastCaughtUpMs: number;
 }
 
 export class FollowerProgress {
@@ -138,6 +140,7 @@ export class FollowerProgress {
       inflightRequests: this.inflight.length,
       inflightBytes: this.inflightBytesValue,
       lastContactMs: this.lastContactMs,
+      lastCaughtUpMs: this.lastCaughtUpMs,
     };
   }
 }
