@@ -6,6 +6,11 @@
 //   4. the cost of topic compression.type: the same records produced in one codec to a topic
 //      that keeps it (compression.type=producer) and to one whose codec differs, so the leader
 //      recompresses every batch (--recompress PRODUCER:TOPIC, default lz4:gzip; '' skips it),
+//   5. the log cleaner: a compacted topic is filled with --compaction-records keyed records over
+//      --compaction-keys keys while min.compaction.lag.ms holds the cleaner off, then released;
+//      while it cleans, the produce run of 1. is repeated to another topic. Reports the cleaner's
+//      MB/s (bytes read over the time in passes, from /metrics) and produce MB/s while it cleans
+//      (--compaction-records 0 skips it),
 // and prints MB/s, records/s and p50/p99/p99.9 latency with the flush policy it ran.
 //   5. with --security sasl_ssl, the cost of TLS: every node gets a SASL_SSL listener beside its
 //      PLAINTEXT one (certificates made with openssl in the bench's directory, a SCRAM-SHA-512
@@ -32,6 +37,8 @@ const { values: opts } = parseArgs({
     'latency-records': { type: 'string', default: '50000' },
     'latency-rate': { type: 'string', default: '5000' },
     recompress: { type: 'string', default: 'lz4:gzip' },
+    'compaction-records': { type: 'string', default: '300000' },
+    'compaction-keys': { type: 'string', default: '20000' },
     security: { type: 'string', default: 'plaintext' },
     'peer-tls': { type: 'boolean', default: false },
   },
@@ -297,6 +304,111 @@ try {
     write();
   });
   const payloadBytes = records * (size - 1);
+
+  /** The cleaner's counters summed over the nodes' /metrics. */
+  const cleanerMetrics = async () => {
+    const sums = { read: 0, written: 0, busy: 0, passes: 0 };
+    for (const p of ports) {
+      const text = await (await fetch(`http://127.0.0.1:${p.http}/metrics`)).text();
+      const value = (name) =>
+        Number(
+          text
+            .split('\n')
+            .find((l) => l.startsWith(`${name} `))
+            ?.split(' ')[1] ?? 0,
+        );
+      sums.read += value('brook_log_cleaner_bytes_read_total');
+      sums.written += value('brook_log_cleaner_bytes_written_total');
+      sums.busy += value('brook_log_cleaner_busy_seconds_total');
+      sums.passes += value('brook_log_cleaner_passes_total');
+    }
+    return sums;
+  };
+
+  /** Step 5: the cleaner's throughput, and produce throughput while it works. */
+  async function compactionRun(bootstrap, count, keys) {
+    const keyed = join(dir, 'keyed.txt');
+    await new Promise((res) => {
+      const stream = createWriteStream(keyed);
+      let i = 0;
+      const write = () => {
+        while (i < count) {
+          const line = `k${i % keys}:${'v'.repeat(size - 2 - String(i % keys).length - 2)}${i % 10}\n`;
+          i++;
+          if (!stream.write(line)) return stream.once('drain', write);
+        }
+        stream.end(res);
+      };
+      write();
+    });
+    const { Kafka, logLevel } = await import('kafkajs');
+    const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const topic = 'bench-compacted';
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions: partitions,
+          replicationFactor: nodeCount,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'segment.bytes', value: String(16 * 1024 * 1024) },
+            { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+            { name: 'min.compaction.lag.ms', value: String(24 * 3600 * 1000) },
+          ],
+        },
+        { topic: 'bench-while-cleaning', numPartitions: partitions, replicationFactor: nodeCount },
+      ],
+    });
+    await run('kcat', [...producerArgs(topic).map((a) => (a === file ? keyed : a)), '-K:']);
+    const before = await cleanerMetrics();
+    // AlterConfigs replaces a topic's whole config set: give all of it, the lag released.
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: 2,
+          name: topic,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'segment.bytes', value: String(16 * 1024 * 1024) },
+            { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+            { name: 'min.compaction.lag.ms', value: '0' },
+          ],
+        },
+      ],
+    });
+    const start = performance.now();
+    await run('kcat', producerArgs('bench-while-cleaning'));
+    const produceSeconds = (performance.now() - start) / 1000;
+    // The cleaner is done once it reads nothing more for a while (bounded: 10 minutes).
+    let last = await cleanerMetrics();
+    for (let quiet = 0, i = 0; quiet < 20 && i < 6000; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await cleanerMetrics();
+      quiet = now.read === last.read && now.read > before.read ? quiet + 1 : 0;
+      last = now;
+    }
+    await admin.disconnect();
+    const readMB = (last.read - before.read) / 1e6;
+    const busy = last.busy - before.busy;
+    return {
+      records: count,
+      keys,
+      replicasCleaning: nodeCount,
+      cleanerReadMB: +readMB.toFixed(1),
+      cleanerWrittenMB: +((last.written - before.written) / 1e6).toFixed(1),
+      cleanerSeconds: +busy.toFixed(2),
+      cleanerMBps: busy > 0 ? +(readMB / busy).toFixed(1) : null,
+      produceWhileCleaning: {
+        seconds: +produceSeconds.toFixed(2),
+        MBps: +(mb / produceSeconds).toFixed(1),
+        recordsPerSec: Math.round(records / produceSeconds),
+      },
+    };
+  }
   const mb = payloadBytes / 1e6;
   const policy =
     flushMessages === 1 ? 'fsync before ack (group commit), the default' : `flush.messages=${flushMessages}`;
@@ -441,6 +553,11 @@ try {
     };
   }
 
+  let compaction = null;
+  const compactionRecords = Number(opts['compaction-records']);
+  if (compactionRecords > 0)
+    compaction = await compactionRun(bootstrap, compactionRecords, Number(opts['compaction-keys']));
+
   let latency = null;
   if (haveLatencyTool) {
     // Create the latency topic first, so topic creation and leader election are not timed.
@@ -488,6 +605,7 @@ try {
     saslSsl: tls ?? 'skipped (--security sasl_ssl measures it)',
     peerTls: opts['peer-tls'] ? 'mutual TLS between the nodes' : 'plaintext between the nodes',
     compressionType: recompression ?? 'skipped (--recompress "")',
+    compaction: compaction ?? 'skipped (--compaction-records 0)',
     latency: latency
       ? { acks: 'all', ratePerSec: Number(opts['latency-rate']), ...latency }
       : 'skipped: /usr/bin/python3 with confluent_kafka not found (apt-get install python3-confluent-kafka)',

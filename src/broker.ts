@@ -10,10 +10,18 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyOnNode } from './apply/index.js';
-import { GrpcServer, type Logger, type NodeConfig, peerCredentials, systemClock } from './common/index.js';
+import {
+  cleanerMetrics,
+  GrpcServer,
+  type Logger,
+  type NodeConfig,
+  peerCredentials,
+  systemClock,
+} from './common/index.js';
 import { consoleNode } from './console-node.js';
 import { ConsoleServer } from './console/index.js';
 import { attachGroupCoordinator } from './groups/index.js';
+import { parsePartitionDirName } from './storage/index.js';
 import { HttpServer } from './http/index.js';
 import {
   type BrokerContext,
@@ -229,6 +237,15 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const credentials: CredentialSource = (user, mechanism) => metadata.state.scramUsers.credential(user, mechanism);
   const kafka = await KafkaListeners.create(config, dispatcher, credentials, log.child({ module: 'kafka' }));
   metrics.gauges({ metadata, replicas, groups: groups.coordinator, connections: () => kafka.connectionCount });
+  cleanerMetrics(metrics.registry, {
+    stats: () => replicas.logCleaner?.stats ?? null,
+    *dirtyRatios() {
+      for (const [name, ratio] of replicas.logCleaner?.dirtyRatios ?? []) {
+        const id = parsePartitionDirName(name);
+        if (id !== null) yield { topic: id.topic, partition: id.partition, ratio };
+      }
+    },
+  });
   // Before clients can connect, so a fresh secured cluster can be logged in to at once.
   await createBootstrapUsers(
     config.bootstrapUsers,

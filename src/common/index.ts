@@ -28,9 +28,11 @@ export {
 } from './principal.js';
 export { LOG_LEVELS, type Logger, createLogger, silentLogger } from './log.js';
 export {
+  type CleanerMetricsSource,
   LATENCY_BUCKETS_SECONDS,
   type NodeGauges,
   type RequestMetrics,
+  cleanerMetrics,
   countResponseErrors,
   nodeGauges,
   requestMetrics,

@@ -189,3 +189,75 @@ export function nodeGauges(registry: Registry, source: NodeGauges): void {
   gauge('brook_kafka_leader_partitions', 'Partitions this node leads', () => source.ledPartitions());
   gauge('brook_kafka_connections', 'Open Kafka client connections', () => source.connections());
 }
+
+/** What the log cleaner reports (storage's LogCleaner.stats and dirty ratios), read at scrape time. */
+export interface CleanerMetricsSource {
+  stats(): {
+    readonly bytesRead: number;
+    readonly bytesWritten: number;
+    readonly recordsRemoved: number;
+    readonly passes: number;
+    readonly errors: number;
+    readonly lastRunMs: number;
+    readonly lastRunDurationMs: number;
+    readonly busyMs: number;
+  } | null;
+  /** Dirty ratio per compacted partition log, keyed by topic and partition. */
+  dirtyRatios(): Iterable<{ readonly topic: string; readonly partition: number; readonly ratio: number }>;
+}
+
+/** The log cleaner's counters and gauges. */
+export function cleanerMetrics(registry: Registry, source: CleanerMetricsSource): void {
+  const counter = (
+    name: string,
+    help: string,
+    read: (s: NonNullable<ReturnType<CleanerMetricsSource['stats']>>) => number,
+  ) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const stats = source.stats();
+        this.reset();
+        if (stats !== null) this.inc(read(stats));
+      },
+    });
+  counter('brook_log_cleaner_bytes_read_total', 'Bytes the log cleaner read', (s) => s.bytesRead);
+  counter(
+    'brook_log_cleaner_bytes_written_total',
+    'Bytes the log cleaner wrote into cleaned segments',
+    (s) => s.bytesWritten,
+  );
+  counter('brook_log_cleaner_records_removed_total', 'Records the log cleaner removed', (s) => s.recordsRemoved);
+  counter('brook_log_cleaner_passes_total', 'Cleaning passes run (one log each)', (s) => s.passes);
+  counter('brook_log_cleaner_errors_total', 'Cleaning passes that failed', (s) => s.errors);
+  counter('brook_log_cleaner_busy_seconds_total', 'Time the log cleaner spent in passes', (s) => s.busyMs / 1000);
+  new Gauge({
+    name: 'brook_log_cleaner_last_run_timestamp_seconds',
+    help: 'When the last cleaning pass ended (0 before the first)',
+    registers: [registry],
+    collect() {
+      this.set((source.stats()?.lastRunMs ?? 0) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'brook_log_cleaner_last_run_duration_seconds',
+    help: 'How long the last cleaning pass took',
+    registers: [registry],
+    collect() {
+      this.set((source.stats()?.lastRunDurationMs ?? 0) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'brook_log_cleaner_dirty_ratio',
+    help: "Dirty bytes over cleanable bytes of each compacted partition log, at the cleaner's last look",
+    labelNames: ['topic', 'partition'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { topic, partition, ratio } of source.dirtyRatios())
+        this.set({ topic, partition: String(partition) }, ratio);
+    },
+  });
+}

@@ -11,15 +11,19 @@ import { PartitionCoordinatorLog } from './partition-coordinator-log.js';
 import { systemScheduler, type Scheduler } from './scheduler.js';
 
 /**
- * Configs of __consumer_offsets. Compaction is the intended cleanup; until storage implements it,
- * time and size retention are off so no group or offset record is ever deleted under us.
+ * Configs of __consumer_offsets, as Kafka creates it: compacted, so each group's metadata and each
+ * committed offset keeps its latest record (tombstones remove expired offsets and deleted groups
+ * after delete.retention.ms), and no retention by time or size ever deletes a live commit.
+ * Clusters created before the cleaner existed already have these configs: it compacts them too.
  */
-export const OFFSETS_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
-  'cleanup.policy': 'compact',
-  'retention.ms': '-1',
-  'retention.bytes': '-1',
-  'segment.bytes': String(100 * 1024 * 1024),
-};
+export function offsetsTopicConfigs(config: Pick<NodeConfig, 'offsetsTopicSegmentBytes'>): Record<string, string> {
+  return {
+    'cleanup.policy': 'compact',
+    'retention.ms': '-1',
+    'retention.bytes': '-1',
+    'segment.bytes': String(config.offsetsTopicSegmentBytes),
+  };
+}
 
 export interface AttachedGroups {
   readonly coordinator: GroupCoordinator;
@@ -96,7 +100,7 @@ export function attachGroupCoordinator(
             name: OFFSETS_TOPIC,
             numPartitions: config.offsetsTopicPartitions,
             replicationFactor: Math.min(3, config.clusterNodes.length),
-            configs: OFFSETS_TOPIC_CONFIGS,
+            configs: offsetsTopicConfigs(config),
           },
           false,
         );

@@ -83,11 +83,12 @@ export class FollowerReplica {
             assert(this.log.lastEpoch === a.epoch, `the marker of epoch ${a.epoch} is the newest entry`);
             break;
           case 'append':
-            // The core decided from the same log: a batch it appends continues it (the bytes are the
-            // leader's word, checked by appendAsFollower; the decision is ours).
+            // The core decided from the same log: a batch it appends continues it, at the log end or
+            // after it where the leader's cleaner removed whole batches (the bytes are the leader's
+            // word, checked by appendAsFollower; the decision is ours).
             assert(
-              request.batches[a.from]?.baseOffset === this.log.logEndOffset,
-              `the follower core appends at the log end ${this.log.logEndOffset}`,
+              (request.batches[a.from]?.baseOffset ?? -1) >= this.log.logEndOffset,
+              `the follower core appends at or after the log end ${this.log.logEndOffset}`,
             );
             this.log.appendAsFollower(buffers.slice(a.from, a.to));
             appended = true;

@@ -146,7 +146,8 @@ export class LeaderReplica {
     }
     if (!this.active) return;
     const first = infos[0];
-    if (first !== undefined && first.baseOffset === plan.fromOffset) {
+    // The first batch starts at fromOffset, or after it where the cleaner removed whole batches.
+    if (first !== undefined && first.baseOffset >= plan.fromOffset) {
       const again = this.core.nextRequest(f, this.view, this.io.clock.now());
       const unchanged =
         again !== null &&

@@ -16,7 +16,7 @@ import {
   type ScheduledTask,
 } from '../common/index.js';
 import { type MetadataChange, type PartitionInfo, type TopicInfo } from '../metadata/index.js';
-import { type Disk, LogManager, type LogConfig, logConfigOf } from '../storage/index.js';
+import { type Disk, type LogCleaner, LogManager, type LogConfig, logConfigOf } from '../storage/index.js';
 import { type Fatal, stopIfBroken } from './invariants.js';
 import type { ReplicationLimits } from './protocol/index.js';
 import { Replica, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './replica.js';
@@ -121,7 +121,17 @@ export class ReplicaManager {
       config.dataDir,
       parts.logger.child({ module: 'storage' }),
       {},
-      { pageCacheRetainBytes: config.pageCacheRetainBytes, clock: parts.clock, disk: parts.disk },
+      {
+        pageCacheRetainBytes: config.pageCacheRetainBytes,
+        clock: parts.clock,
+        disk: parts.disk,
+        cleaner: {
+          enabled: config.logCleanerEnable,
+          ioMaxBytesPerSecond: config.logCleanerIoMaxBytesPerSecond,
+          dedupeBufferBytes: config.logCleanerDedupeBufferSize,
+          backoffMs: config.logCleanerBackoffMs,
+        },
+      },
     );
     const manager = new ReplicaManager(parts, logs);
     await manager.removeOrphans();
@@ -142,6 +152,11 @@ export class ReplicaManager {
   }
 
   // ---------------------------------------------------------------- lookups
+
+  /** The node's log cleaner (its stats and dirty ratios for /metrics), or null when none runs. */
+  get logCleaner(): LogCleaner | null {
+    return this.logs.cleaner;
+  }
 
   /** The partition if this node leads it; otherwise the Kafka error clients act on. */
   leaderPartition(topic: string, partition: number): Replica {

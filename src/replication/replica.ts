@@ -134,6 +134,11 @@ export class Replica {
     this.election = new ElectionRequestTimer(io.clock, logger);
     this.assignmentValue = assignment;
     this.waiters = new HighWatermarkWaiters(io.clock);
+    // The log cleaner works below this replica's high watermark only: above it, a record may be
+    // uncommitted, and cleaning could drop a committed older value for a newer one that a failover
+    // then truncates. Leader and follower alike use their own. With transactions this becomes the
+    // last stable offset.
+    log.setCleanableBound({ cleanableEndOffset: () => (this.closed ? 0 : this.highWatermark) });
   }
 
   static async open(
@@ -491,5 +496,6 @@ export class Replica {
     // After the changes already queued; at once if the queue refuses more.
     await this.queue.run(stop).catch(stop);
     this.listeners.clear();
+    this.log.setCleanableBound(null);
   }
 }

@@ -1,6 +1,15 @@
 // The storage module's door: partition logs, their manager, the disk they live on, configs and
 // batch helpers. Depends on common only.
-export { LogManager, type PartitionId, partitionDirName, parsePartitionDirName } from './log-manager.js';
+export {
+  LogManager,
+  type LogManagerOptions,
+  type PartitionId,
+  partitionDirName,
+  parsePartitionDirName,
+} from './log-manager.js';
+export { type CleanerSettings, type CleanerStats, LogCleaner } from './cleaner/log-cleaner.js';
+export type { CleanableBound } from './cleaner/log-compaction.js';
+export { keylessRecordIndexes } from './cleaner/batch-records.js';
 export { pageCacheControlUnavailable } from './page-cache.js';
 export {
   type Disk,
@@ -22,7 +31,16 @@ export {
   type TimestampOffset,
   type LogStats,
 } from './partition-log.js';
-export { type LogConfig, TimestampType, defaultLogConfig, logConfigOf, makeLogConfig } from './log-config.js';
+export {
+  type CleanupPolicy,
+  type LogConfig,
+  TimestampType,
+  appliesRetention,
+  defaultLogConfig,
+  isCompacted,
+  logConfigOf,
+  makeLogConfig,
+} from './log-config.js';
 export {
   BatchOffsets,
   BATCH_HEADER_BYTES,

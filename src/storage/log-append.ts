@@ -1,7 +1,8 @@
 // Admitting batches into a partition log. A leader's batches (validated by the produce path) get
 // their offsets and the leader's epoch written into them, the broker time with LogAppendTime, and
 // pass the idempotent-producer check; a follower's batches keep the leader's offsets and must
-// continue the log end exactly, each checked (header, CRC) since it came over the network. Both
+// follow the log end in order (with gaps where the leader's cleaner removed batches), each checked
+// (header, CRC) since it came over the network. Both
 // end as placements for the segments to write.
 import { assert, ErrorCode, KafkaError } from '../common/index.js';
 import type { LeaderAppendPlan, ProducerBatch, ProducerStateManager } from './producer-state.js';
@@ -74,7 +75,7 @@ export function prepareLeaderAppend(
   return { duplicate: null, placements, messages, plan };
 }
 
-/** Checks a leader's batches for a follower's log that ends at `logEndOffset`. */
+/** Checks a leader's batches for a follower's log that ends at `logEndOffset`: in order, none overlapping. */
 export function prepareFollowerAppend(
   batches: readonly Buffer[],
   logEndOffset: number,
@@ -86,10 +87,12 @@ export function prepareFollowerAppend(
     const problem = checkStoredBatch(batch);
     if (problem !== null) throw new InvalidBatchError(ErrorCode.CORRUPT_MESSAGE, `replicated batch: ${problem}`);
     const header = readBatchHeader(batch);
-    if (header.baseOffset !== expected) {
+    // A compacted range has offsets missing between batches (the cleaner removed whole batches),
+    // so a batch may start beyond the previous end, never before it.
+    if (header.baseOffset < expected) {
       throw new KafkaError(
         ErrorCode.OFFSET_OUT_OF_RANGE,
-        `replicated batch at ${header.baseOffset} does not continue the log at ${expected}`,
+        `replicated batch at ${header.baseOffset} overlaps the log, which continues at ${expected}`,
       );
     }
     expected = lastOffsetOf(header) + 1;

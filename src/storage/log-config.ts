@@ -13,6 +13,20 @@ import {
 export const TimestampType = { CreateTime: 'CreateTime', LogAppendTime: 'LogAppendTime' } as const;
 export type TimestampType = (typeof TIMESTAMP_TYPES)[number];
 
+/** cleanup.policy as the log applies it: retention, compaction, or both (Kafka's "compact,delete"). */
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+const CLEANUP_POLICY_VALUES: readonly CleanupPolicy[] = ['delete', 'compact', 'compact,delete'];
+
+/** Whether the log is compacted by the cleaner. */
+export function isCompacted(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
+  return config.cleanupPolicy !== 'delete';
+}
+
+/** Whether retention (retention.ms, retention.bytes) deletes old segments of the log. */
+export function appliesRetention(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
+  return config.cleanupPolicy !== 'compact';
+}
+
 export interface LogConfig {
   /** Roll the active segment before it would grow past this (segment.bytes). Index positions are int32. */
   readonly segmentBytes: number;
@@ -36,8 +50,16 @@ export interface LogConfig {
   readonly messageTimestampType: TimestampType;
   /** compression.type: `producer` stores batches as sent; a codec has the leader recompress the others. */
   readonly compressionType: (typeof COMPRESSION_TYPES)[number];
-  /** Only 'delete' is implemented; 'compact' is accepted but behaves as 'delete' for now. */
-  readonly cleanupPolicy: 'delete' | 'compact';
+  /** cleanup.policy: retention deletes old segments ('delete'), the cleaner compacts ('compact'), or both. */
+  readonly cleanupPolicy: CleanupPolicy;
+  /** min.cleanable.dirty.ratio: clean once dirty bytes are this share of the cleanable bytes. */
+  readonly minCleanableDirtyRatio: number;
+  /** min.compaction.lag.ms: a segment whose newest record is younger than this is not cleaned. */
+  readonly minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a log whose oldest dirty record is this old is cleaned whatever its ratio. */
+  readonly maxCompactionLagMs: number;
+  /** delete.retention.ms: a tombstone survives this long after the cleaner first passed it. */
+  readonly deleteRetentionMs: number;
 }
 
 /** The part of a topic's settings a log is given. */
@@ -53,8 +75,18 @@ export function logConfigOf(settings: TopicSettings): LogConfig {
     maxMessageBytes: settings.maxMessageBytes,
     messageTimestampType: settings.messageTimestampType,
     compressionType: settings.compressionType,
-    cleanupPolicy: settings.cleanupPolicy.includes('compact') ? 'compact' : 'delete',
+    cleanupPolicy: cleanupPolicyOf(settings.cleanupPolicy),
+    minCleanableDirtyRatio: settings.minCleanableDirtyRatio,
+    minCompactionLagMs: settings.minCompactionLagMs,
+    maxCompactionLagMs: settings.maxCompactionLagMs,
+    deleteRetentionMs: settings.deleteRetentionMs,
   };
+}
+
+function cleanupPolicyOf(policies: readonly string[]): CleanupPolicy {
+  const compact = policies.includes('compact');
+  const remove = policies.includes('delete');
+  return compact ? (remove ? 'compact,delete' : 'compact') : 'delete';
 }
 
 /** The registry's defaults. */
@@ -70,6 +102,10 @@ export const defaultLogConfig: LogConfig = Object.freeze({
   messageTimestampType: SETTINGS.messageTimestampType.default,
   compressionType: SETTINGS.compressionType.default,
   cleanupPolicy: 'delete',
+  minCleanableDirtyRatio: SETTINGS.minCleanableDirtyRatio.default,
+  minCompactionLagMs: SETTINGS.minCompactionLagMs.default,
+  maxCompactionLagMs: SETTINGS.maxCompactionLagMs.default,
+  deleteRetentionMs: SETTINGS.deleteRetentionMs.default,
 });
 
 const NUMERIC_FIELDS = [
@@ -81,6 +117,10 @@ const NUMERIC_FIELDS = [
   'flushMessages',
   'flushMs',
   'maxMessageBytes',
+  'minCleanableDirtyRatio',
+  'minCompactionLagMs',
+  'maxCompactionLagMs',
+  'deleteRetentionMs',
 ] as const;
 
 /**
@@ -105,8 +145,10 @@ export function makeLogConfig(overrides: Partial<LogConfig> = {}, base: LogConfi
   check(`messageTimestampType=${String(config.messageTimestampType)}`, () =>
     SETTINGS.messageTimestampType.type.check(config.messageTimestampType),
   );
-  if (config.cleanupPolicy !== 'delete' && config.cleanupPolicy !== 'compact') {
-    throw new ConfigError(`log config cleanupPolicy=${String(config.cleanupPolicy)} must be delete or compact`);
+  if (!CLEANUP_POLICY_VALUES.includes(config.cleanupPolicy)) {
+    throw new ConfigError(
+      `log config cleanupPolicy=${String(config.cleanupPolicy)} must be one of ${CLEANUP_POLICY_VALUES.join(', ')}`,
+    );
   }
   return Object.freeze(config);
 }

@@ -124,7 +124,7 @@ export class LogFlusher {
     assert(this.durableEndOffsetValue <= this.segments.logEndOffset, 'the durable end never passes the log end');
     // Inactive segments now durable get their index files (see log-loader.ts for why only now).
     for (const segment of this.segments.all.slice(0, -1)) {
-      if (segment.indexesPersisted || segment.syncedSizeBytes < segment.sizeBytes) continue;
+      if (segment.indexesPersisted || segment.indexWritesHeld || segment.syncedSizeBytes < segment.sizeBytes) continue;
       await segment
         .persistIndexes()
         .catch((err: unknown) => this.logger.warn({ dir: this.dir, err }, 'index write failed'));

@@ -7,6 +7,9 @@
 // without them (the active one, a rolled one that never got synced, or one whose index was lost or
 // damaged) is scanned batch by batch with every CRC checked, and the first bad byte ends the log:
 // the torn or corrupt tail is cut and every later segment deleted, with a warning naming the spot.
+// Segments are contiguous (each ends where the next begins; the cleaner keeps that true), so a
+// missing range between two is a lost tail. Before all this, an interrupted compaction swap is
+// completed or rolled back (cleaner/segment-swap.ts).
 import path from 'node:path';
 import { ErrorCode, KafkaError, type Logger } from '../common/index.js';
 import type { Disk } from './disk.js';
@@ -16,6 +19,7 @@ import { OffsetIndex } from './offset-index.js';
 import { computeBatchCrc, lastOffsetOf, readBatchHeader } from './record-batch.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, parseSegmentFileName } from './segment.js';
 import { scanSegment } from './segment-scan.js';
+import { recoverSwaps } from './cleaner/segment-swap.js';
 import { TimeIndex } from './time-index.js';
 
 export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown';
@@ -45,9 +49,11 @@ export interface LoadOptions {
 
 export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
   const { disk, dir, logger } = options;
-  const names = (await disk.readdir(dir)).map((entry) => entry.name);
+  const listed = (await disk.readdir(dir)).map((entry) => entry.name);
+  // A compaction swap a crash interrupted is completed or rolled back before segments are listed.
+  let dirChanged = await recoverSwaps(disk, dir, listed, logger);
+  const names = dirChanged ? (await disk.readdir(dir)).map((entry) => entry.name) : listed;
   const bases = new Set<number>();
-  let dirChanged = false;
   for (const name of names) {
     if (name.endsWith(TEMP_SUFFIX)) {
       // An atomic replace that never reached its rename: the old file is still whole.

@@ -6,7 +6,9 @@
 // `getOrCreate` with a topic id replaces a log left by a deleted topic of the same name, and adopts
 // a log written before the file existed.
 //
-// Timer-free: the owner calls `retentionTick(now)` and `flushTick(now)` from its own clock.
+// Retention and flushes are timer-free: the owner calls `retentionTick(now)` and `flushTick(now)`
+// from its own clock. The log cleaner (cleaner/log-cleaner.ts), one per node, runs in the
+// background on the manager's clock from open to closeAll when the options ask for it.
 import path from 'node:path';
 import { assert, type Clock, ErrorCode, KafkaError, limits, type Logger, systemClock } from '../common/index.js';
 import { type Disk, errorCode } from './disk.js';
@@ -14,6 +16,12 @@ import { type LogConfig, makeLogConfig } from './log-config.js';
 import { nodeDisk } from './node-disk.js';
 import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
+import { type CleanerSettings, LogCleaner } from './cleaner/log-cleaner.js';
+
+export interface LogManagerOptions extends PartitionLogOptions {
+  /** The log cleaner's settings; absent: no cleaner (compacted logs are then not compacted). */
+  readonly cleaner?: CleanerSettings;
+}
 
 const DELETED_SUFFIX = '.deleted';
 const TOPICS_DIR = 'topics';
@@ -60,16 +68,28 @@ export class LogManager {
   private deletions = 0;
   private readonly disk: Disk;
   private readonly clock: Clock;
+  /** The node's log cleaner, or null when the options give none. */
+  readonly cleaner: LogCleaner | null;
 
   private constructor(
     readonly dataDir: string,
     private readonly topicsDir: string,
     private defaults: LogConfig,
     private readonly logger: Logger,
-    private readonly options: PartitionLogOptions,
+    private readonly options: LogManagerOptions,
   ) {
     this.disk = options.disk ?? nodeDisk;
     this.clock = options.clock ?? systemClock;
+    this.cleaner =
+      options.cleaner === undefined
+        ? null
+        : new LogCleaner(
+            () =>
+              [...this.logs.values()].map(({ id, log }) => ({ name: partitionDirName(id.topic, id.partition), log })),
+            options.cleaner,
+            this.clock,
+            logger.child({ module: 'cleaner' }),
+          );
   }
 
   /**
@@ -80,7 +100,7 @@ export class LogManager {
     dataDir: string,
     logger: Logger,
     defaults: Partial<LogConfig> = {},
-    options: PartitionLogOptions = {},
+    options: LogManagerOptions = {},
   ): Promise<LogManager> {
     const topicsDir = path.join(dataDir, TOPICS_DIR);
     const manager = new LogManager(dataDir, topicsDir, makeLogConfig(defaults), logger, options);
@@ -122,6 +142,7 @@ export class LogManager {
       );
     }
     logger.info({ dataDir, partitions: manager.logs.size }, 'log manager opened');
+    manager.cleaner?.start();
     return manager;
   }
 
@@ -301,6 +322,7 @@ export class LogManager {
 
   async closeAll(): Promise<void> {
     this.closed = true;
+    await this.cleaner?.stop();
     await Promise.allSettled([...this.opening.values()]);
     const results = await Promise.allSettled([...this.logs.values()].map(({ log }) => log.close()));
     for (const result of results) {

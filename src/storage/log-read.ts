@@ -40,24 +40,39 @@ export async function readLog(segments: LogSegments, request: LogReadRequest): P
   const chunks: Buffer[] = [];
   let bytes = 0;
   if (fetchOffset >= limit) return { chunks, bytes };
-  const touched = segments.all.slice(segments.indexFor(fetchOffset));
+  /** The offset the next batch must hold or follow: fetchOffset, then one past the last batch read. */
+  let next = fetchOffset;
   let first = true;
-  for (const segment of touched) {
-    if (segment.baseOffset >= limit || (!first && bytes >= maxBytes)) break;
+  let index = segments.indexFor(fetchOffset);
+  let view = segments.all;
+  // Each step reads one segment or re-resolves after a closed one (bounded: a segment closes only
+  // when it was replaced or deleted, and each re-resolution moves on in the current list).
+  for (let steps = 0; steps < view.length + SEGMENT_RERESOLVES_MAX; steps++) {
+    const segment = view[index];
+    if (segment === undefined || segment.baseOffset >= limit || (!first && bytes >= maxBytes)) break;
     const result = await readSegment(segment, {
-      startPosition: first ? segment.offsetIndex.lookup(fetchOffset).position : 0,
-      fetchOffset,
+      startPosition: segment.baseOffset <= next ? segment.offsetIndex.lookup(next).position : 0,
+      fetchOffset: next,
       maxOffset: limit,
       budgetBytes: maxBytes - bytes,
       atLeastOne: minOneBatch && chunks.length === 0,
       slackBytes: first ? slackBytes : 0,
     });
+    if (result.closed) {
+      // The cleaner swapped this segment out (or retention deleted it) after we looked it up:
+      // find where `next` lives now, so no batch is skipped.
+      view = segments.all;
+      index = segments.indexFor(next);
+      continue;
+    }
     first = false;
     if (result.chunk) {
       chunks.push(result.chunk);
       bytes += result.bytes;
+      next = result.nextOffset;
     }
     if (result.full) break;
+    index++;
   }
   // Retention or DeleteRecords may have removed the data while we read: never hand out a gap.
   if (fetchOffset < segments.logStartOffset) {
@@ -84,10 +99,17 @@ export interface SegmentReadResult {
   readonly bytes: number;
   /** True when the read ended on the budget or maxOffset: the next segment must not be read. */
   readonly full: boolean;
+  /** One past the last offset of the last batch in `chunk`. */
+  readonly nextOffset: number;
+  /** The segment was closed (replaced or deleted) before the read could hold it. */
+  readonly closed: boolean;
 }
 
+/** Times a read may find its segment closed and look again before it gives up. */
+const SEGMENT_RERESOLVES_MAX = 16;
+
 export async function readSegment(segment: Segment, request: SegmentReadRequest): Promise<SegmentReadResult> {
-  if (!segment.acquire()) return { chunk: null, bytes: 0, full: false };
+  if (!segment.acquire()) return { chunk: null, bytes: 0, full: false, nextOffset: request.fetchOffset, closed: true };
   try {
     return await readAcquired(segment, request);
   } catch (err) {
@@ -109,6 +131,7 @@ async function readAcquired(segment: Segment, request: SegmentReadRequest): Prom
   let outStart = -1;
   let outBytes = 0;
   let full = false;
+  let nextOffset = request.fetchOffset;
   // Each iteration moves past one batch (>= 61 bytes) or stops: bounded by the segment size.
   while (position < end) {
     if (position + BATCH_HEADER_BYTES > windowPosition + window.length) {
@@ -143,14 +166,17 @@ async function readAcquired(segment: Segment, request: SegmentReadRequest): Prom
     if (outStart < 0) outStart = position;
     outBytes += sizeBytes;
     position += sizeBytes;
+    nextOffset = lastOffset + 1;
   }
-  if (outBytes === 0) return { chunk: null, bytes: 0, full };
+  if (outBytes === 0) return { chunk: null, bytes: 0, full, nextOffset, closed: false };
   const windowEnd = windowPosition + window.length;
   if (outStart >= windowPosition && outStart + outBytes <= windowEnd) {
     return {
       chunk: window.subarray(outStart - windowPosition, outStart - windowPosition + outBytes),
       bytes: outBytes,
       full,
+      nextOffset,
+      closed: false,
     };
   }
   // The range outgrew the read-ahead window (a batch larger than the budget): read it exactly.
@@ -158,5 +184,5 @@ async function readAcquired(segment: Segment, request: SegmentReadRequest): Prom
   if (chunk.length !== outBytes) {
     throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `segment ${segment.baseOffset}: short read at ${outStart}`);
   }
-  return { chunk, bytes: outBytes, full };
+  return { chunk, bytes: outBytes, full, nextOffset, closed: false };
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../common/index.js';
 import type { Disk } from './disk.js';
 import type { SerialWrites } from './file-io.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
-import type { LogConfig } from './log-config.js';
+import { appliesRetention, type LogConfig } from './log-config.js';
 import type { LogSegments } from './log-segments.js';
 import type { Segment } from './segment.js';
 
@@ -43,12 +43,13 @@ export class LogRetention {
 
   /**
    * Deletes whole inactive segments, oldest first, while the oldest is past retentionMs (by its
-   * largest timestamp) or the log exceeds retentionBytes. Only segments entirely below
-   * `highWatermark` are eligible. Returns how many were deleted.
+   * largest timestamp) or the log exceeds retentionBytes; only when cleanup.policy includes
+   * delete. Only segments entirely below `highWatermark` are eligible. Returns how many were deleted.
    */
   async apply(nowMs: number, highWatermark: number, config: LogConfig): Promise<number> {
     const { retentionMs, retentionBytes } = config;
-    if (retentionMs < 0 && retentionBytes < 0) return 0;
+    // cleanup.policy=compact alone keeps every key's latest record however old: no retention.
+    if (!appliesRetention(config) || (retentionMs < 0 && retentionBytes < 0)) return 0;
     let totalBytes = this.segments.sizeBytes;
     let deleted = 0;
     // Bounded by the number of segments; the active one always stays.

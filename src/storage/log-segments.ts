@@ -147,7 +147,8 @@ export class LogSegments {
   ): void {
     const active = this.active;
     const last = placements[placements.length - 1] as BatchPlacement;
-    assert((placements[0] as BatchPlacement).baseOffset === this.logEndOffsetValue, 'appends continue the log end');
+    // A follower copying a compacted range may find offsets missing before a batch, never overlapping.
+    assert((placements[0] as BatchPlacement).baseOffset >= this.logEndOffsetValue, 'appends start at the log end');
     try {
       active.append(batches, placements, indexIntervalBytes);
     } catch (err) {
@@ -188,6 +189,26 @@ export class LogSegments {
     this.dirDirty = true;
     this.logStartOffsetValue = offset;
     this.logEndOffsetValue = offset;
+  }
+
+  /**
+   * Puts `replacement` (a cleaned segment over the same offsets) in place of the consecutive
+   * inactive segments `sources`, in one synchronous step: reads that start after it see the new
+   * segment; reads holding an old one finish on it (its fd stays open until released). False,
+   * and nothing changed, when the sources are no longer there as they were (retention,
+   * truncation or a restart of the log came first).
+   */
+  replaceRange(sources: readonly Segment[], replacement: Segment): boolean {
+    const first = sources[0];
+    const last = sources[sources.length - 1];
+    if (first === undefined || last === undefined) return false;
+    const at = this.segments.indexOf(first);
+    if (at < 0 || at + sources.length >= this.segments.length) return false; // never the active one
+    for (let i = 0; i < sources.length; i++) if (this.segments[at + i] !== sources[i]) return false;
+    assert(replacement.baseOffset === first.baseOffset, 'a cleaned segment starts where its first source does');
+    assert(replacement.nextOffset === last.nextOffset, 'a cleaned segment ends where its last source does');
+    this.segments.splice(at, sources.length, replacement);
+    return true;
   }
 
   /** Deletes the oldest segment (retention); the log start moves to the next one's base if beyond. */

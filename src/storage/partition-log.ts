@@ -34,6 +34,10 @@ import { nodeDisk } from './node-disk.js';
 import { ProducerSnapshots } from './producer-snapshots.js';
 import type { ProducerStateManager } from './producer-state.js';
 import { type BatchPlacement, Segment } from './segment.js';
+import { StructureLock } from './structure-lock.js';
+import { CleanerCheckpoint } from './cleaner/cleaner-checkpoint.js';
+import type { CleanableRange } from './cleaner/cleanable-range.js';
+import { type CleanableBound, LogCompaction, type PassContext, type PassResult } from './cleaner/log-compaction.js';
 
 export interface PartitionLogOptions {
   /** Where the log's files live (default: node:fs). The simulation passes its own. */
@@ -56,7 +60,7 @@ export interface LogAppendResult {
   readonly duplicate: boolean;
 }
 
-export type { LogReadResult, LogStats, TimestampOffset };
+export type { CleanableBound, LogReadResult, LogStats, TimestampOffset };
 
 export class PartitionLog {
   private readonly health: LogHealth;
@@ -65,8 +69,9 @@ export class PartitionLog {
   private readonly producers: ProducerSnapshots;
   private readonly retention: LogRetention;
   private readonly truncation: LogTruncation;
-  /** Small files (log-start checkpoint, producer snapshots) replaced in call order. */
-  private readonly writes: SerialWrites;
+  private readonly compaction: LogCompaction;
+  /** Swaps, retention, DeleteRecords, truncation and close change segment files one at a time. */
+  private readonly lock = new StructureLock();
 
   private constructor(
     /** The disk the log lives on; files kept beside it (replication's sealed epoch) use it too. */
@@ -78,10 +83,12 @@ export class PartitionLog {
     segments: Segment[],
     private readonly epochs: LeaderEpochCache,
     pageCacheRetainBytes: number,
+    /** Small files (log-start checkpoint, producer snapshots, cleaner checkpoint) replaced in call order. */
+    private readonly writes: SerialWrites,
+    private readonly cleanerCheckpoint: CleanerCheckpoint,
   ) {
     this.health = new LogHealth(dir, logger);
     this.segments = new LogSegments(disk, dir, logger, this.health, segments);
-    this.writes = new SerialWrites(disk);
     this.flusher = new LogFlusher(dir, logger, clock, this.segments, epochs, this.health, pageCacheRetainBytes);
     this.producers = new ProducerSnapshots(dir, logger, this.segments, this.writes);
     this.retention = new LogRetention(dir, logger, this.segments, epochs, this.writes);
@@ -95,6 +102,19 @@ export class PartitionLog {
       epochs,
       producers: this.producers,
       retention: this.retention,
+    });
+    this.compaction = new LogCompaction({
+      disk,
+      dir,
+      logger,
+      clock,
+      health: this.health,
+      segments: this.segments,
+      producers: this.producers.state,
+      lock: this.lock,
+      checkpoint: cleanerCheckpoint,
+      config: () => this.config,
+      epochStartOffsets: () => this.epochs.all.map((entry) => entry.startOffset),
     });
   }
 
@@ -114,6 +134,8 @@ export class PartitionLog {
     const loaded = await loadSegments({ disk, dir, indexIntervalBytes: checked.indexIntervalBytes, logger });
     const checkpointStart = await readLogStartCheckpoint(disk, dir);
     const { cache: epochs, damage: epochDamage } = await LeaderEpochCache.load(disk, path.join(dir, LEADER_EPOCH_FILE));
+    const writes = new SerialWrites(disk);
+    const cleanerCheckpoint = await CleanerCheckpoint.load(disk, dir, writes);
     const segments = loaded.segments;
     if (segments.length === 0) segments.push(Segment.create(disk, dir, Math.max(checkpointStart ?? 0, 0), clock.now()));
     const log = new PartitionLog(
@@ -125,6 +147,8 @@ export class PartitionLog {
       segments,
       epochs,
       options.pageCacheRetainBytes ?? -1,
+      writes,
+      cleanerCheckpoint,
     );
     // The files found here may be entries a crashed process created and never made durable (it
     // died before its directory fsync): the flush at the end of the open fsyncs the directory.
@@ -177,9 +201,14 @@ export class PartitionLog {
 
   /** Flushes, writes index files, the producer snapshot and the clean-shutdown marker; closes fds. */
   async close(): Promise<void> {
+    if (this.health.closed) return;
+    this.health.closing = true; // appends are refused from here; reads still work until the fds close
+    await this.lock.run(() => this.closeNow()); // after a swap in progress
+  }
+
+  private async closeNow(): Promise<void> {
     const { health, segments } = this;
     if (health.closed) return;
-    health.closing = true; // appends are refused from here; reads still work until the fds close
     if (!health.failed) {
       try {
         await this.flush();
@@ -211,9 +240,11 @@ export class PartitionLog {
   /** Closes without flushing and removes the directory (topic deletion). */
   async delete(): Promise<void> {
     this.health.closed = true;
-    await this.writes.idle();
-    this.segments.closeAll();
-    await this.disk.removeTree(this.dir);
+    await this.lock.run(async () => {
+      await this.writes.idle();
+      this.segments.closeAll();
+      await this.disk.removeTree(this.dir);
+    });
   }
 
   // ---------------------------------------------------------------- state
@@ -303,8 +334,9 @@ export class PartitionLog {
   }
 
   /**
-   * Appends batches received from the leader as they are (offsets included). They must continue
-   * the log end exactly; each is checked (header, CRC) since it came over the network.
+   * Appends batches received from the leader as they are (offsets included). They follow the log
+   * end in order, with gaps where the leader's cleaner removed whole batches, never overlapping;
+   * each is checked (header, CRC) since it came over the network.
    */
   appendAsFollower(batches: Buffer[]): { firstOffset: number; lastOffset: number } {
     this.health.checkWritable();
@@ -398,13 +430,15 @@ export class PartitionLog {
   async truncateTo(offset: number): Promise<void> {
     this.health.checkWritable();
     assert(offset >= 0, 'truncation offset must be >= 0');
-    await this.truncation.truncateTo(offset, this.config);
+    await this.lock.run(() => this.truncation.truncateTo(offset, this.config));
+    this.cleanerCheckpoint.lowerTo(this.logEndOffset);
   }
 
   /** Empties the log and restarts it at `offset` (a follower far behind the leader's log start). */
   async truncateFullyAndStartAt(offset: number): Promise<void> {
     this.health.checkWritable();
-    await this.truncation.truncateFullyAndStartAt(offset);
+    await this.lock.run(() => this.truncation.truncateFullyAndStartAt(offset));
+    this.cleanerCheckpoint.lowerTo(offset);
   }
 
   /** DeleteRecords: moves the log start durably and deletes segments entirely below it. */
@@ -413,17 +447,47 @@ export class PartitionLog {
     if (offset > this.logEndOffset || offset < 0) {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} outside [0, ${this.logEndOffset}]`);
     }
-    await this.retention.deleteRecordsBefore(offset);
+    await this.lock.run(() => this.retention.deleteRecordsBefore(offset));
   }
 
   /**
    * Retention: deletes whole inactive segments, oldest first, while the oldest is past retentionMs
    * (by its largest timestamp) or the log exceeds retentionBytes. Only segments entirely below
-   * `highWatermark` (default: the log end) are eligible. Returns how many were deleted.
+   * `highWatermark` (default: the log end) and below the replica's bound (setCleanableBound) are
+   * eligible: above its high watermark a segment may hold a record no other replica has, and retention
+   * must not delete it any more than the cleaner may rewrite it. Returns how many were deleted.
    */
   async applyRetention(nowMs: number, highWatermark: number = this.logEndOffset): Promise<number> {
     if (this.health.closed || this.health.failed) return 0;
-    return this.retention.apply(nowMs, highWatermark, this.config);
+    const bound = this.compaction.bound?.cleanableEndOffset() ?? highWatermark;
+    return this.lock.run(() => this.retention.apply(nowMs, Math.min(highWatermark, bound), this.config));
+  }
+
+  // ---------------------------------------------------------------- compaction (cleaner/)
+
+  /**
+   * Gives the cleaner its upper bound: offsets at or beyond `bound.cleanableEndOffset()` (the
+   * replica's high watermark) are never cleaned. Until one is set nothing is cleaned.
+   */
+  setCleanableBound(bound: CleanableBound | null): void {
+    this.compaction.bound = bound;
+  }
+
+  /** The cleanable range and its dirty ratio now; null when the log is not compacted or cannot be cleaned. */
+  cleanableRange(nowMs: number): CleanableRange | null {
+    if (this.config.cleanupPolicy === 'delete') return null;
+    return this.compaction.range(nowMs);
+  }
+
+  /** One cleaning pass (LogCleaner calls it); null when there was nothing to do. */
+  async clean(context: PassContext, tombstonesOnly = false): Promise<PassResult | null> {
+    if (this.config.cleanupPolicy === 'delete') return null;
+    return this.compaction.cleanOnce(context, tombstonesOnly);
+  }
+
+  /** Where the dirty section starts (the cleaner checkpoint). */
+  get cleanedUpToOffset(): number {
+    return this.cleanerCheckpoint.offset;
   }
 
   // ---------------------------------------------------------------- leader epochs

@@ -57,7 +57,8 @@ export interface BuildBatchOptions {
 
 // ---- ZigZag varints on JS numbers (exact below 2^53, which covers Kafka timestamps) ----
 
-class ByteSink {
+/** A growable byte buffer with Kafka's ZigZag varints (the cleaner re-encodes records with it too). */
+export class ByteSink {
   private buf = Buffer.allocUnsafe(256);
   length = 0;
 
@@ -104,7 +105,8 @@ class ByteSink {
   }
 }
 
-class ByteSource {
+/** A bounded reader of Kafka's ZigZag varints and length-prefixed bytes; malformed input is CORRUPT_MESSAGE. */
+export class ByteSource {
   at: number;
   constructor(
     private readonly buf: Buffer,

@@ -11,6 +11,10 @@ import { TimeIndex } from './time-index.js';
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+/** A segment the cleaner is writing beside the ones it replaces (Kafka's suffix); removed at open. */
+export const CLEANED_SUFFIX = '.log.cleaned';
+/** A cleaned segment being swapped in (Kafka's suffix); the open completes the swap. */
+export const SWAP_SUFFIX = '.log.swap';
 
 /**
  * Bytes below the last dropped point advised again at each sync: pages the kernel could not drop
@@ -52,6 +56,8 @@ export class Segment {
   bytesSinceLastIndexEntry = 0;
   maxTimestamp = -1;
   offsetOfMaxTimestamp = -1;
+  /** The first batch's largest timestamp (-1 when unknown: a segment trusted from its index files). */
+  firstBatchTimestamp = -1;
   /** Wall-clock time the segment was created (or the file's birth time after a restart): segment.ms. */
   createdMs: number;
   /** Wall-clock time of the last append (file mtime after a restart): retention of timestamp-less data. */
@@ -60,6 +66,9 @@ export class Segment {
   indexesPersisted = false;
   /** A failed write could not be undone: the file may hold a partial batch. */
   broken = false;
+  /** The cleaner is renaming this segment's files: index files wait until its name is final. */
+  indexWritesHeld = false;
+  private indexWrite: Promise<void> | null = null;
   /** Cached pages below this were advised to be dropped (see page-cache.ts). */
   private cacheDroppedBelow = 0;
   /** The file's size when this process opened it (cut by truncations): bytes it did not write. */
@@ -106,9 +115,19 @@ export class Segment {
     return new Segment(disk, dir, baseOffset, fd, 0, nowMs);
   }
 
-  /** An existing file; its indexes and nextOffset are filled in by the loader. */
-  static openExisting(disk: Disk, dir: string, baseOffset: number): Segment {
-    const fd = disk.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'r+');
+  /**
+   * A new, empty segment the cleaner writes at `<base>.log.cleaned` (an old file of that name, a
+   * crash leftover, is emptied). It becomes `<base>.log` by renames (cleaner/segment-swap.ts),
+   * after which the usual paths name it.
+   */
+  static createCleaned(disk: Disk, dir: string, baseOffset: number, nowMs: number): Segment {
+    const fd = disk.openSync(path.join(dir, segmentFileName(baseOffset, CLEANED_SUFFIX)), 'w+');
+    return new Segment(disk, dir, baseOffset, fd, 0, nowMs);
+  }
+
+  /** An existing file (`suffix` .log unless a swap is recovered); its indexes and nextOffset are filled in by the loader. */
+  static openExisting(disk: Disk, dir: string, baseOffset: number, suffix = LOG_SUFFIX): Segment {
+    const fd = disk.openSync(path.join(dir, segmentFileName(baseOffset, suffix)), 'r+');
     const stat = disk.fstatSync(fd);
     const createdMs = stat.birthtimeMs > 0 ? stat.birthtimeMs : stat.mtimeMs;
     const segment = new Segment(disk, dir, baseOffset, fd, stat.sizeBytes, createdMs);
@@ -137,6 +156,7 @@ export class Segment {
       batch.baseOffset >= this.nextOffset,
       `batch ${batch.baseOffset} below segment next offset ${this.nextOffset}`,
     );
+    if (position === 0) this.firstBatchTimestamp = batch.maxTimestamp;
     if (batch.maxTimestamp > this.maxTimestamp) {
       this.maxTimestamp = batch.maxTimestamp;
       this.offsetOfMaxTimestamp = batch.baseOffset;
@@ -175,6 +195,22 @@ export class Segment {
       this.noteBatch(placement, position, indexIntervalBytes);
       position += (buffers[i] as Buffer).length;
     });
+    this.sizeBytes = position;
+  }
+
+  /**
+   * Writes whole batches back to back in one write at the end of the file (the cleaner's output:
+   * many small batches, one system call). No undo: the caller discards the file on failure.
+   */
+  appendRun(bytes: Buffer, placements: readonly BatchPlacement[], indexIntervalBytes: number): void {
+    assert(this.fdOpen && !this.closeRequested, 'append to a closed segment');
+    this.disk.writeSync(this.fd, bytes, this.sizeBytes);
+    let position = this.sizeBytes;
+    for (const placement of placements) {
+      this.noteBatch(placement, position, indexIntervalBytes);
+      position += placement.sizeBytes;
+    }
+    assert(position === this.sizeBytes + bytes.length, 'placements cover the bytes written');
     this.sizeBytes = position;
   }
 
@@ -250,8 +286,17 @@ export class Segment {
     if (this.disk.pageCache?.dropCachedRange(this.fd, from, end - from) === true) this.cacheDroppedBelow = end;
   }
 
-  /** Writes both index files. Only for a segment that is immutable and durable (see recovery). */
-  async persistIndexes(): Promise<void> {
+  /**
+   * Writes both index files. Only for a segment that is immutable and durable (see recovery).
+   * Concurrent callers (a flush round, the cleaner, close) share one write.
+   */
+  persistIndexes(): Promise<void> {
+    if (this.indexesPersisted) return Promise.resolve();
+    this.indexWrite ??= this.writeIndexes().finally(() => (this.indexWrite = null));
+    return this.indexWrite;
+  }
+
+  private async writeIndexes(): Promise<void> {
     this.seal();
     await replaceFile(this.disk, this.indexPath, this.offsetIndex.serialize(), false);
     await replaceFile(this.disk, this.timeIndexPath, this.timeIndex.serialize(), false);

@@ -155,18 +155,33 @@ describe('append frames', () => {
     );
   });
 
-  it('refuses, one by one, appends whose batches do not follow prevOffset or each other, or whose header is negative', () => {
-    const gapped = request({ prevOffset: 5 });
+  it('refuses, one by one, appends whose batches overlap prevOffset or each other, or whose header is negative', () => {
+    const overlapsPrev = request({ prevOffset: 2 ** 40 + 3 });
+    const overlapping = request({
+      batches: [request().batches[0]!, { ...request().batches[1]!, baseOffset: 2 ** 40 + 9, lastOffset: 2 ** 40 + 9 }],
+    });
     const reversed = request({
       batches: [{ ...request().batches[0]!, lastOffset: 2 ** 40 - 3 }, request().batches[1]!],
     });
     const negative = request({ epoch: -1 });
-    const call = decodeAppendCall(encodeAppendCall(1, 'c', [gapped, request(), reversed, negative]));
+    // Offsets missing between prevOffset and the batches, or between batches: a compacted range.
+    const compacted = request({
+      prevOffset: 5,
+      batches: [
+        request().batches[0]!,
+        { ...request().batches[1]!, baseOffset: 2 ** 40 + 40, lastOffset: 2 ** 40 + 41 },
+      ],
+    });
+    const call = decodeAppendCall(
+      encodeAppendCall(1, 'c', [overlapsPrev, overlapping, request(), reversed, negative, compacted]),
+    );
     expect(call.appends.map((a) => ('refused' in a.decoded ? a.decoded.refused : 'ok'))).toEqual([
+      expect.stringMatching(/do not follow/),
       expect.stringMatching(/do not follow/),
       'ok',
       expect.stringMatching(/bad batch description/),
       'bad append request header',
+      'ok',
     ]);
   });
 });

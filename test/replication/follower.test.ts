@@ -323,6 +323,36 @@ describe('FollowerCore: divergence', () => {
   });
 });
 
+describe('FollowerCore: a compacted range from the leader', () => {
+  // The leader's cleaner removed whole batches: offsets 5-8 and 13-19 hold none.
+  const entries = [{ epoch: 1, startOffset: 0 }];
+  const view = { logStartOffset: 0, logEndOffset: 5, durableEndOffset: 5, epochEntries: () => entries };
+  const gapped = [
+    { baseOffset: 9, lastOffset: 12, epoch: 1, sizeBytes: 100 },
+    { baseOffset: 20, lastOffset: 20, epoch: 1, sizeBytes: 100 },
+  ];
+
+  it('appends batches that start beyond its log end, with offsets missing between them', () => {
+    const f = new FollowerCore(2, 1);
+    const actions = f.onAppendRequest(
+      request({ epoch: 1, epochStartOffset: 0, prevOffset: 4, prevEpoch: 1, batches: gapped, highWatermark: 21 }),
+      view,
+    );
+    expect(types(actions)).toEqual(['append(9,20)', 'respond(none)']);
+    expect(f.highWatermark).toBe(21);
+  });
+
+  it('still takes a log that ends inside the first batch as diverged', () => {
+    const f = new FollowerCore(2, 1);
+    const inside = { ...view, logEndOffset: 10, durableEndOffset: 10 };
+    const actions = f.onAppendRequest(
+      request({ epoch: 1, epochStartOffset: 0, prevOffset: 4, prevEpoch: 1, batches: gapped }),
+      inside,
+    );
+    expect(types(actions)).toEqual(['respond(diverged)']);
+  });
+});
+
 describe('FollowerCore: pipelined appends', () => {
   it('refreshes an earlier answer while a later request is still being applied (its high watermark counts batches not yet in the log)', () => {
     // The shell applies requests one at a time but answers each after its flush, outside the queue:

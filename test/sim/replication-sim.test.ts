@@ -14,7 +14,7 @@ describe('replication simulation, W + R > N', () => {
   safeConfigCases(3);
 
   it(
-    'exercises crashes (with and without the page cache), partitions, disk faults, election requests and NOT_ENOUGH_REPLICAS',
+    'exercises crashes (with and without the page cache), partitions, disk faults, election requests, NOT_ENOUGH_REPLICAS and the log cleaner',
     { timeout: RUN_TIMEOUT_MS },
     async () => {
       const totals = {
@@ -29,6 +29,8 @@ describe('replication simulation, W + R > N', () => {
         notLeader: 0,
         timeouts: 0,
         diskFaults: 0,
+        cleanerPasses: 0,
+        cleanerRecordsRemoved: 0,
       };
       for (let seed = 1; seed <= 30; seed++) {
         const { stats } = await runReplicationSimulation({
@@ -124,6 +126,36 @@ describe('replication simulation with bugs planted in the real shell (the checke
     async () => {
       const found = await firstFailure(ReplicationSimBug.highWatermarkBeforeMarker, 200);
       expect(found?.violation).toMatch(/lost (acknowledged|committed) write|committed offset \d+ changed/);
+    },
+  );
+
+  // The cleaner's bugs at named seeds (compacted ones; `npm run sim -- --replication --start S --seeds 1
+  // --nodes 3 --w 2 --r 2 --safety-ms 8000 --bug NAME` replays them); the same seed without the bug passes.
+  async function atSeed(seed: number, bug?: ReplicationSimBug): Promise<ReplicationSimResult> {
+    const config = { replicas: 3, writeQuorum: 2, readQuorum: 2 } as const;
+    return runReplicationSimulation({ seed, ...config, safetyMs: SAFETY_MS, ...(bug ? { bug } : {}) });
+  }
+
+  it('catches a log cleaner that cleans above the high watermark (seed 21)', { timeout: RUN_TIMEOUT_MS }, async () => {
+    const clean = await atSeed(21);
+    expect(clean.ok).toBe(true);
+    expect(clean.stats.compactedKeys).toBeGreaterThan(0);
+    const found = await atSeed(21, ReplicationSimBug.cleanAboveHighWatermark);
+    // An uncommitted newer value of its key superseded it on node 1, which then led without that value.
+    expect(found.violation).toMatch(/lost acknowledged write: value 18 at offset 11 .*leader 1 of epoch 1 has nothing/);
+  });
+
+  it(
+    'catches a log cleaner that removes the latest record of a key (seed 19)',
+    { timeout: RUN_TIMEOUT_MS },
+    async () => {
+      const clean = await atSeed(19);
+      expect(clean.ok).toBe(true);
+      expect(clean.stats.cleanerRecordsRemoved).toBeGreaterThan(0);
+      const found = await atSeed(19, ReplicationSimBug.cleanerDropsLatest);
+      expect(found.violation).toMatch(
+        /lost acknowledged write: value 138 at offset 125 .*leader 2 of epoch 1 has nothing/,
+      );
     },
   );
 

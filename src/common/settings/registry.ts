@@ -16,7 +16,7 @@ import { DEFAULT_PROTOCOL_MAP, listenerList, protocolMap } from './listeners.js'
 import { principals } from './principals.js';
 import { kafkaVersion } from './kafka-version.js';
 import { setting, type Setting } from './setting.js';
-import { boolean, int, listOf, long, oneOf, optional, password, strictBoolean, text } from './value-types.js';
+import { boolean, double, int, listOf, long, oneOf, optional, password, strictBoolean, text } from './value-types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MIB = 1024 * 1024;
@@ -302,6 +302,83 @@ export const SETTINGS = {
     doc: 'how often retention runs',
   }),
 
+  // ---------------------------------------------------------------- log compaction (per topic too)
+  cleanupPolicy: setting({
+    broker: 'log.cleanup.policy',
+    flag: '--cleanup-policy',
+    topic: 'cleanup.policy',
+    type: listOf(oneOf(CLEANUP_POLICIES), { itemsMin: 1 }),
+    default: ['delete'],
+    doc: 'delete: retention removes old segments; compact: keep the latest record of each key; both: compact,delete',
+  }),
+  minCleanableDirtyRatio: setting({
+    broker: 'log.cleaner.min.cleanable.ratio',
+    flag: '--min-cleanable-dirty-ratio',
+    topic: 'min.cleanable.dirty.ratio',
+    type: double(0, 1),
+    unit: 'ratio',
+    default: 0.5,
+    doc: 'clean a compacted log once dirty bytes are this share of its cleanable bytes',
+  }),
+  minCompactionLagMs: setting({
+    broker: 'log.cleaner.min.compaction.lag.ms',
+    flag: '--min-compaction-lag-ms',
+    topic: 'min.compaction.lag.ms',
+    type: long(0),
+    unit: 'ms',
+    default: 0,
+    doc: 'a record stays uncompacted at least this long',
+  }),
+  maxCompactionLagMs: setting({
+    broker: 'log.cleaner.max.compaction.lag.ms',
+    flag: '--max-compaction-lag-ms',
+    topic: 'max.compaction.lag.ms',
+    type: long(1),
+    unit: 'ms',
+    default: Number.MAX_SAFE_INTEGER,
+    doc: 'a log whose oldest dirty record is this old is cleaned whatever its dirty ratio',
+  }),
+  deleteRetentionMs: setting({
+    broker: 'log.cleaner.delete.retention.ms',
+    flag: '--delete-retention-ms',
+    topic: 'delete.retention.ms',
+    type: long(0),
+    unit: 'ms',
+    default: DAY_MS,
+    doc: 'a tombstone stays this long after the cleaner first passed it',
+  }),
+  logCleanerEnable: setting({
+    broker: 'log.cleaner.enable',
+    flag: '--log-cleaner-enable',
+    type: boolean(),
+    default: true,
+    doc: 'run the log cleaner (compacted topics are not compacted without it)',
+  }),
+  logCleanerIoMaxBytesPerSecond: setting({
+    broker: 'log.cleaner.io.max.bytes.per.second',
+    flag: '--log-cleaner-io-max-bytes-per-second',
+    type: double(1, Number.MAX_VALUE),
+    unit: 'bytes/s',
+    default: Number.MAX_VALUE,
+    doc: 'the cleaner reads and writes at most this many bytes per second',
+  }),
+  logCleanerDedupeBufferSize: setting({
+    broker: 'log.cleaner.dedupe.buffer.size',
+    flag: '--log-cleaner-dedupe-buffer-size',
+    type: long(1024),
+    unit: 'bytes',
+    default: 128 * MIB,
+    doc: "memory for the cleaner's key -> offset map (24 bytes a key); a larger dirty section takes several passes",
+  }),
+  logCleanerBackoffMs: setting({
+    broker: 'log.cleaner.backoff.ms',
+    flag: '--log-cleaner-backoff-ms',
+    type: long(0),
+    unit: 'ms',
+    default: 15_000,
+    doc: 'how long the cleaner sleeps when no log needs cleaning',
+  }),
+
   // ---------------------------------------------------------------- Raft and the controller
   raftHeartbeatMs: setting({
     broker: 'raft.heartbeat.interval.ms',
@@ -343,6 +420,14 @@ export const SETTINGS = {
     type: int(1, 1000),
     default: 50,
     doc: 'partitions of __consumer_offsets',
+  }),
+  offsetsTopicSegmentBytes: setting({
+    broker: 'offsets.topic.segment.bytes',
+    flag: '--offsets-topic-segment-bytes',
+    type: int(1024),
+    unit: 'bytes',
+    default: 100 * MIB,
+    doc: 'segment.bytes of __consumer_offsets when it is created (smaller segments are compacted sooner)',
   }),
   offsetsRetentionMs: setting({
     broker: 'offsets.retention.ms',
@@ -534,13 +619,6 @@ export const SETTINGS = {
   }),
 
   // ---------------------------------------------------------------- topic configs (broker value fixed)
-  cleanupPolicy: setting({
-    broker: 'log.cleanup.policy',
-    topic: 'cleanup.policy',
-    type: listOf(oneOf(CLEANUP_POLICIES), { itemsMin: 1 }),
-    default: ['delete'],
-    doc: 'delete or compact old segments',
-  }),
   compressionType: setting({
     broker: 'compression.type',
     topic: 'compression.type',
@@ -576,22 +654,6 @@ export const SETTINGS = {
     type: long(0),
     unit: 'ms',
     default: Number.MAX_SAFE_INTEGER,
-    doc: 'accepted for compatibility',
-  }),
-  deleteRetentionMs: setting({
-    broker: 'log.cleaner.delete.retention.ms',
-    topic: 'delete.retention.ms',
-    type: long(0),
-    unit: 'ms',
-    default: DAY_MS,
-    doc: 'accepted for compatibility',
-  }),
-  minCompactionLagMs: setting({
-    broker: 'log.cleaner.min.compaction.lag.ms',
-    topic: 'min.compaction.lag.ms',
-    type: long(0),
-    unit: 'ms',
-    default: 0,
     doc: 'accepted for compatibility',
   }),
   uncleanLeaderElectionEnable: setting({

@@ -16,6 +16,9 @@
 // handleProduceRequest): WRITE on a transactional id the request names, else every partition gets
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED; WRITE on each topic, else its partitions get
 // TOPIC_AUTHORIZATION_FAILED, checked before anything else about the topic.
+// A compacted topic (cleanup.policy with compact) refuses a batch holding a record without a key, as
+// Kafka does: INVALID_RECORD with a record error per keyless record, nothing stored; only for such
+// topics are the records decoded.
 import { ErrorCode, KafkaError } from '../../common/index.js';
 import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { AppendResult } from '../../replication/index.js';
@@ -24,11 +27,13 @@ import {
   compressionOf,
   Compression,
   firstMagic,
+  isCompacted,
+  isTransactionalBatch,
+  keylessRecordIndexes,
   messageSetToBatch,
   recompressBatch,
   splitBatches,
   validateClientBatch,
-  isTransactionalBatch,
 } from '../../storage/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
@@ -39,6 +44,31 @@ import { errorOf } from './common.js';
 import { leaderFor } from './partition-access.js';
 
 const ZSTD_MIN_PRODUCE_VERSION = 7;
+/** How far a compressed batch of a compacted topic may expand while its keys are checked. */
+const KEY_CHECK_RECORDS_BYTES_MAX = 256 * 1024 * 1024;
+
+/** INVALID_RECORD naming the records refused (Produce v8+ carries them as record errors). */
+class RecordErrors extends KafkaError {
+  override name = 'RecordErrors';
+
+  constructor(
+    message: string,
+    readonly records: readonly { batchIndex: number; batchIndexErrorMessage: string | null }[],
+  ) {
+    super(ErrorCode.INVALID_RECORD, message);
+  }
+}
+
+/** A compacted topic keeps the latest value of each key: a record without one is refused, the batch with it. */
+function refuseKeylessRecords(batch: Buffer, maxBytes: number, topic: string, index: number): void {
+  const keyless = keylessRecordIndexes(batch, maxBytes);
+  if (keyless === null || keyless.length === 0) return;
+  const message = `Compacted topic cannot accept message without key in topic partition ${topic}-${index}.`;
+  throw new RecordErrors(
+    message,
+    keyless.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: message })),
+  );
+}
 
 function toBuffer(records: ProduceRequest['topicData'][number]['partitionData'][number]['records']): Buffer | null {
   if (records === null) return null;
@@ -94,6 +124,8 @@ export function produceHandler(ctx: BrokerContext) {
     }
     if (isTransactionalBatch(header.attributes))
       throw new KafkaError(ErrorCode.INVALID_RECORD, 'transactions are not supported');
+    const logConfig = partition.log.logConfig;
+    if (isCompacted(logConfig)) refuseKeylessRecords(batch, KEY_CHECK_RECORDS_BYTES_MAX, topic, index);
     if (acks === -1 && !partition.canAcceptAcksAll()) {
       // Refused before appending: fewer than write.quorum replicas are live, so it could not commit.
       throw new KafkaError(
@@ -176,7 +208,10 @@ export function produceHandler(ctx: BrokerContext) {
                 errorMessage: null,
                 currentLeader: { leaderId: -1, leaderEpoch: -1 },
               };
-              if ('error' in p) return { ...base, ...errorOf(p.error, ctx.log) };
+              if ('error' in p) {
+                const recordErrors = p.error instanceof RecordErrors ? [...p.error.records] : [];
+                return { ...base, ...errorOf(p.error, ctx.log), recordErrors };
+              }
               try {
                 if (p.durable) await p.durable;
                 return {

@@ -257,12 +257,13 @@ export class FollowerCore {
     let expected = req.prevOffset + 1;
     let i = 0;
     // Batches the follower already has are skipped: its log is a prefix of the leader's, so they
-    // are the same batches (same offsets and epochs).
+    // are the same batches (same offsets and epochs). Offsets may be missing between batches
+    // where the leader's cleaner removed whole batches; batches never overlap.
     for (; i < batches.length; i++) {
       const b = batches[i] as BatchInfo;
       assert(
-        b.baseOffset === expected && b.lastOffset >= b.baseOffset,
-        `batches in an append are contiguous at ${expected}`,
+        b.baseOffset >= expected && b.lastOffset >= b.baseOffset,
+        `batches in an append are in order from ${expected}`,
       );
       expected = b.lastOffset + 1;
       if (b.lastOffset >= p.logEndOffset) break;
@@ -274,7 +275,7 @@ export class FollowerCore {
     }
     if (i === batches.length) return true;
     const first = batches[i] as BatchInfo;
-    if (first.baseOffset !== p.logEndOffset) {
+    if (first.baseOffset < p.logEndOffset) {
       // The follower's log ends inside this batch: batch boundaries differ, so the logs differ.
       this.verified = false;
       actions.push(this.respond(AppendError.diverged, p));
@@ -284,7 +285,7 @@ export class FollowerCore {
     let runStart = i;
     for (let j = i; j < batches.length; j++) {
       const b = batches[j] as BatchInfo;
-      assert(b.baseOffset === p.logEndOffset, 'appends continue the log end');
+      assert(b.baseOffset >= p.logEndOffset, 'appends follow the log end');
       assert(b.epoch <= e && b.epoch >= lastEpochOf(p.entries), `batch epoch ${b.epoch} out of order`);
       const markerAt = epochStartWithin(req.epochStartOffset, p.logStartOffset);
       if (b.epoch === e && !hasEpochStart(p.entries, e, markerAt)) {

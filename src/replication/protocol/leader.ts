@@ -59,9 +59,10 @@ export interface AppendPlan {
 
 export function buildAppendRequest(plan: AppendPlan, batches: readonly BatchInfo[]): AppendRequest {
   assert(plan.maxBytes > 0 || batches.length === 0, 'a plan without bytes carries no batches');
+  // At the planned offset, or after it where the leader's cleaner removed whole batches.
   assert(
-    batches.length === 0 || (batches[0] as BatchInfo).baseOffset === plan.fromOffset,
-    'batches start at the planned offset',
+    batches.length === 0 || (batches[0] as BatchInfo).baseOffset >= plan.fromOffset,
+    'batches start at or after the planned offset',
   );
   return {
     epoch: plan.epoch,
@@ -234,8 +235,9 @@ export class LeaderCore {
     const last = request.batches[request.batches.length - 1];
     if (last === undefined) return; // a heartbeat
     const first = request.batches[0] as BatchInfo;
+    // A compacted range may have no batch at nextOffset: the first one sent then starts after it.
     assert(
-      first.baseOffset === pr.nextOffset,
+      first.baseOffset >= pr.nextOffset,
       `follower ${followerId}: append at ${first.baseOffset}, next is ${pr.nextOffset}`,
     );
     let bytes = 0;

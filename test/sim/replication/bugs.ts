@@ -1,8 +1,9 @@
 // Deliberate mistakes planted in the real replication shell for one simulation run, each breaking
 // one rule of the protocol, to show the checker catches them (and why the rule is there). They are
 // planted from here, by replacing one prototype method for the run — no flag in production code.
-import type { PartitionLog } from '../../../src/storage/index.js';
+import { type CleanableBound, PartitionLog } from '../../../src/storage/index.js';
 import { FollowerReplica } from '../../../src/replication/follower-replica.js';
+import { KeyOffsetMap } from '../../../src/storage/cleaner/key-offset-map.js';
 import type { FollowerCore, ReplicaLogView } from '../../../src/replication/protocol/index.js';
 import { entryFor } from '../../../src/replication/protocol/index.js';
 import type { SealedEpochFile } from '../../../src/replication/sealed-epoch.js';
@@ -29,6 +30,17 @@ export const ReplicationSimBug = {
   sealReportsPageCache: 'sealReportsPageCache',
   /** A leader that restarts takes its epoch up again (and may give two batches one offset and epoch). */
   resumeEpochAfterRestart: 'resumeEpochAfterRestart',
+  /**
+   * The log cleaner works up to the log end instead of the replica's high watermark: a committed
+   * older value can be removed for an uncommitted newer one that a failover then truncates.
+   * Compacted seeds only.
+   */
+  cleanAboveHighWatermark: 'cleanAboveHighWatermark',
+  /**
+   * The cleaner's key map answers one past a key's latest offset, so the latest record of every key
+   * in a cleaned dirty section is taken for superseded and removed. Compacted seeds only.
+   */
+  cleanerDropsLatest: 'cleanerDropsLatest',
 } as const;
 export type ReplicationSimBug = (typeof ReplicationSimBug)[keyof typeof ReplicationSimBug];
 
@@ -86,6 +98,23 @@ export function plantBug(bug: ReplicationSimBug): () => void {
         await this.sealed.persist(epoch);
         return this.core.onSeal({ epoch }, pageCacheView(this.log)).response;
       });
+    case ReplicationSimBug.cleanAboveHighWatermark: {
+      const original = methodOf<PartitionLog['setCleanableBound']>(PartitionLog.prototype, 'setCleanableBound');
+      return patch(
+        PartitionLog.prototype,
+        'setCleanableBound',
+        function (this: PartitionLog, b: CleanableBound | null) {
+          original.call(this, b === null ? null : { cleanableEndOffset: () => this.logEndOffset });
+        },
+      );
+    }
+    case ReplicationSimBug.cleanerDropsLatest: {
+      const original = methodOf<KeyOffsetMap['get']>(KeyOffsetMap.prototype, 'get');
+      return patch(KeyOffsetMap.prototype, 'get', function (this: KeyOffsetMap, digest: Buffer) {
+        const latest = original.call(this, digest);
+        return latest < 0 ? latest : latest + 1;
+      });
+    }
     case ReplicationSimBug.resumeEpochAfterRestart: {
       const original = methodOf<EpochTaker['refusal']>(EpochTaker.prototype, 'refusal');
       return patch(

@@ -7,6 +7,11 @@
 //   always holds the same value, and no value is committed at two offsets (no duplicates);
 // * a client's acknowledged writes keep their order (offsets increase);
 // * a leader's high watermark never decreases within its epoch.
+// On a compacted topic (`keyOf` given) a replica's cleaner may remove a committed record, but only
+// one its own log supersedes below its high watermark: a committed record is then allowed to be
+// missing where a later committed record of its key exists, and the latest committed record of
+// every key must be readable at its offset on every leader (so is the latest acknowledged one,
+// unless a later write of its key was committed without being acknowledged).
 // The logs are read as the nodes' processes see them (log-mirror.ts: the bytes the real PartitionLog
 // wrote, in SimDisk's page cache).
 import { Violation } from '../checker.js';
@@ -40,7 +45,35 @@ export class ReplicationChecker {
   acks = 0;
   committedEnd = 0;
 
-  constructor(private readonly activeLeaders: () => Iterable<ActiveLeader>) {}
+  /** Per key of a compacted topic, the highest committed offset holding it. */
+  private readonly latestCommittedOfKey = new Map<string, number>();
+
+  constructor(
+    private readonly activeLeaders: () => Iterable<ActiveLeader>,
+    /** The key of a value on a compacted topic; null when nothing is compacted. */
+    private readonly keyOf: ((value: number) => string) | null = null,
+  ) {}
+
+  /** A committed record the cleaner may have removed: a later committed record of its key exists. */
+  private superseded(offset: number, value: number): boolean {
+    if (this.keyOf === null) return false;
+    return (this.latestCommittedOfKey.get(this.keyOf(value)) ?? -1) > offset;
+  }
+
+  /** `has` (what a log holds at a committed offset) is right: the committed value, or nothing where it was compacted away. */
+  private holds(offset: number, value: number, has: number | undefined): boolean {
+    return has === value || (has === undefined && this.superseded(offset, value));
+  }
+
+  /** At the end of a run: the latest committed record of every key is readable at its offset in `log`. */
+  latestOfEveryKeyReadable(who: string, log: LogValues): void {
+    for (const [key, offset] of this.latestCommittedOfKey) {
+      const c = this.committed.get(offset);
+      const has = log.valueAt(offset);
+      if (c !== undefined && has !== c.value)
+        this.lost(offset, c, `${who} has ${has ?? 'nothing'} there, the latest committed record of key ${key}`);
+    }
+  }
 
   fail(what: string): never {
     throw new Violation(`t=${this.now}ms ${what}`);
@@ -64,7 +97,8 @@ export class ReplicationChecker {
     for (const [offset, c] of this.committed) {
       if (c.epoch > epoch) continue;
       const has = log.valueAt(offset);
-      if (has !== c.value) this.lost(offset, c, `leader ${id} of epoch ${epoch} has ${has ?? 'nothing'} there`);
+      if (!this.holds(offset, c.value, has))
+        this.lost(offset, c, `leader ${id} of epoch ${epoch} has ${has ?? 'nothing'} there`);
     }
     this.expose(`leader ${id} of epoch ${epoch}`, epoch, log, 0, initialHighWatermark);
     this.highWatermarkOfEpoch.set(epoch, initialHighWatermark);
@@ -85,9 +119,12 @@ export class ReplicationChecker {
     for (let o = from; o < to; o++) {
       const c = this.committed.get(o);
       const has = log.valueAt(o);
-      if (c === undefined)
+      if (c === undefined) {
+        // A compacted leader may have exposed a range with offsets missing between batches.
+        if (has === undefined && this.keyOf !== null && o < log.endOffset) continue;
         this.fail(`follower ${id}'s high watermark ${to} covers offset ${o}, which no leader committed`);
-      if (has !== c.value)
+      }
+      if (!this.holds(o, c.value, has))
         this.fail(`follower ${id} exposes ${has ?? 'nothing'} at committed offset ${o} (committed ${c.value})`);
     }
   }
@@ -117,7 +154,14 @@ export class ReplicationChecker {
     const leaders = [...this.activeLeaders()].filter((l) => l.epoch > epoch);
     for (let offset = from; offset < to; offset++) {
       const value = log.valueAt(offset);
-      if (value === undefined) this.fail(`${who} exposes offset ${offset} beyond its log`);
+      if (value === undefined) {
+        // A compacted log has offsets without a record: ones its cleaner removed (committed and
+        // superseded), and ones of batches removed before this replica copied the range.
+        const c = this.committed.get(offset);
+        const inside = offset < log.endOffset;
+        if (this.keyOf !== null && inside && (c === undefined || this.superseded(offset, c.value))) continue;
+        this.fail(`${who} exposes offset ${offset} ${inside ? 'without a record' : 'beyond its log'}`);
+      }
       const c = this.committed.get(offset);
       if (c !== undefined) {
         if (c.value !== value)
@@ -128,12 +172,16 @@ export class ReplicationChecker {
         if (at !== undefined) this.fail(`value ${value} committed twice, at ${at} and ${offset} (${who})`);
         this.committedOffsetOfValue.set(value, offset);
         this.committed.set(offset, { value, epoch });
+        if (this.keyOf !== null) {
+          const key = this.keyOf(value);
+          if ((this.latestCommittedOfKey.get(key) ?? -1) < offset) this.latestCommittedOfKey.set(key, offset);
+        }
         if (offset + 1 > this.committedEnd) this.committedEnd = offset + 1;
       }
       // Leaders of later epochs already in office must hold it too.
       for (const l of leaders) {
         const has = l.log.valueAt(offset);
-        if (has !== value)
+        if (!this.holds(offset, value, has))
           this.lost(offset, { value, epoch }, `leader ${l.id} of later epoch ${l.epoch} has ${has ?? 'nothing'} there`);
       }
     }

@@ -1,4 +1,5 @@
-// What the checker reads of a node's partition log: the values at its offsets, as the node's
+// What the checker reads of a node's partition log: the values at its offsets (a compacted log
+// has offsets without a record, between batches and inside cleaned ones), as the node's
 // process sees them (SimDisk's page cache), without going through the process (the checker runs
 // between events, synchronously). The node's Disk is wrapped so every write into a segment file is
 // seen: an append at a segment's end is parsed as it is written; anything else (a write inside the
@@ -12,12 +13,15 @@ import type { SimDisk } from '../disk.js';
 /** The values of a replica's log, by offset. */
 export interface LogValues {
   valueAt(offset: number): number | undefined;
+  /** One past the last offset the log holds. */
+  readonly endOffset: number;
 }
 
 interface MirrorBatch {
   readonly baseOffset: number;
   readonly lastOffset: number;
-  readonly values: readonly number[];
+  /** By offset: a cleaned batch keeps its offset range but may hold records at only some offsets. */
+  readonly values: ReadonlyMap<number, number>;
   /** Byte position of the batch's end in its segment file. */
   readonly endPosition: number;
 }
@@ -29,6 +33,7 @@ interface SegmentMirror {
 }
 
 const LOG_SUFFIX = '.log';
+const SWAP_SUFFIX = '.log.swap';
 
 /** The record value the simulation's clients write: a 4-byte unsigned value. */
 export function encodeValue(value: number): Buffer {
@@ -47,7 +52,9 @@ function parseBatches(bytes: Buffer, startPosition: number): MirrorBatch[] | nul
     if (header.sizeBytes < BATCH_HEADER_BYTES || at + header.sizeBytes > bytes.length) break;
     const batch = bytes.subarray(at, at + header.sizeBytes);
     if (computeBatchCrc(batch) !== header.crc) break;
-    const values = decodeRecords(batch).map((r) => (r.value === null ? -1 : r.value.readUInt32BE(0)));
+    const values = new Map(
+      decodeRecords(batch).map((r) => [r.offset, r.value === null ? -1 : r.value.readUInt32BE(0)]),
+    );
     at += header.sizeBytes;
     out.push({
       baseOffset: header.baseOffset,
@@ -103,7 +110,7 @@ export class LogMirror implements LogValues {
       const b = batches[mid] as MirrorBatch;
       if (offset < b.baseOffset) hi = mid - 1;
       else if (offset > b.lastOffset) lo = mid + 1;
-      else return b.values[offset - b.baseOffset];
+      else return b.values.get(offset);
     }
     return undefined;
   }
@@ -173,8 +180,20 @@ export class LogMirror implements LogValues {
     this.segments = new Map();
     this.sorted = null;
     this.stale = false;
-    for (const name of this.disk.peekDir(this.dir) ?? []) {
+    const names = this.disk.peekDir(this.dir) ?? [];
+    for (const name of names) {
       const file = path.posix.join(this.dir, name);
+      // A cleaned segment in the middle of its swap (storage/cleaner/segment-swap.ts) is what the
+      // process reads already: it stands for the segments its range replaces.
+      if (name.endsWith(SWAP_SUFFIX)) {
+        const bytes = this.disk.peekFile(file) ?? Buffer.alloc(0);
+        this.segments.set(file, {
+          baseOffset: Number(name.slice(0, -SWAP_SUFFIX.length)),
+          batches: parseBatches(bytes, 0) ?? [],
+          lengthBytes: bytes.length,
+        });
+        continue;
+      }
       if (!this.segmentPath(file)) continue;
       const bytes = this.disk.peekFile(file) ?? Buffer.alloc(0);
       const batches = parseBatches(bytes, 0) ?? [];
@@ -186,6 +205,13 @@ export class LogMirror implements LogValues {
       // A torn or partial tail: the next write lands after it, which the mirror cannot follow.
       if ((batches.at(-1)?.endPosition ?? 0) !== bytes.length) this.stale = true;
     }
+    for (const [file, swap] of [...this.segments]) {
+      if (!file.endsWith(SWAP_SUFFIX)) continue;
+      const end = (swap.batches.at(-1)?.lastOffset ?? swap.baseOffset - 1) + 1;
+      for (const [other, s] of [...this.segments])
+        if (other !== file && s.baseOffset >= swap.baseOffset && s.baseOffset < end) this.segments.delete(other);
+    }
+    // The swap's last step renames it onto a segment's name, which marks the mirror stale again.
   }
 }
 

@@ -53,6 +53,8 @@ export interface NodeEnv {
   readonly heartbeatIntervalMs: number;
   readonly pollMs: number;
   readonly produceTimeoutMs: number;
+  /** The key of a client's value on a compacted topic, or null: records without keys. */
+  readonly keyOf: ((value: number) => string) | null;
   node(id: number): SimNode | undefined;
   /** A broken invariant in this node's shell (the real node would stop). */
   fatal(node: SimNode, err: unknown): void;
@@ -128,6 +130,14 @@ export class SimNode {
     return replica?.log.failed === true ? undefined : replica;
   }
 
+  /** What the cleaners of this node's ended processes did, all together. */
+  readonly cleaned = { passes: 0, recordsRemoved: 0 };
+
+  /** What the running process's cleaner has done so far (added to `cleaned` when it stops). */
+  get runningCleaned(): { readonly passes: number; readonly recordsRemoved: number } {
+    return this.proc?.manager?.logCleaner?.stats ?? { passes: 0, recordsRemoved: 0 };
+  }
+
   get sessionLapsed(): boolean {
     const p = this.proc;
     return p !== null && p.confirmedAtMs > 0 && p.clock.now() - p.confirmedAtMs > this.env.sessionTimeoutMs;
@@ -170,6 +180,8 @@ export class SimNode {
   crash(machine: boolean): void {
     const p = this.proc;
     if (p === null) return;
+    this.cleaned.passes += p.manager?.logCleaner?.stats.passes ?? 0;
+    this.cleaned.recordsRemoved += p.manager?.logCleaner?.stats.recordsRemoved ?? 0;
     p.clock.kill();
     this.proc = null;
     if (machine) {
@@ -346,7 +358,10 @@ export class SimNode {
       if (manager === null) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'replicas not open yet');
       const replica = manager.leaderPartition(SIM_TOPIC, 0);
       const now = proc.clock.now();
-      const batch = buildRecordBatch(values.map((v) => ({ key: null, value: encodeValue(v), timestamp: now })));
+      const keyOf = this.env.keyOf;
+      const batch = buildRecordBatch(
+        values.map((v) => ({ key: keyOf ? Buffer.from(keyOf(v)) : null, value: encodeValue(v), timestamp: now })),
+      );
       const header = validateClientBatch(batch, { maxMessageBytes: this.config.maxMessageBytes });
       if (!replica.canAcceptAcksAll())
         throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, 'fewer than write.quorum replicas are live');

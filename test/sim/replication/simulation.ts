@@ -71,6 +71,10 @@ export interface ReplicationSimStats {
   /** Disk calls failed on purpose (EIO, ENOSPC). */
   diskFaults: number;
   maxEpoch: number;
+  /** Keys of the compacted topic (0: not compacted), and the cleaning passes its replicas ran. */
+  compactedKeys: number;
+  cleanerPasses: number;
+  cleanerRecordsRemoved: number;
 }
 
 export interface ReplicationSimResult {
@@ -147,13 +151,28 @@ const EVENTS_MAX = 5_000_000;
 const TOPIC_ID = 'sim-topic-id';
 
 const configs = new Map<string, NodeConfig>();
-function nodeConfig(nodeId: number, replicas: number): NodeConfig {
-  const key = `${nodeId}/${replicas}`;
+/** The share of seeds with a compacted topic (such a seed costs about twice one without). */
+const COMPACTED_SEEDS = 0.3;
+/**
+ * Compacted seeds run the cleaner often (virtual time) with a key map of 170 slots, so a dirty
+ * section of more keys takes several passes.
+ */
+const CLEANER_FLAGS = ['--log-cleaner-backoff-ms', '100', '--log-cleaner-dedupe-buffer-size', '4096'];
+function nodeConfig(nodeId: number, replicas: number, compacted: boolean): NodeConfig {
+  const key = `${nodeId}/${replicas}/${compacted}`;
   let config = configs.get(key);
   if (config === undefined) {
     const ids = Array.from({ length: replicas }, (_, i) => i + 1).join(',');
     config = parseConfig(
-      ['--node-id', String(nodeId), '--cluster-nodes', ids, '--data-dir', DATA_DIR],
+      [
+        '--node-id',
+        String(nodeId),
+        '--cluster-nodes',
+        ids,
+        '--data-dir',
+        DATA_DIR,
+        ...(compacted ? CLEANER_FLAGS : []),
+      ],
       {},
     ) as NodeConfig;
     configs.set(key, config);
@@ -194,6 +213,9 @@ class ReplicationSimulation {
     partitions: 0,
     diskFaults: 0,
     maxEpoch: 0,
+    compactedKeys: 0,
+    cleanerPasses: 0,
+    cleanerRecordsRemoved: 0,
   };
 
   // Per-seed parameters.
@@ -211,6 +233,11 @@ class ReplicationSimulation {
   private readonly relaxedFlush: boolean;
   /** Disks that fail calls (EIO, ENOSPC) during the fault phase, or null. */
   private readonly diskFaults: FaultRates | null;
+  /**
+   * Keys of a compacted topic (cleanup.policy=compact, 1 KiB segments, the cleaner running in
+   * every replica): client values go to `keys` keys; 0 for a topic without keys or compaction.
+   */
+  private readonly compactedKeys: number;
   private liveness: { deadline: number; acksAtHeal: number } | null = null;
   private livenessDone = false;
 
@@ -238,6 +265,16 @@ class ReplicationSimulation {
             readEio: r.next() * 0.01,
           }
         : null;
+    // Drawn from its own generator, so the other choices of a seed stay what they were.
+    const compaction = createPrng(opts.seed * 31 + 7);
+    // Few keys (every write soon superseded) or more than the 115 a cleaning pass maps (several passes).
+    const fewKeys = compaction.next() < 0.5;
+    this.compactedKeys =
+      compaction.next() < COMPACTED_SEEDS
+        ? fewKeys
+          ? 2 + compaction.nextInt(0, 20)
+          : 100 + compaction.nextInt(0, 150)
+        : 0;
     const sessionTimeoutMs = 250 + r.nextInt(0, 250);
     this.network = new SimNetwork(this.loop, r, {
       dropRate: r.next() * 0.08,
@@ -245,7 +282,9 @@ class ReplicationSimulation {
       delayMinMs: 1 + r.nextInt(0, 3),
       delayMeanMs: 1 + r.next() * 12,
     });
-    this.checker = new ReplicationChecker(() => this.activeLeaders());
+    const keys = this.compactedKeys;
+    const keyOf = keys > 0 ? (value: number): string => `k${value % keys}` : null;
+    this.checker = new ReplicationChecker(() => this.activeLeaders(), keyOf);
     const ids = Array.from({ length: opts.replicas }, (_, i) => i + 1);
     const limits: Partial<ReplicationLimits> = {
       inflightRequestsMax: 1 + r.nextInt(0, 6),
@@ -273,6 +312,9 @@ class ReplicationSimulation {
         'read.quorum': String(opts.readQuorum),
         ...(quorumsAreSafe(opts.replicas, opts.writeQuorum, opts.readQuorum) ? {} : { 'unsafe.quorums': 'true' }),
         ...(this.relaxedFlush ? { 'flush.messages': String(2 + r.nextInt(0, 50)), 'flush.ms': '100' } : {}),
+        ...(this.compactedKeys > 0
+          ? { 'cleanup.policy': 'compact', 'segment.bytes': '1024', 'min.cleanable.dirty.ratio': '0.1' }
+          : {}),
       },
       partitions: [{ partition: 0, replicas: ids, leader: ids[0] as number, leaderEpoch: 0 }],
     });
@@ -308,6 +350,7 @@ class ReplicationSimulation {
       heartbeatIntervalMs: Math.max(5, Math.min(300, Math.floor(sessionTimeoutMs / 5))),
       pollMs: 250,
       produceTimeoutMs: 500,
+      keyOf,
       node: (id: number) => this.nodes.get(id),
       exited: (node: SimNode) => this.restartLater(node),
       trace: (what: () => string) => this.trace(what),
@@ -326,7 +369,8 @@ class ReplicationSimulation {
       // Now and then a machine with a slow disk: its page cache runs well ahead of what it has durable.
       // (Not so slow that acks=all of W = N outlasts the producers' 500 ms timeout for good.)
       const fsyncMs: readonly [number, number] = r.next() < 0.2 ? [10, 60 + r.nextInt(0, 120)] : [0, fsyncMaxMs];
-      const node = new SimNode(id, nodeConfig(id, opts.replicas), env, opts.seed * 7919 + id, initial.length, fsyncMs);
+      const config = nodeConfig(id, opts.replicas, this.compactedKeys > 0);
+      const node = new SimNode(id, config, env, opts.seed * 7919 + id, initial.length, fsyncMs);
       this.nodes.set(id, node);
     }
     for (let i = 0; i < CLIENTS; i++) {
@@ -349,7 +393,10 @@ class ReplicationSimulation {
     const stackTraceLimit = Error.stackTraceLimit;
     if (this.opts.stack !== true) Error.stackTraceLimit = 0;
     try {
-      this.trace(() => `relaxed flush ${this.relaxedFlush}, disk faults ${JSON.stringify(this.diskFaults)}`);
+      this.trace(
+        () =>
+          `relaxed flush ${this.relaxedFlush}, disk faults ${JSON.stringify(this.diskFaults)}, compacted keys ${this.compactedKeys}`,
+      );
       await this.loop.settle(Promise.all([...this.nodes.values()].map((n) => n.provision())));
       if (this.diskFaults !== null) for (const node of this.nodes.values()) node.disk.setFaults(this.diskFaults);
       this.controller.start();
@@ -407,6 +454,13 @@ class ReplicationSimulation {
     this.stats.transfers = this.controller.transfers;
     this.stats.electionRequests = this.controller.electionRequests;
     this.stats.diskFaults = [...this.nodes.values()].reduce((n, node) => n + node.disk.stats.faults, 0);
+    this.stats.compactedKeys = this.compactedKeys;
+    const nodes = [...this.nodes.values()];
+    this.stats.cleanerPasses = nodes.reduce((n, node) => n + node.cleaned.passes + node.runningCleaned.passes, 0);
+    this.stats.cleanerRecordsRemoved = nodes.reduce(
+      (n, node) => n + node.cleaned.recordsRemoved + node.runningCleaned.recordsRemoved,
+      0,
+    );
     return this.stats;
   }
 
@@ -644,6 +698,8 @@ class ReplicationSimulation {
       this.checker.acks > live.acksAtHeal
     ) {
       this.livenessDone = true;
+      const node = this.nodes.get(p.leader);
+      if (node !== undefined) this.checker.latestOfEveryKeyReadable(`leader ${node.id}`, node.mirror);
       return;
     }
     if (this.loop.nowMs > live.deadline)
