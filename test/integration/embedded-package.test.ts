@@ -43,8 +43,15 @@ async function app(...args: string[]): Promise<AppOutput> {
     timeout: APP_TIMEOUT_MS,
     killSignal: 'SIGKILL',
   });
-  const last = stdout.trimEnd().split('\n').at(-1)!;
-  return JSON.parse(last) as AppOutput;
+  // The program's one JSON line; the embedded nodes may log a line of their own after it while
+  // they stop (logs go to stdout too).
+  const line = stdout
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l.startsWith('{"bootstrap"'))
+    .at(-1);
+  if (line === undefined) throw new Error(`the program printed no result line:\n${stdout}`);
+  return JSON.parse(line) as AppOutput;
 }
 
 describe('embedded Brook from the packed package', () => {

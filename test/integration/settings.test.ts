@@ -202,7 +202,8 @@ describe('DescribeConfigs from the registry', () => {
       expect.objectContaining({
         name: 'cleanup.policy',
         configType: 7,
-        documentation: 'delete or compact old segments',
+        documentation:
+          'delete: retention removes old segments; compact: keep the latest record of each key; both: compact,delete',
       }),
     ]);
   });
