@@ -7,33 +7,44 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 // The layers of src/, lowest first (the lead's decision, issue 10 item 3). A module may import only
-// modules below it, and only through their door (index.ts); inside a module, any file. metadata
-// sits below replication because a partition's replicas follow the metadata log (placement,
-// leaders, configs) and the controller's partition elections are replication's protocol; raft
-// may use storage and common, nothing above. Near the top: http, the endpoint the node serves;
-// client, Brook's own Kafka client on kafka's codec; line, the line-protocol listener, and apply,
-// the declarative topics file, both written on the client; console, the web console, on the client
-// and the http endpoint. Then the wiring: broker.ts and
-// node.ts build the node from the doors below, and src/index.ts is the package's door (embedded
-// Brook). Last, cli: the `brook` command, which runs the node (`brook start`) or the client.
-// Tests may reach into a module's files (they test them); the rule applies to src/.
+// modules of lower layers, and only through their door (index.ts); inside a module, any file. Modules
+// of one layer are siblings and do not import each other: groups and transactions both sit on
+// replication and are both served by kafka, and a consumer group never needs the transaction
+// coordinator (nor the reverse; the kafka handlers and the wiring join them where a request needs
+// both). metadata sits below replication because a partition's replicas follow the metadata log
+// (placement, leaders, configs) and the controller's partition elections are replication's
+// protocol; raft may use storage and common, nothing above. Near the top: http, the endpoint the
+// node serves; client, Brook's own Kafka client on kafka's codec; line, the line-protocol listener,
+// and apply, the declarative topics file, both written on the client; console, the web console, on
+// the client and the http endpoint. Then the wiring: broker.ts and node.ts build the node from the
+// doors below, and src/index.ts is the package's door (embedded Brook). Last, cli: the `brook`
+// command, which runs the node (`brook start`) or the client. Tests may reach into a module's files
+// (they test them); the rule applies to src/.
 const LAYERS = [
-  'common',
-  'storage',
-  'raft',
-  'metadata',
-  'replication',
-  'groups',
-  'kafka',
-  'http',
-  'client',
-  'line',
-  'apply',
-  'console',
-  'wiring',
-  'cli',
+  ['common'],
+  ['storage'],
+  ['raft'],
+  ['metadata'],
+  ['replication'],
+  ['groups', 'transactions'],
+  ['kafka'],
+  ['http'],
+  ['client'],
+  ['line'],
+  ['apply'],
+  ['console'],
+  ['wiring'],
+  ['cli'],
 ];
-const MODULES = LAYERS.filter((layer) => layer !== 'wiring');
+const ELEMENTS = LAYERS.flat();
+const MODULES = ELEMENTS.filter((element) => element !== 'wiring');
+/** Every element of a lower layer than `i`. */
+const below = (i) => LAYERS.slice(0, i).flat();
+/** Every element of layer `i` or above, except `element` itself. */
+const notBelow = (i, element) =>
+  LAYERS.slice(i)
+    .flat()
+    .filter((other) => other !== element);
 
 const layering = {
   files: ['src/**/*.ts'],
@@ -60,15 +71,17 @@ const layering = {
           // npm packages and Node's built-ins are not a layer.
           { allow: { to: { module: { origin: ['external', 'core'] } } } },
           // Anything within the same module.
-          ...LAYERS.map((layer) => ({
-            from: { element: { type: layer } },
-            allow: { to: { element: { type: layer } } },
+          ...ELEMENTS.map((element) => ({
+            from: { element: { type: element } },
+            allow: { to: { element: { type: element } } },
           })),
           // Down the layers, through the door.
-          ...LAYERS.map((layer, i) => ({
-            from: { element: { type: layer } },
-            allow: { to: { element: { types: { anyOf: LAYERS.slice(0, i) }, fileInternalPath: 'index.ts' } } },
-          })),
+          ...LAYERS.flatMap((layer, i) =>
+            layer.map((element) => ({
+              from: { element: { type: element } },
+              allow: { to: { element: { types: { anyOf: below(i) }, fileInternalPath: 'index.ts' } } },
+            })),
+          ),
           // The two ways to break it, each with its own message (of the policies that match, the last
           // one decides).
           ...MODULES.map((module) => ({
@@ -77,13 +90,15 @@ const layering = {
             message: `{{to.element.fileInternalPath}} is inside ${module}: import src/${module}/index.ts instead`,
           })),
           // Last, so an upward import of a module's inner file is named for what it is.
-          ...LAYERS.map((layer, i) => ({
-            from: { element: { type: layer } },
-            disallow: { to: { element: { types: { anyOf: LAYERS.slice(i + 1) } } } },
-            message:
-              `${layer} may not import {{to.element.types.[0]}}, a higher layer ` +
-              `(lowest first: ${LAYERS.join(' <- ')})`,
-          })),
+          ...LAYERS.flatMap((layer, i) =>
+            layer.map((element) => ({
+              from: { element: { type: element } },
+              disallow: { to: { element: { types: { anyOf: notBelow(i, element) } } } },
+              message:
+                `${element} may not import {{to.element.types.[0]}}, a sibling or a higher layer ` +
+                `(lowest first: ${LAYERS.map((l) => l.join(' | ')).join(' <- ')})`,
+            })),
+          ),
         ],
       },
     ],

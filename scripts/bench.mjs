@@ -19,6 +19,7 @@
 // Options: --nodes 1|3 (3: a local cluster, topic replication factor 3, W=2 R=2)
 //          --records N (default 1000000) --size BYTES (1024) --partitions P (4)
 //          --flush-messages N (1 = fsync before ack, the default) --latency-rate R (5000/s)
+//          --transaction-records N (100000; 0 skips) --records-per-transaction T (100)
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -37,6 +38,8 @@ const { values: opts } = parseArgs({
     'latency-records': { type: 'string', default: '50000' },
     'latency-rate': { type: 'string', default: '5000' },
     recompress: { type: 'string', default: 'lz4:gzip' },
+    'transaction-records': { type: 'string', default: '100000' },
+    'records-per-transaction': { type: 'string', default: '100' },
     'compaction-records': { type: 'string', default: '300000' },
     'compaction-keys': { type: 'string', default: '20000' },
     security: { type: 'string', default: 'plaintext' },
@@ -576,6 +579,25 @@ try {
     latency = JSON.parse(out.trim().split('\n').pop());
   }
 
+  let transactions = null;
+  if (haveLatencyTool && Number(opts['transaction-records']) > 0) {
+    await run('kcat', ['-b', bootstrap, '-P', '-t', 'bench-txn', '-X', 'acks=all'], { input: Readable.from(['x\n']) });
+    const out = await runCapture(python, [
+      resolve('scripts/bench-transactions.py'),
+      bootstrap,
+      'bench-txn',
+      opts['transaction-records'],
+      String(size - 1),
+      opts['records-per-transaction'],
+      String(partitions),
+    ]);
+    const measured = JSON.parse(out.trim().split('\n').pop());
+    transactions = {
+      ...measured,
+      throughputRatio: +(measured.transactional.MBps / measured.idempotentSameClient.MBps).toFixed(2),
+    };
+  }
+
   const result = {
     machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
     flushPolicy: policy,
@@ -609,6 +631,11 @@ try {
     latency: latency
       ? { acks: 'all', ratePerSec: Number(opts['latency-rate']), ...latency }
       : 'skipped: /usr/bin/python3 with confluent_kafka not found (apt-get install python3-confluent-kafka)',
+    transactions:
+      transactions ??
+      (haveLatencyTool
+        ? 'skipped (--transaction-records 0)'
+        : 'skipped: /usr/bin/python3 with confluent_kafka not found (apt-get install python3-confluent-kafka)'),
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {

@@ -1,12 +1,15 @@
 // Runs the Raft simulation over many seeds: `npm run sim -- --seeds N [--start S] [--nodes 3|5]`.
 // A failing seed prints `seed=N` and the violation; rerun it alone with `--start N --seeds 1`.
 // `npm run sim -- --replication ...` runs the partition replication simulation instead
-// (scripts/sim-replication.ts has its flags).
+// (scripts/sim-replication.ts has its flags); `npm run sim -- --transactions ...` the transaction
+// simulation (scripts/sim-transactions.ts).
 import { Command } from 'commander';
 import { runSimulation, SimBug } from '../test/sim/simulation.js';
 import { replicationMain } from './sim-replication.js';
+import { transactionsMain } from './sim-transactions.js';
 
 if (process.argv.includes('--replication')) await replicationMain();
+else if (process.argv.includes('--transactions')) await transactionsMain();
 else await runRaftSeeds();
 
 async function runRaftSeeds(): Promise<void> {

@@ -20,16 +20,22 @@ import {
 } from './common/index.js';
 import { consoleNode } from './console-node.js';
 import { ConsoleServer } from './console/index.js';
-import { attachGroupCoordinator } from './groups/index.js';
+import { attachGroupCoordinator, OFFSETS_TOPIC } from './groups/index.js';
 import { parsePartitionDirName } from './storage/index.js';
 import { HttpServer } from './http/index.js';
 import {
   type BrokerContext,
+  CoordinatorVerifier,
   createBootstrapUsers,
   createHandlers,
   type CredentialSource,
+  InterBrokerClient,
+  InterBrokerService,
+  interBrokerApis,
   KafkaListeners,
+  KafkaMarkerTransport,
   type ListenerIdentity,
+  noCoordinatorVerifier,
   QuotaEnforcer,
   RequestAuthorizer,
   RequestDispatcher,
@@ -56,6 +62,7 @@ import {
 } from './replication/index.js';
 import { NodeMetrics } from './node-metrics.js';
 import { nodeDisk, timedDisk } from './storage/index.js';
+import { attachTransactionCoordinator } from './transactions/index.js';
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -128,6 +135,15 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   );
   control.register(grpcServer);
   replication.register(grpcServer);
+  // Kafka requests between brokers (transaction markers, verifications); answered once the
+  // handlers' context exists, BROKER_NOT_AVAILABLE (retried) before.
+  let contextBuilt: BrokerContext | null = null;
+  new InterBrokerService(
+    config,
+    interBrokerApis(() => contextBuilt),
+    log.child({ module: 'inter-broker' }),
+  ).register(grpcServer);
+  const interBroker = new InterBrokerClient(config, grpcServer.peers.client);
   await grpcServer.listen(config.listenHost, config.grpcPort);
   const controlClient = new ControlClient(config, metadata, control, grpcServer.peers.client);
   const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
@@ -176,6 +192,18 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     });
   };
   ensureOffsetsTopic();
+  // Transaction coordinator: follows leadership of __transaction_state, created by the first
+  // FindCoordinator for a transactional id; its markers travel over the inter-broker channel.
+  const transactions = attachTransactionCoordinator({
+    config,
+    metadata,
+    replicas,
+    admin,
+    allocateProducerId: () => producerIds.allocate(),
+    groupPartition: (groupId) => ({ topic: OFFSETS_TOPIC, partition: groups.coordinator.partitionFor(groupId) }),
+    markers: new KafkaMarkerTransport(config.nodeId, interBroker, () => contextBuilt),
+    log: log.child({ module: 'transactions' }),
+  });
 
   let ready = true;
   const http = new HttpServer(
@@ -198,6 +226,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       registry: metrics.registry,
       routes: {
         ...groups.routes,
+        ...transactions.routes,
         '/partitions': (url) => ({ nodeId: config.nodeId, partitions: replicas.status(url.searchParams.get('topic')) }),
       },
     },
@@ -214,7 +243,14 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     authorizer: new RequestAuthorizer(metadata.state, config),
     log: log.child({ module: 'kafka' }),
     traffic: metrics.traffic,
+    // KIP-890 part 1; with transaction.partition.verification.enable=false each partition applies
+    // its local rule instead, as Kafka does.
+    transactionVerifier: config.transactionPartitionVerificationEnable
+      ? new CoordinatorVerifier(config.nodeId, interBroker, () => context, log.child({ module: 'transactions' }))
+      : noCoordinatorVerifier,
     coordinatorFor: (groupId) => groups.coordinatorFor(groupId),
+    transactions: transactions.coordinator,
+    txnCoordinatorFor: (transactionalId) => transactions.coordinatorFor(transactionalId),
     quorum: () => {
       const raft = metadata.status();
       const matched = new Map(raft.peers.map((p) => [p.nodeId, p.match]));
@@ -232,6 +268,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     },
     supportedApis: () => dispatcher?.supportedApis() ?? [],
   };
+  contextBuilt = context;
   const quotas = new RequestQuotas(new QuotaEnforcer(metadata.state.clientQuotas, config));
   dispatcher = new RequestDispatcher(createHandlers(context), metrics.requests, quotas);
   const credentials: CredentialSource = (user, mechanism) => metadata.state.scramUsers.credential(user, mechanism);
@@ -323,6 +360,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         await line?.close();
         await kafka.close();
         await applied;
+        transactions.close();
+        interBroker.close();
         groups.close();
         await replicas.close();
         elections.close();

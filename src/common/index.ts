@@ -10,6 +10,7 @@ export { crc32 } from './crc32.js';
 // quorums, DescribeConfigs' view); its own door lists them.
 export * from './settings/index.js';
 export { crc32c } from './crc32c.js';
+export { javaStringHashCode, kafkaAbs, partitionForKey } from './java-hash.js';
 export { ConfigError, ErrorCode, KafkaError, ProtocolError, errorCodeOf, errorName } from './errors.js';
 export { CHANNEL_OPTIONS, GrpcServer, createClient, grpc, loadProto, serviceConstructor } from './grpc.js';
 export { limits } from './limits.js';

@@ -45,6 +45,12 @@ export const limits = {
   producerBatchesRetained: 5,
   /** Idempotent producers tracked per partition; the least recently active is forgotten beyond it. */
   producersPerPartitionMax: 100_000,
+  /**
+   * Transactions ended by a marker the high watermark has not passed, remembered per partition
+   * (they hold the last stable offset back). Beyond it the oldest is forgotten: its decision is
+   * final, so its data may show as stable a little early, never wrongly.
+   */
+  unstableEndedTxnsMax: 100_000,
   /** Partition logs opened (recovered) at the same time when a node starts. */
   logOpenConcurrencyMax: 8,
   /** Fetch long-poll wait a client may ask for. */
@@ -79,6 +85,39 @@ export const limits = {
   offsetMetadataBytesMax: 4096,
   /** How long a coordinator write may wait for the high watermark (Kafka's offsets.commit.timeout.ms). */
   coordinatorWriteTimeoutMs: 5000,
+  /**
+   * How long WriteTxnMarkers waits for a marker to pass the high watermark before answering
+   * REQUEST_TIMED_OUT (Kafka waits its request.timeout.ms, 30 s).
+   */
+  txnMarkerWriteTimeoutMs: 30_000,
+  /**
+   * Transactions this node's coordinator is completing (markers being written) before a new
+   * EndTxn is answered CONCURRENT_TRANSACTIONS, which producers retry: the marker queues' bound.
+   * A coordinator that loads a partition takes over its completions whatever their number.
+   */
+  txnCompletionsPendingMax: 10_000,
+  /** Partitions one WriteTxnMarkers call carries (the rest of a broker's queue goes in the next). */
+  txnMarkersPerCallMax: 1000,
+  /** First wait before a marker is sent again after a retriable failure; doubles per attempt. */
+  txnMarkerRetryBackoffMs: 50,
+  /** Longest wait between attempts at one marker. */
+  txnMarkerRetryBackoffMaxMs: 1000,
+  /**
+   * How long a call to another node over the inter-broker channel (WriteTxnMarkers, a
+   * transaction verification) may take before it counts as failed; longer than a marker's own
+   * wait for its high watermark, so a slow but live leader answers first.
+   */
+  interBrokerCallTimeoutMs: 40_000,
+  /**
+   * How long the transaction coordinator holds a request that would be answered
+   * CONCURRENT_TRANSACTIONS while the id's previous transition or transaction completes (the
+   * next transaction's AddPartitionsToTxn, InitProducerId after a fence), retrying it as soon as
+   * that is done; clients would otherwise back off (librdkafka 20 ms, Java and kafkajs longer)
+   * between back-to-back transactions. Far below any client's request timeout.
+   */
+  txnConcurrentWaitMs: 1000,
+  /** How long a partition leader waits for the transaction coordinator to verify a partition. */
+  txnVerifyTimeoutMs: 5000,
   /** Longest pause between offset-expiry passes (Kafka's offsets.retention.check.interval.ms). */
   offsetsRetentionCheckIntervalMsMax: 600_000,
   /** Tombstones written in one batch by an offset-expiry pass. */

@@ -3,11 +3,31 @@
 import { ErrorCode, KafkaError } from '../common/index.js';
 import type { CoordinatorRecord } from './records.js';
 
+/** What a replay sees, in log order: records (with their offset) and transaction markers. */
+export type ReplayEntry =
+  | {
+      readonly kind: 'record';
+      readonly record: CoordinatorRecord;
+      readonly offset: number;
+      /** The producer of a transactional record (TxnOffsetCommit), else null. */
+      readonly producerId: number | null;
+    }
+  | { readonly kind: 'marker'; readonly producerId: number; readonly committed: boolean; readonly offset: number };
+
+/** The producer a batch of transactional offsets belongs to. */
+export interface TransactionalProducer {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
+
 export interface CoordinatorLog {
-  /** Visits every record from the start of the log up to its committed end, in log order. */
-  replay(visit: (record: CoordinatorRecord) => void): Promise<void>;
-  /** Appends the records as one batch; resolves once they are durable (the high watermark passed them). */
-  append(records: readonly CoordinatorRecord[]): Promise<void>;
+  /** Visits every record and marker from the start of the log up to its committed end, in log order. */
+  replay(visit: (entry: ReplayEntry) => void): Promise<void>;
+  /**
+   * Appends the records as one batch, transactional when `transaction` is given; resolves with the
+   * batch's base offset once it is durable (the high watermark passed it).
+   */
+  append(records: readonly CoordinatorRecord[], transaction?: TransactionalProducer): Promise<{ baseOffset: number }>;
 }
 
 /**
@@ -27,6 +47,10 @@ export function storeErrorCode(err: unknown): number {
     case ErrorCode.KAFKA_STORAGE_ERROR:
     case ErrorCode.FENCED_LEADER_EPOCH:
       return ErrorCode.NOT_COORDINATOR;
+    // A transactional write the partition's producer state refused: the producer must hear why.
+    case ErrorCode.INVALID_PRODUCER_EPOCH:
+    case ErrorCode.INVALID_TXN_STATE:
+      return err.code;
     case ErrorCode.MESSAGE_TOO_LARGE:
     case ErrorCode.RECORD_LIST_TOO_LARGE:
     case ErrorCode.INVALID_FETCH_SIZE:

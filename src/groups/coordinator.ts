@@ -4,10 +4,12 @@
 // answer COORDINATOR_LOAD_IN_PROGRESS — and dropped when leadership moves (NOT_COORDINATOR).
 // Every change that must survive (assignments, empty groups, offsets, deletions) is written to the
 // partition and acknowledged only once durable; membership is in memory and re-established by the
-// clients' heartbeats against the last stored generation.
+// clients' heartbeats against the last stored generation. Offsets committed inside a transaction
+// (TxnOffsetCommit) wait in the shard's TxnOffsetStore until the producer's marker lands on the
+// partition (`onTransactionCompleted`): a COMMIT makes them the group's, an ABORT drops them.
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, limits, type Logger } from '../common/index.js';
-import { storeErrorCode, type CoordinatorLog } from './coordinator-log.js';
+import { storeErrorCode, type CoordinatorLog, type TransactionalProducer } from './coordinator-log.js';
 import { ClassicGroup, CONSUMER_PROTOCOL_TYPE, GroupState, offsetKey, type CommittedOffset } from './group.js';
 import { offsetsPartitionFor } from './hash.js';
 import type { JoinResult, SyncResult } from './member.js';
@@ -23,6 +25,8 @@ import {
 } from './membership.js';
 import type { CoordinatorRecord, GroupMetadataValue } from './records.js';
 import type { ScheduledTask, Scheduler } from './scheduler.js';
+import { loadShard } from './shard-loader.js';
+import { materialize, TxnOffsetStore } from './txn-offsets.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -60,6 +64,18 @@ export interface CommitParams {
     leaderEpoch: number;
     metadata: string | null;
   }[];
+}
+
+/** TxnOffsetCommit: offsets of one group written inside the producer's transaction. */
+export interface TxnCommitParams {
+  readonly groupId: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  /** v3+ (KIP-447); -1 and '' when the client did not say. */
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly offsets: CommitParams['offsets'];
 }
 
 export interface PartitionResult {
@@ -104,14 +120,30 @@ export interface GroupDescription {
 
 type ShardState = 'loading' | 'active' | 'failed';
 
+interface TxnCompletion {
+  readonly producerId: number;
+  readonly markerOffset: number;
+  readonly committed: boolean;
+}
+
 interface Shard {
   readonly partition: number;
   readonly log: CoordinatorLog;
   state: ShardState;
   readonly groups: Map<string, ClassicGroup>;
+  /** Offsets of transactions not yet ended by a marker on this partition. */
+  txnOffsets: TxnOffsetStore;
+  /** Markers that became durable while the shard was loading; applied once it has loaded. */
+  readonly completionsWhileLoading: TxnCompletion[];
 }
 
 const EMPTY = Buffer.alloc(0);
+const unstableOffset = {
+  offset: -1,
+  leaderEpoch: -1,
+  metadata: '',
+  errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT,
+} as const;
 
 export class GroupCoordinator {
   private readonly shards = new Map<number, Shard>();
@@ -150,33 +182,32 @@ export class GroupCoordinator {
   async onPartitionLeadership(partition: number, log: CoordinatorLog | null): Promise<void> {
     this.unload(partition);
     if (log === null || this.closed) return;
-    const shard: Shard = { partition, log, state: 'loading', groups: new Map() };
+    const shard: Shard = {
+      partition,
+      log,
+      state: 'loading',
+      groups: new Map(),
+      txnOffsets: new TxnOffsetStore(),
+      completionsWhileLoading: [],
+    };
     this.shards.set(partition, shard);
     const started = this.now;
-    const groupValues = new Map<string, GroupMetadataValue | null>();
-    const offsets = new Map<string, Map<string, CommittedOffset>>();
+    let loaded;
     try {
-      await log.replay((record) => {
-        if (record.kind === 'group') {
-          groupValues.set(record.groupId, record.value);
-          return;
-        }
-        let group = offsets.get(record.groupId);
-        if (!group) offsets.set(record.groupId, (group = new Map<string, CommittedOffset>()));
-        const key = offsetKey(record.topic, record.partition);
-        if (record.value === null) group.delete(key);
-        else group.set(key, { ...record.value, topic: record.topic, partition: record.partition });
-      });
+      loaded = await loadShard(log);
     } catch (err) {
       this.options.log.error({ err, partition }, 'loading a __consumer_offsets partition failed');
       if (this.shards.get(partition) === shard) shard.state = 'failed';
       return;
     }
     if (this.shards.get(partition) !== shard) return; // leadership moved while loading
-    for (const groupId of new Set([...groupValues.keys(), ...offsets.keys()])) {
+    const { groupValues, offsets, txnOffsets } = loaded;
+    shard.txnOffsets = txnOffsets;
+    const pendingGroups = txnOffsets.groupIds();
+    for (const groupId of new Set([...groupValues.keys(), ...offsets.keys(), ...pendingGroups])) {
       const value = groupValues.get(groupId) ?? null;
       const committed = offsets.get(groupId);
-      if (value === null && (!committed || committed.size === 0)) continue;
+      if (value === null && (!committed || committed.size === 0) && !pendingGroups.has(groupId)) continue;
       const group = value ? ClassicGroup.fromRecord(groupId, value) : new ClassicGroup(groupId, -1);
       for (const [key, offset] of committed ?? []) group.offsets.set(key, offset);
       this.addGroup(shard, group);
@@ -184,6 +215,8 @@ export class GroupCoordinator {
       for (const member of group.members.values()) this.membership.scheduleSession(group, member);
     }
     shard.state = 'active';
+    // Markers that landed past the end this load read: each ends only the offsets before it.
+    for (const c of shard.completionsWhileLoading.splice(0)) this.completeTransaction(shard, c);
     // 50 partitions load at every start: only the ones with groups are worth an info line.
     const level = shard.groups.size > 0 ? 'info' : 'debug';
     this.options.log[level](
@@ -233,13 +266,22 @@ export class GroupCoordinator {
   }
 
   private async write(shard: Shard, records: readonly CoordinatorRecord[]): Promise<number> {
+    return (await this.writeAt(shard, records)).errorCode;
+  }
+
+  /** Writes records (as the producer's transactional batch when given); where they landed once durable. */
+  private async writeAt(
+    shard: Shard,
+    records: readonly CoordinatorRecord[],
+    transaction?: TransactionalProducer,
+  ): Promise<{ errorCode: number; baseOffset: number }> {
     try {
-      await shard.log.append(records);
-      return ErrorCode.NONE;
+      const { baseOffset } = await shard.log.append(records, transaction);
+      return { errorCode: ErrorCode.NONE, baseOffset };
     } catch (err) {
       const errorCode = storeErrorCode(err);
       this.options.log.warn({ err, partition: shard.partition, errorCode }, 'writing to __consumer_offsets failed');
-      return errorCode;
+      return { errorCode, baseOffset: -1 };
     }
   }
 
@@ -312,10 +354,38 @@ export class GroupCoordinator {
     const refused = this.checkCommit(group, req);
     if (refused !== ErrorCode.NONE) return all(refused);
 
+    const { records, results } = this.offsetRecords(req.groupId, req.offsets, req.retentionTimeMs);
+    const written =
+      records.length > 0 ? await this.writeAt(shard, records) : { errorCode: ErrorCode.NONE, baseOffset: -1 };
+    const { errorCode } = written;
+    records.forEach((record, i) => {
+      if (record.kind !== 'offset' || record.value === null) return;
+      results.set(offsetKey(record.topic, record.partition), errorCode);
+      // Applied only once durable, in log order, so a reader never sees an offset a restart loses.
+      if (errorCode === ErrorCode.NONE && !group.is(GroupState.Dead)) {
+        // The later record wins, also over a transaction's offsets applied while this one waited.
+        materialize(group.offsets, [
+          { ...record.value, topic: record.topic, partition: record.partition, logOffset: written.baseOffset + i },
+        ]);
+      }
+    });
+    return req.offsets.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      errorCode: results.get(offsetKey(o.topic, o.partition)) ?? errorCode,
+    }));
+  }
+
+  /** The offset records to write, and the per-partition refusals (metadata too large, no such partition). */
+  private offsetRecords(
+    groupId: string,
+    offsets: CommitParams['offsets'],
+    retentionTimeMs: number,
+  ): { records: CoordinatorRecord[]; results: Map<string, number> } {
     const now = this.now;
     const results = new Map<string, number>();
     const records: CoordinatorRecord[] = [];
-    for (const o of req.offsets) {
+    for (const o of offsets) {
       const key = offsetKey(o.topic, o.partition);
       const metadata = o.metadata ?? '';
       if (Buffer.byteLength(metadata, 'utf8') > limits.offsetMetadataBytesMax) {
@@ -325,7 +395,7 @@ export class GroupCoordinator {
       } else {
         records.push({
           kind: 'offset',
-          groupId: req.groupId,
+          groupId,
           topic: o.topic,
           partition: o.partition,
           value: {
@@ -333,29 +403,88 @@ export class GroupCoordinator {
             leaderEpoch: o.leaderEpoch,
             metadata,
             commitTimestampMs: now,
-            expireTimestampMs: req.retentionTimeMs >= 0 ? now + req.retentionTimeMs : -1,
+            expireTimestampMs: retentionTimeMs >= 0 ? now + retentionTimeMs : -1,
           },
         });
       }
     }
-    const errorCode = records.length > 0 ? await this.write(shard, records) : ErrorCode.NONE;
-    for (const record of records) {
-      if (record.kind !== 'offset' || record.value === null) continue;
-      results.set(offsetKey(record.topic, record.partition), errorCode);
-      // Applied only once durable, in log order, so a reader never sees an offset a restart loses.
-      if (errorCode === ErrorCode.NONE && !group.is(GroupState.Dead)) {
-        group.offsets.set(offsetKey(record.topic, record.partition), {
-          ...record.value,
-          topic: record.topic,
-          partition: record.partition,
-        });
-      }
+    return { records, results };
+  }
+
+  // ------------------------------------------------------------------ transactional offsets
+
+  /**
+   * TxnOffsetCommit, the group's side (Kafka's GroupCoordinator.handleTxnCommitOffsets): the
+   * offsets are written as the producer's transactional records and held pending until its
+   * marker lands here. Whether the transaction may write to this group at all is the transaction
+   * coordinator's to say (AddOffsetsToTxn), not checked here; the log refuses a fenced epoch.
+   */
+  async commitTransactionalOffsets(req: TxnCommitParams): Promise<PartitionResult[]> {
+    const all = (errorCode: number) => req.offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode }));
+    const shard = this.shardOf(req.groupId);
+    if (typeof shard === 'number') return all(shard);
+    let group = shard.groups.get(req.groupId);
+    if (!group) {
+      group = new ClassicGroup(req.groupId, this.now);
+      this.addGroup(shard, group);
     }
+    const refused = this.checkTxnCommit(group, req);
+    if (refused !== ErrorCode.NONE) return all(refused);
+    const { records, results } = this.offsetRecords(req.groupId, req.offsets, -1);
+    const producer = { producerId: req.producerId, producerEpoch: req.producerEpoch };
+    const written =
+      records.length > 0 ? await this.writeAt(shard, records, producer) : { errorCode: ErrorCode.NONE, baseOffset: -1 };
+    records.forEach((record, i) => {
+      if (record.kind !== 'offset' || record.value === null) return;
+      results.set(offsetKey(record.topic, record.partition), written.errorCode);
+      if (written.errorCode !== ErrorCode.NONE || this.shards.get(shard.partition) !== shard) return;
+      const offset = {
+        ...record.value,
+        topic: record.topic,
+        partition: record.partition,
+        logOffset: written.baseOffset + i,
+      };
+      const fate = shard.txnOffsets.add(req.producerId, req.groupId, offset);
+      if (fate === 'committed' && !group.is(GroupState.Dead)) materialize(group.offsets, [offset]);
+    });
     return req.offsets.map((o) => ({
       topic: o.topic,
       partition: o.partition,
-      errorCode: results.get(offsetKey(o.topic, o.partition)) ?? errorCode,
+      errorCode: results.get(offsetKey(o.topic, o.partition)) ?? written.errorCode,
     }));
+  }
+
+  /** Kafka's checks of a transactional commit against the group (KIP-447's generation and member). */
+  private checkTxnCommit(group: ClassicGroup, req: TxnCommitParams): number {
+    if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (req.groupInstanceId !== null && group.staticMembers.get(req.groupInstanceId) !== req.memberId)
+      return ErrorCode.FENCED_INSTANCE_ID;
+    if (req.memberId !== '' && !group.members.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (req.generationId >= 0 && req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * The marker of `producerId` at `markerOffset` is durable on __consumer_offsets partition
+   * `partition` (WriteTxnMarkers): its offsets written before the marker become the groups' on a
+   * COMMIT and are dropped on an ABORT. A shard still loading applies it once loaded; a partition
+   * not led here has nothing to do (its next leader replays the marker).
+   */
+  onTransactionCompleted(partition: number, producerId: number, markerOffset: number, committed: boolean): void {
+    const shard = this.shards.get(partition);
+    if (!shard) return;
+    const completion = { producerId, markerOffset, committed };
+    if (shard.state === 'loading') shard.completionsWhileLoading.push(completion);
+    else if (shard.state === 'active') this.completeTransaction(shard, completion);
+  }
+
+  private completeTransaction(shard: Shard, c: TxnCompletion): void {
+    const ended = shard.txnOffsets.complete(c.producerId, c.markerOffset, c.committed);
+    if (!c.committed) return;
+    for (const [groupId, offsets] of ended) {
+      const group = shard.groups.get(groupId);
+      if (group && !group.is(GroupState.Dead)) materialize(group.offsets, offsets);
+    }
   }
 
   /** Kafka's rules for who may commit to a group now. */
@@ -372,28 +501,39 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
-  /** Committed offsets; `partitions` null means every partition the group has an offset for. */
+  /**
+   * Committed offsets; `partitions` null means every partition the group has an offset for. With
+   * `requireStable` (OffsetFetch v7+), a partition with an offset in an open transaction answers
+   * UNSTABLE_OFFSET_COMMIT (retriable) instead of its last committed offset.
+   */
   fetchOffsets(
     groupId: string,
     partitions: readonly { topic: string; partition: number }[] | null,
+    requireStable = false,
   ): { errorCode: number; offsets: FetchedOffset[] } {
     const shard = this.shardOf(groupId);
     if (typeof shard === 'number') return { errorCode: shard, offsets: [] };
     const group = shard.groups.get(groupId);
-    const fetched = (o: CommittedOffset): FetchedOffset => ({
-      topic: o.topic,
-      partition: o.partition,
-      offset: o.offset,
-      leaderEpoch: o.leaderEpoch,
-      metadata: o.metadata,
-      errorCode: ErrorCode.NONE,
-    });
+    const unstable = (topic: string, partition: number) =>
+      requireStable && shard.txnOffsets.hasPending(groupId, topic, partition);
+    const fetched = (o: CommittedOffset): FetchedOffset =>
+      unstable(o.topic, o.partition)
+        ? { ...unstableOffset, topic: o.topic, partition: o.partition }
+        : {
+            topic: o.topic,
+            partition: o.partition,
+            offset: o.offset,
+            leaderEpoch: o.leaderEpoch,
+            metadata: o.metadata,
+            errorCode: ErrorCode.NONE,
+          };
     if (partitions === null)
       return { errorCode: ErrorCode.NONE, offsets: [...(group?.offsets.values() ?? [])].map(fetched) };
     return {
       errorCode: ErrorCode.NONE,
       offsets: partitions.map((p) => {
         const committed = group?.offsets.get(offsetKey(p.topic, p.partition));
+        if (unstable(p.topic, p.partition)) return { ...unstableOffset, topic: p.topic, partition: p.partition };
         return committed
           ? fetched(committed)
           : {
@@ -550,7 +690,11 @@ export class GroupCoordinator {
       for (const { group, offsets } of removed)
         for (const o of offsets) group.offsets.delete(offsetKey(o.topic, o.partition));
       const deadGroups = [...shard.groups.values()].filter(
-        (g) => g.is(GroupState.Empty) && g.offsets.size === 0 && g.pendingMembers.size === 0,
+        (g) =>
+          g.is(GroupState.Empty) &&
+          g.offsets.size === 0 &&
+          g.pendingMembers.size === 0 &&
+          !shard.txnOffsets.hasPending(g.groupId),
       );
       for (const group of deadGroups) {
         this.membership.shutdown(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);

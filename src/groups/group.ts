@@ -38,6 +38,8 @@ export const CONSUMER_PROTOCOL_TYPE = 'consumer';
 export interface CommittedOffset extends OffsetCommitValue {
   readonly topic: string;
   readonly partition: number;
+  /** Offset of its record in __consumer_offsets: of two commits, the later record wins. */
+  readonly logOffset: number;
 }
 
 export function offsetKey(topic: string, partition: number): string {

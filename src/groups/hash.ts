@@ -1,25 +1,10 @@
-// Which __consumer_offsets partition holds a group: Kafka's Utils.abs(groupId.hashCode) % n, with
-// Java's String.hashCode (31-based over UTF-16 code units, wrapping at 32 bits) so that a group
-// lands on the same partition as it would in Kafka, and Kafka's abs (MIN_VALUE maps to 0, not to
-// itself as Math.abs would).
-import { assert } from '../common/index.js';
+// Which __consumer_offsets partition holds a group: Kafka's Utils.abs(groupId.hashCode) % n
+// (common/java-hash.ts), so a group lands on the same partition as it would in Kafka.
+import { partitionForKey } from '../common/index.js';
 
-/** Java's String.hashCode: s[0]*31^(n-1) + ... + s[n-1], in int32 arithmetic over UTF-16 units. */
-export function javaStringHashCode(value: string): number {
-  let hash = 0;
-  for (let i = 0; i < value.length; i++) {
-    hash = (Math.imul(hash, 31) + value.charCodeAt(i)) | 0;
-  }
-  return hash;
-}
-
-/** Kafka's Utils.abs: `n & 0x7fffffff`, so Integer.MIN_VALUE becomes 0. */
-export function kafkaAbs(n: number): number {
-  return n & 0x7fffffff;
-}
+export { javaStringHashCode, kafkaAbs } from '../common/index.js';
 
 /** The __consumer_offsets partition that stores `groupId`. */
 export function offsetsPartitionFor(groupId: string, partitionCount: number): number {
-  assert(Number.isInteger(partitionCount) && partitionCount > 0, 'the offsets topic has partitions');
-  return kafkaAbs(javaStringHashCode(groupId)) % partitionCount;
+  return partitionForKey(groupId, partitionCount);
 }

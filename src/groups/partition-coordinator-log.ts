@@ -1,10 +1,19 @@
 // A CoordinatorLog over a __consumer_offsets partition this node leads: records go in as one
-// uncompressed batch appended as leader, acknowledged once the high watermark passes it, and come
-// back out by reading the partition from its start to the high watermark.
+// uncompressed batch appended as leader (transactional, with the producer's id and epoch, for
+// TxnOffsetCommit), acknowledged once the high watermark passes it, and come back out by reading
+// the partition from its start to the high watermark, transaction markers included.
 import { ErrorCode, KafkaError, type Logger } from '../common/index.js';
 import type { Replica } from '../replication/index.js';
-import { buildRecordBatch, decodeRecords, isControlBatch, readBatchHeader, splitBatches } from '../storage/index.js';
-import type { CoordinatorLog } from './coordinator-log.js';
+import {
+  buildRecordBatch,
+  decodeRecords,
+  isControlBatch,
+  isTransactionalBatch,
+  readBatchHeader,
+  readMarker,
+  splitBatches,
+} from '../storage/index.js';
+import type { CoordinatorLog, ReplayEntry, TransactionalProducer } from './coordinator-log.js';
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecord } from './records.js';
 
 /** Bytes read per step while replaying a partition. */
@@ -20,7 +29,7 @@ export class PartitionCoordinatorLog implements CoordinatorLog {
     private readonly log: Logger,
   ) {}
 
-  async replay(visit: (record: CoordinatorRecord) => void): Promise<void> {
+  async replay(visit: (entry: ReplayEntry) => void): Promise<void> {
     // A new leader's log may end with records of earlier epochs not yet known to be committed:
     // load only once the high watermark covers the whole log as it was on taking leadership, so
     // the groups replayed include every acknowledged commit. Gives up (NOT_LEADER_OR_FOLLOWER)
@@ -50,7 +59,8 @@ export class PartitionCoordinatorLog implements CoordinatorLog {
           const header = readBatchHeader(batch);
           const next = header.baseOffset + header.lastOffsetDelta + 1;
           if (next <= offset) continue;
-          if (!isControlBatch(header.attributes)) this.replayBatch(batch, offset, visit);
+          if (isControlBatch(header.attributes)) this.replayMarker(batch, visit);
+          else this.replayBatch(batch, offset, visit);
           offset = next;
         }
       }
@@ -58,7 +68,23 @@ export class PartitionCoordinatorLog implements CoordinatorLog {
     }
   }
 
-  private replayBatch(batch: Buffer, fromOffset: number, visit: (record: CoordinatorRecord) => void): void {
+  private replayMarker(batch: Buffer, visit: (entry: ReplayEntry) => void): void {
+    const header = readBatchHeader(batch);
+    try {
+      const marker = readMarker(batch);
+      if (marker === null) return;
+      visit({ kind: 'marker', producerId: header.producerId, committed: marker.committed, offset: header.baseOffset });
+    } catch (err) {
+      this.log.warn(
+        { err, partition: this.partition.partition },
+        'skipping an unreadable marker in __consumer_offsets',
+      );
+    }
+  }
+
+  private replayBatch(batch: Buffer, fromOffset: number, visit: (entry: ReplayEntry) => void): void {
+    const header = readBatchHeader(batch);
+    const producerId = isTransactionalBatch(header.attributes) ? header.producerId : null;
     let records;
     try {
       records = decodeRecords(batch);
@@ -71,7 +97,7 @@ export class PartitionCoordinatorLog implements CoordinatorLog {
       if (record.offset < fromOffset || record.key === null) continue;
       try {
         const decoded = decodeCoordinatorRecord(record.key, record.value);
-        if (decoded) visit(decoded);
+        if (decoded) visit({ kind: 'record', record: decoded, offset: record.offset, producerId });
       } catch (err) {
         this.log.warn(
           { err, offset: record.offset, partition: this.partition.partition },
@@ -81,11 +107,28 @@ export class PartitionCoordinatorLog implements CoordinatorLog {
     }
   }
 
-  async append(records: readonly CoordinatorRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async append(
+    records: readonly CoordinatorRecord[],
+    transaction?: TransactionalProducer,
+  ): Promise<{ baseOffset: number }> {
+    if (records.length === 0) return { baseOffset: this.partition.logEndOffset };
     const timestamp = this.now();
-    const batch = buildRecordBatch(records.map((r) => ({ ...encodeCoordinatorRecord(r), timestamp })));
-    const result = this.partition.append([batch], { messageCount: records.length });
+    const producer = transaction
+      ? {
+          producerId: transaction.producerId,
+          producerEpoch: transaction.producerEpoch,
+          baseSequence: 0,
+          transactional: true,
+        }
+      : {};
+    const batch = buildRecordBatch(
+      records.map((r) => ({ ...encodeCoordinatorRecord(r), timestamp })),
+      producer,
+    );
+    // A coordinator's write: the producer's epoch is checked, its sequence is not (Kafka's
+    // AppendOrigin.COORDINATOR).
+    const result = this.partition.append([batch], { origin: 'coordinator', messageCount: records.length });
     await this.partition.waitForHighWatermark(result.lastOffset + 1, this.writeTimeoutMs);
+    return { baseOffset: result.baseOffset };
   }
 }

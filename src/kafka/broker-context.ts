@@ -4,6 +4,8 @@ import type { Logger, NodeConfig, TopicTraffic } from '../common/index.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { AdminOperations, MetadataLog, ProducerIdAllocator } from '../metadata/index.js';
 import type { ReplicaManager } from '../replication/index.js';
+import type { TransactionCoordinator } from '../transactions/index.js';
+import type { TransactionVerifier } from './transaction-verifier.js';
 import type { RequestAuthorizer } from './request-access.js';
 
 /** The metadata Raft quorum as this node sees it (DescribeQuorum). */
@@ -28,10 +30,19 @@ export interface BrokerContext {
   /** What each request may do (ACLs, on listeners that authenticate clients). */
   readonly authorizer: RequestAuthorizer;
   readonly log: Logger;
-  /** Bytes and records in and out per topic (metrics, the console's charts). */
-  readonly traffic: TopicTraffic;
+  /**
+   * KIP-890 part 1: asks the transaction coordinator before a transactional batch opens a
+   * transaction on a partition (`noCoordinatorVerifier` while there is none).
+   */
+  readonly transactionVerifier: TransactionVerifier;
   /** The node that coordinates a consumer group. */
   coordinatorFor(groupId: string): number;
+  /** The transaction coordinator for the __transaction_state partitions this node leads. */
+  readonly transactions: TransactionCoordinator;
+  /** The node that coordinates a transactional id (KafkaError COORDINATOR_NOT_AVAILABLE while there is none). */
+  txnCoordinatorFor(transactionalId: string): number;
+  /** Bytes and records in and out per topic (metrics, the console's charts). */
+  readonly traffic: TopicTraffic;
   /** The metadata quorum's state on this node. */
   quorum(): QuorumView;
   /** The API ranges this node serves (for ApiVersions). */

@@ -16,6 +16,20 @@ export { type CredentialSource, KafkaListeners } from './listeners.js';
 export { createBootstrapUsers } from './sasl/bootstrap-users.js';
 export { passwordMatches } from './sasl/scram-crypto.js';
 export { KafkaServer } from './server.js';
+export {
+  noCoordinatorVerifier,
+  type TransactionPartition,
+  type TransactionVerifier,
+  type VerifiedPartition,
+  type VerifyTransactionRequest,
+} from './transaction-verifier.js';
+export {
+  CoordinatorVerifier,
+  InterBrokerClient,
+  InterBrokerService,
+  interBrokerApis,
+  KafkaMarkerTransport,
+} from './inter-broker/index.js';
 export { apiSchemas, decodeResponseFrame, encodeRequest } from './protocol/index.js';
 export type { ApiVersionsResponse } from './protocol/messages/api-versions.js';
 export type {

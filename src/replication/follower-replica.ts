@@ -110,6 +110,8 @@ export class FollowerReplica {
       const target = Math.min(leaderLogStartOffset, this.coreValue.highWatermark, this.log.logEndOffset);
       if (target > this.log.logStartOffset) await this.log.deleteRecordsBefore(target);
     }
+    // What the leader says is committed is stable here too (bounds the ended transactions kept).
+    this.log.onHighWatermark(this.coreValue.highWatermark);
     return { response: done, appended };
   }
 

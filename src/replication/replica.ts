@@ -9,7 +9,7 @@
 // queue, so each sees the log as the previous one left it; fsyncs for follower acknowledgements
 // run outside it, so many appends share one flush (group commit) while the next ones apply.
 import { assert, type Clock, ErrorCode, KafkaError, limits, type Logger } from '../common/index.js';
-import type { LogReadResult, PartitionLog } from '../storage/index.js';
+import type { AbortedTxn, LeaderAppendOptions, LogReadResult, PartitionLog } from '../storage/index.js';
 import { ElectionRequestTimer } from './election-request-timer.js';
 import { FollowerReplica } from './follower-replica.js';
 import { HighWatermarkWaiters } from './high-watermark-waiters.js';
@@ -83,6 +83,8 @@ export interface ReplicaStatus {
   readonly logEndOffset: number;
   readonly durableEndOffset: number;
   readonly highWatermark: number;
+  /** Where read_committed reads stop: the high watermark, or the start of the earliest unstable transaction. */
+  readonly lastStableOffset: number;
   readonly inSyncReplicas: number[] | null;
   readonly followers: ProgressStatus[];
   /** Named leader in the metadata but unable to take the epoch (waiting for a new election). */
@@ -191,9 +193,27 @@ export class Replica {
     return this.log.logEndOffset;
   }
 
-  /** Offsets below this are readable by consumers (no transactions: LSO equals HW). */
+  /**
+   * Offsets below this are readable by read_committed consumers: the high watermark, or the start
+   * of the earliest transaction that is open or whose marker the high watermark has not passed.
+   * Never below the log start (a transaction may have begun in data since deleted).
+   */
   get lastStableOffset(): number {
-    return this.highWatermark;
+    const hw = this.highWatermark;
+    const unstable = this.log.firstUnstableOffset;
+    const lso = Math.max(unstable === null ? hw : Math.min(unstable, hw), Math.min(this.log.logStartOffset, hw));
+    assert(lso <= hw, `last stable offset ${lso} beyond the high watermark ${hw}`);
+    return lso;
+  }
+
+  /** The open transaction of `producerId` on this partition (first offset, epoch), or null. */
+  ongoingTransaction(producerId: number): { firstOffset: number; producerEpoch: number } | null {
+    return this.log.ongoingTransaction(producerId);
+  }
+
+  /** The aborted transactions a read_committed fetch of [fetchOffset, upperBoundOffset) reports. */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    return this.log.abortedTransactions(fetchOffset, upperBoundOffset);
   }
 
   /** acks=all is taken only with at least W live replicas, the leader included. */
@@ -217,11 +237,15 @@ export class Replica {
     return l;
   }
 
-  /** Appends validated batches as leader; followers get them next, HW follows their answers. */
-  append(batches: Buffer[], options: { logAppendTime?: number; messageCount: number }): AppendResult {
+  /**
+   * Appends validated batches as leader; followers get them next, HW follows their answers. The
+   * options say who writes (a client, or a coordinator's markers and offsets) and, for a
+   * transactional batch, how it may open a transaction (storage's LeaderAppendOptions).
+   */
+  append(batches: Buffer[], options: LeaderAppendOptions & { messageCount: number }): AppendResult {
     const l = this.activeLeader();
     try {
-      const result = this.log.appendAsLeader(batches, l.epoch, { logAppendTime: options.logAppendTime });
+      const result = this.log.appendAsLeader(batches, l.epoch, options);
       if (result.duplicate) return { ...result, duplicate: true };
       assert(
         result.baseOffset >= l.core.epochStartOffset && this.log.lastEpoch === l.epoch,
@@ -267,6 +291,7 @@ export class Replica {
     // A failed log no longer holds what its page cache showed (see Segment): acknowledge nothing more.
     if (this.log.failed) return this.logFailed();
     assert(this.highWatermark <= this.log.logEndOffset, 'the high watermark lies within the leader log');
+    this.log.onHighWatermark(this.highWatermark);
     this.waiters.advance(this.highWatermark);
     for (const listener of [...this.listeners]) listener();
   }
@@ -278,9 +303,10 @@ export class Replica {
   read(
     fetchOffset: number,
     maxBytes: number,
-    options: { readonly minOneBatch?: boolean } = {},
+    options: { readonly minOneBatch?: boolean; readonly readCommitted?: boolean } = {},
   ): Promise<LogReadResult> {
-    return this.guarded(() => this.log.read(fetchOffset, maxBytes, this.highWatermark, options));
+    const limit = options.readCommitted === true ? this.lastStableOffset : this.highWatermark;
+    return this.guarded(() => this.log.read(fetchOffset, maxBytes, limit, options));
   }
 
   /** DeleteRecords on the leader; followers move their log start after it (handleAppend). */
@@ -480,6 +506,7 @@ export class Replica {
       logEndOffset: this.log.logEndOffset,
       durableEndOffset: this.log.durableEndOffset,
       highWatermark: this.highWatermark,
+      lastStableOffset: this.lastStableOffset,
       inSyncReplicas: this.inSyncReplicas(),
       followers: l !== null ? l.core.followerIds.map((f) => l.core.progressOf(f)) : [],
       cannotLead: this.election.reason,

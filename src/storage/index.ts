@@ -30,7 +30,16 @@ export {
   type LogReadResult,
   type TimestampOffset,
   type LogStats,
+  type LeaderAppendOptions,
 } from './partition-log.js';
+export {
+  type AppendOrigin,
+  type TransactionStartRule,
+  type VerificationGuard,
+  type ProducerDescription,
+} from './producer-state.js';
+export { type TxnMarker, buildMarkerBatch, readMarker, ControlRecordType } from './control-record.js';
+export { type AbortedTxn, TxnIndex } from './txn-index.js';
 export {
   type CleanupPolicy,
   type LogConfig,

@@ -1,15 +1,19 @@
-// Admitting batches into a partition log. A leader's batches (validated by the produce path) get
-// their offsets and the leader's epoch written into them, the broker time with LogAppendTime, and
-// pass the idempotent-producer check; a follower's batches keep the leader's offsets and must
-// follow the log end in order (with gaps where the leader's cleaner removed batches), each checked
-// (header, CRC) since it came over the network. Both
-// end as placements for the segments to write.
+// Admitting batches into a partition log. A leader's batches (validated by the produce path, or a
+// coordinator's markers and transactional offsets) get their offsets and the leader's epoch
+// written into them, the broker time with LogAppendTime, and pass the producer-state checks
+// (idempotence, transactions); a follower's batches keep the leader's offsets and must follow
+// the log end in order (with gaps where the leader's cleaner removed batches), each checked
+// (header, CRC) since it came over the network. Both end as
+// placements for the segments to write; a transaction marker's content comes along.
+//
 import { assert, ErrorCode, KafkaError } from '../common/index.js';
-import type { LeaderAppendPlan, ProducerBatch, ProducerStateManager } from './producer-state.js';
+import { readMarker, type TxnMarker } from './control-record.js';
+import type { LeaderAppendPlan, ProducerBatch, ProducerStateManager, StateAppendOptions } from './producer-state.js';
 import {
   type BatchHeader,
   InvalidBatchError,
   checkStoredBatch,
+  isControlBatch,
   lastOffsetOf,
   readBatchHeader,
   setBaseOffsetAndEpoch,
@@ -32,10 +36,16 @@ export type LeaderAppend =
       readonly plan: LeaderAppendPlan;
     });
 
+/** The transaction marker a batch carries, read only for control batches. */
+function markerOf(header: BatchHeader, batch: Buffer): TxnMarker | null {
+  return isControlBatch(header.attributes) ? readMarker(batch) : null;
+}
+
 /**
  * Checks validated batches against the producer state and, unless a duplicate, assigns them
  * offsets from `baseOffset` and `leaderEpoch` in place. `logAppendTimeMs` is the broker time to
- * stamp, or -1 to keep the batches' own timestamps.
+ * stamp, or -1 to keep the batches' own timestamps; `options` say who writes and how a
+ * transactional batch may open a transaction (producer-state.ts).
  */
 export function prepareLeaderAppend(
   batches: readonly Buffer[],
@@ -43,6 +53,7 @@ export function prepareLeaderAppend(
   baseOffset: number,
   producers: ProducerStateManager,
   logAppendTimeMs: number,
+  options: StateAppendOptions,
 ): LeaderAppend {
   const headers = batches.map((batch) => {
     const header = readBatchHeader(batch);
@@ -55,7 +66,8 @@ export function prepareLeaderAppend(
     firstOffsets.push(next);
     next += header.lastOffsetDelta + 1;
   }
-  const plan = producers.prepareLeaderAppend(headers, firstOffsets);
+  const stateBatches = headers.map((header, i) => ({ header, marker: markerOf(header, batches[i] as Buffer) }));
+  const plan = producers.prepareLeaderAppend(stateBatches, firstOffsets, options);
   if (plan.duplicate) return { duplicate: plan.duplicate };
   const placements: BatchPlacement[] = [];
   let messages = 0;
@@ -79,8 +91,9 @@ export function prepareLeaderAppend(
 export function prepareFollowerAppend(
   batches: readonly Buffer[],
   logEndOffset: number,
-): PreparedAppend & { readonly headers: BatchHeader[] } {
+): PreparedAppend & { readonly headers: BatchHeader[]; readonly markers: (TxnMarker | null)[] } {
   const headers: BatchHeader[] = [];
+  const markers: (TxnMarker | null)[] = [];
   let expected = logEndOffset;
   let messages = 0;
   for (const batch of batches) {
@@ -98,6 +111,7 @@ export function prepareFollowerAppend(
     expected = lastOffsetOf(header) + 1;
     messages += header.recordsCount;
     headers.push(header);
+    markers.push(markerOf(header, batch));
   }
   const placements = headers.map((h) => ({
     baseOffset: h.baseOffset,
@@ -105,5 +119,5 @@ export function prepareFollowerAppend(
     maxTimestamp: h.maxTimestamp,
     sizeBytes: h.sizeBytes,
   }));
-  return { headers, placements, messages };
+  return { headers, markers, placements, messages };
 }

@@ -116,7 +116,10 @@ export class LogFlusher {
         }),
       );
       if (this.segments.dirDirty) await this.segments.syncDirectory();
-      if (this.epochs.dirty) await this.epochs.persist();
+      // Unconditionally: a persist already in flight (assignEpochStart's) has cleared `dirty` but is
+      // not durable yet, and the index files written below must not outlive the entries they rely
+      // on (recovery trusts a segment with index files and does not rescan it for its epochs).
+      await this.epochs.persist();
     } catch (err) {
       throw this.health.fail(err);
     }

@@ -17,10 +17,18 @@ import { TEMP_SUFFIX, unlinkIfExists } from './file-io.js';
 import type { EpochEntry } from './leader-epoch-cache.js';
 import { OffsetIndex } from './offset-index.js';
 import { computeBatchCrc, lastOffsetOf, readBatchHeader } from './record-batch.js';
-import { INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, parseSegmentFileName } from './segment.js';
+import {
+  INDEX_SUFFIX,
+  LOG_SUFFIX,
+  Segment,
+  TIME_INDEX_SUFFIX,
+  TXN_INDEX_SUFFIX,
+  parseSegmentFileName,
+} from './segment.js';
 import { scanSegment } from './segment-scan.js';
 import { recoverSwaps } from './cleaner/segment-swap.js';
 import { TimeIndex } from './time-index.js';
+import { TxnIndex } from './txn-index.js';
 
 export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown';
 
@@ -65,7 +73,10 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
     if (base !== null) bases.add(base);
   }
   for (const name of names) {
-    const base = parseSegmentFileName(name, INDEX_SUFFIX) ?? parseSegmentFileName(name, TIME_INDEX_SUFFIX);
+    const base =
+      parseSegmentFileName(name, INDEX_SUFFIX) ??
+      parseSegmentFileName(name, TIME_INDEX_SUFFIX) ??
+      parseSegmentFileName(name, TXN_INDEX_SUFFIX);
     if (base !== null && !bases.has(base)) {
       await unlinkIfExists(disk, path.join(dir, name));
       dirChanged = true;
@@ -128,11 +139,23 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
         break;
       }
     } else {
+      const txnDamage = await loadTxnIndexFile(disk, segment);
+      if (txnDamage !== null) {
+        // Only aborts are missing: the producer-state replay at open rebuilds it (PartitionLog).
+        logger.warn({ dir, segment: base, reason: txnDamage }, 'rebuilding segment txn index from the log');
+        segment.txnIndexNeedsRebuild = true;
+      }
       segments.push(segment);
     }
   }
   const active = segments[segments.length - 1];
-  if (active && ((await disk.stat(active.indexPath)) !== null || (await disk.stat(active.timeIndexPath)) !== null)) {
+  const hasIndexFile = async (file: string) => (await disk.stat(file)) !== null;
+  if (
+    active &&
+    ((await hasIndexFile(active.indexPath)) ||
+      (await hasIndexFile(active.timeIndexPath)) ||
+      (await hasIndexFile(active.txnIndexPath)))
+  ) {
     active.removeIndexFilesSync();
     dirChanged = true;
   }
@@ -164,6 +187,9 @@ async function readMarker(disk: Disk, file: string): Promise<CleanShutdownMarker
  */
 async function recoverByScan(segment: Segment, options: LoadOptions, epochStarts: EpochEntry[]): Promise<number> {
   segment.resetIndexes();
+  // Aborts need the producer state before the segment: the replay at open rebuilds them.
+  segment.txnIndex.clear();
+  segment.txnIndexNeedsRebuild = true;
   let lastEpoch = epochStarts[epochStarts.length - 1]?.epoch ?? -1;
   const result = await scanSegment(
     segment,
@@ -201,6 +227,16 @@ async function recoverByScan(segment: Segment, options: LoadOptions, epochStarts
   );
   segment.truncateSync(result.endPosition);
   return cut;
+}
+
+/** Loads a trusted segment's txn index; returns why it cannot be trusted instead, or null. */
+async function loadTxnIndexFile(disk: Disk, segment: Segment): Promise<string | null> {
+  const bytes = await disk.readFile(segment.txnIndexPath);
+  if (bytes === null) return 'txn index file missing';
+  const index = TxnIndex.parse(segment.baseOffset, bytes, segment.nextOffset);
+  if (typeof index === 'string') return `txn index: ${index}`;
+  segment.txnIndex = index;
+  return null;
 }
 
 /**

@@ -10,6 +10,8 @@ export interface LogReadResult {
   /** Whole batches, to be written to the socket back to back. */
   readonly chunks: Buffer[];
   readonly bytes: number;
+  /** One past the last offset of the last batch returned; the fetch offset when none was. */
+  readonly nextOffset: number;
 }
 
 export interface LogReadRequest {
@@ -39,7 +41,7 @@ export async function readLog(segments: LogSegments, request: LogReadRequest): P
   const limit = Math.min(maxOffset, segments.logEndOffset);
   const chunks: Buffer[] = [];
   let bytes = 0;
-  if (fetchOffset >= limit) return { chunks, bytes };
+  if (fetchOffset >= limit) return { chunks, bytes, nextOffset: fetchOffset };
   /** The offset the next batch must hold or follow: fetchOffset, then one past the last batch read. */
   let next = fetchOffset;
   let first = true;
@@ -78,7 +80,7 @@ export async function readLog(segments: LogSegments, request: LogReadRequest): P
   if (fetchOffset < segments.logStartOffset) {
     throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${fetchOffset} was deleted during the read`);
   }
-  return { chunks, bytes };
+  return { chunks, bytes, nextOffset: next };
 }
 
 export interface SegmentReadRequest {

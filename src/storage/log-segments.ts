@@ -81,10 +81,14 @@ export class LogSegments {
     return found;
   }
 
-  /** Visits every batch header from the batch containing `fromOffset` to the log end; false stops. */
+  /**
+   * Visits every batch header from the batch containing `fromOffset` to the log end; false stops.
+   * With `controlBatches` the bytes of control batches come too (null for every other batch).
+   */
   async forEachBatchFrom(
     fromOffset: number,
-    visit: (header: BatchHeader, segment: Segment, position: number) => boolean | void,
+    visit: (header: BatchHeader, segment: Segment, position: number, batch: Buffer | null) => boolean | void,
+    controlBatches = false,
   ): Promise<void> {
     for (const segment of this.segments.slice(this.indexFor(fromOffset))) {
       if (segment.nextOffset <= fromOffset) continue;
@@ -92,10 +96,10 @@ export class LogSegments {
       let stopped = false;
       await scanSegment(
         segment,
-        { fromPosition: position, verifyCrc: false, minBaseOffset: segment.baseOffset },
-        (header, at) => {
+        { fromPosition: position, verifyCrc: false, minBaseOffset: segment.baseOffset, controlBatches },
+        (header, at, batch) => {
           if (lastOffsetOf(header) < fromOffset) return true;
-          if (visit(header, segment, at) === false) {
+          if (visit(header, segment, at, batch) === false) {
             stopped = true;
             return false;
           }

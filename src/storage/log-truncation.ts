@@ -112,6 +112,8 @@ export class LogTruncation {
     await this.guardAsync(async () => {
       segment.truncateSync(cutPosition);
       segments.endAtActive();
+      // The aborts whose markers were cut go from the segment's txn index (the rescan rebuilt the others').
+      segment.txnIndex.truncateTo(segment.nextOffset);
       flusher.logEndMovedBack(segments.logEndOffset);
       await segment.sync();
       if (deletedLater || segment.indexesPersisted) {

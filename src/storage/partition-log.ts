@@ -3,8 +3,9 @@
 // rolls (log-segments.ts), group commit and the flush
 // policy (log-flush.ts), reads for fetch (log-read.ts) and by time (log-timestamps.ts), the log
 // start with retention and DeleteRecords (log-retention.ts), truncation (log-truncation.ts), leader
-// epochs (log-epochs.ts), the idempotent-producer state (producer-snapshots.ts), whether the log
-// may be written (log-health.ts), and recovery at open (log-loader.ts).
+// epochs (log-epochs.ts), the producer state, idempotence and transactions (producer-state.ts,
+// producer-snapshots.ts), the aborted-transaction index of each segment (txn-index.ts), whether
+// the log may be written (log-health.ts), and recovery at open (log-loader.ts).
 //
 // Concurrency model: appends are synchronous (writeSync into the page cache), so offsets are
 // assigned in call order with no locks. Everything that waits on the disk (flush, reads, scans) is
@@ -32,8 +33,15 @@ import { type TimestampOffset, findMaxTimestampOffset, findOffsetForTimestamp } 
 import { LogTruncation } from './log-truncation.js';
 import { nodeDisk } from './node-disk.js';
 import { ProducerSnapshots } from './producer-snapshots.js';
-import type { ProducerStateManager } from './producer-state.js';
+import type {
+  AppendOrigin,
+  ProducerDescription,
+  ProducerStateManager,
+  TransactionStartRule,
+  VerificationGuard,
+} from './producer-state.js';
 import { type BatchPlacement, Segment } from './segment.js';
+import type { AbortedTxn } from './txn-index.js';
 import { StructureLock } from './structure-lock.js';
 import { CleanerCheckpoint } from './cleaner/cleaner-checkpoint.js';
 import type { CleanableRange } from './cleaner/cleanable-range.js';
@@ -58,6 +66,17 @@ export interface LogAppendResult {
   readonly logAppendTime: number;
   /** The batch repeated one already in the log: nothing was stored and these are its original offsets. */
   readonly duplicate: boolean;
+}
+
+export interface LeaderAppendOptions {
+  /** The broker time to stamp with LogAppendTime (default: the clock). */
+  readonly logAppendTime?: number;
+  /** A client's produce (default) or a coordinator of this broker (markers, transactional offsets). */
+  readonly origin?: AppendOrigin;
+  /** How a client's transactional batch may open a transaction here (default 'sequence'). */
+  readonly startRule?: TransactionStartRule;
+  /** With startRule 'verified': the guard of the verification that cleared the batch. */
+  readonly verificationGuard?: VerificationGuard | null;
 }
 
 export type { CleanableBound, LogReadResult, LogStats, TimestampOffset };
@@ -178,12 +197,22 @@ export class PartitionLog {
     }
     segments.deleteBelowLogStart();
     await recoverEpochs(this.epochs, epochDamage, loaded.epochStarts, segments, logger, dir);
-    await this.producers.rebuild(await ProducerSnapshots.read(this.disk, dir));
+    const rebuilding = segments.all.filter((segment) => segment.txnIndexNeedsRebuild);
+    const producerReplayFrom = await this.producers.rebuild(
+      await ProducerSnapshots.read(this.disk, dir),
+      rebuilding[0]?.baseOffset ?? Infinity,
+    );
     if (checkpointStart !== segments.logStartOffset) await this.retention.writeCheckpoint();
     // Whatever recovery kept may sit only in the page cache of the process that crashed: sync it
     // once so that durableEndOffset == logEndOffset from here on.
     await this.flush();
     assert(this.durableEndOffset === segments.logEndOffset, 'an opened log is durable to its end');
+    // Inactive segments whose other index files were trusted get their rebuilt txn index now (the
+    // flush wrote the files of the scanned ones; the active segment's stays in memory).
+    for (const segment of rebuilding) {
+      if (segment === segments.active || !segment.indexesPersisted) continue;
+      await segment.persistTxnIndex().catch((err: unknown) => logger.warn({ dir, err }, 'txn index write failed'));
+    }
     // One line per partition at every start: debug, unless recovery cut something (that one matters).
     const level = loaded.truncatedBytes > 0 ? 'info' : 'debug';
     logger[level](
@@ -194,6 +223,7 @@ export class PartitionLog {
         segments: segments.all.length,
         cleanShutdown: loaded.cleanShutdown,
         truncatedBytes: loaded.truncatedBytes,
+        producerReplayFrom,
       },
       'partition log opened',
     );
@@ -303,9 +333,11 @@ export class PartitionLog {
   /**
    * Appends batches a leader validated (validateClientBatch): assigns offsets by rewriting
    * baseOffset and partitionLeaderEpoch in place (and maxTimestamp + CRC with LogAppendTime), checks
-   * idempotent producers, writes into the page cache. Synchronous: offsets follow call order.
+   * them against the producer state (idempotence, transactions), writes into the page cache; an
+   * ABORT marker enters the txn index of the segment it lands in. Synchronous: offsets follow call
+   * order.
    */
-  appendAsLeader(batches: Buffer[], leaderEpoch: number, opts: { logAppendTime?: number } = {}): LogAppendResult {
+  appendAsLeader(batches: Buffer[], leaderEpoch: number, opts: LeaderAppendOptions = {}): LogAppendResult {
     this.health.checkWritable();
     assert(batches.length > 0, 'append needs at least one batch');
     if (leaderEpoch < this.epochs.lastEpoch) {
@@ -317,14 +349,19 @@ export class PartitionLog {
     const baseOffset = this.segments.logEndOffset;
     const logAppendTimeMs =
       this.config.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTime ?? this.clock.now()) : -1;
-    const prepared = prepareLeaderAppend(batches, leaderEpoch, baseOffset, this.producers.state, logAppendTimeMs);
+    const prepared = prepareLeaderAppend(batches, leaderEpoch, baseOffset, this.producers.state, logAppendTimeMs, {
+      origin: opts.origin ?? 'client',
+      startRule: opts.startRule ?? 'sequence',
+      verificationGuard: opts.verificationGuard ?? null,
+    });
     if (prepared.duplicate !== null) {
       const { firstOffset, lastOffset } = prepared.duplicate;
       return { baseOffset: firstOffset, lastOffset, logAppendTime: -1, duplicate: true };
     }
     this.appendToSegments(batches, prepared.placements, prepared.messages);
     noteBatchEpoch(this.epochs, leaderEpoch, baseOffset);
-    prepared.plan.commit();
+    // One append lands in one segment (a roll happens before it), the one whose markers these are.
+    for (const aborted of prepared.plan.commit()) this.segments.active.txnIndex.append(aborted);
     return {
       baseOffset,
       lastOffset: this.segments.logEndOffset - 1,
@@ -344,10 +381,11 @@ export class PartitionLog {
     const firstOffset = this.segments.logEndOffset;
     const append = prepareFollowerAppend(batches, firstOffset);
     this.appendToSegments(batches, append.placements, append.messages);
-    for (const header of append.headers) {
+    append.headers.forEach((header, i) => {
       noteBatchEpoch(this.epochs, header.partitionLeaderEpoch, header.baseOffset);
-      this.producers.state.applyStored(header, header.baseOffset);
-    }
+      const aborted = this.producers.state.applyStored(header, append.markers[i] ?? null, header.baseOffset);
+      if (aborted) this.segments.active.txnIndex.append(aborted);
+    });
     return { firstOffset, lastOffset: this.segments.logEndOffset - 1 };
   }
 
@@ -448,6 +486,7 @@ export class PartitionLog {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} outside [0, ${this.logEndOffset}]`);
     }
     await this.lock.run(() => this.retention.deleteRecordsBefore(offset));
+    this.producers.state.truncateHead(this.logStartOffset);
   }
 
   /**
@@ -460,7 +499,9 @@ export class PartitionLog {
   async applyRetention(nowMs: number, highWatermark: number = this.logEndOffset): Promise<number> {
     if (this.health.closed || this.health.failed) return 0;
     const bound = this.compaction.bound?.cleanableEndOffset() ?? highWatermark;
-    return this.lock.run(() => this.retention.apply(nowMs, Math.min(highWatermark, bound), this.config));
+    const deleted = await this.lock.run(() => this.retention.apply(nowMs, Math.min(highWatermark, bound), this.config));
+    if (deleted > 0) this.producers.state.truncateHead(this.logStartOffset);
+    return deleted;
   }
 
   // ---------------------------------------------------------------- compaction (cleaner/)
@@ -515,5 +556,56 @@ export class PartitionLog {
   /** Last batch recorded for an idempotent producer (tests, DescribeProducers). */
   producerLastBatch(producerId: number): ReturnType<ProducerStateManager['lastBatch']> {
     return this.producers.state.lastBatch(producerId);
+  }
+
+  /** Every producer the partition tracks (DescribeProducers). */
+  describeProducers(): ProducerDescription[] {
+    return this.producers.state.describe();
+  }
+
+  /** The open transaction of `producerId` on this partition: its first offset and epoch, or null. */
+  ongoingTransaction(producerId: number): { firstOffset: number; producerEpoch: number } | null {
+    return this.producers.state.ongoingTransaction(producerId);
+  }
+
+  /** Whether a transactional batch of this producer and epoch would open a transaction here. */
+  transactionStartsHere(producerId: number, producerEpoch: number): boolean {
+    return this.producers.state.needsVerification(producerId, producerEpoch);
+  }
+
+  /** KIP-890: the guard to hold while the coordinator verifies (see ProducerStateManager). */
+  startTransactionVerification(producerId: number): VerificationGuard {
+    return this.producers.state.startVerification(producerId);
+  }
+
+  /**
+   * The start of the earliest transaction still open, or ended by a marker the high watermark has
+   * not passed (`onHighWatermark`); null when none. The last stable offset is the lower of it and
+   * the high watermark.
+   */
+  get firstUnstableOffset(): number | null {
+    return this.producers.state.firstUnstableOffset;
+  }
+
+  /** The replica's high watermark moved: transactions whose marker lies below it become stable. */
+  onHighWatermark(highWatermark: number): void {
+    this.producers.state.onHighWatermark(highWatermark);
+  }
+
+  /**
+   * The aborted transactions a read_committed fetch of [fetchOffset, upperBoundOffset) must be told
+   * of, from the segments' txn indexes (Kafka's collectAbortedTransactions): every segment from
+   * the one holding fetchOffset, until an entry shows that every transaction starting below the
+   * bound had ended. No log bytes are read.
+   */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    const found: AbortedTxn[] = [];
+    const all = this.segments.all;
+    for (let i = this.segments.indexFor(fetchOffset); i < all.length; i++) {
+      const search = (all[i] as Segment).txnIndex.collect(fetchOffset, upperBoundOffset);
+      found.push(...search.found);
+      if (search.complete) break;
+    }
+    return found;
   }
 }

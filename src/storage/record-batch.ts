@@ -225,6 +225,8 @@ export function validateClientBatch(batch: Buffer, options: ValidateOptions): Ba
   }
   if (isControlBatch(header.attributes))
     throw new InvalidBatchError(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
+  if (isTransactionalBatch(header.attributes) && header.producerId < 0)
+    throw new InvalidBatchError(ErrorCode.INVALID_RECORD, 'a transactional batch needs a producer id');
   if (header.producerId >= 0 && (header.baseSequence < 0 || header.producerEpoch < 0)) {
     throw new InvalidBatchError(
       ErrorCode.INVALID_RECORD,

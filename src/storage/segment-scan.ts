@@ -4,6 +4,7 @@ import {
   BATCH_HEADER_BYTES,
   type BatchHeader,
   computeBatchCrc,
+  isControlBatch,
   lastOffsetOf,
   readBatchHeader,
 } from './record-batch.js';
@@ -17,6 +18,8 @@ export interface ScanOptions {
   readonly verifyCrc: boolean;
   /** Batches must not start below this offset (offsets only grow). */
   readonly minBaseOffset: number;
+  /** Also hand the visitor the bytes of control batches (transaction markers) in a header scan. */
+  readonly controlBatches?: boolean;
 }
 
 export interface ScanResult {
@@ -26,7 +29,10 @@ export interface ScanResult {
   readonly corruption: string | null;
 }
 
-/** Called per batch; `batch` holds the whole batch only when verifyCrc is set. Return false to stop. */
+/**
+ * Called per batch; `batch` holds the whole batch only when verifyCrc is set, or for a control
+ * batch with `controlBatches`. Return false to stop.
+ */
 export type BatchVisitor = (header: BatchHeader, position: number, batch: Buffer | null) => boolean | void;
 
 const HEADER_WINDOW_BYTES = 64 * 1024;
@@ -68,7 +74,8 @@ async function scanAcquired(segment: Segment, options: ScanOptions, visit: Batch
     if (lastOffsetOf(header) - segment.baseOffset > INT32_MAX)
       return stop(`offset ${lastOffsetOf(header)} outside the segment`);
     let batch: Buffer | null = null;
-    if (options.verifyCrc) {
+    const wanted = options.verifyCrc || (options.controlBatches === true && isControlBatch(header.attributes));
+    if (wanted) {
       if (position + header.sizeBytes <= windowPosition + window.length) {
         batch = window.subarray(position - windowPosition, position - windowPosition + header.sizeBytes);
       } else if (header.sizeBytes > windowBytes) {
@@ -79,7 +86,7 @@ async function scanAcquired(segment: Segment, options: ScanOptions, visit: Batch
         batch = window.subarray(0, header.sizeBytes);
       }
       if (batch.length < header.sizeBytes) return stop(`short read of batch`);
-      if (computeBatchCrc(batch) !== header.crc) return stop('CRC-32C mismatch');
+      if (options.verifyCrc && computeBatchCrc(batch) !== header.crc) return stop('CRC-32C mismatch');
     }
     if (visit(header, position, batch) === false) return { endPosition: position, corruption: null };
     minBaseOffset = lastOffsetOf(header) + 1;

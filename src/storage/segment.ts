@@ -7,10 +7,12 @@ import type { Disk } from './disk.js';
 import { replaceFile, unlinkIfExistsSync } from './file-io.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
+import { TxnIndex } from './txn-index.js';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+export const TXN_INDEX_SUFFIX = '.txnindex';
 /** A segment the cleaner is writing beside the ones it replaces (Kafka's suffix); removed at open. */
 export const CLEANED_SUFFIX = '.log.cleaned';
 /** A cleaned segment being swapped in (Kafka's suffix); the open completes the swap. */
@@ -53,6 +55,13 @@ export class Segment {
   nextOffset: number;
   offsetIndex: OffsetIndex;
   timeIndex: TimeIndex;
+  /** Aborted transactions whose ABORT marker is in this segment. */
+  txnIndex: TxnIndex;
+  /**
+   * The txn index misses entries (recovery scanned the segment, or its file was missing or
+   * damaged): the producer-state replay at open fills it in (PartitionLog).
+   */
+  txnIndexNeedsRebuild = false;
   bytesSinceLastIndexEntry = 0;
   maxTimestamp = -1;
   offsetOfMaxTimestamp = -1;
@@ -93,6 +102,7 @@ export class Segment {
     this.nextOffset = baseOffset;
     this.offsetIndex = new OffsetIndex(baseOffset);
     this.timeIndex = new TimeIndex(baseOffset);
+    this.txnIndex = new TxnIndex(baseOffset);
     this.createdMs = createdMs;
     this.lastModifiedMs = createdMs;
   }
@@ -106,12 +116,16 @@ export class Segment {
   get timeIndexPath(): string {
     return path.join(this.dir, segmentFileName(this.baseOffset, TIME_INDEX_SUFFIX));
   }
+  get txnIndexPath(): string {
+    return path.join(this.dir, segmentFileName(this.baseOffset, TXN_INDEX_SUFFIX));
+  }
 
   /** A new, empty segment. An old file of the same name (a crash leftover) is emptied. */
   static create(disk: Disk, dir: string, baseOffset: number, nowMs: number): Segment {
     const fd = disk.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'w+');
     unlinkIfExistsSync(disk, path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)));
     unlinkIfExistsSync(disk, path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)));
+    unlinkIfExistsSync(disk, path.join(dir, segmentFileName(baseOffset, TXN_INDEX_SUFFIX)));
     return new Segment(disk, dir, baseOffset, fd, 0, nowMs);
   }
 
@@ -287,7 +301,7 @@ export class Segment {
   }
 
   /**
-   * Writes both index files. Only for a segment that is immutable and durable (see recovery).
+   * Writes the index files. Only for a segment that is immutable and durable (see recovery).
    * Concurrent callers (a flush round, the cleaner, close) share one write.
    */
   persistIndexes(): Promise<void> {
@@ -300,13 +314,25 @@ export class Segment {
     this.seal();
     await replaceFile(this.disk, this.indexPath, this.offsetIndex.serialize(), false);
     await replaceFile(this.disk, this.timeIndexPath, this.timeIndex.serialize(), false);
+    await this.persistTxnIndex();
     this.indexesPersisted = true;
+  }
+
+  /**
+   * Writes the txn index file, durably: unlike the other indexes, a txn index cut short by a power
+   * loss would still look whole and hide aborts, so it is replaced atomically (the loader rebuilds a
+   * missing one). Also alone, after a rebuild of a segment whose other index files are on disk.
+   */
+  async persistTxnIndex(): Promise<void> {
+    assert(!this.txnIndexNeedsRebuild, 'a txn index is written only once complete');
+    await replaceFile(this.disk, this.txnIndexPath, this.txnIndex.serialize(), true);
   }
 
   /** Index files must not outlive the moment the segment becomes active (recovery relies on it). */
   removeIndexFilesSync(): void {
     unlinkIfExistsSync(this.disk, this.indexPath);
     unlinkIfExistsSync(this.disk, this.timeIndexPath);
+    unlinkIfExistsSync(this.disk, this.txnIndexPath);
     this.indexesPersisted = false;
   }
 

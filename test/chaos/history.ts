@@ -138,3 +138,130 @@ export function checkHistory(input: CheckInput): CheckResult {
   }
   return { anomalies, counts, acked: input.acks.length, stored };
 }
+
+// ------------------------------------------------------------------------------------------------
+// Transactions (a consume-transform-produce workload, after Jepsen's Kafka transaction checks):
+//   aborted-read   a read_committed consumer polled a record of a transaction that aborted
+//   torn           one transaction's output committed in part (some records committed, some not)
+//   duplicate      an input value committed to the output more than once (processed twice)
+//   lost-write     an acknowledged input value missing from the committed output, or a
+//                  transaction the processor was told committed whose output is not committed
+//   offsets        the group's committed offsets are not where the committed output says the
+//                  processing got (each input consumed exactly once)
+// Commit or abort is read from the output log itself: a transactional record is committed when the
+// first marker of its producer after it is a COMMIT.
+
+/** A record of an output partition as stored: data (producerId -1 if not transactional) or a marker. */
+export type LoggedRecord =
+  | { readonly partition: number; readonly offset: number; readonly value: string; readonly producerId: number }
+  | {
+      readonly partition: number;
+      readonly offset: number;
+      readonly producerId: number;
+      readonly marker: 'commit' | 'abort';
+    };
+
+export interface ProcessedTransaction {
+  readonly tag: string;
+  readonly inputs: readonly string[];
+  /** What its commit said: committed, aborted, or unknown (it failed; either may have happened). */
+  outcome: 'committed' | 'aborted' | 'unknown';
+}
+
+export type TxnAnomalyKind = 'aborted-read' | 'torn' | 'duplicate' | 'lost-write' | 'offsets';
+
+export interface TxnCheckInput {
+  readonly inputAcks: readonly Ack[];
+  readonly transactions: readonly ProcessedTransaction[];
+  readonly reader: ConsumerHistory;
+  /** Output partition -> its whole log with markers. */
+  readonly outputLog: ReadonlyMap<number, readonly LoggedRecord[]>;
+  /** Input partition -> its log end, and the group's committed offset. */
+  readonly inputEnds: ReadonlyMap<number, number>;
+  readonly committedOffsets: ReadonlyMap<number, number>;
+  /** Output values carry `input|tag`. */
+  readonly separator: string;
+}
+
+export interface TxnCheckResult {
+  readonly anomalies: { kind: TxnAnomalyKind; detail: string }[];
+  readonly counts: Record<TxnAnomalyKind, number>;
+  readonly committedRecords: number;
+  readonly abortedRecords: number;
+}
+
+export function checkTransactions(input: TxnCheckInput): TxnCheckResult {
+  const counts: Record<TxnAnomalyKind, number> = {
+    'aborted-read': 0,
+    torn: 0,
+    duplicate: 0,
+    'lost-write': 0,
+    offsets: 0,
+  };
+  const anomalies: { kind: TxnAnomalyKind; detail: string }[] = [];
+  const report = (kind: TxnAnomalyKind, detail: string) => {
+    counts[kind]++;
+    if (counts[kind] <= LIMIT_PER_KIND) anomalies.push({ kind, detail });
+  };
+  // Decide every output record from the log's markers.
+  const fate = new Map<string, 'committed' | 'aborted' | 'open'>(); // "partition:offset"
+  const committedByTag = new Map<string, number>();
+  const totalByTag = new Map<string, number>();
+  const committedInputs = new Map<string, string[]>();
+  let committedRecords = 0;
+  let abortedRecords = 0;
+  for (const [partition, records] of input.outputLog) {
+    records.forEach((r, i) => {
+      if ('marker' in r) return;
+      let outcome: 'committed' | 'aborted' | 'open' = 'committed';
+      if (r.producerId >= 0) {
+        const end = records.slice(i + 1).find((m) => 'marker' in m && m.producerId === r.producerId);
+        outcome = end && 'marker' in end ? (end.marker === 'commit' ? 'committed' : 'aborted') : 'open';
+      }
+      fate.set(`${partition}:${r.offset}`, outcome);
+      const [value, tag = ''] = r.value.split(input.separator);
+      totalByTag.set(tag, (totalByTag.get(tag) ?? 0) + 1);
+      if (outcome === 'committed') {
+        committedRecords++;
+        committedByTag.set(tag, (committedByTag.get(tag) ?? 0) + 1);
+        const places = committedInputs.get(value!) ?? [];
+        places.push(`${partition}:${r.offset}`);
+        committedInputs.set(value!, places);
+      } else if (outcome === 'aborted') abortedRecords++;
+    });
+  }
+  for (const poll of input.reader.polls) {
+    for (const r of poll.records) {
+      const outcome = fate.get(`${r.partition}:${r.offset}`);
+      if (outcome !== 'committed')
+        report(
+          'aborted-read',
+          `${input.reader.consumer} read ${r.value} at ${r.partition}:${r.offset} (${outcome ?? 'not in the log'})`,
+        );
+    }
+  }
+  for (const [tag, total] of totalByTag) {
+    const committed = committedByTag.get(tag) ?? 0;
+    if (committed > 0 && committed < total) report('torn', `${tag}: ${committed} of ${total} records committed`);
+  }
+  for (const [value, places] of committedInputs) {
+    if (places.length > 1) report('duplicate', `${value} committed at ${places.join(', ')}`);
+  }
+  for (const ack of input.inputAcks) {
+    if (!committedInputs.has(ack.value))
+      report('lost-write', `input ${ack.value} (${ack.partition}:${ack.offset}) never reached the committed output`);
+  }
+  for (const txn of input.transactions) {
+    if (txn.outcome === 'committed' && (committedByTag.get(txn.tag) ?? 0) !== txn.inputs.length)
+      report(
+        'lost-write',
+        `${txn.tag} committed ${txn.inputs.length} records; ${committedByTag.get(txn.tag) ?? 0} are`,
+      );
+  }
+  for (const [partition, end] of input.inputEnds) {
+    const committed = input.committedOffsets.get(partition);
+    if (committed !== end)
+      report('offsets', `input partition ${partition}: committed offset ${committed ?? 'none'}, log end ${end}`);
+  }
+  return { anomalies, counts, committedRecords, abortedRecords };
+}

@@ -3,7 +3,7 @@
 // the record format) and can be made to fail or to stall while loading.
 import { ErrorCode, KafkaError } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/log.js';
-import type { CoordinatorLog } from '../../src/groups/coordinator-log.js';
+import type { CoordinatorLog, ReplayEntry, TransactionalProducer } from '../../src/groups/coordinator-log.js';
 import { GroupCoordinator, type GroupCoordinatorOptions } from '../../src/groups/coordinator.js';
 import { offsetsPartitionFor } from '../../src/groups/hash.js';
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecord } from '../../src/groups/records.js';
@@ -48,27 +48,50 @@ export class FakeScheduler implements Scheduler {
 }
 
 export class MemoryLog implements CoordinatorLog {
-  readonly entries: { key: Buffer; value: Buffer | null }[] = [];
+  /** The log, one entry per offset: a record (transactional when it names a producer) or a marker. */
+  readonly entries: (
+    | { key: Buffer; value: Buffer | null; producerId: number | null }
+    | { marker: { producerId: number; committed: boolean } }
+  )[] = [];
   failWith: KafkaError | null = null;
   /** When set, replay waits for it: the partition is "loading". */
   gate: Promise<void> | null = null;
+  /** When set, an append waits for it after its records are in the log (not yet durable). */
+  durableGate: Promise<void> | null = null;
 
-  async replay(visit: (record: CoordinatorRecord) => void): Promise<void> {
+  async replay(visit: (entry: ReplayEntry) => void): Promise<void> {
     if (this.gate) await this.gate;
-    for (const entry of this.entries) {
+    this.entries.forEach((entry, offset) => {
+      if ('marker' in entry) {
+        visit({ kind: 'marker', ...entry.marker, offset });
+        return;
+      }
       const record = decodeCoordinatorRecord(entry.key, entry.value);
-      if (record) visit(record);
-    }
+      if (record) visit({ kind: 'record', record, offset, producerId: entry.producerId });
+    });
   }
 
-  async append(records: readonly CoordinatorRecord[]): Promise<void> {
+  async append(
+    records: readonly CoordinatorRecord[],
+    transaction?: TransactionalProducer,
+  ): Promise<{ baseOffset: number }> {
     await Promise.resolve();
     if (this.failWith) throw this.failWith;
-    for (const record of records) this.entries.push(encodeCoordinatorRecord(record));
+    const baseOffset = this.entries.length;
+    for (const record of records)
+      this.entries.push({ ...encodeCoordinatorRecord(record), producerId: transaction?.producerId ?? null });
+    if (this.durableGate) await this.durableGate;
+    return { baseOffset };
+  }
+
+  /** A transaction marker of `producerId` lands; returns its offset. */
+  marker(producerId: number, committed: boolean): number {
+    this.entries.push({ marker: { producerId, committed } });
+    return this.entries.length - 1;
   }
 
   decoded(): CoordinatorRecord[] {
-    return this.entries.map((e) => decodeCoordinatorRecord(e.key, e.value)!);
+    return this.entries.flatMap((e) => ('marker' in e ? [] : [decodeCoordinatorRecord(e.key, e.value)!]));
   }
 }
 

@@ -25,6 +25,13 @@ export interface Grant {
   readonly operation: AclOperation;
 }
 
+/**
+ * `granted` of a rule whose allowed answer depends on state the test does not set up (a
+ * transaction coordinator's view of an id nobody initialised): any answer but the refusal and
+ * but an authorization error.
+ */
+export const ANY_BUT_REFUSED = Symbol('any answer but the refusal');
+
 export interface AuthorizedApi {
   readonly name: string;
   readonly version: number;
@@ -45,6 +52,15 @@ export interface UnauthorizedApi {
   readonly unauthorized: string;
 }
 
+/**
+ * An API that answers everyone but shows each principal only the resources it may DESCRIBE; with
+ * nothing of that kind open in this test there is nothing to show either way.
+ */
+export interface FilteringApi {
+  readonly name: string;
+  readonly filters: string;
+}
+
 const T = RESOURCES.topic;
 const G = RESOURCES.group;
 const CLUSTER = 'kafka-cluster';
@@ -55,6 +71,12 @@ const topic = (operation: AclOperation, resourceName: string = T): Grant => ({
 });
 const group = (operation: AclOperation, resourceName: string = G): Grant => ({
   resourceType: ResourceType.GROUP,
+  resourceName,
+  operation,
+});
+const TXN = 'every-api-txn';
+const txnId = (operation: AclOperation, resourceName: string = TXN): Grant => ({
+  resourceType: ResourceType.TRANSACTIONAL_ID,
   resourceName,
   operation,
 });
@@ -75,7 +97,7 @@ const nobodysAcls = {
   permissionType: 1,
 };
 
-export const API_AUTHORIZATION_RULES: Readonly<Record<number, AuthorizedApi | UnauthorizedApi>> = {
+export const API_AUTHORIZATION_RULES: Readonly<Record<number, AuthorizedApi | UnauthorizedApi | FilteringApi>> = {
   0: {
     name: 'Produce',
     version: 7,
@@ -451,6 +473,103 @@ export const API_AUTHORIZATION_RULES: Readonly<Record<number, AuthorizedApi | Un
     refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
     grants: [cluster(AclOperation.ALTER)],
     granted: ErrorCode.RESOURCE_NOT_FOUND,
+  },
+  24: {
+    name: 'AddPartitionsToTxn',
+    version: 3,
+    body: {
+      transactions: [],
+      v3AndBelowTransactionalId: TXN,
+      v3AndBelowProducerId: 1,
+      v3AndBelowProducerEpoch: 0,
+      v3AndBelowTopics: [{ name: T, partitions: [0] }],
+    },
+    at: 'resultsByTopicV3AndBelow.0.resultsByPartition.0.partitionErrorCode',
+    refused: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    grants: [txnId(AclOperation.WRITE), topic(AclOperation.WRITE)],
+    granted: ANY_BUT_REFUSED,
+  },
+  25: {
+    name: 'AddOffsetsToTxn',
+    version: 3,
+    body: { transactionalId: TXN, producerId: 1, producerEpoch: 0, groupId: G },
+    at: 'errorCode',
+    refused: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    grants: [txnId(AclOperation.WRITE), group(AclOperation.READ)],
+    granted: ANY_BUT_REFUSED,
+  },
+  26: {
+    name: 'EndTxn',
+    version: 3,
+    body: { transactionalId: TXN, producerId: 1, producerEpoch: 0, committed: false },
+    at: 'errorCode',
+    refused: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    grants: [txnId(AclOperation.WRITE)],
+    granted: ANY_BUT_REFUSED,
+  },
+  27: {
+    name: 'WriteTxnMarkers',
+    version: 1,
+    body: {
+      markers: [
+        {
+          producerId: 999_999,
+          producerEpoch: 0,
+          transactionResult: false,
+          topics: [{ name: 'every-api-no-such-topic', partitionIndexes: [0] }],
+          coordinatorEpoch: 0,
+        },
+      ],
+    },
+    at: 'markers.0.topics.0.partitions.0.errorCode',
+    refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    grants: [cluster(AclOperation.CLUSTER_ACTION)],
+    granted: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  },
+  28: {
+    name: 'TxnOffsetCommit',
+    version: 3,
+    body: {
+      transactionalId: TXN,
+      groupId: G,
+      producerId: 1,
+      producerEpoch: 0,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [
+        {
+          name: T,
+          partitions: [{ partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: null }],
+        },
+      ],
+    },
+    at: 'topics.0.partitions.0.errorCode',
+    refused: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    grants: [txnId(AclOperation.WRITE), group(AclOperation.READ), topic(AclOperation.READ)],
+    granted: ANY_BUT_REFUSED,
+  },
+  61: {
+    name: 'DescribeProducers',
+    version: 0,
+    body: { topics: [{ name: T, partitionIndexes: [0] }] },
+    at: 'topics.0.partitions.0.errorCode',
+    refused: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    grants: [topic(AclOperation.READ)],
+    granted: ErrorCode.NONE,
+  },
+  65: {
+    name: 'DescribeTransactions',
+    version: 0,
+    body: { transactionalIds: [TXN] },
+    at: 'transactionStates.0.errorCode',
+    refused: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    grants: [txnId(AclOperation.DESCRIBE)],
+    granted: ANY_BUT_REFUSED,
+  },
+  66: {
+    name: 'ListTransactions',
+    filters: 'lists only the transactional ids the principal may DESCRIBE (as Kafka does)',
   },
   55: {
     name: 'DescribeQuorum',

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/common/index.js';
 import { buildRecordBatch } from '../../src/storage/index.js';
 import {
+  ANY_BUT_REFUSED,
   API_AUTHORIZATION_RULES,
   type AuthorizedApi,
   dig,
@@ -120,7 +121,17 @@ describe('every API the node serves', () => {
       const value = await answer();
       return JSON.stringify(value) === JSON.stringify(rule.refused) ? null : { value };
     });
-    expect(granted.value).toEqual(rule.granted);
+    if (rule.granted === ANY_BUT_REFUSED) {
+      const authorizationErrors = [
+        ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        ErrorCode.GROUP_AUTHORIZATION_FAILED,
+        ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+      ];
+      expect(authorizationErrors).not.toContain(granted.value);
+    } else {
+      expect(granted.value).toEqual(rule.granted);
+    }
 
     const deleted = await admin.request(31, 1, { filters: rule.grants.map(aclFilter) });
     expect(dig(deleted, 'filterResults.*.matchingAcls.length')).toEqual(rule.grants.map(() => 1));

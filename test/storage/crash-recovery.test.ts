@@ -2,11 +2,21 @@
 // seeded moment of an append / flush / roll / truncate / retention workload, PartitionLog.open
 // recovers a log that holds exactly a prefix of what was appended (from its log start), contains
 // everything a resolved flush covered, answers reads and timestamp lookups through valid indexes,
-// keeps consistent leader epochs and producer state, and cuts and reports a torn tail.
+// keeps consistent leader epochs and producer state (the open transactions, and the aborted ones
+// a read_committed fetch of any range is told of, from the .txnindex files or their rebuild), and
+// cuts and reports a torn tail.
 // BROOK_CRASH_SEEDS=N runs more seeds (CI runs the default).
 import { describe, expect, it } from 'vitest';
 import { readBatchHeader } from '../../src/storage/index.js';
-import { type CrashOutcome, LOG_DIR, PRODUCER_ID, crashAndRecover, tornSegments } from './crash-workload.js';
+import {
+  type CrashOutcome,
+  LOG_DIR,
+  type LogModel,
+  PRODUCER_ID,
+  TXN_PRODUCER_IDS,
+  crashAndRecover,
+  tornSegments,
+} from './crash-workload.js';
 import { batch } from './helpers.js';
 
 const SEEDS = Number(process.env.BROOK_CRASH_SEEDS ?? 300);
@@ -109,6 +119,8 @@ async function problemsOf(outcome: CrashOutcome): Promise<string[]> {
       problem(`producer state ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
   }
 
+  for (const text of transactionProblems(log, model, bases)) problem(text);
+
   // A torn tail is cut (the files hold whole batches again) and reported: the torn segment is
   // truncated, or deleted when it lies beyond an earlier end of the log; nothing else is reported torn.
   const reportedAs = (msg: string): number[] =>
@@ -130,6 +142,83 @@ async function problemsOf(outcome: CrashOutcome): Promise<string[]> {
     await loop.settle(log.flush());
     await loop.settle(log.close());
   }
+  return problems;
+}
+
+interface ModelTxn {
+  readonly producerId: number;
+  readonly firstOffset: number;
+  markerOffset: number | null;
+  aborted: boolean;
+}
+
+/**
+ * The transactions of the batches below the recovered log end, in offset order, by the partition's
+ * rules: a producer's transactional batch opens one unless it has one open, its marker ends it.
+ */
+function modelTransactions(model: LogModel, end: number): ModelTxn[] {
+  const txns: ModelTxn[] = [];
+  const open = new Map<number, ModelTxn>();
+  const batches = [...model.batches.values()]
+    .filter((b) => b.baseOffset < end)
+    .sort((a, b) => a.baseOffset - b.baseOffset);
+  for (const batch of batches) {
+    if (!batch.txn) continue;
+    const current = open.get(batch.txn.producerId);
+    if (batch.txn.marker === null) {
+      if (current) continue;
+      const txn: ModelTxn = {
+        producerId: batch.txn.producerId,
+        firstOffset: batch.baseOffset,
+        markerOffset: null,
+        aborted: false,
+      };
+      open.set(batch.txn.producerId, txn);
+      txns.push(txn);
+    } else if (current) {
+      current.markerOffset = batch.baseOffset;
+      current.aborted = !batch.txn.marker;
+      open.delete(batch.txn.producerId);
+    }
+  }
+  return txns;
+}
+
+/**
+ * The recovered producer state against the model: each producer's open transaction, and for
+ * fetches starting at every batch of the log, the aborted transactions reported. A transaction that
+ * began below the log start is left out: what the log knows of its start depends on whether a
+ * snapshot from before the deletion survived (both answers serve the readable range).
+ */
+function transactionProblems(log: NonNullable<CrashOutcome['recovered']>, model: LogModel, bases: number[]): string[] {
+  const problems: string[] = [];
+  const start = log.logStartOffset;
+  const end = log.logEndOffset;
+  const txns = modelTransactions(model, end);
+  const unknowable = new Set(txns.filter((t) => t.firstOffset < start).map((t) => t.markerOffset));
+  for (const producerId of TXN_PRODUCER_IDS) {
+    const open = txns.find((t) => t.producerId === producerId && t.markerOffset === null);
+    if (open && open.firstOffset < start) continue;
+    const got = log.ongoingTransaction(producerId)?.firstOffset ?? null;
+    if (got !== (open?.firstOffset ?? null))
+      problems.push(`producer ${producerId}: open transaction from ${got}, expected ${open?.firstOffset ?? null}`);
+  }
+  bases.forEach((from, i) => {
+    const fetchOffset = Math.max(from, start);
+    const upTo = bases[i + 3] ?? end;
+    const got = log
+      .abortedTransactions(fetchOffset, upTo)
+      .filter((t) => !unknowable.has(t.lastOffset))
+      .map((t) => `${t.producerId}@${t.firstOffset}..${t.lastOffset}`)
+      .sort();
+    const want = txns
+      .filter((t) => t.aborted && t.firstOffset >= start && t.markerOffset !== null)
+      .filter((t) => (t.markerOffset as number) >= fetchOffset && t.firstOffset < upTo)
+      .map((t) => `${t.producerId}@${t.firstOffset}..${t.markerOffset}`)
+      .sort();
+    if (JSON.stringify(got) !== JSON.stringify(want))
+      problems.push(`aborted transactions of [${fetchOffset}, ${upTo}): ${got.join(' ')} expected ${want.join(' ')}`);
+  });
   return problems;
 }
 

@@ -1,5 +1,6 @@
 // A seeded workload on one PartitionLog over a SimDisk (appends, group-commit flushes, segment
-// rolls by size and age, truncations, DeleteRecords, retention, epoch changes, clean reopens),
+// rolls by size and age, truncations, DeleteRecords, retention, epoch changes, clean reopens,
+// transactional batches of a few producers and the markers that commit or abort them),
 // crashed (power loss) at a seeded moment of virtual time, then recovered by PartitionLog.open.
 // The model records what the log promised before the crash: the batches it assigned offsets to,
 // the end every resolved flush made durable, the log start every resolved deletion moved.
@@ -11,6 +12,7 @@ import {
   type Disk,
   type LogConfig,
   PartitionLog,
+  buildMarkerBatch,
   buildRecordBatch,
   computeBatchCrc,
   makeLogConfig,
@@ -22,6 +24,8 @@ import { captureLogger } from './helpers.js';
 
 export const LOG_DIR = '/data/p-0';
 export const PRODUCER_ID = 4242;
+/** Transactional producers: their batches open a transaction, their markers end it. */
+export const TXN_PRODUCER_IDS = [5000, 5001, 5002] as const;
 /** Workload steps at most; the crash usually comes first. */
 const STEPS_MAX = 400;
 
@@ -32,6 +36,8 @@ export interface ModelBatch {
   readonly epoch: number;
   readonly firstTimestamp: number;
   readonly producer: { readonly epoch: number; readonly firstSeq: number; readonly lastSeq: number } | null;
+  /** A transactional producer's data batch (marker null) or its COMMIT (true) / ABORT (false) marker. */
+  readonly txn?: { readonly producerId: number; readonly marker: boolean | null };
 }
 
 /** What the log promised, as the process saw it before the crash. */
@@ -218,6 +224,12 @@ async function runWorkload(
   let producerEpoch = 0;
   let sequence = 0;
   let timestamp = 1_000_000;
+  // Per transactional producer: its epoch and next sequence. A new transaction takes a new epoch
+  // (the log's 'sequence' rule lets a newer epoch open one), and so does every producer after a
+  // truncation cut sequences it had used.
+  const txnEpochs = new Map<number, number>(TXN_PRODUCER_IDS.map((id) => [id, 0]));
+  const txnSequences = new Map<number, number>(TXN_PRODUCER_IDS.map((id) => [id, 0]));
+  const txnOpen = new Set<number>();
   const background: Promise<void>[] = [];
   for (let step = 0; step < STEPS_MAX && !state.crashed; step++) {
     const r = prng.next();
@@ -227,20 +239,38 @@ async function runWorkload(
       for (let b = prng.nextInt(1, 3); b > 0; b--) {
         const count = prng.nextInt(1, 6);
         const valueBytes = prng.nextInt(0, 300);
-        const idempotent = prng.next() < 0.3;
+        const kind = prng.next();
+        const idempotent = kind < 0.3;
+        const txnProducer =
+          kind >= 0.3 && kind < 0.5 ? (TXN_PRODUCER_IDS[prng.nextInt(0, TXN_PRODUCER_IDS.length)] as number) : null;
         const records = Array.from({ length: count }, (_, k) => ({
           key: Buffer.from(`k${step}-${k}`),
           value: Buffer.alloc(valueBytes, step & 0xff),
           timestamp: timestamp + k,
         }));
-        const options = idempotent
-          ? { producerId: PRODUCER_ID, producerEpoch, baseSequence: sequence }
-          : { producerId: -1, baseSequence: -1 };
+        let options: Parameters<typeof buildRecordBatch>[1] = { producerId: -1, baseSequence: -1 };
+        if (idempotent) options = { producerId: PRODUCER_ID, producerEpoch, baseSequence: sequence };
+        if (txnProducer !== null) {
+          if (!txnOpen.has(txnProducer)) {
+            txnEpochs.set(txnProducer, (txnEpochs.get(txnProducer) ?? 0) + 1);
+            txnSequences.set(txnProducer, 0);
+            txnOpen.add(txnProducer);
+          }
+          const baseSequence = txnSequences.get(txnProducer) ?? 0;
+          options = {
+            producerId: txnProducer,
+            producerEpoch: txnEpochs.get(txnProducer) ?? 0,
+            baseSequence,
+            transactional: true,
+          };
+          txnSequences.set(txnProducer, baseSequence + count);
+        }
         batches.push(buildRecordBatch(records, options));
         infos.push({
           epoch,
           firstTimestamp: timestamp,
           producer: idempotent ? { epoch: producerEpoch, firstSeq: sequence, lastSeq: sequence + count - 1 } : null,
+          ...(txnProducer !== null ? { txn: { producerId: txnProducer, marker: null } } : {}),
         });
         timestamp += count;
         if (idempotent) sequence += count;
@@ -288,6 +318,13 @@ async function runWorkload(
       // The truncated batches' sequences are gone: the producer continues in a new epoch.
       producerEpoch++;
       sequence = 0;
+      for (const id of TXN_PRODUCER_IDS) {
+        txnEpochs.set(id, (txnEpochs.get(id) ?? 0) + 1);
+        txnSequences.set(id, 0);
+        // What the cut left open is open (a later batch of the new epoch joins it).
+        if (log.ongoingTransaction(id) !== null) txnOpen.add(id);
+        else txnOpen.delete(id);
+      }
     } else if (r < 0.84) {
       const target = prng.nextInt(log.logStartOffset, log.logEndOffset + 1);
       trace.push(`deleteRecordsBefore ${target}`);
@@ -304,7 +341,30 @@ async function runWorkload(
       epoch++;
       trace.push(`assignEpochStart ${epoch}@${log.logEndOffset}`);
       await log.assignEpochStart(epoch, log.logEndOffset);
-    } else if (r < 0.92) {
+    } else if (r < 0.95) {
+      // The coordinator's marker for one producer; now and then one that ends nothing (a retry).
+      const producerId = TXN_PRODUCER_IDS[prng.nextInt(0, TXN_PRODUCER_IDS.length)] as number;
+      const committed = prng.next() < 0.5;
+      const marker = buildMarkerBatch({
+        producerId,
+        producerEpoch: txnEpochs.get(producerId) ?? 0,
+        committed,
+        coordinatorEpoch: 0,
+        timestampMs: timestamp++,
+      });
+      const result = log.appendAsLeader([marker], epoch, { origin: 'coordinator' });
+      model.appended({
+        epoch,
+        firstTimestamp: timestamp - 1,
+        producer: null,
+        txn: { producerId, marker: committed },
+        baseOffset: result.baseOffset,
+        lastOffset: result.lastOffset,
+        bytes: Buffer.from(marker),
+      });
+      txnOpen.delete(producerId);
+      trace.push(`${committed ? 'commit' : 'abort'} ${producerId} at ${result.baseOffset}`);
+    } else if (r < 0.97) {
       trace.push('close and reopen');
       await log.close();
       if (state.crashed) return;

@@ -150,7 +150,9 @@ describe('idempotent producer state', () => {
       } else {
         reopenedDir = tempDir();
         fs.cpSync(dir, reopenedDir, { recursive: true });
-        fs.rmSync(path.join(reopenedDir, 'producer-state.snapshot'), { force: true });
+        for (const file of ['producer-state.snapshot', 'producer-state.segment.snapshot']) {
+          fs.rmSync(path.join(reopenedDir, file), { force: true });
+        }
       }
       const reopened = await openLog(reopenedDir, { segmentBytes: 1024 });
       expect(reopened.segmentCount).toBeGreaterThan(2);
@@ -171,7 +173,9 @@ describe('idempotent producer state', () => {
     await log.flush();
     const crash = tempDir();
     fs.cpSync(dir, crash, { recursive: true });
-    fs.rmSync(path.join(crash, 'producer-state.snapshot'), { force: true });
+    for (const file of ['producer-state.snapshot', 'producer-state.segment.snapshot']) {
+      fs.rmSync(path.join(crash, file), { force: true });
+    }
     const reopened = await openLog(crash);
     expect(reopened.producerLastBatch(pid)?.batch).toEqual({ firstSeq: 0, lastSeq: 3, firstOffset: 0, lastOffset: 3 });
     expect(reopened.appendAsLeader([idem('a', 4, 0, 0)], 0)).toMatchObject({ duplicate: true, baseOffset: 0 });

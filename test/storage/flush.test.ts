@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type Disk, nodeDisk } from '../../src/storage/index.js';
 import { batch, clockAt, openLog, tempDir } from './helpers.js';
 
 describe('flush (group commit)', () => {
@@ -76,5 +77,47 @@ describe('flush (group commit)', () => {
     expect(relaxed.flushDue(now)).toBe(true);
     await strict.close();
     await relaxed.close();
+  });
+});
+
+describe('flush and the leader-epoch checkpoint', () => {
+  it("writes a rolled segment's index files only once an epoch checkpoint write in flight is durable", async () => {
+    // A disk that holds the checkpoint's write until released, and records when index files appear.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    const events: string[] = [];
+    const disk: Disk = new Proxy(nodeDisk, {
+      get(target, prop, receiver) {
+        if (prop === 'writeFile') {
+          return async (file: string, data: Uint8Array | string, sync: boolean) => {
+            if (holding && file.includes('leader-epoch-checkpoint')) {
+              await held;
+              events.push('checkpoint durable');
+            }
+            await target.writeFile(file, data, sync);
+          };
+        }
+        if (prop === 'rename') {
+          return async (from: string, to: string) => {
+            await target.rename(from, to);
+            if (to.endsWith('.index')) events.push('index written');
+          };
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const log = await openLog(tempDir(), { segmentBytes: 1024 }, { disk });
+    log.appendAsLeader([batch('a', 1, { valueBytes: 700 })], 0);
+    log.appendAsLeader([batch('b', 1, { valueBytes: 700 })], 0); // rolls: segment 0 goes inactive
+    holding = true;
+    const epoch = log.assignEpochStart(1, log.logEndOffset); // its checkpoint write is held
+    const flushed = log.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await Promise.all([epoch, flushed]);
+    expect(events.indexOf('checkpoint durable')).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf('index written')).toBeGreaterThan(events.indexOf('checkpoint durable'));
+    await log.close();
   });
 });

@@ -59,7 +59,7 @@ describe('PartitionLog append and read', () => {
     const size = batchesIn(Buffer.concat((await log.read(0, 1, log.logEndOffset)).chunks))[0]!.sizeBytes;
     for (const maxBytes of [0, 1, size - 1]) {
       const none = await log.read(0, maxBytes, log.logEndOffset, { minOneBatch: false });
-      expect(none).toEqual({ chunks: [], bytes: 0 });
+      expect(none).toEqual({ chunks: [], bytes: 0, nextOffset: 0 });
     }
     // Across a segment boundary too: two and a half batches' room gives two whole ones.
     const two = await log.read(8, size * 2 + size / 2, log.logEndOffset, { minOneBatch: false });

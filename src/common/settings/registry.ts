@@ -462,6 +462,54 @@ export const SETTINGS = {
     doc: 'wait for more members before the first rebalance',
   }),
 
+  // ---------------------------------------------------------------- transactions
+  transactionStateLogNumPartitions: setting({
+    broker: 'transaction.state.log.num.partitions',
+    flag: '--transaction-state-log-num-partitions',
+    type: int(1, 1000),
+    default: 50,
+    doc: 'partitions of __transaction_state (created on the first transactional FindCoordinator)',
+  }),
+  transactionPartitionVerificationEnable: setting({
+    broker: 'transaction.partition.verification.enable',
+    flag: '--transaction-partition-verification-enable',
+    type: boolean(),
+    default: true,
+    doc: 'KIP-890: a partition leader asks the coordinator before a transactional batch opens a transaction on it',
+  }),
+  transactionMaxTimeoutMs: setting({
+    broker: 'transaction.max.timeout.ms',
+    flag: '--transaction-max-timeout-ms',
+    type: int(1),
+    unit: 'ms',
+    default: 900_000,
+    doc: 'largest transaction.timeout.ms a producer may ask for (larger: INVALID_TRANSACTION_TIMEOUT)',
+  }),
+  transactionalIdExpirationMs: setting({
+    broker: 'transactional.id.expiration.ms',
+    flag: '--transactional-id-expiration-ms',
+    type: int(1),
+    unit: 'ms',
+    default: 7 * DAY_MS,
+    doc: 'forget a transactional id with no transaction in progress after this long without one',
+  }),
+  transactionAbortTimedOutTransactionCleanupIntervalMs: setting({
+    broker: 'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+    flag: '--transaction-abort-timed-out-transaction-cleanup-interval-ms',
+    type: int(1),
+    unit: 'ms',
+    default: 10_000,
+    doc: 'how often the coordinator aborts transactions open longer than their timeout',
+  }),
+  transactionRemoveExpiredTransactionCleanupIntervalMs: setting({
+    broker: 'transaction.remove.expired.transaction.cleanup.interval.ms',
+    flag: '--transaction-remove-expired-transaction-cleanup-interval-ms',
+    type: int(1),
+    unit: 'ms',
+    default: 3_600_000,
+    doc: 'how often the coordinator removes expired transactional ids',
+  }),
+
   // ---------------------------------------------------------------- authorization and quotas
   superUsers: setting({
     broker: 'super.users',

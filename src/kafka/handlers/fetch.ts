@@ -1,7 +1,9 @@
 // Fetch (key 1), versions 0-12 (4-12 with legacy.api.versions.enable=false, as Kafka 4). v0-3
 // are for clients older than Kafka 0.11: the stored batches are converted down to message format
 // v0 (Fetch v0-1) or v1 (v2-3) after they are read (storage/message-set.ts). Whole batches from the one containing fetchOffset up to the high
-// watermark (no transactions, so the last stable offset equals it). Size limits as Kafka's
+// watermark, or with isolation_level read_committed (v4+) up to the last stable offset, with the
+// aborted transactions (producer id, first offset) that overlap the batches returned, taken from
+// the segments' txn indexes; every response carries the last stable offset. Size limits as Kafka's
 // ReplicaManager.readFromLocalLog applies them (KIP-74): the response holds at most maxBytes and each
 // partition at most partitionMaxBytes, except that the first batch of the first partition with data
 // comes whole however large, so a consumer always progresses. Where Kafka then cuts a later
@@ -107,20 +109,27 @@ export function fetchHandler(ctx: BrokerContext) {
         // Until some partition has returned data, the next one's first batch may pass both limits.
         const minOneBatch = total === 0;
         const budget = Math.max(Math.min(slot.partitionMaxBytes, remaining), 0);
-        if (slot.fetchOffset < p.highWatermark && (budget > 0 || minOneBatch)) {
-          const read = await p.read(slot.fetchOffset, budget, { minOneBatch });
+        const readable = readCommitted ? p.lastStableOffset : p.highWatermark;
+        let abortedTransactions: FetchPartitionData['abortedTransactions'] = readCommitted ? [] : null;
+        if (slot.fetchOffset < readable && (budget > 0 || minOneBatch)) {
+          const read = await p.read(slot.fetchOffset, budget, { minOneBatch, readCommitted });
           assert(minOneBatch || read.bytes <= budget, `fetch read ${read.bytes} bytes past its budget ${budget}`);
           records = read.chunks;
           remaining = Math.max(remaining - read.bytes, 0);
           total += read.bytes;
           if (read.bytes > 0) partitionsWithData++;
+          if (readCommitted && read.bytes > 0) {
+            abortedTransactions = p
+              .abortedTransactions(slot.fetchOffset, read.nextOffset)
+              .map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+          }
         }
         results.push({
           ...data,
           highWatermark: p.highWatermark,
           lastStableOffset: p.lastStableOffset,
           logStartOffset: p.logStartOffset,
-          abortedTransactions: readCommitted ? [] : null,
+          abortedTransactions,
           records,
         });
       } catch (err) {

@@ -1,9 +1,12 @@
 // FindCoordinator (key 10), versions 0-4 (v4 batches keys). The coordinator of a group is the
-// leader of the __consumer_offsets partition the group id hashes to. Transactions are not
-// supported, so transaction keys get COORDINATOR_NOT_AVAILABLE. Version 0 must stay advertised:
-// librdkafka turns on group consumption and LZ4 only when it is. The coordinator's address is
-// its endpoint on the listener the request came in on. A group key needs DESCRIBE on the group
-// (GROUP_AUTHORIZATION_FAILED), a transaction key DESCRIBE on the transactional id.
+// leader of the __consumer_offsets partition the group id hashes to; of a transactional id (key
+// type 1), the leader of its __transaction_state partition, which the first such request creates
+// (COORDINATOR_NOT_AVAILABLE meanwhile, which clients retry). Share groups (key type 2) and unknown
+// key types get INVALID_REQUEST. Version 0 must stay advertised: librdkafka turns on group
+// consumption and LZ4 only when it is.
+// The coordinator's address is its endpoint on the listener the request came in on. A group key
+// needs DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED), a transaction key DESCRIBE on the
+// transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
 import { ErrorCode } from '../../common/index.js';
 import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
@@ -26,15 +29,15 @@ export function findCoordinatorHandler(ctx: BrokerContext) {
     if (!access.allows(AclOperation.DESCRIBE, resourceType, key)) {
       return { ...none, ...errorOf(notAuthorized(AclOperation.DESCRIBE, resourceType, key), ctx.log) };
     }
-    if (keyType !== CoordinatorKeyType.group) {
+    if (keyType !== CoordinatorKeyType.group && keyType !== CoordinatorKeyType.transaction) {
       return {
         ...none,
-        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-        errorMessage: 'transactions are not supported',
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: keyType === CoordinatorKeyType.share ? 'share groups are not supported' : `key type ${keyType}`,
       };
     }
     try {
-      const nodeId = ctx.coordinatorFor(key);
+      const nodeId = keyType === CoordinatorKeyType.group ? ctx.coordinatorFor(key) : ctx.txnCoordinatorFor(key);
       const broker = ctx.metadata.state.broker(nodeId);
       const endpoint = broker && !broker.fenced ? endpointFor(broker, listenerName) : undefined;
       if (!endpoint) {

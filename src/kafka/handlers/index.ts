@@ -28,6 +28,14 @@ import { offsetCommitHandler } from './offset-commit.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetFetchHandler } from './offset-fetch.js';
 import { syncGroupHandler } from './sync-group.js';
+import { describeProducersHandler } from './describe-producers.js';
+import { txnOffsetCommitHandler } from './txn-offset-commit.js';
+import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { describeTransactionsHandler } from './describe-transactions.js';
+import { endTxnHandler } from './end-txn.js';
+import { listTransactionsHandler } from './list-transactions.js';
 import { alterClientQuotasHandler } from './alter-client-quotas.js';
 import { createAclsHandler } from './create-acls.js';
 import { deleteAclsHandler } from './delete-acls.js';
@@ -72,6 +80,15 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     listGroupsHandler(ctx),
     deleteGroupsHandler(ctx),
     offsetDeleteHandler(ctx),
+    // Transactions: the partition and group side, and the coordinator's APIs (src/transactions).
+    writeTxnMarkersHandler(ctx),
+    txnOffsetCommitHandler(ctx),
+    describeProducersHandler(ctx),
+    addPartitionsToTxnHandler(ctx),
+    addOffsetsToTxnHandler(ctx),
+    endTxnHandler(ctx),
+    describeTransactionsHandler(ctx),
+    listTransactionsHandler(ctx),
     // ACLs and client quotas (the replicated metadata).
     describeAclsHandler(ctx),
     createAclsHandler(ctx),

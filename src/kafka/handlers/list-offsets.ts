@@ -1,6 +1,7 @@
-// ListOffsets (key 2), versions 0-6. timestamp -1 = latest (the high watermark, which is also the
-// last stable offset), -2 = earliest (log start), otherwise the first offset whose timestamp is
-// at or after the given one (offset -1 when none). v0 answers in `oldStyleOffsets`. Latest answers
+// ListOffsets (key 2), versions 0-6. timestamp -1 = latest: the high watermark, or with
+// isolation_level read_committed (v2+) the last stable offset; -2 = earliest (log start);
+// otherwise the first offset whose timestamp is at or after the given one, if it lies below that
+// same bound (offset -1 when none). v0 answers in `oldStyleOffsets`. Latest answers
 // OFFSET_NOT_AVAILABLE (retriable) while a new leader's high watermark is below its epoch start.
 // Each topic needs DESCRIBE, else its partitions get TOPIC_AUTHORIZATION_FAILED.
 import { ErrorCode, KafkaError } from '../../common/index.js';
@@ -19,8 +20,14 @@ import { leaderFor } from './partition-access.js';
 
 const LATEST = -1;
 const EARLIEST = -2;
+const READ_COMMITTED = 1;
 
-async function lookup(partition: Replica, timestamp: number): Promise<{ offset: number; timestamp: number }> {
+async function lookup(
+  partition: Replica,
+  timestamp: number,
+  readCommitted: boolean,
+): Promise<{ offset: number; timestamp: number }> {
+  const lastFetchable = readCommitted ? partition.lastStableOffset : partition.highWatermark;
   if (timestamp === LATEST) {
     // A new leader's high watermark may still trail what the previous one acknowledged (KIP-207).
     if (partition.highWatermark < partition.epochStartOffset) {
@@ -29,11 +36,11 @@ async function lookup(partition: Replica, timestamp: number): Promise<{ offset: 
         `the high watermark has not reached the epoch start ${partition.epochStartOffset} yet`,
       );
     }
-    return { offset: partition.lastStableOffset, timestamp: -1 };
+    return { offset: lastFetchable, timestamp: -1 };
   }
   if (timestamp === EARLIEST) return { offset: partition.logStartOffset, timestamp: -1 };
   const found = await partition.log.offsetForTimestamp(timestamp);
-  if (!found || found.offset >= partition.highWatermark) return { offset: -1, timestamp: -1 };
+  if (!found || found.offset >= lastFetchable) return { offset: -1, timestamp: -1 };
   return found;
 }
 
@@ -44,6 +51,7 @@ export function listOffsetsHandler(ctx: BrokerContext) {
     minVersion: 0,
     maxVersion: 6,
     async handle(request, context) {
+      const readCommitted = context.apiVersion >= 2 && request.isolationLevel === READ_COMMITTED;
       const access = ctx.authorizer.access(context);
       const topics = await Promise.all(
         request.topics.map(async (topic) => ({
@@ -62,7 +70,7 @@ export function listOffsetsHandler(ctx: BrokerContext) {
                   throw notAuthorized(AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name);
                 }
                 const partition = leaderFor(ctx, topic.name, p.partitionIndex, p.currentLeaderEpoch);
-                const found = await lookup(partition, p.timestamp);
+                const found = await lookup(partition, p.timestamp, readCommitted);
                 if (context.apiVersion === 0) {
                   const offsets = found.offset >= 0 && p.maxNumOffsets > 0 ? [found.offset] : [];
                   return { ...base, errorCode: ErrorCode.NONE, oldStyleOffsets: offsets };

@@ -12,28 +12,35 @@
 // acks=-1 once the high watermark passes the batch, i.e. once write.quorum replicas hold it
 // (REQUEST_TIMED_OUT after timeoutMs; NOT_ENOUGH_REPLICAS up front, nothing appended, when fewer
 // than write.quorum replicas are live; NOT_LEADER_OR_FOLLOWER if leadership moves meanwhile). A retried
-// idempotent batch gets its original offset and is not stored again. Authorization (as Kafka's
-// handleProduceRequest): WRITE on a transactional id the request names, else every partition gets
-// TRANSACTIONAL_ID_AUTHORIZATION_FAILED; WRITE on each topic, else its partitions get
-// TOPIC_AUTHORIZATION_FAILED, checked before anything else about the topic.
+// idempotent batch gets its original offset and is not stored again. Transactional batches (v3+,
+// with the request's transactionalId; TRANSACTIONAL_ID_AUTHORIZATION_FAILED without one) go through
+// the same checks plus the producer state's: INVALID_PRODUCER_EPOCH for a fenced epoch,
+// INVALID_TXN_STATE for a non-transactional batch inside an open transaction, and KIP-890 part 1
+// before a batch opens a transaction on a partition (produce-transactions.ts: the coordinator is
+// asked, and that producer's later batches to the partition wait behind the answer).
+// Authorization (as Kafka's handleProduceRequest): WRITE on a transactional id the request names,
+// else every partition gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED; WRITE on each topic, else its
+// partitions get TOPIC_AUTHORIZATION_FAILED, checked before anything else about the topic.
 // A compacted topic (cleanup.policy with compact) refuses a batch holding a record without a key, as
 // Kafka does: INVALID_RECORD with a record error per keyless record, nothing stored; only for such
 // topics are the records decoded.
-import { ErrorCode, KafkaError } from '../../common/index.js';
+import { assert, ErrorCode, KafkaError } from '../../common/index.js';
 import { AclOperation, ResourceType } from '../../metadata/index.js';
-import type { AppendResult } from '../../replication/index.js';
+import type { AppendResult, Replica } from '../../replication/index.js';
 import {
+  type BatchHeader,
+  type LeaderAppendOptions,
   codecOfCompressionType,
   compressionOf,
   Compression,
   firstMagic,
   isCompacted,
-  isTransactionalBatch,
   keylessRecordIndexes,
   messageSetToBatch,
   recompressBatch,
   splitBatches,
   validateClientBatch,
+  isTransactionalBatch,
 } from '../../storage/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
@@ -42,6 +49,13 @@ import type { RequestAccess } from '../request-access.js';
 import { notAuthorized } from './authorization.js';
 import { errorOf } from './common.js';
 import { leaderFor } from './partition-access.js';
+import {
+  immediateTxnOptions,
+  mustVerify,
+  TransactionalAppendQueues,
+  type TransactionalBatch,
+  verifyBatches,
+} from './produce-transactions.js';
 
 const ZSTD_MIN_PRODUCE_VERSION = 7;
 /** How far a compressed batch of a compacted topic may expand while its keys are checked. */
@@ -76,16 +90,41 @@ function toBuffer(records: ProduceRequest['topicData'][number]['partitionData'][
   return Buffer.concat(records);
 }
 
+interface PreparedBatch {
+  readonly topic: string;
+  readonly index: number;
+  readonly partition: Replica;
+  readonly batch: Buffer;
+  readonly header: BatchHeader;
+}
+
+interface Appended {
+  readonly partition: Replica;
+  readonly result: AppendResult;
+  readonly durable: Promise<void> | null;
+}
+
+type Settled = ({ readonly index: number } & Appended) | { readonly index: number; readonly error: unknown };
+type PartitionOutcome = Settled | { readonly index: number; readonly prepared: PreparedBatch };
+
+function settledNow(p: PartitionOutcome): Settled {
+  assert(!('prepared' in p), 'a batch waiting for its transaction verification is settled later');
+  return p;
+}
+
+const CLIENT_APPEND: LeaderAppendOptions = { origin: 'client' };
+
 export function produceHandler(ctx: BrokerContext) {
-  function appendOne(
+  const queues = new TransactionalAppendQueues();
+
+  /** Every check that needs no producer state; the batch is ready to append. */
+  function prepareOne(
     access: RequestAccess,
     topic: string,
     index: number,
     records: Buffer | null,
-    acks: number,
-    timeoutMs: number,
     version: number,
-  ) {
+  ): PreparedBatch {
     if (!access.allows(AclOperation.WRITE, ResourceType.TOPIC, topic)) {
       throw notAuthorized(AclOperation.WRITE, ResourceType.TOPIC, topic);
     }
@@ -122,17 +161,7 @@ export function produceHandler(ctx: BrokerContext) {
     if (!legacy && compressionOf(header.attributes) === Compression.zstd && version < ZSTD_MIN_PRODUCE_VERSION) {
       throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `zstd needs produce v${ZSTD_MIN_PRODUCE_VERSION}+`);
     }
-    if (isTransactionalBatch(header.attributes))
-      throw new KafkaError(ErrorCode.INVALID_RECORD, 'transactions are not supported');
-    const logConfig = partition.log.logConfig;
-    if (isCompacted(logConfig)) refuseKeylessRecords(batch, KEY_CHECK_RECORDS_BYTES_MAX, topic, index);
-    if (acks === -1 && !partition.canAcceptAcksAll()) {
-      // Refused before appending: fewer than write.quorum replicas are live, so it could not commit.
-      throw new KafkaError(
-        ErrorCode.NOT_ENOUGH_REPLICAS,
-        `fewer than write.quorum replicas of ${topic}-${index} are live`,
-      );
-    }
+    if (isCompacted(partition.log.logConfig)) refuseKeylessRecords(batch, KEY_CHECK_RECORDS_BYTES_MAX, topic, index);
     // Last, so a batch refused anyway costs no compression.
     if (!legacy && topicCodec !== null && compressionOf(header.attributes) !== topicCodec) {
       batch = recompressBatch(batch, topicCodec);
@@ -142,8 +171,20 @@ export function produceHandler(ctx: BrokerContext) {
           `batch recompressed for compression.type is ${batch.length} bytes, over max.message.bytes ${maxMessageBytes}`,
         );
     }
-    const result: AppendResult = partition.append([batch], { messageCount: header.recordsCount });
-    if (!result.duplicate) ctx.traffic.produced(topic, batch.length, header.recordsCount);
+    return { topic, index, partition, batch, header };
+  }
+
+  function appendPrepared(p: PreparedBatch, options: LeaderAppendOptions, acks: number, timeoutMs: number): Appended {
+    const { partition, header } = p;
+    if (acks === -1 && !partition.canAcceptAcksAll()) {
+      // Refused before appending: fewer than write.quorum replicas are live, so it could not commit.
+      throw new KafkaError(
+        ErrorCode.NOT_ENOUGH_REPLICAS,
+        `fewer than write.quorum replicas of ${p.topic}-${p.index} are live`,
+      );
+    }
+    const result: AppendResult = partition.append([p.batch], { ...options, messageCount: header.recordsCount });
+    if (!result.duplicate) ctx.traffic.produced(p.topic, p.batch.length, header.recordsCount);
     const durable = acks === -1 ? partition.waitForHighWatermark(result.lastOffset + 1, timeoutMs) : null;
     return { partition, result, durable };
   }
@@ -163,10 +204,13 @@ export function produceHandler(ctx: BrokerContext) {
           ? notAuthorized(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)
           : null;
       let anyError = false;
-      // Phase 1, synchronous and in request order: validate and append every partition's batch.
+      const verifier = ctx.transactionVerifier;
+      const waiting: TransactionalBatch[] = [];
+      // Phase 1, synchronous and in request order: validate and append every partition's batch; a
+      // transactional batch that needs the coordinator's word is appended once it comes (phase 1b).
       const pending = request.topicData.map((topic) => ({
         name: topic.name,
-        partitions: topic.partitionData.map((data) => {
+        partitions: topic.partitionData.map((data): PartitionOutcome => {
           if (refused !== null) {
             anyError = true;
             return { index: data.index, error: refused };
@@ -179,23 +223,64 @@ export function produceHandler(ctx: BrokerContext) {
             };
           }
           try {
-            return {
-              index: data.index,
-              ...appendOne(access, topic.name, data.index, toBuffer(data.records), acks, request.timeoutMs, version),
-            };
+            const prepared = prepareOne(access, topic.name, data.index, toBuffer(data.records), version);
+            if (!isTransactionalBatch(prepared.header.attributes)) {
+              return { index: data.index, ...appendPrepared(prepared, CLIENT_APPEND, acks, request.timeoutMs) };
+            }
+            if (request.transactionalId === null) {
+              throw new KafkaError(
+                ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+                'a transactional batch needs the request to name its transactional id',
+              );
+            }
+            if (!mustVerify(verifier, queues, prepared)) {
+              const options = immediateTxnOptions(verifier);
+              return { index: data.index, ...appendPrepared(prepared, options, acks, request.timeoutMs) };
+            }
+            waiting.push(prepared);
+            return { index: data.index, prepared };
           } catch (err) {
             anyError = true;
             return { index: data.index, error: err };
           }
         }),
       }));
+      // Phase 1b: one verification per producer for the batches that wait, each appended behind
+      // the earlier ones of its producer and partition.
+      let settled: { name: string; partitions: Settled[] }[];
+      if (waiting.length === 0) {
+        settled = pending.map((t) => ({ name: t.name, partitions: t.partitions.map(settledNow) }));
+      } else {
+        const verified = verifyBatches(verifier, request.transactionalId ?? '', waiting);
+        settled = await Promise.all(
+          pending.map(async (topic) => ({
+            name: topic.name,
+            partitions: await Promise.all(
+              topic.partitions.map(async (p): Promise<Settled> => {
+                if (!('prepared' in p)) return p;
+                const prepared = p.prepared;
+                const optionsOf = verified.get(prepared) as () => Promise<LeaderAppendOptions>;
+                try {
+                  const appended = await queues.enqueue(prepared.partition, prepared.header.producerId, async () =>
+                    appendPrepared(prepared, await optionsOf(), acks, request.timeoutMs),
+                  );
+                  return { index: p.index, ...appended };
+                } catch (err) {
+                  anyError = true;
+                  return { index: p.index, error: err };
+                }
+              }),
+            ),
+          })),
+        );
+      }
       if (acks === 0) {
         if (anyError) context.connection.close('produce with acks=0 failed; closing so the client refreshes metadata');
         return NO_RESPONSE;
       }
       // Phase 2: wait for durability where acks=all asks for it.
       const responses = await Promise.all(
-        pending.map(async (topic) => ({
+        settled.map(async (topic) => ({
           name: topic.name,
           partitionResponses: await Promise.all(
             topic.partitions.map(async (p): Promise<PartitionProduceResponse> => {

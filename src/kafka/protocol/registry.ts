@@ -32,6 +32,14 @@ import { createPartitionsApi } from './messages/create-partitions.js';
 import { deleteGroupsApi } from './messages/delete-groups.js';
 import { incrementalAlterConfigsApi } from './messages/incremental-alter-configs.js';
 import { offsetDeleteApi } from './messages/offset-delete.js';
+import { writeTxnMarkersApi } from './messages/write-txn-markers.js';
+import { txnOffsetCommitApi } from './messages/txn-offset-commit.js';
+import { describeProducersApi } from './messages/describe-producers.js';
+import { addPartitionsToTxnApi } from './messages/add-partitions-to-txn.js';
+import { addOffsetsToTxnApi } from './messages/add-offsets-to-txn.js';
+import { endTxnApi } from './messages/end-txn.js';
+import { describeTransactionsApi } from './messages/describe-transactions.js';
+import { listTransactionsApi } from './messages/list-transactions.js';
 import { describeQuorumApi } from './messages/describe-quorum.js';
 import { describeAclsApi } from './messages/describe-acls.js';
 import { createAclsApi } from './messages/create-acls.js';
@@ -69,6 +77,14 @@ export const allApis: readonly ApiSchema[] = [
   deleteGroupsApi,
   incrementalAlterConfigsApi,
   offsetDeleteApi,
+  writeTxnMarkersApi,
+  txnOffsetCommitApi,
+  describeProducersApi,
+  addPartitionsToTxnApi,
+  addOffsetsToTxnApi,
+  endTxnApi,
+  describeTransactionsApi,
+  listTransactionsApi,
   describeQuorumApi,
   describeAclsApi,
   createAclsApi,

@@ -105,9 +105,9 @@ const WRITE_RUN_BYTES = 1024 * 1024;
 type BatchTreatment = { readonly kind: 'records'; readonly codec: Codec } | { readonly kind: 'keep-as-is' };
 
 function batchPolicy(header: BatchHeader): BatchTreatment {
-  // Transactions (not accepted yet): aborted transactional batches are to be dropped, and markers
-  // removed once past the delete horizon when their transaction's data is gone; until then both
-  // stay untouched and unmapped.
+  // Transactions: Kafka drops aborted transactional batches, and markers once past the delete
+  // horizon when their transaction's data is gone; until Brook does, both stay untouched and
+  // unmapped, and a group holding any is not swapped at all (GroupRewrite.holdsTransactions).
   if (isControlBatch(header.attributes) || isTransactionalBatch(header.attributes)) return { kind: 'keep-as-is' };
   const codec = compressionOf(header.attributes);
   // A codec the cleaner cannot reopen: keep the batch, map none of its keys (never unsafe).
@@ -262,7 +262,10 @@ export class LogCompaction {
       const last = group[group.length - 1] as Segment;
       assert(cleaned.nextOffset === last.nextOffset, `cleaned segment ${base} must end at ${last.nextOffset}`);
       cleaned.lastModifiedMs = Math.max(...group.map((s) => s.lastModifiedMs));
-      if (!rewrite.changed) {
+      // A group holding transactional batches or markers is left as it is until the cleaner follows
+      // Kafka's rules for them: its segments' aborted-transaction indexes stay the ones read_committed
+      // fetches rely on, and no marker a transaction's offsets wait for is removed.
+      if (!rewrite.changed || rewrite.holdsTransactions) {
         await this.discard(cleaned);
         return { swapped: false, earliestHorizonMs: rewrite.earliestHorizonMs };
       }
@@ -331,6 +334,8 @@ class CleaningStopped extends Error {
 /** The decisions of one group's rewrite, batch by batch. */
 class GroupRewrite {
   changed = false;
+  /** A transactional batch or a marker was seen: the group is not swapped. */
+  holdsTransactions = false;
   recordsRemoved = 0;
   earliestHorizonMs: number | null = null;
 
@@ -351,6 +356,7 @@ class GroupRewrite {
   batch(batch: Buffer): Buffer | null {
     const header = readBatchHeader(batch);
     const treatment = batchPolicy(header);
+    if (isControlBatch(header.attributes) || isTransactionalBatch(header.attributes)) this.holdsTransactions = true;
     if (treatment.kind === 'keep-as-is') return batch;
     const codec = treatment.codec;
     const records = readStoredRecords(batch, codec, RECORDS_BYTES_MAX);
