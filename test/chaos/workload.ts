@@ -9,6 +9,9 @@ import { sleep } from '../helpers/node-process.js';
 import { RawClient, type FetchedPartition } from '../helpers/raw-client.js';
 import type { Ack, ConsumerHistory, PolledRecord } from './history.js';
 
+/** Bytes per fetch of the final read: at most ~4,300 batches of the smallest size (61 bytes). */
+const FINAL_READ_MAX_BYTES = 256 * 1024;
+
 /** What the workload needs of a node: local processes (NodeProcess) and containers both fit. */
 export interface WorkloadNode {
   readonly nodeId: number;
@@ -208,7 +211,9 @@ export class Workload {
         const client = await RawClient.connect(node.kafkaPort);
         let data: FetchedPartition;
         try {
-          data = await client.fetchPartition(this.topic, partition, offset);
+          // A bounded answer: a fast run stores tens of thousands of small batches per partition, more
+          // than one records blob may hold (splitBatches refuses over 10,000).
+          data = await client.fetchPartition(this.topic, partition, offset, FINAL_READ_MAX_BYTES);
         } finally {
           client.close();
         }

