@@ -7,6 +7,9 @@ export default defineConfig({
     // on these 2-core machines so timing-sensitive tests are not starved.
     fileParallelism: false,
     testTimeout: 60_000,
+    // expect.poll waits for what real processes and a real browser show: a second (the default) is
+    // shorter than a busy 2-core machine's pauses; a poll still fails when the value never comes.
+    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 120_000,
     reporters: ['default'],
   },

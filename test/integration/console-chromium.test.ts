@@ -368,12 +368,17 @@ describe.runIf(haveChromium)('web console behind SASL', () => {
     await page.fill('#login-form input[name=user]', 'admin');
     await page.fill('#login-form input[name=password]', 'wrong');
     await page.click('#login-form button[type=submit]');
-    await expect.poll(() => page.locator('#login-error').textContent()).toContain('wrong user name or password');
+    // A failed login is answered after a second (the console's brake on guessing): wait past it.
+    await expect
+      .poll(() => page.locator('#login-error').textContent(), { timeout: 10_000 })
+      .toContain('wrong user name or password');
     expect(await context.cookies()).toEqual([]);
 
     await page.fill('#login-form input[name=password]', 'admin-secret');
     await page.click('#login-form button[type=submit]');
-    await expect.poll(() => page.locator('[data-fact="Brokers"]').textContent()).toBe('1 live, 0 fenced');
+    await expect
+      .poll(() => page.locator('[data-fact="Brokers"]').textContent(), { timeout: 10_000 })
+      .toBe('1 live, 0 fenced');
     expect(await page.locator('#user').textContent()).toBe('logged in as admin');
     const cookie = (await context.cookies()).find((c) => c.name === 'brook_console_session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
