@@ -3,15 +3,10 @@
 // (acks=all under the partition's write quorum); they come back out by reading the partition from
 // its start to the high watermark.
 import { ErrorCode, KafkaError, type Logger } from '../common/index.js';
-import type { Replica } from '../replication/index.js';
-import { buildRecordBatch, decodeRecords, isControlBatch, readBatchHeader, splitBatches } from '../storage/index.js';
+import { replayCommitted, type Replica } from '../replication/index.js';
+import { buildRecordBatch, decodeRecords, isControlBatch } from '../storage/index.js';
 import { decodeTxnLogRecord, encodeTxnLogRecord, type TxnLogRecord } from './records.js';
 import type { TransactionStateLog } from './state-log.js';
-
-/** Bytes read per step while replaying a partition. */
-const REPLAY_READ_BYTES = 1024 * 1024;
-/** Rounds of writeTimeoutMs a new leader waits for its high watermark before loading anyway. */
-const LOAD_WAIT_ATTEMPTS_MAX = 120;
 
 export class PartitionTransactionStateLog implements TransactionStateLog {
   readonly coordinatorEpoch: number;
@@ -26,41 +21,11 @@ export class PartitionTransactionStateLog implements TransactionStateLog {
   }
 
   async replay(visit: (record: TxnLogRecord) => void): Promise<void> {
-    // A new leader's log may end with records of earlier epochs not yet known to be committed:
-    // load only once the high watermark covers the whole log as it was on taking leadership, so
-    // every transition a producer was told about is loaded. Gives up (NOT_LEADER_OR_FOLLOWER)
-    // when leadership moves on; keeps waiting while too few replicas are live.
-    const target = this.partition.logEndOffset;
-    for (let attempt = 0; attempt < LOAD_WAIT_ATTEMPTS_MAX; attempt++) {
-      try {
-        await this.partition.waitForHighWatermark(target, this.writeTimeoutMs);
-        break;
-      } catch (err) {
-        if (!(err instanceof KafkaError && err.code === ErrorCode.REQUEST_TIMED_OUT)) throw err;
-        this.log.warn(
-          { partition: this.partition.partition, target, highWatermark: this.partition.highWatermark },
-          'waiting for the high watermark before loading transactional ids',
-        );
-      }
-    }
-    const end = this.partition.highWatermark;
-    let offset = this.partition.logStartOffset;
-    // Every step advances `offset` past at least one batch, so this ends within end - start steps.
-    while (offset < end) {
-      const { chunks } = await this.partition.read(offset, REPLAY_READ_BYTES);
-      if (chunks.length === 0) break;
-      const before = offset;
-      for (const chunk of chunks) {
-        for (const batch of splitBatches(chunk)) {
-          const header = readBatchHeader(batch);
-          const next = header.baseOffset + header.lastOffsetDelta + 1;
-          if (next <= offset) continue;
-          if (!isControlBatch(header.attributes)) this.replayBatch(batch, offset, visit);
-          offset = next;
-        }
-      }
-      if (offset === before) break;
-    }
+    // Loads only once the high watermark covers the log as it was on taking leadership, so every
+    // transition a producer was told about is loaded.
+    await replayCommitted(this.partition, this.writeTimeoutMs, this.log, 'transactional ids', (batch, header, from) => {
+      if (!isControlBatch(header.attributes)) this.replayBatch(batch, from, visit);
+    });
   }
 
   private replayBatch(batch: Buffer, fromOffset: number, visit: (record: TxnLogRecord) => void): void {
