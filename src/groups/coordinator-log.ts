@@ -1,6 +1,7 @@
 // Where a coordinator shard keeps its records: one partition of __consumer_offsets. The
 // coordinator sees only this interface, so unit tests run it over an in-memory log.
 import { ErrorCode, KafkaError } from '../common/index.js';
+import { coordinatorPartitionErrorCode } from '../replication/index.js';
 import type { CoordinatorRecord } from './records.js';
 
 /** What a replay sees, in log order: records (with their offset) and transaction markers. */
@@ -35,18 +36,10 @@ export interface CoordinatorLog {
  * metadata manager): transient partition trouble says "find the coordinator again".
  */
 export function storeErrorCode(err: unknown): number {
+  const partitionTrouble = coordinatorPartitionErrorCode(err);
+  if (partitionTrouble !== null) return partitionTrouble;
   if (!(err instanceof KafkaError)) return ErrorCode.UNKNOWN_SERVER_ERROR;
   switch (err.code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case ErrorCode.REQUEST_TIMED_OUT:
-    case ErrorCode.LEADER_NOT_AVAILABLE:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-    case ErrorCode.FENCED_LEADER_EPOCH:
-      return ErrorCode.NOT_COORDINATOR;
     // A transactional write the partition's producer state refused: the producer must hear why.
     case ErrorCode.INVALID_PRODUCER_EPOCH:
     case ErrorCode.INVALID_TXN_STATE:

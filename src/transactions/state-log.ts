@@ -2,6 +2,7 @@
 // The coordinator sees only this interface, so the unit tests and the seeded simulation run it
 // over logs of their own with the same contract.
 import { ErrorCode, KafkaError } from '../common/index.js';
+import { coordinatorPartitionErrorCode } from '../replication/index.js';
 import type { TxnLogRecord } from './records.js';
 
 export interface TransactionStateLog {
@@ -22,20 +23,9 @@ export interface TransactionStateLog {
  * "find the coordinator again".
  */
 export function txnLogErrorCode(err: unknown): ErrorCode {
-  if (!(err instanceof KafkaError)) return ErrorCode.UNKNOWN_SERVER_ERROR;
-  switch (err.code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case ErrorCode.REQUEST_TIMED_OUT:
-    case ErrorCode.LEADER_NOT_AVAILABLE:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-    case ErrorCode.FENCED_LEADER_EPOCH:
-    case ErrorCode.NOT_COORDINATOR:
-      return ErrorCode.NOT_COORDINATOR;
-    default:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-  }
+  const partitionTrouble = coordinatorPartitionErrorCode(err);
+  if (partitionTrouble !== null) return partitionTrouble;
+  // The coordinator's own check that its partition's leader epoch is still the one it loaded.
+  if (err instanceof KafkaError && err.code === ErrorCode.NOT_COORDINATOR) return ErrorCode.NOT_COORDINATOR;
+  return ErrorCode.UNKNOWN_SERVER_ERROR;
 }
