@@ -178,6 +178,13 @@ export const SETTINGS = {
     default: true,
     doc: 'serve what Kafka 4 removed (KIP-896) for pre-0.11 clients: Produce 0-2, Fetch 0-3, OffsetCommit 0-1, OffsetFetch 0',
   }),
+  maxIncrementalFetchSessionCacheSlots: setting({
+    broker: 'max.incremental.fetch.session.cache.slots',
+    flag: '--max-incremental-fetch-session-cache-slots',
+    type: int(0, 1_000_000),
+    default: 1000,
+    doc: 'fetch sessions (KIP-227) a node keeps; 0 declines them, so every fetch is a full one',
+  }),
 
   // ---------------------------------------------------------------- topics
   autoCreateTopics: setting({

@@ -10,9 +10,12 @@
 // partition's bytes mid-batch (clients drop the partial tail), Brook stops before a batch that does
 // not fit: the same records reach the client, and the response is no larger than Kafka's.
 // Long polling: with fewer than minBytes available the request waits until a high watermark of one
-// of its partitions moves or maxWaitMs passes. Fetch sessions (KIP-227) are declined: every response
-// carries sessionId 0, so clients send full fetches. Each topic needs READ, else its partitions
-// get TOPIC_AUTHORIZATION_FAILED.
+// of its partitions moves or maxWaitMs passes. Fetch sessions (KIP-227, v7+) are served as Kafka
+// serves them (fetch-session.ts): session epoch -1 is a full fetch without a session (closing the
+// named one), 0 a full fetch that opens a session, and a later epoch an incremental fetch of the
+// session's partitions whose answer leaves out the partitions with nothing new; an unknown session
+// is FETCH_SESSION_ID_NOT_FOUND, a wrong epoch INVALID_FETCH_SESSION_EPOCH. Each topic needs READ,
+// else its partitions get TOPIC_AUTHORIZATION_FAILED.
 import { assert, ErrorCode, KafkaError, limits, type TopicTraffic } from '../../common/index.js';
 import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { Replica } from '../../replication/index.js';
@@ -23,9 +26,29 @@ import { notAuthorized } from './authorization.js';
 import { batchesToMessageSet, type LegacyMagic, recordsInBatches } from '../../storage/index.js';
 import { errorOf } from './common.js';
 import { leaderFor } from './partition-access.js';
+import {
+  FetchSessionCache,
+  FINAL_SESSION_EPOCH,
+  INITIAL_SESSION_EPOCH,
+  nextSessionEpoch,
+  NO_SESSION_ID,
+  type PartitionAnswer,
+  sessionPartitionKey,
+  type FetchSession,
+  type SessionPartition,
+  type SessionPartitionRequest,
+} from './fetch-session.js';
 
 const READ_COMMITTED = 1;
 const EMPTY = Buffer.alloc(0);
+/** Fetch sessions came with v7. */
+const SESSION_VERSION_MIN = 7;
+
+interface Wanted {
+  readonly topic: string;
+  readonly partition: number;
+  readonly request: SessionPartitionRequest;
+}
 
 interface Slot {
   readonly topic: string;
@@ -80,7 +103,31 @@ function countFetched(traffic: TopicTraffic, slots: readonly Slot[], results: re
   });
 }
 
+function recordsBytes(records: FetchPartitionData['records']): number {
+  if (records === null) return 0;
+  if (!Array.isArray(records)) return records.length;
+  let bytes = 0;
+  for (const chunk of records as readonly Buffer[]) bytes += chunk.length;
+  return bytes;
+}
+
+function answerOf(data: FetchPartitionData): PartitionAnswer {
+  return {
+    errorCode: data.errorCode,
+    highWatermark: data.highWatermark,
+    lastStableOffset: data.lastStableOffset,
+    logStartOffset: data.logStartOffset,
+    recordsBytes: recordsBytes(data.records),
+  };
+}
+
+/** A fetch refused as a whole for its session: no partitions, and no session (Kafka's SessionErrorContext). */
+function sessionError(errorCode: number): FetchResponse {
+  return { throttleTimeMs: 0, errorCode, sessionId: NO_SESSION_ID, responses: [], nodeEndpoints: [] };
+}
+
 export function fetchHandler(ctx: BrokerContext) {
+  const sessions = new FetchSessionCache(ctx.config.maxIncrementalFetchSessionCacheSlots);
   async function readAll(slots: readonly Slot[], maxBytes: number, readCommitted: boolean) {
     let remaining = maxBytes;
     let total = 0;
@@ -166,38 +213,62 @@ export function fetchHandler(ctx: BrokerContext) {
     minVersion: ctx.config.legacyApiVersions ? 0 : 4,
     maxVersion: 12,
     async handle(request, context) {
-      if (context.apiVersion >= 7 && request.sessionId !== 0) {
-        return {
-          throttleTimeMs: 0,
-          errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND,
-          sessionId: 0,
-          responses: [],
-          nodeEndpoints: [],
-        };
+      const nowMs = Date.now();
+      const sessionId = context.apiVersion >= SESSION_VERSION_MIN ? request.sessionId : NO_SESSION_ID;
+      const sessionEpoch = context.apiVersion >= SESSION_VERSION_MIN ? request.sessionEpoch : FINAL_SESSION_EPOCH;
+      const requested: Wanted[] = request.topics.flatMap((t) =>
+        t.partitions.map((p) => ({
+          topic: t.topic,
+          partition: p.partition,
+          request: {
+            fetchOffset: p.fetchOffset,
+            partitionMaxBytes: p.partitionMaxBytes,
+            currentLeaderEpoch: p.currentLeaderEpoch,
+          },
+        })),
+      );
+      // The session part runs before the first await, so requests are taken in arrival order: a
+      // second fetch with the same epoch finds the epoch already moved on.
+      let session: FetchSession | null = null;
+      let wanted: readonly Wanted[] = requested;
+      let sessionParts: SessionPartition[] = [];
+      const full = sessionEpoch === INITIAL_SESSION_EPOCH || sessionEpoch === FINAL_SESSION_EPOCH;
+      if (full) {
+        if (sessionId !== NO_SESSION_ID) sessions.remove(sessionId);
+      } else {
+        session = sessions.get(sessionId) ?? null;
+        if (session === null) return sessionError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+        if (session.epoch !== sessionEpoch) return sessionError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
+        const forgotten = request.forgottenTopicsData.flatMap((t) =>
+          t.partitions.map((partition) => ({ topic: t.topic, partition })),
+        );
+        session.update(requested, forgotten);
+        session.epoch = nextSessionEpoch(session.epoch);
+        sessions.touch(session, nowMs);
+        sessionParts = [...session.partitions.values()];
+        wanted = sessionParts;
       }
       const slots: Slot[] = [];
       const access = ctx.authorizer.access(context);
-      for (const topic of request.topics) {
-        for (const p of topic.partitions) {
-          let partition: Replica | null = null;
-          let error: unknown = null;
-          try {
-            if (!access.allows(AclOperation.READ, ResourceType.TOPIC, topic.topic)) {
-              throw notAuthorized(AclOperation.READ, ResourceType.TOPIC, topic.topic);
-            }
-            partition = leaderFor(ctx, topic.topic, p.partition, p.currentLeaderEpoch);
-          } catch (err) {
-            error = err;
+      for (const { topic, partition: index, request: p } of wanted) {
+        let partition: Replica | null = null;
+        let error: unknown = null;
+        try {
+          if (!access.allows(AclOperation.READ, ResourceType.TOPIC, topic)) {
+            throw notAuthorized(AclOperation.READ, ResourceType.TOPIC, topic);
           }
-          slots.push({
-            topic: topic.topic,
-            index: p.partition,
-            fetchOffset: p.fetchOffset,
-            partitionMaxBytes: p.partitionMaxBytes,
-            partition,
-            error,
-          });
+          partition = leaderFor(ctx, topic, index, p.currentLeaderEpoch);
+        } catch (err) {
+          error = err;
         }
+        slots.push({
+          topic,
+          index,
+          fetchOffset: p.fetchOffset,
+          partitionMaxBytes: p.partitionMaxBytes,
+          partition,
+          error,
+        });
       }
       const readCommitted = request.isolationLevel === READ_COMMITTED;
       const maxBytes = request.maxBytes > 0 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
@@ -213,18 +284,39 @@ export function fetchHandler(ctx: BrokerContext) {
         read = await readAll(slots, maxBytes, readCommitted);
       }
       countFetched(ctx.traffic, slots, read.results);
+      let answered = slots.map((slot, i) => ({ slot, data: read.results[i]! }));
+      let responseSessionId = NO_SESSION_ID;
+      if (session !== null) {
+        // Incremental: only what the client was not told yet (the slots follow `wanted`'s order).
+        const open = session;
+        answered = answered.filter(({ data }, i) => open.mustAnswer(sessionParts[i]!, answerOf(data)));
+        responseSessionId = session.id;
+      } else if (sessionEpoch === INITIAL_SESSION_EPOCH) {
+        const created = sessions.create(
+          nowMs,
+          new Set(requested.map((w) => sessionPartitionKey(w.topic, w.partition))).size,
+        );
+        if (created !== null) {
+          created.update(requested, []);
+          for (const { slot, data } of answered) {
+            const part = created.partitions.get(sessionPartitionKey(slot.topic, slot.index));
+            assert(part !== undefined, `session ${created.id} lacks ${slot.topic}-${slot.index}`);
+            created.mustAnswer(part, answerOf(data));
+          }
+          responseSessionId = created.id;
+        }
+      }
       const byTopic = new Map<string, FetchPartitionData[]>();
       const legacyMagic: LegacyMagic | null = context.apiVersion <= 1 ? 0 : context.apiVersion <= 3 ? 1 : null;
-      slots.forEach((slot, i) => {
+      for (const { slot, data } of answered) {
         const list = byTopic.get(slot.topic) ?? [];
-        const data = read.results[i]!;
         list.push(legacyMagic === null ? data : downConverted(data, legacyMagic, slot.fetchOffset));
         byTopic.set(slot.topic, list);
-      });
+      }
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
-        sessionId: 0,
+        sessionId: responseSessionId,
         responses: [...byTopic].map(([topic, partitions]) => ({
           topic,
           topicId: '00000000-0000-0000-0000-000000000000',
