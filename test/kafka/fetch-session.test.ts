@@ -80,3 +80,15 @@ describe('FetchSessionCache', () => {
     expect(() => nextSessionEpoch(-1)).toThrow();
   });
 });
+
+describe('FetchSessionCache partition bound', () => {
+  it('makes room by the same rules when the sessions would hold too many partitions', () => {
+    const cache = new FetchSessionCache(10, FETCH_SESSION_EVICTION_MS, 100);
+    const a = sessionOf(cache, 0, 60)!;
+    expect(cache.create(1, 50)).toBeNull();
+    expect(cache.create(1, 101)).toBeNull();
+    const b = cache.create(FETCH_SESSION_EVICTION_MS + 1, 50);
+    expect(b).not.toBeNull();
+    expect(cache.get(a.id)).toBeUndefined();
+  });
+});

@@ -8,10 +8,11 @@
 // no session is privileged): at most `slotsMax` sessions. When it is full, a new session takes
 // the slot of the least recently used one if that was unused for `evictionMs`, else of the
 // smallest session older than `evictionMs` when the new one has more partitions; otherwise it is
-// not kept and the client is answered with session id 0, so it goes on with full fetches.
+// not kept and the client is answered with session id 0, so it goes on with full fetches. The
+// same rules make room when the sessions would hold more than `partitionsMax` partitions in all.
 // Nothing here reads a clock: callers pass the time.
 import { randomInt } from 'node:crypto';
-import { assert } from '../../common/index.js';
+import { assert, limits } from '../../common/index.js';
 
 /** Kafka's INITIAL_EPOCH: a full fetch that opens a new session. */
 export const INITIAL_SESSION_EPOCH = 0;
@@ -136,6 +137,7 @@ export class FetchSessionCache {
   constructor(
     readonly slotsMax: number,
     private readonly evictionMs = FETCH_SESSION_EVICTION_MS,
+    private readonly partitionsMax: number = limits.fetchSessionPartitionsMax,
     private readonly newId: () => number = () => randomInt(1, 0x7fffffff),
   ) {
     assert(slotsMax >= 0, `fetch session slots ${slotsMax}`);
@@ -165,9 +167,15 @@ export class FetchSessionCache {
 
   /** A new session for `sizePartitions` partitions, or null when the cache keeps no slot for it. */
   create(nowMs: number, sizePartitions: number): FetchSession | null {
-    if (this.slotsMax === 0) return null;
-    if (this.sessions.size >= this.slotsMax && !this.evictFor(nowMs, sizePartitions)) return null;
-    assert(this.sessions.size < this.slotsMax, 'fetch session cache over its slots');
+    if (this.slotsMax === 0 || sizePartitions > this.partitionsMax) return null;
+    let cachedPartitions = 0;
+    for (const session of this.sessions.values()) cachedPartitions += session.size;
+    // Each eviction frees a slot, so this runs at most slotsMax times.
+    while (this.sessions.size >= this.slotsMax || cachedPartitions + sizePartitions > this.partitionsMax) {
+      const freed = this.evictFor(nowMs, sizePartitions);
+      if (freed === null) return null;
+      cachedPartitions -= freed;
+    }
     let id = this.newId();
     // Ids are random in [1, 2^31): a collision with one of at most slotsMax ids is rare, and each
     // retry is a fresh draw, so this ends; the bound makes a broken generator fail loudly.
@@ -180,8 +188,11 @@ export class FetchSessionCache {
     return session;
   }
 
-  /** Kafka's tryEvict for an unprivileged session (one scan: the cache holds at most slotsMax). */
-  private evictFor(nowMs: number, sizePartitions: number): boolean {
+  /**
+   * Kafka's tryEvict for an unprivileged session (one scan: the cache holds at most slotsMax):
+   * the partitions of the evicted session, or null when none may go.
+   */
+  private evictFor(nowMs: number, sizePartitions: number): number | null {
     let leastRecent: FetchSession | null = null;
     let smallestOld: FetchSession | null = null;
     for (const session of this.sessions.values()) {
@@ -198,9 +209,9 @@ export class FetchSessionCache {
     let victim: FetchSession | null = null;
     if (leastRecent !== null && nowMs - leastRecent.lastUsedMs > this.evictionMs) victim = leastRecent;
     else if (smallestOld !== null && sizePartitions > smallestOld.size) victim = smallestOld;
-    if (victim === null) return false;
+    if (victim === null) return null;
     this.sessions.delete(victim.id);
     this.evictions++;
-    return true;
+    return victim.size;
   }
 }
