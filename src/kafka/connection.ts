@@ -17,6 +17,7 @@
 // closes. The socket may be a TLS socket; the connection does not care.
 import type { Socket } from 'node:net';
 import { ANONYMOUS, type KafkaPrincipal, limits, type Logger, ProtocolError } from '../common/index.js';
+import { fetchReadBuffers } from '../storage/index.js';
 import type { RequestDispatcher } from './dispatcher.js';
 import type { ClientConnection } from './handler.js';
 import { type ListenerIdentity, PLAINTEXT_LISTENER } from './listener-identity.js';
@@ -325,7 +326,11 @@ export class Connection implements ClientConnection {
       if (!wroteAny) this.socket.cork();
       wroteAny = true;
       for (const part of frame) {
-        if (!this.socket.write(part)) this.waitingForDrain = true;
+        // A fetch's read buffer goes back to its pool once the socket has handed it to the kernel.
+        const written = fetchReadBuffers.isLeased(part)
+          ? this.socket.write(part, () => fetchReadBuffers.giveBack(part))
+          : this.socket.write(part);
+        if (!written) this.waitingForDrain = true;
       }
     }
     if (wroteAny) this.socket.uncork();

@@ -303,7 +303,7 @@ export class Replica {
   read(
     fetchOffset: number,
     maxBytes: number,
-    options: { readonly minOneBatch?: boolean; readonly readCommitted?: boolean } = {},
+    options: { readonly minOneBatch?: boolean; readonly readCommitted?: boolean; readonly pooled?: boolean } = {},
   ): Promise<LogReadResult> {
     const limit = options.readCommitted === true ? this.lastStableOffset : this.highWatermark;
     return this.guarded(() => this.log.read(fetchOffset, maxBytes, limit, options));

@@ -23,7 +23,7 @@ import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { FetchPartitionData, FetchRequest, FetchResponse } from '../protocol/messages/fetch.js';
 import { notAuthorized } from './authorization.js';
-import { batchesToMessageSet, type LegacyMagic, recordsInBatches } from '../../storage/index.js';
+import { batchesToMessageSet, fetchReadBuffers, type LegacyMagic, recordsInBatches } from '../../storage/index.js';
 import { errorOf } from './common.js';
 import { leaderFor } from './partition-access.js';
 import {
@@ -121,6 +121,13 @@ function answerOf(data: FetchPartitionData): PartitionAnswer {
   };
 }
 
+/** Read buffers of a long poll's read that is not sent (a later read replaces it). */
+function giveBackReads(results: readonly FetchPartitionData[]): void {
+  for (const { records } of results) {
+    if (Array.isArray(records)) for (const chunk of records as readonly Buffer[]) fetchReadBuffers.giveBack(chunk);
+  }
+}
+
 /** A fetch refused as a whole for its session: no partitions, and no session (Kafka's SessionErrorContext). */
 function sessionError(errorCode: number): FetchResponse {
   return { throttleTimeMs: 0, errorCode, sessionId: NO_SESSION_ID, responses: [], nodeEndpoints: [] };
@@ -159,7 +166,8 @@ export function fetchHandler(ctx: BrokerContext) {
         const readable = readCommitted ? p.lastStableOffset : p.highWatermark;
         let abortedTransactions: FetchPartitionData['abortedTransactions'] = readCommitted ? [] : null;
         if (slot.fetchOffset < readable && (budget > 0 || minOneBatch)) {
-          const read = await p.read(slot.fetchOffset, budget, { minOneBatch, readCommitted });
+          // Pooled: the connection gives the read buffers back once the socket has written them.
+          const read = await p.read(slot.fetchOffset, budget, { minOneBatch, readCommitted, pooled: true });
           assert(minOneBatch || read.bytes <= budget, `fetch read ${read.bytes} bytes past its budget ${budget}`);
           records = read.chunks;
           remaining = Math.max(remaining - read.bytes, 0);
@@ -281,6 +289,7 @@ export function fetchHandler(ctx: BrokerContext) {
         !context.connection.isClosed
       ) {
         await waitForData(slots, deadline - Date.now());
+        giveBackReads(read.results);
         read = await readAll(slots, maxBytes, readCommitted);
       }
       countFetched(ctx.traffic, slots, read.results);
