@@ -114,7 +114,7 @@ function allPartitions(topic: string, count: number, offsetOf: (p: number) => nu
 }
 
 beforeAll(async () => {
-  node = await startSingleNode();
+  node = await startSingleNode({ extraArgs: ['--max-incremental-fetch-session-cache-slots', String(SLOTS)] });
   client = await RawClient.connect(node.kafkaPort);
   await createTopic('sessions', 10);
 });

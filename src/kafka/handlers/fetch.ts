@@ -8,7 +8,8 @@
 // partition at most partitionMaxBytes, except that the first batch of the first partition with data
 // comes whole however large, so a consumer always progresses. Where Kafka then cuts a later
 // partition's bytes mid-batch (clients drop the partial tail), Brook stops before a batch that does
-// not fit: the same records reach the client, and the response is no larger than Kafka's.
+// not fit: the same records reach the client, and the response is no larger than Kafka's. The
+// partitions are read at once where that gives the same answer (fetch-read.ts).
 // Long polling: with fewer than minBytes available the request waits until a high watermark of one
 // of its partitions moves or maxWaitMs passes. Fetch sessions (KIP-227, v7+) are served as Kafka
 // serves them (fetch-session.ts): session epoch -1 is a full fetch without a session (closing the
@@ -23,8 +24,8 @@ import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { FetchPartitionData, FetchRequest, FetchResponse } from '../protocol/messages/fetch.js';
 import { notAuthorized } from './authorization.js';
-import { batchesToMessageSet, fetchReadBuffers, type LegacyMagic, recordsInBatches } from '../../storage/index.js';
-import { errorOf } from './common.js';
+import { batchesToMessageSet, type LegacyMagic, recordsInBatches } from '../../storage/index.js';
+import { giveBackReads, readPartitions, type Slot } from './fetch-read.js';
 import { leaderFor } from './partition-access.js';
 import {
   FetchSessionCache,
@@ -40,7 +41,6 @@ import {
 } from './fetch-session.js';
 
 const READ_COMMITTED = 1;
-const EMPTY = Buffer.alloc(0);
 /** Fetch sessions came with v7. */
 const SESSION_VERSION_MIN = 7;
 
@@ -50,31 +50,6 @@ interface Wanted {
   readonly request: SessionPartitionRequest;
 }
 
-interface Slot {
-  readonly topic: string;
-  readonly index: number;
-  readonly fetchOffset: number;
-  readonly partitionMaxBytes: number;
-  readonly partition: Replica | null;
-  readonly error: unknown;
-}
-
-function emptyData(index: number): FetchPartitionData {
-  return {
-    partitionIndex: index,
-    errorCode: ErrorCode.NONE,
-    highWatermark: -1,
-    lastStableOffset: -1,
-    logStartOffset: -1,
-    divergingEpoch: { epoch: -1, endOffset: -1 },
-    currentLeader: { leaderId: -1, leaderEpoch: -1 },
-    snapshotId: { endOffset: -1, epoch: -1 },
-    abortedTransactions: null,
-    preferredReadReplica: -1,
-    records: EMPTY,
-  };
-}
-
 /** A partition's batches as a message set for Fetch v0-3; a batch that cannot be converted fails the partition. */
 function downConverted(data: FetchPartitionData, magic: LegacyMagic, fetchOffset: number): FetchPartitionData {
   if (data.records === null || data.errorCode !== ErrorCode.NONE) return data;
@@ -82,7 +57,7 @@ function downConverted(data: FetchPartitionData, magic: LegacyMagic, fetchOffset
     return { ...data, records: batchesToMessageSet(data.records, magic, fetchOffset) };
   } catch (err) {
     const errorCode = err instanceof KafkaError ? err.code : ErrorCode.CORRUPT_MESSAGE;
-    return { ...data, errorCode, records: EMPTY };
+    return { ...data, errorCode, records: Buffer.alloc(0) };
   }
 }
 
@@ -121,13 +96,6 @@ function answerOf(data: FetchPartitionData): PartitionAnswer {
   };
 }
 
-/** Read buffers of a long poll's read that is not sent (a later read replaces it). */
-function giveBackReads(results: readonly FetchPartitionData[]): void {
-  for (const { records } of results) {
-    if (Array.isArray(records)) for (const chunk of records as readonly Buffer[]) fetchReadBuffers.giveBack(chunk);
-  }
-}
-
 /** A fetch refused as a whole for its session: no partitions, and no session (Kafka's SessionErrorContext). */
 function sessionError(errorCode: number): FetchResponse {
   return { throttleTimeMs: 0, errorCode, sessionId: NO_SESSION_ID, responses: [], nodeEndpoints: [] };
@@ -135,73 +103,6 @@ function sessionError(errorCode: number): FetchResponse {
 
 export function fetchHandler(ctx: BrokerContext) {
   const sessions = new FetchSessionCache(ctx.config.maxIncrementalFetchSessionCacheSlots);
-  async function readAll(slots: readonly Slot[], maxBytes: number, readCommitted: boolean) {
-    let remaining = maxBytes;
-    let total = 0;
-    let partitionsWithData = 0;
-    let anyError = false;
-    const results: FetchPartitionData[] = [];
-    for (const slot of slots) {
-      const data = emptyData(slot.index);
-      if (slot.partition === null) {
-        results.push({ ...data, errorCode: errorOf(slot.error, ctx.log).errorCode });
-        anyError = true;
-        continue;
-      }
-      const p = slot.partition;
-      try {
-        // Leadership may have moved during a long poll: send the client to the new leader.
-        if (!p.isLeader)
-          throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${slot.topic}-${slot.index} is no longer led here`);
-        if (slot.fetchOffset < p.logStartOffset || slot.fetchOffset > p.logEndOffset) {
-          throw new KafkaError(
-            ErrorCode.OFFSET_OUT_OF_RANGE,
-            `offset ${slot.fetchOffset} outside [${p.logStartOffset}, ${p.logEndOffset}]`,
-          );
-        }
-        let records: Buffer[] | Buffer = EMPTY;
-        // Until some partition has returned data, the next one's first batch may pass both limits.
-        const minOneBatch = total === 0;
-        const budget = Math.max(Math.min(slot.partitionMaxBytes, remaining), 0);
-        const readable = readCommitted ? p.lastStableOffset : p.highWatermark;
-        let abortedTransactions: FetchPartitionData['abortedTransactions'] = readCommitted ? [] : null;
-        if (slot.fetchOffset < readable && (budget > 0 || minOneBatch)) {
-          // Pooled: the connection gives the read buffers back once the socket has written them.
-          const read = await p.read(slot.fetchOffset, budget, { minOneBatch, readCommitted, pooled: true });
-          assert(minOneBatch || read.bytes <= budget, `fetch read ${read.bytes} bytes past its budget ${budget}`);
-          records = read.chunks;
-          remaining = Math.max(remaining - read.bytes, 0);
-          total += read.bytes;
-          if (read.bytes > 0) partitionsWithData++;
-          if (readCommitted && read.bytes > 0) {
-            abortedTransactions = p
-              .abortedTransactions(slot.fetchOffset, read.nextOffset)
-              .map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
-          }
-        }
-        results.push({
-          ...data,
-          highWatermark: p.highWatermark,
-          lastStableOffset: p.lastStableOffset,
-          logStartOffset: p.logStartOffset,
-          abortedTransactions,
-          records,
-        });
-      } catch (err) {
-        anyError = true;
-        results.push({
-          ...data,
-          errorCode: errorOf(err, ctx.log).errorCode,
-          highWatermark: p.highWatermark,
-          logStartOffset: p.logStartOffset,
-        });
-      }
-    }
-    // Past maxBytes only through the first batch of the one partition that returned data (KIP-74).
-    assert(total <= maxBytes || partitionsWithData === 1, `fetch of ${total} bytes past maxBytes ${maxBytes}`);
-    return { results, total, anyError };
-  }
-
   function waitForData(slots: readonly Slot[], waitMs: number): Promise<void> {
     return new Promise((resolve) => {
       const unsubscribes: (() => void)[] = [];
@@ -280,7 +181,7 @@ export function fetchHandler(ctx: BrokerContext) {
       }
       const readCommitted = request.isolationLevel === READ_COMMITTED;
       const maxBytes = request.maxBytes > 0 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
-      let read = await readAll(slots, maxBytes, readCommitted);
+      let read = await readPartitions(slots, maxBytes, readCommitted, ctx.log);
       const deadline = Date.now() + Math.min(Math.max(request.maxWaitMs, 0), limits.fetchMaxWaitMsMax);
       while (
         !read.anyError &&
@@ -290,7 +191,7 @@ export function fetchHandler(ctx: BrokerContext) {
       ) {
         await waitForData(slots, deadline - Date.now());
         giveBackReads(read.results);
-        read = await readAll(slots, maxBytes, readCommitted);
+        read = await readPartitions(slots, maxBytes, readCommitted, ctx.log);
       }
       countFetched(ctx.traffic, slots, read.results);
       let answered = slots.map((slot, i) => ({ slot, data: read.results[i]! }));
