@@ -59,6 +59,15 @@ export const SETTINGS = {
     default: 'brook-cluster',
     doc: 'cluster id reported to clients',
   }),
+  rack: setting({
+    broker: 'broker.rack',
+    flag: '--rack',
+    placeholder: 'rack',
+    type: optional(text(1, 255, 'rack')),
+    default: null,
+    doc: "this node's rack (or zone): replicas of a partition go to distinct racks where there are enough",
+    main: true,
+  }),
   dataDir: setting({
     broker: 'log.dir',
     flag: '--data-dir',
@@ -409,6 +418,27 @@ export const SETTINGS = {
     type: long(2),
     default: 1000,
     doc: 'snapshot the metadata and compact the Raft log every n entries',
+  }),
+  autoLeaderRebalanceEnable: setting({
+    broker: 'auto.leader.rebalance.enable',
+    flag: '--auto-leader-rebalance-enable',
+    type: boolean(),
+    default: true,
+    doc: 'the controller moves leaderships back to preferred replicas when a broker holds too few of its own',
+  }),
+  leaderImbalanceCheckIntervalSeconds: setting({
+    broker: 'leader.imbalance.check.interval.seconds',
+    flag: '--leader-imbalance-check-interval-seconds',
+    type: long(1),
+    default: 300,
+    doc: 'how often the controller checks leader balance',
+  }),
+  leaderImbalancePerBrokerPercentage: setting({
+    broker: 'leader.imbalance.per.broker.percentage',
+    flag: '--leader-imbalance-per-broker-percentage',
+    type: int(0, 100),
+    default: 10,
+    doc: "share of a broker's preferred partitions led elsewhere above which they are moved back",
   }),
   brokerSessionTimeoutMs: setting({
     broker: 'broker.session.timeout.ms',
