@@ -19,10 +19,13 @@ import { assert, type Clock, limits, type ScheduledTask, systemClock } from '../
 
 /** Reads below this stay plain allocations (small, short-lived, cheap). */
 const POOLED_BYTES_MIN = 256 * 1024;
-/** Capacities are rounded up to this step, so a capacity serves reads of similar sizes. */
-const CAPACITY_STEP_BYTES = 1024 * 1024;
-/** Idle capacities a lease may look at above its own step: a little waste, far fewer allocations. */
-const LARGER_STEPS_TRIED = 2;
+/**
+ * Capacities are rounded up to this step, so a capacity serves reads of similar sizes (a fetch
+ * read is partitionMaxBytes plus a little read-ahead: 1 MiB + 4 KiB takes 1.25 MiB).
+ */
+const CAPACITY_STEP_BYTES = 256 * 1024;
+/** Idle capacities a lease may look at above its own step (up to 1 MiB more): fewer allocations. */
+const LARGER_STEPS_TRIED = 4;
 
 export class ReadBufferPool {
   private readonly idle = new Map<number, ArrayBuffer[]>();
