@@ -224,6 +224,31 @@ describe('fetch sessions (KIP-227, raw protocol)', () => {
     await fetch({ sessionId: replaced.sessionId, sessionEpoch: -1 });
   });
 
+  it('long-polls an incremental fetch over the session partitions it does not name', async () => {
+    await createTopic('polled', 3);
+    const opened = await fetch({ sessionId: 0, sessionEpoch: 0, topics: allPartitions('polled', 3) });
+    expect(opened.sessionId).toBeGreaterThan(0);
+    // Names no partition, waits for data: a record on partition 2 during the wait answers it.
+    const waiting = fetch({ sessionId: opened.sessionId, sessionEpoch: 1, maxWaitMs: 20_000 });
+    const writer = await RawClient.connect(node.kafkaPort);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const batch = buildRecordBatch([{ key: null, value: Buffer.from('late'), timestamp: Date.now() }]);
+      await writer.request(0, 9, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 10_000,
+        topicData: [{ name: 'polled', partitionData: [{ index: 2, records: batch }] }],
+      });
+    } finally {
+      writer.close();
+    }
+    const answer = answered(await waiting);
+    expect([...answer.keys()]).toEqual([2]);
+    expect(offsetsIn(answer.get(2)!.records)).toEqual([0]);
+    await fetch({ sessionId: opened.sessionId, sessionEpoch: -1 });
+  });
+
   it('keeps at most max.incremental.fetch.session.cache.slots sessions; a closed one frees its slot', async () => {
     const ids: number[] = [];
     for (let i = 0; i < SLOTS; i++) {
