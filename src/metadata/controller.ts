@@ -6,7 +6,7 @@ import { ErrorCode, KafkaError, limits, parseTopicConfigs, resolveQuorums } from
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { BrokerLiveness } from './broker-heartbeats.js';
 import type { MetadataLog } from './log.js';
-import { placeReplicas, rackAlternated } from './placement.js';
+import { copysets, placeOnCopysets, placeReplicas, rackAlternated } from './placement.js';
 import type { MetadataRecord, PartitionAssignment } from './records.js';
 import {
   type AclDeletionResult,
@@ -35,6 +35,8 @@ export interface CreateTopicSpec {
 export interface ControllerDefaults {
   readonly defaultPartitions: number;
   readonly defaultReplicationFactor: number;
+  readonly replicaPlacementPolicy: 'rack-aware' | 'copyset';
+  readonly replicaPlacementScatterWidth: number;
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -279,9 +281,14 @@ export class Controller {
       );
     }
     const ordered = rackAlternated(brokers);
+    const sets =
+      this.defaults.replicaPlacementPolicy === 'copyset'
+        ? copysets(brokers, factor, this.defaults.replicaPlacementScatterWidth)
+        : null;
     const out: PartitionAssignment[] = [];
     for (let i = 0; i < count; i++) {
-      const replicas = placeReplicas(ordered, factor, this.placementCursor++);
+      const cursor = this.placementCursor++;
+      const replicas = sets === null ? placeReplicas(ordered, factor, cursor) : placeOnCopysets(sets, ordered, cursor);
       out.push({ partition: firstPartition + i, replicas, leader: replicas[0]!, leaderEpoch: 0 });
     }
     return out;

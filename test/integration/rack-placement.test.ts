@@ -52,3 +52,41 @@ describe('rack-aware placement', () => {
     expect(racks).toEqual(RACKS);
   });
 });
+
+describe('copyset placement (replica.placement.policy=copyset)', () => {
+  const racks: Record<number, string> = { 1: 'a', 2: 'a', 3: 'b', 4: 'b', 5: 'c', 6: 'c' };
+  let copysetAdmin: Admin;
+
+  beforeAll(async () => {
+    await admin?.disconnect().catch(() => undefined);
+    await stopAll();
+    const six = await startCluster(6, {
+      extraArgs: ['--replica-placement-policy', 'copyset', '--replica-placement-scatter-width', '2'],
+      extraArgsFor: (nodeId) => ['--rack', racks[nodeId]!],
+    });
+    copysetAdmin = new Kafka({
+      clientId: 'copyset-test',
+      brokers: [six[0]!.bootstrap],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 10, initialRetryTime: 200 },
+    }).admin();
+    await copysetAdmin.connect();
+  });
+
+  afterAll(async () => {
+    await copysetAdmin?.disconnect().catch(() => undefined);
+  });
+
+  it('spreads 30 partitions over two replica sets of three racks each, every broker leading five', async () => {
+    await copysetAdmin.createTopics({
+      topics: [{ topic: 'copysets', numPartitions: 30, replicationFactor: 3 }],
+      waitForLeaders: true,
+    });
+    const partitions = (await copysetAdmin.fetchTopicMetadata({ topics: ['copysets'] })).topics[0]!.partitions;
+    const sets = new Set(partitions.map((p) => [...p.replicas].sort((x, y) => x - y).join(',')));
+    // Scatter width 2 at replication factor 3: one permutation of six brokers, two copysets.
+    expect(sets.size).toBe(2);
+    for (const p of partitions) expect(new Set(p.replicas.map((id) => racks[id]))).toEqual(new Set(['a', 'b', 'c']));
+    for (const id of [1, 2, 3, 4, 5, 6]) expect(partitions.filter((p) => p.replicas[0] === id)).toHaveLength(5);
+  });
+});

@@ -1,7 +1,13 @@
 // Replica placement: distinct brokers always, distinct racks while racks remain, leaders rotating
 // over brokers and racks, and plain round-robin when no rack is set.
 import { describe, expect, it } from 'vitest';
-import { placeReplicas, rackAlternated, type PlacementBroker } from '../../src/metadata/placement.js';
+import {
+  copysets,
+  placeOnCopysets,
+  placeReplicas,
+  rackAlternated,
+  type PlacementBroker,
+} from '../../src/metadata/placement.js';
 
 const brokers = (racks: (string | null)[]): PlacementBroker[] => racks.map((rack, i) => ({ nodeId: i + 1, rack }));
 
@@ -61,5 +67,51 @@ describe('replica placement', () => {
     for (const replicas of placeAll(brokers(['a', 'a', 'b', 'b', 'b']), 10, 5)) {
       expect([...replicas].sort()).toEqual([1, 2, 3, 4, 5]);
     }
+  });
+});
+
+describe('copyset placement', () => {
+  const racks = Array.from({ length: 30 }, (_, i) => `r${i % 3}`);
+  const list = brokers(racks);
+  const ordered = rackAlternated(list);
+  const key = (ids: readonly number[]): string => [...ids].sort((a, b) => a - b).join(',');
+
+  it('builds ceil(S / (R - 1)) permutations of N / R copysets, every broker in each', () => {
+    const family = copysets(list, 3, 4);
+    expect(family).toHaveLength(20);
+    for (const set of family) expect(new Set(set).size).toBe(3);
+    for (const b of list) expect(family.filter((s) => s.includes(b.nodeId))).toHaveLength(2);
+  });
+
+  it('puts every partition on a copyset with its leader first, in distinct racks, leaders rotating', () => {
+    const family = copysets(list, 3, 2);
+    const keys = new Set(family.map(key));
+    const placed = Array.from({ length: 300 }, (_, cursor) => placeOnCopysets(family, ordered, cursor));
+    for (const replicas of placed) {
+      expect(keys.has(key(replicas))).toBe(true);
+      expect(new Set(replicas.map((id) => racks[id - 1])).size).toBe(3);
+    }
+    // Ten copysets in all (fewer replica sets than the rack-aware policy's thirty).
+    expect(new Set(placed.map(key)).size).toBe(10);
+    const leaders = placed.map((r) => r[0]!);
+    for (const b of list) expect(leaders.filter((l) => l === b.nodeId)).toHaveLength(10);
+  });
+
+  it('is the same family on every controller for the same brokers, whatever their order', () => {
+    expect(copysets([...list].reverse(), 3, 4)).toEqual(copysets(list, 3, 4));
+  });
+
+  it('covers brokers left over when N is not a multiple of R', () => {
+    const seven = brokers([null, null, null, null, null, null, null]);
+    const family = copysets(seven, 3, 2);
+    for (const b of seven) expect(family.some((s) => s.includes(b.nodeId))).toBe(true);
+    for (const set of family) expect(new Set(set).size).toBe(3);
+  });
+
+  it('gives each broker its own copyset at replication factor 1', () => {
+    expect(copysets(brokers([null, null]), 1, 2)).toEqual([[1], [2]]);
+    expect(placeOnCopysets(copysets(brokers([null, null]), 1, 2), rackAlternated(brokers([null, null])), 1)).toEqual([
+      2,
+    ]);
   });
 });

@@ -68,6 +68,20 @@ export const SETTINGS = {
     doc: "this node's rack (or zone): replicas of a partition go to distinct racks where there are enough",
     main: true,
   }),
+  replicaPlacementPolicy: setting({
+    broker: 'replica.placement.policy',
+    flag: '--replica-placement-policy',
+    type: oneOf(['rack-aware', 'copyset'] as const),
+    default: 'rack-aware',
+    doc: "new partitions' replicas: 'rack-aware' (each leader's next brokers in rack order) or 'copyset' (a small family of replica sets)",
+  }),
+  replicaPlacementScatterWidth: setting({
+    broker: 'replica.placement.scatter.width',
+    flag: '--replica-placement-scatter-width',
+    type: int(1, 1000),
+    default: 2,
+    doc: "with the copyset policy: how many other brokers share each broker's replicas (more: faster rebuilds, more replica sets)",
+  }),
   dataDir: setting({
     broker: 'log.dir',
     flag: '--data-dir',
