@@ -152,7 +152,7 @@ export class BrokerLifecycle {
       nodeId: this.config.nodeId,
       host: endpoints[0]!.host,
       port: endpoints[0]!.port,
-      rack: '',
+      rack: this.config.rack ?? '',
       incarnation: this.incarnation,
       endpoints,
     };

@@ -141,6 +141,7 @@ export class ControlService {
       current.incarnation === request.incarnation &&
       current.host === request.host &&
       current.port === request.port &&
+      current.rack === (request.rack === '' ? null : request.rack) &&
       JSON.stringify(current.endpoints) === JSON.stringify(endpoints);
     if (!unchanged) {
       await this.metadata.propose([

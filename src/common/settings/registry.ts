@@ -59,6 +59,15 @@ export const SETTINGS = {
     default: 'brook-cluster',
     doc: 'cluster id reported to clients',
   }),
+  rack: setting({
+    broker: 'broker.rack',
+    flag: '--rack',
+    placeholder: 'rack',
+    type: optional(text(1, 255, 'rack')),
+    default: null,
+    doc: "this node's rack (or zone): replicas of a partition go to distinct racks where there are enough",
+    main: true,
+  }),
   dataDir: setting({
     broker: 'log.dir',
     flag: '--data-dir',
