@@ -56,6 +56,7 @@ import {
 import {
   ElectionRequests,
   PartitionElections,
+  LeaderBalancer,
   ReplicaManager,
   ReplicationClient,
   ReplicationService,
@@ -123,6 +124,13 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     metadata,
     replicationClient,
     electionRequests,
+    systemClock,
+    log.child({ module: 'elections' }),
+  );
+  const leaderBalancer = new LeaderBalancer(
+    config,
+    metadata,
+    elections,
     systemClock,
     log.child({ module: 'elections' }),
   );
@@ -368,6 +376,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         interBroker.close();
         groups.close();
         await replicas.close();
+        leaderBalancer.close();
         elections.close();
         replicationClient.close();
         replication.close();

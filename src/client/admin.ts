@@ -14,6 +14,7 @@ import {
   type CreateTopicsResponse,
   type DeleteGroupsResponse,
   type DeleteTopicsResponse,
+  type ElectLeadersResponse,
   type DescribeConfigsResponse,
   type DescribeGroupsResponse,
   type DescribeQuorumResponse,
@@ -179,6 +180,37 @@ export class Admin {
       const result = answer.results.find((r) => r.name === name);
       if (!result) throw new ClientError(`topic ${name}: not in the broker's answer`);
       check(result.errorCode, `add partitions to ${name}`, result.errorMessage);
+    });
+  }
+
+  /**
+   * ElectLeaders: a preferred election gives each partition's leadership to its first replica; an
+   * unclean one elects any live replica of a partition without a leader (and may lose acknowledged
+   * writes). `partitions` null: every partition. One result per partition, its error code 0 when done.
+   */
+  async electLeaders(
+    type: 'preferred' | 'unclean',
+    partitions: readonly { topic: string; partition: number }[] | null,
+  ): Promise<{ topic: string; partition: number; errorCode: number; errorMessage: string | null }[]> {
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions ?? []) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    return this.client.retrying(async () => {
+      const answer = await (
+        await this.client.any()
+      ).send<ElectLeadersResponse>(Api.ElectLeaders, {
+        electionType: type === 'preferred' ? 0 : 1,
+        topicPartitions: partitions === null ? null : [...byTopic].map(([topic, ids]) => ({ topic, partitions: ids })),
+        timeoutMs: TIMEOUT_MS,
+      });
+      check(answer.errorCode, 'elect leaders');
+      return answer.replicaElectionResults.flatMap((t) =>
+        t.partitionResult.map((r) => ({
+          topic: t.topic,
+          partition: r.partitionId,
+          errorCode: r.errorCode,
+          errorMessage: r.errorMessage,
+        })),
+      );
     });
   }
 

@@ -38,6 +38,7 @@ export type {
   CreateTopicsResponse,
 } from './protocol/messages/create-topics.js';
 export type { CreatePartitionsRequest, CreatePartitionsResponse } from './protocol/messages/create-partitions.js';
+export type { ElectLeadersRequest, ElectLeadersResponse } from './protocol/messages/elect-leaders.js';
 export type { DeleteGroupsRequest, DeleteGroupsResponse } from './protocol/messages/delete-groups.js';
 export type { DeleteTopicsRequest, DeleteTopicsResponse } from './protocol/messages/delete-topics.js';
 export {

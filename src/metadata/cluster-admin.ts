@@ -3,6 +3,7 @@
 // through one node sees it in the Metadata of that node at once.
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { ControlClient } from './control-client.js';
+import type { ElectionType, PartitionElectionResult } from './control-service.js';
 import type { CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
 import type { AclDeletionResult, ItemResult, QuotaAlteration, QuotaAlterationResult } from './security-plans.js';
@@ -32,6 +33,11 @@ export interface AdminOperations {
     upsertions: readonly ScramUpsertion[],
     createOnly: boolean,
   ): Promise<ScramAlterResult[]>;
+  /** ElectLeaders: one result per named partition (for null, per partition whose leader changed or failed to). */
+  electLeaders(
+    type: ElectionType,
+    partitions: readonly { topic: string; partition: number }[] | null,
+  ): Promise<PartitionElectionResult[]>;
 }
 
 const ADMIN_TIMEOUT_MS = 10_000;
@@ -104,6 +110,13 @@ export class ClusterAdmin implements AdminOperations {
     createOnly: boolean,
   ): Promise<ScramAlterResult[]> {
     return this.run('alterScramCredentials', { deletions, upsertions, createOnly });
+  }
+
+  electLeaders(
+    type: ElectionType,
+    partitions: readonly { topic: string; partition: number }[] | null,
+  ): Promise<PartitionElectionResult[]> {
+    return this.run('electLeaders', { type, partitions });
   }
 
   /** Reserves a block of producer ids for `nodeId` through the controller. */

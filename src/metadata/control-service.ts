@@ -56,6 +56,26 @@ function failed(err: unknown): ControlResult {
 export interface LeadershipDrain {
   /** Resolves with how many leaderships are left on `nodeId`: none, or some after `timeoutMs`. */
   drain(nodeId: number, timeoutMs: number): Promise<number>;
+  /** ElectLeaders for one partition, on the controller. */
+  electLeader(topicId: string, partition: number, type: ElectionType): Promise<ElectionOutcome>;
+}
+
+/** Partitions an ElectLeaders request elects at once. */
+const CONCURRENT_ELECT_LEADERS = 8;
+
+/** One partition's ElectLeaders answer, named. */
+export interface PartitionElectionResult extends ElectionOutcome {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** ElectLeaders' election_type: 0 preferred, 1 unclean. */
+export type ElectionType = 'preferred' | 'unclean';
+
+/** One partition's ElectLeaders answer (NONE: it is now led as asked). */
+export interface ElectionOutcome {
+  readonly errorCode: ErrorCode;
+  readonly message: string | null;
 }
 
 export class ControlService {
@@ -237,9 +257,42 @@ export class ControlService {
             args.createOnly === true,
           ),
         );
+      case 'electLeaders':
+        return ok(
+          await this.electLeaders(
+            args.type as ElectionType,
+            args.partitions as { topic: string; partition: number }[] | null,
+          ),
+        );
       default:
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown admin operation ${call.operation}`);
     }
+  }
+
+  /** ElectLeaders: every named partition (every partition when null), a few elections at a time. */
+  private async electLeaders(
+    type: ElectionType,
+    partitions: readonly { topic: string; partition: number }[] | null,
+  ): Promise<PartitionElectionResult[]> {
+    const state = this.metadata.state;
+    const wanted =
+      partitions ?? state.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+    const results: PartitionElectionResult[] = new Array<PartitionElectionResult>(wanted.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < wanted.length; i = next++) {
+        const { topic, partition } = wanted[i]!;
+        const info = state.topic(topic);
+        const outcome: ElectionOutcome =
+          info && partition >= 0 && partition < info.partitions.length
+            ? await this.leaderships.electLeader(info.topicId, partition, type)
+            : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: null };
+        results[i] = { topic, partition, ...outcome };
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENT_ELECT_LEADERS }, worker));
+    if (partitions === null) return results.filter((r) => r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED);
+    return results;
   }
 
   private checkLiveness(): void {

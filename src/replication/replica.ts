@@ -490,7 +490,12 @@ export class Replica {
   private async seal(epoch: number): Promise<SealResponse> {
     const first = this.follower.sealDecision(epoch);
     if (!first.accepted) return first;
-    if (this.leader !== null && this.leader.epoch < epoch) this.stepDown(`sealed at epoch ${epoch}`);
+    // Read before stepping down: while it leads, nothing is acknowledged at or above this.
+    let ledHighWatermark = -1;
+    if (this.leader !== null && this.leader.epoch < epoch) {
+      ledHighWatermark = this.leader.core.highWatermark;
+      this.stepDown(`sealed at epoch ${epoch}`);
+    }
     const a = this.assignmentValue;
     if (a.leader === this.io.nodeId && a.leaderEpoch < epoch) {
       // If the failover that sealed us does not finish (too few answers), the metadata keeps
@@ -499,7 +504,7 @@ export class Replica {
     }
     const answer = await this.follower.sealDurably(epoch);
     assert(this.sealed.value >= epoch, `the seal at ${epoch} is durable before it is answered`);
-    return answer;
+    return { ...answer, ledHighWatermark };
   }
 
   // ---------------------------------------------------------------- status and close

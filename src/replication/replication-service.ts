@@ -169,10 +169,19 @@ export class ReplicationService implements LocalReplication {
   }
 
   async seal(request: WireSealRequest): Promise<WireSealResponse> {
-    const none = { replicaId: this.config.nodeId, sealedEpoch: -1, lastEpoch: -1, logEndOffset: 0, accepted: false };
+    const none = {
+      replicaId: this.config.nodeId,
+      sealedEpoch: -1,
+      lastEpoch: -1,
+      logEndOffset: 0,
+      accepted: false,
+      ledHighWatermark: -1,
+    };
     const manager = this.replicas();
     const response = manager ? await manager.inbound.seal(request.topicId, request.partition, request.epoch) : null;
-    return response === null ? { ...none, error: 'unknown' } : { ...response, error: '' };
+    return response === null
+      ? { ...none, error: 'unknown' }
+      : { ...response, led: response.ledHighWatermark >= 0, error: '' };
   }
 
   requestElection(request: WireElectionRequest): string {

@@ -411,6 +411,16 @@ export const API_AUTHORIZATION_RULES: Readonly<Record<number, AuthorizedApi | Un
     grants: [group(AclOperation.DELETE, RESOURCES.doomedGroup)],
     granted: ErrorCode.NONE,
   },
+  43: {
+    name: 'ElectLeaders',
+    version: 1,
+    body: { electionType: 0, topicPartitions: [{ topic: T, partitions: [0] }], timeoutMs: 5000 },
+    at: 'replicaElectionResults.0.partitionResult.0.errorCode',
+    refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    grants: [cluster(AclOperation.ALTER)],
+    // One node: the partition's preferred replica leads it already.
+    granted: ErrorCode.ELECTION_NOT_NEEDED,
+  },
   44: {
     name: 'IncrementalAlterConfigs',
     version: 0,

@@ -412,6 +412,27 @@ export const SETTINGS = {
     default: 1000,
     doc: 'snapshot the metadata and compact the Raft log every n entries',
   }),
+  autoLeaderRebalanceEnable: setting({
+    broker: 'auto.leader.rebalance.enable',
+    flag: '--auto-leader-rebalance-enable',
+    type: boolean(),
+    default: true,
+    doc: 'the controller moves leaderships back to preferred replicas when a broker holds too few of its own',
+  }),
+  leaderImbalanceCheckIntervalSeconds: setting({
+    broker: 'leader.imbalance.check.interval.seconds',
+    flag: '--leader-imbalance-check-interval-seconds',
+    type: long(1),
+    default: 300,
+    doc: 'how often the controller checks leader balance',
+  }),
+  leaderImbalancePerBrokerPercentage: setting({
+    broker: 'leader.imbalance.per.broker.percentage',
+    flag: '--leader-imbalance-per-broker-percentage',
+    type: int(0, 100),
+    default: 10,
+    doc: "share of a broker's preferred partitions led elsewhere above which they are moved back",
+  }),
   brokerSessionTimeoutMs: setting({
     broker: 'broker.session.timeout.ms',
     flag: '--broker-session-timeout-ms',

@@ -5,6 +5,7 @@ import type { ApiHandler } from '../handler.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { createPartitionsHandler } from './create-partitions.js';
+import { electLeadersHandler } from './elect-leaders.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
@@ -67,6 +68,7 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     describeConfigsHandler(ctx),
     alterConfigsHandler(ctx),
     createPartitionsHandler(ctx),
+    electLeadersHandler(ctx),
     incrementalAlterConfigsHandler(ctx),
     describeQuorumHandler(ctx),
     // Consumer groups (src/groups).

@@ -29,6 +29,7 @@ import { offsetForLeaderEpochApi } from './messages/offset-for-leader-epoch.js';
 import { describeConfigsApi } from './messages/describe-configs.js';
 import { alterConfigsApi } from './messages/alter-configs.js';
 import { createPartitionsApi } from './messages/create-partitions.js';
+import { electLeadersApi } from './messages/elect-leaders.js';
 import { deleteGroupsApi } from './messages/delete-groups.js';
 import { incrementalAlterConfigsApi } from './messages/incremental-alter-configs.js';
 import { offsetDeleteApi } from './messages/offset-delete.js';
@@ -74,6 +75,7 @@ export const allApis: readonly ApiSchema[] = [
   describeConfigsApi,
   alterConfigsApi,
   createPartitionsApi,
+  electLeadersApi,
   deleteGroupsApi,
   incrementalAlterConfigsApi,
   offsetDeleteApi,
