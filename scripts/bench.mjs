@@ -6,8 +6,8 @@
 //      node's CPU seconds per GB produced (utime + stime from /proc/<pid>/stat),
 //   2. consume throughput: kcat reads them all back from the beginning,
 //   3. produce latency: a librdkafka producer (python3-confluent-kafka) at a steady rate, with the
-//      stage breakdown of those produces read from the nodes' /metrics (brook_produce_stage_seconds
-//      and brook_replica_append_seconds, bucket counts after the phase minus before: median and p99
+//      stage breakdown of those produces read from the nodes' /metrics (brook_kafka_produce_stage_seconds
+//      and brook_replication_follower_append_seconds, bucket counts after the phase minus before: median and p99
 //      per stage; docs/operations.md says how to read it),
 //   4. the cost of topic compression.type: the same records produced in one codec to a topic
 //      that keeps it (compression.type=producer) and to one whose codec differs, so the leader
@@ -311,7 +311,7 @@ function cpuSecondsOf(node) {
   }
 }
 
-const STAGE_METRIC = 'brook_produce_stage_seconds';
+const STAGE_METRIC = 'brook_kafka_produce_stage_seconds';
 /** The stages in the order a produce passes them (src/common/metrics-stages.ts). */
 const STAGES = [
   'queued',
@@ -325,7 +325,7 @@ const STAGES = [
 
 /**
  * The stage histograms summed over the nodes' /metrics: per stage (and `follower_own_view` for
- * brook_replica_append_seconds) the cumulative count of each bucket bound, and the sum.
+ * brook_replication_follower_append_seconds) the cumulative count of each bucket bound, and the sum.
  */
 async function scrapeStages(nodePorts) {
   const series = new Map();
@@ -333,7 +333,7 @@ async function scrapeStages(nodePorts) {
     const text = await (await fetch(`http://127.0.0.1:${p.http}/metrics`)).text();
     for (const line of text.split('\n')) {
       const m =
-        /^(brook_produce_stage_seconds|brook_replica_append_seconds)_(bucket|sum|count)(?:\{([^}]*)\})? (\S+)$/.exec(
+        /^(brook_kafka_produce_stage_seconds|brook_replication_follower_append_seconds)_(bucket|sum|count)(?:\{([^}]*)\})? (\S+)$/.exec(
           line,
         );
       if (m === null) continue;
@@ -391,7 +391,7 @@ function stageBreakdown(before, after) {
   }
   return {
     during: `the latency phase (acks=all at ${opts['latency-rate']} records/s), summed over the nodes`,
-    how: 'brook_produce_stage_seconds (leaders) and brook_replica_append_seconds (followers: follower_own_view), bucket counts after minus before; quantiles interpolated within 1.5x buckets',
+    how: 'brook_kafka_produce_stage_seconds (leaders) and brook_replication_follower_append_seconds (followers: follower_own_view), bucket counts after minus before; quantiles interpolated within 1.5x buckets',
     ...out,
   };
 }

@@ -1,6 +1,6 @@
 // Where an acks=all produce spends its time, stage by stage, as Prometheus histograms
 // (docs/operations.md, "Reading the produce stage breakdown"). On the leader,
-// brook_produce_stage_seconds{stage}:
+// brook_kafka_produce_stage_seconds{stage}:
 //   queued                 request read off the socket → its batch's leader append starts
 //   leader_append_fsync    leader append starts → the leader's fsync covers the batch
 //   peer_queue             batch queued for a follower → the call carrying it is written to the stream
@@ -8,7 +8,7 @@
 //   follower_append_fsync  call received → answered, on the follower (append + fsync, as it reports)
 //   back_to_leader         answer written (follower) → answer received (leader)
 //   hw_to_response         the high watermark covers the request's batches → its response is written
-// and on every node brook_replica_append_seconds, the follower's own view of each append call.
+// and on every node brook_replication_follower_append_seconds, the follower's own view of each append call.
 // The network legs come from the leader's round trip: the follower returns, in its answer, when it
 // received the call (wall clock) and how long it took (its own monotonic clock), so
 // to_followers + back_to_leader = round trip − follower time exactly; the split between the two
@@ -53,14 +53,14 @@ export const wallClockMs = (monotonicMs: number): number => performance.timeOrig
 
 export function produceStageMetrics(registry: Registry): ProduceStages {
   const stages = new Histogram({
-    name: 'brook_produce_stage_seconds',
+    name: 'brook_kafka_produce_stage_seconds',
     help: 'Time of each stage of a produce on the partition leader (queued, leader_append_fsync, peer_queue, ...)',
     labelNames: ['stage'],
     buckets: [...STAGE_BUCKETS_SECONDS],
     registers: [registry],
   });
   const replicaAppend = new Histogram({
-    name: 'brook_replica_append_seconds',
+    name: 'brook_replication_follower_append_seconds',
     help: 'On a follower: an append call from a leader, received to answered (queue, append, fsync)',
     buckets: [...STAGE_BUCKETS_SECONDS],
     registers: [registry],

@@ -52,7 +52,7 @@ export class ReplicationService implements LocalReplication {
     private readonly replicas: () => ReplicaManager | null,
     private readonly clock: Clock,
     private readonly log: Logger,
-    /** Where brook_replica_append_seconds is observed. */
+    /** Where brook_replication_follower_append_seconds is observed. */
     private readonly stages: ProduceStages = NO_PRODUCE_STAGES,
   ) {}
 

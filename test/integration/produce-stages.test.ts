@@ -1,7 +1,7 @@
 // The produce stage timings (src/common/metrics-stages.ts) on a real three-node cluster: acks=all
 // produces to a replication-factor-3 partition are counted in every stage of
-// brook_produce_stage_seconds on the partition's leader, the followers count the append calls that
-// carried them in brook_replica_append_seconds, and the leader's follower_append_fsync counts the
+// brook_kafka_produce_stage_seconds on the partition's leader, the followers count the append calls that
+// carried them in brook_replication_follower_append_seconds, and the leader's follower_append_fsync counts the
 // same calls from the times the followers report in their answers.
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,9 +32,9 @@ async function histograms(node: NodeProcess, name: string, label?: string): Prom
   return series;
 }
 
-const stagesOf = (node: NodeProcess) => histograms(node, 'brook_produce_stage_seconds', 'stage');
+const stagesOf = (node: NodeProcess) => histograms(node, 'brook_kafka_produce_stage_seconds', 'stage');
 const replicaAppendsOf = async (node: NodeProcess) =>
-  (await histograms(node, 'brook_replica_append_seconds')).get('') ?? { count: 0, sumSeconds: 0 };
+  (await histograms(node, 'brook_replication_follower_append_seconds')).get('') ?? { count: 0, sumSeconds: 0 };
 
 function delta(after: Map<string, Histogram>, before: Map<string, Histogram>, stage: string): Histogram {
   const a = after.get(stage) ?? { count: 0, sumSeconds: 0 };
