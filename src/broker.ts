@@ -110,6 +110,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     () => replicasOpen,
     systemClock,
     log.child({ module: 'replication' }),
+    metrics.stages,
   );
   const replicationClient = new ReplicationClient(
     config,
@@ -117,6 +118,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     replication,
     log.child({ module: 'replication' }),
     grpcServer.peers.client,
+    metrics.stages,
   );
   const elections = new PartitionElections(
     metadata,
@@ -165,6 +167,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     config,
     clock: systemClock,
     disk: timedDisk(nodeDisk, metrics.events.fsync),
+    stages: metrics.stages,
     metadata,
     network: replicationClient,
     logger: log,
@@ -251,6 +254,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     authorizer: new RequestAuthorizer(metadata.state, config),
     log: log.child({ module: 'kafka' }),
     traffic: metrics.traffic,
+    stages: metrics.stages,
     // KIP-890 part 1; with transaction.partition.verification.enable=false each partition applies
     // its local rule instead, as Kafka does.
     transactionVerifier: config.transactionPartitionVerificationEnable

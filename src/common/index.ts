@@ -40,6 +40,18 @@ export {
 } from './metrics.js';
 export { type TopicTotals, TopicTraffic } from './metrics-topics.js';
 export {
+  type AppendCallTiming,
+  NO_PRODUCE_STAGES,
+  PRODUCE_STAGES,
+  type ProduceStage,
+  type ProduceStages,
+  STAGE_BUCKETS_SECONDS,
+  observeAppendCall,
+  produceStageMetrics,
+  stageNowMs,
+  wallClockMs,
+} from './metrics-stages.js';
+export {
   type EventMetrics,
   type GroupLagHealth,
   type HealthSource,

@@ -13,9 +13,13 @@ import {
   limits,
   loadProto,
   type Logger,
+  NO_PRODUCE_STAGES,
   type NodeConfig,
+  observeAppendCall,
+  type ProduceStages,
   type ScheduledTask,
   serviceConstructor,
+  stageNowMs,
 } from '../common/index.js';
 import type { SealClient } from './partition-elections.js';
 import { decodeAppendAnswers, encodeAppendCall } from './append-frames.js';
@@ -86,11 +90,15 @@ interface PendingAppend {
   readonly request: WireAppendRequest;
   readonly bytes: number;
   readonly resolve: (response: AppendResponse | null) => void;
+  /** stageNowMs when queued (the produce stage timings). */
+  readonly queuedAtMs: number;
 }
 
 interface InflightCall {
   readonly appends: PendingAppend[];
   readonly sentAtMs: number;
+  /** stageNowMs when written to the stream. */
+  readonly writtenAtMs: number;
 }
 
 class PeerChannel {
@@ -112,6 +120,7 @@ class PeerChannel {
     private readonly clusterId: string,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly stages: ProduceStages,
   ) {}
 
   append(request: WireAppendRequest): Promise<AppendResponse | null> {
@@ -126,7 +135,7 @@ class PeerChannel {
       return Promise.resolve(null);
     }
     return new Promise((resolve) => {
-      this.queue.push({ request, bytes, resolve });
+      this.queue.push({ request, bytes, resolve, queuedAtMs: stageNowMs() });
       this.queuedBytes += bytes;
       // Appends made in the same turn of the event loop leave together.
       if (this.queue.length === 1) this.clock.soon(() => this.pump());
@@ -153,7 +162,7 @@ class PeerChannel {
       const appends = this.takeCall();
       const callId = this.nextCallId;
       this.nextCallId = this.nextCallId >= 0xffffffff ? 1 : this.nextCallId + 1;
-      this.inflight.set(callId, { appends, sentAtMs: this.clock.now() });
+      this.inflight.set(callId, { appends, sentAtMs: this.clock.now(), writtenAtMs: stageNowMs() });
       stream.write(
         encodeAppendCall(
           callId,
@@ -201,9 +210,22 @@ class PeerChannel {
     // Unknown: answered after the stream was given up, or a confused peer; the core resends either way.
     if (call === undefined || decoded.answers.length !== call.appends.length) return;
     this.inflight.delete(decoded.callId);
+    this.timeCall(call, decoded.handling);
     this.markReachable();
     call.appends.forEach((p, i) => p.resolve(decoded.answers[i] ?? null));
     this.pump();
+  }
+
+  /** The replication legs of a call that carried batches (heartbeats would only dilute them). */
+  private timeCall(call: InflightCall, handling: { receivedAtWallMs: number; handledSeconds: number }): void {
+    if (!call.appends.some((p) => p.request.records.length > 0)) return;
+    observeAppendCall(this.stages, {
+      queuedAtMs: (call.appends[0] as PendingAppend).queuedAtMs,
+      sentAtMs: call.writtenAtMs,
+      answeredAtMs: stageNowMs(),
+      followerReceivedAtWallMs: handling.receivedAtWallMs,
+      followerSeconds: handling.handledSeconds,
+    });
   }
 
   /** Everything in flight on `stream` is lost; the next call opens a new stream after a short pause. */
@@ -270,6 +292,8 @@ export class ReplicationClient implements SealClient, ReplicaNetwork {
     private readonly log: Logger,
     /** The node's peer credentials (mutual TLS when configured). */
     private readonly credentials: grpc.ChannelCredentials,
+    /** Where the replication legs of the produce stage timings go. */
+    private readonly stages: ProduceStages = NO_PRODUCE_STAGES,
   ) {
     this.timeoutTimer = clock.every(APPEND_TIMEOUT_CHECK_INTERVAL_MS, () => {
       const now = clock.now();
@@ -305,6 +329,7 @@ export class ReplicationClient implements SealClient, ReplicaNetwork {
         this.config.clusterId,
         this.clock,
         this.log,
+        this.stages,
       );
       this.channels.set(to, channel);
     }
