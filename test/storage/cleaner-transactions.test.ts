@@ -127,7 +127,7 @@ function attributesOf(batch: Buffer | undefined): number {
 }
 
 describe('the cleaner with transactions', () => {
-  it('drops aborted batches without mapping their keys and compacts committed ones, keeping their headers', async () => {
+  it('drops aborted batches unmapped, compacts committed ones and keeps their headers', async () => {
     const now = { ms: T0 + 60_000 };
     const log = await compactedLog(tempDir(), now);
     const committer = new TxnProducer(log, 1);
@@ -196,7 +196,7 @@ describe('the cleaner with transactions', () => {
     expect((await dataRecords(log)).filter((r) => r.key === 'k').map((r) => r.value)).toEqual(['v1']);
   });
 
-  it('keeps a marker one pass after its batches go, then gives it a delete horizon and drops it after that', async () => {
+  it('keeps a marker one pass after its batches go, then drops it after a delete horizon', async () => {
     const now = { ms: T0 + 60_000 };
     const log = await compactedLog(tempDir(), now);
     const producer = new TxnProducer(log, 4);
