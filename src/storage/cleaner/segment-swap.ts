@@ -3,7 +3,7 @@
 //
 //   1. `<base>.log.cleaned` is written beside the old segments and fdatasync'ed (the cleaner);
 //   2. renamed to `<base>.log.swap`, directory fsync: from here recovery completes the swap;
-//   3. the old segments' files (.log, .index, .timeindex, .txnindex) are unlinked, directory fsync;
+//   3. the old segments' files (.log, .index, .timeindex) are unlinked, directory fsync;
 //   4. `<base>.log.swap` is renamed to `<base>.log`, directory fsync; its index files follow,
 //      written after its bytes were durable like every inactive segment's (log-loader.ts). Its
 //      txn index is the cleaner's rewrite of the sources' (the aborts whose batches remain).
@@ -11,10 +11,9 @@
 // Recovery at open (`recoverSwaps`): a `.cleaned` file is an unfinished cleaning whose old
 // segments are all still there: it is deleted (rolled back). A `.swap` file was durable before its
 // name, so it is whole: every segment file whose base lies in its offset range is deleted and it is
-// renamed to `.log` (completed). Old txn indexes go too: the one at the swap's own base describes
-// only its first source, and any other could be read for a segment at that base later; the
-// completed segment has no index files, so it is scanned and its txn index rebuilt by the
-// producer-state replay at open. The range is exact because a cleaned segment ends where its last
+// renamed to `.log` (completed). It has no index files then, so the loader scans it and the
+// producer-state replay rebuilds its txn index; old `.txnindex` files of other bases in its range
+// are removed by the loader as files without a segment. The range is exact because a cleaned segment ends where its last
 // source did: the cleaner keeps each group's last batch, as an empty one if need be.
 import path from 'node:path';
 import { ErrorCode, KafkaError, type Logger } from '../../common/index.js';
@@ -29,7 +28,6 @@ import {
   SWAP_SUFFIX,
   Segment,
   TIME_INDEX_SUFFIX,
-  TXN_INDEX_SUFFIX,
   parseSegmentFileName,
   segmentFileName,
 } from '../segment.js';
@@ -106,8 +104,7 @@ export async function recoverSwaps(
       const otherBase =
         parseSegmentFileName(other, LOG_SUFFIX) ??
         parseSegmentFileName(other, INDEX_SUFFIX) ??
-        parseSegmentFileName(other, TIME_INDEX_SUFFIX) ??
-        parseSegmentFileName(other, TXN_INDEX_SUFFIX);
+        parseSegmentFileName(other, TIME_INDEX_SUFFIX);
       if (otherBase === null || otherBase < base || otherBase >= end) continue;
       await unlinkIfExists(disk, path.join(dir, other));
       removed++;
