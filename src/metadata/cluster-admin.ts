@@ -4,7 +4,7 @@
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { ControlClient } from './control-client.js';
 import type { ElectionType, PartitionElectionResult } from './control-service.js';
-import type { CreateTopicSpec } from './controller.js';
+import type { CreateTopicSpec, ReassignmentRequest, ReassignmentResult } from './controller.js';
 import type { MetadataLog } from './log.js';
 import type { AclDeletionResult, ItemResult, QuotaAlteration, QuotaAlterationResult } from './security-plans.js';
 import type { ScramAlterResult, ScramDeletion, ScramUpsertion } from './scram-users.js';
@@ -38,6 +38,10 @@ export interface AdminOperations {
     type: ElectionType,
     partitions: readonly { topic: string; partition: number }[] | null,
   ): Promise<PartitionElectionResult[]>;
+  /** AlterPartitionReassignments: one result per partition, in order. */
+  alterReassignments(requests: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]>;
+  /** Marks a broker decommissioned (no new replicas go there). */
+  decommissionBroker(nodeId: number): Promise<void>;
 }
 
 const ADMIN_TIMEOUT_MS = 10_000;
@@ -117,6 +121,14 @@ export class ClusterAdmin implements AdminOperations {
     partitions: readonly { topic: string; partition: number }[] | null,
   ): Promise<PartitionElectionResult[]> {
     return this.run('electLeaders', { type, partitions });
+  }
+
+  alterReassignments(requests: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]> {
+    return this.run('alterReassignments', { requests });
+  }
+
+  async decommissionBroker(nodeId: number): Promise<void> {
+    await this.run('decommissionBroker', { nodeId });
   }
 
   /** Reserves a block of producer ids for `nodeId` through the controller. */

@@ -17,7 +17,7 @@ import {
 import type { BrokerHeartbeats } from './broker-heartbeats.js';
 import type { ProbeResult } from './broker-probe.js';
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
-import type { Controller, CreateTopicSpec } from './controller.js';
+import type { Controller, CreateTopicSpec, ReassignmentRequest } from './controller.js';
 import type { MetadataLog } from './log.js';
 import type { BrokerEndpoint } from './records.js';
 import type { ScramDeletion, ScramUpsertion } from './scram-users.js';
@@ -264,6 +264,11 @@ export class ControlService {
             args.partitions as { topic: string; partition: number }[] | null,
           ),
         );
+      case 'alterReassignments':
+        return ok(await this.controller.alterReassignments(args.requests as ReassignmentRequest[]));
+      case 'decommissionBroker':
+        await this.controller.decommissionBroker(args.nodeId as number);
+        return ok();
       default:
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown admin operation ${call.operation}`);
     }
