@@ -34,9 +34,12 @@ export const Api = {
   DeleteGroups: 42,
   ElectLeaders: 43,
   IncrementalAlterConfigs: 44,
+  AlterPartitionReassignments: 45,
+  ListPartitionReassignments: 46,
   DescribeUserScramCredentials: 50,
   AlterUserScramCredentials: 51,
   DescribeQuorum: 55,
+  UnregisterBroker: 64,
 } as const;
 
 export type ApiKey = (typeof Api)[keyof typeof Api];
@@ -68,9 +71,12 @@ const CLIENT_RANGES: Readonly<Record<ApiKey, readonly [number, number]>> = {
   [Api.DeleteGroups]: [0, 2],
   [Api.ElectLeaders]: [1, 2],
   [Api.IncrementalAlterConfigs]: [0, 1],
+  [Api.AlterPartitionReassignments]: [0, 0],
+  [Api.ListPartitionReassignments]: [0, 0],
   [Api.DescribeUserScramCredentials]: [0, 0],
   [Api.AlterUserScramCredentials]: [0, 0],
   [Api.DescribeQuorum]: [0, 2],
+  [Api.UnregisterBroker]: [0, 0],
 };
 
 const NAMES = new Map<number, string>(Object.entries(Api).map(([name, key]) => [key, name]));
