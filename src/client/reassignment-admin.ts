@@ -103,9 +103,7 @@ export class ReassignmentAdmin {
   /** Marks broker `brokerId` decommissioned: no new replicas go there (UnregisterBroker). */
   unregisterBroker(brokerId: number): Promise<void> {
     return this.client.retrying(async () => {
-      const answer = await (
-        await this.client.any()
-      ).send<UnregisterBrokerResponse>(Api.UnregisterBroker, { brokerId });
+      const answer = await (await this.client.any()).send<UnregisterBrokerResponse>(Api.UnregisterBroker, { brokerId });
       check(answer.errorCode, `unregister broker ${brokerId}`, answer.errorMessage);
     });
   }

@@ -264,7 +264,7 @@ export class PartitionElections implements LeadershipDrain {
         'reassignment: too few target replicas hold every acknowledged write yet; the leader is elected again',
       );
     }
-    return this.commit(topic, partition, key, leader, epoch, kind, switching ? (target as number[]) : null);
+    return this.commit(topic, partition, key, leader, epoch, kind, switching ? target : null);
   }
 
   private async commit(

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { Admin } from '../../client/index.js';
 import { type ConnectionFlags, withClient, withConnection } from '../connection.js';
 import { fields, json, out, table } from '../output.js';
+import { addRebalanceCommand } from './rebalance.js';
 
 export function clusterCommand(): Command {
   const cluster = new Command('cluster').description('the cluster: brokers, controller, metadata quorum');
@@ -62,5 +63,6 @@ export function clusterCommand(): Command {
       });
     },
   );
+  addRebalanceCommand(cluster);
   return cluster;
 }

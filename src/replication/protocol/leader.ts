@@ -145,7 +145,12 @@ export class LeaderCore {
   }
 
   private newProgress(id: number): FollowerProgress {
-    return new FollowerProgress(id, this.epochStartOffset, this.limits.inflightRequestsMax, this.limits.inflightBytesMax);
+    return new FollowerProgress(
+      id,
+      this.epochStartOffset,
+      this.limits.inflightRequestsMax,
+      this.limits.inflightBytesMax,
+    );
   }
 
   /** The replicas being added (a reassignment started or was cancelled within this epoch). */
