@@ -104,7 +104,8 @@ export class LeaderReplica {
   }
 
   private pumpFollower(f: number): void {
-    if (!this.active || this.reading.has(f)) return;
+    // A learner whose reassignment was cancelled is no follower any more.
+    if (!this.active || this.reading.has(f) || !this.core.hasFollower(f)) return;
     const now = this.io.clock.now();
     const learner = this.core.isLearner(f);
     for (let i = 0; i < PLANS_PER_PASS_MAX; i++) {
@@ -151,7 +152,7 @@ export class LeaderReplica {
     } finally {
       this.reading.delete(f);
     }
-    if (!this.active) return;
+    if (!this.active || !this.core.hasFollower(f)) return;
     const first = infos[0];
     // The first batch starts at fromOffset, or after it where the cleaner removed whole batches.
     if (first !== undefined && first.baseOffset >= plan.fromOffset) {

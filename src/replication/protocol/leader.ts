@@ -174,6 +174,11 @@ export class LeaderCore {
     return [...this.learnerIds];
   }
 
+  /** `id` is a follower (a replica or a learner) of this epoch now: learners come and go. */
+  hasFollower(id: number): boolean {
+    return this.progress.has(id);
+  }
+
   isLearner(id: number): boolean {
     return this.learnerIds.has(id);
   }
