@@ -4,7 +4,7 @@
 // `brook node decommission` drains a node so that placement no longer uses it; `brook cluster
 // rebalance` evens the replica and leader counts. The moves go through the brook CLI (its
 // kafka-reassign-partitions.sh JSON) and Brook's client; kafkajs 2.2 has no reassignment API.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,14 @@ async function cli(args: readonly string[]): Promise<string> {
 
 function logDir(nodeId: number, topic: string, partition: number): string {
   return path.join(nodes.find((n) => n.nodeId === nodeId)!.dataDir, 'topics', `${topic}-${partition}`);
+}
+
+/** The bytes of a replica's segment files. */
+function logBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
 }
 
 /** Every record of partition 0 from the start, with its offset. */
@@ -179,6 +187,7 @@ describe('reassignment', () => {
       });
     }
     await producer.disconnect();
+    const startedMs = Date.now();
     await cli(['partition', 'reassign', '--topic', 'big', '--partition', '0', '--replicas', '1,2,4', '--execute']);
     const listed = JSON.parse(await cli(['partition', 'reassignments'])) as {
       topic: string;
@@ -191,7 +200,14 @@ describe('reassignment', () => {
       addingReplicas: [4],
       removingReplicas: [3],
     });
-    await expect.poll(() => existsSync(logDir(4, 'big', 0))).toBe(true);
+    await expect.poll(() => logBytes(logDir(4, 'big', 0))).toBeGreaterThan(0);
+    // The learner copies at the leader throttle's rate: not more than it admits in the time since
+    // the start, plus what one window of requests carries before the throttle holds it back.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const copied = logBytes(logDir(4, 'big', 0));
+    const admitted = (THROTTLE_BYTES_PER_SECOND * (Date.now() - startedMs)) / 1000 + 2 * 1024 * 1024;
+    expect(copied).toBeLessThan(admitted);
+    expect(copied).toBeLessThan(8_000_000); // still copying
 
     await cli(['partition', 'reassign', '--topic', 'big', '--partition', '0', '--cancel']);
     expect(JSON.parse(await cli(['partition', 'reassignments']))).toEqual([]);
