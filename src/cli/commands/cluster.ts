@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { Admin } from '../../client/index.js';
 import { type ConnectionFlags, withClient, withConnection } from '../connection.js';
 import { fields, json, out, table } from '../output.js';
+import { quorumCommand } from './quorum.js';
 
 export function clusterCommand(): Command {
   const cluster = new Command('cluster').description('the cluster: brokers, controller, metadata quorum');
@@ -62,5 +63,6 @@ export function clusterCommand(): Command {
       });
     },
   );
+  cluster.addCommand(quorumCommand());
   return cluster;
 }
