@@ -72,10 +72,9 @@ async function startNode(
     handler?: RecordingHandler;
     /** Where members beyond `peers` are (a learner added at run time). */
     addressOf?: (nodeId: number) => string | null;
-    port?: number;
   } = {},
 ): Promise<Node> {
-  const port = options.port ?? (peers.get(id));
+  const port = peers.get(id) as number;
   const server = new GrpcServer(silentLogger);
   const handler = options.handler ?? new RecordingHandler();
   const transport = new GrpcRaftTransport(
