@@ -1,6 +1,7 @@
 // Three Raft voters and two brokers beyond them, as five real processes: the brokers (ids not in
 // --cluster-nodes) register, follow the metadata log as learners (DescribeQuorum's observers),
-// host replicas and lead partitions, and serve clients and admin calls. Then the voters change at
+// host replicas and lead partitions, serve clients and admin calls, and a killed broker is fenced
+// through the address it registered and its leaderships move. Then the voters change at
 // run time through AddRaftVoter / RemoveRaftVoter (the brook CLI): broker 4 becomes a voter, voter
 // 1 steps down to observer, and with voter 2 killed the quorum {2, 3, 4} still commits, which it
 // can only do with node 4's vote. Unknown or invalid changes get Kafka's error codes.
@@ -163,6 +164,28 @@ describe('brokers beyond the voters', () => {
     await nodes[4]!.start();
     await expect.poll(async () => idsOf(await quorum(nodes[0]!), 'observer'), { timeout: 20_000 }).toEqual([4, 5]);
     await roundTrip(nodes[4]!, 'spread', 100);
+  });
+
+  it("moves a killed broker's leaderships to other replicas, found by the address it registered", async () => {
+    const led = async (nodeId: number) =>
+      (await admin.fetchTopicMetadata({ topics: ['spread'] })).topics[0]!.partitions.filter((p) => p.leader === nodeId);
+    // Back from its restart it leads nothing until the preferred replicas are elected again.
+    const elected = await brook([
+      'partition',
+      'elect-leaders',
+      '--topic',
+      'spread',
+      '--bootstrap-server',
+      nodes[0]!.bootstrap,
+    ]);
+    expect(elected.code, shown(elected)).toBe(0);
+    await expect.poll(async () => (await led(5)).length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await nodes[4]!.kill();
+    // The controller probes the broker's registered gRPC address: refused, so it is fenced at once.
+    await expect.poll(async () => (await led(5)).length, { timeout: 20_000 }).toBe(0);
+    await roundTrip(nodes[3]!, 'spread', 100);
+    await nodes[4]!.start();
+    await expect.poll(async () => idsOf(await quorum(nodes[0]!), 'observer'), { timeout: 20_000 }).toEqual([4, 5]);
   });
 });
 
