@@ -40,6 +40,8 @@ export const Api = {
   AlterUserScramCredentials: 51,
   DescribeQuorum: 55,
   UnregisterBroker: 64,
+  AddRaftVoter: 80,
+  RemoveRaftVoter: 81,
 } as const;
 
 export type ApiKey = (typeof Api)[keyof typeof Api];
@@ -77,6 +79,8 @@ const CLIENT_RANGES: Readonly<Record<ApiKey, readonly [number, number]>> = {
   [Api.AlterUserScramCredentials]: [0, 0],
   [Api.DescribeQuorum]: [0, 2],
   [Api.UnregisterBroker]: [0, 0],
+  [Api.AddRaftVoter]: [0, 1],
+  [Api.RemoveRaftVoter]: [0, 0],
 };
 
 const NAMES = new Map<number, string>(Object.entries(Api).map(([name, key]) => [key, name]));
