@@ -10,10 +10,11 @@
 // so every produce request spreads its records over all partitions of the topic: the many-partition
 // case then pays per partition on every request (a batch, an append and an fsync each), which is
 // what the issue asks about. The ratio many/baseline MB/s is printed beside both figures; rounds
-// alternate the two phases, and `uptime` is read beside each. Prints one JSON object on stdout.
+// alternate the two phases, and `uptime` is read beside each, with the nodes' CPU seconds per GB
+// produced (utime + stime from /proc/<pid>/stat), which a busy machine disturbs less than MB/s. Prints one JSON object on stdout.
 // Options: --partitions P (1000) --baseline-partitions B (4) --records N (300000) --size BYTES (1024)
 //          --nodes N (1; RF = min(N, 3)) --rounds R (1) --settle-ms MS (3000, waited before reading memory)
-//          --node-js PATH (dist/node.js: another build to compare) --node-args "ARGS" (e.g. --cpu-prof)
+//          --node-js PATH (dist/node.js: another build to compare) --node-args="ARGS" (e.g. --node-args="--cpu-prof")
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -73,6 +74,16 @@ function freePort() {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+function cpuSecondsOf(child) {
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  // After the command name (in parentheses, maybe with spaces): utime is the 12th field, stime the 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -260,9 +271,12 @@ async function phase(name, count, measureMemory) {
     await sleep(settleMs);
     const afterCreate = measureMemory ? await memory() : undefined;
     const loadBefore = uptime();
+    const cpuBefore = cluster.children.map(cpuSecondsOf);
     const t0 = performance.now();
     await run('kcat', produceArgs(cluster.bootstrap, name));
     const seconds = (performance.now() - t0) / 1000;
+    // Counted work, steadier than MB/s on a shared machine: the nodes' CPU per GB produced.
+    const cpuSeconds = cluster.children.reduce((sum, c, i) => sum + cpuSecondsOf(c) - cpuBefore[i], 0);
     const loadAfter = uptime();
     await sleep(settleMs);
     const afterProduce = measureMemory ? await memory() : undefined;
@@ -273,6 +287,7 @@ async function phase(name, count, measureMemory) {
         seconds: +seconds.toFixed(2),
         MBps: +((records * size) / 1e6 / seconds).toFixed(1),
         recordsPerSec: Math.round(records / seconds),
+        nodesCpuSecondsPerGB: +(cpuSeconds / ((records * size) / 1e9)).toFixed(1),
         loadBefore,
         loadAfter,
       },
@@ -295,7 +310,8 @@ for (let r = 0; r < rounds; r++) {
   );
   console.error(
     `round ${r + 1}: ${baselinePartitions} partitions ${baseline.produce.MBps} MB/s, ${partitions} partitions ` +
-      `${many.produce.MBps} MB/s (ratio ${ratio}, goal >= 0.5); RSS after create ` +
+      `${many.produce.MBps} MB/s (ratio ${ratio}, goal >= 0.5), CPU s/GB ${baseline.produce.nodesCpuSecondsPerGB} vs ` +
+      `${many.produce.nodesCpuSecondsPerGB}; RSS after create ` +
       `${many.memory.afterCreate.map((m) => m.rssMB).join('/')} MB, after produce ` +
       `${many.memory.afterProduce.map((m) => m.rssMB).join('/')} MB (goal < 256); ${many.produce.loadAfter}`,
   );
