@@ -51,6 +51,7 @@ import {
   ControlService,
   probeBroker,
   ProducerIdAllocator,
+  QuorumAdmin,
   RaftMetadataLog,
 } from './metadata/index.js';
 import {
@@ -85,6 +86,21 @@ const REGISTRATION_TIMEOUT_MS = 10 * 60_000;
 const OFFSETS_TOPIC_RETRY_MS = 1_000;
 const BOOTSTRAP_USERS_TIMEOUT_MS = 120_000;
 
+/** Waits until this node has applied everything committed now (a ReadIndex round), retrying
+ * through elections and until a joining learner first hears from the leader. */
+async function caughtUp(metadata: RaftMetadataLog, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await metadata.barrier();
+      return;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
   await mkdir(config.dataDir, { recursive: true });
   const metrics = new NodeMetrics();
@@ -114,6 +130,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   );
   const replicationClient = new ReplicationClient(
     config,
+    metadata.peers,
     systemClock,
     replication,
     log.child({ module: 'replication' }),
@@ -140,7 +157,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     controller,
     heartbeats,
     elections,
-    (nodeId) => probeBroker(config, nodeId),
+    (nodeId) => probeBroker(metadata.peers, nodeId),
+    new QuorumAdmin(metadata, metadata, log.child({ module: 'controller' })),
+    metadata.peers,
     log.child({ module: 'controller' }),
   );
   control.register(grpcServer);
@@ -153,15 +172,21 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     interBrokerApis(() => contextBuilt),
     log.child({ module: 'inter-broker' }),
   ).register(grpcServer);
-  const interBroker = new InterBrokerClient(config, grpcServer.peers.client);
+  const interBroker = new InterBrokerClient(config, metadata.peers, grpcServer.peers.client);
   await grpcServer.listen(config.listenHost, config.grpcPort);
-  const controlClient = new ControlClient(config, metadata, control, grpcServer.peers.client);
-  const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
+  const controlClient = new ControlClient(config, metadata, control, grpcServer.peers.client, metadata.peers);
+  const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }), (peers) =>
+    metadata.peers.learn(peers),
+  );
+  const voter = config.clusterNodes.some((m) => m.nodeId === config.nodeId);
   log.info(
-    { voters: config.clusterNodes.map((m) => m.nodeId) },
+    { voters: config.clusterNodes.map((m) => m.nodeId), role: voter ? 'voter' : 'broker' },
     'waiting for the metadata quorum to register this broker',
   );
   await lifecycle.start(REGISTRATION_TIMEOUT_MS);
+  // A broker beyond the voters starts with an empty log: it serves once it has caught up with
+  // what was committed when it registered, so its replicas open on the cluster's real state.
+  await caughtUp(metadata, REGISTRATION_TIMEOUT_MS);
 
   const replicas = await ReplicaManager.open({
     config,
@@ -272,7 +297,11 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         leaderId: raft.leaderId === 0 ? -1 : raft.leaderId,
         term: raft.term,
         commitIndex: raft.commit,
-        voters: config.clusterNodes.map(({ nodeId }) => ({
+        voters: raft.confState.voters.map((nodeId) => ({
+          nodeId,
+          matchIndex: !isLeader ? -1 : nodeId === config.nodeId ? raft.lastIndex : (matched.get(nodeId) ?? -1),
+        })),
+        observers: raft.confState.learners.map((nodeId) => ({
           nodeId,
           matchIndex: !isLeader ? -1 : nodeId === config.nodeId ? raft.lastIndex : (matched.get(nodeId) ?? -1),
         })),
@@ -360,13 +389,13 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         if (offsetsTopicTimer) clearTimeout(offsetsTopicTimer);
         // Move this broker's partition leaderships first, while it still serves as a follower and
         // heartbeats, so producers see a new leader at once instead of after a fencing timeout.
-        if (config.clusterNodes.length > 1) {
+        if (metadata.state.brokers.length > 1) {
           const moved = await lifecycle.controlledShutdown(config.shutdownTimeoutMs / 2);
           log.info({ moved }, 'controlled shutdown: partition leaderships handed over');
         }
         lifecycle.stop();
         // Hand the controller role over first so the cluster does not wait out an election.
-        if (metadata.isController && config.clusterNodes.length > 1) {
+        if (metadata.isController && metadata.membership().voters.length > 1) {
           await metadata.transferLeadership(undefined, 2_000).catch(() => false);
         }
         await line?.close();

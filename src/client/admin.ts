@@ -4,7 +4,7 @@
 // goes to the broker Kafka sends it to — any broker for topic admin (Brook forwards it to the
 // controller), the partition's leader for offsets, the group's coordinator for groups, the
 // controller for the quorum — and is retried on what is retriable until its time is up.
-import { ErrorCode } from '../common/index.js';
+import { ErrorCode, ZERO_UUID } from '../common/index.js';
 import { decodeConsumerAssignment } from '../groups/index.js';
 import {
   ConfigOperation,
@@ -18,6 +18,8 @@ import {
   type DescribeConfigsResponse,
   type DescribeGroupsResponse,
   type DescribeQuorumResponse,
+  type AddRaftVoterResponse,
+  type RemoveRaftVoterResponse,
   type IncrementalAlterConfigsResponse,
   type ListGroupsResponse,
   type ListOffsetsResponse,
@@ -106,6 +108,8 @@ export interface QuorumDescription {
   /** The Raft commit index. */
   readonly highWatermark: number;
   readonly voters: readonly QuorumVoter[];
+  /** Brokers that follow the log without voting (Raft learners). */
+  readonly observers: readonly QuorumVoter[];
 }
 
 const LATEST = -1;
@@ -451,7 +455,42 @@ export class Admin {
         term: partition.leaderEpoch,
         highWatermark: partition.highWatermark,
         voters: partition.currentVoters.map((v) => ({ nodeId: v.replicaId, logEndOffset: v.logEndOffset })),
+        observers: partition.observers.map((v) => ({ nodeId: v.replicaId, logEndOffset: v.logEndOffset })),
       };
+    });
+  }
+
+  /**
+   * AddRaftVoter: makes broker `voterId` (a learner of the metadata log) a voter once it has
+   * caught up, waiting up to `timeoutMs` for that. Retried while another voter change is pending.
+   */
+  async addRaftVoter(voterId: number, timeoutMs = TIMEOUT_MS): Promise<void> {
+    await this.client.retrying(async () => {
+      const answer = await (
+        await this.client.any()
+      ).send<AddRaftVoterResponse>(Api.AddRaftVoter, {
+        clusterId: null,
+        timeoutMs,
+        voterId,
+        voterDirectoryId: ZERO_UUID,
+        listeners: [],
+        ackWhenCommitted: true,
+      });
+      check(answer.errorCode, `add voter ${voterId}`, answer.errorMessage);
+    }, timeoutMs + TIMEOUT_MS);
+  }
+
+  /** RemoveRaftVoter: takes `voterId` out of the voters (a live broker goes on as a learner). */
+  async removeRaftVoter(voterId: number): Promise<void> {
+    await this.client.retrying(async () => {
+      const answer = await (
+        await this.client.any()
+      ).send<RemoveRaftVoterResponse>(Api.RemoveRaftVoter, {
+        clusterId: null,
+        voterId,
+        voterDirectoryId: ZERO_UUID,
+      });
+      check(answer.errorCode, `remove voter ${voterId}`, answer.errorMessage);
     });
   }
 }

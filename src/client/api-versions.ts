@@ -37,6 +37,8 @@ export const Api = {
   DescribeUserScramCredentials: 50,
   AlterUserScramCredentials: 51,
   DescribeQuorum: 55,
+  AddRaftVoter: 80,
+  RemoveRaftVoter: 81,
 } as const;
 
 export type ApiKey = (typeof Api)[keyof typeof Api];
@@ -71,6 +73,8 @@ const CLIENT_RANGES: Readonly<Record<ApiKey, readonly [number, number]>> = {
   [Api.DescribeUserScramCredentials]: [0, 0],
   [Api.AlterUserScramCredentials]: [0, 0],
   [Api.DescribeQuorum]: [0, 2],
+  [Api.AddRaftVoter]: [0, 1],
+  [Api.RemoveRaftVoter]: [0, 0],
 };
 
 const NAMES = new Map<number, string>(Object.entries(Api).map(([name, key]) => [key, name]));

@@ -14,6 +14,7 @@ export { javaStringHashCode, kafkaAbs, partitionForKey } from './java-hash.js';
 export { ConfigError, ErrorCode, KafkaError, ProtocolError, errorCodeOf, errorName } from './errors.js';
 export { CHANNEL_OPTIONS, GrpcServer, createClient, grpc, loadProto, serviceConstructor } from './grpc.js';
 export { limits } from './limits.js';
+export type { PeerAddresses } from './peer-addresses.js';
 export { INSECURE_PEERS, type PeerCredentials, peerCredentials } from './peer-tls.js';
 export {
   ANONYMOUS,

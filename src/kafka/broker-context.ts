@@ -17,6 +17,8 @@ export interface QuorumView {
   readonly commitIndex: number;
   /** Every voter; on the leader with the index its log is known to match, else -1. */
   readonly voters: readonly { readonly nodeId: number; readonly matchIndex: number }[];
+  /** The learners: brokers beyond the voters that follow the log without voting (Kafka's observers). */
+  readonly observers: readonly { readonly nodeId: number; readonly matchIndex: number }[];
 }
 
 export interface BrokerContext {

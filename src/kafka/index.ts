@@ -54,6 +54,8 @@ export type {
   DescribeGroupsResponse,
 } from './protocol/messages/describe-groups.js';
 export type { DescribeQuorumRequest, DescribeQuorumResponse } from './protocol/messages/describe-quorum.js';
+export type { AddRaftVoterRequest, AddRaftVoterResponse } from './protocol/messages/add-raft-voter.js';
+export type { RemoveRaftVoterRequest, RemoveRaftVoterResponse } from './protocol/messages/remove-raft-voter.js';
 export type { FetchPartitionData, FetchRequest, FetchResponse } from './protocol/messages/fetch.js';
 export {
   CoordinatorKeyType,

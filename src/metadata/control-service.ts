@@ -19,6 +19,8 @@ import type { ProbeResult } from './broker-probe.js';
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { Controller, CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
+import type { PeerDirectory } from './peer-directory.js';
+import type { QuorumAdmin } from './quorum-admin.js';
 import type { BrokerEndpoint } from './records.js';
 import type { ScramDeletion, ScramUpsertion } from './scram-users.js';
 
@@ -99,6 +101,10 @@ export class ControlService {
      * (kill -9, crash), and the broker is fenced at once instead of after its session timeout.
      */
     private readonly probe: (nodeId: number) => Promise<ProbeResult>,
+    /** The metadata quorum's membership: learners admitted at registration, voters changed. */
+    private readonly quorum: QuorumAdmin,
+    /** Every node's gRPC address, given to a broker that registers. */
+    private readonly peers: PeerDirectory,
     private readonly log: Logger,
   ) {
     metadata.onControllerChange((isController) => {
@@ -155,6 +161,7 @@ export class ControlService {
     const current = this.metadata.state.broker(request.nodeId);
     this.heartbeats.heard(request.nodeId);
     const endpoints = registeredEndpoints(request);
+    const peerAddress = registeredPeerAddress(request);
     const unchanged =
       current &&
       !current.fenced &&
@@ -162,6 +169,7 @@ export class ControlService {
       current.host === request.host &&
       current.port === request.port &&
       current.rack === (request.rack === '' ? null : request.rack) &&
+      current.peerAddress === peerAddress &&
       JSON.stringify(current.endpoints) === JSON.stringify(endpoints);
     if (!unchanged) {
       await this.metadata.propose([
@@ -173,12 +181,15 @@ export class ControlService {
           endpoints,
           rack: request.rack === '' ? null : request.rack,
           incarnation: request.incarnation,
+          ...(peerAddress !== null ? { peerAddress } : {}),
         },
       ]);
       const listeners = endpoints.map((e) => `${e.listener}://${e.host}:${e.port}`);
-      this.log.info({ broker: request.nodeId, listeners }, 'broker registered');
+      this.log.info({ broker: request.nodeId, listeners, peerAddress }, 'broker registered');
     }
-    return ok();
+    // After the record, so the Raft leader knows where the new learner is before sending to it.
+    await this.quorum.admitLearner(request.nodeId);
+    return ok({ peers: this.peers.known() });
   }
 
   async heartbeat(request: HeartbeatCall): Promise<ControlResult> {
@@ -264,6 +275,12 @@ export class ControlService {
             args.partitions as { topic: string; partition: number }[] | null,
           ),
         );
+      case 'addRaftVoter':
+        await this.quorum.addVoter(args.voterId as number, args.timeoutMs as number);
+        return ok();
+      case 'removeRaftVoter':
+        await this.quorum.removeVoter(args.voterId as number);
+        return ok();
       default:
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown admin operation ${call.operation}`);
     }
@@ -347,6 +364,8 @@ export interface RegisterBrokerCall {
   readonly incarnation: string;
   /** Empty from a broker that registers one PLAINTEXT listener by host and port alone. */
   readonly endpoints: readonly BrokerEndpoint[];
+  /** The broker's gRPC "host:port"; empty (or absent) from a broker older than this field. */
+  readonly peerAddress?: string;
 }
 
 /** The registration's endpoints, checked: a protocol Brook does not know is refused. */
@@ -360,6 +379,18 @@ function registeredEndpoints(request: RegisterBrokerCall): BrokerEndpoint[] {
     }
     return { listener: e.listener, host: e.host, port: e.port, securityProtocol: e.securityProtocol };
   });
+}
+
+/** The registration's gRPC address: "host:port" with a port in range, or null from an older broker
+ * (a voter, reached at its --cluster-nodes address). */
+function registeredPeerAddress(request: RegisterBrokerCall): string | null {
+  if (request.peerAddress === undefined || request.peerAddress === '') return null;
+  const match = /^(.+):(\d+)$/.exec(request.peerAddress);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65535) {
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `peer address ${request.peerAddress} is not host:port`);
+  }
+  return request.peerAddress;
 }
 
 export interface HeartbeatCall {

@@ -32,7 +32,9 @@ export {
 export { BrokerHeartbeats, type BrokerLiveness } from './broker-heartbeats.js';
 export { type ProbeResult, probeBroker } from './broker-probe.js';
 export { type AdminOperations, ClusterAdmin } from './cluster-admin.js';
-export { BrokerLifecycle, ControlClient } from './control-client.js';
+export { BrokerLifecycle, ControlClient, ownPeerAddress, type RegistrationResult } from './control-client.js';
+export { PeerDirectory } from './peer-directory.js';
+export { type MetadataQuorum, QuorumAdmin } from './quorum-admin.js';
 export {
   type ControlResult,
   ControlService,

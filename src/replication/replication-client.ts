@@ -15,6 +15,7 @@ import {
   type Logger,
   NO_PRODUCE_STAGES,
   type NodeConfig,
+  type PeerAddresses,
   observeAppendCall,
   type ProduceStages,
   type ScheduledTask,
@@ -286,6 +287,8 @@ export class ReplicationClient implements SealClient, ReplicaNetwork {
 
   constructor(
     private readonly config: NodeConfig,
+    /** Where each node's gRPC server is (voters as configured, brokers as registered). */
+    private readonly peers: PeerAddresses,
     private readonly clock: Clock,
     /** This node's replicas, answering Seal and RequestElection addressed to this node. */
     private readonly local: LocalReplication,
@@ -304,13 +307,9 @@ export class ReplicationClient implements SealClient, ReplicaNetwork {
   private stub(nodeId: number): ReplicationStub | null {
     let stub = this.stubs.get(nodeId);
     if (stub) return stub;
-    const member = this.config.clusterNodes.find((m) => m.nodeId === nodeId);
-    if (!member || this.closed) return null;
-    stub = createClient<ReplicationStub>(
-      replicationClientConstructor(),
-      `${member.host}:${member.grpcPort}`,
-      this.credentials,
-    );
+    const address = this.peers.address(nodeId);
+    if (address === null || this.closed) return null;
+    stub = createClient<ReplicationStub>(replicationClientConstructor(), address, this.credentials);
     this.stubs.set(nodeId, stub);
     return stub;
   }
@@ -321,10 +320,9 @@ export class ReplicationClient implements SealClient, ReplicaNetwork {
     if (!channel) {
       const stub = this.stub(to);
       if (!stub) return Promise.resolve(null);
-      const member = this.config.clusterNodes.find((m) => m.nodeId === to);
       channel = new PeerChannel(
         to,
-        `${member?.host}:${member?.grpcPort}`,
+        this.peers.address(to) ?? 'unknown',
         stub,
         this.config.clusterId,
         this.clock,

@@ -590,6 +590,32 @@ export const API_AUTHORIZATION_RULES: Readonly<Record<number, AuthorizedApi | Un
     grants: [cluster(AclOperation.DESCRIBE)],
     granted: ErrorCode.NONE,
   },
+  80: {
+    name: 'AddRaftVoter',
+    version: 1,
+    body: {
+      clusterId: null,
+      timeoutMs: 1000,
+      voterId: 1,
+      voterDirectoryId: '00000000-0000-0000-0000-000000000000',
+      listeners: [],
+      ackWhenCommitted: true,
+    },
+    at: 'errorCode',
+    refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    grants: [cluster(AclOperation.ALTER)],
+    // One node: node 1 is the voter already.
+    granted: ErrorCode.DUPLICATE_VOTER,
+  },
+  81: {
+    name: 'RemoveRaftVoter',
+    version: 0,
+    body: { clusterId: null, voterId: 99, voterDirectoryId: '00000000-0000-0000-0000-000000000000' },
+    at: 'errorCode',
+    refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    grants: [cluster(AclOperation.ALTER)],
+    granted: ErrorCode.VOTER_NOT_FOUND,
+  },
 };
 
 /** The value at a dotted path of a decoded response ('topics.0.errorCode'; '*' maps over an array). */

@@ -48,7 +48,7 @@ export const SETTINGS = {
     flag: '--cluster-nodes',
     type: clusterNodes(),
     default: [{ nodeId: 1, host: 'node1', grpcPort: DEFAULT_GRPC_PORT }],
-    doc: "voters: '1,2,3' (host node<id>:9093) or '1@host:port,...'",
+    doc: "Raft voters: '1,2,3' (host node<id>:9093) or '1@host:port,...'; a node not named is a broker",
     main: true,
   }),
   clusterId: setting({

@@ -11,6 +11,8 @@ import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { describeQuorumHandler } from './describe-quorum.js';
+import { addRaftVoterHandler } from './add-raft-voter.js';
+import { removeRaftVoterHandler } from './remove-raft-voter.js';
 import { fetchHandler } from './fetch.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
@@ -70,7 +72,10 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     createPartitionsHandler(ctx),
     electLeadersHandler(ctx),
     incrementalAlterConfigsHandler(ctx),
+    // The metadata quorum: its state, and voters changed one at a time.
     describeQuorumHandler(ctx),
+    addRaftVoterHandler(ctx),
+    removeRaftVoterHandler(ctx),
     // Consumer groups (src/groups).
     offsetCommitHandler(ctx),
     offsetFetchHandler(ctx),

@@ -42,6 +42,8 @@ import { endTxnApi } from './messages/end-txn.js';
 import { describeTransactionsApi } from './messages/describe-transactions.js';
 import { listTransactionsApi } from './messages/list-transactions.js';
 import { describeQuorumApi } from './messages/describe-quorum.js';
+import { addRaftVoterApi } from './messages/add-raft-voter.js';
+import { removeRaftVoterApi } from './messages/remove-raft-voter.js';
 import { describeAclsApi } from './messages/describe-acls.js';
 import { createAclsApi } from './messages/create-acls.js';
 import { deleteAclsApi } from './messages/delete-acls.js';
@@ -88,6 +90,8 @@ export const allApis: readonly ApiSchema[] = [
   describeTransactionsApi,
   listTransactionsApi,
   describeQuorumApi,
+  addRaftVoterApi,
+  removeRaftVoterApi,
   describeAclsApi,
   createAclsApi,
   deleteAclsApi,
