@@ -66,8 +66,12 @@ export class LeaderReplica {
     this.core.fence();
   }
 
-  /** A batch this leader just appended (offsets and epoch stamped), for followers that keep up. */
+  /**
+   * A batch this leader just appended (offsets and epoch stamped), for followers that keep up.
+   * Without followers (replication factor 1) nothing would ever read it: not kept.
+   */
   appended(batch: Buffer): void {
+    if (!this.core.hasFollowers) return;
     const header = readBatchHeader(batch);
     this.tail.add(
       {

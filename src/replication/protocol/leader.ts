@@ -209,6 +209,11 @@ export class LeaderCore {
     return [...this.progress.keys()];
   }
 
+  /** Some replica besides this one (false for replication factor 1). */
+  get hasFollowers(): boolean {
+    return this.progress.size > 0;
+  }
+
   /** The replica accepted Seal(e') with e' > epoch, or learned of a newer leader: stop. */
   fence(): void {
     this.fencedValue = true;
