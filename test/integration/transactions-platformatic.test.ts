@@ -3,6 +3,9 @@
 // consumer, an aborted one never; a read_uncommitted consumer sees both, so the abort is the
 // isolation level's doing and not a lost write. A second producer with the same transactional.id
 // fences the first: the first's open transaction is aborted, its later send and its commit refused.
+// Consume-transform-produce (Transaction.addConsumer/addOffset, the client's sendOffsets) is
+// exactly-once across an abort: a step's offsets become the group's with its commit and vanish
+// with its abort, so the next member re-reads what the aborted step took.
 //
 // The client sends InitProducerId with producer id 0 and epoch 0 unless it is given others, which
 // KIP-360 reads as "I am producer 0 at epoch 0". Kafka answers PRODUCER_FENCED to that when the
@@ -11,6 +14,8 @@
 import {
   Consumer,
   FetchIsolationLevels,
+  type Message,
+  MessagesStreamFallbackModes,
   MessagesStreamModes,
   Producer,
   stringDeserializers,
@@ -18,10 +23,13 @@ import {
 } from '@platformatic/kafka';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, startSingleNode, stopAll, type NodeProcess } from '../helpers/node-process.js';
+import { sleep, startSingleNode, stopAll, waitFor, type NodeProcess } from '../helpers/node-process.js';
 
 const TOPIC = 'plat-txn';
 const FENCE_TOPIC = 'plat-txn-fence';
+const INPUT_TOPIC = 'plat-ctp-in';
+const OUTPUT_TOPIC = 'plat-ctp-out';
+const GROUP = 'plat-ctp';
 const PARTITIONS = 2;
 
 let node: NodeProcess;
@@ -34,7 +42,7 @@ beforeAll(async () => {
   admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: [TOPIC, FENCE_TOPIC].map((topic) => ({ topic, numPartitions: PARTITIONS })),
+    topics: [TOPIC, FENCE_TOPIC, INPUT_TOPIC, OUTPUT_TOPIC].map((topic) => ({ topic, numPartitions: PARTITIONS })),
     waitForLeaders: true,
   });
 }, 60_000);
@@ -103,6 +111,56 @@ async function consumeAll(topic: string, isolationLevel: number, expected: numbe
   return values;
 }
 
+/** The offset GROUP has committed on INPUT_TOPIC's partition 0 (-1: none). */
+async function committedInputOffset(): Promise<number> {
+  const [topic] = await admin.fetchOffsets({ groupId: GROUP, topics: [INPUT_TOPIC] });
+  return Number(topic?.partitions.find((p) => p.partition === 0)?.offset ?? -1);
+}
+
+/**
+ * One consume-transform-produce step: a fresh member of GROUP resumes at the group's committed
+ * offset, takes `count` input records and writes `out-<value>` for each in one transaction with
+ * the offset after the last, then commits or aborts it. Returns the input values it took.
+ */
+async function transformOnce(
+  producer: Producer<string, string, string, string>,
+  count: number,
+  commit: boolean,
+): Promise<string[]> {
+  const consumer = new Consumer({
+    groupId: GROUP,
+    clientId: 'plat-ctp-member',
+    bootstrapBrokers: [node.bootstrap],
+    deserializers: stringDeserializers,
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+  });
+  closers.push(() => consumer.close());
+  const stream = await consumer.consume({
+    topics: [INPUT_TOPIC],
+    mode: MessagesStreamModes.COMMITTED,
+    fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+    autocommit: false,
+    maxWaitTime: 200,
+  });
+  const taken: Message<string, string, string, string>[] = [];
+  stream.on('data', (message: Message<string, string, string, string>) => {
+    if (taken.length < count) taken.push(message);
+  });
+  await waitFor(`${count} input records`, () => Promise.resolve(taken.length === count));
+  stream.pause();
+  const txn = await producer.beginTransaction();
+  await txn.addConsumer(consumer);
+  await txn.send({
+    messages: taken.map((m) => ({ topic: OUTPUT_TOPIC, partition: 0, value: `out-${m.value}` })),
+  });
+  await txn.addOffset(taken[taken.length - 1] as Message<string, string, string, string>);
+  if (commit) await txn.commit();
+  else await txn.abort();
+  await stream.close();
+  await consumer.close();
+  return taken.map((m) => m.value);
+}
+
 describe('@platformatic/kafka transactions', () => {
   it('shows a committed transaction to read_committed consumers and an aborted one never', async () => {
     const producer = transactionalProducer('plat-txn', 'plat-txn-producer');
@@ -150,5 +208,29 @@ describe('@platformatic/kafka transactions', () => {
     // The zombie's first record was written and then aborted by the fence; its late one never was.
     const readUncommitted = await consumeAll(FENCE_TOPIC, FetchIsolationLevels.READ_UNCOMMITTED, 2);
     expect(readUncommitted.sort()).toEqual(['fencer-0', 'zombie-0']);
+  }, 120_000);
+
+  it('consume-transform-produce is exactly-once across an abort: offsets commit and vanish with their transaction', async () => {
+    const inputs = Array.from({ length: 10 }, (_, i) => `in-${i}`);
+    const source = new Producer({
+      clientId: 'plat-ctp-source',
+      bootstrapBrokers: [node.bootstrap],
+      serializers: stringSerializers,
+    });
+    closers.push(() => source.close());
+    await source.send({ messages: inputs.map((value) => ({ topic: INPUT_TOPIC, partition: 0, value })) });
+    const producer = transactionalProducer('plat-ctp', 'plat-ctp-producer');
+
+    expect(await transformOnce(producer, 4, true)).toEqual(inputs.slice(0, 4));
+    // The offset becomes the group's when the commit marker lands on __consumer_offsets.
+    await waitFor('the committed offset', async () => (await committedInputOffset()) === 4);
+    expect(await transformOnce(producer, 3, false)).toEqual(inputs.slice(4, 7));
+    expect(await committedInputOffset()).toBe(4);
+    // The aborted step's offset vanished with it: the next member starts where the commit left off.
+    expect(await transformOnce(producer, 6, true)).toEqual(inputs.slice(4));
+    await waitFor('the committed offset', async () => (await committedInputOffset()) === 10);
+
+    const outputs = await consumeAll(OUTPUT_TOPIC, FetchIsolationLevels.READ_COMMITTED, inputs.length);
+    expect(outputs).toEqual(inputs.map((value) => `out-${value}`));
   }, 120_000);
 });
