@@ -22,6 +22,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { requireIntegers } from './bench-flags.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +44,7 @@ const size = Number(values.size);
 const nodeCount = Number(values.nodes);
 const rounds = Number(values.rounds);
 const settleMs = Number(values['settle-ms']);
-for (const [name, v, min] of [
+requireIntegers('bench-partitions', [
   ['--partitions', partitions, 1],
   ['--baseline-partitions', baselinePartitions, 1],
   ['--records', records, 1],
@@ -51,12 +52,7 @@ for (const [name, v, min] of [
   ['--nodes', nodeCount, 1],
   ['--rounds', rounds, 1],
   ['--settle-ms', settleMs, 0],
-]) {
-  if (!Number.isInteger(v) || v < min) {
-    console.error(`bench-partitions: ${name} must be an integer >= ${min}`);
-    process.exit(2);
-  }
-}
+]);
 if (spawnSync('kcat', ['-V'], { stdio: 'ignore' }).error) {
   console.error('bench-partitions: kcat is needed (apt-get install kcat)');
   process.exit(2);
