@@ -78,6 +78,9 @@ const records = Number(opts.records);
 const size = Number(opts.size);
 const partitions = Number(opts.partitions);
 const flushMessages = Number(opts['flush-messages']);
+// Node's own flags for every node (BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'): nodes stop by SIGTERM, so
+// a profile is written.
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const nodeCounts = opts.nodes.split(',').map(Number);
 if (nodeCounts.length === 0 || nodeCounts.some((n) => n !== 1 && n !== 3)) {
   console.error('bench: --nodes must be 1, 3 or a list of them (1,3)');
@@ -407,6 +410,7 @@ async function runPhase(nodeCount) {
     spawn(
       process.execPath,
       [
+        ...nodeFlags,
         resolve('dist/node.js'),
         '--node-id',
         String(i + 1),
@@ -798,8 +802,11 @@ async function runPhase(nodeCount) {
         liveNodes.delete(node);
         if (node.exitCode === null && node.signalCode === null) {
           const exited = new Promise((res) => node.once('exit', res));
-          node.kill('SIGKILL');
+          // With node flags (a profiler), a graceful stop lets the node write its profile.
+          node.kill(nodeFlags.length > 0 ? 'SIGTERM' : 'SIGKILL');
+          const late = setTimeout(() => node.kill('SIGKILL'), 15_000);
           await exited;
+          clearTimeout(late);
         }
       }),
     );
