@@ -153,6 +153,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   );
   await lifecycle.start(REGISTRATION_TIMEOUT_MS);
 
+  // Built after the replicas; a cut-off leader closes its clients' connections once they exist.
+  let kafkaListeners: KafkaListeners | null = null;
   const replicas = await ReplicaManager.open({
     config,
     clock: systemClock,
@@ -161,6 +163,10 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     network: replicationClient,
     logger: log,
     sessionLapsed: () => lifecycle.sessionLapsed(),
+    leadershipsCutOff: () => {
+      const closed = kafkaListeners?.closeClientConnections() ?? 0;
+      log.warn({ connections: closed }, 'closed client connections: clients look for the partitions elsewhere');
+    },
     fatal: (err) => {
       log.fatal({ err }, 'a replication invariant broke; stopping');
       process.exit(1);
@@ -273,6 +279,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   dispatcher = new RequestDispatcher(createHandlers(context), metrics.requests, quotas);
   const credentials: CredentialSource = (user, mechanism) => metadata.state.scramUsers.credential(user, mechanism);
   const kafka = await KafkaListeners.create(config, dispatcher, credentials, log.child({ module: 'kafka' }));
+  kafkaListeners = kafka;
   metrics.gauges({ metadata, replicas, groups: groups.coordinator, connections: () => kafka.connectionCount });
   cleanerMetrics(metrics.registry, {
     stats: () => replicas.logCleaner?.stats ?? null,

@@ -37,6 +37,11 @@ export class BrokerHeartbeats implements BrokerLiveness {
     this.heardAtMs.set(nodeId, nowMs);
   }
 
+  /** Every broker gets a full session from `nowMs`, as after an election (this controller stalled). */
+  restartSessions(nowMs = Date.now()): void {
+    this.electedAtMs = nowMs;
+  }
+
   /** Since when the broker has been silent: its last heartbeat, or this controller's election. */
   silentSinceMs(nodeId: number): number {
     return Math.max(this.heardAtMs.get(nodeId) ?? 0, this.electedAtMs);

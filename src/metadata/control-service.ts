@@ -23,6 +23,8 @@ import type { BrokerEndpoint } from './records.js';
 import type { ScramDeletion, ScramUpsertion } from './scram-users.js';
 
 const LIVENESS_CHECK_MS = 100;
+/** A liveness check this much later than due means this process stalled (see checkLiveness). */
+const LIVENESS_STALL_MS = 250;
 
 export interface ControlResult {
   readonly errorCode: number;
@@ -62,6 +64,7 @@ export class ControlService {
   private readonly timer: NodeJS.Timeout;
   private fencing = new Set<number>();
   private probing = new Set<number>();
+  private lastLivenessCheckMs = Date.now();
 
   constructor(
     private readonly config: NodeConfig,
@@ -242,8 +245,18 @@ export class ControlService {
   }
 
   private checkLiveness(): void {
-    if (!this.metadata.isController) return;
     const now = Date.now();
+    const lateMs = now - this.lastLivenessCheckMs - LIVENESS_CHECK_MS;
+    this.lastLivenessCheckMs = now;
+    if (!this.metadata.isController) return;
+    // This process itself did not run for a while (a stall, SIGSTOP): the heartbeats that came
+    // meanwhile wait unread behind this timer. Brokers get a full session from now, as from an
+    // election, instead of being fenced all at once for a silence that was this node's own.
+    if (lateMs > LIVENESS_STALL_MS) {
+      this.log.warn({ lateMs }, 'the liveness check ran late; every broker gets a full session from now');
+      this.heartbeats.restartSessions(now);
+      return;
+    }
     for (const broker of this.metadata.state.brokers) {
       if (broker.fenced || this.fencing.has(broker.nodeId)) continue;
       const silentMs = now - this.heartbeats.silentSinceMs(broker.nodeId);

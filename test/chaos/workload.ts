@@ -7,6 +7,7 @@ import { splitBatches } from '../../src/storage/record-batch.js';
 import { decodeRecords } from '../../src/storage/record-codec.js';
 import { sleep } from '../helpers/node-process.js';
 import { RawClient, type FetchedPartition } from '../helpers/raw-client.js';
+import type { AckTiming, TimedAcks } from './failover.js';
 import type { Ack, ConsumerHistory, PolledRecord } from './history.js';
 
 /** Bytes per fetch of the final read: at most ~4,300 batches of the smallest size (61 bytes). */
@@ -74,8 +75,10 @@ export async function leaderOf(
   return { leader: p?.leaderId ?? -1, epoch: p?.leaderEpoch ?? -1 };
 }
 
-export class Workload {
+export class Workload implements TimedAcks {
   readonly acks: Ack[] = [];
+  /** Every acknowledgement's send and answer times, in the order answered (the strict failover measure). */
+  readonly ackTimings: AckTiming[] = [];
   readonly consumers: ConsumerHistory[] = [];
   private readonly producers: Producer[] = [];
   private readonly consumerClients: Consumer[] = [];
@@ -131,8 +134,10 @@ export class Workload {
           messages: [{ partition, value }],
         });
         if (result && result.errorCode === 0) {
+          const ackedAt = Date.now();
           this.acks.push({ value, partition, offset: Number(result.baseOffset) });
-          this.lastAckAt.set(partition, Date.now());
+          this.ackTimings.push({ partition, sentAtMs: sentAt, ackedAtMs: ackedAt });
+          this.lastAckAt.set(partition, ackedAt);
           this.lastAckSentAt.set(partition, sentAt);
         }
       } catch {

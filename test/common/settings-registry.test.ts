@@ -149,7 +149,7 @@ describe('what users rely on stays as it was', () => {
     '--raft-heartbeat-ms': 100,
     '--raft-election-timeout-ms': 500,
     '--raft-snapshot-entries': 1000,
-    '--broker-session-timeout-ms': 3000,
+    '--broker-session-timeout-ms': 1000,
     '--offsets-topic-partitions': 50,
     '--offsets-topic-segment-bytes': 104857600,
     '--offsets-retention-ms': 604800000,

@@ -70,6 +70,21 @@ export class BrookContainer implements WorkloadNode {
     await client.container.getById(this.containerId).kill({ signal: 'SIGKILL' });
   }
 
+  /** SIGSTOP to the node's process: it freezes with its sockets open (a long pause, a hung host). */
+  async freeze(): Promise<void> {
+    const client = await getContainerRuntimeClient();
+    this.running = false;
+    await client.container.getById(this.containerId).kill({ signal: 'SIGSTOP' });
+  }
+
+  /** SIGCONT after freeze(): the node goes on from where it stopped, its view of the cluster stale. */
+  async thaw(): Promise<void> {
+    const client = await getContainerRuntimeClient();
+    await client.container.getById(this.containerId).kill({ signal: 'SIGCONT' });
+    await this.waitReady();
+    this.running = true;
+  }
+
   /** Starts the killed container again (same volume, same published ports) and waits for /readyz. */
   async restart(): Promise<void> {
     const client = await getContainerRuntimeClient();

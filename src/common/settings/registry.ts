@@ -408,7 +408,7 @@ export const SETTINGS = {
     flag: '--broker-session-timeout-ms',
     type: long(10),
     unit: 'ms',
-    default: 3000,
+    default: 1000,
     doc: 'fence a broker silent this long (a crashed one is fenced sooner: its connection is refused)',
     main: true,
   }),
