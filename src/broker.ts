@@ -159,6 +159,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     config,
     clock: systemClock,
     disk: timedDisk(nodeDisk, metrics.events.fsync),
+    limits: { replicaLiveTimeoutMs: config.replicaLiveTimeoutMs },
     metadata,
     network: replicationClient,
     logger: log,

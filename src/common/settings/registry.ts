@@ -412,6 +412,16 @@ export const SETTINGS = {
     doc: 'fence a broker silent this long (a crashed one is fenced sooner: its connection is refused)',
     main: true,
   }),
+  replicaLiveTimeoutMs: setting({
+    broker: 'replica.live.timeout.ms',
+    flag: '--replica-live-timeout-ms',
+    // Above the replication heartbeat (250 ms), or idle followers would count as gone between beats.
+    type: long(500),
+    unit: 'ms',
+    default: 1000,
+    doc: 'a follower silent this long no longer counts toward acks=all (NOT_ENOUGH_REPLICAS); a cut-off leader fences itself',
+    main: true,
+  }),
 
   // ---------------------------------------------------------------- consumer groups
   offsetsTopicPartitions: setting({
