@@ -97,7 +97,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     log.fatal({ err }, 'metadata log failed; stopping');
     process.exit(1);
   });
-  const heartbeats = new BrokerHeartbeats(config, metadata);
+  // Bound once the lifecycle exists: when the controller this node follows last answered it.
+  let controllerAnsweredAtMs = (): number => 0;
+  const heartbeats = new BrokerHeartbeats(config, metadata, () => controllerAnsweredAtMs());
   const controller = new Controller(metadata, config, heartbeats);
   // Partition replication: the service answers appends and seals once the replicas are open.
   let replicasOpen: ReplicaManager | null = null;
@@ -147,6 +149,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   await grpcServer.listen(config.listenHost, config.grpcPort);
   const controlClient = new ControlClient(config, metadata, control, grpcServer.peers.client);
   const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
+  controllerAnsweredAtMs = () => lifecycle.controllerAnsweredAtMs;
   log.info(
     { voters: config.clusterNodes.map((m) => m.nodeId) },
     'waiting for the metadata quorum to register this broker',

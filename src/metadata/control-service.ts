@@ -277,6 +277,7 @@ export class ControlService {
         if (result === 'refused' && this.metadata.isController && !this.metadata.state.broker(nodeId)?.fenced) {
           this.fence(nodeId, 'its connection is refused');
         }
+        if (result === 'timeout') this.heartbeats.unreachable(nodeId);
       })
       .catch((err: unknown) => this.log.debug({ err, broker: nodeId }, 'probe failed'))
       .finally(() => this.probing.delete(nodeId));

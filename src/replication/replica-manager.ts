@@ -29,6 +29,8 @@ const TICK_MS = 50;
 const ELECTION_REQUEST_INTERVAL_MS = 500;
 /** Waiters for a replica that is still opening (an append that arrived before the metadata). */
 const REPLICA_WAITERS_MAX = 10_000;
+/** Partitions named in the log line of a leader that fenced itself. */
+const CUT_OFF_LOGGED_MAX = 8;
 
 function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
@@ -426,18 +428,21 @@ export class ReplicaManager {
   private tick(): void {
     const now = this.clock.now();
     const lapsed = this.sessionLapsed();
-    let cutOff = 0;
+    const cutOff: string[] = [];
     for (const replica of this.replicas.values()) {
       replica.tick();
-      if (lapsed && replica.fenceIfCutOff()) cutOff++;
+      if (lapsed && replica.fenceIfCutOff()) cutOff.push(`${replica.topic}-${replica.partition}`);
       const epoch = replica.electionWanted(now);
       if (epoch !== null) this.requestElection(replica, epoch, now);
     }
-    if (cutOff > 0 && !this.cutOff) {
-      this.log.warn({ partitions: cutOff }, 'cut off from the controller and from write quorums: fencing leaderships');
-      this.leadershipsCutOff(cutOff);
+    if (cutOff.length > 0 && !this.cutOff) {
+      this.log.warn(
+        { partitions: cutOff.length, first: cutOff.slice(0, CUT_OFF_LOGGED_MAX) },
+        'cut off from the controller and from write quorums: fencing leaderships',
+      );
+      this.leadershipsCutOff(cutOff.length);
     }
-    this.cutOff = cutOff > 0;
+    this.cutOff = cutOff.length > 0;
     this.logs.flushTick(now);
     if (now - this.lastRetentionMs >= this.config.retentionCheckIntervalMs) {
       this.lastRetentionMs = now;

@@ -1,7 +1,9 @@
 // The chaos workload on a real cluster: idempotent acks=all producers writing unique values, a
 // consumer group recording every poll, a nemesis that kill -9s a chosen node and restarts it, and
 // a final read of every partition — everything the history checker needs.
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type logCreator, type Producer } from 'kafkajs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { splitBatches } from '../../src/storage/record-batch.js';
 import { decodeRecords } from '../../src/storage/record-codec.js';
@@ -75,6 +77,16 @@ export async function leaderOf(
   return { leader: p?.leaderId ?? -1, epoch: p?.leaderEpoch ?? -1 };
 }
 
+/** kafkajs' own log lines (retries, timeouts, metadata refreshes) in BROOK_TEST_LOG_DIR/clients.log. */
+function clientLog(logDir: string): logCreator {
+  mkdirSync(logDir, { recursive: true });
+  const file = join(logDir, 'clients.log');
+  return () =>
+    ({ namespace, label, log }) => {
+      appendFileSync(file, `${JSON.stringify({ time: Date.now(), label, namespace, ...log })}\n`);
+    };
+}
+
 export class Workload implements TimedAcks {
   readonly acks: Ack[] = [];
   /** Every acknowledgement's send and answer times, in the order answered (the strict failover measure). */
@@ -98,10 +110,12 @@ export class Workload implements TimedAcks {
   ) {}
 
   private kafka(clientId: string): Kafka {
+    const logDir = process.env.BROOK_TEST_LOG_DIR;
     return new Kafka({
       clientId,
       brokers: this.nodes.map((n) => n.bootstrap),
-      logLevel: logLevel.NOTHING,
+      logLevel: logDir === undefined ? logLevel.NOTHING : logLevel.INFO,
+      ...(logDir === undefined ? {} : { logCreator: clientLog(logDir) }),
       retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 500 },
       connectionTimeout: 1000,
       requestTimeout: 5000,

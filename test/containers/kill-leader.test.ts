@@ -164,7 +164,7 @@ async function scenario(c: BrookCluster): Promise<void> {
   const check = async (kind: string, fault: string, partition: number, since: number, inEffectAt = since) => {
     const ms = await strictRecoveryMs(w, partition, since, inEffectAt, RECOVERY_MS_MAX);
     if (kind !== '') report.add(kind, ms);
-    step(`${fault}: the first write sent after it was acknowledged after ${ms} ms`);
+    step(`${fault} (at ${since} ms since the epoch): the first write sent after it was acknowledged after ${ms} ms`);
     expect(ms, `${fault}: writes to partition ${partition} never resumed`).toBeLessThan(RECOVERY_MS_MAX);
   };
 
