@@ -1,23 +1,36 @@
 #!/usr/bin/env node
 // `npm run cluster`: three Brook nodes on 127.0.0.1 — Kafka 9092/9192/9292, gRPC 9093/9193/9293,
 // HTTP 9094/9194/9294 — with data under ./data/node-N. Ctrl-C (or SIGTERM) stops all three
-// gracefully. Options: --nodes N (default 3), --data-dir DIR (default ./data).
+// gracefully. Options: --nodes N (default 3), --voters V (default all N: nodes V+1..N are brokers
+// beyond the Raft voters, following the metadata log as learners), --data-dir DIR (default ./data).
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { nodes: { type: 'string', default: '3' }, 'data-dir': { type: 'string', default: './data' } },
+  options: {
+    nodes: { type: 'string', default: '3' },
+    voters: { type: 'string' },
+    'data-dir': { type: 'string', default: './data' },
+  },
 });
 const count = Number(values.nodes);
 if (!Number.isInteger(count) || count < 1 || count > 9) {
   console.error('cluster: --nodes must be 1..9');
   process.exit(2);
 }
+const voters = Number(values.voters ?? count);
+if (!Number.isInteger(voters) || voters < 1 || voters > count) {
+  console.error(`cluster: --voters must be 1..${count}`);
+  process.exit(2);
+}
 const ids = Array.from({ length: count }, (_, i) => i + 1);
 const port = (id, offset) => 9092 + (id - 1) * 100 + offset;
-const clusterNodes = ids.map((id) => `${id}@127.0.0.1:${port(id, 1)}`).join(',');
+const clusterNodes = ids
+  .slice(0, voters)
+  .map((id) => `${id}@127.0.0.1:${port(id, 1)}`)
+  .join(',');
 
 const children = ids.map((id) => {
   const dataDir = join(values['data-dir'], `node-${id}`);
@@ -45,7 +58,9 @@ const children = ids.map((id) => {
   return child;
 });
 
-console.error(`cluster: ${count} nodes; bootstrap servers ${ids.map((id) => `127.0.0.1:${port(id, 0)}`).join(',')}`);
+console.error(
+  `cluster: ${count} nodes, ${voters} of them voters; bootstrap servers ${ids.map((id) => `127.0.0.1:${port(id, 0)}`).join(',')}`,
+);
 let stopping = false;
 const stop = () => {
   if (stopping) return;

@@ -51,11 +51,13 @@ import {
   ControlService,
   probeBroker,
   ProducerIdAllocator,
+  QuorumAdmin,
   RaftMetadataLog,
 } from './metadata/index.js';
 import {
   ElectionRequests,
   PartitionElections,
+  LeaderBalancer,
   ReplicaManager,
   ReplicationClient,
   ReplicationService,
@@ -84,6 +86,21 @@ const REGISTRATION_TIMEOUT_MS = 10 * 60_000;
 const OFFSETS_TOPIC_RETRY_MS = 1_000;
 const BOOTSTRAP_USERS_TIMEOUT_MS = 120_000;
 
+/** Waits until this node has applied everything committed now (a ReadIndex round), retrying
+ * through elections and until a joining learner first hears from the leader. */
+async function caughtUp(metadata: RaftMetadataLog, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await metadata.barrier();
+      return;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
   await mkdir(config.dataDir, { recursive: true });
   const metrics = new NodeMetrics();
@@ -111,18 +128,28 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     () => replicasOpen,
     systemClock,
     log.child({ module: 'replication' }),
+    metrics.stages,
   );
   const replicationClient = new ReplicationClient(
     config,
+    metadata.peers,
     systemClock,
     replication,
     log.child({ module: 'replication' }),
     grpcServer.peers.client,
+    metrics.stages,
   );
   const elections = new PartitionElections(
     metadata,
     replicationClient,
     electionRequests,
+    systemClock,
+    log.child({ module: 'elections' }),
+  );
+  const leaderBalancer = new LeaderBalancer(
+    config,
+    metadata,
+    elections,
     systemClock,
     log.child({ module: 'elections' }),
   );
@@ -132,7 +159,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     controller,
     heartbeats,
     elections,
-    (nodeId) => probeBroker(config, nodeId),
+    (nodeId) => probeBroker(metadata.peers, nodeId),
+    new QuorumAdmin(metadata, metadata, log.child({ module: 'controller' })),
+    metadata.peers,
     log.child({ module: 'controller' }),
   );
   control.register(grpcServer);
@@ -145,16 +174,22 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     interBrokerApis(() => contextBuilt),
     log.child({ module: 'inter-broker' }),
   ).register(grpcServer);
-  const interBroker = new InterBrokerClient(config, grpcServer.peers.client);
+  const interBroker = new InterBrokerClient(config, metadata.peers, grpcServer.peers.client);
   await grpcServer.listen(config.listenHost, config.grpcPort);
-  const controlClient = new ControlClient(config, metadata, control, grpcServer.peers.client);
-  const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }));
+  const controlClient = new ControlClient(config, metadata, control, grpcServer.peers.client, metadata.peers);
+  const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }), (peers) =>
+    metadata.peers.learn(peers),
+  );
   controllerAnsweredAtMs = () => lifecycle.controllerAnsweredAtMs;
+  const voter = config.clusterNodes.some((m) => m.nodeId === config.nodeId);
   log.info(
-    { voters: config.clusterNodes.map((m) => m.nodeId) },
+    { voters: config.clusterNodes.map((m) => m.nodeId), role: voter ? 'voter' : 'broker' },
     'waiting for the metadata quorum to register this broker',
   );
   await lifecycle.start(REGISTRATION_TIMEOUT_MS);
+  // A broker beyond the voters starts with an empty log: it serves once it has caught up with
+  // what was committed when it registered, so its replicas open on the cluster's real state.
+  await caughtUp(metadata, REGISTRATION_TIMEOUT_MS);
 
   // Built after the replicas; a cut-off leader closes its clients' connections once they exist.
   let kafkaListeners: KafkaListeners | null = null;
@@ -163,6 +198,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     clock: systemClock,
     disk: timedDisk(nodeDisk, metrics.events.fsync),
     limits: { replicaLiveTimeoutMs: config.replicaLiveTimeoutMs },
+    stages: metrics.stages,
     metadata,
     network: replicationClient,
     logger: log,
@@ -253,6 +289,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     authorizer: new RequestAuthorizer(metadata.state, config),
     log: log.child({ module: 'kafka' }),
     traffic: metrics.traffic,
+    stages: metrics.stages,
     // KIP-890 part 1; with transaction.partition.verification.enable=false each partition applies
     // its local rule instead, as Kafka does.
     transactionVerifier: config.transactionPartitionVerificationEnable
@@ -270,7 +307,11 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         leaderId: raft.leaderId === 0 ? -1 : raft.leaderId,
         term: raft.term,
         commitIndex: raft.commit,
-        voters: config.clusterNodes.map(({ nodeId }) => ({
+        voters: raft.confState.voters.map((nodeId) => ({
+          nodeId,
+          matchIndex: !isLeader ? -1 : nodeId === config.nodeId ? raft.lastIndex : (matched.get(nodeId) ?? -1),
+        })),
+        observers: raft.confState.learners.map((nodeId) => ({
           nodeId,
           matchIndex: !isLeader ? -1 : nodeId === config.nodeId ? raft.lastIndex : (matched.get(nodeId) ?? -1),
         })),
@@ -359,13 +400,13 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         if (offsetsTopicTimer) clearTimeout(offsetsTopicTimer);
         // Move this broker's partition leaderships first, while it still serves as a follower and
         // heartbeats, so producers see a new leader at once instead of after a fencing timeout.
-        if (config.clusterNodes.length > 1) {
+        if (metadata.state.brokers.length > 1) {
           const moved = await lifecycle.controlledShutdown(config.shutdownTimeoutMs / 2);
           log.info({ moved }, 'controlled shutdown: partition leaderships handed over');
         }
         lifecycle.stop();
         // Hand the controller role over first so the cluster does not wait out an election.
-        if (metadata.isController && config.clusterNodes.length > 1) {
+        if (metadata.isController && metadata.membership().voters.length > 1) {
           await metadata.transferLeadership(undefined, 2_000).catch(() => false);
         }
         await line?.close();
@@ -375,6 +416,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         interBroker.close();
         groups.close();
         await replicas.close();
+        leaderBalancer.close();
         elections.close();
         replicationClient.close();
         replication.close();

@@ -10,6 +10,8 @@ import {
   healthMetrics,
   type LedPartitionHealth,
   nodeGauges,
+  produceStageMetrics,
+  type ProduceStages,
   type RequestMetrics,
   requestMetrics,
   TopicTraffic,
@@ -24,11 +26,14 @@ export class NodeMetrics {
   readonly events: EventMetrics;
   readonly traffic = new TopicTraffic();
   readonly requests: RequestMetrics;
+  /** Where an acks=all produce spends its time, stage by stage (common/metrics-stages.ts). */
+  readonly stages: ProduceStages;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     this.events = eventMetrics(this.registry);
     this.requests = requestMetrics(this.registry);
+    this.stages = produceStageMetrics(this.registry);
   }
 
   /** Counts controller changes and forgets deleted topics' traffic. */

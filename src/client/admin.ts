@@ -4,7 +4,7 @@
 // goes to the broker Kafka sends it to — any broker for topic admin (Brook forwards it to the
 // controller), the partition's leader for offsets, the group's coordinator for groups, the
 // controller for the quorum — and is retried on what is retriable until its time is up.
-import { ErrorCode } from '../common/index.js';
+import { ErrorCode, ZERO_UUID } from '../common/index.js';
 import { decodeConsumerAssignment } from '../groups/index.js';
 import {
   ConfigOperation,
@@ -14,9 +14,12 @@ import {
   type CreateTopicsResponse,
   type DeleteGroupsResponse,
   type DeleteTopicsResponse,
+  type ElectLeadersResponse,
   type DescribeConfigsResponse,
   type DescribeGroupsResponse,
   type DescribeQuorumResponse,
+  type AddRaftVoterResponse,
+  type RemoveRaftVoterResponse,
   type IncrementalAlterConfigsResponse,
   type ListGroupsResponse,
   type ListOffsetsResponse,
@@ -105,6 +108,8 @@ export interface QuorumDescription {
   /** The Raft commit index. */
   readonly highWatermark: number;
   readonly voters: readonly QuorumVoter[];
+  /** Brokers that follow the log without voting (Raft learners). */
+  readonly observers: readonly QuorumVoter[];
 }
 
 const LATEST = -1;
@@ -179,6 +184,37 @@ export class Admin {
       const result = answer.results.find((r) => r.name === name);
       if (!result) throw new ClientError(`topic ${name}: not in the broker's answer`);
       check(result.errorCode, `add partitions to ${name}`, result.errorMessage);
+    });
+  }
+
+  /**
+   * ElectLeaders: a preferred election gives each partition's leadership to its first replica; an
+   * unclean one elects any live replica of a partition without a leader (and may lose acknowledged
+   * writes). `partitions` null: every partition. One result per partition, its error code 0 when done.
+   */
+  async electLeaders(
+    type: 'preferred' | 'unclean',
+    partitions: readonly { topic: string; partition: number }[] | null,
+  ): Promise<{ topic: string; partition: number; errorCode: number; errorMessage: string | null }[]> {
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions ?? []) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    return this.client.retrying(async () => {
+      const answer = await (
+        await this.client.any()
+      ).send<ElectLeadersResponse>(Api.ElectLeaders, {
+        electionType: type === 'preferred' ? 0 : 1,
+        topicPartitions: partitions === null ? null : [...byTopic].map(([topic, ids]) => ({ topic, partitions: ids })),
+        timeoutMs: TIMEOUT_MS,
+      });
+      check(answer.errorCode, 'elect leaders');
+      return answer.replicaElectionResults.flatMap((t) =>
+        t.partitionResult.map((r) => ({
+          topic: t.topic,
+          partition: r.partitionId,
+          errorCode: r.errorCode,
+          errorMessage: r.errorMessage,
+        })),
+      );
     });
   }
 
@@ -419,7 +455,42 @@ export class Admin {
         term: partition.leaderEpoch,
         highWatermark: partition.highWatermark,
         voters: partition.currentVoters.map((v) => ({ nodeId: v.replicaId, logEndOffset: v.logEndOffset })),
+        observers: partition.observers.map((v) => ({ nodeId: v.replicaId, logEndOffset: v.logEndOffset })),
       };
+    });
+  }
+
+  /**
+   * AddRaftVoter: makes broker `voterId` (a learner of the metadata log) a voter once it has
+   * caught up, waiting up to `timeoutMs` for that. Retried while another voter change is pending.
+   */
+  async addRaftVoter(voterId: number, timeoutMs = TIMEOUT_MS): Promise<void> {
+    await this.client.retrying(async () => {
+      const answer = await (
+        await this.client.any()
+      ).send<AddRaftVoterResponse>(Api.AddRaftVoter, {
+        clusterId: null,
+        timeoutMs,
+        voterId,
+        voterDirectoryId: ZERO_UUID,
+        listeners: [],
+        ackWhenCommitted: true,
+      });
+      check(answer.errorCode, `add voter ${voterId}`, answer.errorMessage);
+    }, timeoutMs + TIMEOUT_MS);
+  }
+
+  /** RemoveRaftVoter: takes `voterId` out of the voters (a live broker goes on as a learner). */
+  async removeRaftVoter(voterId: number): Promise<void> {
+    await this.client.retrying(async () => {
+      const answer = await (
+        await this.client.any()
+      ).send<RemoveRaftVoterResponse>(Api.RemoveRaftVoter, {
+        clusterId: null,
+        voterId,
+        voterDirectoryId: ZERO_UUID,
+      });
+      check(answer.errorCode, `remove voter ${voterId}`, answer.errorMessage);
     });
   }
 }

@@ -32,10 +32,13 @@ export const Api = {
   SaslAuthenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
+  ElectLeaders: 43,
   IncrementalAlterConfigs: 44,
   DescribeUserScramCredentials: 50,
   AlterUserScramCredentials: 51,
   DescribeQuorum: 55,
+  AddRaftVoter: 80,
+  RemoveRaftVoter: 81,
 } as const;
 
 export type ApiKey = (typeof Api)[keyof typeof Api];
@@ -65,10 +68,13 @@ const CLIENT_RANGES: Readonly<Record<ApiKey, readonly [number, number]>> = {
   [Api.SaslAuthenticate]: [0, 2],
   [Api.CreatePartitions]: [0, 3],
   [Api.DeleteGroups]: [0, 2],
+  [Api.ElectLeaders]: [1, 2],
   [Api.IncrementalAlterConfigs]: [0, 1],
   [Api.DescribeUserScramCredentials]: [0, 0],
   [Api.AlterUserScramCredentials]: [0, 0],
   [Api.DescribeQuorum]: [0, 2],
+  [Api.AddRaftVoter]: [0, 1],
+  [Api.RemoveRaftVoter]: [0, 0],
 };
 
 const NAMES = new Map<number, string>(Object.entries(Api).map(([name, key]) => [key, name]));

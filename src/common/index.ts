@@ -14,6 +14,7 @@ export { javaStringHashCode, kafkaAbs, partitionForKey } from './java-hash.js';
 export { ConfigError, ErrorCode, KafkaError, ProtocolError, errorCodeOf, errorName } from './errors.js';
 export { CHANNEL_OPTIONS, GrpcServer, createClient, grpc, loadProto, serviceConstructor } from './grpc.js';
 export { limits } from './limits.js';
+export type { PeerAddresses } from './peer-addresses.js';
 export { INSECURE_PEERS, type PeerCredentials, peerCredentials } from './peer-tls.js';
 export {
   ANONYMOUS,
@@ -39,6 +40,18 @@ export {
   requestMetrics,
 } from './metrics.js';
 export { type TopicTotals, TopicTraffic } from './metrics-topics.js';
+export {
+  type AppendCallTiming,
+  NO_PRODUCE_STAGES,
+  PRODUCE_STAGES,
+  type ProduceStage,
+  type ProduceStages,
+  STAGE_BUCKETS_SECONDS,
+  observeAppendCall,
+  produceStageMetrics,
+  stageNowMs,
+  wallClockMs,
+} from './metrics-stages.js';
 export {
   type EventMetrics,
   type GroupLagHealth,

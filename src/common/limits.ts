@@ -55,6 +55,16 @@ export const limits = {
   logOpenConcurrencyMax: 8,
   /** Fetch long-poll wait a client may ask for. */
   fetchMaxWaitMsMax: 60_000,
+  /**
+   * Partitions all fetch sessions of a node hold together (Kafka bounds only the sessions): a
+   * client that opens a session on every fetch, as @platformatic/kafka 1.x does, would otherwise
+   * keep slots x partitions entries (1000 x 1000 is about 150 MB).
+   */
+  fetchSessionPartitionsMax: 100_000,
+  /** Bytes of idle consumer-fetch read buffers a process keeps for reuse (storage/read-buffers.ts). */
+  fetchReadBuffersIdleBytesMax: 64 * 1024 * 1024,
+  /** The idle fetch read buffers are let go once no fetch read leased one for this long. */
+  fetchReadBuffersIdleMs: 10_000,
   /** Bytes of entries in one Raft AppendEntries message (at least one entry is always sent). */
   raftMessageSizeBytesMax: 1024 * 1024,
   /** Raft AppendEntries in flight to one follower before the leader waits for acks. */

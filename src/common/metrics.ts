@@ -3,7 +3,7 @@
 //   brook_<subsystem>_<what>[_<unit>][_total]
 // with subsystems kafka (the client protocol), replication, storage, raft, controller, cluster
 // (this node's view of the metadata) and group; base units (seconds, bytes); `_total` on counters;
-// plain label names (api, error, topic, partition, group, follower, peer). It follows the shape of
+// plain label names (api, error, topic, partition, group, follower, peer, stage). It follows the shape of
 // Redpanda's public metrics (redpanda_kafka_request_bytes_total{redpanda_topic, redpanda_request},
 // redpanda_kafka_under_replicated_replicas, redpanda_raft_leadership_changes,
 // redpanda_cluster_unavailable_partitions), whose names are Prometheus-native, rather than the

@@ -1,6 +1,6 @@
 // What the Kafka handlers may use of the node. Handlers depend on this interface, never on how the
 // node wires its parts, so a single node and a cluster node serve the same handlers.
-import type { Logger, NodeConfig, TopicTraffic } from '../common/index.js';
+import type { Logger, NodeConfig, ProduceStages, TopicTraffic } from '../common/index.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { AdminOperations, MetadataLog, ProducerIdAllocator } from '../metadata/index.js';
 import type { ReplicaManager } from '../replication/index.js';
@@ -17,6 +17,8 @@ export interface QuorumView {
   readonly commitIndex: number;
   /** Every voter; on the leader with the index its log is known to match, else -1. */
   readonly voters: readonly { readonly nodeId: number; readonly matchIndex: number }[];
+  /** The learners: brokers beyond the voters that follow the log without voting (Kafka's observers). */
+  readonly observers: readonly { readonly nodeId: number; readonly matchIndex: number }[];
 }
 
 export interface BrokerContext {
@@ -43,6 +45,8 @@ export interface BrokerContext {
   txnCoordinatorFor(transactionalId: string): number;
   /** Bytes and records in and out per topic (metrics, the console's charts). */
   readonly traffic: TopicTraffic;
+  /** The produce stage timings (common/metrics-stages.ts); none when absent. */
+  readonly stages?: ProduceStages;
   /** The metadata quorum's state on this node. */
   quorum(): QuorumView;
   /** The API ranges this node serves (for ApiVersions). */

@@ -16,10 +16,12 @@
 // ApiVersions are served; a failed authentication is answered after a delay and the connection
 // closes. The socket may be a TLS socket; the connection does not care.
 import type { Socket } from 'node:net';
-import { ANONYMOUS, type KafkaPrincipal, limits, type Logger, ProtocolError } from '../common/index.js';
+import { ANONYMOUS, type KafkaPrincipal, limits, type Logger, ProtocolError, stageNowMs } from '../common/index.js';
+import { fetchReadBuffers } from '../storage/index.js';
 import type { RequestDispatcher } from './dispatcher.js';
 import type { ClientConnection } from './handler.js';
 import { type ListenerIdentity, PLAINTEXT_LISTENER } from './listener-identity.js';
+import { RequestTiming } from './request-timing.js';
 import type { GateOutcome } from './sasl/session.js';
 
 /** What sees each frame before the dispatcher: a SASL listener's session. */
@@ -50,11 +52,17 @@ interface PendingResponse {
   frame: Buffer[] | null;
   /** Size of the request, counted as unanswered until the response is ready. */
   readonly requestBytes: number;
+  readonly timing: RequestTiming;
 }
 
 export class Connection implements ClientConnection {
   private readonly chunks: Buffer[] = [];
   private bufferedBytes = 0;
+  /**
+   * When the newest chunk arrived: a frame cut now arrived then at the latest (reading is paused
+   * while frames wait, so none arrived since), which the stage timings take as its arrival.
+   */
+  private lastDataAtMs = 0;
   private readonly pending: PendingResponse[] = [];
   private unansweredBytes = 0;
   private closed = false;
@@ -154,6 +162,7 @@ export class Connection implements ClientConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closed || this.closing) return;
+    this.lastDataAtMs = stageNowMs();
     this.chunks.push(chunk);
     this.bufferedBytes += chunk.length;
     this.handleBuffered();
@@ -233,7 +242,12 @@ export class Connection implements ClientConnection {
   }
 
   private handleFrame(frame: Buffer): void {
-    const slot: PendingResponse = { done: false, frame: null, requestBytes: frame.length };
+    const slot: PendingResponse = {
+      done: false,
+      frame: null,
+      requestBytes: frame.length,
+      timing: new RequestTiming(this.lastDataAtMs),
+    };
     this.pending.push(slot);
     this.unansweredBytes += frame.length;
     if (!this.gate) {
@@ -293,7 +307,7 @@ export class Connection implements ClientConnection {
   }
 
   private dispatchInto(slot: PendingResponse, frame: Buffer): void {
-    const outcome = this.dispatcher.dispatch(this, frame);
+    const outcome = this.dispatcher.dispatch(this, frame, slot.timing);
     if (outcome instanceof Promise) {
       outcome.then(
         (response) => this.complete(slot, response),
@@ -320,13 +334,18 @@ export class Connection implements ClientConnection {
     if (this.closed) return;
     let wroteAny = false;
     while (this.pending.length > 0 && this.pending[0]!.done) {
-      const { frame } = this.pending.shift()!;
+      const { frame, timing } = this.pending.shift()!;
       if (frame === null) continue; // acks=0 produce: no response at all
       if (!wroteAny) this.socket.cork();
       wroteAny = true;
       for (const part of frame) {
-        if (!this.socket.write(part)) this.waitingForDrain = true;
+        // A fetch's read buffer goes back to its pool once the socket has handed it to the kernel.
+        const written = fetchReadBuffers.isLeased(part)
+          ? this.socket.write(part, () => fetchReadBuffers.giveBack(part))
+          : this.socket.write(part);
+        if (!written) this.waitingForDrain = true;
       }
+      timing.written();
     }
     if (wroteAny) this.socket.uncork();
     if (this.waitingForDrain) this.pauseReading();

@@ -5,6 +5,7 @@ import { ProtocolError, type RequestMetrics } from '../common/index.js';
 import { NO_RESPONSE, type ApiHandler, type ClientConnection, type RequestContext } from './handler.js';
 import { decodeRequest, decodeRequestHeader, encodeResponse } from './protocol/index.js';
 import type { RequestQuotas } from './quotas/request-quotas.js';
+import { RequestTiming } from './request-timing.js';
 
 export const API_VERSIONS_KEY = 18;
 
@@ -30,7 +31,11 @@ export class RequestDispatcher {
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
-  dispatch(connection: ClientConnection, frame: Buffer): Promise<Buffer[] | null> | Buffer[] | null {
+  dispatch(
+    connection: ClientConnection,
+    frame: Buffer,
+    timing: RequestTiming = new RequestTiming(),
+  ): Promise<Buffer[] | null> | Buffer[] | null {
     const { header, reader } = decodeRequestHeader(frame);
     const { requestApiKey: apiKey, requestApiVersion: version, correlationId } = header;
     const handler = this.handlers.get(apiKey);
@@ -55,6 +60,7 @@ export class RequestDispatcher {
       listenerName: connection.listener.name,
       securityProtocol: connection.listener.securityProtocol,
       authenticatesClients: connection.listener.authenticatesClients,
+      timing,
     };
     const request = decodeVersion < 0 ? {} : decodeRequest(apiKey, version, reader);
     const responseVersion = decodeVersion < 0 ? 0 : version;

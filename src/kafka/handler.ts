@@ -2,6 +2,7 @@
 // declaring in one place the versions it serves. The registry of handlers feeds ApiVersions.
 import type { KafkaPrincipal, SecurityProtocol } from '../common/index.js';
 import type { ListenerIdentity } from './listener-identity.js';
+import type { RequestTiming } from './request-timing.js';
 
 /**
  * What a handler may use of the connection its request came on: a Kafka client's socket
@@ -49,6 +50,8 @@ export interface RequestContext {
    * required), so requests are authorized against ACLs.
    */
   readonly authenticatesClients: boolean;
+  /** When the request arrived, and the hook for when its response is written (stage timings). */
+  readonly timing: RequestTiming;
 }
 
 export interface ApiHandler<Request = unknown, Response = unknown> {

@@ -38,6 +38,7 @@ export type {
   CreateTopicsResponse,
 } from './protocol/messages/create-topics.js';
 export type { CreatePartitionsRequest, CreatePartitionsResponse } from './protocol/messages/create-partitions.js';
+export type { ElectLeadersRequest, ElectLeadersResponse } from './protocol/messages/elect-leaders.js';
 export type { DeleteGroupsRequest, DeleteGroupsResponse } from './protocol/messages/delete-groups.js';
 export type { DeleteTopicsRequest, DeleteTopicsResponse } from './protocol/messages/delete-topics.js';
 export {
@@ -53,6 +54,8 @@ export type {
   DescribeGroupsResponse,
 } from './protocol/messages/describe-groups.js';
 export type { DescribeQuorumRequest, DescribeQuorumResponse } from './protocol/messages/describe-quorum.js';
+export type { AddRaftVoterRequest, AddRaftVoterResponse } from './protocol/messages/add-raft-voter.js';
+export type { RemoveRaftVoterRequest, RemoveRaftVoterResponse } from './protocol/messages/remove-raft-voter.js';
 export type { FetchPartitionData, FetchRequest, FetchResponse } from './protocol/messages/fetch.js';
 export {
   CoordinatorKeyType,

@@ -2,7 +2,7 @@
 // port. A refused connection means the process is gone (kill -9, crash), and the broker is fenced
 // at once instead of after its session timeout.
 import { connect } from 'node:net';
-import type { NodeConfig } from '../common/index.js';
+import type { PeerAddresses } from '../common/index.js';
 
 /** The result of probing a broker that stopped heartbeating. */
 export type ProbeResult = 'alive' | 'refused' | 'timeout';
@@ -16,11 +16,14 @@ const GONE_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
  * alive (something accepts), or no answer in time. A gRPC call would depend on the channel's
  * state and reconnect backoff instead.
  */
-export function probeBroker(config: Pick<NodeConfig, 'clusterNodes'>, nodeId: number): Promise<ProbeResult> {
-  const member = config.clusterNodes.find((m) => m.nodeId === nodeId);
-  if (!member) return Promise.resolve('timeout');
+export function probeBroker(peers: PeerAddresses, nodeId: number): Promise<ProbeResult> {
+  const address = peers.address(nodeId);
+  const at = address === null ? -1 : address.lastIndexOf(':');
+  if (address === null || at < 0) return Promise.resolve('timeout');
+  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(address.slice(at + 1));
   return new Promise((resolve) => {
-    const socket = connect({ host: member.host, port: member.grpcPort });
+    const socket = connect({ host, port });
     const done = (result: ProbeResult): void => {
       clearTimeout(timer);
       socket.destroy();

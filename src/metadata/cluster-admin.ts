@@ -3,6 +3,7 @@
 // through one node sees it in the Metadata of that node at once.
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { ControlClient } from './control-client.js';
+import type { ElectionType, PartitionElectionResult } from './control-service.js';
 import type { CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
 import type { AclDeletionResult, ItemResult, QuotaAlteration, QuotaAlterationResult } from './security-plans.js';
@@ -32,9 +33,20 @@ export interface AdminOperations {
     upsertions: readonly ScramUpsertion[],
     createOnly: boolean,
   ): Promise<ScramAlterResult[]>;
+  /** ElectLeaders: one result per named partition (for null, per partition whose leader changed or failed to). */
+  electLeaders(
+    type: ElectionType,
+    partitions: readonly { topic: string; partition: number }[] | null,
+  ): Promise<PartitionElectionResult[]>;
+  /** AddRaftVoter: promotes a learner once caught up (waiting up to `timeoutMs` for that). */
+  addRaftVoter(voterId: number, timeoutMs: number): Promise<void>;
+  /** RemoveRaftVoter: the voter leaves the quorum (a live broker stays on as a learner). */
+  removeRaftVoter(voterId: number): Promise<void>;
 }
 
 const ADMIN_TIMEOUT_MS = 10_000;
+/** A voter change waits for the learner to catch up, then for the change to commit. */
+const VOTER_CHANGE_TIMEOUT_MS_MAX = 120_000;
 
 export class ClusterAdmin implements AdminOperations {
   constructor(
@@ -45,11 +57,11 @@ export class ClusterAdmin implements AdminOperations {
     private readonly settled: () => Promise<void>,
   ) {}
 
-  private async run<T>(operation: string, args: Record<string, unknown>): Promise<T> {
+  private async run<T>(operation: string, args: Record<string, unknown>, timeoutMs = ADMIN_TIMEOUT_MS): Promise<T> {
     const result = await this.client.call<T>(
       'Admin',
       { clusterId: this.clusterId, operation, argumentsJson: JSON.stringify(args) },
-      ADMIN_TIMEOUT_MS,
+      timeoutMs,
     );
     await this.metadata.barrier();
     await this.settled();
@@ -104,6 +116,22 @@ export class ClusterAdmin implements AdminOperations {
     createOnly: boolean,
   ): Promise<ScramAlterResult[]> {
     return this.run('alterScramCredentials', { deletions, upsertions, createOnly });
+  }
+
+  electLeaders(
+    type: ElectionType,
+    partitions: readonly { topic: string; partition: number }[] | null,
+  ): Promise<PartitionElectionResult[]> {
+    return this.run('electLeaders', { type, partitions });
+  }
+
+  async addRaftVoter(voterId: number, timeoutMs: number): Promise<void> {
+    const waitMs = Math.min(Math.max(timeoutMs, 0), VOTER_CHANGE_TIMEOUT_MS_MAX);
+    await this.run('addRaftVoter', { voterId, timeoutMs: waitMs }, waitMs + ADMIN_TIMEOUT_MS);
+  }
+
+  async removeRaftVoter(voterId: number): Promise<void> {
+    await this.run('removeRaftVoter', { voterId });
   }
 
   /** Reserves a block of producer ids for `nodeId` through the controller. */

@@ -12,6 +12,7 @@ import {
   loadProto,
   type Logger,
   type NodeConfig,
+  type PeerAddresses,
   serviceConstructor,
 } from '../common/index.js';
 import type { AdminCall, ControlResult, ControlService, HeartbeatCall, RegisterBrokerCall } from './control-service.js';
@@ -33,7 +34,9 @@ interface ControlStub extends grpc.Client {
 const RETRIABLE = new Set<number>([ErrorCode.NOT_CONTROLLER, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NETWORK_EXCEPTION]);
 
 export class ControlClient {
-  private readonly stubs = new Map<number, ControlStub>();
+  private readonly stubs = new Map<number, { address: string; stub: ControlStub }>();
+  /** Which voter a call goes to while no controller is known (see callOnce). */
+  private nextVoter = 0;
   private readonly ctor = serviceConstructor(loadProto('admin.proto'), 'brook.admin.Control');
 
   constructor(
@@ -42,17 +45,31 @@ export class ControlClient {
     private readonly local: ControlService,
     /** The node's peer credentials (mutual TLS when configured). */
     private readonly credentials: grpc.ChannelCredentials,
+    private readonly peers: PeerAddresses,
   ) {}
 
   private stub(nodeId: number): ControlStub | null {
-    const member = this.config.clusterNodes.find((m) => m.nodeId === nodeId);
-    if (!member) return null;
-    let stub = this.stubs.get(nodeId);
-    if (!stub) {
-      stub = createClient<ControlStub>(this.ctor, `${member.host}:${member.grpcPort}`, this.credentials);
-      this.stubs.set(nodeId, stub);
+    const address = this.peers.address(nodeId);
+    if (address === null) return null;
+    let entry = this.stubs.get(nodeId);
+    if (entry?.address !== address) {
+      entry?.stub.close();
+      entry = { address, stub: createClient<ControlStub>(this.ctor, address, this.credentials) };
+      this.stubs.set(nodeId, entry);
     }
-    return stub;
+    return entry.stub;
+  }
+
+  /**
+   * Where a call goes while this node knows no controller: a broker beyond the voters learns the
+   * Raft leader only once it follows the log, which needs its registration first. The voters of
+   * --cluster-nodes are asked in turn; those that are not the controller answer NOT_CONTROLLER
+   * and the retry asks the next.
+   */
+  private someVoter(): number {
+    const voters = this.config.clusterNodes.filter((m) => m.nodeId !== this.config.nodeId);
+    if (voters.length === 0) return -1;
+    return voters[this.nextVoter++ % voters.length]!.nodeId;
   }
 
   private async callOnce(method: Method, request: object): Promise<ControlResult> {
@@ -69,7 +86,8 @@ export class ControlClient {
           return this.local.controlledShutdown(request as HeartbeatCall);
       }
     }
-    const stub = controllerId > 0 ? this.stub(controllerId) : null;
+    const target = controllerId > 0 ? controllerId : this.someVoter();
+    const stub = target > 0 ? this.stub(target) : null;
     if (!stub)
       return { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'no controller known yet', resultJson: 'null' };
     return new Promise((resolve) => {
@@ -116,9 +134,22 @@ export class ControlClient {
   }
 
   close(): void {
-    for (const stub of this.stubs.values()) stub.close();
+    for (const { stub } of this.stubs.values()) stub.close();
     this.stubs.clear();
   }
+}
+
+/** The controller's answer to a registration: every node's gRPC address it knows. */
+export interface RegistrationResult {
+  readonly peers: readonly { nodeId: number; address: string }[];
+}
+
+/** The gRPC address this broker registers: its --cluster-nodes entry when it is named there (the
+ * address the other voters already use), else its first listener's advertised host and --grpc-port. */
+export function ownPeerAddress(config: NodeConfig): string {
+  const member = config.clusterNodes.find((m) => m.nodeId === config.nodeId);
+  if (member) return `${member.host}:${member.grpcPort}`;
+  return `${config.kafkaListeners[0]!.advertisedHost}:${config.grpcPort}`;
 }
 
 /**
@@ -138,6 +169,8 @@ export class BrokerLifecycle {
     private readonly config: NodeConfig,
     private readonly client: ControlClient,
     private readonly log: Logger,
+    /** Told the addresses the controller knows, at every registration. */
+    private readonly learnPeers: (peers: RegistrationResult['peers']) => void = () => undefined,
   ) {}
 
   private registration(): RegisterBrokerCall {
@@ -152,20 +185,26 @@ export class BrokerLifecycle {
       nodeId: this.config.nodeId,
       host: endpoints[0]!.host,
       port: endpoints[0]!.port,
-      rack: '',
+      rack: this.config.rack ?? '',
       incarnation: this.incarnation,
       endpoints,
+      peerAddress: ownPeerAddress(this.config),
     };
   }
 
   /** Registers with the controller, waiting through elections until `timeoutMs`. */
   async start(timeoutMs: number): Promise<void> {
-    await this.client.call('RegisterBroker', this.registration(), timeoutMs);
-    this.registered = true;
+    await this.register(timeoutMs);
     this.confirmedAtMs = Date.now();
     const intervalMs = brokerHeartbeatIntervalMs(this.config);
     this.timer = setInterval(() => void this.beat(), intervalMs);
     this.timer.unref();
+  }
+
+  private async register(timeoutMs: number): Promise<void> {
+    const result = await this.client.call<RegistrationResult | null>('RegisterBroker', this.registration(), timeoutMs);
+    this.learnPeers(result?.peers ?? []);
+    this.registered = true;
   }
 
   private async beat(): Promise<void> {
@@ -173,8 +212,7 @@ export class BrokerLifecycle {
     this.inflight = true;
     try {
       if (!this.registered) {
-        await this.client.call('RegisterBroker', this.registration(), this.config.brokerSessionTimeoutMs);
-        this.registered = true;
+        await this.register(this.config.brokerSessionTimeoutMs);
       } else {
         await this.client.call(
           'Heartbeat',

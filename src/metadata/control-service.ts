@@ -19,6 +19,8 @@ import type { ProbeResult } from './broker-probe.js';
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { Controller, CreateTopicSpec } from './controller.js';
 import type { MetadataLog } from './log.js';
+import type { PeerDirectory } from './peer-directory.js';
+import type { QuorumAdmin } from './quorum-admin.js';
 import type { BrokerEndpoint } from './records.js';
 import type { ScramDeletion, ScramUpsertion } from './scram-users.js';
 
@@ -58,6 +60,26 @@ function failed(err: unknown): ControlResult {
 export interface LeadershipDrain {
   /** Resolves with how many leaderships are left on `nodeId`: none, or some after `timeoutMs`. */
   drain(nodeId: number, timeoutMs: number): Promise<number>;
+  /** ElectLeaders for one partition, on the controller. */
+  electLeader(topicId: string, partition: number, type: ElectionType): Promise<ElectionOutcome>;
+}
+
+/** Partitions an ElectLeaders request elects at once. */
+const CONCURRENT_ELECT_LEADERS = 8;
+
+/** One partition's ElectLeaders answer, named. */
+export interface PartitionElectionResult extends ElectionOutcome {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** ElectLeaders' election_type: 0 preferred, 1 unclean. */
+export type ElectionType = 'preferred' | 'unclean';
+
+/** One partition's ElectLeaders answer (NONE: it is now led as asked). */
+export interface ElectionOutcome {
+  readonly errorCode: ErrorCode;
+  readonly message: string | null;
 }
 
 export class ControlService {
@@ -82,6 +104,10 @@ export class ControlService {
      * (kill -9, crash), and the broker is fenced at once instead of after its session timeout.
      */
     private readonly probe: (nodeId: number) => Promise<ProbeResult>,
+    /** The metadata quorum's membership: learners admitted at registration, voters changed. */
+    private readonly quorum: QuorumAdmin,
+    /** Every node's gRPC address, given to a broker that registers. */
+    private readonly peers: PeerDirectory,
     private readonly log: Logger,
   ) {
     metadata.onControllerChange((isController) => {
@@ -138,12 +164,15 @@ export class ControlService {
     const current = this.metadata.state.broker(request.nodeId);
     this.heartbeats.heard(request.nodeId);
     const endpoints = registeredEndpoints(request);
+    const peerAddress = registeredPeerAddress(request);
     const unchanged =
       current &&
       !current.fenced &&
       current.incarnation === request.incarnation &&
       current.host === request.host &&
       current.port === request.port &&
+      current.rack === (request.rack === '' ? null : request.rack) &&
+      current.peerAddress === peerAddress &&
       JSON.stringify(current.endpoints) === JSON.stringify(endpoints);
     if (!unchanged) {
       await this.metadata.propose([
@@ -155,12 +184,15 @@ export class ControlService {
           endpoints,
           rack: request.rack === '' ? null : request.rack,
           incarnation: request.incarnation,
+          ...(peerAddress !== null ? { peerAddress } : {}),
         },
       ]);
       const listeners = endpoints.map((e) => `${e.listener}://${e.host}:${e.port}`);
-      this.log.info({ broker: request.nodeId, listeners }, 'broker registered');
+      this.log.info({ broker: request.nodeId, listeners, peerAddress }, 'broker registered');
     }
-    return ok();
+    // After the record, so the Raft leader knows where the new learner is before sending to it.
+    await this.quorum.admitLearner(request.nodeId);
+    return ok({ peers: this.peers.known() });
   }
 
   async heartbeat(request: HeartbeatCall): Promise<ControlResult> {
@@ -239,9 +271,48 @@ export class ControlService {
             args.createOnly === true,
           ),
         );
+      case 'electLeaders':
+        return ok(
+          await this.electLeaders(
+            args.type as ElectionType,
+            args.partitions as { topic: string; partition: number }[] | null,
+          ),
+        );
+      case 'addRaftVoter':
+        await this.quorum.addVoter(args.voterId as number, args.timeoutMs as number);
+        return ok();
+      case 'removeRaftVoter':
+        await this.quorum.removeVoter(args.voterId as number);
+        return ok();
       default:
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown admin operation ${call.operation}`);
     }
+  }
+
+  /** ElectLeaders: every named partition (every partition when null), a few elections at a time. */
+  private async electLeaders(
+    type: ElectionType,
+    partitions: readonly { topic: string; partition: number }[] | null,
+  ): Promise<PartitionElectionResult[]> {
+    const state = this.metadata.state;
+    const wanted =
+      partitions ?? state.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+    const results: PartitionElectionResult[] = new Array<PartitionElectionResult>(wanted.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < wanted.length; i = next++) {
+        const { topic, partition } = wanted[i]!;
+        const info = state.topic(topic);
+        const outcome: ElectionOutcome =
+          info && partition >= 0 && partition < info.partitions.length
+            ? await this.leaderships.electLeader(info.topicId, partition, type)
+            : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: null };
+        results[i] = { topic, partition, ...outcome };
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENT_ELECT_LEADERS }, worker));
+    if (partitions === null) return results.filter((r) => r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED);
+    return results;
   }
 
   private checkLiveness(): void {
@@ -307,6 +378,8 @@ export interface RegisterBrokerCall {
   readonly incarnation: string;
   /** Empty from a broker that registers one PLAINTEXT listener by host and port alone. */
   readonly endpoints: readonly BrokerEndpoint[];
+  /** The broker's gRPC "host:port"; empty (or absent) from a broker older than this field. */
+  readonly peerAddress?: string;
 }
 
 /** The registration's endpoints, checked: a protocol Brook does not know is refused. */
@@ -320,6 +393,18 @@ function registeredEndpoints(request: RegisterBrokerCall): BrokerEndpoint[] {
     }
     return { listener: e.listener, host: e.host, port: e.port, securityProtocol: e.securityProtocol };
   });
+}
+
+/** The registration's gRPC address: "host:port" with a port in range, or null from an older broker
+ * (a voter, reached at its --cluster-nodes address). */
+function registeredPeerAddress(request: RegisterBrokerCall): string | null {
+  if (request.peerAddress === undefined || request.peerAddress === '') return null;
+  const match = /^(.+):(\d+)$/.exec(request.peerAddress);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65535) {
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `peer address ${request.peerAddress} is not host:port`);
+  }
+  return request.peerAddress;
 }
 
 export interface HeartbeatCall {

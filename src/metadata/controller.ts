@@ -6,6 +6,7 @@ import { ErrorCode, KafkaError, limits, parseTopicConfigs, resolveQuorums } from
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { BrokerLiveness } from './broker-heartbeats.js';
 import type { MetadataLog } from './log.js';
+import { copysets, placeOnCopysets, placeReplicas, rackAlternated } from './placement.js';
 import type { MetadataRecord, PartitionAssignment } from './records.js';
 import {
   type AclDeletionResult,
@@ -34,6 +35,8 @@ export interface CreateTopicSpec {
 export interface ControllerDefaults {
   readonly defaultPartitions: number;
   readonly defaultReplicationFactor: number;
+  readonly replicaPlacementPolicy: 'rack-aware' | 'copyset';
+  readonly replicaPlacementScatterWidth: number;
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -262,20 +265,30 @@ export class Controller {
     return { partition, replicas: [...replicas], leader: replicas[0]!, leaderEpoch: 0 };
   }
 
-  /** Round-robin placement over live brokers, never two replicas of a partition on one node. */
+  /**
+   * Placement over live brokers (placement.ts): never two replicas of a partition on one node, on
+   * distinct racks while there are racks to spare, leaders rotating across brokers and racks.
+   */
   private place(firstPartition: number, count: number, factor: number): PartitionAssignment[] {
-    const brokers = this.liveBrokerIds();
+    const brokers = this.liveBrokerIds().map((nodeId) => ({
+      nodeId,
+      rack: this.metadata.state.broker(nodeId)?.rack ?? null,
+    }));
     if (factor < 1 || factor > brokers.length) {
       throw new KafkaError(
         ErrorCode.INVALID_REPLICATION_FACTOR,
         `replication factor ${factor} must be in [1, ${brokers.length} live brokers]`,
       );
     }
+    const ordered = rackAlternated(brokers);
+    const sets =
+      this.defaults.replicaPlacementPolicy === 'copyset'
+        ? copysets(brokers, factor, this.defaults.replicaPlacementScatterWidth)
+        : null;
     const out: PartitionAssignment[] = [];
     for (let i = 0; i < count; i++) {
-      const start = this.placementCursor++ % brokers.length;
-      const replicas: number[] = [];
-      for (let r = 0; r < factor; r++) replicas.push(brokers[(start + r) % brokers.length]!);
+      const cursor = this.placementCursor++;
+      const replicas = sets === null ? placeReplicas(ordered, factor, cursor) : placeOnCopysets(sets, ordered, cursor);
       out.push({ partition: firstPartition + i, replicas, leader: replicas[0]!, leaderEpoch: 0 });
     }
     return out;

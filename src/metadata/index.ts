@@ -32,8 +32,17 @@ export {
 export { BrokerHeartbeats, type BrokerLiveness } from './broker-heartbeats.js';
 export { type ProbeResult, probeBroker } from './broker-probe.js';
 export { type AdminOperations, ClusterAdmin } from './cluster-admin.js';
-export { BrokerLifecycle, ControlClient } from './control-client.js';
-export { type ControlResult, ControlService, type LeadershipDrain } from './control-service.js';
+export { BrokerLifecycle, ControlClient, ownPeerAddress, type RegistrationResult } from './control-client.js';
+export { PeerDirectory } from './peer-directory.js';
+export { type MetadataQuorum, QuorumAdmin } from './quorum-admin.js';
+export {
+  type ControlResult,
+  ControlService,
+  type ElectionOutcome,
+  type ElectionType,
+  type LeadershipDrain,
+  type PartitionElectionResult,
+} from './control-service.js';
 export { Controller, type ControllerDefaults, type CreateTopicSpec, validateTopicName } from './controller.js';
 export type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
 export { ProducerIdAllocator } from './producer-ids.js';

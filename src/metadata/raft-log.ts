@@ -5,6 +5,8 @@
 import { join } from 'node:path';
 import { ErrorCode, type GrpcServer, KafkaError, type Logger, type NodeConfig } from '../common/index.js';
 import {
+  type ConfChange,
+  type ConfState,
   type Entry,
   type NodeRaftDriverOptions,
   NotLeaderError,
@@ -17,6 +19,7 @@ import {
   UnavailableReason,
 } from '../raft/index.js';
 import type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
+import { PeerDirectory } from './peer-directory.js';
 import { decodeRecordBatch, encodeRecordBatch, type MetadataRecord } from './records.js';
 import { type BrokerInfo, type MetadataChange, type MetadataSnapshot, MetadataState, type TopicInfo } from './state.js';
 
@@ -117,6 +120,8 @@ export class RaftMetadataLog implements MetadataLog {
 
   private constructor(
     readonly state: MetadataState,
+    /** Where every node's gRPC server is: the voters as configured, the others as registered. */
+    readonly peers: PeerDirectory,
     private readonly machine: MetadataStateMachine,
     private readonly driver: RaftDriver,
     private readonly log: Logger,
@@ -128,7 +133,9 @@ export class RaftMetadataLog implements MetadataLog {
   }
 
   /** Opens <dataDir>/raft, registers the Raft service on `grpcServer` (the node starts listening)
-   * and joins the cluster of `config.clusterNodes`. */
+   * and joins the cluster of `config.clusterNodes`: as one of its voters when this node is named
+   * there, else with no configuration of its own until the controller adds it as a learner (a
+   * broker beyond the voters). A stored configuration wins over both on restart. */
   static async open(
     config: RaftMetadataConfig,
     grpcServer: GrpcServer,
@@ -138,10 +145,12 @@ export class RaftMetadataLog implements MetadataLog {
     const log = logger.child({ module: 'metadata' });
     const state = new MetadataState();
     const machine = new MetadataStateMachine(state, log);
+    const peers = new PeerDirectory(config.clusterNodes, state);
     const driverOptions: NodeRaftDriverOptions = {
       nodeId: config.nodeId,
       clusterId: config.clusterId,
       peers: config.clusterNodes.map((m) => ({ nodeId: m.nodeId, address: `${m.host}:${m.grpcPort}` })),
+      addressOf: (nodeId) => peers.address(nodeId),
       dir: options.dir ?? join(config.dataDir, 'raft'),
       grpcServer,
       stateMachine: machine,
@@ -156,7 +165,7 @@ export class RaftMetadataLog implements MetadataLog {
       ...(options.readIndexTimeoutMs !== undefined ? { readIndexTimeoutMs: options.readIndexTimeoutMs } : {}),
     };
     const driver = await openNodeRaftDriver(driverOptions);
-    return new RaftMetadataLog(state, machine, driver, log);
+    return new RaftMetadataLog(state, peers, machine, driver, log);
   }
 
   private leaderChanged(leaderId: number, term: number): void {
@@ -234,6 +243,22 @@ export class RaftMetadataLog implements MetadataLog {
 
   status(): RaftDriverStatus {
     return this.driver.status();
+  }
+
+  /** The metadata quorum as this node knows it: voters and learners (brokers that follow the log). */
+  membership(): ConfState {
+    return this.driver.status().confState;
+  }
+
+  /** A single-server change of the quorum (add a learner, promote it, demote or remove a member),
+   * on the controller; resolves once it is applied here. One at a time: while another is pending
+   * this fails with REQUEST_TIMED_OUT (retriable), as Kafka answers a second voter change. */
+  async changeMembership(change: ConfChange): Promise<void> {
+    try {
+      await this.driver.proposeConfChange(change);
+    } catch (err) {
+      throw toKafkaError(err);
+    }
   }
 
   /** Hands the controller role to `to` (default: the most caught-up voter); true once done. */

@@ -31,6 +31,8 @@ export type MetadataRecord =
       readonly endpoints?: readonly BrokerEndpoint[];
       readonly rack: string | null;
       readonly incarnation: string;
+      /** The broker's gRPC "host:port"; absent in records written before brokers beyond the voters. */
+      readonly peerAddress?: string;
     }
   | { readonly type: 'FenceBroker'; readonly nodeId: number }
   | { readonly type: 'UnfenceBroker'; readonly nodeId: number }

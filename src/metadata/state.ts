@@ -16,6 +16,9 @@ export interface BrokerInfo {
   readonly rack: string | null;
   readonly incarnation: string;
   readonly fenced: boolean;
+  /** The broker's gRPC "host:port" (Raft, replication, the control plane); null in older records,
+   * whose brokers were all voters reached at their --cluster-nodes address. */
+  readonly peerAddress: string | null;
 }
 
 export interface PartitionInfo {
@@ -43,7 +46,11 @@ export interface TopicInfo extends TopicRecordInfo {
 
 export interface MetadataSnapshot {
   /** Brokers of snapshots taken before endpoints were recorded have none (one PLAINTEXT listener). */
-  readonly brokers: (Omit<BrokerInfo, 'endpoints'> & { readonly endpoints?: readonly BrokerEndpoint[] })[];
+  readonly brokers: (Omit<BrokerInfo, 'endpoints' | 'peerAddress'> & {
+    readonly endpoints?: readonly BrokerEndpoint[];
+    /** Absent in snapshots taken before brokers beyond the voters. */
+    readonly peerAddress?: string | null;
+  })[];
   readonly topics: TopicRecordInfo[];
   readonly nextProducerId: number;
   /** Absent in snapshots written before ACLs existed. */
@@ -126,6 +133,7 @@ export class MetadataState {
           rack: record.rack,
           incarnation: record.incarnation,
           fenced: false,
+          peerAddress: record.peerAddress ?? null,
         });
         return { kind: 'brokers-changed' };
       }
@@ -253,7 +261,11 @@ export class MetadataState {
     this.topicsByName.clear();
     this.topicsById.clear();
     for (const broker of snapshot.brokers)
-      this.brokersById.set(broker.nodeId, { ...broker, endpoints: endpointsOf(broker) });
+      this.brokersById.set(broker.nodeId, {
+        ...broker,
+        endpoints: endpointsOf(broker),
+        peerAddress: broker.peerAddress ?? null,
+      });
     for (const topic of snapshot.topics) this.putTopic(withSettings(topic));
     this.nextProducerIdValue = snapshot.nextProducerId;
     // The same checks as the records that made them: every node restores the same set.

@@ -44,8 +44,11 @@ interface RaftClient extends grpc.Client {
 export interface TransportOptions {
   readonly nodeId: NodeId;
   readonly clusterId: string;
-  /** gRPC "host:port" of every other member. */
+  /** gRPC "host:port" of the members known at start (the voters named in the configuration). */
   readonly peers: ReadonlyMap<NodeId, string>;
+  /** Where any other member is: one added at run time (a learner, a promoted voter) is looked up
+   * here when a message goes to it, and again when its address may have changed. */
+  readonly addressOf?: (nodeId: NodeId) => string | null;
   readonly server: GrpcServer;
   readonly log: Logger;
   /** How long a stream may stay unable to take a write (waiting for 'drain') before it is given
@@ -430,7 +433,7 @@ export class GrpcRaftTransport implements RaftTransport {
 
   send(m: RaftMessage): void {
     if (this.closed) return;
-    const sender = this.senders.get(m.to);
+    const sender = this.senderFor(m.to);
     if (sender === undefined) {
       // A member we have no address for (added by a membership change this node was not told
       // the address of): nothing to do but let Raft treat it as unreachable.
@@ -438,6 +441,19 @@ export class GrpcRaftTransport implements RaftTransport {
       return;
     }
     sender.enqueue(m);
+  }
+
+  /** The sender to `to`: fixed for the members named at start; for the others, a new one when
+   * their address first becomes known or changes (a broker that restarted elsewhere). */
+  private senderFor(to: NodeId): PeerSender | undefined {
+    const existing = this.senders.get(to);
+    if (existing !== undefined && this.opts.peers.has(to)) return existing;
+    const address = this.opts.peers.get(to) ?? this.opts.addressOf?.(to) ?? null;
+    if (address === null || existing?.address === address) return existing;
+    existing?.close();
+    const sender = new PeerSender(to, address, this.opts, this.handler);
+    this.senders.set(to, sender);
+    return sender;
   }
 
   /** The one gate for inbound batches, unary or streamed: wrong cluster is refused, the messages

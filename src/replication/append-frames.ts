@@ -12,7 +12,7 @@
 //                    hasDivergence:u8 [requestedEpoch:i32 epoch:i32 endOffset:i64]
 //                    batchCount:u32 (baseOffset:i64 lastOffset:i64 epoch:i32 sizeBytes:i32){batchCount}
 //                    records: the batches' bytes, sizeBytes each, in order
-//   AppendAnswers := version:u8 callId:u32 count:u32 Answer{count}
+//   AppendAnswers := version:u8 callId:u32 receivedAtWallMs:f64 handledSeconds:f64 count:u32 Answer{count}
 //   Answer        := replicaId:i32 epoch:i32 error:u8 logEndOffset:i64 durableEndOffset:i64
 //                    lastEpoch:i32 holdsEpochMarker:u8
 //   str           := length:u16 utf8 bytes
@@ -20,6 +20,9 @@
 // bounded Reader's ProtocolError). A request that parses but makes no sense (batches that do not
 // follow each other, say) is answered `unknown`. The Reader and Writer the Kafka listener uses (in
 // common) do the byte work: the same checks against hostile input, and batches appended uncopied.
+// An answer frame says when the follower received the call (its wall clock) and how long it took
+// to answer (its monotonic clock): the leader times the network legs from them
+// (common/metrics-stages.ts). Version 2 added them.
 import { ProtocolError, Reader, Writer } from '../common/index.js';
 import {
   AppendError,
@@ -30,7 +33,7 @@ import {
 } from './protocol/index.js';
 import { UNKNOWN_PARTITION, type WireAppendRequest, type WireAppendResponse } from './wire.js';
 
-const FRAME_VERSION = 1;
+const FRAME_VERSION = 2;
 
 const BATCH_INFO_BYTES = 8 + 8 + 4 + 4;
 /** The smallest append: empty topic and topic id, no divergence answer, no batches. */
@@ -114,11 +117,27 @@ export function encodeAppendCall(callId: number, clusterId: string, requests: re
   return single(w);
 }
 
+/** How the follower handled a call, reported in its answers (0 and 0 when not timed). */
+export interface CallHandling {
+  /** When the call arrived (wall clock ms, sub-millisecond). */
+  readonly receivedAtWallMs: number;
+  /** From its arrival to its answer. */
+  readonly handledSeconds: number;
+}
+
+const UNTIMED: CallHandling = { receivedAtWallMs: 0, handledSeconds: 0 };
+
 /** One frame for the answers to call `callId`, in the order of its appends. */
-export function encodeAppendAnswers(callId: number, answers: readonly WireAppendResponse[]): Buffer {
-  const w = new Writer(1 + 4 + 4 + answers.length * ANSWER_BYTES);
+export function encodeAppendAnswers(
+  callId: number,
+  answers: readonly WireAppendResponse[],
+  handling: CallHandling = UNTIMED,
+): Buffer {
+  const w = new Writer(1 + 4 + 8 + 8 + 4 + answers.length * ANSWER_BYTES);
   w.uint8(FRAME_VERSION);
   w.uint32(callId);
+  w.float64(handling.receivedAtWallMs);
+  w.float64(handling.handledSeconds);
   w.uint32(answers.length);
   for (const a of answers) {
     const code = ANSWER_ERRORS.indexOf(a.error as (typeof ANSWER_ERRORS)[number]);
@@ -236,10 +255,17 @@ export function decodeAppendCall(frame: Buffer): ReceivedCall {
 }
 
 /** The answers to a call; an answer is null when the follower could not take the append (`unknown`). */
-export function decodeAppendAnswers(frame: Buffer): { callId: number; answers: (AppendResponse | null)[] } {
+export function decodeAppendAnswers(frame: Buffer): {
+  callId: number;
+  handling: CallHandling;
+  answers: (AppendResponse | null)[];
+} {
   const r = new Reader(frame);
   readVersion(r);
   const callId = r.uint32();
+  const handling = { receivedAtWallMs: r.float64(), handledSeconds: r.float64() };
+  if (!Number.isFinite(handling.receivedAtWallMs) || !Number.isFinite(handling.handledSeconds))
+    throw new FrameError('call handling times are not finite');
   const count = r.uint32();
   if (count * ANSWER_BYTES !== r.remaining) throw new FrameError(`${count} answers in ${r.remaining} bytes`);
   const answers: (AppendResponse | null)[] = [];
@@ -259,5 +285,5 @@ export function decodeAppendAnswers(frame: Buffer): { callId: number; answers: (
         : { replicaId, epoch, error, logEndOffset, durableEndOffset, lastEpoch, holdsEpochMarker },
     );
   }
-  return { callId, answers };
+  return { callId, handling, answers };
 }

@@ -4,6 +4,7 @@
 // LeadershipDrain. The pure protocol core (./protocol) stays inside: other modules see replicas.
 export { ElectionRequests } from './election-requests.js';
 export { PartitionElections, type SealClient } from './partition-elections.js';
+export { LeaderBalancer } from './leader-balancer.js';
 export { type AppendResult, Replica, type ReplicaRole, type ReplicaStatus } from './replica.js';
 export { replayCommitted } from './replay-committed.js';
 export { coordinatorPartitionErrorCode } from './coordinator-errors.js';

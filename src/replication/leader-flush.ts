@@ -3,9 +3,10 @@
 // round covering every append made before it, and the leader told after each round. With a relaxed
 // policy the page cache counts at once (Kafka's trade-off: durability by replication) and fsyncs
 // run in the background by count or time.
-import type { Clock, Logger } from '../common/index.js';
+import type { Clock, Logger, ProduceStages } from '../common/index.js';
 import type { PartitionLog } from '../storage/index.js';
 import { type Fatal, stopIfBroken } from './invariants.js';
+import { LeaderDurabilityTiming } from './leader-durability-timing.js';
 import { flushIfDue, type PartitionLogView } from './replica-log-view.js';
 
 export interface LeaderFlushIo {
@@ -18,24 +19,31 @@ export interface LeaderFlushIo {
   failed(): void;
   /** The replica closed: no more rounds. */
   stopped(): boolean;
+  /** Where leader_append_fsync is observed. */
+  readonly stages: ProduceStages;
 }
 
 export class LeaderFlush {
   private flushing = false;
+  private readonly timing: LeaderDurabilityTiming;
 
   constructor(
     private readonly log: PartitionLog,
     private readonly view: PartitionLogView,
     private readonly io: LeaderFlushIo,
-  ) {}
+  ) {
+    this.timing = new LeaderDurabilityTiming(io.stages);
+  }
 
-  /** The leader appended: make it count by the flush policy. */
-  appended(): void {
+  /** The leader appended (the append began at `startedAtMs`, stageNowMs): make it count by the flush policy. */
+  appended(startedAtMs: number): void {
+    this.timing.appended(this.log.logEndOffset, startedAtMs);
     if (this.view.strict) {
       this.loop();
       return;
     }
     this.io.durable();
+    this.timing.durable(this.log.logEndOffset, this.log.logEndOffset);
     flushIfDue(this.log, this.io.clock.now(), this.io.logger);
   }
 
@@ -47,6 +55,7 @@ export class LeaderFlush {
         // Each round makes everything appended before it durable; bounded by the appends that keep coming.
         while (!this.io.stopped() && this.log.durableEndOffset < this.log.logEndOffset) {
           await this.log.flush();
+          this.timing.durable(this.log.durableEndOffset, this.log.logEndOffset);
           this.io.durable();
         }
       } catch (err) {

@@ -10,10 +10,17 @@
 // It lives in replication, not metadata: sealing and choosing a leader are the replication
 // protocol's steps (docs/architecture.md); metadata only records the outcome and asks for drains
 // (LeadershipDrain, which this implements).
-import { type Clock, type Logger, resolveQuorums, type ScheduledTask } from '../common/index.js';
-import { type LeadershipDrain, type MetadataLog, type PartitionInfo, type TopicInfo } from '../metadata/index.js';
+import { type Clock, ErrorCode, type Logger, resolveQuorums, type ScheduledTask } from '../common/index.js';
+import {
+  type ElectionOutcome,
+  type ElectionType,
+  type LeadershipDrain,
+  type MetadataLog,
+  type PartitionInfo,
+  type TopicInfo,
+} from '../metadata/index.js';
 import type { ElectionRequests } from './election-requests.js';
-import { chooseLeader, type SealResponse } from './protocol/index.js';
+import { chooseLeader, preferredCanLead, type SealResponse } from './protocol/index.js';
 
 /** Sends Seal to a replica (gRPC, or a direct call for this node). */
 export interface SealClient {
@@ -28,12 +35,22 @@ const SCAN_INTERVAL_MS = 50;
 const SEAL_TIMEOUT_MS = 1_000;
 const RETRY_BACKOFF_MS = 200;
 const CONCURRENT_ELECTIONS_MAX = 64;
+/** How long an ElectLeaders request waits for an election already under way on its partition. */
+const ELECT_LEADER_TIMEOUT_MS = 5_000;
+
+/**
+ * failover: the leader is gone, draining or asked; otherwise an ElectLeaders request (preferred:
+ * leadership to the first replica; unclean: any live replica even with fewer answers than the read
+ * quorum, so acknowledged writes may be lost — only when asked).
+ */
+type ElectionKind = 'failover' | ElectionType;
 
 interface Attempt {
   readonly key: string;
   readonly topic: TopicInfo;
   readonly partition: PartitionInfo;
   readonly excluded: number | null;
+  readonly kind: ElectionKind;
 }
 
 export class PartitionElections implements LeadershipDrain {
@@ -104,7 +121,7 @@ export class PartitionElections implements LeadershipDrain {
         if (!leaderDown && !moving && !asked) continue;
         if (this.running.has(key)) continue;
         if ((this.retryAfterMs.get(key) ?? 0) > now && !moving) continue;
-        out.push({ key, topic, partition, excluded: leaderDown || moving ? partition.leader : null });
+        out.push({ key, topic, partition, excluded: leaderDown || moving ? partition.leader : null, kind: 'failover' });
       }
     }
     return out;
@@ -127,23 +144,78 @@ export class PartitionElections implements LeadershipDrain {
     }
   }
 
-  private async elect({ key, topic, partition, excluded }: Attempt): Promise<void> {
-    const { readQuorum } = resolveQuorums(partition.replicas.length, topic.settings);
+  /**
+   * ElectLeaders for one partition: a preferred election moves leadership to the first replica when
+   * it is live and holds every acknowledged write; an unclean one elects any live replica of a
+   * partition whose leader is down. Runs on the controller.
+   */
+  async electLeader(topicId: string, partitionIndex: number, kind: ElectionType): Promise<ElectionOutcome> {
+    const outcome = (errorCode: ErrorCode, message: string | null = null): ElectionOutcome => ({ errorCode, message });
+    const deadline = this.clock.now() + ELECT_LEADER_TIMEOUT_MS;
+    for (;;) {
+      if (!this.metadata.isController)
+        return outcome(ErrorCode.NOT_CONTROLLER, 'this node is no longer the controller');
+      const topic = this.metadata.state.topicById(topicId);
+      const partition = topic?.partitions[partitionIndex];
+      if (!topic || !partition) return outcome(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const live = (id: number): boolean => this.metadata.state.broker(id)?.fenced === false;
+      const preferred = partition.replicas[0]!;
+      const leaderLive = live(partition.leader);
+      if (kind === 'preferred' && partition.leader === preferred && leaderLive) {
+        return outcome(ErrorCode.ELECTION_NOT_NEEDED, `replica ${preferred} already leads`);
+      }
+      if (kind === 'preferred' && !live(preferred)) {
+        return outcome(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, `preferred replica ${preferred} is not live`);
+      }
+      if (kind === 'unclean' && leaderLive) {
+        return outcome(ErrorCode.ELECTION_NOT_NEEDED, `leader ${partition.leader} is live`);
+      }
+      const key = `${topic.topicId}:${partition.partition}`;
+      if (this.running.has(key)) {
+        // A failover or another request is under way: answer on the state it leaves.
+        if (this.clock.now() >= deadline) return outcome(ErrorCode.REQUEST_TIMED_OUT, 'an election is under way');
+        await new Promise<void>((r) => this.clock.schedule(SCAN_INTERVAL_MS, r));
+        continue;
+      }
+      this.running.add(key);
+      let leader: number | null;
+      try {
+        leader = await this.elect({ key, topic, partition, excluded: leaderLive ? null : partition.leader, kind });
+      } finally {
+        this.running.delete(key);
+      }
+      if (leader === null) return outcome(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, 'too few replicas answered');
+      if (kind === 'preferred' && leader !== preferred) {
+        return outcome(
+          ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE,
+          `preferred replica ${preferred} does not hold every acknowledged write yet; replica ${leader} leads`,
+        );
+      }
+      return outcome(ErrorCode.NONE);
+    }
+  }
+
+  /** Runs one election; resolves with the leader it committed, or null when it committed none. */
+  private async elect({ key, topic, partition, excluded, kind }: Attempt): Promise<number | null> {
+    const { readQuorum: configuredQuorum } = resolveQuorums(partition.replicas.length, topic.settings);
+    // An unclean election takes any single answer: it may lose acknowledged writes, as asked.
+    const readQuorum = kind === 'unclean' ? 1 : configuredQuorum;
     const epoch = partition.leaderEpoch + 1;
     // Seal every unfenced replica, the outgoing leader too when it is alive (it must stop taking
     // writes of the old epoch); only candidates' answers count toward the read quorum. Any R
     // answers suffice (every R-set meets every W-set), so the choice is made as soon as R
     // candidates accepted, without waiting for a slow or unreachable replica.
     const targets = partition.replicas.filter((r) => this.metadata.state.broker(r)?.fenced === false);
-    const answers = await this.collectSeals(targets, excluded, readQuorum, {
-      topic: topic.name,
-      topicId: topic.topicId,
-      partition: partition.partition,
-      epoch,
-    });
+    // A preferred election waits for every answer: it needs the outgoing leader's and the preferred
+    // replica's, not only the first R.
+    const answers = await this.collectSeals(
+      targets,
+      excluded,
+      kind === 'preferred' ? Number.POSITIVE_INFINITY : readQuorum,
+      { topic: topic.name, topicId: topic.topicId, partition: partition.partition, epoch },
+    );
     const candidates = answers.filter((a): a is SealResponse => a !== null && a.replicaId !== excluded);
-    const preferred = partition.replicas[0]!;
-    const leader = chooseLeader(candidates, readQuorum, preferred === excluded ? -1 : preferred, epoch);
+    const leader = this.choose(kind, partition, candidates, readQuorum, excluded, epoch);
     if (leader === null) {
       const accepted = candidates.filter((a) => a.accepted && a.sealedEpoch === epoch).length;
       this.log.warn(
@@ -151,20 +223,39 @@ export class PartitionElections implements LeadershipDrain {
         'partition unavailable: fewer replicas answered than its read quorum',
       );
       this.retryAfterMs.set(key, this.clock.now() + RETRY_BACKOFF_MS);
-      return;
+      return null;
     }
     // The partition may have changed while sealing (another election, deletion): decide again later.
     const current = this.metadata.state.topicById(topic.topicId)?.partitions[partition.partition];
-    if (!current || current.leaderEpoch !== partition.leaderEpoch || !this.metadata.isController) return;
+    if (!current || current.leaderEpoch !== partition.leaderEpoch || !this.metadata.isController) return null;
     await this.metadata.propose([
       { type: 'PartitionChange', topicId: topic.topicId, partition: partition.partition, leader, leaderEpoch: epoch },
     ]);
     this.retryAfterMs.delete(key);
     this.requested.forget(topic.topicId, partition.partition);
     this.log.info(
-      { topic: topic.name, partition: partition.partition, leader, epoch, previous: partition.leader },
+      { topic: topic.name, partition: partition.partition, leader, epoch, previous: partition.leader, kind },
       'partition leader elected',
     );
+    return leader;
+  }
+
+  /**
+   * The leader of `epoch` from the candidates' answers: the preferred replica when a preferred
+   * election may hand it over (preferredCanLead), else the most complete answer of R.
+   */
+  private choose(
+    kind: ElectionKind,
+    partition: PartitionInfo,
+    candidates: readonly SealResponse[],
+    readQuorum: number,
+    excluded: number | null,
+    epoch: number,
+  ): number | null {
+    const preferred = partition.replicas[0]!;
+    if (kind === 'preferred' && preferredCanLead(candidates, partition.leader, partition.leaderEpoch, preferred, epoch))
+      return preferred;
+    return chooseLeader(candidates, readQuorum, preferred === excluded ? -1 : preferred, epoch);
   }
 
   /** Seals `targets` in parallel; resolves once `readQuorum` candidates accepted, or all answered. */

@@ -12,6 +12,8 @@ import {
   limits,
   type Logger,
   type NodeConfig,
+  NO_PRODUCE_STAGES,
+  type ProduceStages,
   resolveQuorums,
   type ScheduledTask,
 } from '../common/index.js';
@@ -68,6 +70,8 @@ export interface ReplicaManagerParts {
    */
   readonly storageFailed: (err: Error) => void;
   readonly limits?: Partial<ReplicationLimits>;
+  /** Where the produce path's stage timings go (none when absent: tests, the simulation). */
+  readonly stages?: ProduceStages;
 }
 
 /** Called when this node starts leading a partition (with it) or stops (with null). */
@@ -117,6 +121,7 @@ export class ReplicaManager {
       nodeId: parts.config.nodeId,
       limits: parts.limits ?? {},
       clock: parts.clock,
+      stages: parts.stages ?? NO_PRODUCE_STAGES,
       send: (to, request) => this.network.append(to, request),
       leadershipChanged: (replica, leading) =>
         this.notifyLeadership(replica.topic, replica.partition, leading ? replica : null),

@@ -8,7 +8,17 @@
 // Every state change (an append from the leader, a Seal, taking or leaving leadership) runs in one
 // queue, so each sees the log as the previous one left it; fsyncs for follower acknowledgements
 // run outside it, so many appends share one flush (group commit) while the next ones apply.
-import { assert, type Clock, ErrorCode, KafkaError, limits, type Logger } from '../common/index.js';
+import {
+  assert,
+  type Clock,
+  ErrorCode,
+  KafkaError,
+  limits,
+  type Logger,
+  NO_PRODUCE_STAGES,
+  type ProduceStages,
+  stageNowMs,
+} from '../common/index.js';
 import type { AbortedTxn, LeaderAppendOptions, LogReadResult, PartitionLog } from '../storage/index.js';
 import { ElectionRequestTimer } from './election-request-timer.js';
 import { FollowerReplica } from './follower-replica.js';
@@ -53,6 +63,8 @@ export interface ReplicaIo {
   readonly nodeId: number;
   readonly limits: Partial<ReplicationLimits>;
   readonly clock: Clock;
+  /** Where the produce path's stage timings go (common/metrics-stages.ts); none when absent. */
+  readonly stages?: ProduceStages;
   send(to: number, request: WireAppendRequest): Promise<AppendResponse | null>;
   /** This replica started (true, after its epoch marker is durable) or stopped (false) leading. */
   leadershipChanged(replica: Replica, leading: boolean): void;
@@ -132,6 +144,7 @@ export class Replica {
       durable: () => this.leader?.onLocalDurable(),
       failed: () => this.logFailed(),
       stopped: () => this.closed,
+      stages: io.stages ?? NO_PRODUCE_STAGES,
     });
     this.election = new ElectionRequestTimer(io.clock, logger);
     this.assignmentValue = assignment;
@@ -244,6 +257,7 @@ export class Replica {
    */
   append(batches: Buffer[], options: LeaderAppendOptions & { messageCount: number }): AppendResult {
     const l = this.activeLeader();
+    const startedAtMs = stageNowMs();
     try {
       const result = this.log.appendAsLeader(batches, l.epoch, options);
       if (result.duplicate) return { ...result, duplicate: true };
@@ -252,7 +266,7 @@ export class Replica {
         `a leader of epoch ${l.epoch} appends in its epoch, after its start ${l.core.epochStartOffset}`,
       );
       for (const batch of batches) l.appended(batch);
-      this.leaderFlush.appended();
+      this.leaderFlush.appended(startedAtMs);
       l.schedulePump();
       return { ...result, duplicate: false };
     } catch (err) {
@@ -303,7 +317,7 @@ export class Replica {
   read(
     fetchOffset: number,
     maxBytes: number,
-    options: { readonly minOneBatch?: boolean; readonly readCommitted?: boolean } = {},
+    options: { readonly minOneBatch?: boolean; readonly readCommitted?: boolean; readonly pooled?: boolean } = {},
   ): Promise<LogReadResult> {
     const limit = options.readCommitted === true ? this.lastStableOffset : this.highWatermark;
     return this.guarded(() => this.log.read(fetchOffset, maxBytes, limit, options));
@@ -490,7 +504,12 @@ export class Replica {
   private async seal(epoch: number): Promise<SealResponse> {
     const first = this.follower.sealDecision(epoch);
     if (!first.accepted) return first;
-    if (this.leader !== null && this.leader.epoch < epoch) this.stepDown(`sealed at epoch ${epoch}`);
+    // Read before stepping down: while it leads, nothing is acknowledged at or above this.
+    let ledHighWatermark = -1;
+    if (this.leader !== null && this.leader.epoch < epoch) {
+      ledHighWatermark = this.leader.core.highWatermark;
+      this.stepDown(`sealed at epoch ${epoch}`);
+    }
     const a = this.assignmentValue;
     if (a.leader === this.io.nodeId && a.leaderEpoch < epoch) {
       // If the failover that sealed us does not finish (too few answers), the metadata keeps
@@ -499,7 +518,7 @@ export class Replica {
     }
     const answer = await this.follower.sealDurably(epoch);
     assert(this.sealed.value >= epoch, `the seal at ${epoch} is durable before it is answered`);
-    return answer;
+    return { ...answer, ledHighWatermark };
   }
 
   // ---------------------------------------------------------------- status and close

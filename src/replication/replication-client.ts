@@ -13,9 +13,14 @@ import {
   limits,
   loadProto,
   type Logger,
+  NO_PRODUCE_STAGES,
   type NodeConfig,
+  type PeerAddresses,
+  observeAppendCall,
+  type ProduceStages,
   type ScheduledTask,
   serviceConstructor,
+  stageNowMs,
 } from '../common/index.js';
 import type { SealClient } from './partition-elections.js';
 import { decodeAppendAnswers, encodeAppendCall } from './append-frames.js';
@@ -86,11 +91,15 @@ interface PendingAppend {
   readonly request: WireAppendRequest;
   readonly bytes: number;
   readonly resolve: (response: AppendResponse | null) => void;
+  /** stageNowMs when queued (the produce stage timings). */
+  readonly queuedAtMs: number;
 }
 
 interface InflightCall {
   readonly appends: PendingAppend[];
   readonly sentAtMs: number;
+  /** stageNowMs when written to the stream. */
+  readonly writtenAtMs: number;
 }
 
 class PeerChannel {
@@ -112,6 +121,7 @@ class PeerChannel {
     private readonly clusterId: string,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly stages: ProduceStages,
   ) {}
 
   append(request: WireAppendRequest): Promise<AppendResponse | null> {
@@ -126,7 +136,7 @@ class PeerChannel {
       return Promise.resolve(null);
     }
     return new Promise((resolve) => {
-      this.queue.push({ request, bytes, resolve });
+      this.queue.push({ request, bytes, resolve, queuedAtMs: stageNowMs() });
       this.queuedBytes += bytes;
       // Appends made in the same turn of the event loop leave together.
       if (this.queue.length === 1) this.clock.soon(() => this.pump());
@@ -153,7 +163,7 @@ class PeerChannel {
       const appends = this.takeCall();
       const callId = this.nextCallId;
       this.nextCallId = this.nextCallId >= 0xffffffff ? 1 : this.nextCallId + 1;
-      this.inflight.set(callId, { appends, sentAtMs: this.clock.now() });
+      this.inflight.set(callId, { appends, sentAtMs: this.clock.now(), writtenAtMs: stageNowMs() });
       stream.write(
         encodeAppendCall(
           callId,
@@ -201,9 +211,22 @@ class PeerChannel {
     // Unknown: answered after the stream was given up, or a confused peer; the core resends either way.
     if (call === undefined || decoded.answers.length !== call.appends.length) return;
     this.inflight.delete(decoded.callId);
+    this.timeCall(call, decoded.handling);
     this.markReachable();
     call.appends.forEach((p, i) => p.resolve(decoded.answers[i] ?? null));
     this.pump();
+  }
+
+  /** The replication legs of a call that carried batches (heartbeats would only dilute them). */
+  private timeCall(call: InflightCall, handling: { receivedAtWallMs: number; handledSeconds: number }): void {
+    if (!call.appends.some((p) => p.request.records.length > 0)) return;
+    observeAppendCall(this.stages, {
+      queuedAtMs: (call.appends[0] as PendingAppend).queuedAtMs,
+      sentAtMs: call.writtenAtMs,
+      answeredAtMs: stageNowMs(),
+      followerReceivedAtWallMs: handling.receivedAtWallMs,
+      followerSeconds: handling.handledSeconds,
+    });
   }
 
   /** Everything in flight on `stream` is lost; the next call opens a new stream after a short pause. */
@@ -264,12 +287,16 @@ export class ReplicationClient implements SealClient, ReplicaNetwork {
 
   constructor(
     private readonly config: NodeConfig,
+    /** Where each node's gRPC server is (voters as configured, brokers as registered). */
+    private readonly peers: PeerAddresses,
     private readonly clock: Clock,
     /** This node's replicas, answering Seal and RequestElection addressed to this node. */
     private readonly local: LocalReplication,
     private readonly log: Logger,
     /** The node's peer credentials (mutual TLS when configured). */
     private readonly credentials: grpc.ChannelCredentials,
+    /** Where the replication legs of the produce stage timings go. */
+    private readonly stages: ProduceStages = NO_PRODUCE_STAGES,
   ) {
     this.timeoutTimer = clock.every(APPEND_TIMEOUT_CHECK_INTERVAL_MS, () => {
       const now = clock.now();
@@ -280,13 +307,9 @@ export class ReplicationClient implements SealClient, ReplicaNetwork {
   private stub(nodeId: number): ReplicationStub | null {
     let stub = this.stubs.get(nodeId);
     if (stub) return stub;
-    const member = this.config.clusterNodes.find((m) => m.nodeId === nodeId);
-    if (!member || this.closed) return null;
-    stub = createClient<ReplicationStub>(
-      replicationClientConstructor(),
-      `${member.host}:${member.grpcPort}`,
-      this.credentials,
-    );
+    const address = this.peers.address(nodeId);
+    if (address === null || this.closed) return null;
+    stub = createClient<ReplicationStub>(replicationClientConstructor(), address, this.credentials);
     this.stubs.set(nodeId, stub);
     return stub;
   }
@@ -297,14 +320,14 @@ export class ReplicationClient implements SealClient, ReplicaNetwork {
     if (!channel) {
       const stub = this.stub(to);
       if (!stub) return Promise.resolve(null);
-      const member = this.config.clusterNodes.find((m) => m.nodeId === to);
       channel = new PeerChannel(
         to,
-        `${member?.host}:${member?.grpcPort}`,
+        this.peers.address(to) ?? 'unknown',
         stub,
         this.config.clusterId,
         this.clock,
         this.log,
+        this.stages,
       );
       this.channels.set(to, channel);
     }

@@ -4,7 +4,17 @@
 // case the metadata that creates it is still on its way); Seal reaches the replica the same way;
 // RequestElection is noted for the controller's PartitionElections (ElectionRequests). Calls from
 // another cluster are refused.
-import { type Clock, grpc, type GrpcServer, type Logger, type NodeConfig } from '../common/index.js';
+import {
+  type Clock,
+  grpc,
+  type GrpcServer,
+  type Logger,
+  NO_PRODUCE_STAGES,
+  type NodeConfig,
+  type ProduceStages,
+  stageNowMs,
+  wallClockMs,
+} from '../common/index.js';
 import type { MetadataLog } from '../metadata/index.js';
 import type { ElectionRequests } from './election-requests.js';
 import { type LocalReplication, replicationServiceDefinition } from './replication-client.js';
@@ -42,6 +52,8 @@ export class ReplicationService implements LocalReplication {
     private readonly replicas: () => ReplicaManager | null,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Where brook_replication_follower_append_seconds is observed. */
+    private readonly stages: ProduceStages = NO_PRODUCE_STAGES,
   ) {}
 
   /** Registers on the server; call before it starts listening. */
@@ -107,6 +119,7 @@ export class ReplicationService implements LocalReplication {
     call.on('end', () => end(null));
     call.on('data', (frame: Buffer) => {
       if (ended) return;
+      const receivedAtMs = stageNowMs();
       let received: ReturnType<typeof decodeAppendCall>;
       try {
         received = decodeAppendCall(frame);
@@ -125,7 +138,11 @@ export class ReplicationService implements LocalReplication {
       Promise.all(received.appends.map((a) => this.append(a))).then(
         (answers) => {
           unanswered--;
-          if (!ended) call.write(encodeAppendAnswers(received.callId, answers));
+          const handledSeconds = (stageNowMs() - receivedAtMs) / 1000;
+          if (received.appends.some((a) => 'request' in a.decoded && a.decoded.request.batches.length > 0))
+            this.stages.replicaAppend(handledSeconds);
+          const handling = { receivedAtWallMs: wallClockMs(receivedAtMs), handledSeconds };
+          if (!ended) call.write(encodeAppendAnswers(received.callId, answers, handling));
         },
         (err: unknown) => end({ code: grpc.status.INTERNAL, details: String(err) }),
       );
@@ -152,10 +169,19 @@ export class ReplicationService implements LocalReplication {
   }
 
   async seal(request: WireSealRequest): Promise<WireSealResponse> {
-    const none = { replicaId: this.config.nodeId, sealedEpoch: -1, lastEpoch: -1, logEndOffset: 0, accepted: false };
+    const none = {
+      replicaId: this.config.nodeId,
+      sealedEpoch: -1,
+      lastEpoch: -1,
+      logEndOffset: 0,
+      accepted: false,
+      ledHighWatermark: -1,
+    };
     const manager = this.replicas();
     const response = manager ? await manager.inbound.seal(request.topicId, request.partition, request.epoch) : null;
-    return response === null ? { ...none, error: 'unknown' } : { ...response, error: '' };
+    return response === null
+      ? { ...none, error: 'unknown' }
+      : { ...response, led: response.ledHighWatermark >= 0, error: '' };
   }
 
   requestElection(request: WireElectionRequest): string {

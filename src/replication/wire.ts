@@ -36,6 +36,8 @@ export interface WireSealRequest {
 }
 
 export interface WireSealResponse extends SealResponse {
+  /** led_high_watermark is meaningful (proto3 cannot tell an absent 0 from a real one). */
+  led?: boolean;
   error: string;
 }
 
@@ -88,6 +90,7 @@ export function sealResponseFromWire(raw: Record<string, unknown>): SealResponse
     lastEpoch: int(raw['lastEpoch'], -1),
     logEndOffset: int(raw['logEndOffset'], 0),
     accepted: raw['accepted'] === true,
+    ledHighWatermark: raw['led'] === true ? int(raw['ledHighWatermark'], -1) : -1,
   };
 }
 

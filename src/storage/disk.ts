@@ -58,8 +58,12 @@ export interface Disk {
    * a prefix of `data` may have been written, which the caller cuts off with `truncateSync`.
    */
   writeSync(fd: number, data: Uint8Array, position: number): void;
-  /** Up to `length` bytes at `position`; fewer only when the file ends first. */
-  read(fd: number, length: number, position: number): Promise<Buffer>;
+  /**
+   * Up to `length` bytes at `position`; fewer only when the file ends first. With `into` (of
+   * `length` bytes) a disk may read into it and return a view of it; one that does not returns
+   * a buffer of its own.
+   */
+  read(fd: number, length: number, position: number, into?: Buffer): Promise<Buffer>;
   /** Makes the file's content (data and size) as of the call durable. */
   fdatasync(fd: number): Promise<void>;
   /** Cuts (or extends with zeros) the file to `length` bytes, in the page cache. */

@@ -11,6 +11,7 @@ export { type CleanerSettings, type CleanerStats, LogCleaner } from './cleaner/l
 export type { CleanableBound } from './cleaner/log-compaction.js';
 export { keylessRecordIndexes } from './cleaner/batch-records.js';
 export { pageCacheControlUnavailable } from './page-cache.js';
+export { fetchReadBuffers, ReadBufferPool } from './read-buffers.js';
 export {
   type Disk,
   type DiskEntry,

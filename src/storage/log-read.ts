@@ -1,9 +1,12 @@
 // The consume hot path: a fetch from a partition log, as whole batches, with one read per segment
 // touched, in (ideally) a single contiguous read per segment that is handed out as a view. Only the
-// 27 header bytes that locate batch boundaries are parsed; records are never touched.
+// 27 header bytes that locate batch boundaries are parsed; records are never touched. A consumer
+// fetch (`pooled`) reads into buffers leased from read-buffers.ts, which the connection gives back
+// once written; every window this read does not hand out is given back here.
 import { ErrorCode, KafkaError } from '../common/index.js';
 import type { LogSegments } from './log-segments.js';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, BatchOffsets, readInt64 } from './record-batch.js';
+import { fetchReadBuffers } from './read-buffers.js';
 import type { Segment } from './segment.js';
 
 export interface LogReadResult {
@@ -23,6 +26,8 @@ export interface LogReadRequest {
   readonly minOneBatch: boolean;
   /** Read ahead in the first segment to cover the batches between its index entry and fetchOffset. */
   readonly slackBytes: number;
+  /** Read into leased buffers (fetchReadBuffers): whoever writes the chunks out gives them back. */
+  readonly pooled?: boolean;
 }
 
 /**
@@ -31,7 +36,7 @@ export interface LogReadRequest {
  * one read per segment touched, returned as views.
  */
 export async function readLog(segments: LogSegments, request: LogReadRequest): Promise<LogReadResult> {
-  const { fetchOffset, maxBytes, maxOffset, minOneBatch, slackBytes } = request;
+  const { fetchOffset, maxBytes, maxOffset, minOneBatch, slackBytes, pooled = false } = request;
   if (fetchOffset < segments.logStartOffset || fetchOffset > segments.logEndOffset) {
     throw new KafkaError(
       ErrorCode.OFFSET_OUT_OF_RANGE,
@@ -59,6 +64,7 @@ export async function readLog(segments: LogSegments, request: LogReadRequest): P
       budgetBytes: maxBytes - bytes,
       atLeastOne: minOneBatch && chunks.length === 0,
       slackBytes: first ? slackBytes : 0,
+      pooled,
     });
     if (result.closed) {
       // The cleaner swapped this segment out (or retention deleted it) after we looked it up:
@@ -94,6 +100,7 @@ export interface SegmentReadRequest {
   readonly atLeastOne: boolean;
   /** Extra bytes read ahead of the budget to cover batches skipped before the containing one. */
   readonly slackBytes: number;
+  readonly pooled?: boolean;
 }
 
 export interface SegmentReadResult {
@@ -125,7 +132,40 @@ export async function readSegment(segment: Segment, request: SegmentReadRequest)
   }
 }
 
+/** `length` bytes at `position`, into a leased buffer when pooled (given back if the disk used its own). */
+async function readInto(segment: Segment, position: number, length: number, pooled: boolean): Promise<Buffer> {
+  if (!pooled) return segment.read(position, length);
+  const lease = fetchReadBuffers.lease(length);
+  let read: Buffer | null = null;
+  try {
+    read = await segment.read(position, length, lease);
+  } finally {
+    if (read === null || read.buffer !== lease.buffer) fetchReadBuffers.giveBack(lease);
+  }
+  return read;
+}
+
 async function readAcquired(segment: Segment, request: SegmentReadRequest): Promise<SegmentReadResult> {
+  const pooled = request.pooled === true;
+  let window: Buffer = Buffer.alloc(0);
+  try {
+    return await scanAndCut(segment, request, pooled, (next) => {
+      // The window read before is never handed out once another is read (see scanAndCut's end).
+      if (pooled) fetchReadBuffers.giveBack(window);
+      window = next;
+    });
+  } catch (err) {
+    if (pooled) fetchReadBuffers.giveBack(window);
+    throw err;
+  }
+}
+
+async function scanAndCut(
+  segment: Segment,
+  request: SegmentReadRequest,
+  pooled: boolean,
+  replaced: (window: Buffer) => void,
+): Promise<SegmentReadResult> {
   const end = segment.sizeBytes; // whole batches only: sizeBytes moves after a write completes
   let position = request.startPosition;
   let window: Buffer = Buffer.alloc(0);
@@ -138,7 +178,13 @@ async function readAcquired(segment: Segment, request: SegmentReadRequest): Prom
   while (position < end) {
     if (position + BATCH_HEADER_BYTES > windowPosition + window.length) {
       const wanted = Math.max(request.budgetBytes - outBytes, 0) + request.slackBytes + BATCH_HEADER_BYTES;
-      window = await segment.read(position, Math.min(end - position, Math.max(wanted, BATCH_HEADER_BYTES)));
+      window = await readInto(
+        segment,
+        position,
+        Math.min(end - position, Math.max(wanted, BATCH_HEADER_BYTES)),
+        pooled,
+      );
+      replaced(window);
       windowPosition = position;
       if (window.length < BATCH_HEADER_BYTES) break; // the file shrank under us (truncation): stop here
     }
@@ -170,9 +216,13 @@ async function readAcquired(segment: Segment, request: SegmentReadRequest): Prom
     position += sizeBytes;
     nextOffset = lastOffset + 1;
   }
-  if (outBytes === 0) return { chunk: null, bytes: 0, full, nextOffset, closed: false };
+  if (outBytes === 0) {
+    replaced(Buffer.alloc(0));
+    return { chunk: null, bytes: 0, full, nextOffset, closed: false };
+  }
   const windowEnd = windowPosition + window.length;
   if (outStart >= windowPosition && outStart + outBytes <= windowEnd) {
+    // The chunk is a view of the window: its lease now goes out with it.
     return {
       chunk: window.subarray(outStart - windowPosition, outStart - windowPosition + outBytes),
       bytes: outBytes,
@@ -182,7 +232,8 @@ async function readAcquired(segment: Segment, request: SegmentReadRequest): Prom
     };
   }
   // The range outgrew the read-ahead window (a batch larger than the budget): read it exactly.
-  const chunk = await segment.read(outStart, outBytes);
+  replaced(Buffer.alloc(0));
+  const chunk = await readInto(segment, outStart, outBytes, pooled);
   if (chunk.length !== outBytes) {
     throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `segment ${segment.baseOffset}: short read at ${outStart}`);
   }

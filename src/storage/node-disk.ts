@@ -1,6 +1,7 @@
 // The real disk: node:fs. The only file in storage (and replication's sealed-epoch file) that
 // imports it; everything else takes a `Disk` (disk.ts).
 import fs from 'node:fs';
+import { assert } from '../common/index.js';
 import type { Disk, DiskEntry, DiskStat } from './disk.js';
 import { dropCachedRange, pageCacheControlUnavailable } from './page-cache.js';
 
@@ -38,8 +39,9 @@ export const nodeDisk: Disk = {
     while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, position + done);
   },
 
-  read(fd, length, position) {
-    const buf = Buffer.allocUnsafe(length);
+  read(fd, length, position, into) {
+    assert(into === undefined || into.length === length, `read of ${length} bytes into ${into?.length}`);
+    const buf = into ?? Buffer.allocUnsafe(length);
     return new Promise((resolve, reject) => {
       let done = 0;
       const step = (): void => {

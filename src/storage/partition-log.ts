@@ -432,7 +432,7 @@ export class PartitionLog {
     fetchOffset: number,
     maxBytes: number,
     maxOffset: number,
-    options: { readonly minOneBatch?: boolean } = {},
+    options: { readonly minOneBatch?: boolean; readonly pooled?: boolean } = {},
   ): Promise<LogReadResult> {
     if (this.health.closed)
       return Promise.reject(new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`));
@@ -442,6 +442,7 @@ export class PartitionLog {
       maxOffset,
       minOneBatch: options.minOneBatch ?? true,
       slackBytes: this.config.indexIntervalBytes,
+      pooled: options.pooled ?? false,
     });
   }
 

@@ -246,9 +246,10 @@ export class Segment {
   }
 
   /** Async positional read (caller holds a reference). */
-  read(position: number, length: number): Promise<Buffer> {
+  /** See Disk.read for `into`. */
+  read(position: number, length: number, into?: Buffer): Promise<Buffer> {
     assert(this.fdOpen, 'read from a closed segment');
-    return this.disk.read(this.fd, length, position);
+    return this.disk.read(this.fd, length, position, into);
   }
 
   /**

@@ -13,12 +13,25 @@ import {
   healthMetrics,
   type LedPartitionHealth,
   nodeGauges,
+  produceStageMetrics,
   requestMetrics,
   TopicTraffic,
 } from '../../src/common/index.js';
 
 const SUBSYSTEMS = ['kafka', 'replication', 'storage', 'raft', 'controller', 'cluster', 'group'];
-const LABELS = new Set(['api', 'error', 'kind', 'topic', 'request', 'partition', 'group', 'follower', 'peer', 'state']);
+const LABELS = new Set([
+  'api',
+  'error',
+  'kind',
+  'topic',
+  'request',
+  'partition',
+  'group',
+  'follower',
+  'peer',
+  'state',
+  'stage',
+]);
 
 function everyMetric(
   led: LedPartitionHealth[] = [],
@@ -27,6 +40,8 @@ function everyMetric(
   const registry = new Registry();
   requestMetrics(registry);
   eventMetrics(registry);
+  // Observed once, so its labelled children show in the listing.
+  produceStageMetrics(registry).observe('queued', 0.001);
   nodeGauges(registry, {
     raft: () => ({ term: 7, commit: 40, applied: 38, isLeader: true, peers: [{ nodeId: 2, match: 35 }] }),
     cluster: () => ({ topics: 2, partitions: 51, unavailablePartitions: 1, live: 2, fenced: 1 }),

@@ -411,6 +411,16 @@ export const API_AUTHORIZATION_RULES: Readonly<Record<number, AuthorizedApi | Un
     grants: [group(AclOperation.DELETE, RESOURCES.doomedGroup)],
     granted: ErrorCode.NONE,
   },
+  43: {
+    name: 'ElectLeaders',
+    version: 1,
+    body: { electionType: 0, topicPartitions: [{ topic: T, partitions: [0] }], timeoutMs: 5000 },
+    at: 'replicaElectionResults.0.partitionResult.0.errorCode',
+    refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    grants: [cluster(AclOperation.ALTER)],
+    // One node: the partition's preferred replica leads it already.
+    granted: ErrorCode.ELECTION_NOT_NEEDED,
+  },
   44: {
     name: 'IncrementalAlterConfigs',
     version: 0,
@@ -579,6 +589,32 @@ export const API_AUTHORIZATION_RULES: Readonly<Record<number, AuthorizedApi | Un
     refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
     grants: [cluster(AclOperation.DESCRIBE)],
     granted: ErrorCode.NONE,
+  },
+  80: {
+    name: 'AddRaftVoter',
+    version: 1,
+    body: {
+      clusterId: null,
+      timeoutMs: 1000,
+      voterId: 1,
+      voterDirectoryId: '00000000-0000-0000-0000-000000000000',
+      listeners: [],
+      ackWhenCommitted: true,
+    },
+    at: 'errorCode',
+    refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    grants: [cluster(AclOperation.ALTER)],
+    // One node: node 1 is the voter already.
+    granted: ErrorCode.DUPLICATE_VOTER,
+  },
+  81: {
+    name: 'RemoveRaftVoter',
+    version: 0,
+    body: { clusterId: null, voterId: 99, voterDirectoryId: '00000000-0000-0000-0000-000000000000' },
+    at: 'errorCode',
+    refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    grants: [cluster(AclOperation.ALTER)],
+    granted: ErrorCode.VOTER_NOT_FOUND,
   },
 };
 

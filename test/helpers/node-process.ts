@@ -160,11 +160,20 @@ export class NodeProcess {
   /** SIGTERM and wait for the graceful stop. */
   async stop(): Promise<number | null> {
     if (!this.running) return this.exitCode;
-    this.child?.kill('SIGCONT');
-    this.child?.kill('SIGTERM');
-    const timeout = sleep(15_000).then(() => this.child?.kill('SIGKILL'));
+    // This process only: a node started again within the grace period is another child.
+    const child = this.child;
+    child?.kill('SIGCONT');
+    child?.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolveTimeout) => {
+      timer = setTimeout(() => {
+        child?.kill('SIGKILL');
+        resolveTimeout();
+      }, 15_000);
+    });
     await Promise.race([this.exited, timeout]);
     await this.exited;
+    clearTimeout(timer);
     return this.exitCode;
   }
 

@@ -80,7 +80,8 @@ describe('brook cluster info and partition list', () => {
     expect(table.stdout).toMatch(/^raft term:\s+\d+$/m);
     expect(table.stdout).toMatch(/^commit index:\s+\d+$/m);
     expect(table.stdout).toMatch(/^BROKER\s+HOST\s+PORT\s+RACK\s+CONTROLLER$/m);
-    expect(table.stdout).toMatch(/^VOTER\s+LIVE\s+MATCHED INDEX\s+LAG$/m);
+    expect(table.stdout).toMatch(/^QUORUM\s+ROLE\s+LIVE\s+MATCHED INDEX\s+LAG$/m);
+    expect(table.stdout).toMatch(/^1\s+voter\s+yes\s+\d+\s+\d+$/m);
   });
 
   it('lists partitions with offsets and quorums, and flags those under their write quorum', async () => {

@@ -116,6 +116,10 @@ describe('fetch size limits (raw protocol)', () => {
   it('holds each partition to partitionMaxBytes under the same exception', async () => {
     const parts = await fetchAll('large', [0, 0, 0], 50_000_000, 1000);
     expect(parts.map((p) => p.baseOffsets)).toEqual([[0], [], []]);
+    // Limits that add up within maxBytes (the partitions are read at once): the exception still
+    // goes to the first partition that has data.
+    const later = await fetchAll('large', [RECORDS_PER_PARTITION, 0, 0], 50_000_000, 1000);
+    expect(later.map((p) => p.baseOffsets)).toEqual([[], [0], []]);
     // With room for two batches per partition, every partition gets both.
     const roomy = await fetchAll('large', [0, 0, 0], 50_000_000, 2 * RECORD_BYTES + 1000);
     expect(roomy.map((p) => p.baseOffsets)).toEqual([

@@ -11,6 +11,7 @@ import { ErrorCode } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/log.js';
 import type { BrokerContext } from '../../src/kafka/broker-context.js';
 import type { RequestContext } from '../../src/kafka/handler.js';
+import { RequestTiming } from '../../src/kafka/request-timing.js';
 import { produceHandler } from '../../src/kafka/handlers/produce.js';
 import type { ProduceRequest, ProduceResponse } from '../../src/kafka/protocol/messages/produce.js';
 import type { TransactionVerifier, VerifyTransactionRequest } from '../../src/kafka/transaction-verifier.js';
@@ -91,7 +92,11 @@ function handlerFor(partition: Replica, verifier: TransactionVerifier) {
     log: silentLogger,
   } as unknown as BrokerContext;
   const handler = produceHandler(ctx);
-  const context = { apiVersion: 9, connection: { close: () => undefined } } as unknown as RequestContext;
+  const context = {
+    apiVersion: 9,
+    connection: { close: () => undefined },
+    timing: new RequestTiming(),
+  } as unknown as RequestContext;
   return async (seq: number, epoch = 0): Promise<{ errorCode: number; baseOffset: number }> => {
     const batch = buildRecordBatch([{ key: null, value: Buffer.from(`v${seq}`), timestamp: 1 }], {
       producerId: 77,

@@ -328,10 +328,55 @@ describe('defaults and programming errors', () => {
   });
 });
 
+describe('AddRaftVoter and RemoveRaftVoter', () => {
+  const zeroUuid = '00000000000000000000000000000000';
+  it('AddRaftVoter v1 request: header v2, compact nullable cluster id, listeners, AckWhenCommitted', () => {
+    const request = {
+      clusterId: 'c',
+      timeoutMs: 1000,
+      voterId: 4,
+      voterDirectoryId: '00000000-0000-0000-0000-000000000000',
+      listeners: [{ name: 'X', host: 'h', port: 9091 }],
+      ackWhenCommitted: true,
+    };
+    const bytes = body(encodeRequest(80, 1, 7, 'ab', request));
+    expect(bytes).toEqual(
+      hex(
+        `0050 0001 00000007 0002 6162 00 | 02 63 | 000003e8 | 00000004 | ${zeroUuid} |` +
+          ' 02 | 02 58 | 02 68 | 2383 | 00 | 01 | 00',
+      ),
+    );
+    const { reader, header } = decodeRequestHeader(bytes);
+    expect(decodeRequest(header.requestApiKey, header.requestApiVersion, reader)).toEqual(request);
+  });
+
+  it('AddRaftVoter v0 has no AckWhenCommitted; RemoveRaftVoter v0 a null cluster id', () => {
+    const add = body(
+      encodeRequest(80, 0, 7, 'ab', {
+        clusterId: null,
+        timeoutMs: 0,
+        voterId: 4,
+        voterDirectoryId: '00000000-0000-0000-0000-000000000000',
+        listeners: [],
+        ackWhenCommitted: true,
+      }),
+    );
+    expect(add).toEqual(hex(`0050 0000 00000007 0002 6162 00 | 00 | 00000000 | 00000004 | ${zeroUuid} | 01 | 00`));
+    const remove = body(
+      encodeRequest(81, 0, 7, 'ab', {
+        clusterId: null,
+        voterId: 2,
+        voterDirectoryId: '00000000-0000-0000-0000-000000000000',
+      }),
+    );
+    expect(remove).toEqual(hex(`0051 0000 00000007 0002 6162 00 | 00 | 00000002 | ${zeroUuid} | 00`));
+  });
+});
+
 describe('registry', () => {
   it('has the schemas of every API the broker serves', () => {
     for (const key of [
-      0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 37, 42, 44, 47,
+      0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 37, 42, 44, 47, 55, 80, 81,
     ]) {
       expect(apiSchemas.has(key), `api key ${key}`).toBe(true);
     }

@@ -65,7 +65,14 @@ const servers: GrpcServer[] = [];
 async function startNode(
   id: number,
   peers: ReadonlyMap<number, number>,
-  options: { clusterId?: string; log?: Logger; sendTimeoutMs?: number; handler?: RecordingHandler } = {},
+  options: {
+    clusterId?: string;
+    log?: Logger;
+    sendTimeoutMs?: number;
+    handler?: RecordingHandler;
+    /** Where members beyond `peers` are (a learner added at run time). */
+    addressOf?: (nodeId: number) => string | null;
+  } = {},
 ): Promise<Node> {
   const port = peers.get(id) as number;
   const server = new GrpcServer(silentLogger);
@@ -79,6 +86,7 @@ async function startNode(
       log: options.log ?? silentLogger,
       sendTimeoutMs: options.sendTimeoutMs ?? 2_000,
       snapshotSendTimeoutMs: 5_000,
+      ...(options.addressOf !== undefined ? { addressOf: options.addressOf } : {}),
     },
     handler,
   );
@@ -180,6 +188,27 @@ describe('GrpcRaftTransport over gRPC', () => {
     expect((peer.calls.send[0]?.[0] as RaftMessage).type).toBe(MessageType.MsgSnap);
     expect(peer.calls.streams).toBe(1);
     expect(a.handler.unreachableReports).toEqual([]);
+  });
+
+  it('reaches a member beyond the configured peers at the address looked up, and again when it moves', async () => {
+    const ports = await portsFor(1);
+    const learnerPorts = [await freePort(), await freePort()];
+    let learnerAt: string | null = null;
+    const a = await startNode(1, ports, { addressOf: (id) => (id === 4 ? learnerAt : null) });
+    // Unknown yet (not registered): reported unreachable, nothing sent.
+    a.transport.send(heartbeat(1, 4));
+    expect(a.handler.unreachableReports).toEqual([4]);
+    const first = await startRecordingPeer(learnerPorts[0]!);
+    learnerAt = `127.0.0.1:${learnerPorts[0]}`;
+    a.transport.send(heartbeat(1, 4, 2));
+    await waitFor(() => first.calls.streamBatches.flat().length === 1, 3_000);
+    // Registered again elsewhere (a restart on another port): the next message goes there.
+    const second = await startRecordingPeer(learnerPorts[1]!);
+    learnerAt = `127.0.0.1:${learnerPorts[1]}`;
+    a.transport.send(heartbeat(1, 4, 3));
+    await waitFor(() => second.calls.streamBatches.flat().length === 1, 3_000);
+    expect((second.calls.streamBatches.flat()[0] as RaftMessage).term).toBe(3);
+    expect(first.calls.streamBatches.flat()).toHaveLength(1);
   });
 
   it('delivers to a peer transport, which steps only messages addressed to it', async () => {

@@ -107,6 +107,10 @@ describe('append frames', () => {
     const decoded = decodeAppendAnswers(encodeAppendAnswers(42, answers));
     expect(decoded.callId).toBe(42);
     expect(decoded.answers).toEqual([answers[0], answers[1], null]);
+    // How the follower handled the call travels with the answers (the leader's stage timings).
+    const handling = { receivedAtWallMs: 1_796_000_000_123.25, handledSeconds: 0.0042 };
+    expect(decodeAppendAnswers(encodeAppendAnswers(7, answers, handling)).handling).toEqual(handling);
+    expect(decoded.handling).toEqual({ receivedAtWallMs: 0, handledSeconds: 0 });
   });
 
   it('throws FrameError, never anything else, for every truncation and for trailing bytes', () => {

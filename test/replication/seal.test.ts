@@ -1,7 +1,7 @@
 // Failover halves: a replica's answer to Seal, and the controller's choice of leader.
 import { describe, expect, it } from 'vitest';
 import type { SealResponse } from '../../src/replication/protocol/index.js';
-import { chooseLeader, seal } from '../../src/replication/protocol/index.js';
+import { chooseLeader, preferredCanLead, seal } from '../../src/replication/protocol/index.js';
 import { logOf } from './helpers.js';
 
 function answer(
@@ -10,7 +10,7 @@ function answer(
   logEndOffset: number,
   fields: Partial<SealResponse> = {},
 ): SealResponse {
-  return { replicaId, sealedEpoch: 5, lastEpoch, logEndOffset, accepted: true, ...fields };
+  return { replicaId, sealedEpoch: 5, lastEpoch, logEndOffset, accepted: true, ledHighWatermark: -1, ...fields };
 }
 
 describe('seal', () => {
@@ -20,7 +20,7 @@ describe('seal', () => {
       [3, 1],
     ]);
     expect(seal(log, 2, 3, 4)).toEqual({
-      response: { replicaId: 2, sealedEpoch: 4, lastEpoch: 3, logEndOffset: 3, accepted: true },
+      response: { replicaId: 2, sealedEpoch: 4, lastEpoch: 3, logEndOffset: 3, accepted: true, ledHighWatermark: -1 },
       persist: true,
     });
     expect(seal(log, 2, 4, 4).persist).toBe(false); // a retry of the same seal
@@ -55,5 +55,36 @@ describe('chooseLeader', () => {
     expect(chooseLeader([answer(1, 3, 9), answer(2, 3, 10)], 2, 1, 5)).toBe(2);
     expect(chooseLeader([answer(1, 3, 10), answer(2, 3, 10), answer(3, 3, 10)], 2, 3, 5)).toBe(3);
     expect(chooseLeader([answer(3, 3, 10), answer(2, 3, 10)], 2, 1, 5)).toBe(2);
+  });
+});
+
+describe('preferredCanLead', () => {
+  // Sealed at 5; the outgoing leader 1 led epoch 4 and stopped with its high watermark at 10.
+  const leader = answer(1, 4, 12, { ledHighWatermark: 10 });
+
+  it('hands over to a preferred replica that holds the led epoch up to the high watermark', () => {
+    expect(preferredCanLead([leader, answer(2, 4, 10)], 1, 4, 2, 5)).toBe(true);
+    expect(preferredCanLead([leader, answer(2, 4, 11)], 1, 4, 2, 5)).toBe(true);
+  });
+
+  it('refuses a preferred replica short of the high watermark', () => {
+    expect(preferredCanLead([leader, answer(2, 4, 9)], 1, 4, 2, 5)).toBe(false);
+  });
+
+  it('refuses a preferred replica that does not hold the led epoch, however long its log', () => {
+    // Its offsets up to 20 come from an older epoch: they may differ from the leader's.
+    expect(preferredCanLead([leader, answer(2, 3, 20)], 1, 4, 2, 5)).toBe(false);
+  });
+
+  it("refuses when the outgoing leader's marker of the led epoch is not durable", () => {
+    // Its high watermark may then lag writes acknowledged before the epoch.
+    expect(preferredCanLead([answer(1, 3, 12, { ledHighWatermark: 10 }), answer(2, 3, 10)], 1, 4, 2, 5)).toBe(false);
+  });
+
+  it('needs the outgoing leader to have led at the seal, and both to have accepted this epoch', () => {
+    expect(preferredCanLead([answer(1, 4, 12), answer(2, 4, 12)], 1, 4, 2, 5)).toBe(false);
+    expect(preferredCanLead([answer(2, 4, 12)], 1, 4, 2, 5)).toBe(false);
+    expect(preferredCanLead([leader, answer(2, 4, 12, { accepted: false })], 1, 4, 2, 5)).toBe(false);
+    expect(preferredCanLead([leader, answer(2, 4, 12, { sealedEpoch: 6 })], 1, 4, 2, 5)).toBe(false);
   });
 });

@@ -33,6 +33,8 @@ export interface SimStats {
   snapshotsInstalled: number;
   transfers: number;
   confChanges: number;
+  /** Voters demoted to learners (they keep following the log). */
+  demotions: number;
   reads: number;
   readsServed: number;
   maxTerm: number;
@@ -115,6 +117,7 @@ export class SimCluster implements VirtualTime {
     snapshotsInstalled: 0,
     transfers: 0,
     confChanges: 0,
+    demotions: 0,
     reads: 0,
     readsServed: 0,
     maxTerm: 0,

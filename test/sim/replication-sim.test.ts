@@ -24,6 +24,7 @@ describe('replication simulation, W + R > N', () => {
         controllerCrashes: 0,
         partitions: 0,
         transfers: 0,
+        preferredElections: 0,
         electionRequests: 0,
         notEnoughReplicas: 0,
         notLeader: 0,
@@ -127,6 +128,19 @@ describe('replication simulation with bugs planted in the real shell (the checke
     async () => {
       const found = await firstFailure(ReplicationSimBug.highWatermarkBeforeMarker, 200);
       expect(found?.violation).toMatch(/lost (acknowledged|committed) write|committed offset \d+ changed/);
+    },
+  );
+
+  it(
+    'catches a preferred election that hands leadership over without the high watermark rule',
+    { timeout: RUN_TIMEOUT_MS },
+    async () => {
+      const found = await firstFailure(ReplicationSimBug.preferredIgnoresHighWatermark, 100, {
+        replicas: 5,
+        writeQuorum: 3,
+        readQuorum: 3,
+      });
+      expect(found?.violation).toMatch(/lost (acknowledged|committed) write/);
     },
   );
 

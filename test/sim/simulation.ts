@@ -310,7 +310,9 @@ class Simulation {
     void leader.transferLeadership(to);
   }
 
-  /** Joiner added as learner, then promoted; then one voter (maybe the leader) removed. */
+  /** Joiner added as learner, then promoted; then one voter (maybe the leader) removed, or in half
+   * the seeds demoted to a learner that goes on following the log (as RemoveRaftVoter does with a
+   * live broker). Which one follows from the seed, so the seeds' random streams stay as they were. */
   private changeMembership(): void {
     const leader = this.anyLeader();
     if (leader === undefined) return;
@@ -327,11 +329,18 @@ class Simulation {
         const candidates = conf.voters.filter((id) => id !== this.joinerId);
         this.victim = candidates[this.rng.nextInt(0, candidates.length)] ?? 0;
       }
-      if (this.victim !== 0) change = { type: ConfChangeType.removeNode, nodeId: this.victim };
+      const demote = this.opts.seed % 4 >= 2;
+      if (this.victim !== 0) {
+        change = { type: demote ? ConfChangeType.addLearner : ConfChangeType.removeNode, nodeId: this.victim };
+      }
     }
     if (change === undefined) return;
+    const demotion = change.type === ConfChangeType.addLearner && change.nodeId === this.victim;
     leader.proposeConfChange(change).then(
-      () => this.stats.confChanges++,
+      () => {
+        this.stats.confChanges++;
+        if (demotion) this.stats.demotions++;
+      },
       () => undefined, // refused (one at a time, not yet committed in term) or lost: tried again
     );
   }

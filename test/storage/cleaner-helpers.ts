@@ -32,6 +32,7 @@ export interface BatchExtras {
   readonly producerId?: number;
   readonly producerEpoch?: number;
   readonly baseSequence?: number;
+  readonly transactional?: boolean;
 }
 
 /** A batch of keyed records (timestamps timestamp, +1, ...), compressed with `codec`. */
@@ -48,6 +49,7 @@ export function keyedBatch(records: readonly KeyedRecord[], extras: BatchExtras 
       producerId: extras.producerId,
       producerEpoch: extras.producerEpoch,
       baseSequence: extras.baseSequence,
+      transactional: extras.transactional,
     },
   );
   return extras.codec === undefined || extras.codec === Compression.none ? plain : compressBatch(plain, extras.codec);

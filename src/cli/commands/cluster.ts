@@ -1,10 +1,12 @@
 // brook cluster info: the cluster id, the brokers Metadata lists (live ones), the controller,
 // and the metadata Raft quorum from DescribeQuorum: its leader, term, commit index and each
-// voter's matched index and lag behind it. A voter that Metadata does not list is fenced or down.
+// voter's and observer's (a broker beyond the voters) matched index and lag behind it. A member
+// that Metadata does not list is fenced or down.
 import { Command } from 'commander';
 import { Admin } from '../../client/index.js';
 import { type ConnectionFlags, withClient, withConnection } from '../connection.js';
 import { fields, json, out, table } from '../output.js';
+import { quorumCommand } from './quorum.js';
 
 export function clusterCommand(): Command {
   const cluster = new Command('cluster').description('the cluster: brokers, controller, metadata quorum');
@@ -14,19 +16,27 @@ export function clusterCommand(): Command {
         const metadata = await client.retrying(() => client.metadata([]));
         const quorum = await new Admin(client).describeQuorum();
         const live = new Set(metadata.brokers.map((b) => b.nodeId));
-        const voters = quorum.voters.map((v) => ({
+        const member = (v: { nodeId: number; logEndOffset: number }) => ({
           nodeId: v.nodeId,
           live: live.has(v.nodeId),
           matchedIndex: v.logEndOffset,
           lag: v.logEndOffset < 0 ? null : Math.max(0, quorum.highWatermark - v.logEndOffset),
-        }));
+        });
+        const voters = quorum.voters.map(member);
+        const observers = quorum.observers.map(member);
         if (flags.output === 'json') {
           return out(
             json({
               clusterId: metadata.clusterId,
               controllerId: metadata.controllerId,
               brokers: metadata.brokers,
-              quorum: { leaderId: quorum.leaderId, term: quorum.term, commitIndex: quorum.highWatermark, voters },
+              quorum: {
+                leaderId: quorum.leaderId,
+                term: quorum.term,
+                commitIndex: quorum.highWatermark,
+                voters,
+                observers,
+              },
             }),
           );
         }
@@ -55,12 +65,16 @@ export function clusterCommand(): Command {
         out('\n');
         out(
           table(
-            ['VOTER', 'LIVE', 'MATCHED INDEX', 'LAG'],
-            voters.map((v) => [v.nodeId, v.live ? 'yes' : 'no', v.matchedIndex, v.lag]),
+            ['QUORUM', 'ROLE', 'LIVE', 'MATCHED INDEX', 'LAG'],
+            [
+              ...voters.map((v) => [v.nodeId, 'voter', v.live ? 'yes' : 'no', v.matchedIndex, v.lag]),
+              ...observers.map((v) => [v.nodeId, 'observer', v.live ? 'yes' : 'no', v.matchedIndex, v.lag]),
+            ],
           ),
         );
       });
     },
   );
+  cluster.addCommand(quorumCommand());
   return cluster;
 }

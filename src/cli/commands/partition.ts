@@ -6,6 +6,7 @@
 // to it fail with NOT_ENOUGH_REPLICAS. Where a leader's HTTP port cannot be reached, the high
 // watermark comes from ListOffsets and the log end is not shown.
 import { Command } from 'commander';
+import { errorName } from '../../common/index.js';
 import { Admin, type KafkaClient, type TopicMetadata } from '../../client/index.js';
 import { type ConnectionFlags, withClient, withConnection } from '../connection.js';
 import { json, out, table } from '../output.js';
@@ -127,6 +128,40 @@ export function partitionCommand(): Command {
             r.writeQuorum,
             r.readQuorum,
             r.underQuorum ? 'yes' : 'no',
+          ]),
+        ),
+      );
+    });
+  });
+  withConnection(
+    partition
+      .command('elect-leaders')
+      .description(
+        "move leaderships to each partition's preferred (first) replica; --unclean elects any live replica of a partition without a leader, and may lose acknowledged writes",
+      )
+      .option('--topic <topic>', 'only this topic (default: every partition)')
+      .option('--partition <n>', 'only this partition of --topic', (v) => Number.parseInt(v, 10))
+      .option('--unclean', 'an unclean election (only for partitions whose leader is down)'),
+  ).action(async (flags: ConnectionFlags & { topic?: string; partition?: number; unclean?: boolean }) => {
+    await withClient(flags, async (client) => {
+      const admin = new Admin(client);
+      let partitions: { topic: string; partition: number }[] | null = null;
+      if (flags.topic !== undefined) {
+        const ids =
+          flags.partition !== undefined
+            ? [flags.partition]
+            : (await admin.describeTopic(flags.topic)).partitions.map((p) => p.partition);
+        partitions = ids.map((id) => ({ topic: flags.topic!, partition: id }));
+      }
+      const results = await admin.electLeaders(flags.unclean === true ? 'unclean' : 'preferred', partitions);
+      if (flags.output === 'json') return out(json(results));
+      out(
+        table(
+          ['TOPIC', 'PARTITION', 'RESULT'],
+          results.map((r) => [
+            r.topic,
+            r.partition,
+            r.errorCode === 0 ? 'elected' : `${errorName(r.errorCode)}: ${r.errorMessage ?? ''}`,
           ]),
         ),
       );

@@ -157,11 +157,6 @@ function checkListenerFlags(explicit: ReadonlySet<SettingKey>): void {
 
 /** Relations between settings that no single row's range can say. */
 function check(config: NodeConfig): void {
-  if (!config.clusterNodes.some((m) => m.nodeId === config.nodeId)) {
-    throw new ConfigError(
-      `node-id ${config.nodeId} is not one of cluster-nodes (${config.clusterNodes.map((m) => m.nodeId).join(',')})`,
-    );
-  }
   if (config.raftElectionTimeoutMs <= 2 * config.raftHeartbeatMs) {
     throw new ConfigError('raft-election-timeout-ms must be more than twice raft-heartbeat-ms');
   }
@@ -171,13 +166,9 @@ function check(config: NodeConfig): void {
   if (config.groupMinSessionTimeoutMs > config.groupMaxSessionTimeoutMs) {
     throw new ConfigError('group-min-session-timeout-ms must not exceed group-max-session-timeout-ms');
   }
+  // No bound on default-replication-factor from --cluster-nodes: brokers beyond the voters host
+  // replicas too, and placement refuses a factor above the live brokers when a topic is created.
   checkSecurity(config);
-  const clusterSize = config.clusterNodes.length;
-  if (config.defaultReplicationFactor > clusterSize) {
-    throw new ConfigError(
-      `default-replication-factor ${config.defaultReplicationFactor} exceeds the ${clusterSize} cluster nodes`,
-    );
-  }
 }
 
 /** TLS listeners need a certificate, client certificates a CA, peer TLS all three of its files. */

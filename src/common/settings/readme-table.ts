@@ -10,6 +10,7 @@ export const TABLE_END = '<!-- settings-table:end -->';
 function defaultText(row: SettingRow): string {
   if (isDerived(row.default)) return row.default.derived;
   if (typeof row.default === 'number') return humanNumber(row.default, row.unit);
+  if (row.default === null) return 'none';
   return `\`${row.type.format(row.default)}\``;
 }
 

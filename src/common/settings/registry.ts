@@ -48,7 +48,7 @@ export const SETTINGS = {
     flag: '--cluster-nodes',
     type: clusterNodes(),
     default: [{ nodeId: 1, host: 'node1', grpcPort: DEFAULT_GRPC_PORT }],
-    doc: "voters: '1,2,3' (host node<id>:9093) or '1@host:port,...'",
+    doc: "Raft voters: '1,2,3' (host node<id>:9093) or '1@host:port,...'; a node not named is a broker",
     main: true,
   }),
   clusterId: setting({
@@ -58,6 +58,29 @@ export const SETTINGS = {
     type: text(1, 64, 'id'),
     default: 'brook-cluster',
     doc: 'cluster id reported to clients',
+  }),
+  rack: setting({
+    broker: 'broker.rack',
+    flag: '--rack',
+    placeholder: 'rack',
+    type: optional(text(1, 255, 'rack')),
+    default: null,
+    doc: "this node's rack (or zone): replicas of a partition go to distinct racks where there are enough",
+    main: true,
+  }),
+  replicaPlacementPolicy: setting({
+    broker: 'replica.placement.policy',
+    flag: '--replica-placement-policy',
+    type: oneOf(['rack-aware', 'copyset'] as const),
+    default: 'rack-aware',
+    doc: "new partitions' replicas: 'rack-aware' (each leader's next brokers in rack order) or 'copyset' (a small family of replica sets)",
+  }),
+  replicaPlacementScatterWidth: setting({
+    broker: 'replica.placement.scatter.width',
+    flag: '--replica-placement-scatter-width',
+    type: int(1, 1000),
+    default: 2,
+    doc: "with the copyset policy: how many other brokers share each broker's replicas (more: faster rebuilds, more replica sets)",
   }),
   dataDir: setting({
     broker: 'log.dir',
@@ -177,6 +200,13 @@ export const SETTINGS = {
     type: boolean(),
     default: true,
     doc: 'serve what Kafka 4 removed (KIP-896) for pre-0.11 clients: Produce 0-2, Fetch 0-3, OffsetCommit 0-1, OffsetFetch 0',
+  }),
+  maxIncrementalFetchSessionCacheSlots: setting({
+    broker: 'max.incremental.fetch.session.cache.slots',
+    flag: '--max-incremental-fetch-session-cache-slots',
+    type: int(0, 1_000_000),
+    default: 1000,
+    doc: 'fetch sessions (KIP-227) a node keeps; 0 declines them, so every fetch is a full one',
   }),
 
   // ---------------------------------------------------------------- topics
@@ -402,6 +432,27 @@ export const SETTINGS = {
     type: long(2),
     default: 1000,
     doc: 'snapshot the metadata and compact the Raft log every n entries',
+  }),
+  autoLeaderRebalanceEnable: setting({
+    broker: 'auto.leader.rebalance.enable',
+    flag: '--auto-leader-rebalance-enable',
+    type: boolean(),
+    default: true,
+    doc: 'the controller moves leaderships back to preferred replicas when a broker holds too few of its own',
+  }),
+  leaderImbalanceCheckIntervalSeconds: setting({
+    broker: 'leader.imbalance.check.interval.seconds',
+    flag: '--leader-imbalance-check-interval-seconds',
+    type: long(1),
+    default: 300,
+    doc: 'how often the controller checks leader balance',
+  }),
+  leaderImbalancePerBrokerPercentage: setting({
+    broker: 'leader.imbalance.per.broker.percentage',
+    flag: '--leader-imbalance-per-broker-percentage',
+    type: int(0, 100),
+    default: 10,
+    doc: "share of a broker's preferred partitions led elsewhere above which they are moved back",
   }),
   brokerSessionTimeoutMs: setting({
     broker: 'broker.session.timeout.ms',

@@ -3,8 +3,9 @@
 // log index. As Kafka's Raft client does, only the leader answers (its followers know nothing of
 // each other's logs): another node answers NOT_LEADER_OR_FOLLOWER, and clients ask the controller,
 // which Metadata names. Another topic or partition gets UNKNOWN_TOPIC_OR_PARTITION at the top
-// level. Brook has no observers (every node is a voter) and no log directory ids. Needs DESCRIBE on
-// the cluster, as in Kafka (else CLUSTER_AUTHORIZATION_FAILED at the top level).
+// level. The observers are the brokers beyond the voters, which follow the log as Raft learners.
+// Brook has no log directory ids. Needs DESCRIBE on the cluster, as in Kafka (else
+// CLUSTER_AUTHORIZATION_FAILED at the top level).
 import { ErrorCode, ZERO_UUID } from '../../common/index.js';
 import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
@@ -14,14 +15,25 @@ import type {
   DescribeQuorumRequest,
   DescribeQuorumResponse,
   DescribeQuorumResponsePartition,
+  QuorumReplicaState,
 } from '../protocol/messages/describe-quorum.js';
 
 export const METADATA_TOPIC = '__cluster_metadata';
 
+function replicaState(replica: { readonly nodeId: number; readonly matchIndex: number }): QuorumReplicaState {
+  return {
+    replicaId: replica.nodeId,
+    replicaDirectoryId: ZERO_UUID,
+    logEndOffset: replica.matchIndex,
+    lastFetchTimestamp: -1,
+    lastCaughtUpTimestamp: -1,
+  };
+}
+
 export function describeQuorumHandler(ctx: BrokerContext) {
   function partition(): DescribeQuorumResponsePartition {
     const quorum = ctx.quorum();
-    const base = { partitionIndex: 0, leaderId: quorum.leaderId, leaderEpoch: quorum.term, observers: [] };
+    const base = { partitionIndex: 0, leaderId: quorum.leaderId, leaderEpoch: quorum.term };
     if (!quorum.isLeader) {
       return {
         ...base,
@@ -29,6 +41,7 @@ export function describeQuorumHandler(ctx: BrokerContext) {
         errorMessage: `node ${ctx.config.nodeId} does not lead the metadata quorum; ask node ${quorum.leaderId}`,
         highWatermark: -1,
         currentVoters: [],
+        observers: [],
       };
     }
     return {
@@ -36,13 +49,8 @@ export function describeQuorumHandler(ctx: BrokerContext) {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       highWatermark: quorum.commitIndex,
-      currentVoters: quorum.voters.map((v) => ({
-        replicaId: v.nodeId,
-        replicaDirectoryId: ZERO_UUID,
-        logEndOffset: v.matchIndex,
-        lastFetchTimestamp: -1,
-        lastCaughtUpTimestamp: -1,
-      })),
+      currentVoters: quorum.voters.map(replicaState),
+      observers: quorum.observers.map(replicaState),
     };
   }
 

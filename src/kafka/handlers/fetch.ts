@@ -8,11 +8,15 @@
 // partition at most partitionMaxBytes, except that the first batch of the first partition with data
 // comes whole however large, so a consumer always progresses. Where Kafka then cuts a later
 // partition's bytes mid-batch (clients drop the partial tail), Brook stops before a batch that does
-// not fit: the same records reach the client, and the response is no larger than Kafka's.
+// not fit: the same records reach the client, and the response is no larger than Kafka's. The
+// partitions are read at once where that gives the same answer (fetch-read.ts).
 // Long polling: with fewer than minBytes available the request waits until a high watermark of one
-// of its partitions moves or maxWaitMs passes. Fetch sessions (KIP-227) are declined: every response
-// carries sessionId 0, so clients send full fetches. Each topic needs READ, else its partitions
-// get TOPIC_AUTHORIZATION_FAILED.
+// of its partitions moves or maxWaitMs passes. Fetch sessions (KIP-227, v7+) are served as Kafka
+// serves them (fetch-session.ts): session epoch -1 is a full fetch without a session (closing the
+// named one), 0 a full fetch that opens a session, and a later epoch an incremental fetch of the
+// session's partitions whose answer leaves out the partitions with nothing new; an unknown session
+// is FETCH_SESSION_ID_NOT_FOUND, a wrong epoch INVALID_FETCH_SESSION_EPOCH. Each topic needs READ,
+// else its partitions get TOPIC_AUTHORIZATION_FAILED.
 import { assert, ErrorCode, KafkaError, limits, type TopicTraffic } from '../../common/index.js';
 import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { Replica } from '../../replication/index.js';
@@ -21,35 +25,29 @@ import { defineHandler } from '../handler.js';
 import type { FetchPartitionData, FetchRequest, FetchResponse } from '../protocol/messages/fetch.js';
 import { notAuthorized } from './authorization.js';
 import { batchesToMessageSet, type LegacyMagic, recordsInBatches } from '../../storage/index.js';
-import { errorOf } from './common.js';
+import { giveBackReads, readPartitions, type Slot } from './fetch-read.js';
 import { leaderFor } from './partition-access.js';
+import {
+  FetchSessionCache,
+  FINAL_SESSION_EPOCH,
+  INITIAL_SESSION_EPOCH,
+  nextSessionEpoch,
+  NO_SESSION_ID,
+  type PartitionAnswer,
+  sessionPartitionKey,
+  type FetchSession,
+  type SessionPartition,
+  type SessionPartitionRequest,
+} from './fetch-session.js';
 
 const READ_COMMITTED = 1;
-const EMPTY = Buffer.alloc(0);
+/** Fetch sessions came with v7. */
+const SESSION_VERSION_MIN = 7;
 
-interface Slot {
+interface Wanted {
   readonly topic: string;
-  readonly index: number;
-  readonly fetchOffset: number;
-  readonly partitionMaxBytes: number;
-  readonly partition: Replica | null;
-  readonly error: unknown;
-}
-
-function emptyData(index: number): FetchPartitionData {
-  return {
-    partitionIndex: index,
-    errorCode: ErrorCode.NONE,
-    highWatermark: -1,
-    lastStableOffset: -1,
-    logStartOffset: -1,
-    divergingEpoch: { epoch: -1, endOffset: -1 },
-    currentLeader: { leaderId: -1, leaderEpoch: -1 },
-    snapshotId: { endOffset: -1, epoch: -1 },
-    abortedTransactions: null,
-    preferredReadReplica: -1,
-    records: EMPTY,
-  };
+  readonly partition: number;
+  readonly request: SessionPartitionRequest;
 }
 
 /** A partition's batches as a message set for Fetch v0-3; a batch that cannot be converted fails the partition. */
@@ -59,7 +57,7 @@ function downConverted(data: FetchPartitionData, magic: LegacyMagic, fetchOffset
     return { ...data, records: batchesToMessageSet(data.records, magic, fetchOffset) };
   } catch (err) {
     const errorCode = err instanceof KafkaError ? err.code : ErrorCode.CORRUPT_MESSAGE;
-    return { ...data, errorCode, records: EMPTY };
+    return { ...data, errorCode, records: Buffer.alloc(0) };
   }
 }
 
@@ -80,73 +78,31 @@ function countFetched(traffic: TopicTraffic, slots: readonly Slot[], results: re
   });
 }
 
-export function fetchHandler(ctx: BrokerContext) {
-  async function readAll(slots: readonly Slot[], maxBytes: number, readCommitted: boolean) {
-    let remaining = maxBytes;
-    let total = 0;
-    let partitionsWithData = 0;
-    let anyError = false;
-    const results: FetchPartitionData[] = [];
-    for (const slot of slots) {
-      const data = emptyData(slot.index);
-      if (slot.partition === null) {
-        results.push({ ...data, errorCode: errorOf(slot.error, ctx.log).errorCode });
-        anyError = true;
-        continue;
-      }
-      const p = slot.partition;
-      try {
-        // Leadership may have moved during a long poll: send the client to the new leader.
-        if (!p.isLeader)
-          throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${slot.topic}-${slot.index} is no longer led here`);
-        if (slot.fetchOffset < p.logStartOffset || slot.fetchOffset > p.logEndOffset) {
-          throw new KafkaError(
-            ErrorCode.OFFSET_OUT_OF_RANGE,
-            `offset ${slot.fetchOffset} outside [${p.logStartOffset}, ${p.logEndOffset}]`,
-          );
-        }
-        let records: Buffer[] | Buffer = EMPTY;
-        // Until some partition has returned data, the next one's first batch may pass both limits.
-        const minOneBatch = total === 0;
-        const budget = Math.max(Math.min(slot.partitionMaxBytes, remaining), 0);
-        const readable = readCommitted ? p.lastStableOffset : p.highWatermark;
-        let abortedTransactions: FetchPartitionData['abortedTransactions'] = readCommitted ? [] : null;
-        if (slot.fetchOffset < readable && (budget > 0 || minOneBatch)) {
-          const read = await p.read(slot.fetchOffset, budget, { minOneBatch, readCommitted });
-          assert(minOneBatch || read.bytes <= budget, `fetch read ${read.bytes} bytes past its budget ${budget}`);
-          records = read.chunks;
-          remaining = Math.max(remaining - read.bytes, 0);
-          total += read.bytes;
-          if (read.bytes > 0) partitionsWithData++;
-          if (readCommitted && read.bytes > 0) {
-            abortedTransactions = p
-              .abortedTransactions(slot.fetchOffset, read.nextOffset)
-              .map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
-          }
-        }
-        results.push({
-          ...data,
-          highWatermark: p.highWatermark,
-          lastStableOffset: p.lastStableOffset,
-          logStartOffset: p.logStartOffset,
-          abortedTransactions,
-          records,
-        });
-      } catch (err) {
-        anyError = true;
-        results.push({
-          ...data,
-          errorCode: errorOf(err, ctx.log).errorCode,
-          highWatermark: p.highWatermark,
-          logStartOffset: p.logStartOffset,
-        });
-      }
-    }
-    // Past maxBytes only through the first batch of the one partition that returned data (KIP-74).
-    assert(total <= maxBytes || partitionsWithData === 1, `fetch of ${total} bytes past maxBytes ${maxBytes}`);
-    return { results, total, anyError };
-  }
+function recordsBytes(records: FetchPartitionData['records']): number {
+  if (records === null) return 0;
+  if (!Array.isArray(records)) return records.length;
+  let bytes = 0;
+  for (const chunk of records as readonly Buffer[]) bytes += chunk.length;
+  return bytes;
+}
 
+function answerOf(data: FetchPartitionData): PartitionAnswer {
+  return {
+    errorCode: data.errorCode,
+    highWatermark: data.highWatermark,
+    lastStableOffset: data.lastStableOffset,
+    logStartOffset: data.logStartOffset,
+    recordsBytes: recordsBytes(data.records),
+  };
+}
+
+/** A fetch refused as a whole for its session: no partitions, and no session (Kafka's SessionErrorContext). */
+function sessionError(errorCode: number): FetchResponse {
+  return { throttleTimeMs: 0, errorCode, sessionId: NO_SESSION_ID, responses: [], nodeEndpoints: [] };
+}
+
+export function fetchHandler(ctx: BrokerContext) {
+  const sessions = new FetchSessionCache(ctx.config.maxIncrementalFetchSessionCacheSlots);
   function waitForData(slots: readonly Slot[], waitMs: number): Promise<void> {
     return new Promise((resolve) => {
       const unsubscribes: (() => void)[] = [];
@@ -166,42 +122,66 @@ export function fetchHandler(ctx: BrokerContext) {
     minVersion: ctx.config.legacyApiVersions ? 0 : 4,
     maxVersion: 12,
     async handle(request, context) {
-      if (context.apiVersion >= 7 && request.sessionId !== 0) {
-        return {
-          throttleTimeMs: 0,
-          errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND,
-          sessionId: 0,
-          responses: [],
-          nodeEndpoints: [],
-        };
+      const nowMs = Date.now();
+      const sessionId = context.apiVersion >= SESSION_VERSION_MIN ? request.sessionId : NO_SESSION_ID;
+      const sessionEpoch = context.apiVersion >= SESSION_VERSION_MIN ? request.sessionEpoch : FINAL_SESSION_EPOCH;
+      const requested: Wanted[] = request.topics.flatMap((t) =>
+        t.partitions.map((p) => ({
+          topic: t.topic,
+          partition: p.partition,
+          request: {
+            fetchOffset: p.fetchOffset,
+            partitionMaxBytes: p.partitionMaxBytes,
+            currentLeaderEpoch: p.currentLeaderEpoch,
+          },
+        })),
+      );
+      // The session part runs before the first await, so requests are taken in arrival order: a
+      // second fetch with the same epoch finds the epoch already moved on.
+      let session: FetchSession | null = null;
+      let wanted: readonly Wanted[] = requested;
+      let sessionParts: SessionPartition[] = [];
+      const full = sessionEpoch === INITIAL_SESSION_EPOCH || sessionEpoch === FINAL_SESSION_EPOCH;
+      if (full) {
+        if (sessionId !== NO_SESSION_ID) sessions.remove(sessionId);
+      } else {
+        session = sessions.get(sessionId) ?? null;
+        if (session === null) return sessionError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+        if (session.epoch !== sessionEpoch) return sessionError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
+        const forgotten = request.forgottenTopicsData.flatMap((t) =>
+          t.partitions.map((partition) => ({ topic: t.topic, partition })),
+        );
+        session.update(requested, forgotten);
+        session.epoch = nextSessionEpoch(session.epoch);
+        sessions.touch(session, nowMs);
+        sessionParts = [...session.partitions.values()];
+        wanted = sessionParts;
       }
       const slots: Slot[] = [];
       const access = ctx.authorizer.access(context);
-      for (const topic of request.topics) {
-        for (const p of topic.partitions) {
-          let partition: Replica | null = null;
-          let error: unknown = null;
-          try {
-            if (!access.allows(AclOperation.READ, ResourceType.TOPIC, topic.topic)) {
-              throw notAuthorized(AclOperation.READ, ResourceType.TOPIC, topic.topic);
-            }
-            partition = leaderFor(ctx, topic.topic, p.partition, p.currentLeaderEpoch);
-          } catch (err) {
-            error = err;
+      for (const { topic, partition: index, request: p } of wanted) {
+        let partition: Replica | null = null;
+        let error: unknown = null;
+        try {
+          if (!access.allows(AclOperation.READ, ResourceType.TOPIC, topic)) {
+            throw notAuthorized(AclOperation.READ, ResourceType.TOPIC, topic);
           }
-          slots.push({
-            topic: topic.topic,
-            index: p.partition,
-            fetchOffset: p.fetchOffset,
-            partitionMaxBytes: p.partitionMaxBytes,
-            partition,
-            error,
-          });
+          partition = leaderFor(ctx, topic, index, p.currentLeaderEpoch);
+        } catch (err) {
+          error = err;
         }
+        slots.push({
+          topic,
+          index,
+          fetchOffset: p.fetchOffset,
+          partitionMaxBytes: p.partitionMaxBytes,
+          partition,
+          error,
+        });
       }
       const readCommitted = request.isolationLevel === READ_COMMITTED;
       const maxBytes = request.maxBytes > 0 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
-      let read = await readAll(slots, maxBytes, readCommitted);
+      let read = await readPartitions(slots, maxBytes, readCommitted, ctx.log);
       const deadline = Date.now() + Math.min(Math.max(request.maxWaitMs, 0), limits.fetchMaxWaitMsMax);
       while (
         !read.anyError &&
@@ -210,21 +190,43 @@ export function fetchHandler(ctx: BrokerContext) {
         !context.connection.isClosed
       ) {
         await waitForData(slots, deadline - Date.now());
-        read = await readAll(slots, maxBytes, readCommitted);
+        giveBackReads(read.results);
+        read = await readPartitions(slots, maxBytes, readCommitted, ctx.log);
       }
       countFetched(ctx.traffic, slots, read.results);
+      let answered = slots.map((slot, i) => ({ slot, data: read.results[i]! }));
+      let responseSessionId = NO_SESSION_ID;
+      if (session !== null) {
+        // Incremental: only what the client was not told yet (the slots follow `wanted`'s order).
+        const open = session;
+        answered = answered.filter(({ data }, i) => open.mustAnswer(sessionParts[i]!, answerOf(data)));
+        responseSessionId = session.id;
+      } else if (sessionEpoch === INITIAL_SESSION_EPOCH) {
+        const created = sessions.create(
+          nowMs,
+          new Set(requested.map((w) => sessionPartitionKey(w.topic, w.partition))).size,
+        );
+        if (created !== null) {
+          created.update(requested, []);
+          for (const { slot, data } of answered) {
+            const part = created.partitions.get(sessionPartitionKey(slot.topic, slot.index));
+            assert(part !== undefined, `session ${created.id} lacks ${slot.topic}-${slot.index}`);
+            created.mustAnswer(part, answerOf(data));
+          }
+          responseSessionId = created.id;
+        }
+      }
       const byTopic = new Map<string, FetchPartitionData[]>();
       const legacyMagic: LegacyMagic | null = context.apiVersion <= 1 ? 0 : context.apiVersion <= 3 ? 1 : null;
-      slots.forEach((slot, i) => {
+      for (const { slot, data } of answered) {
         const list = byTopic.get(slot.topic) ?? [];
-        const data = read.results[i]!;
         list.push(legacyMagic === null ? data : downConverted(data, legacyMagic, slot.fetchOffset));
         byTopic.set(slot.topic, list);
-      });
+      }
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
-        sessionId: 0,
+        sessionId: responseSessionId,
         responses: [...byTopic].map(([topic, partitions]) => ({
           topic,
           topicId: '00000000-0000-0000-0000-000000000000',

@@ -5,11 +5,14 @@ import type { ApiHandler } from '../handler.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { createPartitionsHandler } from './create-partitions.js';
+import { electLeadersHandler } from './elect-leaders.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { describeQuorumHandler } from './describe-quorum.js';
+import { addRaftVoterHandler } from './add-raft-voter.js';
+import { removeRaftVoterHandler } from './remove-raft-voter.js';
 import { fetchHandler } from './fetch.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
@@ -67,8 +70,12 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     describeConfigsHandler(ctx),
     alterConfigsHandler(ctx),
     createPartitionsHandler(ctx),
+    electLeadersHandler(ctx),
     incrementalAlterConfigsHandler(ctx),
+    // The metadata quorum: its state, and voters changed one at a time.
     describeQuorumHandler(ctx),
+    addRaftVoterHandler(ctx),
+    removeRaftVoterHandler(ctx),
     // Consumer groups (src/groups).
     offsetCommitHandler(ctx),
     offsetFetchHandler(ctx),

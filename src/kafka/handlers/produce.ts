@@ -24,7 +24,7 @@
 // A compacted topic (cleanup.policy with compact) refuses a batch holding a record without a key, as
 // Kafka does: INVALID_RECORD with a record error per keyless record, nothing stored; only for such
 // topics are the records decoded.
-import { assert, ErrorCode, KafkaError } from '../../common/index.js';
+import { assert, ErrorCode, KafkaError, NO_PRODUCE_STAGES, stageNowMs } from '../../common/index.js';
 import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { AppendResult, Replica } from '../../replication/index.js';
 import {
@@ -116,6 +116,8 @@ const CLIENT_APPEND: LeaderAppendOptions = { origin: 'client' };
 
 export function produceHandler(ctx: BrokerContext) {
   const queues = new TransactionalAppendQueues();
+  // The stages of an acks=all produce (common/metrics-stages.ts): queued here, hw_to_response below.
+  const stages = ctx.stages ?? NO_PRODUCE_STAGES;
 
   /** Every check that needs no producer state; the batch is ready to append. */
   function prepareOne(
@@ -174,7 +176,13 @@ export function produceHandler(ctx: BrokerContext) {
     return { topic, index, partition, batch, header };
   }
 
-  function appendPrepared(p: PreparedBatch, options: LeaderAppendOptions, acks: number, timeoutMs: number): Appended {
+  function appendPrepared(
+    p: PreparedBatch,
+    options: LeaderAppendOptions,
+    acks: number,
+    timeoutMs: number,
+    receivedAtMs: number,
+  ): Appended {
     const { partition, header } = p;
     if (acks === -1 && !partition.canAcceptAcksAll()) {
       // Refused before appending: fewer than write.quorum replicas are live, so it could not commit.
@@ -183,6 +191,7 @@ export function produceHandler(ctx: BrokerContext) {
         `fewer than write.quorum replicas of ${p.topic}-${p.index} are live`,
       );
     }
+    if (acks === -1) stages.observe('queued', (stageNowMs() - receivedAtMs) / 1000);
     const result: AppendResult = partition.append([p.batch], { ...options, messageCount: header.recordsCount });
     if (!result.duplicate) ctx.traffic.produced(p.topic, p.batch.length, header.recordsCount);
     const durable = acks === -1 ? partition.waitForHighWatermark(result.lastOffset + 1, timeoutMs) : null;
@@ -197,6 +206,7 @@ export function produceHandler(ctx: BrokerContext) {
     async handle(request, context: RequestContext) {
       const { acks } = request;
       const version = context.apiVersion;
+      const { receivedAtMs } = context.timing;
       const access = ctx.authorizer.access(context);
       const transactionalId = version >= 3 ? request.transactionalId : null;
       const refused =
@@ -225,7 +235,8 @@ export function produceHandler(ctx: BrokerContext) {
           try {
             const prepared = prepareOne(access, topic.name, data.index, toBuffer(data.records), version);
             if (!isTransactionalBatch(prepared.header.attributes)) {
-              return { index: data.index, ...appendPrepared(prepared, CLIENT_APPEND, acks, request.timeoutMs) };
+              const appended = appendPrepared(prepared, CLIENT_APPEND, acks, request.timeoutMs, receivedAtMs);
+              return { index: data.index, ...appended };
             }
             if (request.transactionalId === null) {
               throw new KafkaError(
@@ -235,7 +246,7 @@ export function produceHandler(ctx: BrokerContext) {
             }
             if (!mustVerify(verifier, queues, prepared)) {
               const options = immediateTxnOptions(verifier);
-              return { index: data.index, ...appendPrepared(prepared, options, acks, request.timeoutMs) };
+              return { index: data.index, ...appendPrepared(prepared, options, acks, request.timeoutMs, receivedAtMs) };
             }
             waiting.push(prepared);
             return { index: data.index, prepared };
@@ -262,7 +273,7 @@ export function produceHandler(ctx: BrokerContext) {
                 const optionsOf = verified.get(prepared) as () => Promise<LeaderAppendOptions>;
                 try {
                   const appended = await queues.enqueue(prepared.partition, prepared.header.producerId, async () =>
-                    appendPrepared(prepared, await optionsOf(), acks, request.timeoutMs),
+                    appendPrepared(prepared, await optionsOf(), acks, request.timeoutMs, receivedAtMs),
                   );
                   return { index: p.index, ...appended };
                 } catch (err) {
@@ -307,12 +318,17 @@ export function produceHandler(ctx: BrokerContext) {
                   logStartOffset: p.partition.logStartOffset,
                 };
               } catch (err) {
+                anyError = true;
                 return { ...base, ...errorOf(err, ctx.log) };
               }
             }),
           ),
         })),
       );
+      if (acks === -1 && !anyError) {
+        const coveredAtMs = stageNowMs();
+        context.timing.onWritten = () => stages.observe('hw_to_response', (stageNowMs() - coveredAtMs) / 1000);
+      }
       return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
     },
   });

@@ -20,6 +20,7 @@ import {
   loadProto,
   type Logger,
   type NodeConfig,
+  type PeerAddresses,
   Reader,
   serviceConstructor,
 } from '../../common/index.js';
@@ -65,6 +66,8 @@ export class InterBrokerClient {
 
   constructor(
     private readonly config: NodeConfig,
+    /** Where each node's gRPC server is (voters as configured, brokers as registered). */
+    private readonly peers: PeerAddresses,
     /** The node's peer credentials (mutual TLS when configured), as Raft and replication use. */
     private readonly credentials: grpc.ChannelCredentials,
   ) {}
@@ -110,9 +113,9 @@ export class InterBrokerClient {
   private stub(nodeId: number): CallStub {
     let stub = this.stubs.get(nodeId);
     if (stub) return stub;
-    const member = this.config.clusterNodes.find((m) => m.nodeId === nodeId);
-    if (!member) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `node ${nodeId} is not in --cluster-nodes`);
-    stub = createClient<CallStub>(serviceCtor(), `${member.host}:${member.grpcPort}`, this.credentials);
+    const address = this.peers.address(nodeId);
+    if (address === null) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `node ${nodeId} is not registered`);
+    stub = createClient<CallStub>(serviceCtor(), address, this.credentials);
     this.stubs.set(nodeId, stub);
     return stub;
   }

@@ -29,6 +29,7 @@ import { offsetForLeaderEpochApi } from './messages/offset-for-leader-epoch.js';
 import { describeConfigsApi } from './messages/describe-configs.js';
 import { alterConfigsApi } from './messages/alter-configs.js';
 import { createPartitionsApi } from './messages/create-partitions.js';
+import { electLeadersApi } from './messages/elect-leaders.js';
 import { deleteGroupsApi } from './messages/delete-groups.js';
 import { incrementalAlterConfigsApi } from './messages/incremental-alter-configs.js';
 import { offsetDeleteApi } from './messages/offset-delete.js';
@@ -41,6 +42,8 @@ import { endTxnApi } from './messages/end-txn.js';
 import { describeTransactionsApi } from './messages/describe-transactions.js';
 import { listTransactionsApi } from './messages/list-transactions.js';
 import { describeQuorumApi } from './messages/describe-quorum.js';
+import { addRaftVoterApi } from './messages/add-raft-voter.js';
+import { removeRaftVoterApi } from './messages/remove-raft-voter.js';
 import { describeAclsApi } from './messages/describe-acls.js';
 import { createAclsApi } from './messages/create-acls.js';
 import { deleteAclsApi } from './messages/delete-acls.js';
@@ -74,6 +77,7 @@ export const allApis: readonly ApiSchema[] = [
   describeConfigsApi,
   alterConfigsApi,
   createPartitionsApi,
+  electLeadersApi,
   deleteGroupsApi,
   incrementalAlterConfigsApi,
   offsetDeleteApi,
@@ -86,6 +90,8 @@ export const allApis: readonly ApiSchema[] = [
   describeTransactionsApi,
   listTransactionsApi,
   describeQuorumApi,
+  addRaftVoterApi,
+  removeRaftVoterApi,
   describeAclsApi,
   createAclsApi,
   deleteAclsApi,

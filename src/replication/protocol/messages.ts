@@ -100,4 +100,10 @@ export interface SealResponse {
   /** The durable log end offset: a crash after answering cannot take anything below it. */
   readonly logEndOffset: number;
   readonly accepted: boolean;
+  /**
+   * The high watermark of the epoch this replica was leading when this seal stopped it: every
+   * offset it acknowledged lies below it. -1 when it was not leading (the pure core always says -1;
+   * the shell, which knows the leader, fills it in).
+   */
+  readonly ledHighWatermark: number;
 }

@@ -40,6 +40,7 @@ export function seal(
       lastEpoch: lastDurableEpoch,
       logEndOffset: durableEnd,
       accepted,
+      ledHighWatermark: -1,
     },
     persist: accepted && requestedEpoch > sealedEpoch,
   };
@@ -77,4 +78,36 @@ function compareCompleteness(a: SealResponse, b: SealResponse, preferred: number
   if (a.replicaId === preferred) return 1;
   if (b.replicaId === preferred) return -1;
   return b.replicaId - a.replicaId;
+}
+
+/**
+ * A preferred election's test: may `preferred` lead `epoch` although it need not be the most complete
+ * answer? Yes when the outgoing leader, which led `ledEpoch`, answered with the high watermark it was
+ * stopped at (it acknowledged nothing at or above it, and the seal stops it acknowledging more), and
+ * both it and the preferred replica durably hold `ledEpoch`'s start — so the preferred replica has
+ * the leader's log below that start, which held every write acknowledged before the epoch (the leader
+ * was the most complete of its election) — and the preferred replica's durable log reaches the high
+ * watermark: a follower appends only what the leader of its epoch sent, so it then holds every
+ * write acknowledged in the epoch too. Longer tails elsewhere were never acknowledged and are
+ * truncated when their replicas follow the new epoch, as after any election. This is Kafka's rule
+ * for electing an in-sync replica whose log end reaches the high watermark.
+ */
+export function preferredCanLead(
+  answers: readonly SealResponse[],
+  outgoingLeader: number,
+  ledEpoch: number,
+  preferred: number,
+  epoch: number,
+): boolean {
+  assert(epoch > ledEpoch, 'a preferred election seals above the led epoch');
+  const sealed = (id: number): SealResponse | undefined =>
+    answers.find((a) => a.replicaId === id && a.accepted && a.sealedEpoch === epoch);
+  const outgoing = sealed(outgoingLeader);
+  const candidate = sealed(preferred);
+  if (outgoing === undefined || candidate === undefined || outgoing.ledHighWatermark < 0) return false;
+  return (
+    outgoing.lastEpoch === ledEpoch &&
+    candidate.lastEpoch === ledEpoch &&
+    candidate.logEndOffset >= outgoing.ledHighWatermark
+  );
 }

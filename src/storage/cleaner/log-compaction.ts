@@ -14,11 +14,13 @@
 // (protocol/follower.ts). Batches keep their base and last offsets, so offsets only ever go
 // missing between batches, never move.
 //
-// Control and transactional batches are kept as they are and their keys are not mapped: a record
-// of a transaction that may abort must not supersede a committed one. `batchPolicy` is where
-// Kafka's rules go when transactions land (aborted batches dropped, markers removed after the
-// delete horizon once their transaction's data is gone), with the last stable offset as the
-// cleanable bound.
+// Transactions (Kafka's rules, cleaned-transactions.ts): nothing at or past the last stable offset
+// is cleaned, so every transaction met has ended. Batches of aborted transactions (the txn indexes
+// say which) are dropped and their keys never mapped; batches of committed ones are compacted like
+// any others. A marker stays while a batch of its transaction is left or was dropped by this very
+// pass; alone, it gets a delete horizon and goes once that has passed. The cleaned segment's txn
+// index keeps the entries of the abort markers whose transactions still have batches, and is
+// written with its other indexes once the swap is done.
 import path from 'node:path';
 import { assert, type Clock, ErrorCode, KafkaError, type Logger } from '../../common/index.js';
 import type { Disk } from '../disk.js';
@@ -26,6 +28,7 @@ import { unlinkIfExists } from '../file-io.js';
 import type { LogConfig } from '../log-config.js';
 import type { LogHealth } from '../log-health.js';
 import type { LogSegments } from '../log-segments.js';
+import { readMarker } from '../control-record.js';
 import type { ProducerStateManager } from '../producer-state.js';
 import {
   BATCH_HEADER_BYTES,
@@ -38,15 +41,17 @@ import {
 } from '../record-batch.js';
 import { type BatchPlacement, CLEANED_SUFFIX, Segment, segmentFileName } from '../segment.js';
 import type { StructureLock } from '../structure-lock.js';
+import type { AbortedTxn } from '../txn-index.js';
 import { type StoredRecord, deleteHorizonOf, readStoredRecords, rewriteBatch } from './batch-records.js';
 import { type CleanableRange, type SegmentExtent, cleanableRange } from './cleanable-range.js';
+import { CleanedTransactions } from './cleaned-transactions.js';
 import type { CleanerCheckpoint } from './cleaner-checkpoint.js';
 import { type KeyOffsetMap, keyDigest } from './key-offset-map.js';
 import { type Codec, Compression, canRecompress } from './record-codecs.js';
 import { type SwapStep, swapIn } from './segment-swap.js';
 import { batchesOf } from './segment-reader.js';
 
-/** What bounds cleaning from above: the replica's high watermark (the last stable offset once transactions exist). */
+/** What bounds cleaning from above: the replica's high watermark (the log also stops at its last stable offset). */
 export interface CleanableBound {
   /** Offsets at or beyond this may still be uncommitted on this replica and must not be cleaned. */
   cleanableEndOffset(): number;
@@ -101,16 +106,15 @@ const RECORDS_BYTES_MAX = 256 * 1024 * 1024;
 /** Bytes of output gathered before one write. */
 const WRITE_RUN_BYTES = 1024 * 1024;
 
-/** How the cleaner treats a batch by its kind: the one place transactions' rules will go. */
-type BatchTreatment = { readonly kind: 'records'; readonly codec: Codec } | { readonly kind: 'keep-as-is' };
+/** How the cleaner treats a batch by its kind. */
+type BatchTreatment =
+  { readonly kind: 'records'; readonly codec: Codec } | { readonly kind: 'marker' } | { readonly kind: 'keep-as-is' };
 
 function batchPolicy(header: BatchHeader): BatchTreatment {
-  // Transactions: Kafka drops aborted transactional batches, and markers once past the delete
-  // horizon when their transaction's data is gone; until Brook does, both stay untouched and
-  // unmapped, and a group holding any is not swapped at all (GroupRewrite.holdsTransactions).
-  if (isControlBatch(header.attributes) || isTransactionalBatch(header.attributes)) return { kind: 'keep-as-is' };
+  if (isControlBatch(header.attributes)) return { kind: 'marker' };
   const codec = compressionOf(header.attributes);
-  // A codec the cleaner cannot reopen: keep the batch, map none of its keys (never unsafe).
+  // A codec the cleaner cannot reopen: keep the batch, map none of its keys (never unsafe). Its
+  // transaction's marker then stays too, since the batch is met and kept.
   if (!canRecompress(codec)) return { kind: 'keep-as-is' };
   return { kind: 'records', codec };
 }
@@ -126,11 +130,14 @@ export class LogCompaction {
     const { segments, health, checkpoint } = this.parts;
     if (this.bound === null || health.closed || health.closing || health.failed) return null;
     const config = this.parts.config();
+    // Below the last stable offset every transaction has ended, so each batch is known committed
+    // or aborted (Kafka's firstUncleanableDirtyOffset stops at the first unstable offset too).
+    const firstUnstable = this.parts.producers.firstUnstableOffset ?? Infinity;
     return cleanableRange({
       segments: segments.all.map(extentOf),
       logStartOffset: segments.logStartOffset,
       cleanedUpToOffset: checkpoint.offset,
-      cleanableEndOffset: Math.min(this.bound.cleanableEndOffset(), segments.logEndOffset),
+      cleanableEndOffset: Math.min(this.bound.cleanableEndOffset(), firstUnstable, segments.logEndOffset),
       nowMs,
       minCompactionLagMs: config.minCompactionLagMs,
       maxCompactionLagMs: config.maxCompactionLagMs,
@@ -148,18 +155,22 @@ export class LogCompaction {
     if (range === null) return null;
     const { map } = context;
     map.clear();
+    if (range.dirtyBytes === 0 && (!tombstonesOnly || range.cleanBytes === 0)) return null;
+    const aborted = this.abortedTransactions();
     let endOffset = range.firstDirtyOffset;
-    if (range.dirtyBytes > 0) {
-      endOffset = await this.buildMap(range, context);
-    } else if (!tombstonesOnly || range.cleanBytes === 0) {
-      return null;
-    }
+    if (range.dirtyBytes > 0) endOffset = await this.buildMap(range, context, aborted);
     const sources = this.parts.segments.all.slice(0, -1).filter((s) => s.baseOffset < endOffset);
     let groupsSwapped = 0;
     let nextDeleteHorizonMs: number | null = null;
+    // One record of transactions for the whole pass: a transaction's batches may lie in earlier
+    // groups than its marker.
+    const txns = new CleanedTransactions(aborted);
     for (const group of groupsOf(sources, this.parts.config().segmentBytes)) {
       if (context.stopping() || this.parts.health.closing || this.parts.health.closed) break;
-      const outcome = await this.cleanGroup(group, endOffset, nowMs, context);
+      const outcome = await this.cleanGroup(group, endOffset, nowMs, context, txns);
+      // A group not read leaves batches the transaction record did not meet: a later group's
+      // marker could look alone. Stop; the next pass starts from the log start again.
+      if (!outcome.read) break;
       if (outcome.swapped) groupsSwapped++;
       if (outcome.earliestHorizonMs !== null)
         nextDeleteHorizonMs = Math.min(nextDeleteHorizonMs ?? Infinity, outcome.earliestHorizonMs);
@@ -168,13 +179,25 @@ export class LogCompaction {
     return { cleanedUpToOffset: endOffset, groupsSwapped, nextDeleteHorizonMs };
   }
 
+  /** Every aborted transaction the txn indexes know of (the pass reads only ended ones). */
+  private abortedTransactions(): AbortedTxn[] {
+    const all: AbortedTxn[] = [];
+    for (const segment of this.parts.segments.all) {
+      assert(!segment.txnIndexNeedsRebuild, 'an opened log has whole txn indexes');
+      all.push(...segment.txnIndex.entries);
+    }
+    return all;
+  }
+
   /**
    * Maps keys of the dirty section to their latest offsets, batch by batch, until the section ends
-   * or the next batch would overflow the map. Returns one past the last batch mapped.
+   * or the next batch would overflow the map. Returns one past the last batch mapped. Keys of
+   * aborted transactions are not mapped: they must not supersede anything.
    */
-  private async buildMap(range: CleanableRange, context: PassContext): Promise<number> {
+  private async buildMap(range: CleanableRange, context: PassContext, aborted: readonly AbortedTxn[]): Promise<number> {
     const { map } = context;
     const { segments, dir } = this.parts;
+    const txns = new CleanedTransactions(aborted);
     let end = range.firstDirtyOffset;
     const dirty = segments.all
       .slice(0, -1)
@@ -188,7 +211,9 @@ export class LogCompaction {
           const last = lastOffsetOf(header);
           if (last < end) continue;
           const treatment = batchPolicy(header);
-          if (treatment.kind === 'records') {
+          const abortedBatch =
+            isTransactionalBatch(header.attributes) && txns.isAborted(header.producerId, header.baseOffset);
+          if (treatment.kind === 'records' && !abortedBatch) {
             const records = readStoredRecords(batch, treatment.codec, RECORDS_BYTES_MAX);
             const keyed = records.filter((r) => r.key !== null);
             if (map.wouldOverflow(keyed.length)) {
@@ -221,23 +246,31 @@ export class LogCompaction {
     endOffset: number,
     nowMs: number,
     context: PassContext,
-  ): Promise<{ swapped: boolean; earliestHorizonMs: number | null }> {
+    txns: CleanedTransactions,
+  ): Promise<GroupOutcome> {
     const { disk, dir, logger, health } = this.parts;
     const config = this.parts.config();
     const held = group.filter((s) => s.acquire());
     const release = (): void => held.forEach((s) => s.release());
     if (held.length !== group.length) {
       release();
-      return { swapped: false, earliestHorizonMs: null };
+      return { read: false, swapped: false, earliestHorizonMs: null };
     }
     const base = (group[0] as Segment).baseOffset;
     let cleaned: Segment | null = null;
     try {
       cleaned = Segment.createCleaned(disk, dir, base, nowMs);
       const writer = new RunWriter(cleaned, config.indexIntervalBytes);
-      const rewrite = new GroupRewrite(context, this.parts.producers, endOffset, nowMs, config.deleteRetentionMs, [
-        ...this.parts.epochStartOffsets(),
-      ]);
+      const rewrite = new GroupRewrite({
+        context,
+        producers: this.parts.producers,
+        txns,
+        abortEntries: abortEntriesOf(group),
+        endOffset,
+        nowMs,
+        deleteRetentionMs: config.deleteRetentionMs,
+        epochStartOffsets: this.parts.epochStartOffsets(),
+      });
       let lastDropped: Buffer | null = null;
       for (const segment of group) {
         for await (const { batch } of batchesOf(segment)) {
@@ -248,6 +281,8 @@ export class LogCompaction {
             lastDropped = Buffer.from(batch.subarray(0, BATCH_HEADER_BYTES));
           } else {
             lastDropped = null;
+            const entry = rewrite.takeIndexEntry();
+            if (entry !== null) cleaned.txnIndex.append(entry);
             writer.add(out);
             context.counters.bytesWritten += out.length;
           }
@@ -262,12 +297,9 @@ export class LogCompaction {
       const last = group[group.length - 1] as Segment;
       assert(cleaned.nextOffset === last.nextOffset, `cleaned segment ${base} must end at ${last.nextOffset}`);
       cleaned.lastModifiedMs = Math.max(...group.map((s) => s.lastModifiedMs));
-      // A group holding transactional batches or markers is left as it is until the cleaner follows
-      // Kafka's rules for them: its segments' aborted-transaction indexes stay the ones read_committed
-      // fetches rely on, and no marker a transaction's offsets wait for is removed.
-      if (!rewrite.changed || rewrite.holdsTransactions) {
+      if (!rewrite.changed) {
         await this.discard(cleaned);
-        return { swapped: false, earliestHorizonMs: rewrite.earliestHorizonMs };
+        return { read: true, swapped: false, earliestHorizonMs: rewrite.earliestHorizonMs };
       }
       await cleaned.sync();
       const swapped = await this.swap(group, cleaned, context);
@@ -286,10 +318,11 @@ export class LogCompaction {
           'cleaned segments',
         );
       }
-      return { swapped, earliestHorizonMs: rewrite.earliestHorizonMs };
+      // Not swapped (the sources changed meanwhile): what the record met is still in the log.
+      return { read: true, swapped, earliestHorizonMs: rewrite.earliestHorizonMs };
     } catch (err) {
       if (cleaned !== null && !cleaned.indexWritesHeld) await this.discard(cleaned).catch(() => undefined);
-      if (err instanceof CleaningStopped) return { swapped: false, earliestHorizonMs: null };
+      if (err instanceof CleaningStopped) return { read: false, swapped: false, earliestHorizonMs: null };
       throw err;
     } finally {
       release();
@@ -331,55 +364,141 @@ class CleaningStopped extends Error {
   override readonly name = 'CleaningStopped';
 }
 
+interface GroupOutcome {
+  /** Every batch of the group was met (the pass's transaction record is whole up to here). */
+  readonly read: boolean;
+  readonly swapped: boolean;
+  readonly earliestHorizonMs: number | null;
+}
+
+/** The txn index entries of a group's segments, by abort marker offset. */
+function abortEntriesOf(group: readonly Segment[]): Map<number, AbortedTxn> {
+  const entries = new Map<number, AbortedTxn>();
+  for (const segment of group) for (const entry of segment.txnIndex.entries) entries.set(entry.lastOffset, entry);
+  return entries;
+}
+
+interface GroupRewriteParts {
+  readonly context: PassContext;
+  readonly producers: ProducerStateManager;
+  readonly txns: CleanedTransactions;
+  readonly abortEntries: ReadonlyMap<number, AbortedTxn>;
+  readonly endOffset: number;
+  readonly nowMs: number;
+  readonly deleteRetentionMs: number;
+  readonly epochStartOffsets: readonly number[];
+}
+
 /** The decisions of one group's rewrite, batch by batch. */
 class GroupRewrite {
   changed = false;
-  /** A transactional batch or a marker was seen: the group is not swapped. */
-  holdsTransactions = false;
   recordsRemoved = 0;
   earliestHorizonMs: number | null = null;
-
-  constructor(
-    private readonly context: PassContext,
-    private readonly producers: ProducerStateManager,
-    private readonly endOffset: number,
-    private readonly nowMs: number,
-    private readonly deleteRetentionMs: number,
-    epochStartOffsets: readonly number[],
-  ) {
-    this.epochStarts = new Set(epochStartOffsets);
-  }
-
   private readonly epochStarts: Set<number>;
+  /** The txn index entry of the abort marker just kept, for the cleaned segment's index. */
+  private indexEntry: AbortedTxn | null = null;
+
+  constructor(private readonly parts: GroupRewriteParts) {
+    this.epochStarts = new Set(parts.epochStartOffsets);
+  }
 
   /** The batch to write (itself, or rewritten), or null to drop it. */
   batch(batch: Buffer): Buffer | null {
     const header = readBatchHeader(batch);
     const treatment = batchPolicy(header);
-    if (isControlBatch(header.attributes) || isTransactionalBatch(header.attributes)) this.holdsTransactions = true;
-    if (treatment.kind === 'keep-as-is') return batch;
-    const codec = treatment.codec;
+    if (treatment.kind === 'marker') return this.controlBatch(batch, header);
+    const transactional = isTransactionalBatch(header.attributes);
+    let out: Buffer | null;
+    if (transactional && this.parts.txns.isAborted(header.producerId, header.baseOffset)) {
+      // Dropped whole, whatever its codec: no reader may see it, and its keys were never mapped.
+      this.recordsRemoved += header.recordsCount;
+      out = this.drop(batch, header, this.isLastOfActiveProducer(header));
+    } else if (treatment.kind === 'keep-as-is') {
+      out = batch;
+    } else {
+      out = this.dataBatch(batch, header, treatment.codec);
+    }
+    if (transactional) this.parts.txns.onDataBatch(header.producerId, out !== null);
+    return out;
+  }
+
+  /** The txn index entry to give the batch just returned (an abort marker kept), once. */
+  takeIndexEntry(): AbortedTxn | null {
+    const entry = this.indexEntry;
+    this.indexEntry = null;
+    return entry;
+  }
+
+  private dataBatch(batch: Buffer, header: BatchHeader, codec: Codec): Buffer | null {
     const records = readStoredRecords(batch, codec, RECORDS_BYTES_MAX);
     const horizon = deleteHorizonOf(header);
     const kept = records.filter((r) => this.retains(r, horizon));
     const tombstones = kept.some((r) => r.isTombstone);
-    const setHorizon = tombstones && horizon === null ? this.nowMs + this.deleteRetentionMs : null;
+    const setHorizon = tombstones && horizon === null ? this.parts.nowMs + this.parts.deleteRetentionMs : null;
     const due = horizon ?? setHorizon;
-    if (tombstones && due !== null) this.earliestHorizonMs = Math.min(this.earliestHorizonMs ?? Infinity, due);
+    if (tombstones && due !== null) this.noteHorizon(due);
     this.recordsRemoved += records.length - kept.length;
     if (kept.length === records.length && setHorizon === null) return batch;
+    if (kept.length === 0) return this.drop(batch, header, this.isLastOfActiveProducer(header));
     this.changed = true;
-    if (kept.length === 0 && !this.isLastOfActiveProducer(header) && !this.bordersEpoch(header)) return null;
     return rewriteBatch(batch, kept, codec, { setDeleteHorizonMs: setHorizon });
+  }
+
+  /**
+   * A control batch (Kafka's onControlBatchRead and checkBatchRetention): a marker stays while its
+   * transaction has batches in the log or had some this pass; alone, it is given a delete horizon
+   * and dropped once that has passed. An abort marker that stays for its batches keeps its txn
+   * index entry: read_committed fetches of those batches need it.
+   */
+  private controlBatch(batch: Buffer, header: BatchHeader): Buffer | null {
+    const marker = readMarker(batch);
+    // A control record of another type: kept, as Kafka does. An emptied marker ends nothing.
+    if (marker === null && header.recordsCount > 0) return batch;
+    const verdict = this.parts.txns.onMarker(header.producerId);
+    if (verdict !== 'no-data') {
+      if (marker !== null && !marker.committed)
+        this.indexEntry = this.parts.abortEntries.get(header.baseOffset) ?? null;
+      return batch;
+    }
+    // The producer's last word here: its epoch and coordinator epoch survive a replay of the log.
+    if (marker !== null && this.isLastMarkerOfProducer(header)) return batch;
+    const horizon = deleteHorizonOf(header);
+    const codec = compressionOf(header.attributes);
+    if (marker === null || (horizon !== null && this.parts.nowMs >= horizon) || !canRecompress(codec)) {
+      this.recordsRemoved += header.recordsCount;
+      return this.drop(batch, header, false);
+    }
+    if (horizon !== null) {
+      this.noteHorizon(horizon);
+      return batch;
+    }
+    const due = this.parts.nowMs + this.parts.deleteRetentionMs;
+    this.noteHorizon(due);
+    this.changed = true;
+    return rewriteBatch(batch, readStoredRecords(batch, codec, RECORDS_BYTES_MAX), codec, {
+      setDeleteHorizonMs: due,
+    });
+  }
+
+  /** A batch whose records all go: dropped, or left as an empty batch where its offsets or header must stay. */
+  private drop(batch: Buffer, header: BatchHeader, producerNeedsIt: boolean): Buffer | null {
+    const keepEmpty = producerNeedsIt || this.bordersEpoch(header);
+    if (keepEmpty && header.recordsCount === 0) return batch; // already empty: nothing changes
+    this.changed = true;
+    return keepEmpty ? rewriteBatch(batch, [], Compression.none, { setDeleteHorizonMs: null }) : null;
+  }
+
+  private noteHorizon(horizonMs: number): void {
+    this.earliestHorizonMs = Math.min(this.earliestHorizonMs ?? Infinity, horizonMs);
   }
 
   private retains(record: StoredRecord, horizon: number | null): boolean {
     if (record.key === null) return false; // a compacted log keeps keys' values; a keyless record has none
-    if (record.offset < this.endOffset) {
-      const latest = this.context.map.get(keyDigest(record.key));
+    if (record.offset < this.parts.endOffset) {
+      const latest = this.parts.context.map.get(keyDigest(record.key));
       if (latest > record.offset) return false;
     }
-    return !record.isTombstone || horizon === null || this.nowMs < horizon;
+    return !record.isTombstone || horizon === null || this.parts.nowMs < horizon;
   }
 
   /** The first batch of an epoch, or the one ending where an epoch starts. */
@@ -387,10 +506,20 @@ class GroupRewrite {
     return this.epochStarts.has(header.baseOffset) || this.epochStarts.has(lastOffsetOf(header) + 1);
   }
 
+  /** Kafka's isBatchLastRecordOfProducer, for a data batch: it holds the producer's last sequence. */
   private isLastOfActiveProducer(header: BatchHeader): boolean {
     if (header.producerId < 0) return false;
-    const last = this.producers.lastBatch(header.producerId)?.batch;
+    const last = this.parts.producers.lastBatch(header.producerId)?.batch;
     return last !== undefined && last !== null && last.lastOffset === lastOffsetOf(header);
+  }
+
+  /**
+   * Kafka's isBatchLastRecordOfProducer, for a marker: the producer has no data batch in its
+   * current epoch (a marker bumped it), so its markers of that epoch carry its state.
+   */
+  private isLastMarkerOfProducer(header: BatchHeader): boolean {
+    const entry = this.parts.producers.lastBatch(header.producerId);
+    return entry !== null && entry.batch === null && entry.epoch === header.producerEpoch;
   }
 }
 

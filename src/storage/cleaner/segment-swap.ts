@@ -5,12 +5,15 @@
 //   2. renamed to `<base>.log.swap`, directory fsync: from here recovery completes the swap;
 //   3. the old segments' files (.log, .index, .timeindex) are unlinked, directory fsync;
 //   4. `<base>.log.swap` is renamed to `<base>.log`, directory fsync; its index files follow,
-//      written after its bytes were durable like every inactive segment's (log-loader.ts).
+//      written after its bytes were durable like every inactive segment's (log-loader.ts). Its
+//      txn index is the cleaner's rewrite of the sources' (the aborts whose batches remain).
 //
 // Recovery at open (`recoverSwaps`): a `.cleaned` file is an unfinished cleaning whose old
 // segments are all still there: it is deleted (rolled back). A `.swap` file was durable before its
 // name, so it is whole: every segment file whose base lies in its offset range is deleted and it is
-// renamed to `.log` (completed). The range is exact because a cleaned segment ends where its last
+// renamed to `.log` (completed). It has no index files then, so the loader scans it and the
+// producer-state replay rebuilds its txn index; old `.txnindex` files of other bases in its range
+// are removed by the loader as files without a segment. The range is exact because a cleaned segment ends where its last
 // source did: the cleaner keeps each group's last batch, as an empty one if need be.
 import path from 'node:path';
 import { ErrorCode, KafkaError, type Logger } from '../../common/index.js';

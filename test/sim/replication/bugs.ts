@@ -10,6 +10,19 @@ import type { SealedEpochFile } from '../../../src/replication/sealed-epoch.js';
 import { EpochTaker, type LeadershipRefusal } from '../../../src/replication/take-leadership.js';
 import type { ReplicaAssignment } from '../../../src/replication/replica.js';
 import type { AppliedAppend } from '../../../src/replication/follower-replica.js';
+import { PartitionElections } from '../../../src/replication/partition-elections.js';
+import type { SealResponse } from '../../../src/replication/protocol/index.js';
+import type { PartitionInfo } from '../../../src/metadata/index.js';
+
+type ChooseLeader = (
+  this: PartitionElections,
+  kind: string,
+  partition: PartitionInfo,
+  candidates: readonly SealResponse[],
+  readQuorum: number,
+  excluded: number | null,
+  epoch: number,
+) => number | null;
 
 export const ReplicationSimBug = {
   /** A follower acknowledges before its fsync: it answers at once and reports its page cache as durable. */
@@ -41,6 +54,12 @@ export const ReplicationSimBug = {
    * in a cleaned dirty section is taken for superseded and removed. Compacted seeds only.
    */
   cleanerDropsLatest: 'cleanerDropsLatest',
+  /**
+   * A preferred election hands leadership to the preferred replica whenever it accepted the seal,
+   * without the high watermark rule (PartitionElections.choose): a lagging preferred replica leads
+   * and what was acknowledged beyond its log end is lost. Seeds with preferred elections only.
+   */
+  preferredIgnoresHighWatermark: 'preferredIgnoresHighWatermark',
 } as const;
 export type ReplicationSimBug = (typeof ReplicationSimBug)[keyof typeof ReplicationSimBug];
 
@@ -98,6 +117,24 @@ export function plantBug(bug: ReplicationSimBug): () => void {
         await this.sealed.persist(epoch);
         return this.core.onSeal({ epoch }, pageCacheView(this.log)).response;
       });
+    case ReplicationSimBug.preferredIgnoresHighWatermark: {
+      const original = methodOf<ChooseLeader>(PartitionElections.prototype, 'choose');
+      return patch(
+        PartitionElections.prototype,
+        'choose',
+        function (
+          this: PartitionElections,
+          kind: string,
+          partition: PartitionInfo,
+          candidates: readonly SealResponse[],
+          ...rest: [number, number | null, number]
+        ) {
+          const preferred = partition.replicas[0]!;
+          if (kind === 'preferred' && candidates.some((a) => a.replicaId === preferred && a.accepted)) return preferred;
+          return original.call(this, kind, partition, candidates, ...rest);
+        },
+      );
+    }
     case ReplicationSimBug.cleanAboveHighWatermark: {
       const original = methodOf<PartitionLog['setCleanableBound']>(PartitionLog.prototype, 'setCleanableBound');
       return patch(

@@ -6,6 +6,7 @@
 // Heartbeats cross the simulated network, so partitions fence live brokers too (false suspicions
 // are part of the test). The controller crashes and restarts: its elections in flight die with it,
 // the register (Raft) survives, and a new controller gives every broker a full session.
+import { ErrorCode } from '../../../src/common/errors.js';
 import type { Logger } from '../../../src/common/log.js';
 import type { MetadataLog } from '../../../src/metadata/log.js';
 import { ElectionRequests } from '../../../src/replication/election-requests.js';
@@ -49,6 +50,11 @@ export class SimController {
   private electedAtMs = 0;
   failovers = 0;
   transfers = 0;
+  /** Preferred elections asked for, and those that handed the leadership to the preferred replica. */
+  preferredAsked = 0;
+  preferredMoves = 0;
+  /** Preferred elections whose preferred replica lacked acknowledged writes: another replica leads. */
+  preferredHeldBack = 0;
   electionRequests = 0;
 
   constructor(private readonly env: ControllerEnv) {
@@ -157,6 +163,23 @@ export class SimController {
     this.electionRequests++;
     this.requests.add(topicId, partition, leaderEpoch);
     return '';
+  }
+
+  /** ElectLeaders(preferred) on the partition, as an operator or the leader balancer asks it. */
+  preferredElection(): void {
+    const elections = this.elections;
+    const topic = this.env.register.state.topics[0];
+    if (elections === null || topic?.partitions[0] === undefined) return;
+    this.preferredAsked++;
+    elections
+      .electLeader(topic.topicId, 0, 'preferred')
+      .then((outcome) => {
+        if (outcome.errorCode === ErrorCode.NONE) this.preferredMoves++;
+        // The election ran, but the rule kept the leadership where the acknowledged writes are.
+        if (outcome.errorCode === ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE && /leads$/.test(outcome.message ?? ''))
+          this.preferredHeldBack++;
+      })
+      .catch(() => undefined);
   }
 
   /** A leader change no fault asked for: the controlled shutdown's drain of the current leader. */

@@ -1,0 +1,43 @@
+// RemoveRaftVoter (key 81), version 0: takes a voter out of the metadata quorum, one change at a
+// time (a second change while one is pending answers REQUEST_TIMED_OUT, retriable). A voter whose
+// broker is alive is demoted to a learner, so it goes on hosting replicas and following the log as
+// a broker; one that is fenced (down) leaves the quorum altogether. Forwarded to the controller;
+// answered once the new voter set is committed and applied here. Errors: VOTER_NOT_FOUND (not a
+// voter), INVALID_REQUEST (the last voter), INCONSISTENT_CLUSTER_ID. Needs ALTER on the cluster.
+import { ErrorCode } from '../../common/index.js';
+import { AclOperation, ResourceType } from '../../metadata/index.js';
+import type { BrokerContext } from '../broker-context.js';
+import { defineHandler } from '../handler.js';
+import type { RemoveRaftVoterRequest, RemoveRaftVoterResponse } from '../protocol/messages/remove-raft-voter.js';
+import { notAuthorized } from './authorization.js';
+import { errorOf } from './common.js';
+import { checkVoterChange } from './voter-change.js';
+
+export function removeRaftVoterHandler(ctx: BrokerContext) {
+  return defineHandler<RemoveRaftVoterRequest, RemoveRaftVoterResponse>({
+    apiKey: 81,
+    name: 'RemoveRaftVoter',
+    minVersion: 0,
+    maxVersion: 0,
+    async handle(request, context) {
+      const answer = (errorCode: number, errorMessage: string | null): RemoveRaftVoterResponse => ({
+        throttleTimeMs: 0,
+        errorCode,
+        errorMessage,
+      });
+      if (!ctx.authorizer.access(context).allowsCluster(AclOperation.ALTER)) {
+        const denied = notAuthorized(AclOperation.ALTER, ResourceType.CLUSTER);
+        return answer(denied.code, denied.message);
+      }
+      const refused = checkVoterChange(ctx, request.clusterId, request.voterId);
+      if (refused !== null) return answer(refused.errorCode, refused.errorMessage);
+      try {
+        await ctx.admin.removeRaftVoter(request.voterId);
+        return answer(ErrorCode.NONE, null);
+      } catch (err) {
+        const failed = errorOf(err, ctx.log);
+        return answer(failed.errorCode, failed.errorMessage);
+      }
+    },
+  });
+}
