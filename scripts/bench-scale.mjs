@@ -13,6 +13,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { requireIntegers } from './bench-flags.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -26,17 +27,12 @@ const nodeCount = Number(values.nodes);
 const partitions = Number(values.partitions);
 const factor = Number(values['replication-factor']);
 const settleMs = Number(values['settle-ms']);
-for (const [name, v, min] of [
+requireIntegers('bench-scale', [
   ['--nodes', nodeCount, 1],
   ['--partitions', partitions, 1],
   ['--replication-factor', factor, 1],
   ['--settle-ms', settleMs, 0],
-]) {
-  if (!Number.isInteger(v) || v < min) {
-    console.error(`bench-scale: ${name} must be an integer >= ${min}`);
-    process.exit(2);
-  }
-}
+]);
 if (factor > nodeCount) {
   console.error('bench-scale: --replication-factor must be at most --nodes');
   process.exit(2);

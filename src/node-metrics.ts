@@ -19,7 +19,7 @@ import {
 import type { GroupCoordinator } from './groups/index.js';
 import type { MetadataLog } from './metadata/index.js';
 import type { RaftMetadataLog } from './metadata/index.js';
-import type { ReplicaManager } from './replication/index.js';
+import { nodeTailCacheBudget, type ReplicaManager } from './replication/index.js';
 
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -82,6 +82,7 @@ export class NodeMetrics {
       },
       ledPartitions: () => replicas.ledPartitions().length,
       connections: parts.connections,
+      tailCacheBytes: () => nodeTailCacheBudget.usedBytes,
     });
     this.traffic.register(this.registry, () => {
       const bytes = new Map<string, number>();

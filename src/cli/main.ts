@@ -13,6 +13,7 @@ import { consumeCommand } from './commands/consume.js';
 import { groupCommand } from './commands/group.js';
 import { partitionCommand } from './commands/partition.js';
 import { produceCommand } from './commands/produce.js';
+import { nodeCommand } from './commands/rebalance.js';
 import { startCommand } from './commands/start.js';
 import { topicCommand } from './commands/topic.js';
 import { userCommand } from './commands/user.js';
@@ -31,6 +32,7 @@ function program(): Command {
     .addCommand(groupCommand())
     .addCommand(clusterCommand())
     .addCommand(partitionCommand())
+    .addCommand(nodeCommand())
     .addCommand(userCommand())
     .addCommand(aclCommand())
     .addCommand(applyCommand());

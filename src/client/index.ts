@@ -54,5 +54,11 @@ export {
   SecurityAdmin,
   type UserCredential,
 } from './security-admin.js';
+export {
+  type OngoingReassignment,
+  ReassignmentAdmin,
+  type ReassignmentOutcome,
+  type ReassignmentTarget,
+} from './reassignment-admin.js';
 export { SASL_MECHANISMS, type SaslCredentials, type SaslMechanism } from './sasl.js';
 export type { TlsOptions } from './socket-transport.js';

@@ -146,6 +146,13 @@ export const limits = {
   replicationPeerCallsInflightMax: 4,
   /** Bytes of newest batches a partition leader keeps in memory for followers that keep up. */
   replicationTailCacheBytesMax: 4 * 1024 * 1024,
+  /**
+   * Bytes of newest batches all the partition leaders of a node keep in memory together
+   * (replication/tail-cache-budget.ts): the per-partition bound times 1,000 partitions would be 4 GB.
+   * Twice what one peer may have in flight (calls x bytes per call) is plenty for followers that
+   * keep up, which need only what was appended since their last request.
+   */
+  replicationTailCacheNodeBytesMax: 64 * 1024 * 1024,
   /** Batches a partition leader keeps in memory for followers that keep up. */
   replicationTailCacheBatchesMax: 4096,
   /** A leader's in-memory tail is let go once nothing was appended for this long (idle partitions hold no memory). */
@@ -171,6 +178,10 @@ assert(
 );
 assert(limits.saslReceiveBytesMax < limits.requestSizeBytesMax, 'a SASL token must fit in a request');
 assert(limits.topicNameLengthMax <= 249, 'topic names are capped by Kafka at 249');
+assert(
+  limits.replicationTailCacheNodeBytesMax >= limits.replicationTailCacheBytesMax,
+  "one partition's whole tail must fit the node's tail budget",
+);
 assert(limits.raftMessageSizeBytesMax <= limits.raftBatchBytesMax, 'one Raft append must fit a transport batch');
 assert(limits.raftBatchBytesMax <= limits.raftPeerQueueBytesMax, 'one transport batch must fit a peer queue');
 assert(

@@ -122,6 +122,8 @@ export interface NodeGauges {
   cluster(): { topics: number; partitions: number; unavailablePartitions: number; live: number; fenced: number };
   ledPartitions(): number;
   connections(): number;
+  /** Bytes the partition leaders' in-memory tails hold together (replication/tail-cache-budget.ts). */
+  tailCacheBytes(): number;
 }
 
 /** Gauges (and counters derived from them) read at scrape time. */
@@ -188,6 +190,11 @@ export function nodeGauges(registry: Registry, source: NodeGauges): void {
   });
   gauge('brook_kafka_leader_partitions', 'Partitions this node leads', () => source.ledPartitions());
   gauge('brook_kafka_connections', 'Open Kafka client connections', () => source.connections());
+  gauge(
+    'brook_replication_tail_cache_bytes',
+    "Bytes of newest batches this node's partition leaders keep in memory for followers, all partitions together",
+    () => source.tailCacheBytes(),
+  );
 }
 
 /** What the log cleaner reports (storage's LogCleaner.stats and dirty ratios), read at scrape time. */

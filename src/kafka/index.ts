@@ -39,6 +39,15 @@ export type {
 } from './protocol/messages/create-topics.js';
 export type { CreatePartitionsRequest, CreatePartitionsResponse } from './protocol/messages/create-partitions.js';
 export type { ElectLeadersRequest, ElectLeadersResponse } from './protocol/messages/elect-leaders.js';
+export type {
+  AlterPartitionReassignmentsRequest,
+  AlterPartitionReassignmentsResponse,
+} from './protocol/messages/alter-partition-reassignments.js';
+export type {
+  ListPartitionReassignmentsRequest,
+  ListPartitionReassignmentsResponse,
+} from './protocol/messages/list-partition-reassignments.js';
+export type { UnregisterBrokerRequest, UnregisterBrokerResponse } from './protocol/messages/unregister-broker.js';
 export type { DeleteGroupsRequest, DeleteGroupsResponse } from './protocol/messages/delete-groups.js';
 export type { DeleteTopicsRequest, DeleteTopicsResponse } from './protocol/messages/delete-topics.js';
 export {

@@ -4,7 +4,7 @@
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { ControlClient } from './control-client.js';
 import type { ElectionType, PartitionElectionResult } from './control-service.js';
-import type { CreateTopicSpec } from './controller.js';
+import type { CreateTopicSpec, ReassignmentRequest, ReassignmentResult } from './controller.js';
 import type { MetadataLog } from './log.js';
 import type { AclDeletionResult, ItemResult, QuotaAlteration, QuotaAlterationResult } from './security-plans.js';
 import type { ScramAlterResult, ScramDeletion, ScramUpsertion } from './scram-users.js';
@@ -38,6 +38,10 @@ export interface AdminOperations {
     type: ElectionType,
     partitions: readonly { topic: string; partition: number }[] | null,
   ): Promise<PartitionElectionResult[]>;
+  /** AlterPartitionReassignments: one result per partition, in order. */
+  alterReassignments(requests: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]>;
+  /** Marks a broker decommissioned (no new replicas go there). */
+  decommissionBroker(nodeId: number): Promise<void>;
   /** AddRaftVoter: promotes a learner once caught up (waiting up to `timeoutMs` for that). */
   addRaftVoter(voterId: number, timeoutMs: number): Promise<void>;
   /** RemoveRaftVoter: the voter leaves the quorum (a live broker stays on as a learner). */
@@ -123,6 +127,14 @@ export class ClusterAdmin implements AdminOperations {
     partitions: readonly { topic: string; partition: number }[] | null,
   ): Promise<PartitionElectionResult[]> {
     return this.run('electLeaders', { type, partitions });
+  }
+
+  alterReassignments(requests: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]> {
+    return this.run('alterReassignments', { requests });
+  }
+
+  async decommissionBroker(nodeId: number): Promise<void> {
+    await this.run('decommissionBroker', { nodeId });
   }
 
   async addRaftVoter(voterId: number, timeoutMs: number): Promise<void> {

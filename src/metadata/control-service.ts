@@ -17,7 +17,7 @@ import {
 import type { BrokerHeartbeats } from './broker-heartbeats.js';
 import type { ProbeResult } from './broker-probe.js';
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
-import type { Controller, CreateTopicSpec } from './controller.js';
+import type { Controller, CreateTopicSpec, ReassignmentRequest } from './controller.js';
 import type { MetadataLog } from './log.js';
 import type { PeerDirectory } from './peer-directory.js';
 import type { QuorumAdmin } from './quorum-admin.js';
@@ -278,6 +278,11 @@ export class ControlService {
             args.partitions as { topic: string; partition: number }[] | null,
           ),
         );
+      case 'alterReassignments':
+        return ok(await this.controller.alterReassignments(args.requests as ReassignmentRequest[]));
+      case 'decommissionBroker':
+        await this.controller.decommissionBroker(args.nodeId as number);
+        return ok();
       case 'addRaftVoter':
         await this.quorum.addVoter(args.voterId as number, args.timeoutMs as number);
         return ok();

@@ -32,6 +32,18 @@ export interface CreateTopicSpec {
   readonly configs: Readonly<Record<string, string>>;
 }
 
+/** One partition of an AlterPartitionReassignments request: the target, or null to cancel. */
+export interface ReassignmentRequest {
+  readonly topic: string;
+  readonly partition: number;
+  readonly replicas: readonly number[] | null;
+}
+
+export interface ReassignmentResult extends ReassignmentRequest {
+  readonly errorCode: ErrorCode;
+  readonly message: string | null;
+}
+
 export interface ControllerDefaults {
   readonly defaultPartitions: number;
   readonly defaultReplicationFactor: number;
@@ -250,8 +262,75 @@ export class Controller {
     return plan.results;
   }
 
+  /** Live brokers placement may use: decommissioned ones take no new replicas. */
   private liveBrokerIds(): number[] {
-    return this.liveness.liveBrokerIds();
+    return this.liveness.liveBrokerIds().filter((id) => this.metadata.state.broker(id)?.decommissioned !== true);
+  }
+
+  /**
+   * AlterPartitionReassignments: per partition, a target to move to (reassignment.ts) or null to
+   * cancel the move under way. Checked against the state, then committed together.
+   */
+  alterReassignments(requests: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]> {
+    return this.decide(async () => {
+      const records: MetadataRecord[] = [];
+      const results = requests.map((r): ReassignmentResult => {
+        try {
+          records.push(this.planReassignment(r));
+          return { ...r, errorCode: ErrorCode.NONE, message: null };
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          return { ...r, errorCode: err.code, message: err.message };
+        }
+      });
+      if (records.length > 0) await this.metadata.propose(records);
+      return results;
+    });
+  }
+
+  private planReassignment({ topic: name, partition, replicas }: ReassignmentRequest): MetadataRecord {
+    const topic = this.metadata.state.topic(name);
+    const current = topic?.partitions[partition];
+    if (!topic || !current) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown ${name}-${partition}`);
+    const record = { type: 'ReassignPartition', topicId: topic.topicId, partition } as const;
+    if (replicas === null) {
+      if (!current.targetReplicas) {
+        throw new KafkaError(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `${name}-${partition} is not being reassigned`);
+      }
+      return { ...record, targetReplicas: null };
+    }
+    const brokers = this.metadata.state;
+    const unknown = replicas.filter((r) => brokers.broker(r) === undefined);
+    if (replicas.length === 0 || new Set(replicas).size !== replicas.length || unknown.length > 0) {
+      throw new KafkaError(
+        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        `bad replicas [${replicas.join(',')}] for ${name}-${partition}${unknown.length > 0 ? `: unknown brokers ${unknown.join(',')}` : ''}`,
+      );
+    }
+    const added = replicas.filter((r) => !current.replicas.includes(r));
+    const decommissioned = added.filter((r) => brokers.broker(r)?.decommissioned === true);
+    if (decommissioned.length > 0) {
+      throw new KafkaError(
+        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        `brokers ${decommissioned.join(',')} are decommissioned and take no replicas`,
+      );
+    }
+    // The target's quorums must be valid for its size (W + R > N unless the topic allows otherwise).
+    try {
+      resolveQuorums(replicas.length, topic.settings);
+    } catch (err) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, (err as Error).message);
+    }
+    return { ...record, targetReplicas: [...replicas] };
+  }
+
+  /** Marks a broker decommissioned: placement and rebalancing put no new replica there. */
+  decommissionBroker(nodeId: number): Promise<void> {
+    return this.decide(async () => {
+      const broker = this.metadata.state.broker(nodeId);
+      if (!broker) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${nodeId} is not registered`);
+      if (broker.decommissioned !== true) await this.metadata.propose([{ type: 'DecommissionBroker', nodeId }]);
+    });
   }
 
   private explicitAssignment(partition: number, replicas: readonly number[]): PartitionAssignment {

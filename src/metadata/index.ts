@@ -43,8 +43,16 @@ export {
   type LeadershipDrain,
   type PartitionElectionResult,
 } from './control-service.js';
-export { Controller, type ControllerDefaults, type CreateTopicSpec, validateTopicName } from './controller.js';
+export {
+  Controller,
+  type ControllerDefaults,
+  type CreateTopicSpec,
+  type ReassignmentRequest,
+  type ReassignmentResult,
+  validateTopicName,
+} from './controller.js';
 export type { ControllerChangeListener, MetadataListener, MetadataLog } from './log.js';
+export { addingReplicas, hostingReplicas, removingReplicas } from './reassignment.js';
 export { ProducerIdAllocator } from './producer-ids.js';
 export type { AclDeletionResult, ItemResult, QuotaAlteration, QuotaAlterationResult } from './security-plans.js';
 export { RaftMetadataLog, type RaftMetadataConfig, type RaftMetadataLogOptions } from './raft-log.js';

@@ -52,8 +52,21 @@ export type MetadataRecord =
       readonly partition: number;
       readonly leader: number;
       readonly leaderEpoch: number;
+      /** New replicas (a reassignment completing): the partition's target, if any, is cleared. */
       readonly replicas?: readonly number[];
     }
+  /**
+   * Starts moving a partition to `targetReplicas` (reassignment.ts), or cancels the move under way
+   * when null. A target with the same replicas only reorders them (the preferred leader changes).
+   */
+  | {
+      readonly type: 'ReassignPartition';
+      readonly topicId: string;
+      readonly partition: number;
+      readonly targetReplicas: readonly number[] | null;
+    }
+  /** The broker takes no new replicas any more (`brook node decommission`); it stays registered. */
+  | { readonly type: 'DecommissionBroker'; readonly nodeId: number }
   | {
       readonly type: 'AllocateProducerIds';
       readonly nodeId: number;

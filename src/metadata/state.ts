@@ -16,6 +16,8 @@ export interface BrokerInfo {
   readonly rack: string | null;
   readonly incarnation: string;
   readonly fenced: boolean;
+  /** Decommissioned: placement and rebalancing put no replica here (absent: false). */
+  readonly decommissioned?: boolean;
   /** The broker's gRPC "host:port" (Raft, replication, the control plane); null in older records,
    * whose brokers were all voters reached at their --cluster-nodes address. */
   readonly peerAddress: string | null;
@@ -26,6 +28,11 @@ export interface PartitionInfo {
   readonly replicas: readonly number[];
   readonly leader: number;
   readonly leaderEpoch: number;
+  /**
+   * The replicas a reassignment under way moves the partition to (reassignment.ts); absent when
+   * none is. Until it completes, `replicas` alone form the quorums.
+   */
+  readonly targetReplicas?: readonly number[];
 }
 
 /** A topic as the metadata records describe it. */
@@ -125,7 +132,9 @@ export class MetadataState {
   apply(record: MetadataRecord): MetadataChange | null {
     switch (record.type) {
       case 'RegisterBroker': {
+        const decommissioned = this.brokersById.get(record.nodeId)?.decommissioned === true;
         this.brokersById.set(record.nodeId, {
+          ...(decommissioned ? { decommissioned } : {}),
           nodeId: record.nodeId,
           host: record.host,
           port: record.port,
@@ -144,6 +153,14 @@ export class MetadataState {
         this.brokersById.set(record.nodeId, { ...broker, fenced: record.type === 'FenceBroker' });
         return { kind: 'brokers-changed' };
       }
+      case 'DecommissionBroker': {
+        const broker = this.brokersById.get(record.nodeId);
+        if (!broker) return { kind: 'ignored', reason: `unknown broker ${record.nodeId}` };
+        this.brokersById.set(record.nodeId, { ...broker, decommissioned: true });
+        return { kind: 'brokers-changed' };
+      }
+      case 'ReassignPartition':
+        return this.applyReassignment(record);
       case 'CreateTopic': {
         if (this.topicsByName.has(record.name) || this.topicsById.has(record.topicId)) {
           return { kind: 'ignored', reason: `topic ${record.name} already exists` };
@@ -192,11 +209,14 @@ export class MetadataState {
           };
         }
         const partitions = [...topic.partitions];
+        // New replicas complete the reassignment under way; otherwise it continues.
+        const target = record.replicas ? undefined : current.targetReplicas;
         partitions[record.partition] = {
           partition: record.partition,
           replicas: record.replicas ? [...record.replicas] : current.replicas,
           leader: record.leader,
           leaderEpoch: record.leaderEpoch,
+          ...(target ? { targetReplicas: target } : {}),
         };
         const updated = { ...topic, partitions };
         this.putTopic(updated);
@@ -278,6 +298,33 @@ export class MetadataState {
       }
     }
     this.scramUsers.restore(snapshot.scramCredentials ?? []);
+  }
+
+  private applyReassignment(record: MetadataRecord & { type: 'ReassignPartition' }): MetadataChange | null {
+    const topic = this.topicsById.get(record.topicId);
+    const current = topic?.partitions[record.partition];
+    if (!topic || !current) return null;
+    const target = record.targetReplicas;
+    if (target !== null && (target.length === 0 || new Set(target).size !== target.length)) {
+      return { kind: 'ignored', reason: `bad target replicas [${target.join(',')}]` };
+    }
+    const rest: PartitionInfo = {
+      partition: current.partition,
+      replicas: current.replicas,
+      leader: current.leader,
+      leaderEpoch: current.leaderEpoch,
+    };
+    let next = rest;
+    if (target !== null) {
+      const sameSet = target.length === current.replicas.length && target.every((r) => current.replicas.includes(r));
+      // The same replicas in another order move no data: the new order applies at once.
+      next = sameSet ? { ...rest, replicas: [...target] } : { ...rest, targetReplicas: [...target] };
+    }
+    const partitions = [...topic.partitions];
+    partitions[record.partition] = next;
+    const updated = { ...topic, partitions };
+    this.putTopic(updated);
+    return { kind: 'partitions-changed', topic: updated, partitions: [record.partition] };
   }
 
   private applyAcl(id: string, acl: StoredAcl | Omit<StoredAcl, 'id'>): MetadataChange {

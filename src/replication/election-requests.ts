@@ -27,4 +27,21 @@ export class ElectionRequests {
   forget(topicId: string, partition: number): void {
     this.epochs.delete(`${topicId}:${partition}`);
   }
+
+  /** `topicId:partition` -> the epoch whose leader reports every learner caught up. */
+  private readonly caughtUp = new Map<string, number>();
+
+  /** The leader of `leaderEpoch` has every learner of the partition's reassignment caught up. */
+  addCaughtUp(topicId: string, partition: number, leaderEpoch: number): void {
+    if (this.caughtUp.size >= REQUESTED_ELECTIONS_MAX) return;
+    this.caughtUp.set(`${topicId}:${partition}`, leaderEpoch);
+  }
+
+  caughtUpEpochOf(topicId: string, partition: number): number | undefined {
+    return this.caughtUp.get(`${topicId}:${partition}`);
+  }
+
+  forgetCaughtUp(topicId: string, partition: number): void {
+    this.caughtUp.delete(`${topicId}:${partition}`);
+  }
 }

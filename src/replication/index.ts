@@ -8,6 +8,7 @@ export { LeaderBalancer } from './leader-balancer.js';
 export { type AppendResult, Replica, type ReplicaRole, type ReplicaStatus } from './replica.js';
 export { replayCommitted } from './replay-committed.js';
 export { coordinatorPartitionErrorCode } from './coordinator-errors.js';
+export { nodeTailCacheBudget } from './tail-cache.js';
 export { type LeadershipListener, ReplicaManager, type ReplicaManagerParts } from './replica-manager.js';
 export type { ElectionAsk, ReplicaMetadata, ReplicaNetwork } from './replica-network.js';
 export { type LocalReplication, ReplicationClient } from './replication-client.js';

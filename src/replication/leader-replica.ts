@@ -15,6 +15,7 @@ import {
 } from './protocol/index.js';
 import type { PartitionLogView } from './replica-log-view.js';
 import { type Fatal, stopIfBroken } from './invariants.js';
+import type { ReplicationThrottle } from './replication-throttle.js';
 import { TailCache } from './tail-cache.js';
 import { appendRequestToWire, type WireAppendRequest } from './wire.js';
 
@@ -26,6 +27,8 @@ export interface LeaderIo {
   readonly ids: { topic: string; topicId: string; partition: number };
   readonly clock: Clock;
   send(to: number, request: WireAppendRequest): Promise<AppendResponse | null>;
+  /** Bytes to learners (replicas a reassignment adds) are sent within this throttle. */
+  readonly leaderThrottle: ReplicationThrottle;
   /** The core's high watermark moved. */
   highWatermarkAdvanced(): void;
   /** A follower answered from a newer epoch: this leader is deposed. */
@@ -63,8 +66,12 @@ export class LeaderReplica {
     this.core.fence();
   }
 
-  /** A batch this leader just appended (offsets and epoch stamped), for followers that keep up. */
+  /**
+   * A batch this leader just appended (offsets and epoch stamped), for followers that keep up.
+   * Without followers (replication factor 1) nothing would ever read it: not kept.
+   */
   appended(batch: Buffer): void {
+    if (!this.core.hasFollowers) return;
     const header = readBatchHeader(batch);
     this.tail.add(
       {
@@ -101,11 +108,16 @@ export class LeaderReplica {
   }
 
   private pumpFollower(f: number): void {
-    if (!this.active || this.reading.has(f)) return;
+    // A learner whose reassignment was cancelled is no follower any more.
+    if (!this.active || this.reading.has(f) || !this.core.hasFollower(f)) return;
     const now = this.io.clock.now();
+    const learner = this.core.isLearner(f);
     for (let i = 0; i < PLANS_PER_PASS_MAX; i++) {
       const plan = this.core.nextRequest(f, this.view, now);
       if (plan === null) return;
+      // A learner gets no batches while the leader throttle is in debt (heartbeats still go); the
+      // replication tick tries again.
+      if (learner && plan.maxBytes > 0 && this.io.leaderThrottle.delayMs() > 0) return;
       if (plan.maxBytes === 0 || plan.fromOffset < this.log.logStartOffset) {
         // Nothing to send, or what the follower needs next was deleted here (retention,
         // DeleteRecords): an empty request carries this log's start, and a follower whose log
@@ -144,7 +156,7 @@ export class LeaderReplica {
     } finally {
       this.reading.delete(f);
     }
-    if (!this.active) return;
+    if (!this.active || !this.core.hasFollower(f)) return;
     const first = infos[0];
     // The first batch starts at fromOffset, or after it where the cleaner removed whole batches.
     if (first !== undefined && first.baseOffset >= plan.fromOffset) {
@@ -199,6 +211,11 @@ export class LeaderReplica {
 
   private send(f: number, request: AppendRequest, buffers: Buffer[]): void {
     this.core.onSent(f, request, this.io.clock.now());
+    if (buffers.length > 0 && this.core.isLearner(f)) {
+      let bytes = 0;
+      for (const b of buffers) bytes += b.length;
+      this.io.leaderThrottle.charge(bytes);
+    }
     this.io
       .send(f, appendRequestToWire(request, this.io.ids, buffers, this.log.logStartOffset))
       .then((response) => this.onResponse(f, response))

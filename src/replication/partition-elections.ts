@@ -12,6 +12,7 @@
 // (LeadershipDrain, which this implements).
 import { type Clock, ErrorCode, type Logger, resolveQuorums, type ScheduledTask } from '../common/index.js';
 import {
+  hostingReplicas,
   type ElectionOutcome,
   type ElectionType,
   type LeadershipDrain,
@@ -20,7 +21,7 @@ import {
   type TopicInfo,
 } from '../metadata/index.js';
 import type { ElectionRequests } from './election-requests.js';
-import { chooseLeader, preferredCanLead, type SealResponse } from './protocol/index.js';
+import { chooseLeader, preferredCanLead, reassignmentLeader, type SealResponse } from './protocol/index.js';
 
 /** Sends Seal to a replica (gRPC, or a direct call for this node). */
 export interface SealClient {
@@ -37,13 +38,17 @@ const RETRY_BACKOFF_MS = 200;
 const CONCURRENT_ELECTIONS_MAX = 64;
 /** How long an ElectLeaders request waits for an election already under way on its partition. */
 const ELECT_LEADER_TIMEOUT_MS = 5_000;
+/** After a reassignment's switch found too few complete replicas, before it is tried again. */
+const REASSIGN_RETRY_MS = 1_000;
 
 /**
- * failover: the leader is gone, draining or asked; otherwise an ElectLeaders request (preferred:
- * leadership to the first replica; unclean: any live replica even with fewer answers than the read
- * quorum, so acknowledged writes may be lost — only when asked).
+ * failover: the leader is gone, draining or asked; reassign: the leader reports every learner of
+ * the partition's reassignment caught up, and the partition switches to its target replicas in the
+ * new epoch if the seal answers allow it (reassignmentLeader); otherwise an ElectLeaders request
+ * (preferred: leadership to the first replica; unclean: any live replica even with fewer answers
+ * than the read quorum, so acknowledged writes may be lost — only when asked).
  */
-type ElectionKind = 'failover' | ElectionType;
+type ElectionKind = 'failover' | 'reassign' | ElectionType;
 
 interface Attempt {
   readonly key: string;
@@ -118,10 +123,21 @@ export class PartitionElections implements LeadershipDrain {
         if (requested !== undefined && requested !== partition.leaderEpoch)
           this.requested.forget(topic.topicId, partition.partition);
         const asked = requested === partition.leaderEpoch;
-        if (!leaderDown && !moving && !asked) continue;
+        const caughtUp = this.requested.caughtUpEpochOf(topic.topicId, partition.partition);
+        if (caughtUp !== undefined && (caughtUp !== partition.leaderEpoch || !partition.targetReplicas))
+          this.requested.forgetCaughtUp(topic.topicId, partition.partition);
+        const switchable = caughtUp === partition.leaderEpoch && partition.targetReplicas !== undefined;
+        if (!leaderDown && !moving && !asked && !switchable) continue;
         if (this.running.has(key)) continue;
         if ((this.retryAfterMs.get(key) ?? 0) > now && !moving) continue;
-        out.push({ key, topic, partition, excluded: leaderDown || moving ? partition.leader : null, kind: 'failover' });
+        const failover = leaderDown || moving || asked;
+        out.push({
+          key,
+          topic,
+          partition,
+          excluded: leaderDown || moving ? partition.leader : null,
+          kind: failover ? 'failover' : 'reassign',
+        });
       }
     }
     return out;
@@ -205,17 +221,22 @@ export class PartitionElections implements LeadershipDrain {
     // writes of the old epoch); only candidates' answers count toward the read quorum. Any R
     // answers suffice (every R-set meets every W-set), so the choice is made as soon as R
     // candidates accepted, without waiting for a slow or unreachable replica.
-    const targets = partition.replicas.filter((r) => this.metadata.state.broker(r)?.fenced === false);
-    // A preferred election waits for every answer: it needs the outgoing leader's and the preferred
-    // replica's, not only the first R.
+    // A reassignment's switch seals the learners too: their answers say whether they can join.
+    const sealed = kind === 'reassign' ? hostingReplicas(partition) : partition.replicas;
+    const targets = sealed.filter((r) => this.metadata.state.broker(r)?.fenced === false);
+    // A preferred election or a switch waits for every answer: it needs the outgoing leader's and
+    // those of the replicas it may hand over to, not only the first R.
     const answers = await this.collectSeals(
       targets,
       excluded,
-      kind === 'preferred' ? Number.POSITIVE_INFINITY : readQuorum,
+      kind === 'preferred' || kind === 'reassign' ? Number.POSITIVE_INFINITY : readQuorum,
       { topic: topic.name, topicId: topic.topicId, partition: partition.partition, epoch },
     );
-    const candidates = answers.filter((a): a is SealResponse => a !== null && a.replicaId !== excluded);
-    const leader = this.choose(kind, partition, candidates, readQuorum, excluded, epoch);
+    const answered = answers.filter((a): a is SealResponse => a !== null && a.replicaId !== excluded);
+    const switchTo = kind === 'reassign' ? this.switchLeader(topic, partition, answered, epoch) : null;
+    // Learners count in no read quorum and never lead within the current replicas.
+    const candidates = answered.filter((a) => partition.replicas.includes(a.replicaId));
+    const leader = switchTo ?? this.choose(kind, partition, candidates, readQuorum, excluded, epoch);
     if (leader === null) {
       const accepted = candidates.filter((a) => a.accepted && a.sealedEpoch === epoch).length;
       this.log.warn(
@@ -228,16 +249,69 @@ export class PartitionElections implements LeadershipDrain {
     // The partition may have changed while sealing (another election, deletion): decide again later.
     const current = this.metadata.state.topicById(topic.topicId)?.partitions[partition.partition];
     if (!current || current.leaderEpoch !== partition.leaderEpoch || !this.metadata.isController) return null;
+    const target = partition.targetReplicas;
+    const switching = switchTo !== null && target !== undefined && sameList(current.targetReplicas, target);
+    if (switchTo !== null && !switching) {
+      // The reassignment was cancelled or replaced while sealing: elect within the replicas.
+      const within = this.choose('failover', partition, candidates, readQuorum, excluded, epoch);
+      if (within === null) return null;
+      return this.commit(topic, partition, key, within, epoch, 'failover', null);
+    }
+    if (kind === 'reassign' && !switching) {
+      this.retryAfterMs.set(key, this.clock.now() + REASSIGN_RETRY_MS);
+      this.log.info(
+        { topic: topic.name, partition: partition.partition, epoch },
+        'reassignment: too few target replicas hold every acknowledged write yet; the leader is elected again',
+      );
+    }
+    return this.commit(topic, partition, key, leader, epoch, kind, switching ? target : null);
+  }
+
+  private async commit(
+    topic: TopicInfo,
+    partition: PartitionInfo,
+    key: string,
+    leader: number,
+    epoch: number,
+    kind: ElectionKind,
+    replicas: readonly number[] | null,
+  ): Promise<number> {
     await this.metadata.propose([
-      { type: 'PartitionChange', topicId: topic.topicId, partition: partition.partition, leader, leaderEpoch: epoch },
+      {
+        type: 'PartitionChange',
+        topicId: topic.topicId,
+        partition: partition.partition,
+        leader,
+        leaderEpoch: epoch,
+        ...(replicas !== null ? { replicas } : {}),
+      },
     ]);
-    this.retryAfterMs.delete(key);
+    if (kind !== 'reassign') this.retryAfterMs.delete(key);
     this.requested.forget(topic.topicId, partition.partition);
+    this.requested.forgetCaughtUp(topic.topicId, partition.partition);
     this.log.info(
       { topic: topic.name, partition: partition.partition, leader, epoch, previous: partition.leader, kind },
-      'partition leader elected',
+      replicas !== null ? `partition reassigned to [${replicas.join(',')}]` : 'partition leader elected',
     );
     return leader;
+  }
+
+  /** The leader of the target replicas when the answers allow the switch now (reassignmentLeader). */
+  private switchLeader(
+    topic: TopicInfo,
+    partition: PartitionInfo,
+    answers: readonly SealResponse[],
+    epoch: number,
+  ): number | null {
+    const target = partition.targetReplicas;
+    if (target === undefined) return null;
+    let readQuorum: number;
+    try {
+      readQuorum = resolveQuorums(target.length, topic.settings).readQuorum;
+    } catch {
+      return null; // the topic's quorums changed and no longer fit the target: it waits
+    }
+    return reassignmentLeader(answers, partition.leader, partition.leaderEpoch, target, readQuorum, epoch);
   }
 
   /**
@@ -294,4 +368,8 @@ export class PartitionElections implements LeadershipDrain {
   close(): void {
     this.timer.cancel();
   }
+}
+
+function sameList(a: readonly number[] | undefined, b: readonly number[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 }

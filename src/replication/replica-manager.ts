@@ -17,12 +17,19 @@ import {
   resolveQuorums,
   type ScheduledTask,
 } from '../common/index.js';
-import { type MetadataChange, type PartitionInfo, type TopicInfo } from '../metadata/index.js';
+import {
+  addingReplicas,
+  hostingReplicas,
+  type MetadataChange,
+  type PartitionInfo,
+  type TopicInfo,
+} from '../metadata/index.js';
 import { type Disk, type LogCleaner, LogManager, type LogConfig, logConfigOf } from '../storage/index.js';
 import { type Fatal, stopIfBroken } from './invariants.js';
 import type { ReplicationLimits } from './protocol/index.js';
 import { Replica, type ReplicaAssignment, type ReplicaIo, type ReplicaStatus } from './replica.js';
 import { ReplicaInbound } from './replica-inbound.js';
+import { ReplicationThrottle } from './replication-throttle.js';
 import type { ReplicaMetadata, ReplicaNetwork } from './replica-network.js';
 
 /** Leaders send heartbeats and re-probe lost requests from this tick (the core decides what is due). */
@@ -123,6 +130,11 @@ export class ReplicaManager {
       clock: parts.clock,
       stages: parts.stages ?? NO_PRODUCE_STAGES,
       send: (to, request) => this.network.append(to, request),
+      throttles: {
+        leader: new ReplicationThrottle(parts.clock, parts.config.leaderReplicationThrottledRate),
+        follower: new ReplicationThrottle(parts.clock, parts.config.followerReplicationThrottledRate),
+      },
+      learnersCaughtUp: (replica) => this.learnersCaughtUp(replica),
       leadershipChanged: (replica, leading) =>
         this.notifyLeadership(replica.topic, replica.partition, leading ? replica : null),
       fatal: parts.fatal,
@@ -340,7 +352,13 @@ export class ReplicaManager {
     } catch {
       writeQuorum = Math.floor(p.replicas.length / 2) + 1; // validated at creation; only a damaged config lands here
     }
-    return { leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: [...p.replicas], writeQuorum };
+    return {
+      leader: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicas: [...p.replicas],
+      learners: addingReplicas(p),
+      writeQuorum,
+    };
   }
 
   /** Opens the replicas this node hosts among `partitionIds` and applies their assignment. */
@@ -354,8 +372,13 @@ export class ReplicaManager {
       if (!info) return;
       const key = partitionKey(topic.name, id);
       let replica = this.replicas.get(key);
-      if (!info.replicas.includes(this.config.nodeId)) {
-        if (replica) await this.removeReplica(replica);
+      if (!hostingReplicas(info).includes(this.config.nodeId)) {
+        // Moved away (a reassignment completed or was cancelled): the data goes too.
+        if (replica) {
+          await this.removeReplica(replica);
+          await this.logs.deletePartition(topic.name, id);
+          this.log.info({ topic: topic.name, partition: id }, 'replica moved away: its log is deleted');
+        }
         return;
       }
       const assignment = this.assignmentOf(topic, info);
@@ -414,7 +437,10 @@ export class ReplicaManager {
     for (const { topic, partition } of this.logs.list()) {
       const info = this.metadata.state.topic(topic);
       const recordedTopicId = this.logs.topicIdOf(topic, partition);
-      if (info && partition < info.partitions.length) {
+      const assigned = info?.partitions[partition];
+      if (info && assigned && !hostingReplicas(assigned).includes(this.config.nodeId)) {
+        this.log.warn({ topic, partition }, 'removing the log of a partition moved away from this node');
+      } else if (info && partition < info.partitions.length) {
         // A log recording no id (older Brook) is adopted by getOrCreate.
         if (recordedTopicId === null || recordedTopicId === undefined || recordedTopicId === info.topicId) continue;
         this.log.warn(
@@ -453,6 +479,26 @@ export class ReplicaManager {
       this.lastRetentionMs = now;
       this.logs.retentionTick(now).catch((err: unknown) => this.log.error({ err }, 'retention failed'));
     }
+  }
+
+  /**
+   * As leader of a partition being reassigned, every learner caught up: the controller is asked
+   * to complete the move (PartitionElections), at most every ELECTION_REQUEST_INTERVAL_MS.
+   */
+  private learnersCaughtUp(replica: Replica): void {
+    const now = this.clock.now();
+    const key = `caught-up:${idKey(replica.topicId, replica.partition)}`;
+    if (now - (this.electionRequestedMs.get(key) ?? 0) < ELECTION_REQUEST_INTERVAL_MS) return;
+    this.electionRequestedMs.set(key, now);
+    const controllerId = this.metadata.controllerId;
+    if (controllerId < 0) return;
+    const ask = {
+      topicId: replica.topicId,
+      partition: replica.partition,
+      leaderEpoch: replica.leaderEpoch,
+      learnersCaughtUp: true,
+    };
+    this.network.requestElection(controllerId, ask).catch(() => undefined);
   }
 
   private requestElection(replica: Replica, epoch: number, now: number): void {

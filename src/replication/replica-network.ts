@@ -11,6 +11,11 @@ export interface ElectionAsk {
   readonly topicId: string;
   readonly partition: number;
   readonly leaderEpoch: number;
+  /**
+   * Not an election for a leader that cannot lead: the leader of a partition being reassigned
+   * says every learner caught up, and asks for the switch to the target replicas.
+   */
+  readonly learnersCaughtUp?: boolean;
 }
 
 export interface ReplicaNetwork {

@@ -32,10 +32,12 @@ import {
   LeaderCore,
   type ProgressStatus,
   type ReplicationLimits,
+  resolveLimits,
   type SealResponse,
 } from './protocol/index.js';
 import { PartitionLogView } from './replica-log-view.js';
 import { SealedEpochFile } from './sealed-epoch.js';
+import { type ReplicationThrottles, UNTHROTTLED } from './replication-throttle.js';
 import { SerialQueue } from './serial-queue.js';
 import { EpochTaker, SEALED_ELECTION_GRACE_MS } from './take-leadership.js';
 import type { WireAppendRequest } from './wire.js';
@@ -55,6 +57,8 @@ export interface ReplicaAssignment {
   readonly leader: number;
   readonly leaderEpoch: number;
   readonly replicas: readonly number[];
+  /** Replicas a reassignment adds: they follow, and count in no quorum until it completes (absent: none). */
+  readonly learners?: readonly number[];
   readonly writeQuorum: number;
 }
 
@@ -66,6 +70,10 @@ export interface ReplicaIo {
   /** Where the produce path's stage timings go (common/metrics-stages.ts); none when absent. */
   readonly stages?: ProduceStages;
   send(to: number, request: WireAppendRequest): Promise<AppendResponse | null>;
+  /** The node's replication throttles, for learners (replication-throttle.ts); absent: unthrottled. */
+  readonly throttles?: ReplicationThrottles;
+  /** As leader: every learner has caught up; the controller may complete the reassignment. */
+  learnersCaughtUp?(replica: Replica): void;
   /** This replica started (true, after its epoch marker is durable) or stopped (false) leading. */
   leadershipChanged(replica: Replica, leading: boolean): void;
   /** A broken invariant (invariants.ts): the node stops. */
@@ -358,6 +366,8 @@ export class Replica {
       this.election.clear();
       return;
     }
+    // A reassignment started or was cancelled within the epoch: learners join or leave the core.
+    if (this.leader !== null) this.leader.core.setLearners(assignment.learners ?? []);
     if (this.leader === null) await this.tryLead(assignment);
   }
 
@@ -388,6 +398,7 @@ export class Replica {
       {
         replicaId: this.io.nodeId,
         replicas: a.replicas,
+        learners: a.learners,
         writeQuorum: a.writeQuorum,
         epoch: e,
         epochStartOffset: start,
@@ -400,6 +411,7 @@ export class Replica {
       ids: { topic: this.topic, topicId: this.topicId, partition: this.partition },
       clock: this.io.clock,
       send: (to, request) => this.io.send(to, request),
+      leaderThrottle: this.io.throttles?.leader ?? UNTHROTTLED,
       highWatermarkAdvanced: () => {
         if (this.leader === leader) this.highWatermarkAdvanced();
       },
@@ -473,8 +485,11 @@ export class Replica {
   tick(): void {
     // Whatever path hit the failure (a flush, an append, a truncation), leader or follower.
     if (this.log.failed) return this.logFailed();
-    if (this.isLeader) (this.leader as LeaderReplica).pump();
-    else if (this.leader !== null) this.stepDown('fenced');
+    if (this.isLeader) {
+      const l = this.leader as LeaderReplica;
+      l.pump();
+      if (l.core.learnersCaughtUp()) this.io.learnersCaughtUp?.(this);
+    } else if (this.leader !== null) this.stepDown('fenced');
   }
 
   // ---------------------------------------------------------------- follower side
@@ -486,6 +501,7 @@ export class Replica {
     leaderLogStartOffset = 0,
   ): Promise<AppendResponse> {
     if (this.closed) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'replica closed');
+    if (this.assignmentValue.learners?.includes(this.io.nodeId) === true) await this.throttleLearner(buffers);
     return this.guarded(async () => {
       const applied = await this.queue.run(() => {
         if (this.leader !== null && request.epoch > this.leader.epoch)
@@ -494,6 +510,22 @@ export class Replica {
       });
       return this.follower.acknowledge(applied);
     });
+  }
+
+  /**
+   * A learner takes what its node's follower throttle admits: it waits out the throttle's debt
+   * (at most a third of the leader's request timeout, so the leader does not take the append for
+   * lost and send it again), then charges the append's bytes.
+   */
+  private async throttleLearner(buffers: readonly Buffer[]): Promise<void> {
+    const throttle = this.io.throttles?.follower;
+    if (throttle === undefined || !throttle.limited) return;
+    const capMs = Math.floor(resolveLimits(this.io.limits).requestTimeoutMs / 3);
+    const delayMs = Math.min(throttle.delayMs(), capMs);
+    let bytes = 0;
+    for (const b of buffers) bytes += b.length;
+    throttle.charge(bytes);
+    if (delayMs > 0) await new Promise<void>((resolve) => this.io.clock.schedule(delayMs, resolve));
   }
 
   /** Seal(epoch) from the controller: refuse older epochs from now on, durably, and report the durable log. */

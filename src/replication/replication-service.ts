@@ -186,7 +186,9 @@ export class ReplicationService implements LocalReplication {
 
   requestElection(request: WireElectionRequest): string {
     if (!this.metadata.isController) return 'not_controller';
-    this.electionRequests.add(request.topicId, request.partition, request.leaderEpoch);
+    if (request.learnersCaughtUp === true)
+      this.electionRequests.addCaughtUp(request.topicId, request.partition, request.leaderEpoch);
+    else this.electionRequests.add(request.topicId, request.partition, request.leaderEpoch);
     return '';
   }
 }

@@ -1,14 +1,18 @@
 // The newest batches a leader appended, kept in memory so followers that keep up are sent them
 // without reading the log back (the common case: one disk write, no disk read, per batch).
-// Bounded by bytes and batches, and let go when the partition goes idle; a follower further behind
-// is served from the log.
+// Bounded by bytes and batches, by the node's budget shared with every other partition it leads
+// (tail-cache-budget.ts), and let go when the partition goes idle; a follower further behind is
+// served from the log.
 import { assert, limits } from '../common/index.js';
 import type { BatchInfo } from './protocol/index.js';
+import { type BudgetedBatch, type BudgetedTail, TailCacheBudget } from './tail-cache-budget.js';
 
-interface Entry {
+interface Entry extends BudgetedBatch {
   readonly info: BatchInfo;
-  readonly bytes: Buffer;
 }
+
+/** The budget of every tail in this process (one node; a test's several nodes share it, which only costs hits). */
+export const nodeTailCacheBudget = new TailCacheBudget(limits.replicationTailCacheNodeBytesMax);
 
 /** A copy in memory of its own (not zeroed first: every byte is written). */
 function copyOf(bytes: Buffer): Buffer {
@@ -17,7 +21,7 @@ function copyOf(bytes: Buffer): Buffer {
   return out;
 }
 
-export class TailCache {
+export class TailCache implements BudgetedTail {
   private entries: Entry[] = [];
   /** Index of the oldest live entry in `entries` (evicted ones are dropped in chunks). */
   private head = 0;
@@ -28,6 +32,7 @@ export class TailCache {
     private readonly bytesMax: number = limits.replicationTailCacheBytesMax,
     private readonly batchesMax: number = limits.replicationTailCacheBatchesMax,
     private readonly idleMs: number = limits.replicationTailCacheIdleMs,
+    private readonly budget: TailCacheBudget = nodeTailCacheBudget,
   ) {}
 
   /**
@@ -41,16 +46,38 @@ export class TailCache {
     const last = this.entries[this.entries.length - 1];
     if (last !== undefined && this.head < this.entries.length && last.info.lastOffset + 1 !== info.baseOffset)
       this.clear();
-    this.entries.push({ info, bytes: bytes.length * 2 >= bytes.buffer.byteLength ? bytes : copyOf(bytes) });
+    const entry: Entry = {
+      info,
+      bytes: bytes.length * 2 >= bytes.buffer.byteLength ? bytes : copyOf(bytes),
+      live: true,
+    };
+    this.entries.push(entry);
     this.bytes += bytes.length;
+    // The node's budget may take this tail's oldest entries (even the new one, were it too large alone).
+    this.budget.added(this, entry);
     // Bounded: each step evicts one entry.
     while (
       this.head < this.entries.length &&
       (this.bytes > this.bytesMax || this.entries.length - this.head > this.batchesMax)
     ) {
-      this.bytes -= (this.entries[this.head] as Entry).bytes.length;
-      this.head++;
+      this.dropOldest();
     }
+    this.compact();
+  }
+
+  /** The node's budget takes back `batch`, this tail's oldest. */
+  evictOldest(batch: BudgetedBatch): void {
+    assert(this.entries[this.head] === batch, "the budget evicts a tail's oldest batch");
+    this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    const oldest = this.entries[this.head++] as Entry;
+    this.bytes -= oldest.bytes.length;
+    this.budget.released(oldest);
+  }
+
+  private compact(): void {
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
@@ -66,6 +93,10 @@ export class TailCache {
   }
 
   clear(): void {
+    for (let i = this.head; i < this.entries.length; i++) {
+      const entry = this.entries[i] as Entry;
+      if (entry.live) this.budget.released(entry);
+    }
     this.entries = [];
     this.head = 0;
     this.bytes = 0;

@@ -47,6 +47,8 @@ export interface WireElectionRequest {
   partition: number;
   leaderEpoch: number;
   requesterId: number;
+  /** The leader reports every learner of a reassignment caught up (not an election request). */
+  learnersCaughtUp?: boolean;
 }
 
 /** The receiver does not host the partition (yet): the sender treats the request as lost. */
@@ -111,5 +113,6 @@ export function electionRequestFromWire(raw: Record<string, unknown>): WireElect
     partition: int(raw['partition'], -1),
     leaderEpoch: int(raw['leaderEpoch'], -1),
     requesterId: int(raw['requesterId'], -1),
+    learnersCaughtUp: raw['learnersCaughtUp'] === true,
   };
 }

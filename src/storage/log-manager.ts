@@ -112,7 +112,9 @@ export class LogManager {
     await disk.fsyncDir(dataDir);
     await disk.fsyncDir(topicsDir);
     if ((options.pageCacheRetainBytes ?? -1) >= 0) {
-      const noPageCacheControl = disk.pageCache?.unavailable() ?? 'the disk has no page cache to advise';
+      // unavailable() answers null when the advice works, so `??` must not stand in for the check.
+      const noPageCacheControl =
+        disk.pageCache === undefined ? 'the disk has no page cache to advise' : disk.pageCache.unavailable();
       if (noPageCacheControl !== null) logger.warn({ reason: noPageCacheControl }, 'log bytes stay in the page cache');
     }
     const found: PartitionId[] = [];

@@ -21,6 +21,7 @@ async function exportedNames(): Promise<Set<string>> {
     cluster: () => ({ topics: 0, partitions: 0, unavailablePartitions: 0, live: 1, fenced: 0 }),
     ledPartitions: () => 0,
     connections: () => 0,
+    tailCacheBytes: () => 0,
   });
   healthMetrics(registry, { ledPartitions: () => [], groups: () => [] });
   new TopicTraffic().register(registry, () => new Map());

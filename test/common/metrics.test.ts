@@ -47,6 +47,7 @@ function everyMetric(
     cluster: () => ({ topics: 2, partitions: 51, unavailablePartitions: 1, live: 2, fenced: 1 }),
     ledPartitions: () => led.length,
     connections: () => 3,
+    tailCacheBytes: () => 4096,
   });
   healthMetrics(registry, { ledPartitions: () => led, groups: () => groups });
   const traffic = new TopicTraffic();

@@ -430,6 +430,35 @@ export const API_AUTHORIZATION_RULES: Readonly<Record<number, AuthorizedApi | Un
     grants: [topic(AclOperation.ALTER_CONFIGS)],
     granted: ErrorCode.NONE,
   },
+  45: {
+    name: 'AlterPartitionReassignments',
+    version: 0,
+    // Cancels a reassignment that is not under way: the partition answers NO_REASSIGNMENT_IN_PROGRESS.
+    body: { timeoutMs: 5000, topics: [{ name: T, partitions: [{ partitionIndex: 0, replicas: null }] }] },
+    at: 'errorCode',
+    refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    grants: [cluster(AclOperation.ALTER)],
+    granted: ErrorCode.NONE,
+  },
+  46: {
+    name: 'ListPartitionReassignments',
+    version: 0,
+    body: { timeoutMs: 5000, topics: null },
+    at: 'errorCode',
+    refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    grants: [cluster(AclOperation.DESCRIBE)],
+    granted: ErrorCode.NONE,
+  },
+  64: {
+    name: 'UnregisterBroker',
+    version: 0,
+    // A broker id nobody registered: decommissioning the test's own node would stop placement.
+    body: { brokerId: 999 },
+    at: 'errorCode',
+    refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    grants: [cluster(AclOperation.ALTER)],
+    granted: ErrorCode.BROKER_NOT_AVAILABLE,
+  },
   47: {
     name: 'OffsetDelete',
     version: 0,

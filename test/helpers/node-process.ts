@@ -92,6 +92,11 @@ export class NodeProcess {
     return `127.0.0.1:${this.kafkaPort}`;
   }
 
+  /** The process id while it runs (for /proc/<pid>: memory, open files). */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   get running(): boolean {
     return this.child !== null && this.exitCode === null;
   }

@@ -2,7 +2,7 @@
 // the time since its append began; appends truncated away are dropped, not observed.
 import { describe, expect, it } from 'vitest';
 import type { ProduceStage, ProduceStages } from '../../src/common/index.js';
-import { LeaderDurabilityTiming } from '../../src/replication/leader-durability-timing.js';
+import { LeaderDurabilityTiming, NOTED_APPENDS_MAX } from '../../src/replication/leader-durability-timing.js';
 
 function recording(): { stages: ProduceStages; seen: [ProduceStage, number][] } {
   const seen: [ProduceStage, number][] = [];
@@ -45,5 +45,22 @@ describe('LeaderDurabilityTiming', () => {
     timing.appended(5001, performance.now());
     timing.durable(5001, 5001);
     expect(seen).toHaveLength(1025);
+  });
+
+  it('starts small and grows while appends wait, keeping them in order across the wrap', () => {
+    const { stages, seen } = recording();
+    const timing = new LeaderDurabilityTiming(stages);
+    expect(timing.capacity).toBeLessThanOrEqual(16);
+    // Each append started (1000 - end) ms ago, so the observed times fall as the offsets rise.
+    const now = performance.now();
+    for (let end = 1; end <= 6; end++) timing.appended(end, now - 1000 + end);
+    timing.durable(4, 6); // the ring's head is no longer its first slot
+    for (let end = 7; end <= 40; end++) timing.appended(end, now - 1000 + end);
+    expect(timing.capacity).toBeGreaterThanOrEqual(36);
+    timing.durable(40, 40);
+    expect(seen).toHaveLength(40);
+    const seconds = seen.map(([, s]) => s);
+    expect(seconds.every((s, i) => i === 0 || s < (seconds[i - 1] as number))).toBe(true);
+    expect(timing.capacity).toBeLessThanOrEqual(NOTED_APPENDS_MAX);
   });
 });

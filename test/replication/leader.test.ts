@@ -30,13 +30,14 @@ function ack(replicaId: number, epoch: number, fields: Partial<AppendResponse>):
 function leaderOn(
   log: MemoryLog,
   epoch: number,
-  opts: { replicas?: number[]; w?: number; hw?: number; limits?: object } = {},
+  opts: { replicas?: number[]; learners?: number[]; w?: number; hw?: number; limits?: object } = {},
 ): LeaderCore {
   const start = log.epochEntries()[log.epochEntries().length - 1]?.startOffset ?? 0;
   return new LeaderCore(
     {
       replicaId: 1,
       replicas: opts.replicas ?? [1, 2, 3],
+      ...(opts.learners ? { learners: opts.learners } : {}),
       writeQuorum: opts.w ?? 2,
       epoch,
       epochStartOffset: start,
@@ -157,6 +158,42 @@ describe('high-watermark rule', () => {
     expect(leader.highWatermark).toBe(0);
     leader.onAppendResponse(ack(3, 1, { logEndOffset: 2, durableEndOffset: 1, holdsEpochMarker: true }), log, 0);
     expect(leader.highWatermark).toBe(1);
+  });
+});
+
+describe('learners (replicas a reassignment adds)', () => {
+  it('count in no quorum: not toward the high watermark, liveness or the in-sync set', () => {
+    const log = logOf([[3, 10]]);
+    const leader = leaderOn(log, 3, { learners: [4] });
+    leader.onLocalDurable(log);
+    const learnerAck = ack(4, 3, { logEndOffset: 10, durableEndOffset: 10, holdsEpochMarker: true });
+    expect(leader.onAppendResponse(learnerAck, log, 0).highWatermarkAdvanced).toBe(false);
+    expect(leader.highWatermark).toBe(0);
+    expect(leader.canAcceptAcksAll(0)).toBe(false); // the leader alone of W = 2; the learner does not count
+    expect(leader.inSyncReplicas(log, 0)).toEqual([1]);
+    // It is caught up, which the leader reports: the high watermark (0) is within its durable log.
+    expect(leader.learnersCaughtUp()).toBe(true);
+    const replicaAck = ack(2, 3, { logEndOffset: 10, durableEndOffset: 10, holdsEpochMarker: true });
+    expect(leader.onAppendResponse(replicaAck, log, 0).highWatermarkAdvanced).toBe(true);
+    expect(leader.highWatermark).toBe(10);
+  });
+
+  it('are caught up only when every one durably holds the marker up to the high watermark', () => {
+    const log = logOf([[3, 10]]);
+    const leader = leaderOn(log, 3, { learners: [4, 5] });
+    leader.onLocalDurable(log);
+    leader.onAppendResponse(ack(2, 3, { logEndOffset: 10, durableEndOffset: 10, holdsEpochMarker: true }), log, 0);
+    expect(leader.learnersCaughtUp()).toBe(false);
+    leader.onAppendResponse(ack(4, 3, { logEndOffset: 10, durableEndOffset: 10, holdsEpochMarker: true }), log, 0);
+    leader.onAppendResponse(ack(5, 3, { logEndOffset: 8, durableEndOffset: 8, holdsEpochMarker: true }), log, 0);
+    expect(leader.learnersCaughtUp()).toBe(false);
+    leader.onAppendResponse(ack(5, 3, { logEndOffset: 10, durableEndOffset: 10, holdsEpochMarker: true }), log, 0);
+    expect(leader.learnersCaughtUp()).toBe(true);
+    // A cancel drops them: nothing is sent to them any more.
+    leader.setLearners([]);
+    expect(leader.followerIds.sort()).toEqual([2, 3]);
+    expect(leader.learnersCaughtUp()).toBe(false);
+    expect(() => leader.setLearners([2])).toThrow(/already a replica/);
   });
 });
 

@@ -1,7 +1,7 @@
 // Failover halves: a replica's answer to Seal, and the controller's choice of leader.
 import { describe, expect, it } from 'vitest';
 import type { SealResponse } from '../../src/replication/protocol/index.js';
-import { chooseLeader, preferredCanLead, seal } from '../../src/replication/protocol/index.js';
+import { chooseLeader, preferredCanLead, reassignmentLeader, seal } from '../../src/replication/protocol/index.js';
 import { logOf } from './helpers.js';
 
 function answer(
@@ -86,5 +86,39 @@ describe('preferredCanLead', () => {
     expect(preferredCanLead([answer(2, 4, 12)], 1, 4, 2, 5)).toBe(false);
     expect(preferredCanLead([leader, answer(2, 4, 12, { accepted: false })], 1, 4, 2, 5)).toBe(false);
     expect(preferredCanLead([leader, answer(2, 4, 12, { sealedEpoch: 6 })], 1, 4, 2, 5)).toBe(false);
+  });
+});
+
+describe('reassignmentLeader', () => {
+  // Sealed at 5; replicas [1,2,3], target [3,4,5] (R = 2); leader 1 led epoch 4 and stopped at HW 10.
+  const leader = answer(1, 4, 12, { ledHighWatermark: 10 });
+  const target = [3, 4, 5];
+
+  it('switches when |T| - R + 1 target replicas hold the led epoch up to the high watermark', () => {
+    const answers = [leader, answer(3, 4, 10), answer(4, 4, 11), answer(5, 4, 3)];
+    expect(reassignmentLeader(answers, 1, 4, target, 2, 5)).toBe(3);
+    // The first complete one in the target's order leads.
+    expect(reassignmentLeader(answers, 1, 4, [5, 4, 3], 2, 5)).toBe(4);
+  });
+
+  it('waits with fewer complete target replicas: a read quorum of the target could miss every write', () => {
+    // Only 4 is complete; {3, 5} is a read quorum of the target that lacks writes below 10.
+    expect(reassignmentLeader([leader, answer(3, 4, 9), answer(4, 4, 10), answer(5, 4, 3)], 1, 4, target, 2, 5)).toBe(
+      null,
+    );
+    // With R = 3 of the target, one complete replica is enough (every read quorum is all of it).
+    expect(reassignmentLeader([leader, answer(3, 4, 9), answer(4, 4, 10), answer(5, 4, 3)], 1, 4, target, 3, 5)).toBe(
+      4,
+    );
+  });
+
+  it('waits without the outgoing leader, or when a long log is of an older epoch', () => {
+    expect(reassignmentLeader([answer(3, 4, 20), answer(4, 4, 20), answer(5, 4, 20)], 1, 4, target, 2, 5)).toBe(null);
+    expect(reassignmentLeader([leader, answer(3, 3, 20), answer(4, 3, 20), answer(5, 4, 10)], 1, 4, target, 2, 5)).toBe(
+      null,
+    );
+    // Answers sealed at another epoch do not count.
+    const stale = [leader, answer(3, 4, 10, { sealedEpoch: 6 }), answer(4, 4, 10), answer(5, 4, 3)];
+    expect(reassignmentLeader(stale, 1, 4, target, 2, 5)).toBe(null);
   });
 });

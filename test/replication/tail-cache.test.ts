@@ -1,8 +1,10 @@
 // The leader's in-memory tail of appended batches: contiguous reads from an exact batch start,
 // whole batches within a byte budget (at least one), eviction by bytes and by count, and what it
-// keeps alive: a batch as given when it fills most of its buffer, else a copy.
+// keeps alive: a batch as given when it fills most of its buffer, else a copy; and the node's budget
+// over all tails, which evicts the node's oldest batch whatever its partition.
 import { describe, expect, it } from 'vitest';
 import { TailCache } from '../../src/replication/tail-cache.js';
+import { TailCacheBudget } from '../../src/replication/tail-cache-budget.js';
 
 function add(cache: TailCache, base: number, records: number, size: number): void {
   cache.add(
@@ -63,5 +65,45 @@ describe('TailCache', () => {
     expect(cache.read(0, 1000)).toBeNull();
     cache.add({ baseOffset: 2, lastOffset: 2, epoch: 0, sizeBytes: 10 }, Buffer.alloc(10), 20_000);
     expect(cache.read(2, 1000)!.infos).toHaveLength(1);
+  });
+
+  it("shares the node's budget between tails: past it the node's oldest batch goes, whatever its tail", () => {
+    const budget = new TailCacheBudget(1000);
+    const tails = Array.from({ length: 4 }, () => new TailCache(1_000_000, 10_000, 10_000, budget));
+    // Round robin over the tails, 100 bytes each: 20 batches made, only the newest 10 kept.
+    for (let i = 0; i < 20; i++) add(tails[i % 4]!, Math.floor(i / 4), 1, 100);
+    expect(budget.usedBytes).toBe(1000);
+    // Tail 0 got batches 0..4 at i = 0, 4, 8, 12, 16: those from i >= 10 remain (offsets 3 and 4).
+    expect(tails[0]!.read(2, 1000)).toBeNull();
+    expect(tails[0]!.read(3, 1000)!.infos.map((b) => b.baseOffset)).toEqual([3, 4]);
+    expect(tails[2]!.read(2, 1000)!.infos.map((b) => b.baseOffset)).toEqual([2, 3, 4]); // i = 10, 14, 18
+    // A tail's own bounds, a gap and idleness give bytes back to the budget.
+    tails[1]!.clear();
+    expect(budget.usedBytes).toBe(800);
+    add(tails[2]!, 9, 1, 100); // a gap: tail 2 starts over with this one
+    expect(budget.usedBytes).toBe(600);
+    tails[3]!.releaseIfIdle(1_000_000); // it held 3 (i = 11, 15, 19)
+    expect(budget.usedBytes).toBe(300);
+  });
+
+  it('keeps the budget queue bounded when tails evict on their own', () => {
+    const budget = new TailCacheBudget(1_000_000_000);
+    const own = new TailCache(1000, 10_000, 10_000, budget);
+    const idle = new TailCache(1000, 10_000, 10_000, budget);
+    add(idle, 0, 1, 10); // the node's oldest batch, never evicted: the queue cannot just advance
+    for (let i = 0; i < 100_000; i++) add(own, i, 1, 100);
+    expect(budget.usedBytes).toBe(1010);
+    expect((budget as unknown as { queue: unknown[] }).queue.length).toBeLessThan(5000);
+    expect(idle.read(0, 100)!.infos).toHaveLength(1);
+  });
+
+  it('gives nothing to a batch larger than the whole budget', () => {
+    const budget = new TailCacheBudget(50);
+    const tail = new TailCache(1_000_000, 100, 10_000, budget);
+    add(tail, 0, 1, 100);
+    expect(tail.read(0, 1000)).toBeNull();
+    expect(budget.usedBytes).toBe(0);
+    add(tail, 1, 1, 40);
+    expect(tail.read(1, 1000)!.infos).toHaveLength(1);
   });
 });

@@ -49,6 +49,29 @@ describe('replication simulation, W + R > N', () => {
     },
   );
 
+  it(
+    'reassigns: moves complete (the leader among the replicas moved), are cancelled, and lose nothing',
+    { timeout: RUN_TIMEOUT_MS },
+    async () => {
+      const totals = { reassignments: 0, reassignmentsCancelled: 0, reassignmentsCompleted: 0 };
+      const failures: string[] = [];
+      for (let seed = 3; seed < 3 + 8 * 12; seed += 8) {
+        const res = await runReplicationSimulation({
+          seed,
+          replicas: 3,
+          writeQuorum: 2,
+          readQuorum: 2,
+          safetyMs: SAFETY_MS,
+        });
+        if (!res.ok) failures.push(`seed=${seed} ${res.violation ?? ''}`);
+        for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += res.stats[k];
+      }
+      expect(failures.join('\n')).toBe('');
+      expect(totals.reassignmentsCompleted).toBeGreaterThanOrEqual(5);
+      expect(totals.reassignmentsCancelled).toBeGreaterThanOrEqual(5);
+    },
+  );
+
   it('replays a seed exactly', { timeout: RUN_TIMEOUT_MS }, async () => {
     const a = await runReplicationSimulation({
       seed: 4242,
@@ -172,6 +195,31 @@ describe('replication simulation with bugs planted in the real shell (the checke
       expect(found.violation).toMatch(
         /lost acknowledged write: value 65 at offset 0 .*leader 1 of epoch 3 has nothing/,
       );
+    },
+  );
+
+  // Reassigning seeds (seed % 8 = 3: a spare node, an operator moving the partition or cancelling).
+  it(
+    'catches learners of a reassignment counted in the write quorum before they caught up (seed 43)',
+    { timeout: RUN_TIMEOUT_MS },
+    async () => {
+      const clean = await atSeed(43);
+      expect(clean.ok).toBe(true);
+      expect(clean.stats.reassignments).toBeGreaterThan(0);
+      const found = await atSeed(43, ReplicationSimBug.learnerCountedInQuorum);
+      expect(found.violation).toMatch(/lost acknowledged write/);
+    },
+  );
+
+  it(
+    'catches a reassignment that switches to its target without enough of it caught up (seed 91)',
+    { timeout: RUN_TIMEOUT_MS },
+    async () => {
+      const clean = await atSeed(91);
+      expect(clean.ok).toBe(true);
+      expect(clean.stats.reassignmentsCompleted).toBeGreaterThan(0);
+      const found = await atSeed(91, ReplicationSimBug.switchIgnoresCatchUp);
+      expect(found.violation).toMatch(/lost acknowledged write/);
     },
   );
 

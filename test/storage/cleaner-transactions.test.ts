@@ -73,11 +73,11 @@ class TxnProducer {
     return this.log.appendAsLeader([batch], 0, { startRule: 'verified', verificationGuard }).baseOffset;
   }
 
-  /** Writes the marker; returns its offset. */
-  end(committed: boolean): number {
+  /** Writes the marker (at a bumped `producerEpoch` when the coordinator fenced the producer); returns its offset. */
+  end(committed: boolean, producerEpoch = 0): number {
     const marker = buildMarkerBatch({
       producerId: this.producerId,
-      producerEpoch: 0,
+      producerEpoch,
       committed,
       coordinatorEpoch: 0,
       timestampMs: T0,
@@ -124,6 +124,31 @@ async function batchAt(log: PartitionLog, offset: number): Promise<Buffer | unde
 function attributesOf(batch: Buffer | undefined): number {
   if (batch === undefined) throw new Error('no batch at that offset');
   return readBatchHeader(batch).attributes;
+}
+
+async function isMarkerAt(log: PartitionLog, offset: number): Promise<boolean> {
+  const batch = await batchAt(log, offset);
+  return batch !== undefined && (attributesOf(batch) & Attributes.control) !== 0;
+}
+
+/** Cleaning passes far enough apart that every delete horizon one of them gives has passed by the next. */
+async function cleanPastHorizons(log: PartitionLog, now: { ms: number }, passes = 4): Promise<void> {
+  for (let i = 0; i < passes; i++) {
+    await log.clean(passContext(), i > 0);
+    now.ms += DELETE_RETENTION_MS + 1;
+  }
+}
+
+/**
+ * Closes the log and opens it again with its producer state and aborted-transaction indexes
+ * replayed from the batches alone (as a follower that copied the cleaned log builds them).
+ */
+async function reopenFromBatches(log: PartitionLog, dir: string, now: { ms: number }): Promise<PartitionLog> {
+  await log.close();
+  opened.splice(opened.indexOf(log), 1);
+  for (const name of [PRODUCER_SNAPSHOT_FILE, SEGMENT_SNAPSHOT_FILE, ...segmentFiles(dir, '.txnindex')])
+    fs.rmSync(path.join(dir, name), { force: true });
+  return compactedLog(dir, now);
 }
 
 describe('the cleaner with transactions', () => {
@@ -276,6 +301,55 @@ describe('the cleaner with transactions', () => {
       fs.rmSync(path.join(dir, name), { force: true });
     const reopened = await compactedLog(dir, now);
     expect(reopened.producerLastBatch(5)?.batch).toMatchObject({ lastSeq: 2, lastOffset: lastAt + 1 });
+  });
+
+  it("keeps a marker whose transaction's batches lie in an earlier segment group", async () => {
+    // The pass keeps one record of transactions across its groups: were it per group, the commit
+    // marker would look alone in its group and go, and a replay of the log would join the
+    // committed transaction to the producer's next one, an abort, hiding committed data.
+    const now = { ms: T0 + 60_000 };
+    const dir = tempDir();
+    const log = await compactedLog(dir, now);
+    const producer = new TxnProducer(log, 6);
+    plain(log, [{ key: 'p', value: 'first' }]);
+    const committedAt = producer.send([{ key: 'c', value: 'committed' }]);
+    rollAndCommit(log, 'fill-a');
+    const commitAt = producer.end(true);
+    producer.send([{ key: 'a', value: 'aborted' }]);
+    producer.end(false);
+    rollAndCommit(log, 'fill-b');
+    // The batch and its marker in different segments, each a group of its own (segment.bytes).
+    expect(log.segmentBaseOffsets.filter((base) => base > committedAt && base <= commitAt)).toHaveLength(1);
+
+    await cleanPastHorizons(log, now);
+    expect(await contents(log)).toEqual({ p: 'first', c: 'committed' });
+    expect(await isMarkerAt(log, commitAt)).toBe(true);
+
+    const reopened = await reopenFromBatches(log, dir, now);
+    expect(reopened.abortedTransactions(committedAt, committedAt + 1)).toEqual([]);
+    reopened.onHighWatermark(reopened.logEndOffset);
+    expect(reopened.firstUnstableOffset).toBeNull();
+  });
+
+  it("keeps a producer's last marker when it alone holds the producer's epoch", async () => {
+    // The coordinator fenced the producer: its abort marker carries the bumped epoch and is the
+    // producer's last word here (Kafka's isBatchLastRecordOfProducer). Its batch goes; the marker
+    // stays, so the producer's bumped epoch comes back from a replay of the log.
+    const now = { ms: T0 + 60_000 };
+    const dir = tempDir();
+    const log = await compactedLog(dir, now);
+    const producer = new TxnProducer(log, 7);
+    plain(log, [{ key: 'p', value: 'first' }]);
+    producer.send([{ key: 'x', value: 'fenced' }]);
+    const abortAt = producer.end(false, 1);
+    rollAndCommit(log);
+
+    await cleanPastHorizons(log, now);
+    expect(await contents(log)).toEqual({ p: 'first' });
+    expect(await isMarkerAt(log, abortAt)).toBe(true);
+
+    const reopened = await reopenFromBatches(log, dir, now);
+    expect(reopened.producerLastBatch(7)).toEqual({ epoch: 1, batch: null });
   });
 
   it('rewrites the txn index into the cleaned segment and keeps it across a clean restart', async () => {

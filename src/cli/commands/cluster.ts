@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { Admin } from '../../client/index.js';
 import { type ConnectionFlags, withClient, withConnection } from '../connection.js';
 import { fields, json, out, table } from '../output.js';
+import { addRebalanceCommand } from './rebalance.js';
 import { quorumCommand } from './quorum.js';
 
 export function clusterCommand(): Command {
@@ -75,6 +76,7 @@ export function clusterCommand(): Command {
       });
     },
   );
+  addRebalanceCommand(cluster);
   cluster.addCommand(quorumCommand());
   return cluster;
 }

@@ -10,6 +10,7 @@ import { errorName } from '../../common/index.js';
 import { Admin, type KafkaClient, type TopicMetadata } from '../../client/index.js';
 import { type ConnectionFlags, withClient, withConnection } from '../connection.js';
 import { json, out, table } from '../output.js';
+import { addReassignCommands } from './reassign.js';
 
 interface ReplicaView {
   readonly topic: string;
@@ -167,5 +168,6 @@ export function partitionCommand(): Command {
       );
     });
   });
+  addReassignCommands(partition);
   return partition;
 }

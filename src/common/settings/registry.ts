@@ -392,6 +392,22 @@ export const SETTINGS = {
     default: Number.MAX_VALUE,
     doc: 'the cleaner reads and writes at most this many bytes per second',
   }),
+  leaderReplicationThrottledRate: setting({
+    broker: 'leader.replication.throttled.rate',
+    flag: '--leader-replication-throttled-rate',
+    type: long(1),
+    unit: 'bytes/s',
+    default: Number.MAX_SAFE_INTEGER,
+    doc: 'a leader sends the replicas a reassignment adds at most this many bytes per second, all together',
+  }),
+  followerReplicationThrottledRate: setting({
+    broker: 'follower.replication.throttled.rate',
+    flag: '--follower-replication-throttled-rate',
+    type: long(1),
+    unit: 'bytes/s',
+    default: Number.MAX_SAFE_INTEGER,
+    doc: 'a replica being added by a reassignment takes at most this many bytes per second, all together',
+  }),
   logCleanerDedupeBufferSize: setting({
     broker: 'log.cleaner.dedupe.buffer.size',
     flag: '--log-cleaner-dedupe-buffer-size',

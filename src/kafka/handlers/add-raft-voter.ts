@@ -7,13 +7,10 @@
 // used. Errors: DUPLICATE_VOTER (already a voter), INVALID_REQUEST (not a live broker following
 // the log), INCONSISTENT_CLUSTER_ID (another cluster's id). Needs ALTER on the cluster.
 import { ErrorCode } from '../../common/index.js';
-import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { AddRaftVoterRequest, AddRaftVoterResponse } from '../protocol/messages/add-raft-voter.js';
-import { notAuthorized } from './authorization.js';
-import { errorOf } from './common.js';
-import { checkVoterChange } from './voter-change.js';
+import { runVoterChange } from './voter-change.js';
 
 export function addRaftVoterHandler(ctx: BrokerContext) {
   return defineHandler<AddRaftVoterRequest, AddRaftVoterResponse>({
@@ -21,26 +18,19 @@ export function addRaftVoterHandler(ctx: BrokerContext) {
     name: 'AddRaftVoter',
     minVersion: 0,
     maxVersion: 1,
-    async handle(request, context) {
-      const answer = (errorCode: number, errorMessage: string | null): AddRaftVoterResponse => ({
-        throttleTimeMs: 0,
-        errorCode,
-        errorMessage,
-      });
-      if (!ctx.authorizer.access(context).allowsCluster(AclOperation.ALTER)) {
-        const denied = notAuthorized(AclOperation.ALTER, ResourceType.CLUSTER);
-        return answer(denied.code, denied.message);
-      }
-      const refused = checkVoterChange(ctx, request.clusterId, request.voterId);
-      if (refused !== null) return answer(refused.errorCode, refused.errorMessage);
-      if (request.timeoutMs < 0) return answer(ErrorCode.INVALID_REQUEST, `timeoutMs ${request.timeoutMs} < 0`);
-      try {
-        await ctx.admin.addRaftVoter(request.voterId, request.timeoutMs);
-        return answer(ErrorCode.NONE, null);
-      } catch (err) {
-        const failed = errorOf(err, ctx.log);
-        return answer(failed.errorCode, failed.errorMessage);
-      }
+    async handle(request, context): Promise<AddRaftVoterResponse> {
+      const badTimeout =
+        request.timeoutMs < 0
+          ? { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `timeoutMs ${request.timeoutMs} < 0` }
+          : null;
+      const outcome = await runVoterChange(
+        ctx,
+        context,
+        request,
+        () => ctx.admin.addRaftVoter(request.voterId, request.timeoutMs),
+        badTimeout,
+      );
+      return { throttleTimeMs: 0, ...outcome };
     },
   });
 }

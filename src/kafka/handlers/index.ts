@@ -6,6 +6,9 @@ import { alterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { electLeadersHandler } from './elect-leaders.js';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
+import { unregisterBrokerHandler } from './unregister-broker.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
@@ -71,6 +74,9 @@ export function createHandlers(ctx: BrokerContext): ApiHandler[] {
     alterConfigsHandler(ctx),
     createPartitionsHandler(ctx),
     electLeadersHandler(ctx),
+    alterPartitionReassignmentsHandler(ctx),
+    listPartitionReassignmentsHandler(ctx),
+    unregisterBrokerHandler(ctx),
     incrementalAlterConfigsHandler(ctx),
     // The metadata quorum: its state, and voters changed one at a time.
     describeQuorumHandler(ctx),

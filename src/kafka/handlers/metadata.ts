@@ -8,8 +8,15 @@
 // a topic the principal may not DESCRIBE is never shown (left out of an all-topics answer;
 // TOPIC_AUTHORIZATION_FAILED when named, whether or not it exists), and auto-creation needs CREATE
 // on the cluster or the topic. Authorized operations (v8+) are filled when the request asks.
+// A decommissioned broker is listed only while it still hosts replicas (or is the controller).
 import { ErrorCode, KafkaError } from '../../common/index.js';
-import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType, type TopicInfo } from '../../metadata/index.js';
+import {
+  AclOperation,
+  CLUSTER_RESOURCE_NAME,
+  hostingReplicas,
+  ResourceType,
+  type TopicInfo,
+} from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseTopic } from '../protocol/messages/metadata.js';
@@ -44,6 +51,10 @@ export function metadataHandler(ctx: BrokerContext) {
       }),
       topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     };
+  }
+
+  function hostsReplicas(nodeId: number): boolean {
+    return ctx.metadata.state.topics.some((t) => t.partitions.some((p) => hostingReplicas(p).includes(nodeId)));
   }
 
   function unknownTopic(name: string, errorCode: number): MetadataResponseTopic {
@@ -122,6 +133,9 @@ export function metadataHandler(ctx: BrokerContext) {
       return {
         throttleTimeMs: 0,
         brokers: ctx.metadata.state.brokers.flatMap((b) => {
+          // A decommissioned broker that holds nothing is no longer part of the cluster clients see.
+          if (b.decommissioned === true && b.nodeId !== ctx.metadata.controllerId && !hostsReplicas(b.nodeId))
+            return [];
           const endpoint = b.fenced ? undefined : endpointFor(b, listener);
           return endpoint ? [{ nodeId: b.nodeId, host: endpoint.host, port: endpoint.port, rack: b.rack }] : [];
         }),

@@ -4,14 +4,10 @@
 // a broker; one that is fenced (down) leaves the quorum altogether. Forwarded to the controller;
 // answered once the new voter set is committed and applied here. Errors: VOTER_NOT_FOUND (not a
 // voter), INVALID_REQUEST (the last voter), INCONSISTENT_CLUSTER_ID. Needs ALTER on the cluster.
-import { ErrorCode } from '../../common/index.js';
-import { AclOperation, ResourceType } from '../../metadata/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { RemoveRaftVoterRequest, RemoveRaftVoterResponse } from '../protocol/messages/remove-raft-voter.js';
-import { notAuthorized } from './authorization.js';
-import { errorOf } from './common.js';
-import { checkVoterChange } from './voter-change.js';
+import { runVoterChange } from './voter-change.js';
 
 export function removeRaftVoterHandler(ctx: BrokerContext) {
   return defineHandler<RemoveRaftVoterRequest, RemoveRaftVoterResponse>({
@@ -19,25 +15,9 @@ export function removeRaftVoterHandler(ctx: BrokerContext) {
     name: 'RemoveRaftVoter',
     minVersion: 0,
     maxVersion: 0,
-    async handle(request, context) {
-      const answer = (errorCode: number, errorMessage: string | null): RemoveRaftVoterResponse => ({
-        throttleTimeMs: 0,
-        errorCode,
-        errorMessage,
-      });
-      if (!ctx.authorizer.access(context).allowsCluster(AclOperation.ALTER)) {
-        const denied = notAuthorized(AclOperation.ALTER, ResourceType.CLUSTER);
-        return answer(denied.code, denied.message);
-      }
-      const refused = checkVoterChange(ctx, request.clusterId, request.voterId);
-      if (refused !== null) return answer(refused.errorCode, refused.errorMessage);
-      try {
-        await ctx.admin.removeRaftVoter(request.voterId);
-        return answer(ErrorCode.NONE, null);
-      } catch (err) {
-        const failed = errorOf(err, ctx.log);
-        return answer(failed.errorCode, failed.errorMessage);
-      }
+    async handle(request, context): Promise<RemoveRaftVoterResponse> {
+      const outcome = await runVoterChange(ctx, context, request, () => ctx.admin.removeRaftVoter(request.voterId));
+      return { throttleTimeMs: 0, ...outcome };
     },
   });
 }

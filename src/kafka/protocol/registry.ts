@@ -30,6 +30,9 @@ import { describeConfigsApi } from './messages/describe-configs.js';
 import { alterConfigsApi } from './messages/alter-configs.js';
 import { createPartitionsApi } from './messages/create-partitions.js';
 import { electLeadersApi } from './messages/elect-leaders.js';
+import { alterPartitionReassignmentsApi } from './messages/alter-partition-reassignments.js';
+import { listPartitionReassignmentsApi } from './messages/list-partition-reassignments.js';
+import { unregisterBrokerApi } from './messages/unregister-broker.js';
 import { deleteGroupsApi } from './messages/delete-groups.js';
 import { incrementalAlterConfigsApi } from './messages/incremental-alter-configs.js';
 import { offsetDeleteApi } from './messages/offset-delete.js';
@@ -78,6 +81,9 @@ export const allApis: readonly ApiSchema[] = [
   alterConfigsApi,
   createPartitionsApi,
   electLeadersApi,
+  alterPartitionReassignmentsApi,
+  listPartitionReassignmentsApi,
+  unregisterBrokerApi,
   deleteGroupsApi,
   incrementalAlterConfigsApi,
   offsetDeleteApi,

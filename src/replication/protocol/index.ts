@@ -34,7 +34,7 @@ export {
   quorumsAreSafe,
   validateQuorums,
 } from './config.js';
-export { seal, chooseLeader, preferredCanLead, type SealDecision } from './seal.js';
+export { seal, chooseLeader, preferredCanLead, reassignmentLeader, type SealDecision } from './seal.js';
 export { FollowerCore, FollowerActionType, type FollowerAction } from './follower.js';
 export {
   LeaderCore,

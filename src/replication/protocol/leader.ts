@@ -28,6 +28,12 @@ export interface LeaderCoreOptions {
   readonly replicaId: number;
   /** Every replica of the partition, the leader included (N = replicas.length). */
   readonly replicas: readonly number[];
+  /**
+   * Replicas being added by a reassignment: the leader sends them everything, but they count in no
+   * quorum (not toward HW, liveness or the in-sync set) until the controller switches the
+   * partition to its target in a new epoch (docs/architecture.md, "Reassignment").
+   */
+  readonly learners?: readonly number[];
   /** W: replicas (leader included) that must hold a write durably before HW passes it. */
   readonly writeQuorum: number;
   readonly epoch: number;
@@ -93,6 +99,9 @@ export class LeaderCore {
   readonly replicas: readonly number[];
   private readonly limits: ReplicationLimits;
   private readonly progress = new Map<number, FollowerProgress>();
+  private readonly learnerIds = new Set<number>();
+  /** The followers that are replicas (not learners): they alone count in the quorums. */
+  private voterProgress: FollowerProgress[] = [];
   private highWatermarkValue: number;
   private localDurableEndOffset: number;
   private fencedValue = false;
@@ -130,11 +139,61 @@ export class LeaderCore {
     this.localDurableEndOffset = Math.min(view.durableEndOffset, view.logEndOffset);
     for (const id of this.replicas) {
       if (id === this.replicaId) continue;
-      this.progress.set(
-        id,
-        new FollowerProgress(id, this.epochStartOffset, this.limits.inflightRequestsMax, this.limits.inflightBytesMax),
-      );
+      this.progress.set(id, this.newProgress(id));
     }
+    this.setLearners(opts.learners ?? []);
+  }
+
+  private newProgress(id: number): FollowerProgress {
+    return new FollowerProgress(
+      id,
+      this.epochStartOffset,
+      this.limits.inflightRequestsMax,
+      this.limits.inflightBytesMax,
+    );
+  }
+
+  /** The replicas being added (a reassignment started or was cancelled within this epoch). */
+  setLearners(learners: readonly number[]): void {
+    for (const id of learners) assert(!this.replicas.includes(id), `learner ${id} is not already a replica`);
+    for (const id of this.learnerIds) {
+      if (!learners.includes(id)) {
+        this.learnerIds.delete(id);
+        this.progress.delete(id);
+      }
+    }
+    for (const id of learners) {
+      if (this.learnerIds.has(id)) continue;
+      this.learnerIds.add(id);
+      this.progress.set(id, this.newProgress(id));
+    }
+    this.voterProgress = [...this.progress.values()].filter((pr) => !this.learnerIds.has(pr.replicaId));
+  }
+
+  get learners(): number[] {
+    return [...this.learnerIds];
+  }
+
+  /** `id` is a follower (a replica or a learner) of this epoch now: learners come and go. */
+  hasFollower(id: number): boolean {
+    return this.progress.has(id);
+  }
+
+  isLearner(id: number): boolean {
+    return this.learnerIds.has(id);
+  }
+
+  /**
+   * Every learner holds this epoch's marker and is durable up to the high watermark: the
+   * controller may switch the partition to its target now (it checks again on the seal answers).
+   */
+  learnersCaughtUp(): boolean {
+    if (this.learnerIds.size === 0 || this.fencedValue) return false;
+    for (const id of this.learnerIds) {
+      const pr = this.follower(id);
+      if (!pr.holdsEpochMarker || pr.durableEndOffset < this.highWatermarkValue) return false;
+    }
+    return true;
   }
 
   get highWatermark(): number {
@@ -148,6 +207,11 @@ export class LeaderCore {
 
   get followerIds(): number[] {
     return [...this.progress.keys()];
+  }
+
+  /** Some replica besides this one (false for replication factor 1). */
+  get hasFollowers(): boolean {
+    return this.progress.size > 0;
   }
 
   /** The replica accepted Seal(e') with e' > epoch, or learned of a newer leader: stop. */
@@ -327,7 +391,7 @@ export class LeaderCore {
         durableEndOffset: this.localDurableEndOffset,
       },
     ];
-    for (const pr of this.progress.values())
+    for (const pr of this.voters())
       members.push({ holdsEpochMarker: pr.holdsEpochMarker, durableEndOffset: pr.durableEndOffset });
     const before = this.highWatermarkValue;
     const next = nextHighWatermark(
@@ -345,7 +409,7 @@ export class LeaderCore {
   /** Replicas heard from within replicaLiveTimeoutMs, the leader included. */
   liveReplicas(now: number): number {
     let live = 1;
-    for (const pr of this.progress.values()) if (now - pr.lastContactMs <= this.limits.replicaLiveTimeoutMs) live++;
+    for (const pr of this.voters()) if (now - pr.lastContactMs <= this.limits.replicaLiveTimeoutMs) live++;
     return live;
   }
 
@@ -357,7 +421,7 @@ export class LeaderCore {
   /** The leader and the live followers holding the marker that reached the log end within replicaLagTimeMaxMs. */
   inSyncReplicas(view: ReplicaLogView, now: number): number[] {
     const out = [this.replicaId];
-    for (const pr of this.progress.values()) {
+    for (const pr of this.voters()) {
       const live = now - pr.lastContactMs <= this.limits.replicaLiveTimeoutMs;
       const caughtUp =
         pr.matchEndOffset >= view.logEndOffset || now - pr.lastCaughtUpMs <= this.limits.replicaLagTimeMaxMs;
@@ -367,6 +431,11 @@ export class LeaderCore {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** The followers that are replicas, which alone count in the quorums; learners never do. */
+  private voters(): readonly FollowerProgress[] {
+    return this.voterProgress;
+  }
 
   private follower(id: number): FollowerProgress {
     const pr = this.progress.get(id);

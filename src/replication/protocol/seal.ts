@@ -111,3 +111,38 @@ export function preferredCanLead(
     candidate.logEndOffset >= outgoing.ledHighWatermark
   );
 }
+
+/**
+ * A reassignment's switch (docs/architecture.md, "Reassignment"): may the partition, sealed at
+ * `epoch` on its replicas and its learners, continue at `epoch` with the replicas `target`, and
+ * led by whom? Yes when the outgoing leader, which led `ledEpoch`, answered with the high watermark
+ * it was stopped at, and enough replicas of the target hold every acknowledged write: `ledEpoch` is
+ * their last durable epoch (so their log below its start is the leader's, which held every write
+ * acknowledged before it) and their durable log reaches that high watermark (so they hold every
+ * write acknowledged in it). Enough is |target| - readQuorum + 1: then every read quorum of the
+ * target meets one of them, so the first failover in the target finds every acknowledged write,
+ * as the first failover after any election does. The leader is the first of them in the target's
+ * order (the preferred replica when it qualifies). Null: the switch waits (the caller elects within
+ * the current replicas instead).
+ */
+export function reassignmentLeader(
+  answers: readonly SealResponse[],
+  outgoingLeader: number,
+  ledEpoch: number,
+  target: readonly number[],
+  targetReadQuorum: number,
+  epoch: number,
+): number | null {
+  assert(epoch > ledEpoch, 'a reassignment seals above the led epoch');
+  assert(targetReadQuorum >= 1 && targetReadQuorum <= target.length, 'the read quorum fits the target');
+  const sealed = (id: number): SealResponse | undefined =>
+    answers.find((a) => a.replicaId === id && a.accepted && a.sealedEpoch === epoch);
+  const outgoing = sealed(outgoingLeader);
+  if (outgoing === undefined || outgoing.ledHighWatermark < 0 || outgoing.lastEpoch !== ledEpoch) return null;
+  const complete = target.filter((id) => {
+    const a = sealed(id);
+    return a !== undefined && a.lastEpoch === ledEpoch && a.logEndOffset >= outgoing.ledHighWatermark;
+  });
+  if (complete.length < target.length - targetReadQuorum + 1) return null;
+  return complete[0] ?? null;
+}

@@ -12,7 +12,8 @@ import type { ReplicaAssignment } from '../../../src/replication/replica.js';
 import type { AppliedAppend } from '../../../src/replication/follower-replica.js';
 import { PartitionElections } from '../../../src/replication/partition-elections.js';
 import type { SealResponse } from '../../../src/replication/protocol/index.js';
-import type { PartitionInfo } from '../../../src/metadata/index.js';
+import type { PartitionInfo, TopicInfo } from '../../../src/metadata/index.js';
+import { LeaderCore } from '../../../src/replication/protocol/index.js';
 
 type ChooseLeader = (
   this: PartitionElections,
@@ -60,6 +61,18 @@ export const ReplicationSimBug = {
    * and what was acknowledged beyond its log end is lost. Seeds with preferred elections only.
    */
   preferredIgnoresHighWatermark: 'preferredIgnoresHighWatermark',
+  /**
+   * A leader counts the replicas a reassignment adds in its write quorum before they caught up
+   * (LeaderCore's voters include the learners): a write acknowledged by learners and fewer than W
+   * replicas is lost when a failover among the replicas never asks the learners. Reassigning seeds only.
+   */
+  learnerCountedInQuorum: 'learnerCountedInQuorum',
+  /**
+   * A reassignment's switch hands the partition to its target whenever the target's first replica
+   * answered the seal, without asking that enough of the target hold every acknowledged write
+   * (PartitionElections.switchLeader). Reassigning seeds only.
+   */
+  switchIgnoresCatchUp: 'switchIgnoresCatchUp',
 } as const;
 export type ReplicationSimBug = (typeof ReplicationSimBug)[keyof typeof ReplicationSimBug];
 
@@ -135,6 +148,24 @@ export function plantBug(bug: ReplicationSimBug): () => void {
         },
       );
     }
+    case ReplicationSimBug.learnerCountedInQuorum:
+      return patch(LeaderCore.prototype, 'voters', function (this: LeaderCore) {
+        return [...(this as unknown as { progress: Map<number, unknown> }).progress.values()];
+      });
+    case ReplicationSimBug.switchIgnoresCatchUp:
+      return patch(
+        PartitionElections.prototype,
+        'switchLeader',
+        function (
+          this: PartitionElections,
+          _topic: TopicInfo,
+          partition: PartitionInfo,
+          answers: readonly SealResponse[],
+        ) {
+          const first = partition.targetReplicas?.[0];
+          return first !== undefined && answers.some((a) => a.replicaId === first && a.accepted) ? first : null;
+        },
+      );
     case ReplicationSimBug.cleanAboveHighWatermark: {
       const original = methodOf<PartitionLog['setCleanableBound']>(PartitionLog.prototype, 'setCleanableBound');
       return patch(

@@ -56,6 +56,10 @@ export class SimController {
   /** Preferred elections whose preferred replica lacked acknowledged writes: another replica leads. */
   preferredHeldBack = 0;
   electionRequests = 0;
+  /** Reassignments asked for, cancelled, and completed (a PartitionChange with the target replicas). */
+  reassignmentsStarted = 0;
+  reassignmentsCancelled = 0;
+  reassignmentsCompleted = 0;
 
   constructor(private readonly env: ControllerEnv) {
     this.clock = new ProcessClock(env.loop);
@@ -109,6 +113,7 @@ export class SimController {
       clock.schedule(1 + this.env.rng.nextInt(0, 4), () => {
         const from = this.env.register.records.length;
         for (const r of records) if (r.type === 'PartitionChange') this.failovers++;
+        for (const r of records) if (r.type === 'PartitionChange' && r.replicas) this.reassignmentsCompleted++;
         this.env.register.commit(records);
         for (const r of records) if (r.type === 'FenceBroker') this.fencing.delete(r.nodeId);
         this.env.published(from);
@@ -157,12 +162,41 @@ export class SimController {
     return clock.isAlive;
   }
 
-  /** RequestElection from a named leader that cannot take its epoch. */
-  requestElection(topicId: string, partition: number, leaderEpoch: number): string {
+  /** RequestElection from a named leader that cannot take its epoch, or that has its learners caught up. */
+  requestElection(topicId: string, partition: number, leaderEpoch: number, learnersCaughtUp = false): string {
     if (this.elections === null) return 'not_controller';
+    if (learnersCaughtUp) {
+      this.requests.addCaughtUp(topicId, partition, leaderEpoch);
+      return '';
+    }
     this.electionRequests++;
     this.requests.add(topicId, partition, leaderEpoch);
     return '';
+  }
+
+  /**
+   * An operator's AlterPartitionReassignments on the partition: a target from `choose` (given the
+   * current replicas and every broker) when none is under way, else now and then a cancel.
+   */
+  reassign(choose: (replicas: readonly number[], brokers: readonly number[]) => number[], cancelShare: number): void {
+    const clock = this.clock;
+    const topic = this.env.register.state.topics[0];
+    const p = topic?.partitions[0];
+    if (!clock.isAlive || topic === undefined || p === undefined) return;
+    if (p.targetReplicas !== undefined) {
+      if (this.env.rng.next() >= cancelShare) return;
+      this.reassignmentsCancelled++;
+      this.propose(clock, [
+        { type: 'ReassignPartition', topicId: topic.topicId, partition: 0, targetReplicas: null },
+      ]).catch(() => undefined);
+      return;
+    }
+    const brokers = this.env.register.state.brokers.map((b) => b.nodeId);
+    const targetReplicas = choose(p.replicas, brokers);
+    this.reassignmentsStarted++;
+    this.propose(clock, [{ type: 'ReassignPartition', topicId: topic.topicId, partition: 0, targetReplicas }]).catch(
+      () => undefined,
+    );
   }
 
   /** ElectLeaders(preferred) on the partition, as an operator or the leader balancer asks it. */

@@ -291,7 +291,12 @@ export class SimNode {
         new Promise((resolve) => {
           network.send(this.id, controllerId, () => {
             const refusal = this.env.controller.up
-              ? this.env.controller.requestElection(ask.topicId, ask.partition, ask.leaderEpoch)
+              ? this.env.controller.requestElection(
+                  ask.topicId,
+                  ask.partition,
+                  ask.leaderEpoch,
+                  ask.learnersCaughtUp === true,
+                )
               : 'unreachable';
             network.send(controllerId, this.id, () => {
               if (this.proc === proc) resolve(refusal);

@@ -46,6 +46,8 @@ export interface ReplicationSimOptions {
   readonly stack?: boolean;
   /** A deliberate mistake planted in the real shell for the run (proof the checker catches it). */
   readonly bug?: ReplicationSimBug;
+  /** Reassign in this seed whatever its number (seeds with seed % 8 === 3 always do). */
+  readonly reassign?: boolean;
   /** Prints crashes, leadership changes and metadata commits as they happen (debugging a seed). */
   readonly trace?: (line: string) => void;
 }
@@ -64,6 +66,10 @@ export interface ReplicationSimStats {
   /** Preferred elections (ElectLeaders) run: moved to the first replica, or held back by the rule. */
   preferredElections: number;
   preferredMoves: number;
+  /** Reassignments (a spare node swapped in for a replica) asked for, cancelled and completed. */
+  reassignments: number;
+  reassignmentsCancelled: number;
+  reassignmentsCompleted: number;
   electionRequests: number;
   crashes: number;
   machineCrashes: number;
@@ -161,11 +167,18 @@ const COMPACTED_SEEDS = 0.3;
  * section of more keys takes several passes.
  */
 const CLEANER_FLAGS = ['--log-cleaner-backoff-ms', '100', '--log-cleaner-dedupe-buffer-size', '4096'];
-function nodeConfig(nodeId: number, replicas: number, compacted: boolean): NodeConfig {
-  const key = `${nodeId}/${replicas}/${compacted}`;
+/** Reassigning seeds throttle the learners now and then: bytes per second, leader and follower side. */
+const THROTTLE_FLAGS = [
+  '--leader-replication-throttled-rate',
+  '20000',
+  '--follower-replication-throttled-rate',
+  '30000',
+];
+function nodeConfig(nodeId: number, nodes: number, compacted: boolean, throttled: boolean): NodeConfig {
+  const key = `${nodeId}/${nodes}/${compacted}/${throttled}`;
   let config = configs.get(key);
   if (config === undefined) {
-    const ids = Array.from({ length: replicas }, (_, i) => i + 1).join(',');
+    const ids = Array.from({ length: nodes }, (_, i) => i + 1).join(',');
     config = parseConfig(
       [
         '--node-id',
@@ -175,6 +188,7 @@ function nodeConfig(nodeId: number, replicas: number, compacted: boolean): NodeC
         '--data-dir',
         DATA_DIR,
         ...(compacted ? CLEANER_FLAGS : []),
+        ...(throttled ? THROTTLE_FLAGS : []),
       ],
       {},
     ) as NodeConfig;
@@ -209,6 +223,9 @@ class ReplicationSimulation {
     transfers: 0,
     preferredElections: 0,
     preferredMoves: 0,
+    reassignments: 0,
+    reassignmentsCancelled: 0,
+    reassignmentsCompleted: 0,
     electionRequests: 0,
     crashes: 0,
     machineCrashes: 0,
@@ -243,6 +260,13 @@ class ReplicationSimulation {
    * every replica): client values go to `keys` keys; 0 for a topic without keys or compaction.
    */
   private readonly compactedKeys: number;
+  /**
+   * Seeds that reassign: one spare node beyond the replicas, and an operator who now and then
+   * moves the partition (one replica swapped for a node outside it) or cancels the move under way.
+   * Chosen without drawing from the generator, so other seeds keep their course.
+   */
+  private readonly reassigning: boolean;
+  private readonly throttled: boolean;
   private liveness: { deadline: number; acksAtHeal: number } | null = null;
   private livenessDone = false;
 
@@ -280,6 +304,8 @@ class ReplicationSimulation {
           ? 2 + compaction.nextInt(0, 20)
           : 100 + compaction.nextInt(0, 150)
         : 0;
+    this.reassigning = opts.seed % 8 === 3 || opts.reassign === true;
+    this.throttled = this.reassigning && opts.seed % 16 === 11;
     const sessionTimeoutMs = 250 + r.nextInt(0, 250);
     this.network = new SimNetwork(this.loop, r, {
       dropRate: r.next() * 0.08,
@@ -291,6 +317,7 @@ class ReplicationSimulation {
     const keyOf = keys > 0 ? (value: number): string => `k${value % keys}` : null;
     this.checker = new ReplicationChecker(() => this.activeLeaders(), keyOf);
     const ids = Array.from({ length: opts.replicas }, (_, i) => i + 1);
+    const nodeIds = this.reassigning ? [...ids, opts.replicas + 1] : ids;
     const limits: Partial<ReplicationLimits> = {
       inflightRequestsMax: 1 + r.nextInt(0, 6),
       requestBytesMax: 100 * (1 + r.nextInt(0, 8)),
@@ -300,7 +327,7 @@ class ReplicationSimulation {
       replicaLiveTimeoutMs: 300,
       replicaLagTimeMaxMs: 1000,
     };
-    const initial: MetadataRecord[] = ids.map((nodeId) => ({
+    const initial: MetadataRecord[] = nodeIds.map((nodeId) => ({
       type: 'RegisterBroker',
       nodeId,
       host: `node${nodeId}`,
@@ -370,11 +397,11 @@ class ReplicationSimulation {
         this.hook(() => this.checker.onLeaderAppend(node.id, epoch, baseOffset, values));
       },
     };
-    for (const id of ids) {
+    for (const id of nodeIds) {
       // Now and then a machine with a slow disk: its page cache runs well ahead of what it has durable.
       // (Not so slow that acks=all of W = N outlasts the producers' 500 ms timeout for good.)
       const fsyncMs: readonly [number, number] = r.next() < 0.2 ? [10, 60 + r.nextInt(0, 120)] : [0, fsyncMaxMs];
-      const config = nodeConfig(id, opts.replicas, this.compactedKeys > 0);
+      const config = nodeConfig(id, nodeIds.length, this.compactedKeys > 0, this.throttled);
       const node = new SimNode(id, config, env, opts.seed * 7919 + id, initial.length, fsyncMs);
       this.nodes.set(id, node);
     }
@@ -460,6 +487,9 @@ class ReplicationSimulation {
     this.stats.preferredMoves = this.controller.preferredMoves;
     this.stats.preferredElections = this.controller.preferredMoves + this.controller.preferredHeldBack;
     this.stats.electionRequests = this.controller.electionRequests;
+    this.stats.reassignments = this.controller.reassignmentsStarted;
+    this.stats.reassignmentsCancelled = this.controller.reassignmentsCancelled;
+    this.stats.reassignmentsCompleted = this.controller.reassignmentsCompleted;
     this.stats.diskFaults = [...this.nodes.values()].reduce((n, node) => n + node.disk.stats.faults, 0);
     this.stats.compactedKeys = this.compactedKeys;
     const nodes = [...this.nodes.values()];
@@ -530,7 +560,20 @@ class ReplicationSimulation {
       this.every(250, () => this.controller.preferredElection());
       this.every(600, () => this.controller.transfer());
     }
+    if (this.reassigning)
+      this.every(500, () => this.controller.reassign((replicas, brokers) => this.target(replicas, brokers), 0.1));
     this.loop.schedule(this.safetyMs, () => this.heal());
+  }
+
+  /** A reassignment's target: one replica (sometimes the leader's) swapped for a node outside the set. */
+  private target(replicas: readonly number[], brokers: readonly number[]): number[] {
+    const outside = brokers.filter((b) => !replicas.includes(b));
+    const to = outside[this.rng.nextInt(0, outside.length)] as number;
+    const next = [...replicas];
+    next[this.rng.nextInt(0, next.length)] = to;
+    // Now and then the new replica is also made the preferred one.
+    if (this.rng.next() < 0.3) next.unshift(...next.splice(next.indexOf(to), 1));
+    return next;
   }
 
   // ---------------------------------------------------------------- clients
