@@ -1,5 +1,5 @@
-// Settings of one Raft node. Times are in ticks: the driver ticks every `tickMs` (100 ms by
-// default), so the defaults give a 100 ms heartbeat and an election timeout in [500, 1000) ms.
+// Settings of one Raft node. Times are in ticks: the driver ticks every heartbeat (50 ms by
+// default), and the node's election timeout defaults to 6 ticks, drawn in [300, 600) ms.
 import { ConfigError, limits } from '../common/index.js';
 import { createPrng, type Prng } from './prng.js';
 import type { NodeId } from './types.js';

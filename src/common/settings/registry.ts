@@ -431,7 +431,7 @@ export const SETTINGS = {
     flag: '--raft-heartbeat-ms',
     type: long(1),
     unit: 'ms',
-    default: 100,
+    default: 50,
     doc: 'Raft heartbeat interval',
   }),
   raftElectionTimeoutMs: setting({
@@ -439,7 +439,7 @@ export const SETTINGS = {
     flag: '--raft-election-timeout-ms',
     type: long(2),
     unit: 'ms',
-    default: 500,
+    default: 300,
     doc: 'Raft minimum election timeout (randomized up to 2x)',
   }),
   raftSnapshotEntries: setting({
