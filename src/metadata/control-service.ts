@@ -15,7 +15,7 @@ import {
   serviceConstructor,
 } from '../common/index.js';
 import type { BrokerHeartbeats } from './broker-heartbeats.js';
-import type { ProbeResult } from './broker-probe.js';
+import { PROBE_TIMEOUT_MS, type ProbeResult } from './broker-probe.js';
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { Controller, CreateTopicSpec, ReassignmentRequest } from './controller.js';
 import type { MetadataLog } from './log.js';
@@ -353,7 +353,19 @@ export class ControlService {
         if (result === 'refused' && this.metadata.isController && !this.metadata.state.broker(nodeId)?.fenced) {
           this.fence(nodeId, 'its connection is refused');
         }
-        if (result === 'timeout') this.heartbeats.unreachable(nodeId);
+        if (result !== 'timeout') return;
+        this.heartbeats.unreachable(nodeId);
+        // A host that accepts no connection while it also misses heartbeats for half a session is
+        // gone (a killed container or machine) or cut off: fence it now, not when its session
+        // lapses. A merely slow broker's kernel still accepts, and a late probe proves nothing.
+        const silentMs = Date.now() - this.heartbeats.silentSinceMs(nodeId);
+        if (
+          silentMs >= this.config.brokerSessionTimeoutMs / 2 &&
+          this.metadata.isController &&
+          !this.metadata.state.broker(nodeId)?.fenced
+        ) {
+          this.fence(nodeId, `silent for ${silentMs} ms and no connection within ${PROBE_TIMEOUT_MS} ms`);
+        }
       })
       .catch((err: unknown) => this.log.debug({ err, broker: nodeId }, 'probe failed'))
       .finally(() => this.probing.delete(nodeId));
