@@ -56,9 +56,12 @@ export class FailoverReport {
     return [...this.byKind.keys()];
   }
 
+  /** The middle recovery, or the mean of the two middle ones when their number is even. */
   median(kind: string): number {
     const sorted = [...(this.byKind.get(kind) ?? [])].sort((a, b) => a - b);
-    return sorted.length === 0 ? Number.NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
+    if (sorted.length === 0) return Number.NaN;
+    const high = sorted[Math.floor(sorted.length / 2)]!;
+    return sorted.length % 2 === 1 ? high : Math.round((sorted[sorted.length / 2 - 1]! + high) / 2);
   }
 
   max(kind: string): number {

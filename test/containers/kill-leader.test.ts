@@ -34,6 +34,13 @@ const RECOVERY_MS_MAX = 15_000;
 const FINAL_READ_MS_MAX = 30_000;
 /** After a heal every node must agree on every partition's leader within this long. */
 const CONVERGENCE_MS_MAX = 15_000;
+/**
+ * What the suite asserts of the strict failover, by what it met reliably in December 2026, not the
+ * goal (median 1 s, every one within 2 s), which containers do not yet meet: killed containers
+ * recovered in 1.2-2.0 s (median 1.3-1.7 s, one outlier of 4.5 s), network cuts in 1.3-2.2 s.
+ */
+const KILL_MEDIAN_MS_MAX = 3_000;
+const CUT_MS_MAX = 5_000;
 /** One Metadata question to one node. */
 const REQUEST_TIMEOUT_MS = 3_000;
 
@@ -237,6 +244,8 @@ async function scenario(c: BrookCluster): Promise<void> {
   for (const anomaly of result.anomalies.slice(0, 10)) console.log(`  ${anomaly.kind}: ${anomaly.detail}`);
   expect(result.acked).toBeGreaterThan(100);
   expect(result.anomalies).toEqual([]);
+  expect(report.median('kill partition leader')).toBeLessThanOrEqual(KILL_MEDIAN_MS_MAX);
+  expect(report.max('network cut of partition leader')).toBeLessThanOrEqual(CUT_MS_MAX);
 }
 
 describe.runIf(run)(`chaos in containers (${BROOK_IMAGE})`, () => {
