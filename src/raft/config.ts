@@ -1,5 +1,6 @@
 // Settings of one Raft node. Times are in ticks: the driver ticks every heartbeat (50 ms by
-// default), and the node's election timeout defaults to 6 ticks, drawn in [300, 600) ms.
+// default) and passes electionTicks = election timeout / heartbeat (300 / 50 = 6 by default, an
+// election timeout drawn in [300, 600) ms).
 import { ConfigError, limits } from '../common/index.js';
 import { createPrng, type Prng } from './prng.js';
 import type { NodeId } from './types.js';
