@@ -25,9 +25,15 @@ describe('probeBroker', () => {
   });
 
   it('reports no answer as a timeout when this process ran on time', async () => {
-    const startedAt = Date.now();
-    expect(await probeBroker(at('127.0.0.1:1'), 1, blackHole)).toBe('timeout');
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(PROBE_TIMEOUT_MS - 5);
+    // On a loaded machine one probe's timer may itself run late ('late'); one of a few runs on time.
+    const results: string[] = [];
+    for (let i = 0; i < 5 && !results.includes('timeout'); i++) {
+      const startedAt = Date.now();
+      results.push(await probeBroker(at('127.0.0.1:1'), 1, blackHole));
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(PROBE_TIMEOUT_MS - 5);
+    }
+    expect(results).toContain('timeout');
+    for (const r of results) expect(['timeout', 'late']).toContain(r);
   });
 
   it('reports a probe whose own timer ran late as late, not as a broker that is gone', async () => {
