@@ -49,6 +49,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { PRODUCE_STAGES } from '../dist/common/metrics-stages.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -312,16 +313,8 @@ function cpuSecondsOf(node) {
 }
 
 const STAGE_METRIC = 'brook_kafka_produce_stage_seconds';
-/** The stages in the order a produce passes them (src/common/metrics-stages.ts). */
-const STAGES = [
-  'queued',
-  'leader_append_fsync',
-  'peer_queue',
-  'to_followers',
-  'follower_append_fsync',
-  'back_to_leader',
-  'hw_to_response',
-];
+/** The stages in the order a produce passes them, from the build the bench runs (`npm run bench` builds first). */
+const STAGES = PRODUCE_STAGES;
 
 /**
  * The stage histograms summed over the nodes' /metrics: per stage (and `follower_own_view` for

@@ -52,6 +52,7 @@ import {
   probeBroker,
   ProducerIdAllocator,
   QuorumAdmin,
+  BrokerRetirement,
   RaftMetadataLog,
 } from './metadata/index.js';
 import {
@@ -153,6 +154,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     systemClock,
     log.child({ module: 'elections' }),
   );
+  const quorumAdmin = new QuorumAdmin(metadata, metadata, log.child({ module: 'controller' }));
+  const retirement = new BrokerRetirement(metadata, quorumAdmin, log.child({ module: 'controller' }));
   const control = new ControlService(
     config,
     metadata,
@@ -160,7 +163,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     heartbeats,
     elections,
     (nodeId) => probeBroker(metadata.peers, nodeId),
-    new QuorumAdmin(metadata, metadata, log.child({ module: 'controller' })),
+    quorumAdmin,
     metadata.peers,
     log.child({ module: 'controller' }),
   );
@@ -417,6 +420,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         groups.close();
         await replicas.close();
         leaderBalancer.close();
+        retirement.close();
         elections.close();
         replicationClient.close();
         replication.close();

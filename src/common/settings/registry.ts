@@ -498,6 +498,13 @@ export const SETTINGS = {
     default: 50,
     doc: 'partitions of __consumer_offsets',
   }),
+  offsetsTopicReplicationFactor: setting({
+    broker: 'offsets.topic.replication.factor',
+    flag: '--offsets-topic-replication-factor',
+    type: int(1, 64),
+    default: { derived: 'min(3, cluster size)' },
+    doc: 'replicas of each __consumer_offsets partition; it is created once this many brokers have registered',
+  }),
   offsetsTopicSegmentBytes: setting({
     broker: 'offsets.topic.segment.bytes',
     flag: '--offsets-topic-segment-bytes',
@@ -546,6 +553,13 @@ export const SETTINGS = {
     type: int(1, 1000),
     default: 50,
     doc: 'partitions of __transaction_state (created on the first transactional FindCoordinator)',
+  }),
+  transactionStateLogReplicationFactor: setting({
+    broker: 'transaction.state.log.replication.factor',
+    flag: '--transaction-state-log-replication-factor',
+    type: int(1, 64),
+    default: { derived: 'min(3, cluster size)' },
+    doc: 'replicas of each __transaction_state partition; it is created once this many brokers have registered',
   }),
   transactionPartitionVerificationEnable: setting({
     broker: 'transaction.partition.verification.enable',
