@@ -49,6 +49,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { PRODUCE_STAGES } from '../dist/common/metrics-stages.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -78,6 +79,9 @@ const records = Number(opts.records);
 const size = Number(opts.size);
 const partitions = Number(opts.partitions);
 const flushMessages = Number(opts['flush-messages']);
+// Node's own flags for every node (BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'): nodes stop by SIGTERM, so
+// a profile is written.
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const nodeCounts = opts.nodes.split(',').map(Number);
 if (nodeCounts.length === 0 || nodeCounts.some((n) => n !== 1 && n !== 3)) {
   console.error('bench: --nodes must be 1, 3 or a list of them (1,3)');
@@ -312,16 +316,8 @@ function cpuSecondsOf(node) {
 }
 
 const STAGE_METRIC = 'brook_kafka_produce_stage_seconds';
-/** The stages in the order a produce passes them (src/common/metrics-stages.ts). */
-const STAGES = [
-  'queued',
-  'leader_append_fsync',
-  'peer_queue',
-  'to_followers',
-  'follower_append_fsync',
-  'back_to_leader',
-  'hw_to_response',
-];
+/** The stages in the order a produce passes them, from the build the bench runs (`npm run bench` builds first). */
+const STAGES = PRODUCE_STAGES;
 
 /**
  * The stage histograms summed over the nodes' /metrics: per stage (and `follower_own_view` for
@@ -407,6 +403,7 @@ async function runPhase(nodeCount) {
     spawn(
       process.execPath,
       [
+        ...nodeFlags,
         resolve('dist/node.js'),
         '--node-id',
         String(i + 1),
@@ -798,8 +795,11 @@ async function runPhase(nodeCount) {
         liveNodes.delete(node);
         if (node.exitCode === null && node.signalCode === null) {
           const exited = new Promise((res) => node.once('exit', res));
-          node.kill('SIGKILL');
+          // With node flags (a profiler), a graceful stop lets the node write its profile.
+          node.kill(nodeFlags.length > 0 ? 'SIGTERM' : 'SIGKILL');
+          const late = setTimeout(() => node.kill('SIGKILL'), 15_000);
           await exited;
+          clearTimeout(late);
         }
       }),
     );

@@ -99,7 +99,7 @@ export function attachGroupCoordinator(
           {
             name: OFFSETS_TOPIC,
             numPartitions: config.offsetsTopicPartitions,
-            replicationFactor: Math.min(3, config.clusterNodes.length),
+            replicationFactor: config.offsetsTopicReplicationFactor,
             configs: offsetsTopicConfigs(config),
           },
           false,

@@ -37,6 +37,19 @@ export class QuorumAdmin {
   }
 
   /**
+   * On the controller, for a decommissioned broker that is gone: a learner leaves the quorum.
+   * False for a voter (RemoveRaftVoter's to change); true once the node is no member.
+   */
+  async removeLearner(nodeId: number): Promise<boolean> {
+    const { voters, learners } = this.quorum.membership();
+    if (voters.includes(nodeId)) return false;
+    if (!learners.includes(nodeId)) return true;
+    await this.quorum.changeMembership({ type: ConfChangeType.removeNode, nodeId });
+    this.log.info({ broker: nodeId }, 'learner removed from the metadata quorum');
+    return true;
+  }
+
+  /**
    * AddRaftVoter: promotes learner `nodeId` once its log has caught up with the commit index of
    * the moment of the request (so the new majority can commit at once), waiting up to `timeoutMs`.
    */

@@ -67,6 +67,8 @@ export type MetadataRecord =
     }
   /** The broker takes no new replicas any more (`brook node decommission`); it stays registered. */
   | { readonly type: 'DecommissionBroker'; readonly nodeId: number }
+  /** A decommissioned broker that is gone leaves the cluster (Kafka's UnregisterBrokerRecord; broker-retirement.ts). */
+  | { readonly type: 'UnregisterBroker'; readonly nodeId: number }
   | {
       readonly type: 'AllocateProducerIds';
       readonly nodeId: number;

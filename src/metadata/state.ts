@@ -159,6 +159,10 @@ export class MetadataState {
         this.brokersById.set(record.nodeId, { ...broker, decommissioned: true });
         return { kind: 'brokers-changed' };
       }
+      case 'UnregisterBroker':
+        if (!this.brokersById.delete(record.nodeId))
+          return { kind: 'ignored', reason: `unknown broker ${record.nodeId}` };
+        return { kind: 'brokers-changed' };
       case 'ReassignPartition':
         return this.applyReassignment(record);
       case 'CreateTopic': {

@@ -110,7 +110,7 @@ export function attachTransactionCoordinator(wiring: TransactionsWiring): Attach
         {
           name: TRANSACTION_STATE_TOPIC,
           numPartitions: config.transactionStateLogNumPartitions,
-          replicationFactor: Math.min(3, config.clusterNodes.length),
+          replicationFactor: config.transactionStateLogReplicationFactor,
           configs: TRANSACTION_STATE_TOPIC_CONFIGS,
         },
         false,

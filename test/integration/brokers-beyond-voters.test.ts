@@ -242,3 +242,30 @@ describe('voters changed at run time', () => {
     await roundTrip(nodes[2]!, 'after-changes', 50);
   });
 });
+
+describe('a decommissioned broker that is gone', () => {
+  it('leaves the metadata quorum and the cluster, and its id may join again as a new broker', async () => {
+    const at = ['--bootstrap-server', nodes[2]!.bootstrap];
+    const drained = await brook(['node', 'decommission', '5', '--timeout-ms', '120000', ...at]);
+    expect(drained.code, shown(drained)).toBe(0);
+    // Still running: it stays registered (and a learner) until it stops.
+    expect(idsOf(await quorum(nodes[2]!), 'observer')).toEqual([1, 5]);
+    await nodes[4]!.kill();
+    await expect.poll(async () => idsOf(await quorum(nodes[2]!), 'observer'), { timeout: 20_000 }).toEqual([1]);
+
+    await nodes[4]!.start();
+    await expect.poll(async () => idsOf(await quorum(nodes[2]!), 'observer'), { timeout: 20_000 }).toEqual([1, 5]);
+    // Registered afresh, without the decommission mark: replicas may be placed on it again.
+    const survivors = kafkaOf([nodes[2]!, nodes[3]!]).admin();
+    await survivors.connect();
+    try {
+      await survivors.createTopics({
+        topics: [{ topic: 'back-again', replicaAssignment: [{ partition: 0, replicas: [5, 3, 4] }] }],
+        waitForLeaders: true,
+      });
+    } finally {
+      await survivors.disconnect();
+    }
+    await roundTrip(nodes[4]!, 'back-again', 20);
+  });
+});

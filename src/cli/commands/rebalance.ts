@@ -118,7 +118,7 @@ export function nodeCommand(): Command {
       out(
         flags.output === 'json'
           ? json({ broker: id, decommissioned: true })
-          : `broker ${id} holds no replicas; decommissioned\n`,
+          : `broker ${id} holds no replicas; decommissioned (stop it, and it leaves the cluster)\n`,
       );
     });
   });

@@ -124,6 +124,9 @@ function resolve(cmd: Command): NodeConfig {
     listeners,
     advertisedListeners: kafkaListeners.map((l) => ({ name: l.name, host: l.advertisedHost, port: l.advertisedPort })),
     defaultReplicationFactor: raw.defaultReplicationFactor ?? Math.min(3, clusterSize),
+    // Set them above the voters when brokers beyond the voters are to hold the internal topics.
+    offsetsTopicReplicationFactor: raw.offsetsTopicReplicationFactor ?? Math.min(3, clusterSize),
+    transactionStateLogReplicationFactor: raw.transactionStateLogReplicationFactor ?? Math.min(3, clusterSize),
     kafkaListeners,
     explicitSettings,
   };
@@ -136,7 +139,13 @@ function resolve(cmd: Command): NodeConfig {
 
 /** The settings whose default is derived from others (their rows say from what). */
 type DerivedKey =
-  'advertisedHost' | 'advertisedPort' | 'defaultReplicationFactor' | 'listeners' | 'advertisedListeners';
+  | 'advertisedHost'
+  | 'advertisedPort'
+  | 'defaultReplicationFactor'
+  | 'offsetsTopicReplicationFactor'
+  | 'transactionStateLogReplicationFactor'
+  | 'listeners'
+  | 'advertisedListeners';
 
 /**
  * --listeners replaces --kafka-port, --advertised-host and --advertised-port (which describe the one
