@@ -115,7 +115,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     log.fatal({ err }, 'metadata log failed; stopping');
     process.exit(1);
   });
-  const heartbeats = new BrokerHeartbeats(config, metadata);
+  // Bound once the lifecycle exists: when the controller this node follows last answered it.
+  let controllerAnsweredAtMs = (): number => 0;
+  const heartbeats = new BrokerHeartbeats(config, metadata, () => controllerAnsweredAtMs());
   const controller = new Controller(metadata, config, heartbeats);
   // Partition replication: the service answers appends and seals once the replicas are open.
   let replicasOpen: ReplicaManager | null = null;
@@ -181,6 +183,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const lifecycle = new BrokerLifecycle(config, controlClient, log.child({ module: 'lifecycle' }), (peers) =>
     metadata.peers.learn(peers),
   );
+  controllerAnsweredAtMs = () => lifecycle.controllerAnsweredAtMs;
   const voter = config.clusterNodes.some((m) => m.nodeId === config.nodeId);
   log.info(
     { voters: config.clusterNodes.map((m) => m.nodeId), role: voter ? 'voter' : 'broker' },
@@ -191,15 +194,22 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   // what was committed when it registered, so its replicas open on the cluster's real state.
   await caughtUp(metadata, REGISTRATION_TIMEOUT_MS);
 
+  // Built after the replicas; a cut-off leader closes its clients' connections once they exist.
+  let kafkaListeners: KafkaListeners | null = null;
   const replicas = await ReplicaManager.open({
     config,
     clock: systemClock,
     disk: timedDisk(nodeDisk, metrics.events.fsync),
+    limits: { replicaLiveTimeoutMs: config.replicaLiveTimeoutMs },
     stages: metrics.stages,
     metadata,
     network: replicationClient,
     logger: log,
     sessionLapsed: () => lifecycle.sessionLapsed(),
+    leadershipsCutOff: () => {
+      const closed = kafkaListeners?.closeClientConnections() ?? 0;
+      log.warn({ connections: closed }, 'closed client connections: clients look for the partitions elsewhere');
+    },
     fatal: (err) => {
       log.fatal({ err }, 'a replication invariant broke; stopping');
       process.exit(1);
@@ -317,6 +327,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   dispatcher = new RequestDispatcher(createHandlers(context), metrics.requests, quotas);
   const credentials: CredentialSource = (user, mechanism) => metadata.state.scramUsers.credential(user, mechanism);
   const kafka = await KafkaListeners.create(config, dispatcher, credentials, log.child({ module: 'kafka' }));
+  kafkaListeners = kafka;
   metrics.gauges({ metadata, replicas, groups: groups.coordinator, connections: () => kafka.connectionCount });
   cleanerMetrics(metrics.registry, {
     stats: () => replicas.logCleaner?.stats ?? null,

@@ -96,6 +96,11 @@ export class KafkaListeners {
     return this.servers.reduce((sum, server) => sum + server.connectionCount, 0);
   }
 
+  /** Closes every client connection on every listener (they stay open for new ones); how many were closed. */
+  closeClientConnections(): number {
+    return this.servers.reduce((sum, server) => sum + server.closeClientConnections(), 0);
+  }
+
   async close(): Promise<void> {
     this.tls?.close();
     await Promise.all(this.servers.map((server) => server.close()));

@@ -152,6 +152,16 @@ export class KafkaServer {
     socket.on('close', () => this.connections.delete(connection));
   }
 
+  /**
+   * Closes every client connection but goes on accepting: clients reconnect and ask Metadata again,
+   * elsewhere too (a leader cut off from its quorum sends its clients off this way).
+   */
+  closeClientConnections(): number {
+    const count = this.sockets.size;
+    for (const socket of this.sockets) socket.destroy();
+    return count;
+  }
+
   /** Stops accepting and closes every client connection. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -1,13 +1,21 @@
 // The controller's probe of a broker that stopped heartbeating: a bare TCP connect to its gRPC
 // port. A refused connection means the process is gone (kill -9, crash), and the broker is fenced
-// at once instead of after its session timeout.
-import { connect } from 'node:net';
+// at once instead of after its session timeout. No answer at all, while this process itself ran on
+// time, means its host is gone or cut off: a live process, even a stopped one, has its connection
+// accepted by the kernel.
+import { connect, type Socket } from 'node:net';
 import type { PeerAddresses } from '../common/index.js';
 
-/** The result of probing a broker that stopped heartbeating. */
-export type ProbeResult = 'alive' | 'refused' | 'timeout';
+/**
+ * The result of probing a broker that stopped heartbeating: 'timeout' is no answer within
+ * PROBE_TIMEOUT_MS while this process ran on time; 'late' is no answer seen, but this process's own
+ * timer ran late (a stall), so an answer may be waiting unread.
+ */
+export type ProbeResult = 'alive' | 'refused' | 'timeout' | 'late';
 
-const PROBE_TIMEOUT_MS = 300;
+export const PROBE_TIMEOUT_MS = 300;
+/** How late the probe's timer may run and its silence still count as the broker's. */
+const PROBE_LATE_MS = 50;
 /** Connect errors that mean the broker's process or host is gone. */
 const GONE_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -16,20 +24,27 @@ const GONE_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
  * alive (something accepts), or no answer in time. A gRPC call would depend on the channel's
  * state and reconnect backoff instead.
  */
-export function probeBroker(peers: PeerAddresses, nodeId: number): Promise<ProbeResult> {
+export function probeBroker(
+  peers: PeerAddresses,
+  nodeId: number,
+  connectTo: (options: { host: string; port: number }) => Socket = connect,
+): Promise<ProbeResult> {
   const address = peers.address(nodeId);
   const at = address === null ? -1 : address.lastIndexOf(':');
   if (address === null || at < 0) return Promise.resolve('timeout');
   const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
   const port = Number(address.slice(at + 1));
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    const startedAtMs = Date.now();
+    const socket = connectTo({ host, port });
     const done = (result: ProbeResult): void => {
       clearTimeout(timer);
       socket.destroy();
       resolve(result);
     };
-    const timer = setTimeout(() => done('timeout'), PROBE_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      done(Date.now() - startedAtMs > PROBE_TIMEOUT_MS + PROBE_LATE_MS ? 'late' : 'timeout');
+    }, PROBE_TIMEOUT_MS);
     socket.once('connect', () => done('alive'));
     socket.once('error', (err: NodeJS.ErrnoException) => done(GONE_ERRORS.has(err.code ?? '') ? 'refused' : 'timeout'));
   });

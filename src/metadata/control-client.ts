@@ -229,6 +229,11 @@ export class BrokerLifecycle {
     }
   }
 
+  /** When a controller last answered this broker's registration or heartbeat (0: never). */
+  get controllerAnsweredAtMs(): number {
+    return this.confirmedAtMs;
+  }
+
   /**
    * The controller has not confirmed this broker alive for a whole session, so it has fenced it and
    * is moving its leaderships: cut off from the controller, this broker's own view is stale.

@@ -15,7 +15,7 @@ import {
   serviceConstructor,
 } from '../common/index.js';
 import type { BrokerHeartbeats } from './broker-heartbeats.js';
-import type { ProbeResult } from './broker-probe.js';
+import { PROBE_TIMEOUT_MS, type ProbeResult } from './broker-probe.js';
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { Controller, CreateTopicSpec, ReassignmentRequest } from './controller.js';
 import type { MetadataLog } from './log.js';
@@ -25,6 +25,8 @@ import type { BrokerEndpoint } from './records.js';
 import type { ScramDeletion, ScramUpsertion } from './scram-users.js';
 
 const LIVENESS_CHECK_MS = 100;
+/** A liveness check this much later than due means this process stalled (see checkLiveness). */
+const LIVENESS_STALL_MS = 250;
 
 export interface ControlResult {
   readonly errorCode: number;
@@ -84,6 +86,7 @@ export class ControlService {
   private readonly timer: NodeJS.Timeout;
   private fencing = new Set<number>();
   private probing = new Set<number>();
+  private lastLivenessCheckMs = Date.now();
 
   constructor(
     private readonly config: NodeConfig,
@@ -318,8 +321,18 @@ export class ControlService {
   }
 
   private checkLiveness(): void {
-    if (!this.metadata.isController) return;
     const now = Date.now();
+    const lateMs = now - this.lastLivenessCheckMs - LIVENESS_CHECK_MS;
+    this.lastLivenessCheckMs = now;
+    if (!this.metadata.isController) return;
+    // This process itself did not run for a while (a stall, SIGSTOP): the heartbeats that came
+    // meanwhile wait unread behind this timer. Brokers get a full session from now, as from an
+    // election, instead of being fenced all at once for a silence that was this node's own.
+    if (lateMs > LIVENESS_STALL_MS) {
+      this.log.warn({ lateMs }, 'the liveness check ran late; every broker gets a full session from now');
+      this.heartbeats.restartSessions(now);
+      return;
+    }
     for (const broker of this.metadata.state.brokers) {
       if (broker.fenced || this.fencing.has(broker.nodeId)) continue;
       const silentMs = now - this.heartbeats.silentSinceMs(broker.nodeId);
@@ -339,6 +352,19 @@ export class ControlService {
       .then((result) => {
         if (result === 'refused' && this.metadata.isController && !this.metadata.state.broker(nodeId)?.fenced) {
           this.fence(nodeId, 'its connection is refused');
+        }
+        if (result !== 'timeout') return;
+        this.heartbeats.unreachable(nodeId);
+        // A host that accepts no connection while it also misses heartbeats for half a session is
+        // gone (a killed container or machine) or cut off: fence it now, not when its session
+        // lapses. A merely slow broker's kernel still accepts, and a late probe proves nothing.
+        const silentMs = Date.now() - this.heartbeats.silentSinceMs(nodeId);
+        if (
+          silentMs >= this.config.brokerSessionTimeoutMs / 2 &&
+          this.metadata.isController &&
+          !this.metadata.state.broker(nodeId)?.fenced
+        ) {
+          this.fence(nodeId, `silent for ${silentMs} ms and no connection within ${PROBE_TIMEOUT_MS} ms`);
         }
       })
       .catch((err: unknown) => this.log.debug({ err, broker: nodeId }, 'probe failed'))

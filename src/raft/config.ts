@@ -1,5 +1,6 @@
-// Settings of one Raft node. Times are in ticks: the driver ticks every `tickMs` (100 ms by
-// default), so the defaults give a 100 ms heartbeat and an election timeout in [500, 1000) ms.
+// Settings of one Raft node. Times are in ticks: the driver ticks every heartbeat (50 ms by
+// default) and passes electionTicks = election timeout / heartbeat (300 / 50 = 6 by default, an
+// election timeout drawn in [300, 600) ms).
 import { ConfigError, limits } from '../common/index.js';
 import { createPrng, type Prng } from './prng.js';
 import type { NodeId } from './types.js';

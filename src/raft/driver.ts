@@ -59,9 +59,9 @@ export interface RaftDriverOptions {
   /** Seeds the driver's randomness (election jitter, read-request ids) so that a simulation
    * replays exactly; default: random per start, so nodes that restart together differ. */
   readonly seed?: number;
-  /** Tick and heartbeat interval (default 100). */
+  /** Tick and heartbeat interval (default 50). */
   readonly heartbeatMs?: number;
-  /** Minimum election timeout; the actual one is random in [this, 2 * this) (default 500). */
+  /** Minimum election timeout; the actual one is random in [this, 2 * this) (default 300). */
   readonly electionTimeoutMs?: number;
   /** Take a snapshot and compact the log every this many applied entries (default 1000). */
   readonly snapshotEntries?: number;
@@ -131,8 +131,8 @@ interface PendingRead {
 }
 
 const DEFAULTS = {
-  heartbeatMs: 100,
-  electionTimeoutMs: 500,
+  heartbeatMs: 50,
+  electionTimeoutMs: 300,
   snapshotEntries: 1000,
   snapshotTrailingEntries: 100,
   proposalTimeoutMs: 10_000,

@@ -38,6 +38,8 @@ const TICK_MS = 50;
 const ELECTION_REQUEST_INTERVAL_MS = 500;
 /** Waiters for a replica that is still opening (an append that arrived before the metadata). */
 const REPLICA_WAITERS_MAX = 10_000;
+/** Partitions named in the log line of a leader that fenced itself. */
+const CUT_OFF_LOGGED_MAX = 8;
 
 function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
@@ -62,6 +64,11 @@ export interface ReplicaManagerParts {
   readonly logger: Logger;
   /** The controller has not confirmed this broker alive for a whole session (BrokerLifecycle). */
   readonly sessionLapsed: () => boolean;
+  /**
+   * This node became cut off: its session lapsed while it leads partitions it cannot commit to.
+   * The broker closes its client connections, so clients ask Metadata elsewhere at once.
+   */
+  readonly leadershipsCutOff?: (partitions: number) => void;
   /** A broken invariant on the replication path (invariants.ts): called once, the node must stop. */
   readonly fatal: Fatal;
   /**
@@ -96,6 +103,9 @@ export class ReplicaManager {
   private readonly network: ReplicaNetwork;
   private readonly log: Logger;
   private readonly sessionLapsed: () => boolean;
+  private readonly leadershipsCutOff: (partitions: number) => void;
+  /** Whether the last tick found leaderships cut off (the callback runs once per time cut off). */
+  private cutOff = false;
   private readonly fatal: Fatal;
   /** Appends and seals from other nodes, for this node's replicas (whatever carries them). */
   readonly inbound: ReplicaInbound;
@@ -110,6 +120,7 @@ export class ReplicaManager {
     this.network = parts.network;
     this.log = parts.logger.child({ module: 'replication' });
     this.sessionLapsed = parts.sessionLapsed;
+    this.leadershipsCutOff = parts.leadershipsCutOff ?? (() => undefined);
     this.fatal = parts.fatal;
     this.inbound = new ReplicaInbound(this, parts.config.nodeId, this.log, parts.fatal);
     this.lastRetentionMs = parts.clock.now();
@@ -447,11 +458,22 @@ export class ReplicaManager {
 
   private tick(): void {
     const now = this.clock.now();
+    const lapsed = this.sessionLapsed();
+    const cutOff: string[] = [];
     for (const replica of this.replicas.values()) {
       replica.tick();
+      if (lapsed && replica.fenceIfCutOff()) cutOff.push(`${replica.topic}-${replica.partition}`);
       const epoch = replica.electionWanted(now);
       if (epoch !== null) this.requestElection(replica, epoch, now);
     }
+    if (cutOff.length > 0 && !this.cutOff) {
+      this.log.warn(
+        { partitions: cutOff.length, first: cutOff.slice(0, CUT_OFF_LOGGED_MAX) },
+        'cut off from the controller and from write quorums: fencing leaderships',
+      );
+      this.leadershipsCutOff(cutOff.length);
+    }
+    this.cutOff = cutOff.length > 0;
     this.logs.flushTick(now);
     if (now - this.lastRetentionMs >= this.config.retentionCheckIntervalMs) {
       this.lastRetentionMs = now;

@@ -467,6 +467,20 @@ export class Replica {
     this.io.storageFailed(this);
   }
 
+  /**
+   * Cut off: this node lost its controller session and hears fewer than W replicas, so the
+   * controller has fenced it and is electing another leader. acks=all producers waiting here are
+   * answered NOT_LEADER_OR_FOLLOWER now (not after their timeout), so they look for the new leader.
+   * The core stays: an epoch ends by a seal or a PartitionChange, as ever. True when it applied.
+   */
+  fenceIfCutOff(): boolean {
+    if (!this.isLeader || this.canAcceptAcksAll()) return false;
+    this.waiters.failAll(
+      new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.partition} is cut off from its replicas`),
+    );
+    return true;
+  }
+
   /** Sends due heartbeats and retries (called on the node's replication tick). */
   tick(): void {
     // Whatever path hit the failure (a flush, an append, a truncation), leader or follower.

@@ -1,12 +1,15 @@
 // The chaos workload on a real cluster: idempotent acks=all producers writing unique values, a
 // consumer group recording every poll, a nemesis that kill -9s a chosen node and restarts it, and
 // a final read of every partition — everything the history checker needs.
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type logCreator, type Producer } from 'kafkajs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { splitBatches } from '../../src/storage/record-batch.js';
 import { decodeRecords } from '../../src/storage/record-codec.js';
 import { sleep } from '../helpers/node-process.js';
 import { RawClient, type FetchedPartition } from '../helpers/raw-client.js';
+import type { AckTiming, TimedAcks } from './failover.js';
 import type { Ack, ConsumerHistory, PolledRecord } from './history.js';
 
 /** Bytes per fetch of the final read: at most ~4,300 batches of the smallest size (61 bytes). */
@@ -74,8 +77,20 @@ export async function leaderOf(
   return { leader: p?.leaderId ?? -1, epoch: p?.leaderEpoch ?? -1 };
 }
 
-export class Workload {
+/** kafkajs' own log lines (retries, timeouts, metadata refreshes) in BROOK_TEST_LOG_DIR/clients.log. */
+function clientLog(logDir: string): logCreator {
+  mkdirSync(logDir, { recursive: true });
+  const file = join(logDir, 'clients.log');
+  return () =>
+    ({ namespace, label, log }) => {
+      appendFileSync(file, `${JSON.stringify({ time: Date.now(), label, namespace, ...log })}\n`);
+    };
+}
+
+export class Workload implements TimedAcks {
   readonly acks: Ack[] = [];
+  /** Every acknowledgement's send and answer times, in the order answered (the strict failover measure). */
+  readonly ackTimings: AckTiming[] = [];
   readonly consumers: ConsumerHistory[] = [];
   private readonly producers: Producer[] = [];
   private readonly consumerClients: Consumer[] = [];
@@ -95,10 +110,12 @@ export class Workload {
   ) {}
 
   private kafka(clientId: string): Kafka {
+    const logDir = process.env.BROOK_TEST_LOG_DIR;
     return new Kafka({
       clientId,
       brokers: this.nodes.map((n) => n.bootstrap),
-      logLevel: logLevel.NOTHING,
+      logLevel: logDir === undefined ? logLevel.NOTHING : logLevel.INFO,
+      ...(logDir === undefined ? {} : { logCreator: clientLog(logDir) }),
       retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 500 },
       connectionTimeout: 1000,
       requestTimeout: 5000,
@@ -131,8 +148,10 @@ export class Workload {
           messages: [{ partition, value }],
         });
         if (result && result.errorCode === 0) {
+          const ackedAt = Date.now();
           this.acks.push({ value, partition, offset: Number(result.baseOffset) });
-          this.lastAckAt.set(partition, Date.now());
+          this.ackTimings.push({ partition, sentAtMs: sentAt, ackedAtMs: ackedAt });
+          this.lastAckAt.set(partition, ackedAt);
           this.lastAckSentAt.set(partition, sentAt);
         }
       } catch {

@@ -14,14 +14,14 @@ describe("README's settings table", () => {
   it('lists the main settings with their flags, variables, Kafka names and defaults', () => {
     const table = settingsTable();
     expect(table).toContain('| `--broker-session-timeout-ms` | `BROOK_BROKER_SESSION_TIMEOUT_MS` |');
-    expect(table).toContain('| 3 s |');
+    expect(table).toContain('| 1 s |');
     expect(table).toContain(
       '| `--segment-bytes` | `BROOK_SEGMENT_BYTES` | `log.segment.bytes` | `segment.bytes` | 1 GiB |',
     );
   });
 
   it('states the default session timeout where it describes fencing', () => {
-    expect(readme).toContain('`--broker-session-timeout-ms`, 3 s by default');
+    expect(readme).toContain('`--broker-session-timeout-ms`, 1 s by default');
     expect(readme).not.toMatch(/1\.5 s/);
   });
 });

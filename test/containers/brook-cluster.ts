@@ -11,7 +11,9 @@ import {
   type StartedNetwork,
   type StartedTestContainer,
 } from 'testcontainers';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { sleep } from '../helpers/node-process.js';
 import type { WorkloadNode } from '../chaos/workload.js';
 
@@ -23,6 +25,8 @@ const CONTAINER_KAFKA_PORT = 9092;
 const CONTAINER_GRPC_PORT = 9093;
 const CONTAINER_HTTP_PORT = 9094;
 const READY_TIMEOUT_MS = 60_000;
+/** Log lines per node written to BROOK_TEST_LOG_DIR when the cluster is removed. */
+const LOG_LINES_KEPT_MAX = 200_000;
 /** Published ports come from here: below Linux's default ephemeral range (32768-60999). */
 const PORT_RANGE_MIN = 20_000;
 const PORT_RANGE_MAX = 32_000;
@@ -68,6 +72,21 @@ export class BrookContainer implements WorkloadNode {
     const client = await getContainerRuntimeClient();
     this.running = false;
     await client.container.getById(this.containerId).kill({ signal: 'SIGKILL' });
+  }
+
+  /** SIGSTOP to the node's process: it freezes with its sockets open (a long pause, a hung host). */
+  async freeze(): Promise<void> {
+    const client = await getContainerRuntimeClient();
+    this.running = false;
+    await client.container.getById(this.containerId).kill({ signal: 'SIGSTOP' });
+  }
+
+  /** SIGCONT after freeze(): the node goes on from where it stopped, its view of the cluster stale. */
+  async thaw(): Promise<void> {
+    const client = await getContainerRuntimeClient();
+    await client.container.getById(this.containerId).kill({ signal: 'SIGCONT' });
+    await this.waitReady();
+    this.running = true;
   }
 
   /** Starts the killed container again (same volume, same published ports) and waits for /readyz. */
@@ -221,6 +240,12 @@ export class BrookCluster {
   /** Removes every container (with its volumes) and the network; never throws. */
   async remove(): Promise<void> {
     const client = await getContainerRuntimeClient();
+    // To read where a run's time went (fencing, elections) after the containers are gone.
+    const logDir = process.env.BROOK_TEST_LOG_DIR;
+    if (logDir !== undefined) {
+      mkdirSync(logDir, { recursive: true });
+      for (const n of this.nodes) writeFileSync(join(logDir, `${n.alias}.log`), await n.logs(LOG_LINES_KEPT_MAX));
+    }
     await Promise.all(
       this.nodes.map((n) =>
         client.container

@@ -1,8 +1,9 @@
 // Chaos with containers: three Brook nodes in Docker (the image this checkout builds), an
 // idempotent acks=all workload of unique values from the host, and a
-// nemesis that hits the leader of the busiest partition: SIGKILL and restart, twice, then a cut
-// from its peers for a few seconds (clients can still reach it) and back. After each fault writes
-// to that partition must resume; after the heal every node must name the same partition leaders
+// nemesis that hits the leader of the busiest partition: SIGKILL and restart, a freeze (SIGSTOP,
+// SIGCONT after a few seconds), then a cut from its peers for a few seconds (clients can still
+// reach it) and back. After each fault writes to that partition must resume; failover is the strict
+// measure (test/chaos/failover.ts), reported as median and maximum per fault kind; after the heal every node must name the same partition leaders
 // again; at the end every partition is read back and the history checker must find none of the
 // Jepsen Kafka anomalies that a final read can show (lost, duplicated, misplaced writes). No
 // consumer group here, unlike the process chaos suite: after these faults kafkajs 2.2.4's consumer
@@ -13,6 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep } from '../helpers/node-process.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { FailoverReport, strictRecoveryMs } from '../chaos/failover.js';
 import { checkHistory } from '../chaos/history.js';
 import { createTopic, leaderOf, Workload } from '../chaos/workload.js';
 import { BrookCluster, type BrookContainer } from './brook-cluster.js';
@@ -22,7 +24,9 @@ const run = requireDocker();
 
 const TOPIC = 'chaos-containers';
 const PARTITIONS = 3;
-const KILLS = 2;
+const KILLS = 3;
+const FREEZES = 2;
+const FREEZE_MS = 3_000;
 const ISOLATION_MS = 4_000;
 /** Writes to the victim's partition must succeed again within this long of each fault. */
 const RECOVERY_MS_MAX = 15_000;
@@ -30,6 +34,13 @@ const RECOVERY_MS_MAX = 15_000;
 const FINAL_READ_MS_MAX = 30_000;
 /** After a heal every node must agree on every partition's leader within this long. */
 const CONVERGENCE_MS_MAX = 15_000;
+/**
+ * What the suite asserts of the strict failover, by what it met reliably in December 2026, not the
+ * goal (median 1 s, every one within 2 s), which containers do not yet meet: killed containers
+ * recovered in 1.2-2.0 s (median 1.3-1.7 s, one outlier of 4.5 s), network cuts in 1.3-2.2 s.
+ */
+const KILL_MEDIAN_MS_MAX = 3_000;
+const CUT_MS_MAX = 5_000;
 /** One Metadata question to one node. */
 const REQUEST_TIMEOUT_MS = 3_000;
 
@@ -148,33 +159,6 @@ async function leaderNode(c: BrookCluster, partition: number): Promise<BrookCont
   throw new Error(`partition ${partition} has no live leader`);
 }
 
-/**
- * Milliseconds from `since` until writes to `partition` succeed again: the first acknowledgement
- * after the live nodes name a leader other than `victim` (a response that was already in flight
- * when the fault hit does not count as recovery). Infinity when that does not happen in time.
- */
-async function recoveryMs(
-  c: BrookCluster,
-  w: Workload,
-  partition: number,
-  since: number,
-  victim: number | null,
-): Promise<number> {
-  let failedOverAt = victim === null ? since : 0;
-  while (Date.now() - since < RECOVERY_MS_MAX) {
-    if (failedOverAt === 0) {
-      const { leader } = await withTimeout(leaderOf(c.nodes, TOPIC, partition), REQUEST_TIMEOUT_MS, 'Metadata').catch(
-        () => ({ leader: -1 }),
-      );
-      if (leader !== -1 && leader !== victim) failedOverAt = Date.now();
-    }
-    const at = w.lastAckAt.get(partition) ?? 0;
-    if (failedOverAt > 0 && at > failedOverAt) return at - since;
-    await sleep(failedOverAt === 0 ? 50 : 10);
-  }
-  return Number.POSITIVE_INFINITY;
-}
-
 async function scenario(c: BrookCluster): Promise<void> {
   await createTopic(c.nodes[0]!, TOPIC, PARTITIONS);
   const w = new Workload(c.nodes, TOPIC, PARTITIONS);
@@ -183,11 +167,11 @@ async function scenario(c: BrookCluster): Promise<void> {
   await sleep(2_000);
   step(`workload running: ${w.acks.length} acknowledged`);
 
-  const faults: string[] = [];
-  const check = async (fault: string, partition: number, since: number, victim: number | null) => {
-    const ms = await recoveryMs(c, w, partition, since, victim);
-    faults.push(`${fault}: ${ms} ms`);
-    step(`${fault}: writes resumed after ${ms} ms`);
+  const report = new FailoverReport();
+  const check = async (kind: string, fault: string, partition: number, since: number, inEffectAt = since) => {
+    const ms = await strictRecoveryMs(w, partition, since, inEffectAt, RECOVERY_MS_MAX);
+    if (kind !== '') report.add(kind, ms);
+    step(`${fault} (at ${since} ms since the epoch): the first write sent after it was acknowledged after ${ms} ms`);
     expect(ms, `${fault}: writes to partition ${partition} never resumed`).toBeLessThan(RECOVERY_MS_MAX);
   };
 
@@ -196,10 +180,27 @@ async function scenario(c: BrookCluster): Promise<void> {
     const victim = await leaderNode(c, partition);
     const killedAt = Date.now();
     await victim.kill();
-    await check(`kill ${victim.alias} (leader of ${partition})`, partition, killedAt, victim.nodeId);
+    const kill = `kill ${victim.alias} (leader of ${partition})`;
+    await check('kill partition leader', kill, partition, killedAt, Date.now());
     await sleep(1_000);
     await victim.restart();
     step(`${victim.alias} restarted`);
+    await sleep(2_000);
+  }
+
+  for (let round = 0; round < FREEZES; round++) {
+    const partition = busiestPartition(w);
+    const victim = await leaderNode(c, partition);
+    const frozenAt = Date.now();
+    await victim.freeze();
+    const freeze = `freeze ${victim.alias} (leader of ${partition})`;
+    // Measured across the thaw: the cluster fails over while the node is frozen, or the clients stuck
+    // on its connections hear from it again once it resumes (then it must not acknowledge as leader).
+    const recovered = check('freeze partition leader', freeze, partition, frozenAt, Date.now());
+    await sleep(Math.max(0, FREEZE_MS - (Date.now() - frozenAt)));
+    await victim.thaw();
+    step(`${victim.alias} thawed`);
+    await recovered;
     await sleep(2_000);
   }
 
@@ -208,6 +209,7 @@ async function scenario(c: BrookCluster): Promise<void> {
   const addressBefore = await victim.ipAddress();
   const cutAt = Date.now();
   await victim.isolate();
+  const cutInEffectAt = Date.now();
   const reachable = await fetch(`http://127.0.0.1:${victim.httpPort}/healthz`, {
     signal: AbortSignal.timeout(1_000),
   }).then(
@@ -215,13 +217,14 @@ async function scenario(c: BrookCluster): Promise<void> {
     () => false,
   );
   step(`${victim.alias} cut off from its peers (clients on the host reach it: ${reachable})`);
-  await check(`isolate ${victim.alias} (leader of ${partition})`, partition, cutAt, victim.nodeId);
+  const cut = `isolate ${victim.alias} (leader of ${partition})`;
+  await check('network cut of partition leader', cut, partition, cutAt, cutInEffectAt);
   await sleep(Math.max(0, ISOLATION_MS - (Date.now() - cutAt)));
   const healedAt = Date.now();
   await victim.heal();
   step(`${victim.alias} reconnected (addresses before ${addressBefore}, after ${await victim.ipAddress()})`);
   // Writes go on after the heal, on every partition.
-  for (let p = 0; p < PARTITIONS; p++) await check(`after heal, partition ${p}`, p, healedAt, null);
+  for (let p = 0; p < PARTITIONS; p++) await check('', `after heal, partition ${p}`, p, healedAt);
   const disagreement = await metadataConverges(c, CONVERGENCE_MS_MAX);
   step(disagreement === '' ? 'every node names the same partition leaders' : `metadata still differs: ${disagreement}`);
   expect(disagreement, `nodes disagree on partition leaders ${CONVERGENCE_MS_MAX} ms after the heal`).toBe('');
@@ -236,11 +239,13 @@ async function scenario(c: BrookCluster): Promise<void> {
   const result = checkHistory({ acks: w.acks, consumers: w.consumers, finalRead });
   console.log(
     `chaos in containers: ${result.acked} acknowledged, ${result.stored} stored, ${w.errors} unacknowledged attempts; ` +
-      `recovery: ${faults.join('; ')}; anomalies: ${JSON.stringify(result.counts)}`,
+      `anomalies: ${JSON.stringify(result.counts)}\nfailover (strict measure) per fault kind:\n${report.toString()}`,
   );
   for (const anomaly of result.anomalies.slice(0, 10)) console.log(`  ${anomaly.kind}: ${anomaly.detail}`);
   expect(result.acked).toBeGreaterThan(100);
   expect(result.anomalies).toEqual([]);
+  expect(report.median('kill partition leader')).toBeLessThanOrEqual(KILL_MEDIAN_MS_MAX);
+  expect(report.max('network cut of partition leader')).toBeLessThanOrEqual(CUT_MS_MAX);
 }
 
 describe.runIf(run)(`chaos in containers (${BROOK_IMAGE})`, () => {

@@ -2,7 +2,7 @@
 // directories, for integration and chaos tests. Every process started here is killed and every
 // directory removed by `stopAll()`, which test files call in afterAll.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -115,7 +115,11 @@ export class NodeProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    // BROOK_TEST_LOG_DIR keeps every line on disk too, to read where a run's time went.
+    const logDir = process.env.BROOK_TEST_LOG_DIR;
+    if (logDir !== undefined) mkdirSync(logDir, { recursive: true });
     const keep = (chunk: Buffer) => {
+      if (logDir !== undefined) appendFileSync(join(logDir, `node-${this.nodeId}.log`), chunk);
       this.output.push(chunk.toString());
       if (this.output.length > 5000) this.output.splice(0, 1000);
     };

@@ -431,7 +431,7 @@ export const SETTINGS = {
     flag: '--raft-heartbeat-ms',
     type: long(1),
     unit: 'ms',
-    default: 100,
+    default: 50,
     doc: 'Raft heartbeat interval',
   }),
   raftElectionTimeoutMs: setting({
@@ -439,7 +439,7 @@ export const SETTINGS = {
     flag: '--raft-election-timeout-ms',
     type: long(2),
     unit: 'ms',
-    default: 500,
+    default: 300,
     doc: 'Raft minimum election timeout (randomized up to 2x)',
   }),
   raftSnapshotEntries: setting({
@@ -475,8 +475,18 @@ export const SETTINGS = {
     flag: '--broker-session-timeout-ms',
     type: long(10),
     unit: 'ms',
-    default: 3000,
+    default: 1000,
     doc: 'fence a broker silent this long (a crashed one is fenced sooner: its connection is refused)',
+    main: true,
+  }),
+  replicaLiveTimeoutMs: setting({
+    broker: 'replica.live.timeout.ms',
+    flag: '--replica-live-timeout-ms',
+    // Above the replication heartbeat (250 ms), or idle followers would count as gone between beats.
+    type: long(500),
+    unit: 'ms',
+    default: 1000,
+    doc: 'a follower silent this long no longer counts toward acks=all (NOT_ENOUGH_REPLICAS); a cut-off leader fences itself',
     main: true,
   }),
 

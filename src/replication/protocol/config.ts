@@ -25,7 +25,7 @@ export const DEFAULT_REPLICATION_LIMITS: ReplicationLimits = {
   requestBytesMax: 1024 * 1024,
   heartbeatIntervalMs: 250,
   requestTimeoutMs: 1000,
-  replicaLiveTimeoutMs: 1500,
+  replicaLiveTimeoutMs: 1000,
   replicaLagTimeMaxMs: 10_000,
 };
 
