@@ -178,7 +178,7 @@ describe('DescribeConfigs from the registry', () => {
     });
     expect(configs.get('broker.id')).toMatchObject({ configValue: '1', configSource: SOURCE.staticBroker });
     expect(configs.get('num.partitions')).toMatchObject({ configValue: '1', configSource: SOURCE.default });
-    expect(configs.get('broker.session.timeout.ms')).toMatchObject({ configValue: '3000', isDefault: true });
+    expect(configs.get('broker.session.timeout.ms')).toMatchObject({ configValue: '1000', isDefault: true });
     expect(configs.get('log.retention.ms')?.configSynonyms).toEqual([
       { configName: 'log.retention.ms', configValue: '604800000', configSource: SOURCE.default },
     ]);
