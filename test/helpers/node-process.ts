@@ -285,12 +285,18 @@ export async function startCluster(
     /** More arguments for one node (its own certificate). */
     extraArgsFor?: (nodeId: number) => readonly string[];
     env?: Readonly<Record<string, string>>;
+    /** Nodes 1..voters are the Raft voters (--cluster-nodes), the rest brokers beyond them (default: all vote). */
+    voters?: number;
   } = {},
 ): Promise<NodeProcess[]> {
   const ports = [];
   for (let i = 0; i < count; i++)
     ports.push({ kafka: await freePort(), grpc: await freePort(), http: await freePort() });
-  const clusterNodes = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.grpc}`).join(',');
+  const voters = options.voters ?? count;
+  const clusterNodes = ports
+    .slice(0, voters)
+    .map((p, i) => `${i + 1}@127.0.0.1:${p.grpc}`)
+    .join(',');
   const nodes: NodeProcess[] = [];
   for (let i = 0; i < count; i++) {
     nodes.push(
@@ -305,7 +311,9 @@ export async function startCluster(
       }),
     );
   }
-  await Promise.all(nodes.map((node) => node.start()));
+  // Brokers beyond the voters register with the controller, so the voters come first.
+  await Promise.all(nodes.slice(0, voters).map((node) => node.start()));
+  await Promise.all(nodes.slice(voters).map((node) => node.start()));
   return nodes;
 }
 

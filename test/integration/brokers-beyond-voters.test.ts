@@ -8,7 +8,7 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brook, shown } from '../helpers/cli.js';
-import { createNode, freePort, httpJson, stopAll, type NodeProcess } from '../helpers/node-process.js';
+import { httpJson, startCluster, stopAll, type NodeProcess } from '../helpers/node-process.js';
 
 const VOTERS = 3;
 const NODES = 5;
@@ -92,27 +92,7 @@ async function roundTrip(via: NodeProcess, topic: string, count: number): Promis
 }
 
 beforeAll(async () => {
-  const ports = [];
-  for (let i = 0; i < NODES; i++)
-    ports.push({ kafka: await freePort(), grpc: await freePort(), http: await freePort() });
-  const clusterNodes = ports
-    .slice(0, VOTERS)
-    .map((p, i) => `${i + 1}@127.0.0.1:${p.grpc}`)
-    .join(',');
-  nodes = [];
-  for (let i = 0; i < NODES; i++) {
-    nodes.push(
-      await createNode({
-        nodeId: i + 1,
-        clusterNodes,
-        kafkaPort: ports[i]!.kafka,
-        grpcPort: ports[i]!.grpc,
-        httpPort: ports[i]!.http,
-      }),
-    );
-  }
-  await Promise.all(nodes.slice(0, VOTERS).map((n) => n.start()));
-  await Promise.all(nodes.slice(VOTERS).map((n) => n.start()));
+  nodes = await startCluster(NODES, { voters: VOTERS });
   admin = kafkaOf(nodes).admin();
   await admin.connect();
 }, 120_000);

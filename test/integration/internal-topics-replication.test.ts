@@ -6,7 +6,7 @@
 // and a transaction.
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNode, freePort, stopAll, type NodeProcess } from '../helpers/node-process.js';
+import { startCluster, stopAll, type NodeProcess } from '../helpers/node-process.js';
 
 const NODES = 3;
 let nodes: NodeProcess[];
@@ -14,32 +14,20 @@ let kafka: Kafka;
 let admin: Admin;
 
 beforeAll(async () => {
-  const grpcPorts = [];
-  for (let i = 0; i < NODES; i++) grpcPorts.push(await freePort());
   // Node 1 is the only voter; nodes 2 and 3 are brokers beyond it.
-  const clusterNodes = `1@127.0.0.1:${grpcPorts[0]!}`;
-  nodes = [];
-  for (let i = 0; i < NODES; i++) {
-    nodes.push(
-      await createNode({
-        nodeId: i + 1,
-        clusterNodes,
-        grpcPort: grpcPorts[i]!,
-        extraArgs: [
-          '--offsets-topic-replication-factor',
-          '3',
-          '--offsets-topic-partitions',
-          '3',
-          '--transaction-state-log-replication-factor',
-          '3',
-          '--transaction-state-log-num-partitions',
-          '3',
-        ],
-      }),
-    );
-  }
-  await nodes[0]!.start();
-  await Promise.all(nodes.slice(1).map((n) => n.start()));
+  nodes = await startCluster(NODES, {
+    voters: 1,
+    extraArgs: [
+      '--offsets-topic-replication-factor',
+      '3',
+      '--offsets-topic-partitions',
+      '3',
+      '--transaction-state-log-replication-factor',
+      '3',
+      '--transaction-state-log-num-partitions',
+      '3',
+    ],
+  });
   kafka = new Kafka({
     clientId: 'internal-topics-test',
     brokers: nodes.map((n) => n.bootstrap),
