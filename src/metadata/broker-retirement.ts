@@ -16,6 +16,9 @@ import type { QuorumAdmin } from './quorum-admin.js';
 /** The brokers that may be unregistered now: decommissioned, fenced, holding no replica. */
 export function retirableBrokers(metadata: Pick<MetadataLog, 'state'>): number[] {
   const state = metadata.state;
+  // Every partition change reaches here: scan the partitions only when some broker could go.
+  const candidates = state.brokers.filter((b) => b.decommissioned === true && b.fenced);
+  if (candidates.length === 0) return [];
   const holding = new Set<number>();
   for (const topic of state.topics) {
     for (const p of topic.partitions) {
@@ -23,9 +26,7 @@ export function retirableBrokers(metadata: Pick<MetadataLog, 'state'>): number[]
       for (const r of p.targetReplicas ?? []) holding.add(r);
     }
   }
-  return state.brokers
-    .filter((b) => b.decommissioned === true && b.fenced && !holding.has(b.nodeId))
-    .map((b) => b.nodeId);
+  return candidates.filter((b) => !holding.has(b.nodeId)).map((b) => b.nodeId);
 }
 
 /** Changes after which a broker may hold its last replica no more, or be fenced. */

@@ -35,7 +35,7 @@ export { type AdminOperations, ClusterAdmin } from './cluster-admin.js';
 export { BrokerLifecycle, ControlClient, ownPeerAddress, type RegistrationResult } from './control-client.js';
 export { PeerDirectory } from './peer-directory.js';
 export { type MetadataQuorum, QuorumAdmin } from './quorum-admin.js';
-export { BrokerRetirement, retirableBrokers } from './broker-retirement.js';
+export { BrokerRetirement } from './broker-retirement.js';
 export {
   type ControlResult,
   ControlService,
