@@ -350,22 +350,16 @@ export class ControlService {
     this.probing.add(nodeId);
     this.probe(nodeId)
       .then((result) => {
-        if (result === 'refused' && this.metadata.isController && !this.metadata.state.broker(nodeId)?.fenced) {
-          this.fence(nodeId, 'its connection is refused');
-        }
+        if (result === 'timeout') this.heartbeats.unreachable(nodeId);
+        if (!this.metadata.isController || this.metadata.state.broker(nodeId)?.fenced !== false) return;
+        if (result === 'refused') return this.fence(nodeId, 'its connection is refused');
         if (result !== 'timeout') return;
-        this.heartbeats.unreachable(nodeId);
         // A host that accepts no connection while it also misses heartbeats for half a session is
         // gone (a killed container or machine) or cut off: fence it now, not when its session
         // lapses. A merely slow broker's kernel still accepts, and a late probe proves nothing.
         const silentMs = Date.now() - this.heartbeats.silentSinceMs(nodeId);
-        if (
-          silentMs >= this.config.brokerSessionTimeoutMs / 2 &&
-          this.metadata.isController &&
-          !this.metadata.state.broker(nodeId)?.fenced
-        ) {
+        if (silentMs >= this.config.brokerSessionTimeoutMs / 2)
           this.fence(nodeId, `silent for ${silentMs} ms and no connection within ${PROBE_TIMEOUT_MS} ms`);
-        }
       })
       .catch((err: unknown) => this.log.debug({ err, broker: nodeId }, 'probe failed'))
       .finally(() => this.probing.delete(nodeId));
