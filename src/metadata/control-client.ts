@@ -35,8 +35,15 @@ const RETRIABLE = new Set<number>([ErrorCode.NOT_CONTROLLER, ErrorCode.REQUEST_T
 
 export class ControlClient {
   private readonly stubs = new Map<number, { address: string; stub: ControlStub }>();
-  /** Which voter a call goes to while no controller is known (see callOnce). */
-  private nextVoter = 0;
+  /** Which node a call goes to while no controller is known (see callOnce). */
+  private nextNode = 0;
+  /**
+   * The controller this node's metadata names, after a call to it failed (unreachable, or not the
+   * controller any more): calls go round the other nodes until the metadata names another. A
+   * broker the controller retired stops receiving the metadata log, so on restart its log names a
+   * controller of long ago, perhaps dead, and only another node can register it again.
+   */
+  private staleController = -1;
   private readonly ctor = serviceConstructor(loadProto('admin.proto'), 'brook.admin.Control');
 
   constructor(
@@ -45,7 +52,7 @@ export class ControlClient {
     private readonly local: ControlService,
     /** The node's peer credentials (mutual TLS when configured). */
     private readonly credentials: grpc.ChannelCredentials,
-    private readonly peers: PeerAddresses,
+    private readonly peers: PeerAddresses & { known(): readonly { nodeId: number }[] },
   ) {}
 
   private stub(nodeId: number): ControlStub | null {
@@ -61,15 +68,19 @@ export class ControlClient {
   }
 
   /**
-   * Where a call goes while this node knows no controller: a broker beyond the voters learns the
-   * Raft leader only once it follows the log, which needs its registration first. The voters of
-   * --cluster-nodes are asked in turn; those that are not the controller answer NOT_CONTROLLER
-   * and the retry asks the next.
+   * Where a call goes while this node knows no controller (or the one it knows failed): a broker
+   * beyond the voters learns the Raft leader only once it follows the log, which needs its
+   * registration first. The voters of --cluster-nodes and every other node whose address is known
+   * are asked in turn; those that are not the controller answer NOT_CONTROLLER and the retry asks
+   * the next.
    */
-  private someVoter(): number {
-    const voters = this.config.clusterNodes.filter((m) => m.nodeId !== this.config.nodeId);
-    if (voters.length === 0) return -1;
-    return voters[this.nextVoter++ % voters.length]!.nodeId;
+  private someNode(): number {
+    const ids = new Set(this.config.clusterNodes.map((m) => m.nodeId));
+    for (const p of this.peers.known()) ids.add(p.nodeId);
+    ids.delete(this.config.nodeId);
+    const order = [...ids].sort((a, b) => a - b);
+    if (order.length === 0) return -1;
+    return order[this.nextNode++ % order.length]!;
   }
 
   private async callOnce(method: Method, request: object): Promise<ControlResult> {
@@ -86,10 +97,19 @@ export class ControlClient {
           return this.local.controlledShutdown(request as HeartbeatCall);
       }
     }
-    const target = controllerId > 0 ? controllerId : this.someVoter();
+    const known = controllerId > 0 && controllerId !== this.staleController;
+    const target = known ? controllerId : this.someNode();
     const stub = target > 0 ? this.stub(target) : null;
     if (!stub)
       return { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'no controller known yet', resultJson: 'null' };
+    const result = await this.remoteCall(stub, method, request);
+    if (known && (result.errorCode === ErrorCode.NOT_CONTROLLER || result.errorCode === ErrorCode.NETWORK_EXCEPTION))
+      this.staleController = controllerId;
+    else if (result.errorCode === ErrorCode.NONE && target === controllerId) this.staleController = -1;
+    return result;
+  }
+
+  private remoteCall(stub: ControlStub, method: Method, request: object): Promise<ControlResult> {
     return new Promise((resolve) => {
       stub[method](request, { deadline: Date.now() + CALL_TIMEOUT_MS }, (err, response) => {
         if (err || !response) {

@@ -99,6 +99,7 @@ export class LeaderReplica {
   pump(): void {
     if (!this.active) return;
     this.tail.releaseIfIdle(this.io.clock.now());
+    if (this.core.updateJoinedLearners(this.view, this.io.clock.now())) this.io.highWatermarkAdvanced();
     for (const f of this.core.followerIds) this.pumpFollower(f);
   }
 
@@ -111,13 +112,13 @@ export class LeaderReplica {
     // A learner whose reassignment was cancelled is no follower any more.
     if (!this.active || this.reading.has(f) || !this.core.hasFollower(f)) return;
     const now = this.io.clock.now();
-    const learner = this.core.isLearner(f);
+    const throttled = this.core.isThrottledLearner(f);
     for (let i = 0; i < PLANS_PER_PASS_MAX; i++) {
       const plan = this.core.nextRequest(f, this.view, now);
       if (plan === null) return;
       // A learner gets no batches while the leader throttle is in debt (heartbeats still go); the
-      // replication tick tries again.
-      if (learner && plan.maxBytes > 0 && this.io.leaderThrottle.delayMs() > 0) return;
+      // replication tick tries again. One that joined the write quorum is not held back.
+      if (throttled && plan.maxBytes > 0 && this.io.leaderThrottle.delayMs() > 0) return;
       if (plan.maxBytes === 0 || plan.fromOffset < this.log.logStartOffset) {
         // Nothing to send, or what the follower needs next was deleted here (retention,
         // DeleteRecords): an empty request carries this log's start, and a follower whose log
@@ -211,7 +212,7 @@ export class LeaderReplica {
 
   private send(f: number, request: AppendRequest, buffers: Buffer[]): void {
     this.core.onSent(f, request, this.io.clock.now());
-    if (buffers.length > 0 && this.core.isLearner(f)) {
+    if (buffers.length > 0 && this.core.isThrottledLearner(f)) {
       let bytes = 0;
       for (const b of buffers) bytes += b.length;
       this.io.leaderThrottle.charge(bytes);

@@ -195,6 +195,38 @@ describe('learners (replicas a reassignment adds)', () => {
     expect(leader.learnersCaughtUp()).toBe(false);
     expect(() => leader.setLearners([2])).toThrow(/already a replica/);
   });
+
+  it('join the write quorum once caught up, so a switch finds them holding every acknowledged write; a silent one leaves', () => {
+    const log = logOf([[3, 10]]);
+    const leader = leaderOn(log, 3, { learners: [4], limits: { replicaLiveTimeoutMs: 1000 } });
+    leader.onLocalDurable(log);
+    // Not caught up yet: it holds back nothing, and it is throttled.
+    leader.onAppendResponse(ack(4, 3, { logEndOffset: 4, durableEndOffset: 4, holdsEpochMarker: true }), log, 0);
+    leader.onAppendResponse(ack(2, 3, { logEndOffset: 6, durableEndOffset: 6, holdsEpochMarker: true }), log, 0);
+    expect(leader.highWatermark).toBe(6);
+    expect(leader.updateJoinedLearners(log, 0)).toBe(false);
+    expect(leader.joinedLearners).toEqual([]);
+    expect(leader.isThrottledLearner(4)).toBe(true);
+    // Durable up to the high watermark: it joins, and is no longer throttled.
+    leader.onAppendResponse(ack(4, 3, { logEndOffset: 6, durableEndOffset: 6, holdsEpochMarker: true }), log, 10);
+    leader.updateJoinedLearners(log, 10);
+    expect(leader.joinedLearners).toEqual([4]);
+    expect(leader.isThrottledLearner(4)).toBe(false);
+    // W = 2 of the replicas hold 10, but the joined learner only 6: the high watermark waits for it.
+    leader.onAppendResponse(ack(2, 3, { logEndOffset: 10, durableEndOffset: 10, holdsEpochMarker: true }), log, 20);
+    expect(leader.highWatermark).toBe(6);
+    leader.onAppendResponse(ack(4, 3, { logEndOffset: 8, durableEndOffset: 8, holdsEpochMarker: true }), log, 30);
+    expect(leader.highWatermark).toBe(8);
+    expect(leader.learnersCaughtUp()).toBe(true);
+    // Still no stand-in for a replica: the learner never makes W without one.
+    expect(leader.canAcceptAcksAll(30)).toBe(true);
+    expect(leader.canAcceptAcksAll(2000)).toBe(false);
+    // Silent past the live timeout: it leaves, and the high watermark takes what W holds.
+    expect(leader.updateJoinedLearners(log, 500)).toBe(false);
+    expect(leader.updateJoinedLearners(log, 1031)).toBe(true);
+    expect(leader.joinedLearners).toEqual([]);
+    expect(leader.highWatermark).toBe(10);
+  });
 });
 
 describe('LeaderCore: sending', () => {

@@ -100,6 +100,15 @@ export class LeaderCore {
   private readonly limits: ReplicationLimits;
   private readonly progress = new Map<number, FollowerProgress>();
   private readonly learnerIds = new Set<number>();
+  /**
+   * Learners that caught up and joined the write quorum: the high watermark passes an offset only
+   * once each of them holds it durably too, so when the controller seals the partition to switch
+   * it to its target, they hold every acknowledged write and the switch succeeds at once (without
+   * this, a learner under a steady acks=all load trails the high watermark by the writes in flight
+   * and every switch attempt fails). A joined learner not heard from for replicaLiveTimeoutMs
+   * leaves again (tick), so a dead one stalls writes no longer than that.
+   */
+  private readonly joinedLearnerIds = new Set<number>();
   /** The followers that are replicas (not learners): they alone count in the quorums. */
   private voterProgress: FollowerProgress[] = [];
   private highWatermarkValue: number;
@@ -159,6 +168,7 @@ export class LeaderCore {
     for (const id of this.learnerIds) {
       if (!learners.includes(id)) {
         this.learnerIds.delete(id);
+        this.joinedLearnerIds.delete(id);
         this.progress.delete(id);
       }
     }
@@ -181,6 +191,39 @@ export class LeaderCore {
 
   isLearner(id: number): boolean {
     return this.learnerIds.has(id);
+  }
+
+  /** A learner that has not joined the write quorum: the leader throttle holds back its batches. */
+  isThrottledLearner(id: number): boolean {
+    return this.learnerIds.has(id) && !this.joinedLearnerIds.has(id);
+  }
+
+  /** Learners in the write quorum now (joinLearners). */
+  get joinedLearners(): number[] {
+    return [...this.joinedLearnerIds];
+  }
+
+  /**
+   * On the replication tick: a live learner that holds this epoch's marker and is durable up to
+   * the high watermark joins the write quorum; a joined one silent for replicaLiveTimeoutMs
+   * leaves it. True when the high watermark moved (a silent learner no longer held it back).
+   */
+  updateJoinedLearners(view: ReplicaLogView, now: number): boolean {
+    if (this.fencedValue || this.learnerIds.size === 0) return false;
+    let left = false;
+    for (const id of this.learnerIds) {
+      const pr = this.follower(id);
+      const live = now - pr.lastContactMs <= this.limits.replicaLiveTimeoutMs;
+      if (this.joinedLearnerIds.has(id)) {
+        if (!live) {
+          this.joinedLearnerIds.delete(id);
+          left = true;
+        }
+      } else if (live && pr.holdsEpochMarker && pr.durableEndOffset >= this.highWatermarkValue) {
+        this.joinedLearnerIds.add(id);
+      }
+    }
+    return left && this.recomputeHighWatermark(view);
   }
 
   /**
@@ -394,11 +437,14 @@ export class LeaderCore {
     for (const pr of this.voters())
       members.push({ holdsEpochMarker: pr.holdsEpochMarker, durableEndOffset: pr.durableEndOffset });
     const before = this.highWatermarkValue;
-    const next = nextHighWatermark(
-      before,
-      quorumDurableOffset(members, this.writeQuorum, this.epochStartOffset),
-      view.logEndOffset,
-    );
+    let durable = quorumDurableOffset(members, this.writeQuorum, this.epochStartOffset);
+    // Joined learners hold back the high watermark too; they never stand in for a replica of W.
+    for (const id of this.joinedLearnerIds) {
+      if (durable === null) break;
+      const pr = this.follower(id);
+      durable = Math.min(durable, pr.holdsEpochMarker ? pr.durableEndOffset : this.epochStartOffset);
+    }
+    const next = nextHighWatermark(before, durable, view.logEndOffset);
     assert(next >= before, 'the high watermark never moves backwards');
     this.highWatermarkValue = next;
     return next > before;

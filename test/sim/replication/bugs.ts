@@ -70,7 +70,10 @@ export const ReplicationSimBug = {
   /**
    * A reassignment's switch hands the partition to its target whenever the target's first replica
    * answered the seal, without asking that enough of the target hold every acknowledged write
-   * (PartitionElections.switchLeader). Reassigning seeds only.
+   * (PartitionElections.switchLeader). Learners that caught up join the write quorum
+   * (LeaderCore.updateJoinedLearners), so at a switch they hold every acknowledged write anyway;
+   * the bug therefore also keeps them out of it, as before that rule, and the switch's own check
+   * is what stands between the seal and a lost write. Reassigning seeds only.
    */
   switchIgnoresCatchUp: 'switchIgnoresCatchUp',
 } as const;
@@ -152,8 +155,9 @@ export function plantBug(bug: ReplicationSimBug): () => void {
       return patch(LeaderCore.prototype, 'voters', function (this: LeaderCore) {
         return [...(this as unknown as { progress: Map<number, unknown> }).progress.values()];
       });
-    case ReplicationSimBug.switchIgnoresCatchUp:
-      return patch(
+    case ReplicationSimBug.switchIgnoresCatchUp: {
+      const neverJoin = patch(LeaderCore.prototype, 'updateJoinedLearners', () => false);
+      const ignoreCatchUp = patch(
         PartitionElections.prototype,
         'switchLeader',
         function (
@@ -166,6 +170,11 @@ export function plantBug(bug: ReplicationSimBug): () => void {
           return first !== undefined && answers.some((a) => a.replicaId === first && a.accepted) ? first : null;
         },
       );
+      return () => {
+        ignoreCatchUp();
+        neverJoin();
+      };
+    }
     case ReplicationSimBug.cleanAboveHighWatermark: {
       const original = methodOf<PartitionLog['setCleanableBound']>(PartitionLog.prototype, 'setCleanableBound');
       return patch(
