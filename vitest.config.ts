@@ -11,6 +11,9 @@ export default defineConfig({
     // shorter than a busy 2-core machine's pauses; a poll still fails when the value never comes.
     expect: { poll: { timeout: 10_000 } },
     hookTimeout: 120_000,
-    reporters: ['default'],
+    // A test process whose event loop never turns again outlives every vitest timeout: a watchdog
+    // thread prints its stack and ends it; a file that hangs otherwise is ended by the reporter.
+    setupFiles: ['./test/helpers/event-loop-watchdog.ts'],
+    reporters: ['default', './test/helpers/stall-watchdog.ts'],
   },
 });
