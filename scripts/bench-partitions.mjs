@@ -276,6 +276,13 @@ async function phase(name, count, measureMemory) {
     const loadAfter = uptime();
     await sleep(settleMs);
     const afterProduce = measureMemory ? await memory() : undefined;
+    // What stays after a full GC (a heap snapshot collects first): garbage not yet collected vs held.
+    let afterFullGc;
+    if (measureMemory && nodeArgs.some((a) => a.startsWith('--heapsnapshot-signal'))) {
+      for (const c of cluster.children) c.kill('SIGUSR2');
+      await sleep(Math.max(settleMs, 15_000));
+      afterFullGc = await memory();
+    }
     return {
       partitions: count,
       ...created,
@@ -287,7 +294,7 @@ async function phase(name, count, measureMemory) {
         loadBefore,
         loadAfter,
       },
-      ...(measureMemory ? { memory: { idle, afterCreate, afterProduce } } : {}),
+      ...(measureMemory ? { memory: { idle, afterCreate, afterProduce, afterFullGc } } : {}),
     };
   } finally {
     await cluster.stop();

@@ -106,4 +106,13 @@ describe('TailCache', () => {
     add(tail, 1, 1, 40);
     expect(tail.read(1, 1000)!.infos).toHaveLength(1);
   });
+
+  it('lets go of the bytes of a batch it released, though its entry waits to be compacted', () => {
+    const budget = new TailCacheBudget(250);
+    const tail = new TailCache(1_000_000, 100, 10_000, budget);
+    const batch = { bytes: Buffer.alloc(100), live: true };
+    budget.added(tail, batch);
+    budget.released(batch);
+    expect(batch.bytes.length).toBe(0); // before, dead entries kept up to twice the budget alive
+  });
 });
