@@ -12,11 +12,11 @@ import {
   loadProto,
   type Logger,
   type NodeConfig,
-  type PeerAddresses,
   serviceConstructor,
 } from '../common/index.js';
 import type { AdminCall, ControlResult, ControlService, HeartbeatCall, RegisterBrokerCall } from './control-service.js';
 import type { MetadataLog } from './log.js';
+import type { PeerDirectory } from './peer-directory.js';
 
 const RETRY_DELAY_MS = 50;
 const CALL_TIMEOUT_MS = 5_000;
@@ -52,7 +52,7 @@ export class ControlClient {
     private readonly local: ControlService,
     /** The node's peer credentials (mutual TLS when configured). */
     private readonly credentials: grpc.ChannelCredentials,
-    private readonly peers: PeerAddresses & { known(): readonly { nodeId: number }[] },
+    private readonly peers: PeerDirectory,
   ) {}
 
   private stub(nodeId: number): ControlStub | null {
@@ -70,17 +70,14 @@ export class ControlClient {
   /**
    * Where a call goes while this node knows no controller (or the one it knows failed): a broker
    * beyond the voters learns the Raft leader only once it follows the log, which needs its
-   * registration first. The voters of --cluster-nodes and every other node whose address is known
-   * are asked in turn; those that are not the controller answer NOT_CONTROLLER and the retry asks
-   * the next.
+   * registration first. Every other node whose address is known (the voters of --cluster-nodes,
+   * registered brokers, those the controller told of: PeerDirectory.known) is asked in turn; those
+   * that are not the controller answer NOT_CONTROLLER and the retry asks the next.
    */
   private someNode(): number {
-    const ids = new Set(this.config.clusterNodes.map((m) => m.nodeId));
-    for (const p of this.peers.known()) ids.add(p.nodeId);
-    ids.delete(this.config.nodeId);
-    const order = [...ids].sort((a, b) => a - b);
-    if (order.length === 0) return -1;
-    return order[this.nextNode++ % order.length]!;
+    const ids = this.peers.known().flatMap((p) => (p.nodeId === this.config.nodeId ? [] : [p.nodeId]));
+    if (ids.length === 0) return -1;
+    return ids[this.nextNode++ % ids.length]!;
   }
 
   private async callOnce(method: Method, request: object): Promise<ControlResult> {
