@@ -99,8 +99,14 @@ export class LeaderReplica {
   pump(): void {
     if (!this.active) return;
     this.tail.releaseIfIdle(this.io.clock.now());
-    if (this.core.updateJoinedLearners(this.view, this.io.clock.now())) this.io.highWatermarkAdvanced();
     for (const f of this.core.followerIds) this.pumpFollower(f);
+  }
+
+  /** The replication tick: learners join or leave the write quorum, then what is due is sent. */
+  tick(): void {
+    if (!this.active) return;
+    if (this.core.updateJoinedLearners(this.view, this.io.clock.now())) this.io.highWatermarkAdvanced();
+    this.pump();
   }
 
   /** The leader's own log became durable further. */

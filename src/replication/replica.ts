@@ -487,7 +487,7 @@ export class Replica {
     if (this.log.failed) return this.logFailed();
     if (this.isLeader) {
       const l = this.leader as LeaderReplica;
-      l.pump();
+      l.tick();
       if (l.core.learnersCaughtUp()) this.io.learnersCaughtUp?.(this);
     } else if (this.leader !== null) this.stepDown('fenced');
   }

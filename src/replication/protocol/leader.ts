@@ -198,7 +198,7 @@ export class LeaderCore {
     return this.learnerIds.has(id) && !this.joinedLearnerIds.has(id);
   }
 
-  /** Learners in the write quorum now (joinLearners). */
+  /** Learners in the write quorum now (updateJoinedLearners). */
   get joinedLearners(): number[] {
     return [...this.joinedLearnerIds];
   }
@@ -213,13 +213,13 @@ export class LeaderCore {
     let left = false;
     for (const id of this.learnerIds) {
       const pr = this.follower(id);
-      const live = now - pr.lastContactMs <= this.limits.replicaLiveTimeoutMs;
+      const live = this.isLive(pr, now);
       if (this.joinedLearnerIds.has(id)) {
         if (!live) {
           this.joinedLearnerIds.delete(id);
           left = true;
         }
-      } else if (live && pr.holdsEpochMarker && pr.durableEndOffset >= this.highWatermarkValue) {
+      } else if (live && this.holdsHighWatermark(pr)) {
         this.joinedLearnerIds.add(id);
       }
     }
@@ -233,8 +233,7 @@ export class LeaderCore {
   learnersCaughtUp(): boolean {
     if (this.learnerIds.size === 0 || this.fencedValue) return false;
     for (const id of this.learnerIds) {
-      const pr = this.follower(id);
-      if (!pr.holdsEpochMarker || pr.durableEndOffset < this.highWatermarkValue) return false;
+      if (!this.holdsHighWatermark(this.follower(id))) return false;
     }
     return true;
   }
@@ -455,7 +454,7 @@ export class LeaderCore {
   /** Replicas heard from within replicaLiveTimeoutMs, the leader included. */
   liveReplicas(now: number): number {
     let live = 1;
-    for (const pr of this.voters()) if (now - pr.lastContactMs <= this.limits.replicaLiveTimeoutMs) live++;
+    for (const pr of this.voters()) if (this.isLive(pr, now)) live++;
     return live;
   }
 
@@ -468,7 +467,7 @@ export class LeaderCore {
   inSyncReplicas(view: ReplicaLogView, now: number): number[] {
     const out = [this.replicaId];
     for (const pr of this.voters()) {
-      const live = now - pr.lastContactMs <= this.limits.replicaLiveTimeoutMs;
+      const live = this.isLive(pr, now);
       const caughtUp =
         pr.matchEndOffset >= view.logEndOffset || now - pr.lastCaughtUpMs <= this.limits.replicaLagTimeMaxMs;
       if (pr.holdsEpochMarker && live && caughtUp) out.push(pr.replicaId);
@@ -481,6 +480,16 @@ export class LeaderCore {
   /** The followers that are replicas, which alone count in the quorums; learners never do. */
   private voters(): readonly FollowerProgress[] {
     return this.voterProgress;
+  }
+
+  /** Heard from within replicaLiveTimeoutMs. */
+  private isLive(pr: FollowerProgress, now: number): boolean {
+    return now - pr.lastContactMs <= this.limits.replicaLiveTimeoutMs;
+  }
+
+  /** Holds this epoch's marker and is durable up to the high watermark. */
+  private holdsHighWatermark(pr: FollowerProgress): boolean {
+    return pr.holdsEpochMarker && pr.durableEndOffset >= this.highWatermarkValue;
   }
 
   private follower(id: number): FollowerProgress {
