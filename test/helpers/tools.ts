@@ -1,4 +1,4 @@
-// External tools some suites need (kcat now, Docker later). Without the tool a suite is skipped
+// External tools some suites need (kcat, netcat). Without the tool a suite is skipped
 // with a printed reason — except under BROOK_REQUIRE_TOOLS=1 (set by .ci/run), where a missing
 // tool fails the run instead, so CI can never pass by skipping.
 import { spawnSync } from 'node:child_process';
@@ -19,3 +19,5 @@ export function requireTool(name: string, available: boolean): boolean {
 }
 
 export const kcatAvailable = toolAvailable('kcat');
+/** netcat-openbsd's nc (the line-protocol suite needs its -N); `nc -h` answers without connecting. */
+export const netcatAvailable = toolAvailable('nc', ['-h']);

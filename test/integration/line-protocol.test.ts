@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type NodeProcess, startSingleNode, stopAll } from '../helpers/node-process.js';
+import { netcatAvailable, requireTool } from '../helpers/tools.js';
 
 let node: NodeProcess;
 let linePort: number;
@@ -184,25 +185,32 @@ describe('the line protocol', () => {
     client.close();
   });
 
-  it('works with nc -N: it sends its input, half-closes, and gets every answer (the last line without a newline too)', async () => {
-    const input = 'PRODUCE netcat key1 HelloWorld\nBOGUS\nCONSUME netcat 0 0';
-    const nc = spawn('nc', ['-N', '127.0.0.1', String(linePort)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    nc.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-    nc.stdin.end(input);
-    const code = await new Promise<number | null>((resolveExit) => {
-      const timer = setTimeout(() => nc.kill('SIGKILL'), 20_000);
-      nc.once('close', (exitCode) => {
-        clearTimeout(timer);
-        resolveExit(exitCode);
+  it.runIf(requireTool('nc (netcat-openbsd)', netcatAvailable))(
+    'works with nc -N: it sends its input, half-closes, and gets every answer (the last line without a newline too)',
+    async () => {
+      const input = 'PRODUCE netcat key1 HelloWorld\nBOGUS\nCONSUME netcat 0 0';
+      const nc = spawn('nc', ['-N', '127.0.0.1', String(linePort)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let output = '';
+      nc.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+      nc.stdin.end(input);
+      const code = await new Promise<number | null>((resolveExit, rejectExit) => {
+        const timer = setTimeout(() => nc.kill('SIGKILL'), 20_000);
+        nc.once('error', (error) => {
+          clearTimeout(timer);
+          rejectExit(error);
+        });
+        nc.once('close', (exitCode) => {
+          clearTimeout(timer);
+          resolveExit(exitCode);
+        });
       });
-    });
-    expect(code, output).toBe(0);
-    const lines = output.trimEnd().split('\n');
-    expect(lines[0]).toBe('OK 0 0');
-    expect(lines[1]).toMatch(/^ERR INVALID_REQUEST unknown command 'BOGUS'/);
-    expect(lines[2]).toMatch(/^RECORD 0 \d+ key1 HelloWorld$/);
-    expect(lines[3]).toBe('END 1 1');
-    expect(lines).toHaveLength(4);
-  });
+      expect(code, output).toBe(0);
+      const lines = output.trimEnd().split('\n');
+      expect(lines[0]).toBe('OK 0 0');
+      expect(lines[1]).toMatch(/^ERR INVALID_REQUEST unknown command 'BOGUS'/);
+      expect(lines[2]).toMatch(/^RECORD 0 \d+ key1 HelloWorld$/);
+      expect(lines[3]).toBe('END 1 1');
+      expect(lines).toHaveLength(4);
+    },
+  );
 });
