@@ -1,7 +1,8 @@
 // The watchdogs of the test suite (test/helpers/event-loop-watchdog.ts and stall-watchdog.ts): a
 // test whose event loop never turns again outlives vitest's own timeouts. Run on a fixture suite
 // (test/fixtures/stall) with short limits: the stuck file's stack is printed with the function that
-// spins, its process is killed, the run fails, and the next file still runs.
+// spins, its process is killed, the run fails, and the next file still runs; after the run's
+// summary, the watchdogs' reports are printed again, where a CI log's tail shows them.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +16,14 @@ function runFixtureSuite(): Promise<{ code: number | null; output: string }> {
       [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'test/fixtures/stall/vitest.config.ts'],
       {
         cwd: ROOT,
-        env: { ...process.env, BROOK_BLOCKED_REPORT_MS: '3000', BROOK_BLOCKED_KILL_MS: '6000', NO_COLOR: '1' },
+        // Its own report directory: this run's reporter does not print the fixture's reports.
+        env: {
+          ...process.env,
+          BROOK_WATCHDOG_DIR: undefined,
+          BROOK_BLOCKED_REPORT_MS: '3000',
+          BROOK_BLOCKED_KILL_MS: '6000',
+          NO_COLOR: '1',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -37,6 +45,10 @@ describe('the event-loop watchdog', () => {
     expect(output).toMatch(/at spinForever \(.*stuck\.stall\.ts:\d+:\d+\)/);
     expect(output).toMatch(/killing the test process of .*stuck\.stall\.ts/);
     expect(output).toMatch(/✓ after\.stall\.ts/);
+    const again = output.slice(output.lastIndexOf('Test Files'));
+    expect(again).toMatch(/watchdogs of this run, again:\n/);
+    expect(again).toMatch(/the event loop of .*stuck\.stall\.ts has not turned for \d+ s/);
+    expect(again).toMatch(/at spinForever \(.*stuck\.stall\.ts:\d+:\d+\)/);
     expect(code).not.toBe(0);
   }, 60_000);
 });

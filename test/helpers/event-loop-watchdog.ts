@@ -4,7 +4,9 @@
 // where. The main thread marks the time every second; when the mark is older than
 // BLOCKED_REPORT_MS, the watchdog thread pauses the main thread through the inspector and writes its
 // JavaScript stack to stderr, and at BLOCKED_KILL_MS it kills the process, so vitest reports the
-// file failed and runs the rest of the suite.
+// file failed and runs the rest of the suite. Each report is also kept in BROOK_WATCHDOG_DIR (set by
+// the stall reporter), which prints them all again after the run's summary, where a CI log's tail
+// shows them.
 import { Worker } from 'node:worker_threads';
 import { expect } from 'vitest';
 
@@ -15,11 +17,21 @@ const BLOCKED_KILL_MS = Number(process.env.BROOK_BLOCKED_KILL_MS ?? 180_000);
 const WATCHDOG = `
 const { workerData, parentPort } = require('node:worker_threads');
 const inspector = require('node:inspector');
-const { writeSync } = require('node:fs');
-const { mark, reportMs, killMs } = workerData;
+const { appendFileSync, writeSync } = require('node:fs');
+const { join } = require('node:path');
+const { mark, reportMs, killMs, dir } = workerData;
 let file = workerData.file;
 parentPort.on('message', (name) => (file = name));
-const write = (text) => writeSync(2, 'event-loop watchdog: ' + text + '\\n');
+const write = (text) => {
+  const line = 'event-loop watchdog: ' + text + '\\n';
+  writeSync(2, line);
+  if (dir === undefined) return;
+  try {
+    appendFileSync(join(dir, process.pid + '.log'), line);
+  } catch {
+    // the run's directory is gone: stderr has it
+  }
+};
 let reported = false;
 function dumpStack(blockedMs) {
   const session = new inspector.Session();
@@ -66,7 +78,13 @@ if (state.brookEventLoopWatchdog === undefined) {
   setInterval(beat, 1_000).unref();
   const worker = new Worker(WATCHDOG, {
     eval: true,
-    workerData: { mark, reportMs: BLOCKED_REPORT_MS, killMs: BLOCKED_KILL_MS, file },
+    workerData: {
+      mark,
+      reportMs: BLOCKED_REPORT_MS,
+      killMs: BLOCKED_KILL_MS,
+      file,
+      dir: process.env.BROOK_WATCHDOG_DIR,
+    },
   });
   worker.unref();
   state.brookEventLoopWatchdog = worker;

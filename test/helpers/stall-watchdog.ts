@@ -3,7 +3,15 @@
 // loop stopped turning; this catches whatever else keeps a file from ending. When one file has run
 // for STALL_REPORT_MS it prints the processes under vitest with their CPU, and at STALL_KILL_MS it
 // kills the test process, so the run ends with the file failed and the rest of the suite run.
+//
+// A CI log is often read from its tail, and these reports come minutes before the end. So after the
+// run's summary it prints them all again — its own and those the event-loop watchdogs kept in
+// BROOK_WATCHDOG_DIR, a directory it makes for the run — with every file that began and never
+// ended (a test process that died, whatever killed it).
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 
 /** No file runs this long (the longest take about 90 s): it is stuck. BROOK_STALL_* set them (its own test). */
@@ -49,15 +57,25 @@ function descendants(all: readonly Proc[]): Proc[] {
   return out;
 }
 
-function print(line: string): void {
-  process.stderr.write(`stall watchdog: ${line}\n`);
-}
-
 export default class StallWatchdog implements Reporter {
   private running: { file: string; sinceMs: number } | null = null;
   private reported = false;
   private killed = false;
   private timer: NodeJS.Timeout | null = null;
+  /** What this reporter printed, for the summary at the end. */
+  private readonly printed: string[] = [];
+  /** Files that began and have not ended. */
+  private readonly unfinished = new Set<string>();
+  /** Where the test processes' event-loop watchdogs keep their reports (they inherit the variable). */
+  private readonly reportDir: string;
+  private readonly ownsReportDir: boolean;
+
+  constructor() {
+    const given = process.env.BROOK_WATCHDOG_DIR;
+    this.ownsReportDir = given === undefined;
+    this.reportDir = given ?? mkdtempSync(join(tmpdir(), 'brook-watchdog-'));
+    process.env.BROOK_WATCHDOG_DIR = this.reportDir;
+  }
 
   onInit(): void {
     this.timer = setInterval(() => this.check(), CHECK_EVERY_MS);
@@ -66,16 +84,38 @@ export default class StallWatchdog implements Reporter {
 
   onTestModuleStart(module: TestModule): void {
     this.running = { file: module.moduleId, sinceMs: Date.now() };
+    this.unfinished.add(module.moduleId);
     this.reported = false;
     this.killed = false;
   }
 
-  onTestModuleEnd(): void {
+  onTestModuleEnd(module: TestModule): void {
     this.running = null;
+    this.unfinished.delete(module.moduleId);
   }
 
   onTestRunEnd(): void {
     if (this.timer !== null) clearInterval(this.timer);
+    const lines = [...this.printed.map((line) => `stall watchdog: ${line}\n`), ...this.eventLoopReports()];
+    for (const file of this.unfinished) lines.push(`began and did not end (its test process died): ${file}\n`);
+    if (this.ownsReportDir) rmSync(this.reportDir, { recursive: true, force: true });
+    if (lines.length === 0) return;
+    process.stderr.write(`\nwatchdogs of this run, again:\n${lines.join('')}`);
+  }
+
+  private eventLoopReports(): string[] {
+    try {
+      return readdirSync(this.reportDir)
+        .sort()
+        .map((name) => readFileSync(join(this.reportDir, name), 'utf8'));
+    } catch {
+      return [];
+    }
+  }
+
+  private print(line: string): void {
+    this.printed.push(line);
+    process.stderr.write(`stall watchdog: ${line}\n`);
   }
 
   private check(): void {
@@ -84,15 +124,15 @@ export default class StallWatchdog implements Reporter {
     const ranS = Math.round((Date.now() - running.sinceMs) / 1000);
     if (ranS * 1000 >= STALL_REPORT_MS && !this.reported) {
       this.reported = true;
-      print(`${running.file} has run for ${ranS} s without finishing; the processes under vitest:`);
+      this.print(`${running.file} has run for ${ranS} s without finishing; the processes under vitest:`);
       for (const p of descendants(processes()))
-        print(`  pid ${p.pid} (parent ${p.ppid}) cpu ${p.cpu}% for ${p.seconds} s: ${p.args.slice(0, 160)}`);
+        this.print(`  pid ${p.pid} (parent ${p.ppid}) cpu ${p.cpu}% for ${p.seconds} s: ${p.args.slice(0, 160)}`);
     }
     if (ranS * 1000 >= STALL_KILL_MS && !this.killed) {
       this.killed = true;
       // vitest's test processes are its children that run a worker.
       for (const p of processes().filter((q) => q.ppid === process.pid && q.args.includes('vitest/dist/work'))) {
-        print(`killing test process ${p.pid} (${running.file} ran ${ranS} s)`);
+        this.print(`killing test process ${p.pid} (${running.file} ran ${ranS} s)`);
         try {
           process.kill(p.pid, 'SIGKILL');
         } catch {
