@@ -60,9 +60,12 @@ afterAll(async () => {
 
 describe('brook cluster info and partition list', () => {
   it('shows the brokers, the controller and the Raft quorum', async () => {
+    // Caught up means matched at the commit index: a voter (the leader first) can hold an entry
+    // the quorum has not committed yet, so lag 0 alone does not mean the quorum is at rest.
     const info = await waitFor('every voter caught up', async () => {
       const i = await clusterInfo();
-      return i.quorum.voters.every((v) => v.lag === 0) && i.brokers.length === 3 ? i : null;
+      const atRest = i.quorum.voters.every((v) => v.lag === 0 && v.matchedIndex === i.quorum.commitIndex);
+      return atRest && i.brokers.length === 3 ? i : null;
     });
     expect(info.brokers.map((b) => [b.nodeId, b.host, b.port])).toEqual(
       nodes.map((n) => [n.nodeId, '127.0.0.1', n.kafkaPort]),
