@@ -13,7 +13,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // A test process whose event loop never turns again outlives every vitest timeout: a watchdog
     // thread prints its stack and ends it; a file that hangs otherwise is ended by the reporter.
-    setupFiles: ['./test/helpers/event-loop-watchdog.ts'],
+    // kafkajs's consumer can spin on fetches that return at once (test/helpers/kafkajs-fetch-pause.ts).
+    setupFiles: ['./test/helpers/event-loop-watchdog.ts', './test/helpers/kafkajs-fetch-pause.ts'],
     reporters: ['default', './test/helpers/stall-watchdog.ts'],
   },
 });
