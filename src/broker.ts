@@ -49,6 +49,7 @@ import {
   ControlClient,
   Controller,
   ControlService,
+  fenceableSilenceMs,
   probeBroker,
   ProducerIdAllocator,
   QuorumAdmin,
@@ -205,7 +206,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     metadata,
     network: replicationClient,
     logger: log,
-    sessionLapsed: () => lifecycle.sessionLapsed(),
+    mayBeFenced: () => lifecycle.mayBeFenced(),
+    fenceableSilenceMs: fenceableSilenceMs(config),
     leadershipsCutOff: () => {
       const closed = kafkaListeners?.closeClientConnections() ?? 0;
       log.warn({ connections: closed }, 'closed client connections: clients look for the partitions elsewhere');

@@ -4,7 +4,7 @@
 // time, means its host is gone or cut off: a live process, even a stopped one, has its connection
 // accepted by the kernel.
 import { connect, type Socket } from 'node:net';
-import type { PeerAddresses } from '../common/index.js';
+import { brokerHeartbeatIntervalMs, type NodeConfig, type PeerAddresses } from '../common/index.js';
 
 /**
  * The result of probing a broker that stopped heartbeating: 'timeout' is no answer within
@@ -14,6 +14,21 @@ import type { PeerAddresses } from '../common/index.js';
 export type ProbeResult = 'alive' | 'refused' | 'timeout' | 'late';
 
 export const PROBE_TIMEOUT_MS = 300;
+/** The controller probes a broker silent for this many heartbeat intervals. */
+export const PROBE_AFTER_HEARTBEATS = 1.5;
+
+/**
+ * The shortest silence after which the controller may fence a broker that is not answering: it
+ * probes once PROBE_AFTER_HEARTBEATS intervals pass without a heartbeat, and fences when the probe
+ * gets no answer within PROBE_TIMEOUT_MS and half the session has passed (or at the latest when the
+ * session lapses). 600 ms with the default 1,000 ms session. A broker that has not had an answer
+ * from the controller for this long must take itself as possibly fenced.
+ */
+export function fenceableSilenceMs(config: Pick<NodeConfig, 'brokerSessionTimeoutMs'>): number {
+  const session = config.brokerSessionTimeoutMs;
+  const probed = PROBE_AFTER_HEARTBEATS * brokerHeartbeatIntervalMs(config) + PROBE_TIMEOUT_MS;
+  return Math.min(session, Math.max(session / 2, probed));
+}
 /** How late the probe's timer may run and its silence still count as the broker's. */
 const PROBE_LATE_MS = 50;
 /** Connect errors that mean the broker's process or host is gone. */

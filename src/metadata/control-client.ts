@@ -14,6 +14,7 @@ import {
   type NodeConfig,
   serviceConstructor,
 } from '../common/index.js';
+import { fenceableSilenceMs } from './broker-probe.js';
 import type { AdminCall, ControlResult, ControlService, HeartbeatCall, RegisterBrokerCall } from './control-service.js';
 import type { MetadataLog } from './log.js';
 import type { PeerDirectory } from './peer-directory.js';
@@ -252,11 +253,12 @@ export class BrokerLifecycle {
   }
 
   /**
-   * The controller has not confirmed this broker alive for a whole session, so it has fenced it and
-   * is moving its leaderships: cut off from the controller, this broker's own view is stale.
+   * The controller has not confirmed this broker alive for fenceableSilenceMs, so it may have fenced
+   * it and be moving its leaderships: cut off from the controller, this broker's own view may be
+   * stale. (It has surely been fenced once a whole session has passed.)
    */
-  sessionLapsed(nowMs = Date.now()): boolean {
-    return this.confirmedAtMs > 0 && nowMs - this.confirmedAtMs > this.config.brokerSessionTimeoutMs;
+  mayBeFenced(nowMs = Date.now()): boolean {
+    return this.confirmedAtMs > 0 && nowMs - this.confirmedAtMs > fenceableSilenceMs(this.config);
   }
 
   /** Asks the controller to move this broker's leaderships away; false if that did not finish. */

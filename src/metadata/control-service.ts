@@ -15,7 +15,7 @@ import {
   serviceConstructor,
 } from '../common/index.js';
 import type { BrokerHeartbeats } from './broker-heartbeats.js';
-import { PROBE_TIMEOUT_MS, type ProbeResult } from './broker-probe.js';
+import { PROBE_AFTER_HEARTBEATS, PROBE_TIMEOUT_MS, type ProbeResult } from './broker-probe.js';
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { Controller, CreateTopicSpec, ReassignmentRequest } from './controller.js';
 import type { MetadataLog } from './log.js';
@@ -338,7 +338,10 @@ export class ControlService {
       const silentMs = now - this.heartbeats.silentSinceMs(broker.nodeId);
       // A probe only fences on a refused connection (a crashed process), so probing after one and a
       // half missed heartbeats costs nothing when the broker is alive but slow.
-      if (silentMs > 1.5 * brokerHeartbeatIntervalMs(this.config) && broker.nodeId !== this.config.nodeId)
+      if (
+        silentMs > PROBE_AFTER_HEARTBEATS * brokerHeartbeatIntervalMs(this.config) &&
+        broker.nodeId !== this.config.nodeId
+      )
         this.probeBroker(broker.nodeId);
       if (silentMs <= this.config.brokerSessionTimeoutMs) continue;
       this.fence(broker.nodeId, `silent for ${silentMs} ms`);

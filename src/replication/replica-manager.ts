@@ -34,6 +34,8 @@ import type { ReplicaMetadata, ReplicaNetwork } from './replica-network.js';
 
 /** Leaders send heartbeats and re-probe lost requests from this tick (the core decides what is due). */
 const TICK_MS = 50;
+/** A tick this much behind its time follows a stall of the process itself. */
+const TICK_STALL_MS = 250;
 /** A replica that cannot take its epoch asks the controller again this often. */
 const ELECTION_REQUEST_INTERVAL_MS = 500;
 /** Waiters for a replica that is still opening (an append that arrived before the metadata). */
@@ -62,11 +64,20 @@ export interface ReplicaManagerParts {
   readonly metadata: ReplicaMetadata;
   readonly network: ReplicaNetwork;
   readonly logger: Logger;
-  /** The controller has not confirmed this broker alive for a whole session (BrokerLifecycle). */
-  readonly sessionLapsed: () => boolean;
   /**
-   * This node became cut off: its session lapsed while it leads partitions it cannot commit to.
-   * The broker closes its client connections, so clients ask Metadata elsewhere at once.
+   * The controller has not confirmed this broker alive for `fenceableSilenceMs`, so it may have
+   * fenced it (BrokerLifecycle.mayBeFenced).
+   */
+  readonly mayBeFenced: () => boolean;
+  /**
+   * How long the controller's silence lasts before `mayBeFenced` (metadata's fenceableSilenceMs); a
+   * leader that also hears fewer than W replicas within it is cut off. Default: the session timeout.
+   */
+  readonly fenceableSilenceMs?: number;
+  /**
+   * This node became cut off: the controller may have fenced it, and it leads partitions whose
+   * write quorum it does not hear. The broker closes its client connections, so clients ask
+   * Metadata elsewhere at once.
    */
   readonly leadershipsCutOff?: (partitions: number) => void;
   /** A broken invariant on the replication path (invariants.ts): called once, the node must stop. */
@@ -102,7 +113,10 @@ export class ReplicaManager {
   private readonly metadata: ReplicaMetadata;
   private readonly network: ReplicaNetwork;
   private readonly log: Logger;
-  private readonly sessionLapsed: () => boolean;
+  private readonly mayBeFenced: () => boolean;
+  private readonly fenceableSilenceMs: number;
+  /** When the last tick ran (a tick far behind its time means this process stalled). */
+  private lastTickMs: number;
   private readonly leadershipsCutOff: (partitions: number) => void;
   /** Whether the last tick found leaderships cut off (the callback runs once per time cut off). */
   private cutOff = false;
@@ -119,7 +133,9 @@ export class ReplicaManager {
     this.metadata = parts.metadata;
     this.network = parts.network;
     this.log = parts.logger.child({ module: 'replication' });
-    this.sessionLapsed = parts.sessionLapsed;
+    this.mayBeFenced = parts.mayBeFenced;
+    this.fenceableSilenceMs = parts.fenceableSilenceMs ?? parts.config.brokerSessionTimeoutMs;
+    this.lastTickMs = parts.clock.now();
     this.leadershipsCutOff = parts.leadershipsCutOff ?? (() => undefined);
     this.fatal = parts.fatal;
     this.inbound = new ReplicaInbound(this, parts.config.nodeId, this.log, parts.fatal);
@@ -190,10 +206,10 @@ export class ReplicaManager {
   leaderPartition(topic: string, partition: number): Replica {
     const replica = this.replicas.get(partitionKey(topic, partition));
     if (replica?.isLeader) {
-      // This broker lost its controller session (so the controller fenced it and is moving its
-      // partitions) and cannot reach a write quorum: its view is stale. The client is sent to look
-      // for the leader elsewhere, instead of retrying here (NOT_ENOUGH_REPLICAS, a stale fetch).
-      if (this.sessionLapsed() && !replica.canAcceptAcksAll()) {
+      // The controller may have fenced this broker (and be moving its partitions), and it does not
+      // hear a write quorum: its view is stale. The client is sent to look for the leader
+      // elsewhere, instead of retrying here (NOT_ENOUGH_REPLICAS, a stale fetch).
+      if (this.mayBeFenced() && replica.cutOff(this.fenceableSilenceMs)) {
         throw new KafkaError(
           ErrorCode.NOT_LEADER_OR_FOLLOWER,
           `node ${this.config.nodeId} is cut off from the controller and from ${topic}-${partition}'s replicas`,
@@ -458,11 +474,17 @@ export class ReplicaManager {
 
   private tick(): void {
     const now = this.clock.now();
-    const lapsed = this.sessionLapsed();
+    const lateMs = now - this.lastTickMs - TICK_MS;
+    this.lastTickMs = now;
+    // After a stall of this process (GC, SIGSTOP) the answers that came meanwhile wait unread
+    // behind this tick: silence measured now would be this node's own, so it is judged next tick.
+    const stalled = lateMs > TICK_STALL_MS;
+    const fenceable = !stalled && this.mayBeFenced();
     const cutOff: string[] = [];
     for (const replica of this.replicas.values()) {
       replica.tick();
-      if (lapsed && replica.fenceIfCutOff()) cutOff.push(`${replica.topic}-${replica.partition}`);
+      if (fenceable && replica.fenceIfCutOff(this.fenceableSilenceMs))
+        cutOff.push(`${replica.topic}-${replica.partition}`);
       const epoch = replica.electionWanted(now);
       if (epoch !== null) this.requestElection(replica, epoch, now);
     }
@@ -473,7 +495,7 @@ export class ReplicaManager {
       );
       this.leadershipsCutOff(cutOff.length);
     }
-    this.cutOff = cutOff.length > 0;
+    if (!stalled) this.cutOff = cutOff.length > 0;
     this.logs.flushTick(now);
     if (now - this.lastRetentionMs >= this.config.retentionCheckIntervalMs) {
       this.lastRetentionMs = now;

@@ -468,13 +468,21 @@ export class Replica {
   }
 
   /**
-   * Cut off: this node lost its controller session and hears fewer than W replicas, so the
-   * controller has fenced it and is electing another leader. acks=all producers waiting here are
-   * answered NOT_LEADER_OR_FOLLOWER now (not after their timeout), so they look for the new leader.
-   * The core stays: an epoch ends by a seal or a PartitionChange, as ever. True when it applied.
+   * Leading, and fewer than W replicas (the leader included) heard within `withinMs`: asked when the
+   * controller has not answered this node for as long (ReplicaManager), it means this node is cut
+   * off, and the controller may have fenced it and be electing another leader.
    */
-  fenceIfCutOff(): boolean {
-    if (!this.isLeader || this.canAcceptAcksAll()) return false;
+  cutOff(withinMs: number): boolean {
+    return this.isLeader && !(this.leader as LeaderReplica).core.hearsWriteQuorumWithin(this.io.clock.now(), withinMs);
+  }
+
+  /**
+   * Cut off (see cutOff): acks=all producers waiting here are answered NOT_LEADER_OR_FOLLOWER now
+   * (not after their timeout), so they look for the new leader. The core stays: an epoch ends by a
+   * seal or a PartitionChange, as ever. True when it applied.
+   */
+  fenceIfCutOff(withinMs: number): boolean {
+    if (!this.cutOff(withinMs)) return false;
     this.waiters.failAll(
       new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.partition} is cut off from its replicas`),
     );

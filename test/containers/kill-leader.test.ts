@@ -1,7 +1,7 @@
 // Chaos with containers: three Brook nodes in Docker (the image this checkout builds), an
 // idempotent acks=all workload of unique values from the host, and a
 // nemesis that hits the leader of the busiest partition: SIGKILL and restart, a freeze (SIGSTOP,
-// SIGCONT after a few seconds), then a cut from its peers for a few seconds (clients can still
+// SIGCONT after a few seconds), then two cuts from its peers for a few seconds each (clients can still
 // reach it) and back. After each fault writes to that partition must resume; failover is the strict
 // measure (test/chaos/failover.ts), reported as median and maximum per fault kind; after the heal every node must name the same partition leaders
 // again; at the end every partition is read back and the history checker must find none of the
@@ -27,6 +27,7 @@ const PARTITIONS = 3;
 const KILLS = 3;
 const FREEZES = 2;
 const FREEZE_MS = 3_000;
+const CUTS = 2;
 const ISOLATION_MS = 4_000;
 /** Writes to the victim's partition must succeed again within this long of each fault. */
 const RECOVERY_MS_MAX = 15_000;
@@ -35,12 +36,13 @@ const FINAL_READ_MS_MAX = 30_000;
 /** After a heal every node must agree on every partition's leader within this long. */
 const CONVERGENCE_MS_MAX = 15_000;
 /**
- * What the suite asserts of the strict failover, by what it met reliably in December 2026, not the
- * goal (median 1 s, every one within 2 s), which containers do not yet meet: killed containers
- * recovered in 1.2-2.0 s (median 1.3-1.7 s, one outlier of 4.5 s), network cuts in 1.3-2.2 s.
+ * What the suite asserts of the strict failover, by what it met reliably in December 2026 with
+ * room for a busy CI machine, not the goal (median 1 s, every one within 2 s), which container
+ * kills do not yet meet: killed containers recovered in 0.85-1.15 s (median 1.03 s, n=9), network
+ * cuts, once the cut-off leader fenced itself after 600 ms, in 0.81-1.11 s (median 0.83 s, n=6).
  */
-const KILL_MEDIAN_MS_MAX = 3_000;
-const CUT_MS_MAX = 5_000;
+const KILL_MEDIAN_MS_MAX = 2_000;
+const CUT_MS_MAX = 3_000;
 /** One Metadata question to one node. */
 const REQUEST_TIMEOUT_MS = 3_000;
 
@@ -204,31 +206,35 @@ async function scenario(c: BrookCluster): Promise<void> {
     await sleep(2_000);
   }
 
-  const partition = busiestPartition(w);
-  const victim = await leaderNode(c, partition);
-  const addressBefore = await victim.ipAddress();
-  const cutAt = Date.now();
-  await victim.isolate();
-  const cutInEffectAt = Date.now();
-  const reachable = await fetch(`http://127.0.0.1:${victim.httpPort}/healthz`, {
-    signal: AbortSignal.timeout(1_000),
-  }).then(
-    (r) => r.ok,
-    () => false,
-  );
-  step(`${victim.alias} cut off from its peers (clients on the host reach it: ${reachable})`);
-  const cut = `isolate ${victim.alias} (leader of ${partition})`;
-  await check('network cut of partition leader', cut, partition, cutAt, cutInEffectAt);
-  await sleep(Math.max(0, ISOLATION_MS - (Date.now() - cutAt)));
-  const healedAt = Date.now();
-  await victim.heal();
-  step(`${victim.alias} reconnected (addresses before ${addressBefore}, after ${await victim.ipAddress()})`);
-  // Writes go on after the heal, on every partition.
-  for (let p = 0; p < PARTITIONS; p++) await check('', `after heal, partition ${p}`, p, healedAt);
-  const disagreement = await metadataConverges(c, CONVERGENCE_MS_MAX);
-  step(disagreement === '' ? 'every node names the same partition leaders' : `metadata still differs: ${disagreement}`);
-  expect(disagreement, `nodes disagree on partition leaders ${CONVERGENCE_MS_MAX} ms after the heal`).toBe('');
-  await sleep(1_000);
+  for (let round = 0; round < CUTS; round++) {
+    const partition = busiestPartition(w);
+    const victim = await leaderNode(c, partition);
+    const addressBefore = await victim.ipAddress();
+    const cutAt = Date.now();
+    await victim.isolate();
+    const cutInEffectAt = Date.now();
+    const reachable = await fetch(`http://127.0.0.1:${victim.httpPort}/healthz`, {
+      signal: AbortSignal.timeout(1_000),
+    }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    step(`${victim.alias} cut off from its peers (clients on the host reach it: ${reachable})`);
+    const cut = `isolate ${victim.alias} (leader of ${partition})`;
+    await check('network cut of partition leader', cut, partition, cutAt, cutInEffectAt);
+    await sleep(Math.max(0, ISOLATION_MS - (Date.now() - cutAt)));
+    const healedAt = Date.now();
+    await victim.heal();
+    step(`${victim.alias} reconnected (addresses before ${addressBefore}, after ${await victim.ipAddress()})`);
+    // Writes go on after the heal, on every partition.
+    for (let p = 0; p < PARTITIONS; p++) await check('', `after heal, partition ${p}`, p, healedAt);
+    const disagreement = await metadataConverges(c, CONVERGENCE_MS_MAX);
+    step(
+      disagreement === '' ? 'every node names the same partition leaders' : `metadata still differs: ${disagreement}`,
+    );
+    expect(disagreement, `nodes disagree on partition leaders ${CONVERGENCE_MS_MAX} ms after the heal`).toBe('');
+    await sleep(1_000);
+  }
 
   await w.stopProducers();
   step(`producers stopped: ${new Set(w.acks.map((a) => a.value)).size} values acknowledged`);

@@ -310,6 +310,23 @@ describe('LeaderCore: sending', () => {
     expect(single.canAcceptAcksAll(0)).toBe(true);
   });
 
+  it('hears its write quorum within a shorter window, never shorter than two heartbeats (a cut-off check)', () => {
+    const log = logOf([[1, 0]]);
+    const limits = { replicaLiveTimeoutMs: 1000, heartbeatIntervalMs: 250 };
+    const leader = leaderOn(log, 1, { w: 2, limits });
+    leader.onAppendResponse(ack(3, 1, { error: 'diverged', lastEpoch: 0 }), log, 100);
+    expect(leader.hearsWriteQuorumWithin(700, 600)).toBe(true);
+    expect(leader.hearsWriteQuorumWithin(701, 600)).toBe(false);
+    expect(leader.canAcceptAcksAll(701)).toBe(true); // still live for acks=all
+    // A window under two heartbeat intervals would miss a live follower between beats.
+    expect(leader.hearsWriteQuorumWithin(600, 100)).toBe(true);
+    expect(leader.hearsWriteQuorumWithin(601, 100)).toBe(false);
+    // Never longer than the live timeout.
+    expect(leader.hearsWriteQuorumWithin(1101, 5000)).toBe(false);
+    const single = leaderOn(logOf([[1, 0]]), 1, { w: 1 });
+    expect(single.hearsWriteQuorumWithin(10_000, 600)).toBe(true);
+  });
+
   it('counts in sync only the followers holding the marker', () => {
     const log = logOf([[1, 0]]);
     log.appendAsLeader(1, [1]);

@@ -463,6 +463,23 @@ export class LeaderCore {
     return !this.fencedValue && this.liveReplicas(now) >= this.writeQuorum;
   }
 
+  /**
+   * At least W replicas (the leader included) heard from within the last `withinMs`: the test a
+   * leader that may have been fenced applies to itself, over a window that may be shorter than
+   * replicaLiveTimeoutMs but never shorter than two heartbeat intervals (each of which a live
+   * follower answers).
+   */
+  hearsWriteQuorumWithin(now: number, withinMs: number): boolean {
+    if (this.fencedValue) return false;
+    const windowMs = Math.min(
+      this.limits.replicaLiveTimeoutMs,
+      Math.max(withinMs, 2 * this.limits.heartbeatIntervalMs),
+    );
+    let heard = 1;
+    for (const pr of this.voters()) if (now - pr.lastContactMs <= windowMs) heard++;
+    return heard >= this.writeQuorum;
+  }
+
   /** The leader and the live followers holding the marker that reached the log end within replicaLagTimeMaxMs. */
   inSyncReplicas(view: ReplicaLogView, now: number): number[] {
     const out = [this.replicaId];

@@ -9,6 +9,7 @@ import type { NodeConfig } from '../../../src/common/index.js';
 import { ErrorCode, errorName, KafkaError } from '../../../src/common/errors.js';
 import { silentLogger } from '../../../src/common/log.js';
 import type { Prng } from '../../../src/raft/prng.js';
+import { fenceableSilenceMs } from '../../../src/metadata/broker-probe.js';
 import {
   decodeAppendAnswers,
   decodeAppendCall,
@@ -138,9 +139,14 @@ export class SimNode {
     return this.proc?.manager?.logCleaner?.stats ?? { passes: 0, recordsRemoved: 0 };
   }
 
-  get sessionLapsed(): boolean {
+  /** The real broker's rule (BrokerLifecycle.mayBeFenced): no heartbeat answered for fenceableSilenceMs. */
+  get mayBeFenced(): boolean {
     const p = this.proc;
-    return p !== null && p.confirmedAtMs > 0 && p.clock.now() - p.confirmedAtMs > this.env.sessionTimeoutMs;
+    return p !== null && p.confirmedAtMs > 0 && p.clock.now() - p.confirmedAtMs > this.fenceableSilenceMs;
+  }
+
+  private get fenceableSilenceMs(): number {
+    return fenceableSilenceMs({ brokerSessionTimeoutMs: this.env.sessionTimeoutMs });
   }
 
   // ---------------------------------------------------------------- life cycle
@@ -202,7 +208,8 @@ export class SimNode {
       metadata: proc.metadata,
       network: this.networkOf(proc),
       logger: silentLogger,
-      sessionLapsed: () => this.proc === proc && this.sessionLapsed,
+      mayBeFenced: () => this.proc === proc && this.mayBeFenced,
+      fenceableSilenceMs: this.fenceableSilenceMs,
       fatal: (err) => this.env.fatal(this, err),
       // The node stops (its supervisor restarts it): a process exit, the page cache stays.
       storageFailed: (err) =>
