@@ -49,7 +49,6 @@ import {
   ControlClient,
   Controller,
   ControlService,
-  fenceableSilenceMs,
   probeBroker,
   ProducerIdAllocator,
   QuorumAdmin,
@@ -206,8 +205,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     metadata,
     network: replicationClient,
     logger: log,
-    mayBeFenced: () => lifecycle.mayBeFenced(),
-    fenceableSilenceMs: fenceableSilenceMs(config),
+    controllerSession: lifecycle,
     leadershipsCutOff: () => {
       const closed = kafkaListeners?.closeClientConnections() ?? 0;
       log.warn({ connections: closed }, 'closed client connections: clients look for the partitions elsewhere');

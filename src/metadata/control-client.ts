@@ -182,6 +182,8 @@ export class BrokerLifecycle {
   private stopped = false;
   /** When the controller last confirmed this broker alive (a registration or heartbeat answered). */
   private confirmedAtMs = 0;
+  /** The shortest silence after which the controller may have fenced this broker. */
+  readonly fenceableSilenceMs: number;
 
   constructor(
     private readonly config: NodeConfig,
@@ -189,7 +191,9 @@ export class BrokerLifecycle {
     private readonly log: Logger,
     /** Told the addresses the controller knows, at every registration. */
     private readonly learnPeers: (peers: RegistrationResult['peers']) => void = () => undefined,
-  ) {}
+  ) {
+    this.fenceableSilenceMs = fenceableSilenceMs(config);
+  }
 
   private registration(): RegisterBrokerCall {
     const endpoints = this.config.kafkaListeners.map((l) => ({
@@ -258,7 +262,7 @@ export class BrokerLifecycle {
    * stale. (It has surely been fenced once a whole session has passed.)
    */
   mayBeFenced(nowMs = Date.now()): boolean {
-    return this.confirmedAtMs > 0 && nowMs - this.confirmedAtMs > fenceableSilenceMs(this.config);
+    return this.confirmedAtMs > 0 && nowMs - this.confirmedAtMs > this.fenceableSilenceMs;
   }
 
   /** Asks the controller to move this broker's leaderships away; false if that did not finish. */

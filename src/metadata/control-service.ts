@@ -15,7 +15,7 @@ import {
   serviceConstructor,
 } from '../common/index.js';
 import type { BrokerHeartbeats } from './broker-heartbeats.js';
-import { PROBE_AFTER_HEARTBEATS, PROBE_TIMEOUT_MS, type ProbeResult } from './broker-probe.js';
+import { fenceableSilenceMs, PROBE_AFTER_HEARTBEATS, PROBE_TIMEOUT_MS, type ProbeResult } from './broker-probe.js';
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { Controller, CreateTopicSpec, ReassignmentRequest } from './controller.js';
 import type { MetadataLog } from './log.js';
@@ -360,8 +360,9 @@ export class ControlService {
         // A host that accepts no connection while it also misses heartbeats for half a session is
         // gone (a killed container or machine) or cut off: fence it now, not when its session
         // lapses. A merely slow broker's kernel still accepts, and a late probe proves nothing.
+        // The broker applies the same window to itself (BrokerLifecycle.mayBeFenced).
         const silentMs = Date.now() - this.heartbeats.silentSinceMs(nodeId);
-        if (silentMs >= this.config.brokerSessionTimeoutMs / 2)
+        if (silentMs >= fenceableSilenceMs(this.config))
           this.fence(nodeId, `silent for ${silentMs} ms and no connection within ${PROBE_TIMEOUT_MS} ms`);
       })
       .catch((err: unknown) => this.log.debug({ err, broker: nodeId }, 'probe failed'))

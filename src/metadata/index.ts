@@ -30,7 +30,7 @@ export {
   type QuotaKey,
 } from './client-quotas.js';
 export { BrokerHeartbeats, type BrokerLiveness } from './broker-heartbeats.js';
-export { fenceableSilenceMs, type ProbeResult, probeBroker } from './broker-probe.js';
+export { type ProbeResult, probeBroker } from './broker-probe.js';
 export { type AdminOperations, ClusterAdmin } from './cluster-admin.js';
 export { BrokerLifecycle, ControlClient, ownPeerAddress, type RegistrationResult } from './control-client.js';
 export { PeerDirectory } from './peer-directory.js';

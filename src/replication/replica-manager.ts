@@ -64,16 +64,8 @@ export interface ReplicaManagerParts {
   readonly metadata: ReplicaMetadata;
   readonly network: ReplicaNetwork;
   readonly logger: Logger;
-  /**
-   * The controller has not confirmed this broker alive for `fenceableSilenceMs`, so it may have
-   * fenced it (BrokerLifecycle.mayBeFenced).
-   */
-  readonly mayBeFenced: () => boolean;
-  /**
-   * How long the controller's silence lasts before `mayBeFenced` (metadata's fenceableSilenceMs); a
-   * leader that also hears fewer than W replicas within it is cut off. Default: the session timeout.
-   */
-  readonly fenceableSilenceMs?: number;
+  /** This broker's standing with the controller (BrokerLifecycle). */
+  readonly controllerSession: ControllerSession;
   /**
    * This node became cut off: the controller may have fenced it, and it leads partitions whose
    * write quorum it does not hear. The broker closes its client connections, so clients ask
@@ -90,6 +82,15 @@ export interface ReplicaManagerParts {
   readonly limits?: Partial<ReplicationLimits>;
   /** Where the produce path's stage timings go (none when absent: tests, the simulation). */
   readonly stages?: ProduceStages;
+}
+
+/**
+ * Whether the controller may have fenced this broker: it has not confirmed it alive for
+ * `fenceableSilenceMs`. A leader that also hears fewer than W replicas within that window is cut off.
+ */
+export interface ControllerSession {
+  readonly fenceableSilenceMs: number;
+  mayBeFenced(): boolean;
 }
 
 /** Called when this node starts leading a partition (with it) or stops (with null). */
@@ -113,8 +114,7 @@ export class ReplicaManager {
   private readonly metadata: ReplicaMetadata;
   private readonly network: ReplicaNetwork;
   private readonly log: Logger;
-  private readonly mayBeFenced: () => boolean;
-  private readonly fenceableSilenceMs: number;
+  private readonly session: ControllerSession;
   /** When the last tick ran (a tick far behind its time means this process stalled). */
   private lastTickMs: number;
   private readonly leadershipsCutOff: (partitions: number) => void;
@@ -133,8 +133,7 @@ export class ReplicaManager {
     this.metadata = parts.metadata;
     this.network = parts.network;
     this.log = parts.logger.child({ module: 'replication' });
-    this.mayBeFenced = parts.mayBeFenced;
-    this.fenceableSilenceMs = parts.fenceableSilenceMs ?? parts.config.brokerSessionTimeoutMs;
+    this.session = parts.controllerSession;
     this.lastTickMs = parts.clock.now();
     this.leadershipsCutOff = parts.leadershipsCutOff ?? (() => undefined);
     this.fatal = parts.fatal;
@@ -209,7 +208,7 @@ export class ReplicaManager {
       // The controller may have fenced this broker (and be moving its partitions), and it does not
       // hear a write quorum: its view is stale. The client is sent to look for the leader
       // elsewhere, instead of retrying here (NOT_ENOUGH_REPLICAS, a stale fetch).
-      if (this.mayBeFenced() && replica.cutOff(this.fenceableSilenceMs)) {
+      if (this.session.mayBeFenced() && replica.cutOff(this.session.fenceableSilenceMs)) {
         throw new KafkaError(
           ErrorCode.NOT_LEADER_OR_FOLLOWER,
           `node ${this.config.nodeId} is cut off from the controller and from ${topic}-${partition}'s replicas`,
@@ -479,11 +478,11 @@ export class ReplicaManager {
     // After a stall of this process (GC, SIGSTOP) the answers that came meanwhile wait unread
     // behind this tick: silence measured now would be this node's own, so it is judged next tick.
     const stalled = lateMs > TICK_STALL_MS;
-    const fenceable = !stalled && this.mayBeFenced();
+    const fenceable = !stalled && this.session.mayBeFenced();
     const cutOff: string[] = [];
     for (const replica of this.replicas.values()) {
       replica.tick();
-      if (fenceable && replica.fenceIfCutOff(this.fenceableSilenceMs))
+      if (fenceable && replica.fenceIfCutOff(this.session.fenceableSilenceMs))
         cutOff.push(`${replica.topic}-${replica.partition}`);
       const epoch = replica.electionWanted(now);
       if (epoch !== null) this.requestElection(replica, epoch, now);

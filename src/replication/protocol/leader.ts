@@ -453,9 +453,7 @@ export class LeaderCore {
 
   /** Replicas heard from within replicaLiveTimeoutMs, the leader included. */
   liveReplicas(now: number): number {
-    let live = 1;
-    for (const pr of this.voters()) if (this.isLive(pr, now)) live++;
-    return live;
+    return this.heardWithin(now, this.limits.replicaLiveTimeoutMs);
   }
 
   /** acks=all is accepted only with at least W live replicas (else NOT_ENOUGH_REPLICAS). */
@@ -470,14 +468,18 @@ export class LeaderCore {
    * follower answers).
    */
   hearsWriteQuorumWithin(now: number, withinMs: number): boolean {
-    if (this.fencedValue) return false;
     const windowMs = Math.min(
       this.limits.replicaLiveTimeoutMs,
       Math.max(withinMs, 2 * this.limits.heartbeatIntervalMs),
     );
+    return !this.fencedValue && this.heardWithin(now, windowMs) >= this.writeQuorum;
+  }
+
+  /** Replicas heard from within the last `windowMs`, the leader included. */
+  private heardWithin(now: number, windowMs: number): number {
     let heard = 1;
     for (const pr of this.voters()) if (now - pr.lastContactMs <= windowMs) heard++;
-    return heard >= this.writeQuorum;
+    return heard;
   }
 
   /** The leader and the live followers holding the marker that reached the log end within replicaLagTimeMaxMs. */

@@ -103,6 +103,7 @@ export class SimNode {
     /** [min, max] ms of an fsync on this machine's disk. */
     fsyncMs: readonly [number, number],
   ) {
+    this.fenceableSilenceMs = fenceableSilenceMs({ brokerSessionTimeoutMs: env.sessionTimeoutMs });
     this.disk = new SimDisk({
       seed,
       scheduler: env.loop,
@@ -134,6 +135,9 @@ export class SimNode {
   /** What the cleaners of this node's ended processes did, all together. */
   readonly cleaned = { passes: 0, recordsRemoved: 0 };
 
+  /** The real broker's window (fenceableSilenceMs) for this simulation's session timeout. */
+  private readonly fenceableSilenceMs: number;
+
   /** What the running process's cleaner has done so far (added to `cleaned` when it stops). */
   get runningCleaned(): { readonly passes: number; readonly recordsRemoved: number } {
     return this.proc?.manager?.logCleaner?.stats ?? { passes: 0, recordsRemoved: 0 };
@@ -143,10 +147,6 @@ export class SimNode {
   get mayBeFenced(): boolean {
     const p = this.proc;
     return p !== null && p.confirmedAtMs > 0 && p.clock.now() - p.confirmedAtMs > this.fenceableSilenceMs;
-  }
-
-  private get fenceableSilenceMs(): number {
-    return fenceableSilenceMs({ brokerSessionTimeoutMs: this.env.sessionTimeoutMs });
   }
 
   // ---------------------------------------------------------------- life cycle
@@ -208,8 +208,10 @@ export class SimNode {
       metadata: proc.metadata,
       network: this.networkOf(proc),
       logger: silentLogger,
-      mayBeFenced: () => this.proc === proc && this.mayBeFenced,
-      fenceableSilenceMs: this.fenceableSilenceMs,
+      controllerSession: {
+        fenceableSilenceMs: this.fenceableSilenceMs,
+        mayBeFenced: () => this.proc === proc && this.mayBeFenced,
+      },
       fatal: (err) => this.env.fatal(this, err),
       // The node stops (its supervisor restarts it): a process exit, the page cache stays.
       storageFailed: (err) =>
