@@ -45,6 +45,7 @@ import { LineServer } from './line/index.js';
 import {
   BrokerHeartbeats,
   BrokerLifecycle,
+  BrokerWatch,
   ClusterAdmin,
   ControlClient,
   Controller,
@@ -156,7 +157,18 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   );
   const quorumAdmin = new QuorumAdmin(metadata, metadata, log.child({ module: 'controller' }));
   const retirement = new BrokerRetirement(metadata, quorumAdmin, log.child({ module: 'controller' }));
-  const control = new ControlService(
+  const brokerWatch = new BrokerWatch({
+    selfId: config.nodeId,
+    peers: metadata.peers,
+    credentials: grpcServer.peers.client,
+    probe: (nodeId, timeoutMs) => probeBroker(metadata.peers, nodeId, undefined, timeoutMs),
+    onGone: (nodeId, why) => {
+      metadata.controllerGone(nodeId);
+      control.brokerGone(nodeId, why);
+    },
+    log: log.child({ module: 'controller' }),
+  });
+  const control: ControlService = new ControlService(
     config,
     metadata,
     controller,
@@ -165,6 +177,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     (nodeId) => probeBroker(metadata.peers, nodeId),
     quorumAdmin,
     metadata.peers,
+    brokerWatch,
     log.child({ module: 'controller' }),
   );
   control.register(grpcServer);

@@ -85,8 +85,11 @@ export function createClient<T extends grpc.Client>(
   ctor: grpc.ServiceClientConstructor,
   address: string,
   credentials: grpc.ChannelCredentials,
+  /** Added to (or overriding) CHANNEL_OPTIONS. */
+  options: grpc.ChannelOptions = {},
 ): T {
-  const make = (): grpc.Client => new ctor(address, credentials, CHANNEL_OPTIONS);
+  const channelOptions = { ...CHANNEL_OPTIONS, ...options };
+  const make = (): grpc.Client => new ctor(address, credentials, channelOptions);
   let current = make();
   let connectingSinceMs: number | null = null;
   const watchdog = setInterval(() => {

@@ -7,9 +7,10 @@ import { connect, type Socket } from 'node:net';
 import { brokerHeartbeatIntervalMs, type NodeConfig, type PeerAddresses } from '../common/index.js';
 
 /**
- * The result of probing a broker that stopped heartbeating: 'timeout' is no answer within
- * PROBE_TIMEOUT_MS while this process ran on time; 'late' is no answer seen, but this process's own
- * timer ran late (a stall), so an answer may be waiting unread.
+ * The result of probing a broker that stopped heartbeating or whose connection dropped: 'timeout'
+ * is no answer within the probe's timeout (PROBE_TIMEOUT_MS unless told) while this process ran on
+ * time; 'late' is no answer seen, but this process's own timer ran late (a stall), so an answer may
+ * be waiting unread.
  */
 export type ProbeResult = 'alive' | 'refused' | 'timeout' | 'late';
 
@@ -22,7 +23,9 @@ export const PROBE_AFTER_HEARTBEATS = 1.5;
  * probes once PROBE_AFTER_HEARTBEATS intervals pass without a heartbeat, and fences when the probe
  * gets no answer within PROBE_TIMEOUT_MS and half the session has passed (or at the latest when the
  * session lapses). 600 ms with the default 1,000 ms session. A broker that has not had an answer
- * from the controller for this long must take itself as possibly fenced.
+ * from the controller for this long must take itself as possibly fenced. (A broker whose
+ * connections dropped and whose address answers nothing is fenced sooner, broker-watch.ts: its
+ * process or host is gone, and it serves nobody.)
  */
 export function fenceableSilenceMs(config: Pick<NodeConfig, 'brokerSessionTimeoutMs'>): number {
   const session = config.brokerSessionTimeoutMs;
@@ -43,6 +46,7 @@ export function probeBroker(
   peers: PeerAddresses,
   nodeId: number,
   connectTo: (options: { host: string; port: number }) => Socket = connect,
+  timeoutMs: number = PROBE_TIMEOUT_MS,
 ): Promise<ProbeResult> {
   const address = peers.address(nodeId);
   const at = address === null ? -1 : address.lastIndexOf(':');
@@ -58,8 +62,8 @@ export function probeBroker(
       resolve(result);
     };
     const timer = setTimeout(() => {
-      done(Date.now() - startedAtMs > PROBE_TIMEOUT_MS + PROBE_LATE_MS ? 'late' : 'timeout');
-    }, PROBE_TIMEOUT_MS);
+      done(Date.now() - startedAtMs > timeoutMs + PROBE_LATE_MS ? 'late' : 'timeout');
+    }, timeoutMs);
     socket.once('connect', () => done('alive'));
     socket.once('error', (err: NodeJS.ErrnoException) => done(GONE_ERRORS.has(err.code ?? '') ? 'refused' : 'timeout'));
   });

@@ -16,6 +16,7 @@ import {
 } from '../common/index.js';
 import type { BrokerHeartbeats } from './broker-heartbeats.js';
 import { fenceableSilenceMs, PROBE_AFTER_HEARTBEATS, PROBE_TIMEOUT_MS, type ProbeResult } from './broker-probe.js';
+import type { BrokerWatch } from './broker-watch.js';
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
 import type { Controller, CreateTopicSpec, ReassignmentRequest } from './controller.js';
 import type { MetadataLog } from './log.js';
@@ -108,14 +109,29 @@ export class ControlService {
     private readonly quorum: QuorumAdmin,
     /** Every node's gRPC address, given to a broker that registers. */
     private readonly peers: PeerDirectory,
+    /**
+     * This node's connections to the other brokers, kept while they are not fenced: a broker whose
+     * connection drops and whose address then answers nothing is gone, and the controller fences it
+     * at once (`brokerGone`).
+     */
+    private readonly watch: Pick<BrokerWatch, 'watch' | 'goneSinceMs' | 'close'>,
     private readonly log: Logger,
   ) {
     metadata.onControllerChange((isController) => {
       if (!isController) return;
-      // The old controller may have died with its broker: probe everyone at once, so a dead
-      // broker is fenced (and its partitions fail over) without waiting for missed heartbeats.
+      // The old controller may have died with its broker. One this node saw go is fenced now;
+      // everyone else is probed at once, so a dead broker is fenced (and its partitions fail
+      // over) without waiting for missed heartbeats. A mark older than a session is stale: the old
+      // controller would have fenced a broker that stayed gone that long.
+      const now = Date.now();
       for (const broker of metadata.state.brokers) {
-        if (!broker.fenced && broker.nodeId !== config.nodeId) this.probeBroker(broker.nodeId);
+        if (broker.fenced || broker.nodeId === config.nodeId) continue;
+        const goneSinceMs = watch.goneSinceMs(broker.nodeId);
+        if (goneSinceMs !== null && now - goneSinceMs < config.brokerSessionTimeoutMs) {
+          this.fence(broker.nodeId, 'it was seen gone before this node became the controller');
+        } else {
+          this.probeBroker(broker.nodeId);
+        }
       }
     });
     this.timer = setInterval(() => this.checkLiveness(), LIVENESS_CHECK_MS);
@@ -324,6 +340,7 @@ export class ControlService {
     const now = Date.now();
     const lateMs = now - this.lastLivenessCheckMs - LIVENESS_CHECK_MS;
     this.lastLivenessCheckMs = now;
+    this.watch.watch(this.metadata.state.brokers.filter((b) => !b.fenced).map((b) => b.nodeId));
     if (!this.metadata.isController) return;
     // This process itself did not run for a while (a stall, SIGSTOP): the heartbeats that came
     // meanwhile wait unread behind this timer. Brokers get a full session from now, as from an
@@ -369,6 +386,13 @@ export class ControlService {
       .finally(() => this.probing.delete(nodeId));
   }
 
+  /** The broker watch found `nodeId`'s connection dropped and its address answering nothing. */
+  brokerGone(nodeId: number, why: string): void {
+    if (!this.metadata.isController || nodeId === this.config.nodeId) return;
+    if (this.metadata.state.broker(nodeId)?.fenced !== false) return;
+    this.fence(nodeId, why);
+  }
+
   private fence(nodeId: number, why: string): void {
     if (this.fencing.has(nodeId)) return;
     this.fencing.add(nodeId);
@@ -381,6 +405,7 @@ export class ControlService {
 
   close(): void {
     clearInterval(this.timer);
+    this.watch.close();
   }
 }
 

@@ -31,6 +31,7 @@ export {
 } from './client-quotas.js';
 export { BrokerHeartbeats, type BrokerLiveness } from './broker-heartbeats.js';
 export { type ProbeResult, probeBroker } from './broker-probe.js';
+export { BrokerWatch, GONE_PROBE_TIMEOUT_MS } from './broker-watch.js';
 export { type AdminOperations, ClusterAdmin } from './cluster-admin.js';
 export { BrokerLifecycle, ControlClient, ownPeerAddress, type RegistrationResult } from './control-client.js';
 export { PeerDirectory } from './peer-directory.js';

@@ -245,6 +245,12 @@ export class RaftMetadataLog implements MetadataLog {
     return this.driver.status();
   }
 
+  /** The broker watch saw `nodeId` gone: if it is the controller, the election starts now
+   * (RaftNode.leaderGone) instead of after the election timeout. */
+  controllerGone(nodeId: number): void {
+    this.driver.leaderGone(nodeId);
+  }
+
   /** The metadata quorum as this node knows it: voters and learners (brokers that follow the log). */
   membership(): ConfState {
     return this.driver.status().confState;

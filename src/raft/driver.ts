@@ -446,6 +446,14 @@ export class RaftDriver {
     });
   }
 
+  /** `nodeId` was seen gone (RaftNode.leaderGone): if it leads, this node stops following it and
+   * the first of the other voters campaigns on the next tick. */
+  leaderGone(nodeId: NodeId): void {
+    if (this.closed) return;
+    this.node.leaderGone(nodeId);
+    this.kick();
+  }
+
   /** Asks for leadership to move to `to` (default: the most caught-up other voter). Resolves true
    * once this node sees `to` lead, false if no transfer could start or it did not finish within
    * `timeoutMs` (default two election timeouts). */

@@ -208,6 +208,22 @@ export class RaftNode {
     this.hup(false);
   }
 
+  /**
+   * The application learned that `id`, the leader this node follows, is gone: its connection
+   * dropped and its address answers nothing. This node stops taking it as leader, so its lease
+   * (leader stickiness) no longer refuses other candidates' votes. The lowest-id other voter
+   * campaigns on the next tick; the rest keep their election timeouts as they run, so the
+   * survivors, who learn it at about the same moment, do not split their votes. A wrong report
+   * costs at most an election: a leader that is alive takes its followers back with its next
+   * heartbeat, or loses to a candidate by the usual rules.
+   */
+  leaderGone(id: NodeId): void {
+    if (id === NONE || this.role === StateRole.leader || this.lead !== id) return;
+    this.lead = NONE;
+    if (this.sortedVoters().find((v) => v !== id) !== this.id || !this.promotable()) return;
+    this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTimeout - 1);
+  }
+
   /** Appends `data` to the log if this node is the leader. */
   propose(data: Uint8Array): ProposalResult {
     const refusal = this.checkProposal(data.byteLength);

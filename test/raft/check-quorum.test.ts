@@ -3,7 +3,7 @@
 // the minimum election timeout ignores vote requests (except those from a leadership transfer).
 import { describe, expect, it } from 'vitest';
 import { MessageType } from '../../src/raft/index.js';
-import { drain, msg, Network, newTestNode, ofType } from './helpers.js';
+import { dec, drain, msg, Network, newTestNode, ofType } from './helpers.js';
 
 const CQ = { checkQuorum: true, preVote: true };
 
@@ -84,5 +84,73 @@ describe('check-quorum', () => {
     expect(t.node.status().role).toBe('leader');
     t.node.step(msg({ type: MessageType.MsgAppResp, from: 2, to: 1, term: 4 }));
     expect(t.node.status()).toMatchObject({ role: 'follower', term: 4 });
+  });
+});
+
+describe('a leader reported gone (RaftNode.leaderGone)', () => {
+  /** Ticks the given nodes once each (the dead leader does not run) and delivers what follows. */
+  const tick = (net: Network, ids: number[]): void => {
+    for (const id of ids) net.get(id).node.tick();
+    net.stabilize();
+  };
+
+  it('ends the lease at once: the first other voter is elected on the next tick', () => {
+    const net = Network.of(3, CQ);
+    net.campaign(1);
+    net.propose(1, 'before');
+    net.isolate(1);
+    net.get(2).node.leaderGone(1);
+    net.get(3).node.leaderGone(1);
+    expect(net.get(3).node.status()).toMatchObject({ role: 'follower', lead: 0 });
+    tick(net, [2, 3]);
+    expect(net.get(2).node.status()).toMatchObject({ role: 'leader', term: 2 });
+    expect(net.get(3).node.status()).toMatchObject({ role: 'follower', lead: 2, term: 2 });
+  });
+
+  it('without the report, the survivors wait for their election timeout', () => {
+    const net = Network.of(3, CQ);
+    net.campaign(1);
+    net.isolate(1);
+    const survivorLeads = () => [2, 3].some((id) => net.get(id).node.status().role === 'leader');
+    let ticks = 0;
+    for (; ticks < 100 && !survivorLeads(); ticks++) tick(net, [2, 3]);
+    expect(survivorLeads()).toBe(true);
+    expect(ticks).toBeGreaterThanOrEqual(10); // electionTicks
+  });
+
+  it('one survivor told alone is refused by the other, still in its lease, and nothing splits', () => {
+    const net = Network.of(3, CQ);
+    net.campaign(1);
+    net.isolate(1);
+    net.get(2).node.leaderGone(1);
+    tick(net, [2, 3]);
+    // 2 asks for pre-votes and gets none; no term moved, and 3 still follows 1.
+    expect(net.get(2).node.status()).toMatchObject({ role: 'preCandidate', term: 1 });
+    expect(net.get(3).node.status()).toMatchObject({ role: 'follower', lead: 1, term: 1 });
+  });
+
+  it('changes nothing for a node that is not the leader, nor on the leader itself', () => {
+    const net = Network.of(3, CQ);
+    net.campaign(1);
+    net.get(2).node.leaderGone(3);
+    net.get(1).node.leaderGone(1);
+    expect(net.get(2).node.status()).toMatchObject({ role: 'follower', lead: 1 });
+    expect(net.get(1).node.status()).toMatchObject({ role: 'leader', lead: 1 });
+  });
+
+  it('a wrong report costs an election, not a second leader in one term nor a committed entry', () => {
+    const net = Network.of(3, CQ);
+    net.campaign(1);
+    net.propose(1, 'committed');
+    net.get(2).node.leaderGone(1);
+    net.get(3).node.leaderGone(1);
+    net.tickAll(1);
+    net.tickAll(20);
+    const leaders = [...net.nodes.values()].filter((n) => n.node.status().role === 'leader');
+    expect(leaders).toHaveLength(1);
+    const status = leaders[0]!.node.status();
+    expect(leaders[0]!.node.logEntries(1, 100)?.map((e) => dec(e.data))).toContain('committed');
+    for (const n of net.nodes.values()) expect(n.node.status().lead).toBe(leaders[0]!.id);
+    expect(status.term).toBeGreaterThanOrEqual(1);
   });
 });

@@ -6,7 +6,8 @@
 //   1. safety: the network drops, delays, duplicates, reorders and partitions messages; nodes
 //      crash (the driver and its memory are dropped, the disk keeps what was durable) or stop
 //      cleanly (RaftDriver.close), and restart as a new RaftDriver on that disk; clients propose
-//      and read; drivers snapshot and compact; leadership is transferred; a node joins as
+//      and read; drivers snapshot and compact; leadership is transferred; nodes are told a
+//      leader is gone (RaftNode.leaderGone), after it crashed and, wrongly, while it lives; a node joins as
 //      learner, is promoted, a voter is removed. The invariants of checker.ts are checked after
 //      every event.
 //   2. liveness: the network heals and every node restarts; a leader must emerge and a new
@@ -65,6 +66,9 @@ export function runSimulation(opts: SimOptions): Promise<SimResult> {
 
 class Simulation {
   private readonly rng: Prng;
+  /** Draws the broker watch's reports (leaderGone), apart from `rng` so the seeds' other faults
+   * stay as they were before the reports existed. */
+  private readonly goneRng: Prng;
   private readonly cluster: SimCluster;
   private readonly stats: SimStats;
 
@@ -87,6 +91,7 @@ class Simulation {
 
   constructor(private readonly opts: SimOptions) {
     this.rng = createPrng(opts.seed);
+    this.goneRng = createPrng(opts.seed * 7_919 + 104_729);
     const r = this.rng;
     const dropRate = r.next() * 0.1;
     const dupRate = r.next() * 0.05;
@@ -197,6 +202,7 @@ class Simulation {
     this.every(this.proposeMeanMs, () => this.propose());
     this.every(250, () => this.read());
     this.every(2500, () => this.transfer());
+    this.reportLiveLeadersGone();
     if (this.opts.membership ?? true) {
       this.cluster.at(Math.floor(this.safetyMs * 0.2), () => this.every(300, () => this.changeMembership()));
     }
@@ -247,10 +253,37 @@ class Simulation {
     };
     if (victim.process?.driver === undefined || this.rng.next() < 0.75) {
       this.cluster.crash(victim);
+      this.reportGone(victim.id);
       restartLater();
     } else {
       this.cluster.stop(victim, restartLater);
     }
+  }
+
+  /**
+   * What the broker watch tells every node of a crashed one, each at its own moment within 30 ms,
+   * and in some seeds to only some of them.
+   */
+  private reportGone(id: number): void {
+    const some = this.goneRng.next() < 0.3;
+    for (const { node, driver } of this.cluster.running()) {
+      if (some && this.goneRng.next() < 0.5) continue;
+      this.cluster.at(this.cluster.nowMs + this.goneRng.nextInt(0, 31), () => {
+        if (node.process?.driver === driver) driver.leaderGone(id);
+      });
+    }
+  }
+
+  /** Wrong reports: now and then a live leader is said to be gone, to some or all of the others. */
+  private reportLiveLeadersGone(): void {
+    const loop = (): void => {
+      if (!this.faults) return;
+      const leaders = this.cluster.running().filter((r) => r.driver.isLeader);
+      const leader = leaders[this.goneRng.nextInt(0, leaders.length)];
+      if (leader !== undefined) this.reportGone(leader.node.id);
+      this.cluster.at(this.cluster.nowMs + 200 + this.goneRng.nextInt(0, 3_000), loop);
+    };
+    this.cluster.at(this.cluster.nowMs + 200 + this.goneRng.nextInt(0, 3_000), loop);
   }
 
   private anyLeader(): RaftDriver | undefined {
