@@ -5,7 +5,7 @@
 // its victim (SIGSTOP, SIGCONT after a few seconds): a leader that resumes must acknowledge nothing
 // it cannot commit (the checker finds no lost write). Failover is the strict measure
 // (failover.ts: from the fault to the acknowledgement of the first write sent after it), reported
-// as median and maximum per fault kind; asserted: median within 2 s, every one within 5 s (goal 1 s / 2 s).
+// as median and maximum per fault kind; asserted: median within 1 s (the goal), every one within 5 s (goal 2 s).
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep, startCluster, stopAll } from '../helpers/node-process.js';
 import { FailoverReport, strictRecoveryMs } from './failover.js';
@@ -18,7 +18,7 @@ const KILLS = 4;
 const FREEZES = 2;
 const FREEZE_MS = 3_000;
 const RECOVERY_MS_MAX = 15_000;
-const KILL_MEDIAN_MS_MAX = 2_000;
+const KILL_MEDIAN_MS_MAX = 1_000;
 const KILL_MS_MAX = 5_000;
 
 afterAll(async () => {
@@ -82,8 +82,9 @@ async function runScenario(victim: 'partition-leader' | 'controller'): Promise<v
   for (const anomaly of result.anomalies.slice(0, 10)) console.log(`  ${anomaly.kind}: ${anomaly.detail}`);
   expect(result.acked).toBeGreaterThan(100);
   expect(result.anomalies).toEqual([]);
-  // The goal is median 1 s and max 2 s; met at load 2 (median 0.7 s, max 1.1 s) but not at load 14
-  // (median 1.5 s, max 3.8 s), so the assertion holds what was met reliably.
+  // The goal is median 1 s and max 2 s. Before the broker watch, kills took 0.5-0.8 s at load 2 and a
+  // median of 1.5 s (max 3.8 s) at load 14; with it, 0.15-0.42 s (December 2026, load 2). The median
+  // is held to the goal, the maximum to what a busy machine met.
   expect(report.median(`kill ${victim}`)).toBeLessThanOrEqual(KILL_MEDIAN_MS_MAX);
   expect(report.max(`kill ${victim}`)).toBeLessThanOrEqual(KILL_MS_MAX);
   await stopAll();
