@@ -476,7 +476,7 @@ export const SETTINGS = {
     type: long(10),
     unit: 'ms',
     default: 1000,
-    doc: 'fence a broker silent this long (a crashed one is fenced sooner: its connection is refused)',
+    doc: 'fence a broker silent this long (a crashed one is fenced sooner: its connections drop and its port refuses or its host is gone)',
     main: true,
   }),
   replicaLiveTimeoutMs: setting({
