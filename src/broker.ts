@@ -161,7 +161,6 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     selfId: config.nodeId,
     peers: metadata.peers,
     credentials: grpcServer.peers.client,
-    probe: (nodeId, timeoutMs) => probeBroker(metadata.peers, nodeId, undefined, timeoutMs),
     onGone: (nodeId, why) => {
       metadata.controllerGone(nodeId);
       control.brokerGone(nodeId, why);

@@ -9,7 +9,7 @@
 // Every node watches, not only the controller, so that a node elected controller after the old
 // one died with a broker knows at once which brokers went with it.
 import { createClient, grpc, loadProto, type Logger, type PeerAddresses, serviceConstructor } from '../common/index.js';
-import type { ProbeResult } from './broker-probe.js';
+import { probeBroker, type ProbeResult } from './broker-probe.js';
 
 /**
  * The probe after a dropped connection waits this long. A live process's kernel accepts within a
@@ -26,8 +26,8 @@ export interface BrokerWatchOptions {
   readonly selfId: number;
   readonly peers: PeerAddresses;
   readonly credentials: grpc.ChannelCredentials;
-  /** Probes `nodeId`'s gRPC port with this timeout (broker-probe.ts's probeBroker). */
-  readonly probe: (nodeId: number, timeoutMs: number) => Promise<ProbeResult>;
+  /** For tests: a probe of `nodeId`'s gRPC port other than probeBroker at `peers`' address. */
+  readonly probe?: (nodeId: number, timeoutMs: number) => Promise<ProbeResult>;
   /** A watched broker's connection dropped and the probe found it gone. */
   readonly onGone: (nodeId: number, why: string) => void;
   readonly log: Logger;
@@ -76,8 +76,8 @@ class Watched {
 
   private dropped(): void {
     const startedAtMs = Date.now();
-    this.opts
-      .probe(this.nodeId, GONE_PROBE_TIMEOUT_MS)
+    const probe = this.opts.probe ?? ((id, timeoutMs) => probeBroker(this.opts.peers, id, undefined, timeoutMs));
+    probe(this.nodeId, GONE_PROBE_TIMEOUT_MS)
       .then((result) => {
         if (this.closed || this.wasReady) return;
         this.opts.log.info({ broker: this.nodeId, probe: result }, 'the connection to a broker dropped');

@@ -88,6 +88,13 @@ describe('check-quorum', () => {
 });
 
 describe('a leader reported gone (RaftNode.leaderGone)', () => {
+  /** Three nodes led by 1, which is then cut off from the others (it died). */
+  const ledByDeadNode1 = (): Network => {
+    const net = Network.of(3, CQ);
+    net.campaign(1);
+    net.isolate(1);
+    return net;
+  };
   /** Ticks the given nodes once each (the dead leader does not run) and delivers what follows. */
   const tick = (net: Network, ids: number[]): void => {
     for (const id of ids) net.get(id).node.tick();
@@ -95,10 +102,7 @@ describe('a leader reported gone (RaftNode.leaderGone)', () => {
   };
 
   it('ends the lease at once: the first other voter is elected on the next tick', () => {
-    const net = Network.of(3, CQ);
-    net.campaign(1);
-    net.propose(1, 'before');
-    net.isolate(1);
+    const net = ledByDeadNode1();
     net.get(2).node.leaderGone(1);
     net.get(3).node.leaderGone(1);
     expect(net.get(3).node.status()).toMatchObject({ role: 'follower', lead: 0 });
@@ -108,9 +112,7 @@ describe('a leader reported gone (RaftNode.leaderGone)', () => {
   });
 
   it('without the report, the survivors wait for their election timeout', () => {
-    const net = Network.of(3, CQ);
-    net.campaign(1);
-    net.isolate(1);
+    const net = ledByDeadNode1();
     const survivorLeads = () => [2, 3].some((id) => net.get(id).node.status().role === 'leader');
     let ticks = 0;
     for (; ticks < 100 && !survivorLeads(); ticks++) tick(net, [2, 3]);
@@ -119,9 +121,7 @@ describe('a leader reported gone (RaftNode.leaderGone)', () => {
   });
 
   it('one survivor told alone is refused by the other, still in its lease, and nothing splits', () => {
-    const net = Network.of(3, CQ);
-    net.campaign(1);
-    net.isolate(1);
+    const net = ledByDeadNode1();
     net.get(2).node.leaderGone(1);
     tick(net, [2, 3]);
     // 2 asks for pre-votes and gets none; no term moved, and 3 still follows 1.

@@ -183,17 +183,18 @@ class Simulation {
 
   // ------------------------------------------------------------ faults and workload
 
-  private exp(meanMs: number): number {
-    return Math.max(1, Math.floor(-Math.log(1 - this.rng.next()) * meanMs));
+  private exp(meanMs: number, rng: Prng = this.rng): number {
+    return Math.max(1, Math.floor(-Math.log(1 - rng.next()) * meanMs));
   }
 
-  private every(meanMs: number, action: () => void): void {
+  /** Runs `action` at exponentially spaced moments while faults last, drawn from `rng`. */
+  private every(meanMs: number, action: () => void, rng: Prng = this.rng): void {
     const loop = (): void => {
       if (!this.faults) return;
       action();
-      this.cluster.at(this.cluster.nowMs + this.exp(meanMs), loop);
+      this.cluster.at(this.cluster.nowMs + this.exp(meanMs, rng), loop);
     };
-    this.cluster.at(this.cluster.nowMs + this.exp(meanMs), loop);
+    this.cluster.at(this.cluster.nowMs + this.exp(meanMs, rng), loop);
   }
 
   private scheduleFaults(): void {
@@ -202,7 +203,7 @@ class Simulation {
     this.every(this.proposeMeanMs, () => this.propose());
     this.every(250, () => this.read());
     this.every(2500, () => this.transfer());
-    this.reportLiveLeadersGone();
+    this.every(1_500, () => this.reportLiveLeaderGone(), this.goneRng);
     if (this.opts.membership ?? true) {
       this.cluster.at(Math.floor(this.safetyMs * 0.2), () => this.every(300, () => this.changeMembership()));
     }
@@ -274,16 +275,11 @@ class Simulation {
     }
   }
 
-  /** Wrong reports: now and then a live leader is said to be gone, to some or all of the others. */
-  private reportLiveLeadersGone(): void {
-    const loop = (): void => {
-      if (!this.faults) return;
-      const leaders = this.cluster.running().filter((r) => r.driver.isLeader);
-      const leader = leaders[this.goneRng.nextInt(0, leaders.length)];
-      if (leader !== undefined) this.reportGone(leader.node.id);
-      this.cluster.at(this.cluster.nowMs + 200 + this.goneRng.nextInt(0, 3_000), loop);
-    };
-    this.cluster.at(this.cluster.nowMs + 200 + this.goneRng.nextInt(0, 3_000), loop);
+  /** A wrong report: a live leader is said to be gone, to some or all of the others. */
+  private reportLiveLeaderGone(): void {
+    const leaders = this.cluster.running().filter((r) => r.driver.isLeader);
+    const leader = leaders[this.goneRng.nextInt(0, leaders.length)];
+    if (leader !== undefined) this.reportGone(leader.node.id);
   }
 
   private anyLeader(): RaftDriver | undefined {
