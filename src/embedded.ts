@@ -1,17 +1,16 @@
 // Embedded Brook: `startBroker()` runs a durable node — or, with `{ nodes: 3 }`, a cluster of
 // nodes that elect a controller and replicate partitions over gRPC — inside the calling Node.js
-// process, on free ports of 127.0.0.1, with a temporary data directory (removed by stop()) or a
+// process, on free ports of 127.0.0.1 (below the kernel's range for outgoing connections), with a temporary data directory (removed by stop()) or a
 // given one (kept). It is what integration tests of Kafka applications start instead of a
 // container: the nodes are the same code as `brook start`, reached by any Kafka client at
 // `bootstrap`. Settings are the node's flags without their dashes (`{ 'auto-create-topics':
 // false }`), parsed and checked as the command line is. A node that meets a fatal error (its disk
 // failing, a broken invariant) stops the process, as a node process would stop.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNode, type RunningNode } from './broker.js';
-import { ConfigError, createLogger, LOG_LEVELS, parseConfig } from './common/index.js';
+import { ConfigError, createLogger, freePort, LOG_LEVELS, parseConfig } from './common/index.js';
 
 const HOST = '127.0.0.1';
 
@@ -44,19 +43,6 @@ export interface EmbeddedBroker {
   readonly nodes: readonly EmbeddedNode[];
   /** Stops every node (each flushes and closes its logs) and removes a temporary data directory. */
   stop(): Promise<void>;
-}
-
-/** A port free on 127.0.0.1 now (the kernel's pick for listen(0)). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<EmbeddedBroker> {

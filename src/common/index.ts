@@ -13,6 +13,7 @@ export { crc32c } from './crc32c.js';
 export { javaStringHashCode, kafkaAbs, partitionForKey } from './java-hash.js';
 export { ConfigError, ErrorCode, KafkaError, ProtocolError, errorCodeOf, errorName } from './errors.js';
 export { CHANNEL_OPTIONS, GrpcServer, createClient, grpc, loadProto, serviceConstructor } from './grpc.js';
+export { freePort } from './free-port.js';
 export { limits } from './limits.js';
 export type { PeerAddresses } from './peer-addresses.js';
 export { INSECURE_PEERS, type PeerCredentials, peerCredentials } from './peer-tls.js';

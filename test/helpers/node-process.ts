@@ -2,60 +2,20 @@
 // directories, for integration and chaos tests. Every process started here is killed and every
 // directory removed by `stopAll()`, which test files call in afterAll.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort as freePortIn } from '../../src/common/index.js';
 
 const NODE_ENTRY = resolve(import.meta.dirname, '../../dist/node.js');
 
-/** The lowest port the kernel gives outgoing connections (net.ipv4.ip_local_port_range). */
-function ephemeralPortsStart(): number {
-  try {
-    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-    if (Number.isInteger(low) && low > 0) return low;
-  } catch {
-    // not Linux: the common default
-  }
-  return 32_768;
-}
-
 /** Where node processes' ports are drawn from: below the container suite's (20,000-32,000). */
-const PORT_RANGE_MIN = 10_000;
-const PORT_RANGE_MAX = 20_000;
-const handedOut = new Set<number>();
+const PORT_RANGE = { min: 10_000, max: 20_000 } as const;
 
-/** Binds and releases `port` on 127.0.0.1, or 0 when `port` is 0 and the kernel picks; null when taken. */
-function tryListen(port: number): Promise<number | null> {
-  return new Promise((resolvePort) => {
-    const server = createServer();
-    server.once('error', () => resolvePort(null));
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      const bound = typeof address === 'object' && address ? address.port : null;
-      server.close(() => resolvePort(bound));
-    });
-  });
-}
-
-/**
- * A port free on 127.0.0.1 now, picked at random below the kernel's range for outgoing
- * connections, and never twice in one test process. A port the kernel picks for listen(0) lies in
- * that range, where an outgoing connection made before the node binds it (gRPC between nodes, a
- * client) can take it: that failed a full run with EADDRINUSE.
- */
-export async function freePort(): Promise<number> {
-  const high = Math.min(PORT_RANGE_MAX, ephemeralPortsStart());
-  for (let attempt = 0; attempt < 200 && high > PORT_RANGE_MIN; attempt++) {
-    const port = PORT_RANGE_MIN + Math.floor(Math.random() * (high - PORT_RANGE_MIN));
-    if (handedOut.has(port)) continue;
-    if ((await tryListen(port)) === null) continue;
-    handedOut.add(port);
-    return port;
-  }
-  const port = await tryListen(0);
-  if (port === null) throw new Error('no free port on 127.0.0.1');
-  return port;
+/** A port free on 127.0.0.1 now, from the node processes' range (see src/common/free-port.ts). */
+export function freePort(): Promise<number> {
+  return freePortIn(PORT_RANGE);
 }
 
 export interface NodeOptions {
