@@ -19,7 +19,7 @@ const FREEZES = 2;
 const FREEZE_MS = 3_000;
 const RECOVERY_MS_MAX = 15_000;
 const KILL_MEDIAN_MS_MAX = 1_000;
-const KILL_MS_MAX = 5_000;
+const KILL_MS_MAX = 2_000;
 
 afterAll(async () => {
   await stopAll();
@@ -82,9 +82,9 @@ async function runScenario(victim: 'partition-leader' | 'controller'): Promise<v
   for (const anomaly of result.anomalies.slice(0, 10)) console.log(`  ${anomaly.kind}: ${anomaly.detail}`);
   expect(result.acked).toBeGreaterThan(100);
   expect(result.anomalies).toEqual([]);
-  // The goal is median 1 s and max 2 s. Before the broker watch, kills took 0.5-0.8 s at load 2 and a
-  // median of 1.5 s (max 3.8 s) at load 14; with it, 0.15-0.42 s (December 2026, load 2). The median
-  // is held to the goal, the maximum to what a busy machine met.
+  // The goal: median 1 s, each within 2 s. Before the broker watch, kills took 0.5-0.8 s at load 2
+  // and a median of 1.5 s (max 3.8 s) at load 14, waiting for missed heartbeats; with it the death is
+  // seen when its connections close, and kills took 0.15-0.42 s (December 2026, in full runs too).
   expect(report.median(`kill ${victim}`)).toBeLessThanOrEqual(KILL_MEDIAN_MS_MAX);
   expect(report.max(`kill ${victim}`)).toBeLessThanOrEqual(KILL_MS_MAX);
   await stopAll();

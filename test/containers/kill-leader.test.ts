@@ -36,13 +36,14 @@ const FINAL_READ_MS_MAX = 30_000;
 /** After a heal every node must agree on every partition's leader within this long. */
 const CONVERGENCE_MS_MAX = 15_000;
 /**
- * What the suite asserts of the strict failover. Killed containers are held to the goal's median
- * (1 s): with the broker watch they recovered in 0.42-0.59 s (median 0.50 s, n=9, December 2026;
- * 0.90-1.67 s, median 1.14 s, before it). Network cuts close no connection, so they still wait for
- * the cut-off leader to fence itself after 600 ms: 0.80-1.01 s (median 0.93 s, n=6); the bound
- * leaves room for a busy CI machine.
+ * What the suite asserts of the strict failover. Killed containers are held to the goal (median
+ * 1 s, each within 2 s): with the broker watch they recovered in 0.37-0.64 s (median 0.50 s,
+ * December 2026; 0.90-1.67 s, median 1.14 s, before it). Network cuts close no connection, so they
+ * still wait for the cut-off leader to fence itself after 600 ms: 0.76-1.13 s, once 1.95 s; the
+ * bound leaves room for a busy CI machine.
  */
 const KILL_MEDIAN_MS_MAX = 1_000;
+const KILL_MS_MAX = 2_000;
 const CUT_MS_MAX = 3_000;
 /** One Metadata question to one node. */
 const REQUEST_TIMEOUT_MS = 3_000;
@@ -252,6 +253,7 @@ async function scenario(c: BrookCluster): Promise<void> {
   expect(result.acked).toBeGreaterThan(100);
   expect(result.anomalies).toEqual([]);
   expect(report.median('kill partition leader')).toBeLessThanOrEqual(KILL_MEDIAN_MS_MAX);
+  expect(report.max('kill partition leader')).toBeLessThanOrEqual(KILL_MS_MAX);
   expect(report.max('network cut of partition leader')).toBeLessThanOrEqual(CUT_MS_MAX);
 }
 
