@@ -205,10 +205,9 @@ export class ReplicaManager {
   leaderPartition(topic: string, partition: number): Replica {
     const replica = this.replicas.get(partitionKey(topic, partition));
     if (replica?.isLeader) {
-      // The controller may have fenced this broker (and be moving its partitions), and it does not
-      // hear a write quorum: its view is stale. The client is sent to look for the leader
-      // elsewhere, instead of retrying here (NOT_ENOUGH_REPLICAS, a stale fetch).
-      if (this.session.mayBeFenced() && replica.cutOff(this.session.fenceableSilenceMs)) {
+      // The client is sent to look for the leader elsewhere, instead of retrying here
+      // (NOT_ENOUGH_REPLICAS, a stale fetch).
+      if (this.leadsCutOff(replica)) {
         throw new KafkaError(
           ErrorCode.NOT_LEADER_OR_FOLLOWER,
           `node ${this.config.nodeId} is cut off from the controller and from ${topic}-${partition}'s replicas`,
@@ -295,6 +294,20 @@ export class ReplicaManager {
    * The replicas that hold the current epoch's marker and keep up, when this node leads the
    * partition; null otherwise, and callers fall back to the live replicas.
    */
+  /**
+   * This node leads the partition but is cut off: the controller may have fenced this broker (and
+   * be moving its partitions), and it does not hear a write quorum, so its view is stale. Metadata
+   * then names no leader for it (clients ask elsewhere) and requests get NOT_LEADER_OR_FOLLOWER.
+   */
+  leaderCutOff(topic: string, partition: number): boolean {
+    const replica = this.replicas.get(partitionKey(topic, partition));
+    return replica !== undefined && this.leadsCutOff(replica);
+  }
+
+  private leadsCutOff(replica: Replica): boolean {
+    return replica.isLeader && this.session.mayBeFenced() && replica.cutOff(this.session.fenceableSilenceMs);
+  }
+
   inSyncReplicas(topic: string, partition: number): number[] | null {
     return this.replicas.get(partitionKey(topic, partition))?.inSyncReplicas() ?? null;
   }

@@ -4,7 +4,9 @@
 // created when auto-creation is on (node setting, and the request's flag from v4). Brokers are
 // given by their endpoint on the listener the request came in on; a broker without that listener
 // is left out, and a partition it leads has no reachable leader (LISTENER_NOT_FOUND from v6, as
-// Kafka answers, LEADER_NOT_AVAILABLE before). Authorization as Kafka's handleTopicMetadataRequest:
+// Kafka answers, LEADER_NOT_AVAILABLE before). A partition this node leads while it is cut off from
+// the controller and the partition's write quorum has no leader here (LEADER_NOT_AVAILABLE): it has
+// fenced that leadership itself (ReplicaManager.leaderCutOff). Authorization as Kafka's handleTopicMetadataRequest:
 // a topic the principal may not DESCRIBE is never shown (left out of an all-topics answer;
 // TOPIC_AUTHORIZATION_FAILED when named, whether or not it exists), and auto-creation needs CREATE
 // on the cluster or the topic. Authorized operations (v8+) are filled when the request asks.
@@ -37,7 +39,10 @@ export function metadataHandler(ctx: BrokerContext) {
       partitions: topic.partitions.map((p) => {
         const live = p.replicas.filter((r) => brokers.get(r)?.fenced === false);
         const leader = brokers.get(p.leader);
-        const leaderLive = live.includes(p.leader);
+        // A leadership this node holds but has fenced, cut off from the controller and its
+        // replicas, is not offered: clients ask another node, which knows the new leader.
+        const cutOffHere = p.leader === ctx.config.nodeId && ctx.replicas.leaderCutOff(topic.name, p.partition);
+        const leaderLive = live.includes(p.leader) && !cutOffHere;
         const reachable = leader !== undefined && endpointFor(leader, listenerName) !== undefined;
         return {
           errorCode: !leaderLive ? ErrorCode.LEADER_NOT_AVAILABLE : reachable ? ErrorCode.NONE : listenerError,
