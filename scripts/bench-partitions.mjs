@@ -17,12 +17,13 @@
 //          --node-js PATH (dist/node.js: another build to compare) --node-args="ARGS" (e.g. --node-args="--cpu-prof")
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { requireIntegers } from './bench-flags.mjs';
+// Ports below the kernel's range for outgoing connections (src/common/free-port.ts).
+import { freePort } from '../dist/common/free-port.js';
 
 const { values } = parseArgs({
   options: {
@@ -60,17 +61,6 @@ if (spawnSync('kcat', ['-V'], { stdio: 'ignore' }).error) {
 const nodeJs = resolve(values['node-js']);
 const nodeArgs = values['node-args'].split(' ').filter((a) => a !== '');
 const factor = Math.min(nodeCount, 3);
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 

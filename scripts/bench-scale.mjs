@@ -8,12 +8,13 @@
 // --replication-factor R (3), --settle-ms MS (5000, waited before reading memory).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { requireIntegers } from './bench-flags.mjs';
+// Ports below the kernel's range for outgoing connections (src/common/free-port.ts).
+import { freePort } from '../dist/common/free-port.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,17 +37,6 @@ requireIntegers('bench-scale', [
 if (factor > nodeCount) {
   console.error('bench-scale: --replication-factor must be at most --nodes');
   process.exit(2);
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -44,12 +44,14 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { PRODUCE_STAGES } from '../dist/common/metrics-stages.js';
+// Ports below the kernel's range for outgoing connections (src/common/free-port.ts).
+import { freePort } from '../dist/common/free-port.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -102,16 +104,6 @@ function requireTool(cmd, args, hint) {
 requireTool('kcat', ['-V'], 'apt-get install kcat');
 const python = '/usr/bin/python3';
 const haveLatencyTool = spawnSync(python, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0;
-
-function freePort() {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 
 function run(cmd, args, { input, quiet = true } = {}) {
   return new Promise((res, rej) => {
