@@ -13,6 +13,7 @@ import { applyOnNode } from './apply/index.js';
 import {
   cleanerMetrics,
   GrpcServer,
+  keepReleasingFreedMemory,
   type Logger,
   type NodeConfig,
   peerCredentials,
@@ -402,6 +403,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       ? null
       : applyOnNode(config.apply, dispatcher, inProcessListener, log.child({ module: 'apply' }));
 
+  // Memory freed after a burst goes back to the kernel instead of staying resident (common/freed-memory.ts).
+  const stopReleasingFreedMemory = keepReleasingFreedMemory();
   let stopping: Promise<void> | null = null;
   return {
     config,
@@ -442,6 +445,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         await grpcServer.close();
         webConsole.close();
         await http.close();
+        stopReleasingFreedMemory();
         log.info('stopped');
       })();
       return stopping;

@@ -14,6 +14,8 @@ export { javaStringHashCode, kafkaAbs, partitionForKey } from './java-hash.js';
 export { ConfigError, ErrorCode, KafkaError, ProtocolError, errorCodeOf, errorName } from './errors.js';
 export { CHANNEL_OPTIONS, GrpcServer, createClient, grpc, loadProto, serviceConstructor } from './grpc.js';
 export { freePort } from './free-port.js';
+export { keepReleasingFreedMemory, releaseFreedMemory } from './freed-memory.js';
+export { type NativeAddon, nativeAddon, nativeAddonUnavailable } from './native-addon.js';
 export { limits } from './limits.js';
 export type { PeerAddresses } from './peer-addresses.js';
 export { INSECURE_PEERS, type PeerCredentials, peerCredentials } from './peer-tls.js';

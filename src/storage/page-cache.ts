@@ -17,32 +17,14 @@
 //
 // Node's fs has no fadvise, so this is a native addon (native/page_cache.c), built by `npm ci`.
 // Without it (no C compiler at install, or a platform without posix_fadvise) Brook runs as before.
-import { createRequire } from 'node:module';
+import { nativeAddon, nativeAddonUnavailable } from '../common/index.js';
 
-interface PageCacheAddon {
-  dropCachedRange(fd: number, offset: number, length: number): number;
-}
-
-const ADDON_PATH = '../../build/Release/page_cache.node';
-
-let addon: PageCacheAddon | null | undefined;
-let unavailable: string | null = null;
-
-function load(): PageCacheAddon | null {
-  if (addon !== undefined) return addon;
-  try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as PageCacheAddon;
-  } catch (err) {
-    addon = null;
-    unavailable = `the page-cache addon did not load (${(err as Error).message.split('\n')[0]}); run npm ci with a C compiler`;
-  }
-  return addon;
-}
+/** Set once posix_fadvise failed: it is not tried again. */
+let failed: string | null = null;
 
 /** Why log bytes cannot be dropped from the page cache here, or null when they can. */
 export function pageCacheControlUnavailable(): string | null {
-  load();
-  return unavailable;
+  return failed ?? nativeAddonUnavailable();
 }
 
 /**
@@ -51,11 +33,10 @@ export function pageCacheControlUnavailable(): string | null {
  * call it is not tried again.
  */
 export function dropCachedRange(fd: number, offset: number, length: number): boolean {
-  const native = load();
-  if (native === null) return false;
+  const native = nativeAddon();
+  if (native === null || failed !== null) return false;
   const rc = native.dropCachedRange(fd, offset, length);
   if (rc === 0) return true;
-  addon = null;
-  unavailable = `posix_fadvise failed with errno ${rc}`;
+  failed = `posix_fadvise failed with errno ${rc}`;
   return false;
 }
