@@ -248,7 +248,14 @@ export class PartitionElections implements LeadershipDrain {
     }
     // The partition may have changed while sealing (another election, deletion): decide again later.
     const current = this.metadata.state.topicById(topic.topicId)?.partitions[partition.partition];
-    if (!current || current.leaderEpoch !== partition.leaderEpoch || !this.metadata.isController) return null;
+    if (!current || current.leaderEpoch !== partition.leaderEpoch || !this.metadata.isController) {
+      // Its seals stand: a leader they depose asks for a new election (Replica, DEPOSED_ELECTION_GRACE_MS).
+      this.log.info(
+        { topic: topic.name, partition: partition.partition, epoch, kind, nowEpoch: current?.leaderEpoch ?? null },
+        'election dropped: the partition changed or this node stopped being the controller while it sealed',
+      );
+      return null;
+    }
     const target = partition.targetReplicas;
     const switching = switchTo !== null && target !== undefined && sameList(current.targetReplicas, target);
     if (switchTo !== null && !switching) {
