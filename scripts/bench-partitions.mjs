@@ -146,13 +146,16 @@ async function startNodes(name) {
     return child;
   });
   const deadline = Date.now() + 60_000;
-  for (const p of ports) {
+  for (const [i, p] of ports.entries()) {
     for (;;) {
       const ok = await fetch(`http://127.0.0.1:${p.http}/readyz`).then(
         (r) => r.ok,
         () => false,
       );
       if (ok) break;
+      // A node that could not start (a bad --node-js, a taken port) has said why on stderr.
+      const exitCode = children[i].exitCode;
+      if (exitCode !== null) throw new Error(`node ${i + 1} exited with code ${exitCode} before it was ready`);
       if (Date.now() > deadline) throw new Error('nodes not ready in 60 s');
       await sleep(100);
     }
