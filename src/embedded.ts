@@ -1,7 +1,8 @@
 // Embedded Brook: `startBroker()` runs a durable node — or, with `{ nodes: 3 }`, a cluster of
 // nodes that elect a controller and replicate partitions over gRPC — inside the calling Node.js
-// process, on free ports of 127.0.0.1 (below the kernel's range for outgoing connections), with a temporary data directory (removed by stop()) or a
-// given one (kept). It is what integration tests of Kafka applications start instead of a
+// process, on free ports of 127.0.0.1 (below the kernel's range for outgoing connections, see
+// common/free-port.ts), with a temporary data directory (removed by stop()) or a given one
+// (kept). It is what integration tests of Kafka applications start instead of a
 // container: the nodes are the same code as `brook start`, reached by any Kafka client at
 // `bootstrap`. Settings are the node's flags without their dashes (`{ 'auto-create-topics':
 // false }`), parsed and checked as the command line is. A node that meets a fatal error (its disk

@@ -10,17 +10,18 @@
 // used again. A busy node reuses its freed pages at once: trimming every second whatever the load,
 // one node consumed 576-620 MB/s against 630-729 without (`npm run bench`, alternating builds). So
 // memory is released only after a second in which the event loop was mostly idle (a burst has
-// ended), and a busy node keeps its pages: then 569-759 MB/s against 690, the machine's noise. Measured with `npm run bench:partitions -- --nodes 3`
-// (1,000 partitions, RF 3, 200k x 1 KiB; 2-core VM, December 2026, alternating builds): resident
-// memory 3 s after the produce 232-245 MB per node with it, 268-293 MB without. Where there is no
-// glibc or no addon, memory stays as the allocator keeps it.
+// ended), and a busy node keeps its pages: then 569-759 MB/s against 690, the machine's noise.
+// With `npm run bench:partitions -- --nodes 3` (1,000 partitions, RF 3, 200k x 1 KiB; 2-core VM,
+// December 2026, alternating builds), resident memory 3 s after the produce was 232-245 MB per
+// node with it, 268-293 MB without. Where there is no glibc or no addon, memory stays as the
+// allocator keeps it.
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { nativeAddon } from './native-addon.js';
 
 /** How often a running node looks whether to hand freed memory back. */
-export const FREED_MEMORY_RELEASE_INTERVAL_MS = 1_000;
+const FREED_MEMORY_RELEASE_INTERVAL_MS = 1_000;
 /** The event loop's busy share over the last interval above which freed pages are kept for reuse. */
-export const FREED_MEMORY_RELEASE_BUSY_MAX = 0.25;
+const FREED_MEMORY_RELEASE_BUSY_MAX = 0.25;
 
 let holders = 0;
 let timer: NodeJS.Timeout | null = null;
@@ -68,7 +69,7 @@ function releaseIfIdle(): void {
  */
 export function keepReleasingFreedMemory(): () => void {
   holders++;
-  if (holders === 1) timer ??= setInterval(releaseIfIdle, FREED_MEMORY_RELEASE_INTERVAL_MS).unref();
+  if (holders === 1) timer = setInterval(releaseIfIdle, FREED_MEMORY_RELEASE_INTERVAL_MS).unref();
   let held = true;
   return () => {
     if (!held) return;

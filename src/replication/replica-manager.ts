@@ -291,10 +291,6 @@ export class ReplicaManager {
   }
 
   /**
-   * The replicas that hold the current epoch's marker and keep up, when this node leads the
-   * partition; null otherwise, and callers fall back to the live replicas.
-   */
-  /**
    * This node leads the partition but is cut off: the controller may have fenced this broker (and
    * be moving its partitions), and it does not hear a write quorum, so its view is stale. Metadata
    * then names no leader for it (clients ask elsewhere) and requests get NOT_LEADER_OR_FOLLOWER.
@@ -308,6 +304,10 @@ export class ReplicaManager {
     return replica.isLeader && this.session.mayBeFenced() && replica.cutOff(this.session.fenceableSilenceMs);
   }
 
+  /**
+   * The replicas that hold the current epoch's marker and keep up, when this node leads the
+   * partition; null otherwise, and callers fall back to the live replicas.
+   */
   inSyncReplicas(topic: string, partition: number): number[] | null {
     return this.replicas.get(partitionKey(topic, partition))?.inSyncReplicas() ?? null;
   }

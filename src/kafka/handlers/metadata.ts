@@ -6,10 +6,10 @@
 // is left out, and a partition it leads has no reachable leader (LISTENER_NOT_FOUND from v6, as
 // Kafka answers, LEADER_NOT_AVAILABLE before). A partition this node leads while it is cut off from
 // the controller and the partition's write quorum has no leader here (LEADER_NOT_AVAILABLE): it has
-// fenced that leadership itself (ReplicaManager.leaderCutOff). Authorization as Kafka's handleTopicMetadataRequest:
-// a topic the principal may not DESCRIBE is never shown (left out of an all-topics answer;
-// TOPIC_AUTHORIZATION_FAILED when named, whether or not it exists), and auto-creation needs CREATE
-// on the cluster or the topic. Authorized operations (v8+) are filled when the request asks.
+// fenced that leadership itself (ReplicaManager.leaderCutOff). Authorization as Kafka's
+// handleTopicMetadataRequest: a topic the principal may not DESCRIBE is never shown (left out of
+// an all-topics answer; TOPIC_AUTHORIZATION_FAILED when named, whether or not it exists), and
+// auto-creation needs CREATE on the cluster or the topic. Authorized operations (v8+) are filled when the request asks.
 // A decommissioned broker is listed only while it still hosts replicas (or is the controller).
 import { ErrorCode, KafkaError } from '../../common/index.js';
 import {
