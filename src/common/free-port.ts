@@ -3,7 +3,8 @@
 // kernel picks for listen(0) lies in its range for outgoing connections, where a connection made
 // before the node binds the port (gRPC between nodes that start together, a client) can take it
 // and fail the node's bind with EADDRINUSE. So ports are drawn at random below that range, checked
-// by binding them, and never handed out twice by one process.
+// by binding them (on 127.0.0.1, or on every interface for ports Docker publishes), and never
+// handed out twice by one process.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -23,12 +24,12 @@ function ephemeralPortsStart(): number {
   return 32_768;
 }
 
-/** Binds and releases `port` on 127.0.0.1 (0: the kernel picks); the port bound, or null when taken. */
-function tryListen(port: number): Promise<number | null> {
+/** Binds and releases `port` on `host` (0: the kernel picks); the port bound, or null when taken. */
+function tryListen(port: number, host: string): Promise<number | null> {
   return new Promise((resolvePort) => {
     const server = createServer();
     server.once('error', () => resolvePort(null));
-    server.listen(port, HOST, () => {
+    server.listen(port, host, () => {
       const address = server.address();
       const bound = typeof address === 'object' && address ? address.port : null;
       server.close(() => resolvePort(bound));
@@ -37,20 +38,23 @@ function tryListen(port: number): Promise<number | null> {
 }
 
 /**
- * A port free on 127.0.0.1 now, drawn from [min, max) and below the kernel's range for outgoing
- * connections; the kernel's pick only when that range has none free.
+ * A port free on `host` (127.0.0.1 unless told) now, drawn from [min, max) and below the kernel's
+ * range for outgoing connections; the kernel's pick only when that range has none free.
  */
-export async function freePort(range: { readonly min?: number; readonly max?: number } = {}): Promise<number> {
+export async function freePort(
+  range: { readonly min?: number; readonly max?: number; readonly host?: string } = {},
+): Promise<number> {
+  const host = range.host ?? HOST;
   const min = range.min ?? DEFAULT_MIN;
   const high = Math.min(range.max ?? Number.MAX_SAFE_INTEGER, ephemeralPortsStart());
   for (let attempt = 0; attempt < ATTEMPTS && high > min; attempt++) {
     const port = min + Math.floor(Math.random() * (high - min));
     if (handedOut.has(port)) continue;
-    if ((await tryListen(port)) === null) continue;
+    if ((await tryListen(port, host)) === null) continue;
     handedOut.add(port);
     return port;
   }
-  const port = await tryListen(0);
-  if (port === null) throw new Error(`no free port on ${HOST}`);
+  const port = await tryListen(0, host);
+  if (port === null) throw new Error(`no free port on ${host}`);
   return port;
 }

@@ -12,8 +12,8 @@ import {
   type StartedTestContainer,
 } from 'testcontainers';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../src/common/index.js';
 import { sleep } from '../helpers/node-process.js';
 import type { WorkloadNode } from '../chaos/workload.js';
 
@@ -27,10 +27,12 @@ const CONTAINER_HTTP_PORT = 9094;
 const READY_TIMEOUT_MS = 60_000;
 /** Log lines per node written to BROOK_TEST_LOG_DIR when the cluster is removed. */
 const LOG_LINES_KEPT_MAX = 200_000;
-/** Published ports come from here: below Linux's default ephemeral range (32768-60999). */
-const PORT_RANGE_MIN = 20_000;
-const PORT_RANGE_MAX = 32_000;
-const PORT_ATTEMPTS_MAX = 100;
+/**
+ * Published ports: free on every interface (Docker binds 0.0.0.0), above the node processes' range
+ * and below the kernel's for outgoing connections, so none is taken while a killed node is down
+ * and the node gets it back on restart.
+ */
+const PUBLISHED_PORTS = { min: 20_000, max: 32_000, host: '0.0.0.0' } as const;
 /** Marks containers of this suite with the test process's pid, to clean up after a killed run. */
 const OWNER_LABEL = 'dev.brook.test-owner-pid';
 /** The id of the network the container was started on, to remove it with the leftovers. */
@@ -190,9 +192,8 @@ export class BrookCluster {
     const network = await new Network().start();
     const ids = Array.from({ length: options.nodes }, (_, i) => i + 1);
     const clusterNodes = ids.map((id) => `${id}@brook-${id}:${CONTAINER_GRPC_PORT}`).join(',');
-    const taken = new Set<number>();
     const ports: { kafka: number; http: number }[] = [];
-    for (const _ of ids) ports.push({ kafka: await publishablePort(taken), http: await publishablePort(taken) });
+    for (const _ of ids) ports.push({ kafka: await freePort(PUBLISHED_PORTS), http: await freePort(PUBLISHED_PORTS) });
     const attempts = await Promise.allSettled(
       ids.map(async (id, i) => {
         const { kafka, http } = ports[i]!;
@@ -256,29 +257,6 @@ export class BrookCluster {
     );
     await this.network.stop().catch(() => undefined);
   }
-}
-
-/**
- * A host port for publishing: free on every interface (Docker binds 0.0.0.0) and below the
- * kernel's ephemeral range, so no outgoing connection takes it while a killed node is down and
- * the node gets it back on restart.
- */
-async function publishablePort(taken: Set<number>): Promise<number> {
-  for (let attempt = 0; attempt < PORT_ATTEMPTS_MAX; attempt++) {
-    const port = PORT_RANGE_MIN + Math.floor(Math.random() * (PORT_RANGE_MAX - PORT_RANGE_MIN));
-    if (taken.has(port) || !(await canBind(port))) continue;
-    taken.add(port);
-    return port;
-  }
-  throw new Error(`no free port in [${PORT_RANGE_MIN}, ${PORT_RANGE_MAX}) after ${PORT_ATTEMPTS_MAX} attempts`);
-}
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolveBind) => {
-    const server = createServer();
-    server.once('error', () => resolveBind(false));
-    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolveBind(true)));
-  });
 }
 
 /** Containers (and their networks) a killed earlier run left behind (its pid is gone). */
