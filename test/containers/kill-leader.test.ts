@@ -103,8 +103,8 @@ interface PartitionView {
   readonly leaderEpoch: number;
 }
 
-/** `leader@epoch` per partition of the topic, as one node's Metadata answer tells it. */
-async function partitionViewOf(node: BrookContainer): Promise<string> {
+/** The topic's partitions, by index, as one node's Metadata answer tells them. */
+async function partitionsOf(node: BrookContainer): Promise<PartitionView[]> {
   const client = await RawClient.connect(node.kafkaPort);
   try {
     const metadata = await client.request<{ topics: { name: string; partitions: PartitionView[] }[] }>(3, 9, {
@@ -113,13 +113,15 @@ async function partitionViewOf(node: BrookContainer): Promise<string> {
       includeTopicAuthorizedOperations: false,
     });
     const partitions = metadata.topics.find((t) => t.name === TOPIC)?.partitions ?? [];
-    return [...partitions]
-      .sort((a, b) => a.partitionIndex - b.partitionIndex)
-      .map((p) => `${p.partitionIndex}:${p.leaderId}@${p.leaderEpoch}`)
-      .join(' ');
+    return [...partitions].sort((a, b) => a.partitionIndex - b.partitionIndex);
   } finally {
     client.close();
   }
+}
+
+/** `partition:leader@epoch` per partition of the topic, as one node's Metadata answer tells it. */
+async function partitionViewOf(node: BrookContainer): Promise<string> {
+  return (await partitionsOf(node)).map((p) => `${p.partitionIndex}:${p.leaderId}@${p.leaderEpoch}`).join(' ');
 }
 
 /**
@@ -129,9 +131,8 @@ async function partitionViewOf(node: BrookContainer): Promise<string> {
 async function leaderNamedAway(node: BrookContainer, partition: number, deadline: number): Promise<number> {
   let named = node.nodeId;
   while (Date.now() < deadline) {
-    const view = await withTimeout(partitionViewOf(node), REQUEST_TIMEOUT_MS, 'Metadata').catch(() => '');
-    const entry = view.split(' ').find((e) => e.startsWith(`${partition}:`));
-    if (entry !== undefined) named = Number(entry.slice(entry.indexOf(':') + 1, entry.indexOf('@')));
+    const partitions = await withTimeout(partitionsOf(node), REQUEST_TIMEOUT_MS, 'Metadata').catch(() => []);
+    named = partitions.find((p) => p.partitionIndex === partition)?.leaderId ?? named;
     if (named !== node.nodeId) return named;
     await sleep(100);
   }
