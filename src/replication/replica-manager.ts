@@ -292,14 +292,8 @@ export class ReplicaManager {
 
   /**
    * This node leads the partition but is cut off: the controller may have fenced this broker (and
-   * be moving its partitions), and it does not hear a write quorum, so its view is stale. Metadata
-   * then names no leader for it (clients ask elsewhere) and requests get NOT_LEADER_OR_FOLLOWER.
+   * be moving its partitions), and it does not hear a write quorum, so its view is stale.
    */
-  leaderCutOff(topic: string, partition: number): boolean {
-    const replica = this.replicas.get(partitionKey(topic, partition));
-    return replica !== undefined && this.leadsCutOff(replica);
-  }
-
   private leadsCutOff(replica: Replica): boolean {
     return replica.isLeader && this.session.mayBeFenced() && replica.cutOff(this.session.fenceableSilenceMs);
   }

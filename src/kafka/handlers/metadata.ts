@@ -4,12 +4,13 @@
 // created when auto-creation is on (node setting, and the request's flag from v4). Brokers are
 // given by their endpoint on the listener the request came in on; a broker without that listener
 // is left out, and a partition it leads has no reachable leader (LISTENER_NOT_FOUND from v6, as
-// Kafka answers, LEADER_NOT_AVAILABLE before). A partition this node leads while it is cut off from
-// the controller and the partition's write quorum has no leader here (LEADER_NOT_AVAILABLE): it has
-// fenced that leadership itself (ReplicaManager.leaderCutOff). Authorization as Kafka's
-// handleTopicMetadataRequest: a topic the principal may not DESCRIBE is never shown (left out of
-// an all-topics answer; TOPIC_AUTHORIZATION_FAILED when named, whether or not it exists), and
-// auto-creation needs CREATE on the cluster or the topic. Authorized operations (v8+) are filled when the request asks.
+// Kafka answers, LEADER_NOT_AVAILABLE before). A leadership this node has fenced because it is cut
+// off is still named, as Kafka's brokers answer from their last metadata: clients that produce
+// there get NOT_LEADER_OR_FOLLOWER and refresh from any broker, whereas a partition error here
+// would make kafkajs retry its Metadata on this same node until the cut heals (it did, for 14 s).
+// Authorization as Kafka's handleTopicMetadataRequest: a topic the principal may not DESCRIBE is
+// never shown (left out of an all-topics answer; TOPIC_AUTHORIZATION_FAILED when named, whether
+// or not it exists), and auto-creation needs CREATE on the cluster or the topic. Authorized operations (v8+) are filled when the request asks.
 // A decommissioned broker is listed only while it still hosts replicas (or is the controller).
 import { ErrorCode, KafkaError } from '../../common/index.js';
 import {
@@ -39,10 +40,7 @@ export function metadataHandler(ctx: BrokerContext) {
       partitions: topic.partitions.map((p) => {
         const live = p.replicas.filter((r) => brokers.get(r)?.fenced === false);
         const leader = brokers.get(p.leader);
-        // A leadership this node holds but has fenced, cut off from the controller and its
-        // replicas, is not offered: clients ask another node, which knows the new leader.
-        const cutOffHere = p.leader === ctx.config.nodeId && ctx.replicas.leaderCutOff(topic.name, p.partition);
-        const leaderLive = live.includes(p.leader) && !cutOffHere;
+        const leaderLive = live.includes(p.leader);
         const reachable = leader !== undefined && endpointFor(leader, listenerName) !== undefined;
         return {
           errorCode: !leaderLive ? ErrorCode.LEADER_NOT_AVAILABLE : reachable ? ErrorCode.NONE : listenerError,
